@@ -1,0 +1,1 @@
+"""Lemari: the digital filing cabinet and document desk of a kantor kecamatan."""

@@ -1,0 +1,43 @@
+"""Who is acting: the permissions and desa scope every service checks.
+
+Views build an Actor from the logged-in Flask-AppBuilder user, the CLI from `--as USERNAME`;
+services never look at Flask. `desa_scope` is None for office-wide roles and a set of desa
+codes for scoped roles (Plone-style local roles), so one check serves lists, detail pages,
+the REST API and exports alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .exceptions import NotFoundError, PermissionDeniedError
+
+
+@dataclass(frozen=True)
+class Actor:
+    """An authenticated user as the services see them."""
+
+    user_id: int | None
+    username: str
+    roles: frozenset[str]
+    permissions: frozenset[str]
+    desa_scope: frozenset[str] | None = None
+
+    def can(self, permission: str) -> bool:
+        """True when the user holds `permission`."""
+        return permission in self.permissions
+
+    def require(self, permission: str) -> None:
+        """Raise PermissionDeniedError unless the user holds `permission`."""
+        if not self.can(permission):
+            raise PermissionDeniedError(f"Anda tidak berwenang ({permission}).")
+
+    def sees_desa(self, desa_code: str | None) -> bool:
+        """True when the desa lies inside the user's scope (office-wide roles see all)."""
+        return self.desa_scope is None or desa_code in self.desa_scope
+
+    def require_desa(self, desa_code: str | None) -> None:
+        """Out-of-scope objects are reported as not found, so their existence does not leak."""
+        if not self.sees_desa(desa_code):
+            raise NotFoundError("Data tidak ditemukan.")
+

@@ -1,0 +1,10 @@
+"""REST API (JWT only, listed in the OpenAPI spec at /api/v1/_openapi)."""
+
+from .records import RecordApi
+from .registry import KeluargaApi, PendudukApi
+
+
+def register(appbuilder) -> None:
+    """Add every core API to Flask-AppBuilder."""
+    for api in (PendudukApi, KeluargaApi, RecordApi):
+        appbuilder.add_api(api)

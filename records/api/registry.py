@@ -1,0 +1,65 @@
+"""Residents and families over REST, scoped by desa and with NIK masked without the right."""
+
+from flask_appbuilder import ModelRestApi
+
+from ..models import Keluarga, Penduduk
+from ..nik import mask_nik
+from ..views.common import CRUD_PERMISSIONS, current_actor, scope_filters
+from ..views.registry import KeluargaInterface, PendudukInterface
+
+PENDUDUK_FIELDS = ["nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin",
+                   "golongan_darah", "agama", "status_perkawinan", "pekerjaan", "pendidikan",
+                   "kewarganegaraan", "alamat", "rt", "rw", "hubungan", "nama_ayah", "nama_ibu"]
+NUMBER_KEYS = ("nik", "no_kk")
+
+
+def _mask_numbers(data: dict) -> None:
+    """Mask NIK/No. KK in an API response unless the caller holds penduduk.view_nik."""
+    if current_actor().can("penduduk.view_nik"):
+        return
+    results = data.get("result")
+    for item in results if isinstance(results, list) else [results]:
+        for key in NUMBER_KEYS:
+            if isinstance(item, dict) and item.get(key):
+                item[key] = mask_nik(item[key])
+
+
+class PendudukApi(ModelRestApi):
+    """/api/v1/penduduk/ — CRUD through the registry service."""
+
+    resource_name = "penduduk"
+    datamodel = PendudukInterface(Penduduk)
+    class_permission_name = "Penduduk"
+    method_permission_name = CRUD_PERMISSIONS
+    allow_browser_login = False
+    base_filters = scope_filters()
+    list_columns = show_columns = ["id", *PENDUDUK_FIELDS, "desa.code", "desa.name", "keluarga.id"]
+    add_columns = edit_columns = [*PENDUDUK_FIELDS, "desa", "keluarga"]
+    search_columns = ["nama", "nik", "desa"]
+
+    def pre_get(self, data: dict) -> None:
+        _mask_numbers(data)
+
+    def pre_get_list(self, data: dict) -> None:
+        _mask_numbers(data)
+
+
+class KeluargaApi(ModelRestApi):
+    """/api/v1/keluarga/ — families (No. KK)."""
+
+    resource_name = "keluarga"
+    datamodel = KeluargaInterface(Keluarga)
+    class_permission_name = "Keluarga"
+    method_permission_name = CRUD_PERMISSIONS
+    include_route_methods = {"get", "get_list", "post", "put", "info"}
+    allow_browser_login = False
+    base_filters = scope_filters()
+    list_columns = show_columns = ["id", "no_kk", "desa.code", "desa.name", "alamat", "rt", "rw",
+                                   "kode_pos"]
+    add_columns = edit_columns = ["no_kk", "desa", "alamat", "rt", "rw", "kode_pos"]
+
+    def pre_get(self, data: dict) -> None:
+        _mask_numbers(data)
+
+    def pre_get_list(self, data: dict) -> None:
+        _mask_numbers(data)

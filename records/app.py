@@ -1,0 +1,94 @@
+"""The application factory: config → plugins → database → Flask-AppBuilder → views → CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+from flask_appbuilder import AppBuilder
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .declarations import Registry
+from .extensions import Lemari, db
+from .logs import configure_logging
+from .plugins import make_plugin_manager
+from .settings import load_config
+
+PACKAGE_DIR = Path(__file__).parent
+LANGUAGES = {"id": {"flag": "id", "name": "Bahasa Indonesia"}, "en": {"flag": "gb", "name": "English"}}
+
+
+def flask_config(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Flask, Flask-AppBuilder and Babel keys derived from Lemari settings."""
+    from flask_appbuilder.const import AUTH_DB
+
+    return {
+        **settings,
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        "AUTH_TYPE": AUTH_DB,
+        "AUTH_ROLE_ADMIN": "Admin",
+        "AUTH_ROLE_PUBLIC": "Public",
+        "FAB_CREATE_DB": False,
+        "FAB_UPDATE_PERMS": False,
+        "FAB_API_SWAGGER_UI": True,
+        "FAB_SECURITY_MANAGER_CLASS": "records.security.LemariSecurityManager",
+        "FAB_INDEX_VIEW": "records.views.home.HomeView",
+        "FAB_BASE_TEMPLATE": "lemari/base.html",
+        "BABEL_DEFAULT_LOCALE": settings["DEFAULT_LOCALE"],
+        "BABEL_TRANSLATION_DIRECTORIES": str(PACKAGE_DIR / "translations"),
+        "LANGUAGES": LANGUAGES,
+        "APP_ICON": "",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(minutes=settings["SESSION_IDLE_MINUTES"]),
+        "WTF_CSRF_ENABLED": settings.get("WTF_CSRF_ENABLED", True),
+    }
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """Durable SQLite: WAL, synchronous=FULL (no acknowledged write lost), foreign keys on."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the Lemari app; builds nothing at import time."""
+    settings = load_config(test_config)
+    configure_logging(settings["LOG_LEVEL"])
+    app = Flask("records", template_folder=str(PACKAGE_DIR / "templates"),
+                static_folder=str(PACKAGE_DIR / "static"), static_url_path="/static/lemari")
+    app.config.update(flask_config(settings))
+    pm = make_plugin_manager(blocked=_split(settings["DISABLED_PLUGINS"]),
+                             trace=settings["TRACE_PLUGINS"])
+    registry = Registry.from_plugins(pm)
+    from . import cli, errors, health, models, security, views  # noqa: F401  (models: tables)
+
+    CSRFProtect(app)
+    with app.app_context():
+        db.init_app(app)
+        appbuilder = AppBuilder(update_perms=False)
+        appbuilder.init_app(app, db.session)
+        menu_permissions = views.register(appbuilder)
+        app.extensions["lemari"] = Lemari(settings=settings, pm=pm, registry=registry,
+                                          menu_permissions=menu_permissions)
+        pm.hook.register_views(appbuilder=appbuilder)
+    app.context_processor(views.actor_context)
+    health.register(app)
+    errors.register(app)
+    security.register(app)
+    cli.register(app, pm)
+    return app
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]

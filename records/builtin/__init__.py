@@ -1,0 +1,1 @@
+"""Built-in plugins: the core uses its own extension API (records.plugins.DEFAULT_PLUGINS)."""

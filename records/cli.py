@@ -1,0 +1,167 @@
+"""The `lemari` command: a Flask CLI group (with FAB's `fab` commands) over the services.
+
+Every command parses its arguments, calls one service and maps domain errors to a message and
+a non-zero exit code in one place (`run_service`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from .exceptions import RecordsError
+from .extensions import db, lemari
+from .nik import NikError, parse_nik
+
+
+def _create_app():
+    from .app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
+def main() -> None:
+    """Lemari — lemari arsip digital dan meja dokumen kantor kecamatan."""
+
+
+def run_service(action):
+    """Run a service call; domain errors become a message on stderr and exit code 1."""
+    try:
+        return action()
+    except RecordsError as exc:
+        db.session.rollback()
+        click.echo(f"Gagal: {exc}", err=True)
+        for row, field, message in getattr(exc, "rows", []):
+            click.echo(f"  baris {row} · {field}: {message}", err=True)
+        for field, message in getattr(exc, "errors", {}).items():
+            click.echo(f"  {field}: {message}", err=True)
+        sys.exit(1)
+
+
+def actor(username: str):
+    """The Actor for `--as USERNAME`."""
+    from .services.accounts import actor_for_username
+
+    return run_service(lambda: actor_for_username(
+        username, sm=current_app.appbuilder.sm, session=db.session, registry=lemari().registry))
+
+
+@click.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Create tables, roles and permissions, and load the wilayah table (safe to re-run)."""
+    from .services.setup import initialise
+
+    initialise(session=db.session, engine=db.engine, sm=current_app.appbuilder.sm,
+               appbuilder=current_app.appbuilder, registry=lemari().registry,
+               menu_permissions=lemari().menu_permissions)
+    click.echo(f"Data folder siap: {current_app.config['HOME']}")
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Load the demo office of Kecamatan Kota Bangun (accounts and ~500 residents)."""
+    from .demo_data import DESA, generate_population
+    from .services.setup import DEMO_PASSWORD, load_demo
+
+    accounts, added = load_demo(session=db.session, sm=current_app.appbuilder.sm,
+                                population=generate_population(), desa=DESA)
+    click.echo(f"Penduduk demo ditambahkan: {added}")
+    click.echo(f"Akun demo (kata sandi semua akun: {DEMO_PASSWORD}):")
+    for account in accounts:
+        click.echo(f"  {account.username:<34} {account.role}" + (f" — {account.desa}" if account.desa else ""))
+
+
+@click.command("serve")
+@click.option("--host", default=None, help="Alamat (bawaan: LEMARI_HOST).")
+@click.option("--port", default=None, type=int, help="Port (bawaan: LEMARI_PORT).")
+@with_appcontext
+def serve_command(host: str | None, port: int | None) -> None:
+    """Serve the app with waitress (a production WSGI server; no debug mode)."""
+    from waitress import serve
+
+    host = host or current_app.config["HOST"]
+    port = port or current_app.config["PORT"]
+    click.echo(f"Lemari berjalan di http://{host}:{port}/")
+    serve(current_app._get_current_object(), host=host, port=port, threads=8)
+
+
+@click.command("nik")
+@click.argument("number")
+def nik_command(number: str) -> None:
+    """Parse a NIK and print its parts as JSON (exit 1 with the reason when invalid)."""
+    try:
+        parsed = parse_nik(number)
+    except NikError as exc:
+        click.echo(json.dumps({"valid": False, "error": str(exc)}, ensure_ascii=False))
+        sys.exit(1)
+    click.echo(json.dumps({"valid": True, **parsed.to_json()}, ensure_ascii=False, indent=2))
+
+
+@click.command("import-penduduk")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "username", required=True, help="Akun yang melakukan impor.")
+@with_appcontext
+def import_command(path: Path, username: str) -> None:
+    """Import residents from CSV/XLSX (all rows or none)."""
+    from .services.importing import import_penduduk, read_table
+
+    cfg = current_app.config
+    who = actor(username)
+    rows = run_service(lambda: read_table(path.read_bytes(), path.name,
+                                          max_bytes=cfg["IMPORT_MAX_BYTES"],
+                                          max_rows=cfg["IMPORT_MAX_ROWS"]))
+    report = run_service(lambda: import_penduduk(rows, actor=who, session=db.session,
+                                                 source=path.name))
+    click.echo(f"{report.created} penduduk diimpor.")
+    for row, message in report.warnings:
+        click.echo(f"  peringatan baris {row}: {message}")
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The audit trail."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Check the hash chain; exit 1 naming the first edited, deleted or reordered entry."""
+    from .services.audit import verify_chain
+
+    bad = verify_chain(db.session)
+    if bad is None:
+        click.echo("Log audit utuh.")
+        return
+    click.echo(f"Log audit rusak mulai entri #{bad.id} ({bad.at:%Y-%m-%d %H:%M:%S}, {bad.action}).")
+    sys.exit(1)
+
+
+@click.command("sync-roles")
+@with_appcontext
+def sync_roles_command() -> None:
+    """Grant declared permissions to roles again (after installing a plugin)."""
+    from .services.accounts import sync_roles
+    from .services.setup import register_fab_permissions
+
+    register_fab_permissions(current_app.appbuilder, lemari().registry)
+    sync_roles(current_app.appbuilder.sm, lemari().registry, lemari().menu_permissions)
+    click.echo("Peran dan izin diperbarui.")
+
+
+COMMANDS = (init_command, demo_command, serve_command, nik_command, import_command,
+            audit_group, sync_roles_command)
+
+
+def register(app, pm) -> None:
+    """Attach core commands, then let plugins add theirs."""
+    for command in COMMANDS:
+        app.cli.add_command(command)
+    pm.hook.register_commands(cli=app.cli)

@@ -1,0 +1,172 @@
+"""Declarations are data: document types, workflows, permissions and roles.
+
+Plugins return these frozen dataclasses from their hooks; `Registry.from_plugins` merges them
+once at start-up and checks that every name is unique and every reference resolves, so a broken
+plugin fails loudly before the first clerk logs in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+FIELD_KINDS = frozenset({"text", "textarea", "date", "integer", "choice", "nik"})
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of a document type's form; `kind` picks widget and validation."""
+
+    name: str
+    label: str
+    kind: str = "text"
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    max_length: int = 500
+    help: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in FIELD_KINDS:
+            raise ValueError(f"field {self.name}: unknown kind {self.kind!r}")
+        if self.kind == "choice" and not self.choices:
+            raise ValueError(f"field {self.name}: a choice field needs choices")
+
+
+@dataclass(frozen=True)
+class DocumentType:
+    """A kind of document the office handles (Plone: a content type)."""
+
+    name: str
+    title: str
+    fields: tuple[Field, ...]
+    workflow: str = "issuance"
+    template: str = ""
+    klasifikasi: str = ""
+    retention_class: str = ""
+    register: str = "surat_keluar"
+    needs_penduduk: bool = True
+    description: str = ""
+    legacy: bool = False
+
+    def field(self, name: str) -> Field:
+        """The field called `name` (KeyError when the type has none)."""
+        for candidate in self.fields:
+            if candidate.name == name:
+                return candidate
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A named move between states, allowed only to the listed roles."""
+
+    name: str
+    title: str
+    sources: tuple[str, ...]
+    target: str
+    roles: frozenset[str]
+    note_required: bool = False
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """States and transitions of a document's life (Plone: a DCWorkflow)."""
+
+    name: str
+    title: str
+    initial: str
+    states: Mapping[str, str]
+    transitions: tuple[Transition, ...]
+
+    def __post_init__(self) -> None:
+        known = set(self.states)
+        if self.initial not in known:
+            raise ValueError(f"workflow {self.name}: initial state {self.initial!r} unknown")
+        for t in self.transitions:
+            unknown = (set(t.sources) | {t.target}) - known
+            if unknown:
+                raise ValueError(f"workflow {self.name}: transition {t.name} uses {unknown}")
+
+    def transition(self, name: str) -> Transition:
+        """The transition called `name` (KeyError when absent)."""
+        for t in self.transitions:
+            if t.name == name:
+                return t
+        raise KeyError(name)
+
+    def available(self, state: str, roles: Iterable[str]) -> list[Transition]:
+        """Transitions that leave `state` and that one of `roles` may fire."""
+        held = set(roles)
+        return [t for t in self.transitions if state in t.sources and t.roles & held]
+
+
+@dataclass(frozen=True)
+class Permission:
+    """A named right (`area.verb`) and the roles that hold it by default (Plone rolemap)."""
+
+    name: str
+    description: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def fab_pair(self) -> tuple[str, str]:
+        """The Flask-AppBuilder (permission, view-menu) pair, e.g. ("can_read", "Penduduk")."""
+        area, verb = self.name.split(".", 1)
+        return f"can_{verb}", area.capitalize()
+
+
+@dataclass(frozen=True)
+class RoleDef:
+    """A role of the office; a scoped role only reaches the desa granted to the user."""
+
+    name: str
+    description: str
+    scoped: bool = False
+
+
+@dataclass(frozen=True)
+class Registry:
+    """Everything the plugins declared, merged and checked."""
+
+    document_types: Mapping[str, DocumentType]
+    workflows: Mapping[str, Workflow]
+    permissions: Mapping[str, Permission]
+    roles: Mapping[str, RoleDef]
+
+    @classmethod
+    def from_plugins(cls, pm) -> "Registry":
+        """Collect declarations from every plugin; refuse duplicates and dangling names."""
+        registry = cls(
+            document_types=_unique(pm.hook.register_document_types(), "document type"),
+            workflows=_unique(pm.hook.register_workflows(), "workflow"),
+            permissions=_unique(pm.hook.register_permissions(), "permission"),
+            roles=_unique(pm.hook.register_roles(), "role"),
+        )
+        registry.check()
+        return registry
+
+    def check(self) -> None:
+        """Every document type names a known workflow; every granted role exists."""
+        for doctype in self.document_types.values():
+            if doctype.workflow not in self.workflows:
+                raise ValueError(f"document type {doctype.name}: unknown workflow {doctype.workflow}")
+        granted = {r for p in self.permissions.values() for r in p.roles}
+        granted |= {r for w in self.workflows.values() for t in w.transitions for r in t.roles}
+        missing = granted - set(self.roles)
+        if missing:
+            raise ValueError(f"unknown roles named in declarations: {sorted(missing)}")
+
+    def permissions_of(self, role: str) -> frozenset[str]:
+        """Names of the permissions a role holds by default."""
+        return frozenset(p.name for p in self.permissions.values() if role in p.roles)
+
+
+def _unique(results: Iterable[Iterable], what: str) -> dict:
+    """Flatten hook results into {name: declaration}, refusing a name declared twice."""
+    merged: dict = {}
+    for declarations in results:
+        for item in declarations or ():
+            if item.name in merged:
+                raise ValueError(f"{what} {item.name!r} declared twice")
+            merged[item.name] = item
+    return merged

@@ -1,0 +1,32 @@
+"""The unbound database extension and the app-scoped Lemari object (bound in create_app).
+
+AppBuilder is created per app inside create_app: it keeps per-app view lists, so a shared
+instance would pile up views when tests build many apps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pluggy
+from flask import current_app
+from flask_appbuilder.utils.legacy import get_sqla_class
+
+from .declarations import Registry
+
+db = get_sqla_class()()
+
+
+@dataclass
+class Lemari:
+    """Everything the app built at start-up: settings, plugins and their declarations."""
+
+    settings: dict
+    pm: pluggy.PluginManager
+    registry: Registry
+    menu_permissions: dict[str, frozenset[str]]
+
+
+def lemari() -> Lemari:
+    """The Lemari object of the current app."""
+    return current_app.extensions["lemari"]

@@ -1,0 +1,59 @@
+"""The plugin host: built-in plugins first, then installed `lemari` entry points.
+
+Built in create_app (never at import) so each app, and each test, has its own manager.
+A plugin that fails to import or names an unknown hook stops start-up: an office must not run
+with half its features silently missing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Iterable
+
+import pluggy
+
+from . import hookspecs
+
+DEFAULT_PLUGINS = (
+    "records.builtin.core",
+    "records.builtin.issuance_workflow",
+    "records.builtin.surat_keterangan",
+)
+ESSENTIAL_PLUGINS = frozenset({"records.builtin.core", "records.builtin.issuance_workflow"})
+
+log = logging.getLogger(__name__)
+
+
+class PluginError(RuntimeError):
+    """A plugin cannot be loaded or disabled as asked."""
+
+
+def make_plugin_manager(*, blocked: Iterable[str] = (), load_entry_points: bool = True,
+                        extra: Iterable[object] = (), trace: bool = False) -> pluggy.PluginManager:
+    """Build a plugin manager: hookspecs, built-ins, installed entry points, then `extra`."""
+    pm = pluggy.PluginManager("lemari")
+    pm.add_hookspecs(hookspecs)
+    for name in blocked:
+        if name in ESSENTIAL_PLUGINS:
+            raise PluginError(f"plugin {name} cannot be disabled")
+        pm.set_blocked(name)
+    for name in DEFAULT_PLUGINS:
+        if not pm.is_blocked(name):
+            pm.register(importlib.import_module(name), name)
+    if load_entry_points:
+        pm.load_setuptools_entrypoints("lemari")
+    for plugin in extra:
+        pm.register(plugin)
+    pm.check_pending()
+    if trace:
+        pm.add_hookcall_monitoring(_trace_before, _trace_after)
+    return pm
+
+
+def _trace_before(hook_name, hook_impls, kwargs):
+    log.info("hook call", extra={"hook": hook_name, "plugins": [i.plugin_name for i in hook_impls]})
+
+
+def _trace_after(outcome, hook_name, hook_impls, kwargs):
+    log.info("hook done", extra={"hook": hook_name})

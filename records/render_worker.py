@@ -1,0 +1,232 @@
+"""Render letters in separate, long-lived, resource-limited worker processes.
+
+WeasyPrint's own security advice is to render with a time and memory ceiling, and
+its memory is not given back to the OS after a big document.  So the web process
+never renders: it hands jobs to a `RenderPool`, whose workers each build one
+`PdfRenderer` (fonts and CSS parsed once), run under an address-space limit, are
+killed and replaced when a job overruns its time limit, and are recycled after a
+number of jobs.  A job blocks the calling thread only; with `workers=N` up to N
+threads render at once.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import queue
+import resource
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from records.pdf import PdfMetadata, PdfRenderer, RenderResult
+
+DEFAULT_MEMORY_LIMIT = 1024 * 1024 * 1024
+#: Seconds a fresh worker may take to import WeasyPrint and load fonts before the pool gives up.
+STARTUP_TIMEOUT_S = 60.0
+
+
+class RenderTimeoutError(Exception):
+    """A render job overran its time limit; its worker was killed and replaced."""
+
+
+class RenderWorkerError(Exception):
+    """A worker died or failed to start (memory ceiling, crash); it was replaced."""
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """Everything a worker needs for one letter; picklable so it can cross the pipe."""
+
+    template_name: str
+    context: Mapping[str, Any]
+    paper: str
+    metadata: PdfMetadata
+
+
+def _limit_memory(limit_bytes: int | None) -> None:
+    """Cap the worker's address space so a runaway document fails with MemoryError."""
+    if limit_bytes:
+        resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+
+
+def _portable(error: BaseException) -> BaseException:
+    """The error itself if it survives pickling, else a RuntimeError describing it."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:
+        return RuntimeError(f"{type(error).__name__}: {error}")
+    return error
+
+
+def _worker_main(conn, template_dirs: Sequence[str], memory_limit: int | None) -> None:
+    """Child process loop: build the renderer once, then answer jobs until told to stop."""
+    try:
+        _limit_memory(memory_limit)
+        renderer = PdfRenderer(template_dirs)
+    except Exception as error:
+        conn.send(("failed", _portable(error)))
+        return
+    conn.send(("ready", os.getpid()))
+    while (job := conn.recv()) is not None:
+        try:
+            conn.send(("ok", renderer.render(
+                job.template_name, job.context, paper=job.paper, metadata=job.metadata)))
+        except MemoryError:
+            conn.send(("error", RenderWorkerError("render exceeded the worker memory limit")))
+            return
+        except Exception as error:
+            conn.send(("error", _portable(error)))
+
+
+class _Worker:
+    """Parent-side handle of one worker process and its pipe."""
+
+    def __init__(self, context, template_dirs: Sequence[str], memory_limit: int | None):
+        self.conn, child_conn = context.Pipe()
+        self.process = context.Process(
+            target=_worker_main, args=(child_conn, template_dirs, memory_limit),
+            name="lemari-render", daemon=True)
+        self.process.start()
+        child_conn.close()
+        self.jobs = 0
+        self.ready = False
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def run(self, job: RenderJob, timeout_s: float) -> RenderResult:
+        """Send one job and wait for its answer, at most `timeout_s` seconds of rendering."""
+        if not self.ready:
+            self._receive(STARTUP_TIMEOUT_S, "start")
+            self.ready = True
+        self.conn.send(job)
+        self.jobs += 1
+        return self._receive(timeout_s, "render")
+
+    def _receive(self, timeout_s: float, what: str) -> Any:
+        """One message from the child; raises on timeout, death or a job error."""
+        if not self.conn.poll(timeout_s):
+            raise RenderTimeoutError(f"{what} took longer than {timeout_s:g} s")
+        try:
+            status, payload = self.conn.recv()
+        except (EOFError, OSError) as error:
+            raise RenderWorkerError(f"render worker died during {what} (exit code {self.process.exitcode})") from error
+        if status == "failed":
+            raise RenderWorkerError(f"render worker failed to start: {payload}")
+        if status == "error":
+            raise payload
+        return payload
+
+    def stop(self) -> None:
+        """Ask the child to exit; kill it if it does not within a second."""
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.process.join(1)
+        self.kill()
+
+    def kill(self) -> None:
+        """End the child at once (timeout or shutdown) and release the pipe."""
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+
+class RenderPool:
+    """A small pool of render workers with a per-job time limit and recycling.
+
+    Workers are started with the 'spawn' method: forking a threaded web server is
+    unsafe, and a fresh interpreter keeps the workers free of the parent's state.
+    """
+
+    def __init__(
+        self,
+        template_dirs: Sequence[str | Path],
+        workers: int = 1,
+        timeout_s: float = 20,
+        max_jobs_per_worker: int = 200,
+        memory_limit_bytes: int | None = DEFAULT_MEMORY_LIMIT,
+    ):
+        self.template_dirs = [str(path) for path in template_dirs]
+        self.timeout_s = timeout_s
+        self.max_jobs_per_worker = max_jobs_per_worker
+        self.memory_limit_bytes = memory_limit_bytes
+        self._context = multiprocessing.get_context("spawn")
+        self._lock = threading.Lock()
+        self._workers: set[_Worker] = set()
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._closed = False
+        for _ in range(workers):
+            self._idle.put(self._spawn())
+
+    def _spawn(self) -> _Worker:
+        """Start a worker now so its start-up cost overlaps with other work."""
+        worker = _Worker(self._context, self.template_dirs, self.memory_limit_bytes)
+        with self._lock:
+            self._workers.add(worker)
+        return worker
+
+    def _retire(self, worker: _Worker, *, kill: bool) -> _Worker:
+        """Stop a worker and start its replacement."""
+        with self._lock:
+            self._workers.discard(worker)
+        if kill:
+            worker.kill()
+        else:
+            worker.stop()
+        return self._spawn()
+
+    def render(
+        self,
+        template_name: str,
+        context: Mapping[str, Any],
+        *,
+        paper: str = "F4",
+        metadata: PdfMetadata,
+    ) -> RenderResult:
+        """Render one letter in a worker; blocks until a worker is free and the job is done."""
+        if self._closed:
+            raise RuntimeError("render pool is closed")
+        job = RenderJob(template_name, dict(context), paper, metadata)
+        worker = self._idle.get()
+        try:
+            return worker.run(job, self.timeout_s)
+        except (RenderTimeoutError, RenderWorkerError):
+            worker = self._retire(worker, kill=True)
+            raise
+        finally:
+            self._release(worker)
+
+    def _release(self, worker: _Worker) -> None:
+        """Return a worker to the idle queue, recycling it once it has done enough jobs."""
+        if self._closed:
+            worker.stop()
+            return
+        if worker.jobs >= self.max_jobs_per_worker:
+            worker = self._retire(worker, kill=False)
+        self._idle.put(worker)
+
+    def pids(self) -> list[int]:
+        """Process ids of the live workers (for monitoring and tests)."""
+        with self._lock:
+            return sorted(worker.pid for worker in self._workers)
+
+    def close(self) -> None:
+        """Stop every worker; the pool cannot be used afterwards."""
+        self._closed = True
+        with self._lock:
+            workers, self._workers = list(self._workers), set()
+        for worker in workers:
+            worker.stop()
+
+    def __enter__(self) -> RenderPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -1,0 +1,98 @@
+"""Roles, permissions and accounts: declarations become Flask-AppBuilder roles.
+
+`sync_roles` is idempotent: it creates every declared permission and grants it to the roles
+that the declarations name, so re-running `lemari init` after adding a plugin is enough.
+The security manager `sm` is passed in; this module does not import Flask.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..actor import Actor
+from ..declarations import Registry
+from ..exceptions import NotFoundError, ValidationError
+from ..models import LocalRole
+
+SELF_SERVICE = (("can_userinfo", "UserDBModelView"), ("resetmypassword", "UserDBModelView"),
+                ("can_this_form_get", "ResetMyPasswordView"),
+                ("can_this_form_post", "ResetMyPasswordView"))
+
+
+def sync_roles(sm, registry: Registry, menu_permissions: Mapping[str, frozenset[str]]) -> None:
+    """Create declared roles and grant each its permissions and the menus those open."""
+    for role_def in registry.roles.values():
+        role = sm.find_role(role_def.name) or sm.add_role(role_def.name)
+        if role_def.name == sm.auth_role_admin:
+            continue
+        for pair in _pairs_for(role_def.name, registry, menu_permissions):
+            sm.add_permission_role(role, sm.add_permission_view_menu(*pair))
+    admin = sm.find_role(sm.auth_role_admin)
+    for permission in registry.permissions.values():
+        sm.add_permission_view_menu(*permission.fab_pair)
+    for pvm in sm.session.query(sm.permissionview_model):
+        sm.add_permission_role(admin, pvm)
+
+
+def _pairs_for(role: str, registry: Registry,
+               menu_permissions: Mapping[str, frozenset[str]]) -> Iterable[tuple[str, str]]:
+    """FAB (permission, view-menu) pairs a role needs: its rights, its menus, self-service."""
+    held = registry.permissions_of(role)
+    yield from (registry.permissions[name].fab_pair for name in sorted(held))
+    for menu, opening in menu_permissions.items():
+        if opening & held:
+            yield "menu_access", menu
+    yield from SELF_SERVICE
+
+
+def domain_permissions(fab_pairs: Iterable[tuple[str, str]], registry: Registry) -> frozenset[str]:
+    """Translate FAB (permission, view-menu) pairs back to declared permission names."""
+    by_pair = {p.fab_pair: p.name for p in registry.permissions.values()}
+    return frozenset(by_pair[pair] for pair in fab_pairs if pair in by_pair)
+
+
+def actor_for(user, *, sm, session: Session, registry: Registry) -> Actor:
+    """Build the Actor for a FAB user: role names, permissions and desa scope."""
+    roles = frozenset(role.name for role in user.roles)
+    if sm.auth_role_admin in roles:
+        permissions = frozenset(registry.permissions)
+    else:
+        permissions = domain_permissions(sm.get_user_permissions(user), registry)
+    return Actor(user_id=user.id, username=user.username, roles=roles, permissions=permissions,
+                 desa_scope=desa_scope(user.id, roles, session=session, registry=registry))
+
+
+def desa_scope(user_id: int, roles: frozenset[str], *, session: Session,
+               registry: Registry) -> frozenset[str] | None:
+    """None (office-wide) if any role is unscoped; else the desa granted by local roles."""
+    if any(not registry.roles[r].scoped for r in roles if r in registry.roles):
+        return None
+    rows = session.scalars(select(LocalRole.desa_code).where(LocalRole.user_id == user_id))
+    return frozenset(rows)
+
+
+def actor_for_username(username: str, *, sm, session: Session, registry: Registry) -> Actor:
+    """The Actor for a CLI `--as USERNAME`; unknown or inactive users are refused."""
+    user = sm.find_user(username=username)
+    if user is None or not user.is_active:
+        raise NotFoundError(f"Pengguna '{username}' tidak ditemukan atau tidak aktif.")
+    return actor_for(user, sm=sm, session=session, registry=registry)
+
+
+def ensure_user(sm, *, username: str, role: str, password: str, first_name: str,
+                last_name: str = "", session: Session, desa_code: str | None = None):
+    """Create an account once (never resets an existing one), with its local role if scoped."""
+    user = sm.find_user(username=username)
+    if user is None:
+        user = sm.add_user(username, first_name, last_name or first_name,
+                           f"{username}@kotabangun.invalid", sm.find_role(role), password)
+        if not user:
+            raise ValidationError(f"Akun {username} gagal dibuat.")
+    if desa_code and not session.scalar(select(LocalRole).where(
+            LocalRole.user_id == user.id, LocalRole.desa_code == desa_code)):
+        session.add(LocalRole(user_id=user.id, role_name=role, desa_code=desa_code))
+        session.commit()
+    return user

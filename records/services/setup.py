@@ -1,0 +1,133 @@
+"""Initialise a data folder and load the demo office; both are safe to run again.
+
+Re-running never deletes or overwrites data: tables are created only when missing, wilayah rows
+are upserted by code, accounts and residents are added only when absent.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass
+from importlib.resources import files
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..declarations import Registry
+from ..models import Keluarga, Penduduk, Wilayah
+from .accounts import ensure_user, sync_roles
+from .audit import record_event
+
+DEMO_PASSWORD = "Demo#KotaBangun2026"
+OFFICE_ACCOUNTS = (("admin", "Admin", "Administrator"), ("camat", "Camat", "Camat"),
+                   ("sekcam", "Sekcam", "Sekcam"), ("petugas", "Petugas Pelayanan", "Petugas"),
+                   ("arsiparis", "Arsiparis", "Arsiparis"), ("humas", "Humas", "Humas"),
+                   ("auditor", "Auditor", "Auditor"))
+
+
+def create_schema(engine) -> None:
+    """Create missing tables (existing tables and rows are left alone)."""
+    from flask_appbuilder.models.sqla import Model
+
+    Model.metadata.create_all(engine)
+
+
+def wilayah_rows() -> list[dict]:
+    """The shipped, versioned region table (records/data/wilayah.csv)."""
+    text = files("records").joinpath("data/wilayah.csv").read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+def seed_wilayah(session: Session, rows: list[dict]) -> int:
+    """Upsert region rows by code; returns how many were added."""
+    existing = {w.code: w for w in session.scalars(select(Wilayah))}
+    added = 0
+    for row in rows:
+        values = {"name": row["name"], "level": row["level"], "source": row.get("source", ""),
+                  "parent_code": row["code"].rsplit(".", 1)[0] if "." in row["code"] else None,
+                  "valid_from": _date(row.get("valid_from")), "valid_to": _date(row.get("valid_to"))}
+        if row["code"] in existing:
+            for key, value in values.items():
+                setattr(existing[row["code"]], key, value)
+        else:
+            session.add(Wilayah(code=row["code"], **values))
+            added += 1
+    session.commit()
+    return added
+
+
+def _date(raw: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(raw) if raw else None
+
+
+def initialise(*, session: Session, engine, sm, appbuilder, registry: Registry,
+               menu_permissions) -> None:
+    """Tables, FAB permissions, declared roles and the wilayah table."""
+    create_schema(engine)
+    for role in (sm.auth_role_admin, sm.auth_role_public):
+        sm.find_role(role) or sm.add_role(role)
+    register_fab_permissions(appbuilder, registry)
+    sync_roles(sm, registry, menu_permissions)
+    seed_wilayah(session, wilayah_rows())
+
+
+def register_fab_permissions(appbuilder, registry: Registry) -> None:
+    """Create FAB's own view permissions and every menu_access; ours come from declarations.
+
+    FAB's own sync (`add_permissions`) deletes permissions a view does not list, which would
+    strip declared rights such as `can_view_nik on Penduduk` that no single view carries.
+    """
+    sm, declared_areas = appbuilder.sm, {p.fab_pair[1] for p in registry.permissions.values()}
+    for view in appbuilder.baseviews:
+        if view.class_permission_name not in declared_areas and view.base_permissions:
+            sm.add_permissions_view(view.base_permissions, view.class_permission_name)
+    for name in appbuilder.menu.get_flat_name_list():
+        sm.add_permissions_menu(name)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: str
+    desa: str = ""
+
+
+def operator_username(desa_name: str) -> str:
+    """operator_<desa>, e.g. operator_kota_bangun_ulu."""
+    return "operator_" + "_".join(desa_name.lower().split())
+
+
+def load_demo(*, session: Session, sm, population: list[dict], desa: list[tuple[str, str]],
+              password: str = DEMO_PASSWORD) -> tuple[list[DemoAccount], int]:
+    """Demo accounts (one per role, one operator per desa) and residents; returns both."""
+    accounts = []
+    for username, role, first_name in OFFICE_ACCOUNTS:
+        ensure_user(sm, username=username, role=role, password=password, first_name=first_name,
+                    session=session)
+        accounts.append(DemoAccount(username, role))
+    for code, name in desa:
+        username = operator_username(name)
+        ensure_user(sm, username=username, role="Operator Desa", password=password,
+                    first_name="Operator", last_name=name, session=session, desa_code=code)
+        accounts.append(DemoAccount(username, "Operator Desa", name))
+    return accounts, _load_families(session, population)
+
+
+def _load_families(session: Session, population: list[dict]) -> int:
+    """Insert demo families whose No. KK is not yet present; returns residents added."""
+    known = set(session.scalars(select(Keluarga.no_kk)))
+    added = 0
+    for family in population:
+        if family["no_kk"] in known:
+            continue
+        keluarga = Keluarga(no_kk=family["no_kk"], desa_code=family["desa_code"],
+                            alamat=family["alamat"], rt=family["rt"], rw=family["rw"])
+        session.add(keluarga)
+        for member in family["members"]:
+            session.add(Penduduk(keluarga=keluarga, alamat=family["alamat"], rt=family["rt"],
+                                 rw=family["rw"], desa_code=family["desa_code"], **member))
+            added += 1
+    record_event(session, "system", "demo.load", detail={"residents": added})
+    session.commit()
+    return added

@@ -1,0 +1,85 @@
+"""Turn config.py defaults, the environment and the data folder into a Flask config mapping.
+
+Order of precedence (last wins): repo ``config.py`` defaults → ``<HOME>/config.py`` →
+``LEMARI_*`` environment variables → the test mapping given to ``create_app``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import types
+from pathlib import Path
+from typing import Any, Mapping
+
+import config as defaults
+from archive.atomic import atomic_write_text
+
+ENV_PREFIX = "LEMARI_"
+
+
+def default_settings() -> dict[str, Any]:
+    """The documented defaults from the top-level config.py (upper-case names only)."""
+    return {k: getattr(defaults, k) for k in dir(defaults) if k.isupper()}
+
+
+def _cast(raw: str, like: Any) -> Any:
+    """Cast an environment string to the type of the default it overrides."""
+    if isinstance(like, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on", "ya"}
+    if isinstance(like, int):
+        return int(raw)
+    return raw
+
+
+def env_overrides(environ: Mapping[str, str], base: Mapping[str, Any]) -> dict[str, Any]:
+    """Settings given as LEMARI_<KEY> environment variables."""
+    found = {}
+    for key, raw in environ.items():
+        if key.startswith(ENV_PREFIX):
+            name = key[len(ENV_PREFIX):]
+            found[name] = _cast(raw, base.get(name, ""))
+    return found
+
+
+def instance_overrides(home: Path) -> dict[str, Any]:
+    """Site values from <HOME>/config.py, if the office has one."""
+    path = home / "config.py"
+    if not path.is_file():
+        return {}
+    module = types.ModuleType("lemari_instance_config")
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), module.__dict__)
+    return {k: v for k, v in vars(module).items() if k.isupper()}
+
+
+def load_secret_key(home: Path) -> str:
+    """Read the installation's secret key, generating it once (never hard-coded)."""
+    path = home / "secret_key"
+    if not path.exists():
+        atomic_write_text(path, secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def sqlite_url(home: Path) -> str:
+    """The default embedded database inside the data folder."""
+    return f"sqlite:///{(home / 'lemari.db').resolve()}"
+
+
+def load_config(test_config: Mapping[str, Any] | None = None,
+                environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Merge defaults, instance file, environment and test values into one mapping."""
+    environ = os.environ if environ is None else environ
+    settings = default_settings()
+    settings.update(env_overrides(environ, settings))
+    home = Path(settings["HOME"]).expanduser()
+    home.mkdir(parents=True, exist_ok=True)
+    settings.update(instance_overrides(home))
+    settings.update(env_overrides(environ, settings))
+    settings.update(test_config or {})
+    home = Path(settings["HOME"]).expanduser().resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    settings["HOME"] = str(home)
+    settings.setdefault("SECRET_KEY", load_secret_key(home))
+    settings["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"] or sqlite_url(home)
+    return settings

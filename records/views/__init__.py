@@ -1,0 +1,42 @@
+"""Register the core's Flask-AppBuilder views and APIs; returns menu → required permission."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from .common import current_actor
+from .importing import ImportView
+from .records import RecordsView
+from .reference import AuditView, WilayahView
+from .registry import KeluargaView, PendudukView
+
+# (view, menu name, label, category, required permission)
+MENU = (
+    (RecordsView, "Dokumen", _l("Daftar Dokumen"), "Layanan", "record.read"),
+    (PendudukView, "Penduduk", _l("Data Penduduk"), "Kependudukan", "penduduk.read"),
+    (KeluargaView, "Keluarga", _l("Data Keluarga"), "Kependudukan", "keluarga.read"),
+    (ImportView, "Impor Penduduk", _l("Impor Penduduk"), "Kependudukan", "penduduk.import"),
+    (WilayahView, "Wilayah", _l("Data Wilayah"), "Referensi", "wilayah.read"),
+    (AuditView, "Log Audit", _l("Log Audit"), "Pengawasan", "audit.read"),
+)
+CATEGORY_LABELS = {"Layanan": _l("Layanan"), "Kependudukan": _l("Kependudukan"),
+                   "Referensi": _l("Referensi"), "Pengawasan": _l("Pengawasan")}
+
+
+def register(appbuilder) -> dict[str, frozenset[str]]:
+    """Add the core views; returns {menu or category: permissions, any of which opens it}."""
+    from .. import api
+
+    menu_permissions: dict[str, frozenset[str]] = {}
+    for view, name, label, category, permission in MENU:
+        appbuilder.add_view(view, name, label=label, category=category,
+                            category_label=CATEGORY_LABELS[category])
+        menu_permissions[name] = frozenset({permission})
+        menu_permissions[category] = menu_permissions.get(category, frozenset()) | {permission}
+    api.register(appbuilder)
+    return menu_permissions
+
+
+def actor_context() -> dict:
+    """Template variables every page may use."""
+    return {"current_actor_permissions": current_actor().permissions}

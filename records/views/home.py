@@ -1,0 +1,23 @@
+"""The landing page: what this user can do today, by role."""
+
+from flask import g, redirect, url_for
+from flask_appbuilder import IndexView, expose
+
+from ..extensions import lemari
+from .common import current_actor
+
+
+class HomeView(IndexView):
+    """Anonymous visitors go to the login page; staff see their roles and shortcuts."""
+
+    route_base = ""
+    default_view = "index"
+
+    @expose("/")
+    def index(self):
+        user = getattr(g, "user", None)
+        if user is None or not user.is_authenticated:
+            return redirect(self.appbuilder.get_url_for_login)
+        actor = current_actor()
+        roles = [lemari().registry.roles[r] for r in sorted(actor.roles) if r in lemari().registry.roles]
+        return self.render_template("lemari/home.html", actor=actor, roles=roles)

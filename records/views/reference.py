@@ -1,0 +1,41 @@
+"""Reference and oversight screens: wilayah table and the audit log (read-only)."""
+
+from flask_appbuilder import ModelView
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+
+from ..models import AuditEvent, Wilayah
+from .common import CRUD_PERMISSIONS
+
+
+class WilayahView(ModelView):
+    """Versioned region codes (provinsi … desa); retired codes stay for old NIKs."""
+
+    datamodel = SQLAInterface(Wilayah)
+    class_permission_name = "Wilayah"
+    method_permission_name = CRUD_PERMISSIONS
+    base_permissions = ["can_read"]
+    base_order = ("code", "asc")
+    list_title = show_title = _l("Data Wilayah")
+    list_columns = ["code", "name", "level", "valid_from", "valid_to", "source"]
+    search_columns = ["code", "name", "level"]
+    label_columns = {"code": _l("Kode"), "name": _l("Nama"), "level": _l("Tingkat"),
+                     "valid_from": _l("Berlaku sejak"), "valid_to": _l("Berlaku sampai"),
+                     "source": _l("Dasar hukum")}
+
+
+class AuditView(ModelView):
+    """The append-only audit trail; nobody may add, edit or delete entries here."""
+
+    datamodel = SQLAInterface(AuditEvent)
+    class_permission_name = "Audit"
+    method_permission_name = CRUD_PERMISSIONS
+    base_permissions = ["can_read"]
+    base_order = ("id", "desc")
+    list_title = show_title = _l("Log Audit")
+    list_columns = ["id", "at", "actor", "action", "object_type", "object_id", "desa_code"]
+    search_columns = ["actor", "action", "object_type", "object_id", "desa_code", "at"]
+    show_columns = list_columns + ["detail", "prev_hash", "hash"]
+    label_columns = {"at": _l("Waktu (UTC)"), "actor": _l("Pengguna"), "action": _l("Tindakan"),
+                     "object_type": _l("Objek"), "object_id": _l("ID objek"),
+                     "desa_code": _l("Desa"), "detail": _l("Rincian")}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Check the Debian/Ubuntu packages Lemari needs; install them with apt when run as root,
+# otherwise print the exact command to run. Usage: scripts/system-deps.sh runtime|test
+set -euo pipefail
+
+runtime=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig)
+test_only=()
+
+wanted=("${runtime[@]}")
+[ "${1:-runtime}" = "test" ] && wanted+=("${test_only[@]}")
+
+missing=()
+for pkg in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  echo "Memasang paket sistem: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "Paket sistem belum terpasang. Jalankan:" >&2
+  echo "  sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
