@@ -18,6 +18,7 @@ DATABASE_URL = ""
 # Address and port `lemari serve` (and `make run`) listen on. Keep 127.0.0.1 unless the office
 # LAN must reach this PC; then put it behind the office firewall.
 HOST = "127.0.0.1"
+# Port of `lemari serve`.
 PORT = 8080
 
 # Default interface language ("id" Bahasa Indonesia or "en" English); users can switch.

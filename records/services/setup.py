@@ -27,10 +27,12 @@ OFFICE_ACCOUNTS = (("admin", "Admin", "Administrator"), ("camat", "Camat", "Cama
 
 
 def create_schema(engine) -> None:
-    """Create missing tables (existing tables and rows are left alone)."""
-    from flask_appbuilder.models.sqla import Model
+    """Create missing tables (existing tables and rows are left alone).
 
-    Model.metadata.create_all(engine)
+    Our models share Flask-AppBuilder's declarative metadata, so this also creates FAB's
+    security tables.
+    """
+    Wilayah.metadata.create_all(engine)
 
 
 def wilayah_rows() -> list[dict]:
