@@ -50,3 +50,47 @@ KECAMATAN_CODE = "64.02.08"
 
 # Lifetime of a login session, in minutes of inactivity.
 SESSION_IDLE_MINUTES = 30
+
+# Address printed in QR codes and verification links; set it to the address citizens can
+# reach (e.g. the office's public host name) before issuing real documents.
+PUBLIC_BASE_URL = "http://127.0.0.1:8080"
+
+# Folder of the content-addressed archive. Empty means <HOME>/archive.
+ARCHIVE_DIR = ""
+
+# Largest single file the archive accepts, in bytes.
+ARCHIVE_MAX_BYTES = 256 * 1024 * 1024
+
+# PDF render worker processes (rendering never runs in the web request thread).
+PDF_WORKERS = 1
+
+# Seconds one PDF may take to render before its worker is stopped.
+PDF_TIMEOUT_SECONDS = 30
+
+# Office signing certificate (PEM), key (PEM) and CA chain (PEM). Empty means the demo
+# certificate that `lemari init` creates in <HOME>/pki (NOT a legal signature: BSrE issues
+# the real one).
+SIGNING_CERT = ""
+# Private key matching SIGNING_CERT.
+SIGNING_KEY = ""
+# CA certificate(s) that verification trusts, PEM.
+SIGNING_CA = ""
+
+# Letterhead: government line, office name, address and contacts, and the place of signing.
+OFFICE_GOVERNMENT = "PEMERINTAH KABUPATEN KUTAI KARTANEGARA"
+# Office name on the letterhead.
+OFFICE_NAME = "KECAMATAN KOTA BANGUN"
+# Street address on the letterhead.
+OFFICE_ADDRESS = "Jl. Poros Kota Bangun, Kota Bangun Ulu, Kutai Kartanegara, Kalimantan Timur 75561"
+# Telephone on the letterhead (empty to omit).
+OFFICE_PHONE = ""
+# E-mail on the letterhead (empty to omit).
+OFFICE_EMAIL = ""
+# Website on the letterhead (empty to omit).
+OFFICE_WEBSITE = ""
+# Place printed before the date of signing.
+OFFICE_PLACE = "Kota Bangun"
+
+# Time zone of the office (WITA for Kalimantan Timur); dates printed on documents and
+# promised completion dates use it, stored timestamps are UTC.
+TIMEZONE = "Asia/Makassar"

@@ -83,6 +83,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
                                           menu_permissions=menu_permissions)
         pm.hook.register_views(appbuilder=appbuilder)
     app.context_processor(views.actor_context)
+    app.register_blueprint(views.public.public)
     health.register(app)
     errors.register(app)
     security.register(app)

@@ -58,9 +58,14 @@ def init_command() -> None:
     """Create tables, roles and permissions, and load the wilayah table (safe to re-run)."""
     from .services.setup import initialise
 
+    from .desk import signing_config
+
     initialise(session=db.session, engine=db.engine, sm=current_app.appbuilder.sm,
                appbuilder=current_app.appbuilder, registry=lemari().registry,
                menu_permissions=lemari().menu_permissions)
+    if signing_config(lemari().settings).demo:
+        click.echo("Sertifikat DEMO untuk tanda tangan elektronik tersedia di folder pki "
+                   "(bukan sertifikat resmi BSrE).")
     click.echo(f"Data folder siap: {current_app.config['HOME']}")
 
 
@@ -156,7 +161,54 @@ def sync_roles_command() -> None:
     click.echo("Peran dan izin diperbarui.")
 
 
-COMMANDS = (init_command, demo_command, serve_command, nik_command, import_command,
+@click.command("issue")
+@click.argument("doctype")
+@click.option("--nik", default=None, help="NIK pemohon (untuk dokumen penduduk).")
+@click.option("--field", "fields", multiple=True, metavar="KEY=VALUE", help="Isian dokumen.")
+@click.option("--paper", type=click.Choice(["F4", "A4"]), default="F4")
+@click.option("--as", "username", required=True, help="Akun yang membuat dan menerbitkan.")
+@with_appcontext
+def issue_command(doctype, nik, fields, paper, username) -> None:
+    """Create a document and take it through the workflow to issue; print number and PDF path."""
+    from .services.issuing import issue
+    from .services.records import create_record, fire_transition
+    from .services.registry import find_penduduk_by_nik
+
+    who, ext = actor(username), lemari()
+    values = dict(_split_field(f) for f in fields)
+    penduduk_id = run_service(lambda: find_penduduk_by_nik(nik, actor=who, session=db.session)) if nik else None
+    record = run_service(lambda: create_record(doctype, values, penduduk_id=penduduk_id, actor=who,
+                                               session=db.session, registry=ext.registry))
+    for step in ("verifikasi", "tandatangani"):
+        run_service(lambda: fire_transition(record.id, step, actor=who, session=db.session,
+                                            registry=ext.registry, pm=ext.pm))
+    issued = run_service(lambda: issue(record.id, paper=paper, actor=who, session=db.session,
+                                       desk=ext.desk()))
+    click.echo(json.dumps({"number": issued.number, "verify_code": issued.verify_code,
+                           "pdf": str(ext.desk().blobs.path_hint(issued.files[-1].sha256))},
+                          ensure_ascii=False))
+
+
+def _split_field(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep:
+        raise click.BadParameter(f"'{text}' harus berbentuk KUNCI=NILAI", param_hint="--field")
+    return key.strip(), value
+
+
+@click.command("verify")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def verify_command(path: Path) -> None:
+    """Check a PDF against the issued original and its signature (exit 0 valid, 1 otherwise)."""
+    from .services.verifying import verify_upload
+
+    result = verify_upload(path.read_bytes(), session=db.session, desk=lemari().desk())
+    click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2, default=str))
+    sys.exit(0 if result.valid else 1)
+
+
+COMMANDS = (issue_command, verify_command, init_command, demo_command, serve_command, nik_command, import_command,
             audit_group, sync_roles_command)
 
 

@@ -25,6 +25,15 @@ class Lemari:
     pm: pluggy.PluginManager
     registry: Registry
     menu_permissions: dict[str, frozenset[str]]
+    _desk: object = None
+
+    def desk(self):
+        """The issuing desk, built on first use (it starts render worker processes)."""
+        if self._desk is None:
+            from .desk import build_desk
+
+            self._desk = build_desk(self.settings, self.pm, self.registry)
+        return self._desk
 
 
 def lemari() -> Lemari:

@@ -1,9 +1,11 @@
 """SQLAlchemy models, all on Flask-AppBuilder's declarative base so one metadata holds them."""
 
 from .audit import AuditEvent
+from .issuance import HariLibur, IssuedNumber, Layanan, NumberSequence, RecordFile, Register
+from .pejabat import Pejabat
 from .records import Record, RecordTransition
 from .registry import Keluarga, Penduduk
 from .security import LocalRole
 from .wilayah import Wilayah
 
-__all__ = ["AuditEvent", "Keluarga", "LocalRole", "Penduduk", "Record", "RecordTransition", "Wilayah"]
+__all__ = ["AuditEvent", "HariLibur", "IssuedNumber", "Layanan", "NumberSequence", "RecordFile", "Register", "Keluarga", "LocalRole", "Pejabat", "Penduduk", "Record", "RecordTransition", "Wilayah"]

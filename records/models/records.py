@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_appbuilder import Model
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 
@@ -22,11 +22,19 @@ class Record(Model):
     penduduk_id: Mapped[int | None] = mapped_column(ForeignKey("penduduk.id"), index=True)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     created_by: Mapped[str] = mapped_column(String(64))
+    layanan_code: Mapped[str | None] = mapped_column(ForeignKey("layanan.code"))
+    tracking_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    promised_date: Mapped[dt.date | None] = mapped_column(Date)
+    number: Mapped[str | None] = mapped_column(String(120), index=True)
+    issued_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    verify_code: Mapped[str | None] = mapped_column(String(24), unique=True)
     created_on: Mapped[dt.datetime] = mapped_column(DateTime, default=func.now())
     changed_on: Mapped[dt.datetime] = mapped_column(DateTime, default=func.now(), onupdate=func.now())
 
     penduduk = relationship("Penduduk")
     desa = relationship("Wilayah")
+    layanan = relationship("Layanan")
+    files = relationship("RecordFile", order_by="RecordFile.id")
     history = relationship("RecordTransition", back_populates="record",
                            order_by="RecordTransition.id", cascade="all, delete-orphan")
 

@@ -7,6 +7,7 @@ are upserted by code, accounts and residents are added only when absent.
 from __future__ import annotations
 
 import csv
+import json
 import datetime as dt
 from dataclasses import dataclass
 from importlib.resources import files
@@ -15,9 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..declarations import Registry
-from ..models import Keluarga, Penduduk, Wilayah
+from ..models import HariLibur, Keluarga, Layanan, Pejabat, Penduduk, Wilayah
 from .accounts import ensure_user, sync_roles
 from .audit import record_event
+from .numbering import seed_registers
 
 DEMO_PASSWORD = "Demo#KotaBangun2026"
 OFFICE_ACCOUNTS = (("admin", "Admin", "Administrator"), ("camat", "Camat", "Camat"),
@@ -72,6 +74,26 @@ def initialise(*, session: Session, engine, sm, appbuilder, registry: Registry,
     register_fab_permissions(appbuilder, registry)
     sync_roles(sm, registry, menu_permissions)
     seed_wilayah(session, wilayah_rows())
+    seed_registers(session)
+    seed_layanan(session, catalogue())
+
+
+def catalogue() -> dict:
+    """The shipped service standards and holidays (records/data/layanan.json)."""
+    return json.loads(files("records").joinpath("data/layanan.json").read_text(encoding="utf-8"))
+
+
+def seed_layanan(session: Session, data: dict) -> None:
+    """Add services and holidays that are missing; an office's edits are kept."""
+    known = set(session.scalars(select(Layanan.code)))
+    for spec in data["layanan"]:
+        if spec["code"] not in known:
+            session.add(Layanan(**spec))
+    holidays = set(session.scalars(select(HariLibur.tanggal)))
+    for day, name in data["hari_libur"]:
+        if dt.date.fromisoformat(day) not in holidays:
+            session.add(HariLibur(tanggal=dt.date.fromisoformat(day), keterangan=name))
+    session.commit()
 
 
 def register_fab_permissions(appbuilder, registry: Registry) -> None:
@@ -113,7 +135,26 @@ def load_demo(*, session: Session, sm, population: list[dict], desa: list[tuple[
         ensure_user(sm, username=username, role="Operator Desa", password=password,
                     first_name="Operator", last_name=name, session=session, desa_code=code)
         accounts.append(DemoAccount(username, "Operator Desa", name))
+    _load_officials(session)
     return accounts, _load_families(session, population)
+
+
+DEMO_OFFICIALS = (
+    {"username": "camat", "nama": "Drs. H. Syahrani, M.Si.", "nip": "197105121996031004",
+     "pangkat": "Pembina Tingkat I", "golongan": "IV/b", "jabatan": "Camat Kota Bangun"},
+    {"username": "sekcam", "nama": "Rusdiansyah, S.Sos.", "nip": "197809232005011007",
+     "pangkat": "Pembina", "golongan": "IV/a", "jabatan": "Sekretaris Kecamatan",
+     "prefix": "a.n.", "atas_nama": "Camat Kota Bangun"},
+)
+
+
+def _load_officials(session: Session) -> None:
+    """Signature data of the demo Camat and Sekcam (fictional people)."""
+    known = set(session.scalars(select(Pejabat.username)))
+    for spec in DEMO_OFFICIALS:
+        if spec["username"] not in known:
+            session.add(Pejabat(**spec))
+    session.commit()
 
 
 def _load_families(session: Session, population: list[dict]) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from .common import current_actor
+from . import public  # noqa: F401  (blueprint registered by create_app)
 from .importing import ImportView
 from .records import RecordsView
 from .reference import AuditView, WilayahView

@@ -1,0 +1,62 @@
+"""Build the issuing desk (renderer, archive, signer, office) from settings, once per app.
+
+The render pool starts worker processes, so it is created on first use and not at start-up:
+a clerk browsing the registry never pays for it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from archive import LocalBlobStore
+
+REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates_pdf"
+
+
+def template_dirs(pm) -> list[Path]:
+    """The project's PDF templates first, then each plugin's own folder."""
+    extra = [Path(d) for dirs in pm.hook.register_template_dirs() for d in (dirs or [])]
+    return [REPO_TEMPLATES, *extra]
+
+
+def office(settings: dict) -> dict:
+    """The letterhead mapping templates print."""
+    found = {"government": settings["OFFICE_GOVERNMENT"], "name": settings["OFFICE_NAME"],
+             "address": settings["OFFICE_ADDRESS"], "place": settings["OFFICE_PLACE"]}
+    for key in ("phone", "email", "website"):
+        if settings[f"OFFICE_{key.upper()}"]:
+            found[key] = settings[f"OFFICE_{key.upper()}"]
+    return found
+
+
+def blob_store(settings: dict) -> LocalBlobStore:
+    """The archive folder (default <HOME>/archive)."""
+    root = Path(settings["ARCHIVE_DIR"] or Path(settings["HOME"]) / "archive")
+    return LocalBlobStore(root, max_bytes=settings["ARCHIVE_MAX_BYTES"])
+
+
+def signing_config(settings: dict):
+    """The configured office certificate, or the demo one in <HOME>/pki."""
+    from .signing import SigningConfig, ensure_demo_pki
+
+    if settings["SIGNING_CERT"]:
+        return SigningConfig(cert_path=Path(settings["SIGNING_CERT"]),
+                             key_path=Path(settings["SIGNING_KEY"]),
+                             ca_path=Path(settings["SIGNING_CA"]), demo=False)
+    return ensure_demo_pki(Path(settings["HOME"]) / "pki")
+
+
+def build_desk(settings: dict, pm, registry):
+    """The Desk the issuing service works with."""
+    from .pdf import PdfMetadata
+    from .render_worker import RenderPool
+    from .services.issuing import Desk
+    from .signing import PadesSigner
+
+    pool = RenderPool(template_dirs(pm), workers=settings["PDF_WORKERS"],
+                      timeout_s=settings["PDF_TIMEOUT_SECONDS"])
+    return Desk(renderer=pool, blobs=blob_store(settings),
+                signer=PadesSigner(signing_config(settings)), office=office(settings),
+                base_url=settings["PUBLIC_BASE_URL"].rstrip("/"), registry=registry,
+                metadata_factory=PdfMetadata, pdf_context_hook=pm.hook.pdf_context,
+                timezone=settings["TIMEZONE"])

@@ -1,0 +1,173 @@
+"""Issue a signed document: number, render, sign, archive and record it in one transaction.
+
+The write order makes a power cut harmless: the number is taken inside the transaction, the
+PDF is rendered and signed, its file is written atomically to the archive, and only then does
+the commit mark the record issued. A crash before the commit leaves no number consumed and at
+worst an orphan file, which `lemari doctor` reports and removes; never an issued record
+without its file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..actor import Actor
+from ..declarations import DocumentType, Registry
+from ..exceptions import InvalidTransitionError, NotFoundError
+from ..models import Pejabat, Record, RecordFile, RecordTransition
+from ..verification import new_code
+from ..workflow import check_transition
+from .audit import record_event
+from .numbering import allocate
+from .records import get_record
+
+ISSUE_TRANSITION = "terbitkan"
+
+
+@dataclass
+class Desk:
+    """What issuing needs besides the database: renderer, archive, signer and office data."""
+
+    renderer: Any  # .render(template, context, *, paper, metadata) -> RenderResult
+    blobs: Any  # archive.BlobStore
+    signer: Any | None  # records.signing.PadesSigner or None
+    office: dict
+    base_url: str
+    registry: Registry
+    metadata_factory: Callable[..., Any]  # records.pdf.PdfMetadata
+    pdf_context_hook: Callable[..., list] | None = None
+    timezone: str = "Asia/Makassar"
+
+    def today(self) -> dt.date:
+        """Today's date at the office (documents are dated in local time, not UTC)."""
+        return dt.datetime.now(ZoneInfo(self.timezone)).date()
+
+
+def issue(record_id: int, *, paper: str = "F4", actor: Actor, session: Session,
+          desk: Desk) -> Record:
+    """Issue a signed record; a second call on an issued record returns it unchanged."""
+    record = get_record(record_id, actor=actor, session=session)
+    if record.number and record.state in ("terbit", "diserahkan", "dicabut"):
+        return record
+    doctype = desk.registry.document_types[record.doctype]
+    workflow = desk.registry.workflows[doctype.workflow]
+    transition = check_transition(workflow, record.state, ISSUE_TRANSITION, actor.roles)
+    today = desk.today()
+    number = allocate(session, doctype.register, kode=doctype.klasifikasi, on=today,
+                      actor=actor, record_id=record.id, kode_desa=record.desa_code or "")
+    record.number, record.verify_code, record.issued_at = number.number, new_code(), _now()
+    pdf, rendered = _render_signed(record, doctype, today, paper, session=session, desk=desk)
+    ref = desk.blobs.put(pdf)
+    try:
+        _finish(record, doctype, transition, ref, rendered, actor=actor, session=session)
+    except Exception:
+        session.rollback()
+        desk.blobs.delete(ref.sha256)
+        raise
+    return record
+
+
+def _render_signed(record: Record, doctype: DocumentType, today: dt.date, paper: str, *,
+                   session: Session, desk: Desk) -> tuple[bytes, Any]:
+    context = document_context(record, doctype, today, session=session, desk=desk)
+    metadata = desk.metadata_factory(
+        title=f"{doctype.title} {record.number}", author=desk.office["name"],
+        subject=doctype.title, document_number=record.number, document_type=doctype.name,
+        issue_date=today, office=desk.office["name"])
+    rendered = desk.renderer.render(doctype.template, context, paper=paper, metadata=metadata)
+    if desk.signer is None:
+        return rendered.pdf, rendered
+    signed = desk.signer.sign(rendered.pdf, reason=f"Penerbitan {doctype.title} {record.number}",
+                              location=desk.office.get("place", ""), name=context["signer"]["nama"]
+                              if context["signer"] else None)
+    return signed, rendered
+
+
+def _finish(record: Record, doctype: DocumentType, transition, ref, rendered, *, actor: Actor,
+            session: Session) -> None:
+    """Mark issued, link the archived file, record the step and the audit entry; commit."""
+    session.add(RecordFile(record_id=record.id, kind="terbit", sha256=ref.sha256, size=ref.size,
+                           template_name=rendered.template_name,
+                           template_sha256=rendered.template_sha256,
+                           signed=True, created_at=_now()))
+    session.add(RecordTransition(record_id=record.id, transition=transition.name,
+                                 from_state=record.state, to_state=transition.target,
+                                 actor=actor.username, at=_now(), note=f"Nomor {record.number}"))
+    record.state = transition.target
+    record_event(session, actor, "record.issue", object_type="record", object_id=record.id,
+                 desa_code=record.desa_code,
+                 detail={"number": record.number, "sha256": ref.sha256, "doctype": doctype.name})
+    session.commit()
+
+
+def document_context(record: Record, doctype: DocumentType, today: dt.date, *,
+                     session: Session, desk: Desk) -> dict:
+    """Everything a template may print (see templates_pdf/_base/page.html)."""
+    holder = record.penduduk
+    context = {
+        "office": desk.office, "place": desk.office.get("place", ""), "issued_on": today,
+        "nomor": record.number or "", "title": doctype.title,
+        "doctype": {"name": doctype.name, "title": doctype.title},
+        "holder": person_dict(holder) if holder else None,
+        "keluarga": family_dict(holder.keluarga) if holder and holder.keluarga else None,
+        "data": dict(record.data or {}), "items": list((record.data or {}).get("items", [])),
+        "signer": signer_block(record, session), "tracking": None,
+    }
+    if record.verify_code:
+        context["verification"] = {"code": record.verify_code,
+                                   "url": f"{desk.base_url}/verify/{record.verify_code}"}
+    for extra in (desk.pdf_context_hook(record=record, doctype=doctype) if desk.pdf_context_hook else []):
+        context.update(extra or {})
+    return context
+
+
+def person_dict(p) -> dict:
+    """A resident as templates see them (the issued letter carries the full NIK)."""
+    keluarga = p.keluarga
+    return {"nama": p.nama, "nik": p.nik, "no_kk": keluarga.no_kk if keluarga else "",
+            "tempat_lahir": p.tempat_lahir, "tanggal_lahir": p.tanggal_lahir,
+            "jenis_kelamin": p.jenis_kelamin, "golongan_darah": p.golongan_darah,
+            "agama": p.agama, "status_perkawinan": p.status_perkawinan,
+            "pekerjaan": p.pekerjaan, "pendidikan": p.pendidikan,
+            "kewarganegaraan": p.kewarganegaraan, "alamat": p.alamat, "rt": p.rt, "rw": p.rw,
+            "desa": p.desa.name if p.desa else "", "hubungan": p.hubungan,
+            "kepala_keluarga": (keluarga.kepala.nama if keluarga and keluarga.kepala else ""),
+            "nama_ayah": p.nama_ayah, "nama_ibu": p.nama_ibu}
+
+
+def family_dict(k) -> dict:
+    """A family with every member, for the F-1.01 biodata."""
+    return {"no_kk": k.no_kk, "alamat": k.alamat, "rt": k.rt, "rw": k.rw,
+            "desa": k.desa.name if k.desa else "", "kode_pos": k.kode_pos,
+            "anggota": [person_dict(p) for p in k.anggota]}
+
+
+def signer_block(record: Record, session: Session) -> dict | None:
+    """The official who approved (the 'tandatangani' step), as printed under the letter."""
+    step = next((h for h in reversed(record.history) if h.transition == "tandatangani"), None)
+    if step is None:
+        return None
+    pejabat = session.scalar(select(Pejabat).where(Pejabat.username == step.actor))
+    if pejabat is None:
+        raise InvalidTransitionError(
+            f"Data pejabat penanda tangan untuk akun '{step.actor}' belum diisi (nama, NIP, jabatan).")
+    return pejabat.signature_block()
+
+
+def find_by_code(session: Session, code: str) -> Record:
+    """The issued record carrying this verification code."""
+    record = session.scalar(select(Record).where(Record.verify_code == code))
+    if record is None:
+        raise NotFoundError("Kode verifikasi tidak dikenal.")
+    return record
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)

@@ -1,0 +1,88 @@
+"""Public verification: by code (QR or typed) and by uploading a PDF.
+
+The public answer never contains a NIK, an address or the purpose of the letter: only the
+type, number, issue date, office, status and the holder's name masked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Record, RecordFile
+from ..verification import mask_name, normalise
+
+STATUS_TEXT = {"valid": "SAH — dokumen tercatat dan berlaku",
+               "revoked": "DICABUT — dokumen pernah diterbitkan tetapi sudah dicabut",
+               "unknown": "TIDAK DIKENAL — tidak ada dokumen dengan kode ini",
+               "tampered": "TIDAK SAH — berkas berbeda dari dokumen yang diterbitkan"}
+
+
+@dataclass
+class Verification:
+    """What a visitor may learn about a document."""
+
+    status: str
+    doctype: str = ""
+    number: str = ""
+    issued_on: str = ""
+    office: str = ""
+    holder: str = ""
+    signature: dict = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return self.status == "valid"
+
+    @property
+    def message(self) -> str:
+        return STATUS_TEXT[self.status]
+
+    def to_json(self) -> dict:
+        return {"status": self.status, "message": self.message, "valid": self.valid,
+                "doctype": self.doctype, "number": self.number, "issued_on": self.issued_on,
+                "office": self.office, "holder": self.holder, "signature": self.signature}
+
+
+def _describe(record: Record, status: str, *, desk) -> Verification:
+    doctype = desk.registry.document_types.get(record.doctype)
+    return Verification(status=status, doctype=doctype.title if doctype else record.doctype,
+                        number=record.number or "",
+                        issued_on=record.issued_at.date().isoformat() if record.issued_at else "",
+                        office=desk.office["name"],
+                        holder=mask_name(record.penduduk.nama) if record.penduduk else "")
+
+
+def _status(record: Record) -> str:
+    return "revoked" if record.state == "dicabut" else "valid"
+
+
+def verify_code(text: str, *, session: Session, desk) -> Verification:
+    """Look a typed or scanned code up; malformed and unknown codes are both 'unknown'."""
+    code = normalise(text)
+    record = code and session.scalar(select(Record).where(Record.verify_code == code))
+    if not record or not record.number:
+        return Verification(status="unknown")
+    return _describe(record, _status(record), desk=desk)
+
+
+def verify_upload(pdf: bytes, *, session: Session, desk) -> Verification:
+    """Compare an uploaded file's SHA-256 with the issued files and check its signature."""
+    from ..signing import verify_pdf
+
+    digest = hashlib.sha256(pdf).hexdigest()
+    found = session.scalar(select(RecordFile).where(RecordFile.sha256 == digest,
+                                                    RecordFile.kind == "terbit"))
+    trust = [desk.signer.config.ca_path.read_bytes()] if desk.signer else []
+    report = verify_pdf(pdf, trust_roots_pem=trust)
+    signature = {"status": report.status, "message": report.message, "signer": report.signer}
+    if found is None:
+        return Verification(status="tampered" if report.status != "unsigned" else "unknown",
+                            signature=signature)
+    record = session.get(Record, found.record_id)
+    result = _describe(record, _status(record), desk=desk)
+    result.signature = signature
+    return result
