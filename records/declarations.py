@@ -7,10 +7,33 @@ plugin fails loudly before the first clerk logs in.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 FIELD_KINDS = frozenset({"text", "textarea", "date", "integer", "choice", "nik"})
+#: Names end up in URLs (/dokumen/baru/<type>), form inputs and String(32)/String(64) columns.
+_IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")
+#: Inputs the document form adds itself; a declared field with one of these names would collide.
+RESERVED_FIELD_NAMES = frozenset({"nik", "penduduk_id", "csrf_token"})
+
+
+def _identifier(value: str, what: str, max_length: int = 32) -> None:
+    """Refuse a name that cannot serve as URL part, form input name or column value."""
+    if not (isinstance(value, str) and _IDENTIFIER.fullmatch(value) and len(value) <= max_length):
+        raise ValueError(f"{what} {value!r}: use at most {max_length} lower-case letters, "
+                         "digits and _, starting with a letter")
+
+
+def _names(value: Iterable[str] | str) -> tuple[str, ...]:
+    """A tuple of names; a lone string is one name, never a sequence of letters."""
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _freeze(obj: object, **values: object) -> None:
+    """Set normalised values on a frozen dataclass from its __post_init__."""
+    for name, value in values.items():
+        object.__setattr__(obj, name, value)
 
 
 @dataclass(frozen=True)
@@ -26,6 +49,8 @@ class Field:
     help: str = ""
 
     def __post_init__(self) -> None:
+        _identifier(self.name, "field")
+        _freeze(self, choices=_names(self.choices))
         if self.kind not in FIELD_KINDS:
             raise ValueError(f"field {self.name}: unknown kind {self.kind!r}")
         if self.kind == "choice" and not self.choices:
@@ -48,6 +73,18 @@ class DocumentType:
     description: str = ""
     legacy: bool = False
 
+    def __post_init__(self) -> None:
+        _identifier(self.name, "document type", 64)
+        _freeze(self, fields=tuple(self.fields))
+        names = [f.name for f in self.fields]
+        duplicates = {n for n in names if names.count(n) > 1}
+        if duplicates:
+            raise ValueError(f"document type {self.name}: fields declared twice "
+                             f"{sorted(duplicates)}")
+        reserved = RESERVED_FIELD_NAMES & set(names)
+        if reserved:
+            raise ValueError(f"document type {self.name}: reserved field names {sorted(reserved)}")
+
     def field(self, name: str) -> Field:
         """The field called `name` (KeyError when the type has none)."""
         for candidate in self.fields:
@@ -67,6 +104,14 @@ class Transition:
     roles: frozenset[str]
     note_required: bool = False
 
+    def __post_init__(self) -> None:
+        _identifier(self.name, "transition")
+        _freeze(self, sources=_names(self.sources), roles=frozenset(_names(self.roles)))
+        if not self.sources:
+            raise ValueError(f"transition {self.name}: no source state")
+        if not self.roles:
+            raise ValueError(f"transition {self.name}: no role may fire it")
+
 
 @dataclass(frozen=True)
 class Workflow:
@@ -79,7 +124,14 @@ class Workflow:
     transitions: tuple[Transition, ...]
 
     def __post_init__(self) -> None:
+        _identifier(self.name, "workflow")
+        _freeze(self, states=dict(self.states), transitions=tuple(self.transitions))
+        for state in self.states:
+            _identifier(state, f"workflow {self.name}: state")
         known = set(self.states)
+        names = [t.name for t in self.transitions]
+        if len(set(names)) != len(names):
+            raise ValueError(f"workflow {self.name}: a transition name is declared twice")
         if self.initial not in known:
             raise ValueError(f"workflow {self.name}: initial state {self.initial!r} unknown")
         for t in self.transitions:
@@ -107,6 +159,12 @@ class Permission:
     name: str
     description: str
     roles: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        area, dot, verb = self.name.partition(".")
+        if not (dot and area and verb):
+            raise ValueError(f"permission {self.name!r}: expected 'area.verb'")
+        _freeze(self, roles=frozenset(_names(self.roles)))
 
     @property
     def fab_pair(self) -> tuple[str, str]:
@@ -137,10 +195,10 @@ class Registry:
     def from_plugins(cls, pm) -> "Registry":
         """Collect declarations from every plugin; refuse duplicates and dangling names."""
         registry = cls(
-            document_types=_unique(pm.hook.register_document_types(), "document type"),
-            workflows=_unique(pm.hook.register_workflows(), "workflow"),
-            permissions=_unique(pm.hook.register_permissions(), "permission"),
-            roles=_unique(pm.hook.register_roles(), "role"),
+            document_types=_unique(pm.hook.register_document_types(), DocumentType),
+            workflows=_unique(pm.hook.register_workflows(), Workflow),
+            permissions=_unique(pm.hook.register_permissions(), Permission),
+            roles=_unique(pm.hook.register_roles(), RoleDef),
         )
         registry.check()
         return registry
@@ -161,12 +219,17 @@ class Registry:
         return frozenset(p.name for p in self.permissions.values() if role in p.roles)
 
 
-def _unique(results: Iterable[Iterable], what: str) -> dict:
-    """Flatten hook results into {name: declaration}, refusing a name declared twice."""
+def _unique(results: Iterable[Iterable], kind: type) -> dict:
+    """Flatten hook results into {name: declaration}, refusing strays and names declared twice."""
     merged: dict = {}
     for declarations in results:
+        if declarations is not None and not isinstance(declarations, (list, tuple)):
+            raise ValueError(f"a plugin returned {type(declarations).__name__}, "
+                             f"expected a list of {kind.__name__}")
         for item in declarations or ():
+            if not isinstance(item, kind):
+                raise ValueError(f"a plugin returned {item!r} where a {kind.__name__} belongs")
             if item.name in merged:
-                raise ValueError(f"{what} {item.name!r} declared twice")
+                raise ValueError(f"{kind.__name__} {item.name!r} declared twice")
             merged[item.name] = item
     return merged

@@ -55,8 +55,10 @@ def build_desk(settings: dict, pm, registry):
 
     pool = RenderPool(template_dirs(pm), workers=settings["PDF_WORKERS"],
                       timeout_s=settings["PDF_TIMEOUT_SECONDS"])
+    signing = signing_config(settings)
     return Desk(renderer=pool, blobs=blob_store(settings),
-                signer=PadesSigner(signing_config(settings)), office=office(settings),
+                signer=PadesSigner.from_config(signing), office=office(settings),
+                trust_roots=[signing.ca_path.read_bytes()],
                 base_url=settings["PUBLIC_BASE_URL"].rstrip("/"), registry=registry,
                 metadata_factory=PdfMetadata, pdf_context_hook=pm.hook.pdf_context,
                 timezone=settings["TIMEZONE"])

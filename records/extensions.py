@@ -35,6 +35,12 @@ class Lemari:
             self._desk = build_desk(self.settings, self.pm, self.registry)
         return self._desk
 
+    def close(self) -> None:
+        """Stop the render workers, if any were started."""
+        if self._desk is not None:
+            self._desk.renderer.close()
+            self._desk = None
+
 
 def lemari() -> Lemari:
     """The Lemari object of the current app."""

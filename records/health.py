@@ -39,6 +39,7 @@ def home_status(home: Path) -> dict:
 
 
 def health():
+    """503 when a check fails, so a monitor needs no JSON parsing to raise the alarm."""
     status = {"version": package_version(), "database": database_status(),
               "data_folder": home_status(Path(current_app.config["HOME"]))}
     ok = status["database"]["ok"] and status["data_folder"]["ok"]

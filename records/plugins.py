@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from importlib.metadata import entry_points
 from typing import Iterable
 
 import pluggy
@@ -18,9 +19,15 @@ from . import hookspecs
 DEFAULT_PLUGINS = (
     "records.builtin.core",
     "records.builtin.issuance_workflow",
+    "records.builtin.tanda_terima",
     "records.builtin.surat_keterangan",
+    "records.builtin.pengantar",
+    "records.builtin.ktp_el",
+    "records.builtin.kartu_keluarga",
+    "records.builtin.naskah_dinas",
 )
-ESSENTIAL_PLUGINS = frozenset({"records.builtin.core", "records.builtin.issuance_workflow"})
+ESSENTIAL_PLUGINS = frozenset({"records.builtin.core", "records.builtin.issuance_workflow",
+                               "records.builtin.tanda_terima"})
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +42,7 @@ def make_plugin_manager(*, blocked: Iterable[str] = (), load_entry_points: bool 
     pm = pluggy.PluginManager("lemari")
     pm.add_hookspecs(hookspecs)
     for name in blocked:
-        if name in ESSENTIAL_PLUGINS:
-            raise PluginError(f"plugin {name} cannot be disabled")
+        _check_blockable(name)
         pm.set_blocked(name)
     for name in DEFAULT_PLUGINS:
         if not pm.is_blocked(name):
@@ -49,6 +55,16 @@ def make_plugin_manager(*, blocked: Iterable[str] = (), load_entry_points: bool 
     if trace:
         pm.add_hookcall_monitoring(_trace_before, _trace_after)
     return pm
+
+
+def _check_blockable(name: str) -> None:
+    """Essential plugins stay; an unknown name is a typo that would silently block nothing."""
+    if name in ESSENTIAL_PLUGINS:
+        raise PluginError(f"plugin {name} cannot be disabled")
+    installed = {ep.name for ep in entry_points(group="lemari")}
+    if name not in set(DEFAULT_PLUGINS) | installed:
+        raise PluginError(f"plugin {name} is neither built in nor installed; "
+                          f"known: {sorted(set(DEFAULT_PLUGINS) | installed)}")
 
 
 def _trace_before(hook_name, hook_impls, kwargs):

@@ -23,12 +23,19 @@ def default_settings() -> dict[str, Any]:
     return {k: getattr(defaults, k) for k in dir(defaults) if k.isupper()}
 
 
-def _cast(raw: str, like: Any) -> Any:
-    """Cast an environment string to the type of the default it overrides."""
+def _cast(key: str, raw: str, like: Any) -> Any:
+    """Cast an environment string to the type of the default it overrides.
+
+    A bad number names its variable: a bare int() traceback at start-up tells the office
+    admin nothing about which setting to fix.
+    """
     if isinstance(like, bool):
         return raw.strip().lower() in {"1", "true", "yes", "on", "ya"}
     if isinstance(like, int):
-        return int(raw)
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"{key} harus bilangan bulat, bukan {raw!r}") from None
     return raw
 
 
@@ -38,7 +45,7 @@ def env_overrides(environ: Mapping[str, str], base: Mapping[str, Any]) -> dict[s
     for key, raw in environ.items():
         if key.startswith(ENV_PREFIX):
             name = key[len(ENV_PREFIX):]
-            found[name] = _cast(raw, base.get(name, ""))
+            found[name] = _cast(key, raw, base.get(name, ""))
     return found
 
 
@@ -53,11 +60,14 @@ def instance_overrides(home: Path) -> dict[str, Any]:
 
 
 def load_secret_key(home: Path) -> str:
-    """Read the installation's secret key, generating it once (never hard-coded)."""
+    """Read the installation's secret key, generating it once (never hard-coded).
+
+    The mode is set before the atomic rename, so the key is never readable by others, even
+    for a moment (a chmod afterwards would leave a window).
+    """
     path = home / "secret_key"
     if not path.exists():
-        atomic_write_text(path, secrets.token_hex(32))
-        path.chmod(0o600)
+        atomic_write_text(path, secrets.token_hex(32), mode=0o600)
     return path.read_text(encoding="utf-8").strip()
 
 

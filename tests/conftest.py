@@ -53,7 +53,9 @@ def app(demo_home, tmp_path):
     """A fresh copy of the demo office for one test (SQLite)."""
     home = tmp_path / "home"
     shutil.copytree(demo_home, home)
-    return build_app(home)
+    app = build_app(home)
+    yield app
+    app.extensions["lemari"].close()
 
 
 @pytest.fixture

@@ -14,6 +14,8 @@ ENGINES = {
     "whoosh": {"search/whoosh_index.py"},
     "openpyxl": {"records/services/importing.py"},
     "waitress": {"records/cli.py"},
+    "pyhanko": {"records/signing.py"},
+    "segno": {"records/pdf.py"},
 }
 NO_WEB = ("flask", "flask_appbuilder", "flask_babel", "werkzeug", "wtforms")
 

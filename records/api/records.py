@@ -5,7 +5,7 @@ from flask_appbuilder.api import BaseApi, expose, protect, safe
 
 from ..exceptions import RecordsError
 from ..extensions import db, lemari
-from ..services import records
+from ..services import issuing, records
 from ..views.common import current_actor
 
 
@@ -15,6 +15,9 @@ def record_json(record) -> dict:
             "title": record.title, "desa_code": record.desa_code,
             "penduduk_id": record.penduduk_id, "data": record.data,
             "created_by": record.created_by, "created_on": record.created_on.isoformat(),
+            "number": record.number, "verify_code": record.verify_code,
+            "tracking_code": record.tracking_code,
+            "promised_date": record.promised_date.isoformat() if record.promised_date else None,
             "history": [{"transition": h.transition, "from": h.from_state, "to": h.to_state,
                          "actor": h.actor, "at": h.at.isoformat(), "note": h.note}
                         for h in record.history]}
@@ -86,12 +89,12 @@ class RecordApi(BaseApi):
             422: {$ref: '#/components/responses/422'}
         """
         body = request.get_json(silent=True)
-        if not isinstance(body, dict) or not isinstance(body.get("data", {}), dict):
-            return self.response_400(message="Permintaan harus berupa objek JSON.")
+        problem = _create_body_problem(body)
+        if problem:
+            return self.response_400(message=problem)
         return self._run(lambda: record_json(records.create_record(
-            str(body.get("doctype", "")), body.get("data", {}),
-            penduduk_id=_int_or_none(body.get("penduduk_id")), actor=current_actor(),
-            session=db.session, registry=lemari().registry)), status=201)
+            body["doctype"], body.get("data", {}), penduduk_id=body.get("penduduk_id"),
+            actor=current_actor(), session=db.session, registry=lemari().registry)), status=201)
 
     @expose("/<int:record_id>/transition/<name>", methods=["POST"])
     @protect()
@@ -110,11 +113,15 @@ class RecordApi(BaseApi):
             200: {description: New state}
             409: {description: Not allowed now or for this role}
         """
-        body = request.get_json(silent=True) or {}
-        note = body.get("note", "") if isinstance(body, dict) else ""
-        return self._run(lambda: {"state": records.fire_transition(
-            record_id, name, note=str(note), actor=current_actor(), session=db.session,
-            registry=lemari().registry, pm=lemari().pm).to_state})
+        body = request.get_json(silent=True) if request.get_data() else {}
+        note = body.get("note") if isinstance(body, dict) else None
+        if not isinstance(body, dict) or not isinstance(note, (str, type(None))):
+            return self.response_400(message="Permintaan harus berupa objek JSON; "
+                                             "note berupa teks.")
+        ext = lemari()
+        return self._run(lambda: {"state": issuing.advance(
+            record_id, name, note=note or "", actor=current_actor(), session=db.session,
+            registry=ext.registry, pm=ext.pm, desk_factory=ext.desk)})
 
     def _run(self, action, status: int = 200):
         """Call a service and map its domain errors to JSON responses."""
@@ -127,8 +134,14 @@ class RecordApi(BaseApi):
         return self.response(status, result=result)
 
 
-def _int_or_none(value):
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return -1
+def _create_body_problem(body) -> str:
+    """Why a create request is malformed (a 400, before any service runs), or ''."""
+    if not isinstance(body, dict):
+        return "Permintaan harus berupa objek JSON."
+    if not isinstance(body.get("doctype"), str):
+        return "doctype wajib berupa teks."
+    if not isinstance(body.get("data", {}), dict):
+        return "data harus berupa objek JSON."
+    if type(body.get("penduduk_id")) not in (int, type(None)):  # bool is not an id
+        return "penduduk_id harus berupa bilangan bulat."
+    return ""

@@ -1,13 +1,23 @@
-"""Validate the values of a document type's declared fields (Indonesian messages)."""
+"""Validate the values of a document type's declared fields (Indonesian messages).
+
+Values arrive from HTML forms (always text) and from JSON (any type), so every value is checked
+for what it is, not what the form widget suggests; the messages go straight to the clerk.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Iterable
 
 from ..declarations import Field
 from ..exceptions import ValidationError
 from ..nik import NikError, parse_nik
+
+_INTEGER = re.compile(r"-?[0-9]{1,18}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# Control characters other than tab and newlines: invisible on paper, refused by PostgreSQL text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def clean_fields(fields: Iterable[Field], data: dict) -> dict:
@@ -31,18 +41,19 @@ def clean_fields(fields: Iterable[Field], data: dict) -> dict:
 
 def _clean_value(field: Field, raw: object) -> object:
     """One value, converted to what the JSON column stores."""
+    if isinstance(raw, (dict, list, bool, float)):
+        raise ValueError("harus berupa teks atau angka bulat")
     text = str(raw)
     if len(text) > field.max_length:
         raise ValueError(f"terlalu panjang (maksimal {field.max_length} karakter)")
+    if _CONTROL.search(text):
+        raise ValueError("mengandung karakter kendali yang tidak diizinkan")
     if field.kind == "integer":
-        if not text.isascii() or not text.lstrip("-").isdigit():
-            raise ValueError("harus berupa angka")
+        if not _INTEGER.fullmatch(text):
+            raise ValueError("harus berupa angka bulat")
         return int(text)
     if field.kind == "date":
-        try:
-            return dt.date.fromisoformat(text).isoformat()
-        except ValueError:
-            raise ValueError("tanggal tidak valid (format TTTT-BB-HH)") from None
+        return _clean_date(text)
     if field.kind == "choice" and text not in field.choices:
         raise ValueError("pilihan tidak dikenal")
     if field.kind == "nik":
@@ -51,3 +62,13 @@ def _clean_value(field: Field, raw: object) -> object:
         except NikError as exc:
             raise ValueError(str(exc)) from None
     return text
+
+
+def _clean_date(text: str) -> str:
+    """Only TTTT-BB-HH: fromisoformat alone would also take '20260101' and ISO week dates."""
+    try:
+        if not _DATE.fullmatch(text):
+            raise ValueError
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise ValueError("tanggal tidak valid (format TTTT-BB-HH)") from None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
@@ -43,6 +43,7 @@ class Desk:
     registry: Registry
     metadata_factory: Callable[..., Any]  # records.pdf.PdfMetadata
     pdf_context_hook: Callable[..., list] | None = None
+    trust_roots: list[bytes] = field(default_factory=list)  # CA PEMs verification trusts
     timezone: str = "Asia/Makassar"
 
     def today(self) -> dt.date:
@@ -59,12 +60,12 @@ def issue(record_id: int, *, paper: str = "F4", actor: Actor, session: Session,
     doctype = desk.registry.document_types[record.doctype]
     workflow = desk.registry.workflows[doctype.workflow]
     transition = check_transition(workflow, record.state, ISSUE_TRANSITION, actor.roles)
-    today = desk.today()
-    number = allocate(session, doctype.register, kode=doctype.klasifikasi, on=today,
-                      actor=actor, record_id=record.id, kode_desa=record.desa_code or "")
-    record.number, record.verify_code, record.issued_at = number.number, new_code(), _now()
-    pdf, rendered = _render_signed(record, doctype, today, paper, session=session, desk=desk)
-    ref = desk.blobs.put(pdf)
+    try:
+        ref, rendered = _number_and_render(record, doctype, paper, actor=actor, session=session,
+                                           desk=desk)
+    except Exception:
+        session.rollback()  # gives the number back: nothing was issued
+        raise
     try:
         _finish(record, doctype, transition, ref, rendered, actor=actor, session=session)
     except Exception:
@@ -72,6 +73,17 @@ def issue(record_id: int, *, paper: str = "F4", actor: Actor, session: Session,
         desk.blobs.delete(ref.sha256)
         raise
     return record
+
+
+def _number_and_render(record: Record, doctype: DocumentType, paper: str, *, actor: Actor,
+                       session: Session, desk: Desk):
+    """Take the number (inside the open transaction), render, sign and archive the PDF."""
+    today = desk.today()
+    number = allocate(session, doctype.register, kode=doctype.klasifikasi, on=today,
+                      actor=actor, record_id=record.id, kode_desa=record.desa_code or "")
+    record.number, record.verify_code, record.issued_at = number.number, new_code(), _now()
+    pdf, rendered = _render_signed(record, doctype, today, paper, session=session, desk=desk)
+    return desk.blobs.put(pdf), rendered
 
 
 def _render_signed(record: Record, doctype: DocumentType, today: dt.date, paper: str, *,
@@ -171,3 +183,20 @@ def find_by_code(session: Session, code: str) -> Record:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+
+def advance(record_id: int, name: str, *, note: str = "", actor: Actor, session: Session,
+            registry: Registry, pm, desk_factory: Callable[[], Desk]) -> str:
+    """Fire a workflow step and return the new state; the issuing step goes through `issue`.
+
+    Every adapter (web, API, CLI) calls this, so no path can mark a record 'terbit' without
+    its number and archived PDF. `desk_factory` is only called for the issuing step (it
+    starts render workers).
+    """
+    if name == ISSUE_TRANSITION:
+        return issue(record_id, actor=actor, session=session, desk=desk_factory()).state
+    from .records import fire_transition
+
+    return fire_transition(record_id, name, note=note, actor=actor, session=session,
+                           registry=registry, pm=pm).to_state

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..actor import Actor
 from ..declarations import DocumentType, Registry
-from ..exceptions import NotFoundError, ValidationError
+from ..exceptions import InvalidTransitionError, NotFoundError, ValidationError
 from ..models import Penduduk, Record, RecordTransition
 from ..workflow import check_transition
 from .audit import record_event
 from .fields import clean_fields
+
+#: Primary keys are 32-bit integers; a larger id from a URL or JSON would make PostgreSQL fail.
+MAX_ID = 2**31 - 1
+MAX_NOTE = 1000
 
 
 def _doctype(registry: Registry, name: str) -> DocumentType:
@@ -25,7 +30,16 @@ def _doctype(registry: Registry, name: str) -> DocumentType:
 
 def create_record(doctype_name: str, data: dict, *, penduduk_id: int | None, actor: Actor,
                   session: Session, registry: Registry) -> Record:
-    """Open a new record in its workflow's initial state, for a resident within scope."""
+    """Open a new record in its workflow's initial state, for a resident within scope; commit."""
+    record = new_record(doctype_name, data, penduduk_id=penduduk_id, actor=actor,
+                        session=session, registry=registry)
+    session.commit()
+    return record
+
+
+def new_record(doctype_name: str, data: dict, *, penduduk_id: int | None, actor: Actor,
+               session: Session, registry: Registry) -> Record:
+    """Like create_record, but leaves the commit to the caller (who adds more to it)."""
     actor.require("record.create")
     doctype = _doctype(registry, doctype_name)
     penduduk = _subject(doctype, penduduk_id, actor, session)
@@ -42,7 +56,6 @@ def create_record(doctype_name: str, data: dict, *, penduduk_id: int | None, act
                                  at=_now(), note=""))
     record_event(session, actor, "record.create", object_type="record", object_id=record.id,
                  desa_code=record.desa_code, detail={"doctype": doctype.name})
-    session.commit()
     return record
 
 
@@ -53,7 +66,7 @@ def _subject(doctype: DocumentType, penduduk_id: int | None, actor: Actor,
         if doctype.needs_penduduk:
             raise ValidationError("Pemohon wajib dipilih.", {"penduduk_id": "Pemohon wajib dipilih."})
         return None
-    penduduk = session.get(Penduduk, penduduk_id)
+    penduduk = session.get(Penduduk, penduduk_id) if _valid_id(penduduk_id) else None
     if penduduk is None:
         raise NotFoundError("Penduduk tidak ditemukan.")
     actor.require_desa(penduduk.desa_code)
@@ -63,7 +76,7 @@ def _subject(doctype: DocumentType, penduduk_id: int | None, actor: Actor,
 def get_record(record_id: int, *, actor: Actor, session: Session) -> Record:
     """A record the actor may read (out-of-scope records are 'not found')."""
     actor.require("record.read")
-    record = session.get(Record, record_id)
+    record = session.get(Record, record_id) if _valid_id(record_id) else None
     if record is None:
         raise NotFoundError("Dokumen tidak ditemukan.")
     actor.require_desa(record.desa_code)
@@ -72,8 +85,13 @@ def get_record(record_id: int, *, actor: Actor, session: Session) -> Record:
 
 def list_records(*, actor: Actor, session: Session, state: str | None = None,
                  limit: int = 50, offset: int = 0) -> tuple[list[Record], int]:
-    """Newest records within the actor's scope, with the total count."""
+    """Newest records within the actor's scope, with the total count.
+
+    The offset is capped at the largest id: no page lies beyond it, and a hand-typed huge page
+    number would otherwise overflow the database's integer.
+    """
     actor.require("record.read")
+    offset = min(max(offset, 0), MAX_ID)
     query = select(Record)
     if actor.desa_scope is not None:
         query = query.where(Record.desa_code.in_(actor.desa_scope))
@@ -87,13 +105,17 @@ def list_records(*, actor: Actor, session: Session, state: str | None = None,
 def fire_transition(record_id: int, name: str, *, note: str = "", actor: Actor,
                     session: Session, registry: Registry, pm=None) -> RecordTransition:
     """Move a record along its workflow; the move, the record and the audit commit together."""
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise ValidationError("Catatan terlalu panjang.",
+                              {"note": f"Catatan terlalu panjang (maksimal {MAX_NOTE} karakter)."})
     record = get_record(record_id, actor=actor, session=session)
     workflow = registry.workflows[_doctype(registry, record.doctype).workflow]
     transition = check_transition(workflow, record.state, name, actor.roles, note)
     step = RecordTransition(record_id=record.id, transition=transition.name,
                             from_state=record.state, to_state=transition.target,
-                            actor=actor.username, at=_now(), note=note.strip())
-    record.state = transition.target
+                            actor=actor.username, at=_now(), note=note)
+    _move(session, record, step.from_state, step.to_state)
     session.add(step)
     record_event(session, actor, f"record.{transition.name}", object_type="record",
                  object_id=record.id, desa_code=record.desa_code,
@@ -102,6 +124,22 @@ def fire_transition(record_id: int, name: str, *, note: str = "", actor: Actor,
     if pm is not None:
         pm.hook.record_transitioned(record=record, transition=transition, actor=actor)
     return step
+
+
+def _move(session: Session, record: Record, from_state: str, to_state: str) -> None:
+    """Compare-and-set the state, so two clerks clicking at once cannot both move the record."""
+    moved = session.execute(update(Record).where(Record.id == record.id,
+                                                 Record.state == from_state)
+                            .values(state=to_state).execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        raise InvalidTransitionError("Status dokumen sudah diubah oleh pengguna lain; "
+                                     "muat ulang halaman.")
+    set_committed_value(record, "state", to_state)
+
+
+def _valid_id(value: object) -> bool:
+    """True for an id the database can hold; anything else cannot name a row."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
 def _now() -> dt.datetime:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import codes
@@ -38,15 +39,36 @@ LABELS = {
     "pendidikan": "Pendidikan", "kewarganegaraan": "Kewarganegaraan", "hubungan": "Hubungan",
     "no_kk": "No. KK", "nama_ayah": "Nama ayah", "nama_ibu": "Nama ibu",
 }
+KELUARGA_FIELDS = ("no_kk", "alamat", "rt", "rw", "desa_code", "kode_pos")
 MAX_LENGTH = {"nama": 100, "tempat_lahir": 60, "alamat": 200, "nama_ayah": 100, "nama_ibu": 100}
 SEX_CODE = {"LAKI-LAKI": "L", "PEREMPUAN": "P"}
+# What the database would default to; an empty spreadsheet cell must not store "" instead.
+DEFAULTS = {"golongan_darah": "TIDAK TAHU", "kewarganegaraan": "WNI"}
 
 
 def validate_penduduk(values: dict, *, actor: Actor, session: Session,
                       current_id: int | None = None) -> tuple[dict, list[str]]:
-    """Clean a resident's values; raise ValidationError naming every bad field."""
-    clean = {k: _text(v) for k, v in values.items() if k in LABELS}
-    errors: dict[str, str] = {}
+    """Clean a resident's values; raise ValidationError naming every bad field.
+
+    Runs without autoflush: an edited resident is already dirty in the session, and the
+    uniqueness query must not flush a duplicate NIK into an IntegrityError (a 500).
+    """
+    with session.no_autoflush:
+        clean = {k: _text(v) for k, v in values.items() if k in LABELS}
+        errors: dict[str, str] = {}
+        _check_form(clean, errors)
+        birth = _date(clean, errors)
+        warnings = _check_nik(clean, birth, errors, session, current_id)
+        _check_member_kk(clean, errors)
+        _check_desa(clean, actor, session, errors, current_id)
+    if errors:
+        raise ValidationError("Data penduduk tidak valid: " + "; ".join(errors.values()), errors)
+    clean["tanggal_lahir"] = birth
+    return clean, warnings
+
+
+def _check_form(clean: dict, errors: dict) -> None:
+    """Required fields, lengths, code lists and RT/RW: rules that need no database."""
     for name in REQUIRED:
         if not clean.get(name):
             errors[name] = f"{LABELS[name]} wajib diisi."
@@ -54,18 +76,33 @@ def validate_penduduk(values: dict, *, actor: Actor, session: Session,
         if len(clean.get(name) or "") > limit:
             errors[name] = f"{LABELS[name]} terlalu panjang (maksimal {limit} karakter)."
     for name, options in CHOICE_FIELDS.items():
-        if clean.get(name) and not codes.label_valid(options, clean[name]):
-            errors[name] = f"{LABELS[name]} '{clean[name]}' tidak ada dalam daftar resmi."
+        _check_choice(clean, name, options, errors)
+    _check_rt_rw(clean, errors)
+    for name, default in DEFAULTS.items():
+        clean[name] = clean.get(name) or default
+
+
+def _check_rt_rw(clean: dict, errors: dict) -> None:
+    """RT/RW are 1-3 digits, stored as on the KTP ("003"): Excel drops the leading zeros."""
     for name in ("rt", "rw"):
-        if clean.get(name) and not (clean[name].isascii() and clean[name].isdigit() and len(clean[name]) <= 3):
+        value = clean.get(name)
+        if not value:
+            continue
+        if value.isascii() and value.isdigit() and len(value) <= 3:
+            clean[name] = value.zfill(3)
+        else:
             errors[name] = f"{LABELS[name]} harus 1–3 digit angka."
-    birth = _date(clean, errors)
-    warnings = _check_nik(clean, birth, errors, session, current_id)
-    _check_desa(clean, actor, session, errors)
-    if errors:
-        raise ValidationError("Data penduduk tidak valid: " + "; ".join(errors.values()), errors)
-    clean["tanggal_lahir"] = birth
-    return clean, warnings
+
+
+def _check_choice(clean: dict, name: str, options, errors: dict) -> None:
+    """Accept a label in any letter case (spreadsheets say 'Islam'); store the official one."""
+    value = clean.get(name)
+    if not value:
+        return
+    if codes.label_valid(options, value.upper()):
+        clean[name] = value.upper()
+    else:
+        errors[name] = f"{LABELS[name]} '{value}' tidak ada dalam daftar resmi."
 
 
 def _text(value: object) -> str:
@@ -113,15 +150,21 @@ def _check_nik(clean: dict, birth: dt.date | None, errors: dict, session: Sessio
     clash = session.scalar(select(Penduduk.id).where(Penduduk.nik == parsed.nik))
     if clash is not None and clash != current_id:
         errors["nik"] = f"NIK {parsed.nik} sudah terdaftar untuk penduduk lain."
+    return list(parsed.warnings)
+
+
+def _check_member_kk(clean: dict, errors: dict) -> None:
+    """A No. KK given with a resident (import) must itself be well formed."""
     if clean.get("no_kk"):
         try:
             clean["no_kk"] = parse_no_kk(clean["no_kk"]).no_kk
         except NikError as exc:
             errors["no_kk"] = str(exc)
-    return list(parsed.warnings)
 
 
-def _check_desa(clean: dict, actor: Actor, session: Session, errors: dict) -> None:
+def _check_desa(clean: dict, actor: Actor, session: Session, errors: dict,
+                current_id: int | None = None, model=Penduduk) -> None:
+    """Known, current desa within the actor's scope; a retired desa only if already stored."""
     code = clean.get("desa_code")
     if not code:
         return
@@ -130,26 +173,68 @@ def _check_desa(clean: dict, actor: Actor, session: Session, errors: dict) -> No
         errors["desa_code"] = f"Kode desa '{code}' tidak dikenal."
     elif not actor.sees_desa(code):
         errors["desa_code"] = "Anda hanya dapat mengelola penduduk desa Anda sendiri."
+    elif desa.valid_to is not None and not _stored_in(session, model, current_id, code):
+        errors["desa_code"] = (f"Desa {desa.name} ({code}) sudah tidak berlaku sejak "
+                               f"{desa.valid_to.isoformat()}; pilih desa yang berlaku.")
+
+
+def _stored_in(session: Session, model, current_id: int | None, code: str) -> bool:
+    """True when the record being edited already lies in desa `code` (old data stays editable)."""
+    if current_id is None:
+        return False
+    return session.scalar(select(model.desa_code).where(model.id == current_id)) == code
 
 
 def save_penduduk(item: Penduduk, *, actor: Actor, session: Session, is_new: bool) -> list[str]:
     """Validate and commit a resident filled in by a form or API; returns NIK warnings."""
     actor.require("penduduk.write")
-    values = {name: getattr(item, name, None) for name in LABELS if name != "no_kk"}
     try:
-        clean, warnings = validate_penduduk(values, actor=actor, session=session,
-                                            current_id=None if is_new else item.id)
+        with session.no_autoflush:  # reading item.desa must not flush the dirty item first
+            clean, warnings = validate_penduduk(penduduk_values(item), actor=actor, session=session,
+                                                current_id=None if is_new else item.id)
+            _check_keluarga(item, actor)
     except ValidationError:
         session.rollback()
         raise
+    clean.pop("no_kk", None)
     for name, value in clean.items():
         setattr(item, name, value)
     session.add(item)
-    session.flush()
-    record_event(session, actor, "penduduk.create" if is_new else "penduduk.update",
-                 object_type="penduduk", object_id=item.id, desa_code=item.desa_code)
-    session.commit()
+    _commit_with_event(session, actor, item, "penduduk", is_new)
     return warnings
+
+
+def penduduk_values(item: Penduduk) -> dict:
+    """The item's values, with desa taken from the relationship a form or API may have set.
+
+    FAB fills `item.desa` (a Wilayah), and SQLAlchemy copies it into `desa_code` only at
+    flush; reading `desa_code` before that would report "Desa wajib diisi" for a chosen desa.
+    """
+    values = {name: getattr(item, name, None) for name in LABELS if name != "no_kk"}
+    if item.desa is not None:
+        values["desa_code"] = item.desa.code
+    return values
+
+
+def _check_keluarga(item: Penduduk, actor: Actor) -> None:
+    """A resident may only be put into a family the actor can see."""
+    family = item.keluarga
+    if family is not None and not actor.sees_desa(family.desa_code):
+        raise ValidationError("Keluarga tidak ditemukan.", {"keluarga": "Keluarga tidak ditemukan."})
+
+
+def _commit_with_event(session: Session, actor: Actor, item, kind: str, is_new: bool) -> None:
+    """Flush, audit and commit as one transaction; a lost race on a unique number is a
+    validation error (nothing saved), not a 500."""
+    try:
+        session.flush()
+        record_event(session, actor, f"{kind}.create" if is_new else f"{kind}.update",
+                     object_type=kind, object_id=item.id, desa_code=item.desa_code)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise ValidationError("Data bentrok dengan data lain yang baru saja disimpan "
+                              "(NIK atau No. KK sudah terdaftar). Tidak ada yang disimpan.") from None
 
 
 def delete_penduduk(item: Penduduk, *, actor: Actor, session: Session) -> None:
@@ -186,23 +271,74 @@ def find_or_create_keluarga(values: dict, *, actor: Actor, session: Session) -> 
     return keluarga
 
 
+def validate_keluarga(values: dict, *, actor: Actor, session: Session,
+                      current_id: int | None = None) -> dict:
+    """Clean a family's values (No. KK form rules, unique, desa in scope, RT/RW)."""
+    clean = {k: _text(values.get(k)) for k in KELUARGA_FIELDS}
+    errors: dict[str, str] = {}
+    with session.no_autoflush:
+        _check_no_kk(clean, errors, session, current_id)
+        for name in ("alamat", "desa_code"):
+            if not clean[name]:
+                errors[name] = f"{LABELS[name]} wajib diisi."
+        _check_rt_rw(clean, errors)
+        if clean["kode_pos"] and not (clean["kode_pos"].isascii() and clean["kode_pos"].isdigit()
+                                      and len(clean["kode_pos"]) == 5):
+            errors["kode_pos"] = "Kode pos harus 5 digit angka."
+        _check_desa(clean, actor, session, errors, current_id, model=Keluarga)
+    if errors:
+        raise ValidationError("Data keluarga tidak valid: " + "; ".join(errors.values()), errors)
+    return clean
+
+
+def _check_no_kk(clean: dict, errors: dict, session: Session, current_id: int | None) -> None:
+    """No. KK form rules, then uniqueness (the family being edited may keep its own)."""
+    try:
+        clean["no_kk"] = parse_no_kk(clean["no_kk"]).no_kk
+    except NikError as exc:
+        errors["no_kk"] = str(exc)
+        return
+    clash = session.scalar(select(Keluarga.id).where(Keluarga.no_kk == clean["no_kk"]))
+    if clash is not None and clash != current_id:
+        errors["no_kk"] = f"No. KK {clean['no_kk']} sudah terdaftar."
+
+
+def keluarga_values(item: Keluarga) -> dict:
+    """The family's values, with desa taken from the relationship (see penduduk_values)."""
+    values = {name: getattr(item, name, None) for name in KELUARGA_FIELDS}
+    if item.desa is not None:
+        values["desa_code"] = item.desa.code
+    return values
+
+
 def save_keluarga(item: Keluarga, *, actor: Actor, session: Session, is_new: bool) -> None:
     """Validate and commit a family (No. KK form rules, unique, desa within scope)."""
     actor.require("keluarga.write")
-    errors: dict[str, str] = {}
     try:
-        item.no_kk = parse_no_kk(item.no_kk or "").no_kk
-    except NikError as exc:
-        errors["no_kk"] = str(exc)
-    clash = session.scalar(select(Keluarga.id).where(Keluarga.no_kk == item.no_kk))
-    if clash is not None and clash != item.id:
-        errors["no_kk"] = f"No. KK {item.no_kk} sudah terdaftar."
-    _check_desa({"desa_code": item.desa_code}, actor, session, errors)
-    if errors:
+        with session.no_autoflush:
+            clean = validate_keluarga(keluarga_values(item), actor=actor, session=session,
+                                      current_id=None if is_new else item.id)
+    except ValidationError:
         session.rollback()
-        raise ValidationError("Data keluarga tidak valid: " + "; ".join(errors.values()), errors)
+        raise
+    for name, value in clean.items():
+        setattr(item, name, value)
     session.add(item)
-    session.flush()
-    record_event(session, actor, "keluarga.create" if is_new else "keluarga.update",
-                 object_type="keluarga", object_id=item.id, desa_code=item.desa_code)
-    session.commit()
+    _commit_with_event(session, actor, item, "keluarga", is_new)
+
+
+def find_penduduk_by_nik(nik_text: str, *, actor: Actor, session: Session) -> int:
+    """The id of the resident with this NIK, within the actor's scope.
+
+    A resident outside the scope is reported exactly like an unknown NIK, so the answer does
+    not reveal that the NIK exists elsewhere.
+    """
+    actor.require("penduduk.read")
+    try:
+        nik = parse_nik(nik_text).nik
+    except NikError as exc:
+        raise ValidationError(str(exc), {"nik": str(exc)}) from None
+    found = session.scalar(select(Penduduk).where(Penduduk.nik == nik))
+    if found is None or not actor.sees_desa(found.desa_code):
+        raise ValidationError("NIK tidak terdaftar.", {"nik": "NIK tidak terdaftar di data penduduk."})
+    return found.id

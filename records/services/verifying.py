@@ -76,8 +76,7 @@ def verify_upload(pdf: bytes, *, session: Session, desk) -> Verification:
     digest = hashlib.sha256(pdf).hexdigest()
     found = session.scalar(select(RecordFile).where(RecordFile.sha256 == digest,
                                                     RecordFile.kind == "terbit"))
-    trust = [desk.signer.config.ca_path.read_bytes()] if desk.signer else []
-    report = verify_pdf(pdf, trust_roots_pem=trust)
+    report = verify_pdf(pdf, trust_roots_pem=desk.trust_roots)
     signature = {"status": report.status, "message": report.message, "signer": report.signer}
     if found is None:
         return Verification(status="tampered" if report.status != "unsigned" else "unknown",

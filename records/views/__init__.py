@@ -34,6 +34,10 @@ def register(appbuilder) -> dict[str, frozenset[str]]:
                             category_label=CATEGORY_LABELS[category])
         menu_permissions[name] = frozenset({permission})
         menu_permissions[category] = menu_permissions.get(category, frozenset()) | {permission}
+    appbuilder.add_link("Terima Permohonan", href="/dokumen/permohonan",
+                        label=_l("Terima Permohonan"), category="Layanan")
+    menu_permissions["Terima Permohonan"] = frozenset({"record.create"})
+    menu_permissions["Layanan"] |= {"record.create"}
     api.register(appbuilder)
     return menu_permissions
 

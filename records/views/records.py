@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+import io
+
+from flask import abort, flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..exceptions import RecordsError, ValidationError
+from ..exceptions import NotFoundError, RecordsError, ValidationError
 from ..extensions import db, lemari
-from ..models import Penduduk
-from ..nik import NikError, parse_nik
-from ..services import records
+from ..models import Layanan, Record
+from ..services import files, issuing, records, registry, requests
+from ..services.fields import clean_fields
 from .common import current_actor, nik_display
 
 PAGE_SIZE = 50
+MISSING_NIK = "NIK pemohon wajib diisi."
+UNKNOWN_NIK = "NIK tidak terdaftar di data penduduk."
 
 
 class RecordsView(BaseView):
@@ -24,7 +28,8 @@ class RecordsView(BaseView):
     default_view = "list"
     class_permission_name = "Record"
     method_permission_name = {"list": "read", "show": "read", "new": "create",
-                              "create": "create", "transition": "read"}
+                              "create": "create", "transition": "read", "download": "read",
+                              "intake": "create", "intake_form": "create", "print_batch": "read"}
 
     @expose("/")
     @has_access
@@ -34,9 +39,12 @@ class RecordsView(BaseView):
         rows, total = records.list_records(actor=current_actor(), session=db.session,
                                            state=state, limit=PAGE_SIZE,
                                            offset=(page - 1) * PAGE_SIZE)
+        registry = lemari().registry
+        states = {code: label for workflow in registry.workflows.values()
+                  for code, label in workflow.states.items()}
         return self.render_template("lemari/records_list.html", rows=rows, total=total,
                                     page=page, pages=max((total - 1) // PAGE_SIZE + 1, 1),
-                                    state=state, registry=lemari().registry)
+                                    state=state, states=states, registry=registry)
 
     @expose("/baru")
     @has_access
@@ -48,16 +56,10 @@ class RecordsView(BaseView):
     @has_access
     def create(self, doctype):
         spec = lemari().registry.document_types.get(doctype) or abort(404)
-        errors, values = {}, request.form.to_dict()
+        values, errors = request.form.to_dict(), {}
         if request.method == "POST":
-            try:
-                record = records.create_record(
-                    doctype, values, penduduk_id=_penduduk_id(values.get("nik", "")),
-                    actor=current_actor(), session=db.session, registry=lemari().registry)
-            except ValidationError as exc:
-                db.session.rollback()
-                errors = exc.errors or {"": str(exc)}
-            else:
+            record, errors = _create(spec, values)
+            if record is not None:
                 flash(_("Dokumen dibuat."), "success")
                 return redirect(url_for("RecordsView.show", record_id=record.id))
         return self.render_template("lemari/records_form.html", spec=spec, values=values,
@@ -74,13 +76,53 @@ class RecordsView(BaseView):
         return self.render_template("lemari/records_show.html", record=record, spec=spec,
                                     workflow=workflow, actions=actions, nik_display=nik_display)
 
+    @expose("/<int:record_id>/berkas/<int:file_id>")
+    @has_access
+    def download(self, record_id, file_id):
+        ext = lemari()
+        data, name = files.read_record_file(record_id, file_id, actor=current_actor(),
+                                            session=db.session, blobs=ext.desk().blobs)
+        return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name)
+
+    @expose("/permohonan")
+    @has_access
+    def intake(self):
+        services = db.session.scalars(select(Layanan).order_by(Layanan.nama)).all()
+        return self.render_template("lemari/intake_choose.html", services=services)
+
+    @expose("/permohonan/<code>", methods=["GET", "POST"])
+    @has_access
+    def intake_form(self, code):
+        layanan = db.session.get(Layanan, code) or abort(404)
+        spec = lemari().registry.document_types.get(layanan.doctype) or abort(404)
+        values, errors = request.form.to_dict(), {}
+        if request.method == "POST":
+            record, errors = _take(layanan, spec, values, request.form.getlist("persyaratan"))
+            if record is not None:
+                flash(_("Permohonan diterima. Kode lacak: %(code)s", code=record.tracking_code),
+                      "success")
+                return redirect(url_for("RecordsView.show", record_id=record.id))
+        return self.render_template("lemari/intake_form.html", layanan=layanan, spec=spec,
+                                    values=values, errors=errors,
+                                    checked=request.form.getlist("persyaratan")), (422 if errors else 200)
+
+    @expose("/cetak", methods=["POST"])
+    @has_access
+    def print_batch(self):
+        ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()][:500]
+        data = files.merge_issued(ids, actor=current_actor(), session=db.session,
+                                  blobs=lemari().desk().blobs)
+        return send_file(io.BytesIO(data), mimetype="application/pdf",
+                         download_name="cetak-dokumen.pdf")
+
     @expose("/<int:record_id>/langkah/<name>", methods=["POST"])
     @has_access
     def transition(self, record_id, name):
         try:
-            records.fire_transition(record_id, name, note=request.form.get("note", ""),
-                                    actor=current_actor(), session=db.session,
-                                    registry=lemari().registry, pm=lemari().pm)
+            ext = lemari()
+            issuing.advance(record_id, name, note=request.form.get("note", ""),
+                            actor=current_actor(), session=db.session, registry=ext.registry,
+                            pm=ext.pm, desk_factory=ext.desk)
         except RecordsError as exc:
             db.session.rollback()
             if exc.http_status == 404:
@@ -91,15 +133,50 @@ class RecordsView(BaseView):
         return redirect(url_for("RecordsView.show", record_id=record_id))
 
 
-def _penduduk_id(nik_text: str) -> int | None:
-    """Resolve the applicant typed as a NIK; unknown or invalid NIK is a form error."""
-    if not nik_text.strip():
-        return None
+def _take(layanan, spec, values: dict, received: list[str]):
+    """Take the request, or return every form error at once."""
     try:
-        nik = parse_nik(nik_text).nik
-    except NikError as exc:
-        raise ValidationError(str(exc), {"nik": str(exc)}) from None
-    found = db.session.scalar(select(Penduduk.id).where(Penduduk.nik == nik))
-    if found is None:
-        raise ValidationError("NIK tidak terdaftar.", {"nik": "NIK tidak terdaftar di data penduduk."})
-    return found
+        penduduk_id = _penduduk_id(spec, values.get("nik", ""))
+        return requests.take_request(layanan.code, penduduk_id=penduduk_id, received=received,
+                                     values=values, actor=current_actor(), session=db.session,
+                                     desk=lemari().desk()), {}
+    except ValidationError as exc:
+        db.session.rollback()
+        return None, {**_field_errors(spec, values), **(exc.errors or {"": str(exc)})}
+
+
+def _create(spec, values: dict) -> tuple[Record | None, dict]:
+    """Create the record, or return every form error at once (applicant and fields)."""
+    try:
+        penduduk_id = _penduduk_id(spec, values.get("nik", ""))
+    except ValidationError as exc:
+        return None, {**_field_errors(spec, values), **exc.errors}
+    try:
+        return records.create_record(spec.name, values, penduduk_id=penduduk_id,
+                                     actor=current_actor(), session=db.session,
+                                     registry=lemari().registry), {}
+    except ValidationError as exc:
+        db.session.rollback()
+        return None, exc.errors or {"": str(exc)}
+    except NotFoundError:
+        # A resident outside the operator's desa: the same answer as an unknown NIK, no leak.
+        db.session.rollback()
+        return None, {"nik": UNKNOWN_NIK}
+
+
+def _field_errors(spec, values: dict) -> dict:
+    """Errors of the declared fields alone, so a bad NIK does not hide them."""
+    try:
+        clean_fields(spec.fields, values)
+    except ValidationError as exc:
+        return exc.errors
+    return {}
+
+
+def _penduduk_id(spec, nik_text: str) -> int | None:
+    """Resolve the applicant typed as a NIK; blank, invalid or unknown NIK is a form error."""
+    if not nik_text.strip():
+        if spec.needs_penduduk:
+            raise ValidationError(MISSING_NIK, {"nik": MISSING_NIK})
+        return None
+    return registry.find_penduduk_by_nik(nik_text, actor=current_actor(), session=db.session)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import flash, request
 from flask_appbuilder import ModelView
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.filters import FilterEqual
@@ -10,20 +11,141 @@ from wtforms import SelectField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from .. import codes
+from ..exceptions import ValidationError as ServiceValidationError
+from ..extensions import db
 from ..models import Keluarga, Penduduk
 from ..nik import NikError, parse_nik, parse_no_kk
 from ..services import registry
-from .common import CRUD_PERMISSIONS, FilterDesaScope, ServiceInterface, actor_desa_scope, nik_display, scope_filters
+from .common import (CRUD_PERMISSIONS, FilterDesaScope, ServiceInterface, actor_desa_scope,
+                     current_actor, nik_display, scope_filters)
 
 
 class PendudukInterface(ServiceInterface):
+    """Residents through the registry service.
+
+    Columns with a database default (RT, RW, parents' names) are optional on the KTP-el
+    and in the service; FAB would make every NOT NULL column required in the form, so a
+    clerk could not save a resident whose father's name is unknown.
+    """
+
     save = registry.save_penduduk
     remove = registry.delete_penduduk
+    optional_columns = frozenset({"rt", "rw", "nama_ayah", "nama_ibu"})
+
+    def is_nullable(self, col_name: str) -> bool:
+        """Optional form fields for columns that default to an empty string."""
+        return col_name in self.optional_columns or super().is_nullable(col_name)
+
+    def is_unique(self, col_name: str) -> bool:
+        """The service checks NIK uniqueness and says which NIK clashes; FAB's Unique
+        validator would only add a vague 'Sudah ada.' next to it."""
+        return col_name != "nik" and super().is_unique(col_name)
+
+    def add(self, item, commit: bool = True) -> None:
+        """Save, then show NIK warnings (e.g. birth date differs) instead of dropping them."""
+        _flash_warnings(registry.save_penduduk(item, actor=current_actor(), session=self.session,
+                                               is_new=True))
+
+    def edit(self, item, commit: bool = True) -> None:
+        _flash_warnings(registry.save_penduduk(item, actor=current_actor(), session=self.session,
+                                               is_new=False))
+
+
+def _flash_warnings(warnings: list[str]) -> None:
+    """Show NIK warnings on the next page; the REST API has no page to show them on."""
+    if request.path.startswith("/api/"):
+        return
+    for warning in warnings:
+        flash(warning, "warning")
 
 
 class KeluargaInterface(ServiceInterface):
+    """Families through the registry service (No. KK uniqueness checked there)."""
+
     save = registry.save_keluarga
     remove = None
+
+    def is_unique(self, col_name: str) -> bool:
+        return col_name != "no_kk" and super().is_unique(col_name)
+
+
+FORM_FIELD = {"desa_code": "desa"}  # service field name -> form field name
+
+
+def _form_values(form) -> dict:
+    """Form data in the service's vocabulary (the chosen Wilayah becomes desa_code)."""
+    values = dict(form.data)
+    desa = values.pop("desa", None)
+    values["desa_code"] = desa.code if desa is not None else None
+    return values
+
+
+def _edited_pk() -> int | None:
+    """The id in /edit/<pk>, so a resident keeps their own NIK without a 'duplicate' error."""
+    pk = (request.view_args or {}).get("pk")
+    return int(pk) if pk is not None and str(pk).isdigit() else None
+
+
+def _check_penduduk(form) -> None:
+    """Service rules (duplicate NIK, desa scope, family scope) before FAB saves anything."""
+    actor = current_actor()
+    registry.validate_penduduk(_form_values(form), actor=actor, session=db.session,
+                               current_id=_edited_pk())
+    family = form.data.get("keluarga")
+    if family is not None and not actor.sees_desa(family.desa_code):
+        raise ServiceValidationError("Keluarga tidak ditemukan.", {"keluarga": "Keluarga tidak ditemukan."})
+
+
+def _check_keluarga(form) -> None:
+    """Service rules for a family (No. KK unique, desa in scope) before FAB saves it."""
+    registry.validate_keluarga(_form_values(form), actor=current_actor(), session=db.session,
+                               current_id=_edited_pk())
+
+
+def service_checked(form_class, check):
+    """A form class whose validate() also runs the registry service's rules.
+
+    FAB catches errors raised while saving, flashes them and redirects, so the clerk loses
+    what they typed. Failing validation instead re-renders the form with the message under
+    the field and the typed values kept.
+    """
+    class ServiceCheckedForm(form_class):
+        def validate(self, extra_validators=None):
+            if not super().validate(extra_validators=extra_validators):
+                return False
+            try:
+                check(self)
+            except ServiceValidationError as exc:
+                _attach_errors(self, exc)
+                return False
+            return True
+
+    ServiceCheckedForm.__name__ = form_class.__name__
+    return ServiceCheckedForm
+
+
+def _attach_errors(form, exc: ServiceValidationError) -> None:
+    """Put each service message under its field; messages without a field are flashed."""
+    for name, message in (exc.errors or {"": str(exc)}).items():
+        field = form._fields.get(FORM_FIELD.get(name, name)) if name else None
+        if field is None:
+            flash(message, "danger")
+        else:
+            field.errors = [*field.errors, message]
+
+
+class ServiceFormMixin:
+    """Wraps FAB's generated add/edit forms with `form_check` (see service_checked)."""
+
+    form_check = None
+
+    def _init_forms(self):
+        # FAB appends InputRequired/Unique to the validator lists it is given; copy them so
+        # the class-level lists do not grow with every app and form built in the process.
+        self.validators_columns = {k: list(v) for k, v in type(self).validators_columns.items()}
+        super()._init_forms()
+        self.add_form = service_checked(self.add_form, type(self).form_check)
+        self.edit_form = service_checked(self.edit_form, type(self).form_check)
 
 
 def _nik_validator(parse):
@@ -59,10 +181,11 @@ LABELS = {"nik": _l("NIK"), "nama": _l("Nama"), "tempat_lahir": _l("Tempat lahir
           "kepala": _l("Kepala keluarga"), "anggota": _l("Anggota"), "kode_pos": _l("Kode pos")}
 
 
-class PendudukView(ModelView):
+class PendudukView(ServiceFormMixin, ModelView):
     """Residents: clerks add and correct, others read; NIK masked without the right."""
 
     datamodel = PendudukInterface(Penduduk)
+    form_check = staticmethod(_check_penduduk)
     class_permission_name = "Penduduk"
     method_permission_name = CRUD_PERMISSIONS
     base_filters = scope_filters()
@@ -90,10 +213,11 @@ class PendudukView(ModelView):
     }
 
 
-class KeluargaView(ModelView):
+class KeluargaView(ServiceFormMixin, ModelView):
     """Families by No. KK with their members."""
 
     datamodel = KeluargaInterface(Keluarga)
+    form_check = staticmethod(_check_keluarga)
     class_permission_name = "Keluarga"
     method_permission_name = CRUD_PERMISSIONS
     base_permissions = ["can_read", "can_write"]

@@ -11,7 +11,7 @@ ROLES = ("admin", "camat", "sekcam", "petugas", "arsiparis", "humas", "auditor",
 # route → roles (demo usernames) that may open it; every other role must get 403
 ROUTES = {
     "/dokumen/": {"admin", "camat", "sekcam", "petugas", "arsiparis", "auditor", "operator_loleng"},
-    "/dokumen/baru": {"admin", "petugas", "operator_loleng"},
+    "/dokumen/baru": {"admin", "camat", "sekcam", "petugas", "operator_loleng"},
     "/pendudukview/list/": {"admin", "camat", "sekcam", "petugas", "auditor", "operator_loleng"},
     "/pendudukview/add": {"admin", "petugas", "operator_loleng"},
     "/keluargaview/list/": {"admin", "camat", "sekcam", "petugas", "auditor", "operator_loleng"},

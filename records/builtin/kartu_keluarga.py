@@ -1,0 +1,47 @@
+"""KK service at the kecamatan: the application with the F-1.01 family biodata, and the berita
+acara handing the files to the Dinas Dukcapil (Permendagri 109/2019 forms).
+
+The Dinas issues and signs the KK itself; the kecamatan never prints one (UU 24/2013 Pasal 96A).
+"""
+
+from ..declarations import DocumentType, Field
+from ..hookspecs import hookimpl
+
+JENIS_PERMOHONAN = ("Baru", "Tambah anggota", "Kurang anggota", "Perubahan data",
+                    "Hilang / rusak", "Pecah KK")
+
+PERMOHONAN_KK = DocumentType(
+    name="permohonan_kk",
+    title="Permohonan KK dan Biodata Keluarga (F-1.01)",
+    fields=(
+        Field("jenis", "Jenis permohonan", kind="choice", choices=JENIS_PERMOHONAN),
+        Field("alasan", "Rincian perubahan / alasan", kind="textarea", required=False,
+              max_length=500, help="Mis. nama anggota yang ditambah atau dikurangi dan sebabnya."),
+        Field("no_telepon", "No. telepon / WA", required=False, max_length=20),
+    ),
+    template="permohonan_kk/document.html",
+    klasifikasi="400.12.2.1",
+    retention_class="ktp_kk_berkas",
+    description="Permohonan pelayanan KK beserta biodata seluruh anggota keluarga.",
+)
+
+BERITA_ACARA_PENYERAHAN = DocumentType(
+    name="berita_acara_penyerahan_berkas_kk",
+    title="Berita Acara Penyerahan Berkas KK ke Dinas",
+    fields=(
+        Field("nama_penerima", "Nama petugas Dinas yang menerima", required=False, max_length=100),
+        Field("nip_penerima", "NIP petugas Dinas", required=False, max_length=21),
+        Field("keterangan", "Keterangan", kind="textarea", required=False, max_length=500),
+    ),
+    template="berita_acara_penyerahan_berkas_kk/document.html",
+    klasifikasi="400.12.2.1",
+    retention_class="berita_acara_dinas",
+    needs_penduduk=False,
+    description="Daftar berkas permohonan KK yang diserahkan ke Dinas Dukcapil.",
+)
+
+
+@hookimpl
+def register_document_types():
+    """KK application and the berita acara to the Dinas."""
+    return [PERMOHONAN_KK, BERITA_ACARA_PENYERAHAN]

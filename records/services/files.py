@@ -1,0 +1,48 @@
+"""Reading archived files of records: downloads and batch printing, within the reader's scope."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlalchemy.orm import Session
+
+from ..actor import Actor
+from ..exceptions import NotFoundError, ValidationError
+from ..models import RecordFile
+from .audit import record_event
+from .records import get_record
+
+
+def read_record_file(record_id: int, file_id: int, *, actor: Actor, session: Session,
+                     blobs) -> tuple[bytes, str]:
+    """The bytes and a download name of one file of a record the actor may read."""
+    record = get_record(record_id, actor=actor, session=session)
+    found = session.get(RecordFile, file_id)
+    if found is None or found.record_id != record.id:
+        raise NotFoundError("Berkas tidak ditemukan.")
+    data = blobs.read_bytes(found.sha256)
+    record_event(session, actor, "record.download", object_type="record", object_id=record.id,
+                 desa_code=record.desa_code, detail={"file": found.kind, "sha256": found.sha256})
+    session.commit()
+    label = (record.number or record.tracking_code or str(record.id)).replace("/", "-")
+    return data, f"{found.kind}-{label}.pdf"
+
+
+def merge_issued(record_ids: list[int], *, actor: Actor, session: Session, blobs,
+                 progress: Callable[[int, int], None] | None = None) -> bytes:
+    """One print job of the issued PDFs of the given records, in the order given."""
+    from ..pdf import merge_pdfs
+
+    if not record_ids:
+        raise ValidationError("Pilih dokumen terbit yang akan dicetak.")
+    documents = []
+    for record_id in record_ids:
+        record = get_record(record_id, actor=actor, session=session)
+        issued = [f for f in record.files if f.kind == "terbit"]
+        if not issued:
+            raise ValidationError(f"Dokumen #{record_id} belum terbit.")
+        documents.append(blobs.read_bytes(issued[-1].sha256))
+    record_event(session, actor, "record.print", object_type="record",
+                 detail={"records": record_ids[:100], "count": len(record_ids)})
+    session.commit()
+    return merge_pdfs(documents, progress=progress)

@@ -1,0 +1,423 @@
+"""The SearchIndex contract: every adapter must pass these, the in-memory one included."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from search import (
+    IndexBusyError,
+    IndexCorruptError,
+    IndexDoc,
+    MemorySearchIndex,
+    Query,
+    QueryError,
+    SearchIndex,
+    WhooshSearchIndex,
+)
+from search.versions import POINTER
+
+OFFICE = frozenset({"office"})
+DESA_A, DESA_B = "64.02.08.2004", "64.02.08.2005"
+
+
+def make_doc(doc_id: str, **overrides) -> IndexDoc:
+    """A letter visible to the office and its own desa, with overridable fields."""
+    desa = overrides.get("desa_code", DESA_A)
+    values = {
+        "doctype": "surat_keterangan_domisili", "title": "Surat Keterangan Domisili",
+        "text": "Menerangkan bahwa yang bersangkutan berdomisili di RT 03.",
+        "desa_code": desa, "year": 2024, "klasifikasi": "470", "status": "selesai",
+        "date": "2024-01-15", "principals": frozenset({"office", f"desa:{desa}"}),
+    }
+    return IndexDoc(id=doc_id, **{**values, **overrides})
+
+
+CORPUS = (
+    make_doc(
+        "pindah-1", doctype="surat_keterangan_pindah", title="Surat Keterangan Pindah",
+        text="Yang bertanda tangan di bawah ini menerangkan bahwa penduduk tersebut pindah ke "
+             "Samarinda. <script>alert(1)</script>",
+        names=("MUHAMMAD NUR",), nik=("6402081234560001",), no_kk=("6402080000000001",),
+        nomor="474/012/DS-SB/2024", klasifikasi="474", date="2024-03-01",
+    ),
+    make_doc(
+        "domisili-2", names=("SITI AMINAH",), nik=("6402081234560010",),
+        nomor="470/001/DS-LK/2023", desa_code=DESA_B, year=2023, status="draft",
+        date="2023-06-10",
+    ),
+    make_doc(
+        "usaha-3", doctype="surat_keterangan_usaha", title="Surat Keterangan Usaha",
+        text="Menerangkan bahwa RAHMAWATI memiliki usaha warung makan.",
+        names=("RAHMAWATI",), nik=("6402085508900003",), nomor="503/007/DS-SB/2024",
+        klasifikasi="503", date="2024-05-20",
+    ),
+    make_doc(
+        "lahir-4", doctype="surat_keterangan_kelahiran", title="Surat Keterangan Kelahiran",
+        text="Telah lahir seorang anak laki-laki dari ibu SUPRIYATI.",
+        names=("SUPRIYATI", "BAYU SAPUTRA"), nik=("6402084101950004",), desa_code=DESA_B,
+        year=2022, klasifikasi="474", date="2022-11-02",
+    ),
+)
+
+
+@pytest.fixture(params=["memory", "whoosh"])
+def index(request, tmp_path) -> SearchIndex:
+    """An empty index of each adapter."""
+    return MemorySearchIndex() if request.param == "memory" else WhooshSearchIndex(tmp_path / "ix")
+
+
+@pytest.fixture
+def filled(index) -> SearchIndex:
+    """An index holding CORPUS."""
+    index.add_or_update(CORPUS)
+    return index
+
+
+def ids(index: SearchIndex, text: str = "", principals=OFFICE, **kwargs) -> list[str]:
+    """Ids of the first page of hits, in order."""
+    return [h.id for h in index.search(Query(text=text, principals=principals, **kwargs)).hits]
+
+
+def test_adapters_satisfy_the_protocol(index):
+    assert isinstance(index, SearchIndex)
+
+
+def test_indexed_document_is_found_by_a_body_word(filled):
+    assert ids(filled, "warung") == ["usaha-3"]
+
+
+def test_update_replaces_the_earlier_version(filled):
+    filled.add_or_update([make_doc("usaha-3", text="Usaha bengkel motor.")])
+    assert ids(filled, "warung") == []
+    assert ids(filled, "bengkel") == ["usaha-3"]
+    assert filled.health()["doc_count"] == len(CORPUS)
+
+
+def test_delete_removes_the_document_and_ignores_unknown_ids(filled):
+    filled.delete(["usaha-3", "no-such-id"])
+    assert ids(filled, "warung") == []
+    assert filled.health()["doc_count"] == len(CORPUS) - 1
+
+
+@pytest.mark.parametrize("text", ["nik:6402081234560001", "6402081234560001", "kk:6402080000000001"])
+def test_nik_and_kk_find_exactly_their_document(filled, text):
+    assert ids(filled, text) == ["pindah-1"]
+
+
+@pytest.mark.parametrize("text", ["nik:640208123456000", "640208123456000", "nik:64020812345600"])
+def test_a_nik_never_matches_by_prefix(filled, text):
+    # 640208123456000 is a prefix of both 6402081234560001 and 6402081234560010
+    assert ids(filled, text) == []
+
+
+@pytest.mark.parametrize("text", ["nomor:474/012/DS-SB/2024", "nomor:474/012/ds-sb/2024",
+                                  '474/012/DS-SB/2024', 'nomor:"474 / 012 / DS-SB / 2024"'])
+def test_nomor_finds_exactly_its_letter(filled, text):
+    assert ids(filled, text) == ["pindah-1"]
+
+
+def test_nomor_never_matches_a_part_of_a_number(filled):
+    assert ids(filled, "nomor:474/012") == []
+
+
+@pytest.mark.parametrize("text", ["Muhamad Nor", "MUHAMMAD NUR", "Mohammad Noor", "Moh. Nur",
+                                  "M. Nur", "Mochammad Nur"])
+def test_name_spelling_variants_find_muhammad_nur(filled, text):
+    assert ids(filled, text) == ["pindah-1"]
+
+
+@pytest.mark.parametrize("text", ["Sitti Aminah", "siti aminah", "Sity Aminah"])
+def test_name_spelling_variants_find_siti_aminah(filled, text):
+    assert ids(filled, text) == ["domisili-2"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [("Rahmawti", "usaha-3"), ("Rahnawati", "usaha-3"),
+                                                ("Supriyadi", "lahir-4")])
+def test_a_one_letter_typo_in_a_name_still_matches(filled, text, expected):
+    assert ids(filled, text) == [expected]
+
+
+def test_two_typos_in_a_name_do_not_match(filled):
+    assert ids(filled, "Rahmwti") == []
+
+
+@pytest.mark.parametrize("text", ["pindahan", "kepindahan", "perpindahan"])
+def test_body_words_match_by_stem(filled, text):
+    assert ids(filled, text) == ["pindah-1"]
+
+
+def test_stopwords_in_the_query_are_ignored(filled):
+    assert ids(filled, "yang dengan warung di dari") == ["usaha-3"]
+
+
+def test_every_word_must_match(filled):
+    assert ids(filled, "warung samarinda") == []
+
+
+def test_phrase_matches_words_in_order_only(filled):
+    assert ids(filled, '"pindah ke Samarinda"') == ["pindah-1"]
+    assert ids(filled, '"Samarinda pindah"') == []
+
+
+def test_snippet_escapes_the_text_and_marks_matches(filled):
+    (hit,) = filled.search(Query(text="pindahan", principals=OFFICE)).hits
+    assert "<mark>pindah</mark>" in hit.snippet
+    assert "&lt;script&gt;" in hit.snippet and "<script>" not in hit.snippet
+
+
+def test_hit_fields_carry_the_identifiers_as_given(filled):
+    (hit,) = filled.search(Query(text="nik:6402081234560001", principals=OFFICE)).hits
+    assert hit.title == "Surat Keterangan Pindah"
+    assert hit.fields["nik"] == ("6402081234560001",)
+    assert hit.fields["nomor"] == "474/012/DS-SB/2024"
+    assert hit.fields["tahun"] == 2024
+
+
+def test_facets_count_every_visible_match(filled):
+    facets = filled.search(Query(text="surat", principals=OFFICE, page_size=1)).facets
+    assert facets["desa"] == {DESA_A: 2, DESA_B: 2}
+    assert facets["tahun"] == {"2024": 2, "2022": 1, "2023": 1}
+    assert facets["klasifikasi"] == {"474": 2, "470": 1, "503": 1}
+    assert facets["jenis"]["surat_keterangan_pindah"] == 1
+    assert facets["status"] == {"selesai": 3, "draft": 1}
+
+
+@pytest.mark.parametrize(("filters", "text", "expected"), [
+    ({"desa": DESA_B}, "surat", {"domisili-2", "lahir-4"}),
+    ({}, f"surat desa:{DESA_B}", {"domisili-2", "lahir-4"}),
+    ({"tahun": "2024"}, "surat", {"pindah-1", "usaha-3"}),
+    ({}, "tahun:2022", {"lahir-4"}),
+    ({"jenis": "surat_keterangan_usaha"}, "", {"usaha-3"}),
+    ({"status": "draft", "desa": DESA_B}, "", {"domisili-2"}),
+    ({"klasifikasi": "474", "tahun": "2022"}, "", {"lahir-4"}),
+])
+def test_filters_narrow_the_results(filled, filters, text, expected):
+    page = filled.search(Query(text=text, filters=filters, principals=OFFICE))
+    assert {h.id for h in page.hits} == expected and page.total == len(expected)
+
+
+def test_an_operator_desa_never_sees_another_desas_documents(filled):
+    operator = frozenset({f"desa:{DESA_A}"})
+    for text in ("surat", "", "Siti Aminah", "nik:6402081234560010", f"desa:{DESA_B}"):
+        page = filled.search(Query(text=text, principals=operator))
+        assert all(h.fields["desa"] == DESA_A for h in page.hits)
+        assert DESA_B not in page.facets["desa"]
+    assert ids(filled, "Siti Aminah", principals=operator) == []
+
+
+def test_no_principals_sees_nothing(filled):
+    page = filled.search(Query(text="surat"))
+    assert page.hits == () and page.total == 0
+
+
+def test_sort_by_date_puts_the_newest_first(filled):
+    assert ids(filled, "surat", sort="date") == ["usaha-3", "pindah-1", "domisili-2", "lahir-4"]
+
+
+def test_browsing_without_words_lists_newest_first(filled):
+    assert ids(filled)[0] == "usaha-3"
+
+
+def test_pages_are_disjoint_and_complete(index):
+    index.add_or_update(make_doc(f"d{i:02}", date=f"2024-02-{i + 1:02}") for i in range(25))
+    pages = [index.search(Query(text="domisili", principals=OFFICE, page=p, page_size=10))
+             for p in (1, 2, 3)]
+    seen = [h.id for page in pages for h in page.hits]
+    assert [len(p.hits) for p in pages] == [10, 10, 5] and {p.total for p in pages} == {25}
+    assert sorted(seen) == [f"d{i:02}" for i in range(25)]
+
+
+def test_page_size_is_capped_at_100(index):
+    index.add_or_update(make_doc(f"d{i:03}") for i in range(120))
+    page = index.search(Query(text="domisili", principals=OFFICE, page_size=500))
+    assert len(page.hits) == 100 and page.total == 120
+
+
+def test_did_you_mean_offers_a_visible_word(filled):
+    page = filled.search(Query(text="surat domisli", principals=OFFICE))
+    assert page.suggestion == "surat domisili"
+
+
+def test_did_you_mean_leaves_known_words_alone(filled):
+    assert filled.search(Query(text="pindahan", principals=OFFICE)).suggestion is None
+    assert filled.search(Query(text="Muhamad Nor", principals=OFFICE)).suggestion is None
+
+
+def test_did_you_mean_never_reveals_another_desas_words(filled):
+    operator = frozenset({f"desa:{DESA_A}"})
+    assert filled.search(Query(text="supriyatu", principals=operator)).suggestion is None
+    assert filled.search(Query(text="supriyatu", principals=OFFICE)).suggestion == "supriyati"
+
+
+def test_suggest_completes_from_visible_documents_only(filled):
+    assert "samarinda" in filled.suggest("sam", principals=OFFICE)
+    assert "supriyati" in filled.suggest("Supr", principals=OFFICE)
+    assert filled.suggest("supr", principals=frozenset({f"desa:{DESA_A}"})) == []
+    assert filled.suggest("s", principals=OFFICE) == []
+
+
+def test_parser_notes_reach_the_page(filled):
+    page = filled.search(Query(text="nama:rahmawati", principals=OFFICE))
+    assert [h.id for h in page.hits] == ["usaha-3"]
+    assert any("nama" in note for note in page.notes)
+
+
+@pytest.mark.parametrize("query", [
+    dict(text="*"), dict(text="nik:abc"), dict(filters={"kecamatan": "x"}), dict(page=0),
+    dict(page=200, page_size=100), dict(sort="random"),
+])
+def test_bad_queries_raise_query_error(filled, query):
+    with pytest.raises(QueryError):
+        filled.search(Query(principals=OFFICE, **query))
+
+
+def test_rebuild_replaces_everything_and_reports_progress(filled):
+    seen = []
+    count = filled.rebuild(iter([make_doc("baru-1", text="Surat pengantar nikah.")]), seen.append)
+    assert count == 1 and seen[-1] == 1
+    assert ids(filled, "nikah") == ["baru-1"]
+    assert ids(filled, "warung") == []
+
+
+def test_clear_removes_everything(filled):
+    filled.clear()
+    assert ids(filled) == [] and filled.health()["doc_count"] == 0
+
+
+def test_health_reports_ok_and_count(filled):
+    health = filled.health()
+    assert health["ok"] is True and health["doc_count"] == len(CORPUS) and health["detail"]
+
+
+# -- Whoosh only: torn files, interrupted rebuilds, locks -------------------------------------
+
+
+def live_version(root: Path) -> Path:
+    """The directory CURRENT points at."""
+    return root / (root / POINTER).read_text().strip()
+
+
+@pytest.fixture
+def whoosh(tmp_path) -> WhooshSearchIndex:
+    """A Whoosh index holding CORPUS in two segments."""
+    index = WhooshSearchIndex(tmp_path / "ix")
+    index.rebuild(CORPUS[:2])
+    index.add_or_update(CORPUS[2:])
+    return index
+
+
+@pytest.mark.parametrize("damage", ["truncate_segment", "garble_segment", "overwrite_toc",
+                                    "remove_segment", "garble_pointer"])
+def test_a_damaged_index_is_reported_and_rebuild_restores_it(whoosh, damage):
+    version = live_version(whoosh.root)
+    segment = next(version.glob("*.seg"))
+    if damage == "truncate_segment":
+        segment.write_bytes(segment.read_bytes()[: segment.stat().st_size // 2])
+    elif damage == "garble_segment":
+        data = bytearray(segment.read_bytes())
+        data[100:400] = bytes(300)
+        segment.write_bytes(bytes(data))
+    elif damage == "overwrite_toc":
+        next(version.glob("*.toc")).write_bytes(b"\x00garbage" * 8)
+    elif damage == "remove_segment":
+        segment.unlink()
+    else:
+        (whoosh.root / POINTER).write_text("../../etc\n")
+
+    reopened = WhooshSearchIndex(whoosh.root)
+    health = reopened.health()
+    assert health["ok"] is False and "rusak" in health["detail"]
+    with pytest.raises(IndexCorruptError):
+        reopened.search(Query(text="surat", principals=OFFICE))
+    with pytest.raises(IndexCorruptError):
+        reopened.add_or_update(CORPUS[:1])
+
+    assert reopened.rebuild(CORPUS) == len(CORPUS)
+    assert reopened.health()["ok"] is True
+    assert ids(reopened, "warung") == ["usaha-3"]
+
+
+def test_an_interrupted_rebuild_leaves_the_previous_index_searchable(whoosh):
+    def failing_docs():
+        yield make_doc("baru-1", text="Surat pengantar nikah.")
+        yield make_doc("baru-2", text="Surat pengantar nikah.")
+        raise RuntimeError("database connection lost")
+
+    versions_before = sorted(p.name for p in whoosh.root.glob("v-*"))
+    with pytest.raises(RuntimeError):
+        whoosh.rebuild(failing_docs())
+
+    assert ids(whoosh, "warung") == ["usaha-3"] and ids(whoosh, "nikah") == []
+    assert ids(WhooshSearchIndex(whoosh.root), "warung") == ["usaha-3"]
+    assert sorted(p.name for p in whoosh.root.glob("v-*")) == versions_before
+
+
+KILLED_REBUILD = textwrap.dedent("""
+    import sys, time
+    from search import IndexDoc, WhooshSearchIndex
+
+    def docs():
+        for i in range(10_000):
+            if i == 300:
+                print("midway", flush=True)
+                time.sleep(60)
+            yield IndexDoc(id=f"n{i}", doctype="x", title="Surat pengantar nikah",
+                           principals=frozenset({"office"}))
+
+    WhooshSearchIndex(sys.argv[1]).rebuild(docs())
+""")
+
+
+def test_a_rebuild_killed_with_sigkill_leaves_the_previous_index_searchable(whoosh):
+    child = subprocess.Popen([sys.executable, "-c", KILLED_REBUILD, str(whoosh.root)],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "midway"
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+    reopened = WhooshSearchIndex(whoosh.root)
+    assert reopened.health()["ok"] is True
+    assert ids(reopened, "warung") == ["usaha-3"] and ids(reopened, "nikah") == []
+    assert reopened.rebuild(CORPUS) == len(CORPUS)  # the dead process's lock died with it
+    assert len(list(whoosh.root.glob("v-*"))) == 2  # its half-built version was swept
+
+
+def test_a_crashed_rebuilds_leftovers_are_ignored_then_swept(whoosh):
+    leftover = whoosh.root / "v-crashed"
+    (leftover / "half").mkdir(parents=True)
+    assert WhooshSearchIndex(whoosh.root).health()["ok"] is True
+    whoosh.rebuild(CORPUS)
+    assert not leftover.exists()
+
+
+def test_another_process_rebuild_is_followed(whoosh):
+    other = WhooshSearchIndex(whoosh.root)
+    other.rebuild([make_doc("baru-1", text="Surat pengantar nikah.")])
+    assert ids(whoosh, "nikah") == ["baru-1"]
+    assert ids(whoosh, "warung") == []
+
+
+def test_the_pointer_and_root_are_private(whoosh):
+    assert whoosh.root.stat().st_mode & 0o077 == 0
+    assert (whoosh.root / POINTER).stat().st_mode & 0o077 == 0
+
+
+def test_a_held_writer_lock_raises_index_busy_after_retries(tmp_path):
+    index = WhooshSearchIndex(tmp_path / "ix", lock_timeout=0.05)
+    other_writer = WhooshSearchIndex(index.root)._writing()  # as another process would hold it
+    other_writer.__enter__()
+    try:
+        with pytest.raises(IndexBusyError):
+            index.add_or_update(CORPUS[:1])
+    finally:
+        other_writer.__exit__(None, None, None)
+    index.add_or_update(CORPUS[:1])
+    assert ids(index, "pindahan") == ["pindah-1"]

@@ -1,0 +1,131 @@
+"""The whole issuance path on real parts: intake with receipt, workflow, number, WeasyPrint,
+pyHanko signature, archive, audit, verification by code and by upload, revocation."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from records.exceptions import InvalidTransitionError, NotFoundError
+from records.extensions import db, lemari
+from records.models import AuditEvent, IssuedNumber, Penduduk, Record
+from records.nik import mask_nik
+from records.services.accounts import actor_for_username
+from records.services.issuing import advance
+from records.services.requests import take_request
+from records.services.verifying import verify_code, verify_upload
+
+LOLENG = "64.02.08.2004"
+
+
+def actor(app, username):
+    return actor_for_username(username, sm=app.appbuilder.sm, session=db.session,
+                              registry=lemari().registry)
+
+
+def text_of(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def step(app, record_id, name, username, note=""):
+    ext = lemari()
+    return advance(record_id, name, note=note, actor=actor(app, username), session=db.session,
+                   registry=ext.registry, pm=ext.pm, desk_factory=ext.desk)
+
+
+@pytest.fixture
+def resident(app):
+    with app.app_context():
+        return db.session.scalar(select(Penduduk).where(Penduduk.desa_code == LOLENG)).id
+
+
+def take(app, resident_id):
+    return take_request("sk_domisili", penduduk_id=resident_id,
+                        received=["Surat pengantar dari desa", "Fotokopi KTP-el"],
+                        values={"keperluan": "Melamar pekerjaan <script>x</script>"},
+                        actor=actor(app, "petugas"), session=db.session, desk=lemari().desk())
+
+
+def test_request_receipt_states_code_promised_date_and_free_service(app, resident):
+    with app.app_context():
+        record = take(app, resident)
+        receipt = record.files[0]
+        assert receipt.kind == "tanda_terima"
+        pdf = lemari().desk().blobs.read_bytes(receipt.sha256)
+        text = text_of(pdf)
+        person = db.session.get(Penduduk, resident)
+        assert record.tracking_code in text
+        assert "Biaya: Rp 0 (GRATIS)" in text
+        assert person.nik not in text and mask_nik(person.nik)[:6] in text
+        assert record.promised_date.weekday() < 5
+        assert record.data["persyaratan"][2] == {"name": "Fotokopi Kartu Keluarga", "received": False}
+
+
+def test_issue_numbers_signs_archives_and_verifies(app, resident):
+    with app.app_context():
+        record = take(app, resident)
+        with pytest.raises(InvalidTransitionError):
+            step(app, record.id, "tandatangani", "petugas")
+        step(app, record.id, "verifikasi", "petugas")
+        step(app, record.id, "tandatangani", "camat")
+        assert step(app, record.id, "terbitkan", "petugas") == "terbit"
+        record = db.session.get(Record, record.id)
+        assert re.fullmatch(r"400\.12\.2\.1/0001/Kec\.KB/20\d\d", record.number)
+        issued = [f for f in record.files if f.kind == "terbit"][0]
+        pdf = lemari().desk().blobs.read_bytes(issued.sha256)
+        text = text_of(pdf)
+        assert record.number in text and record.verify_code in text
+        assert "<script>x</script>" in text  # user text printed literally
+        assert "Drs. H. Syahrani" in text  # the Camat who approved signs
+        reader = PdfReader(io.BytesIO(pdf))
+        assert reader.metadata.title.endswith(record.number)
+        assert "/EmbeddedFile" not in pdf.decode("latin-1")
+
+        # a second click never yields a second number
+        step(app, record.id, "terbitkan", "petugas")
+        assert db.session.scalar(select(func.count()).select_from(IssuedNumber)) == 1
+
+        desk = lemari().desk()
+        by_code = verify_code(record.verify_code.lower().replace("-", " "), session=db.session, desk=desk)
+        assert by_code.status == "valid" and by_code.number == record.number
+        assert by_code.holder and "*" in by_code.holder
+        by_upload = verify_upload(pdf, session=db.session, desk=desk)
+        assert by_upload.valid and by_upload.signature["status"] == "valid"
+
+        tampered = pdf.replace(record.number.encode(), b"X" * len(record.number), 1) \
+            if record.number.encode() in pdf else pdf[:-200] + b"0" * 200
+        assert not verify_upload(tampered, session=db.session, desk=desk).valid
+        assert verify_code("AAAA-BBBB-CCCC-DDDD", session=db.session, desk=desk).status == "unknown"
+
+        step(app, record.id, "cabut", "camat", note="Data domisili keliru")
+        assert verify_code(record.verify_code, session=db.session, desk=desk).status == "revoked"
+        actions = set(db.session.scalars(select(AuditEvent.action).where(
+            AuditEvent.object_id == str(record.id))))
+        assert {"permohonan.terima", "record.verifikasi", "record.tandatangani",
+                "record.issue", "record.cabut"} <= actions
+
+
+def test_issue_by_operator_of_another_desa_is_refused(app, resident):
+    with app.app_context():
+        record = take(app, resident)
+        with pytest.raises(NotFoundError):
+            step(app, record.id, "verifikasi", "operator_pela")
+
+
+def test_issue_without_official_data_is_refused_and_consumes_no_number(app, resident):
+    from records.models import Pejabat
+
+    with app.app_context():
+        record = take(app, resident)
+        step(app, record.id, "verifikasi", "petugas")
+        step(app, record.id, "tandatangani", "sekcam")
+        db.session.delete(db.session.scalar(select(Pejabat).where(Pejabat.username == "sekcam")))
+        db.session.commit()
+        with pytest.raises(InvalidTransitionError):
+            step(app, record.id, "terbitkan", "petugas")
+        assert db.session.scalar(select(func.count()).select_from(IssuedNumber)) == 0
+        assert db.session.get(Record, record.id).state == "ditandatangani"
