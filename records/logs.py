@@ -33,5 +33,7 @@ def configure_logging(level: str) -> None:
         handler.setFormatter(JsonFormatter())
         root.addHandler(handler)
     root.setLevel(level)
-    # FAB logs every permission it creates at INFO; only its warnings matter to an operator.
-    logging.getLogger("flask_appbuilder").setLevel(max(logging.WARNING, root.level))
+    # FAB logs every permission it creates and WeasyPrint every render step at INFO; only
+    # their warnings matter to an operator.
+    for noisy in ("flask_appbuilder", "weasyprint", "fontTools"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

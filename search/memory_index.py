@@ -115,6 +115,7 @@ class MemorySearchIndex:
         """Entries sharing a principal with the caller."""
         return [e for e in self._entries.values() if e.doc.principals & principals]
 
+
 def _score(plan: QueryPlan, entry: _Entry) -> float | None:
     """The entry's relevance, or None if a clause or filter fails."""
     if any(value not in entry.values.get(key, ()) for key, value in plan.filters):

@@ -32,11 +32,16 @@ PERMISSIONS = (
     Permission("record.read", "Melihat dokumen", READERS),
     Permission("record.create", "Membuat dokumen / permohonan",
                REGISTRY_EDITORS | {CAMAT, SEKCAM}),
+    Permission("nomor.read", "Melihat buku register nomor surat", READERS),
     Permission("nomor.reserve", "Mengambil nomor untuk surat yang dibuat di luar sistem",
                frozenset({PETUGAS, SEKCAM, CAMAT})),
     Permission("nomor.manage", "Mengatur register dan format nomor surat", frozenset()),
     Permission("wilayah.read", "Melihat data wilayah", READERS | {HUMAS}),
     Permission("wilayah.write", "Mengubah data wilayah", frozenset()),
+    Permission("konfigurasi.read", "Melihat layanan, hari libur, pejabat dan register",
+               frozenset({CAMAT, SEKCAM, PETUGAS, AUDITOR})),
+    Permission("konfigurasi.write", "Mengubah layanan, hari libur, pejabat dan register",
+               frozenset()),
     Permission("audit.read", "Melihat log audit", frozenset({AUDITOR})),
 )
 

@@ -9,6 +9,7 @@ the number. The unique (register, year, sequence) constraint is the last line of
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -87,6 +88,9 @@ def reserve_number(session: Session, register_name: str, *, kode: str, note: str
                    actor: Actor, on: dt.date | None = None) -> IssuedNumber:
     """Take a number for a letter typed outside Lemari; recorded as 'manual', never reused."""
     actor.require("nomor.reserve")
+    if not re.fullmatch(r"[0-9]{3}(\.[0-9]{1,3}){0,4}", kode or ""):
+        raise ValidationError("Kode klasifikasi tidak valid (contoh: 000.1.5 atau 470).",
+                              {"kode": "Kode klasifikasi tidak valid."})
     if not note.strip():
         raise ValidationError("Keterangan surat wajib diisi.", {"note": "Keterangan wajib diisi."})
     issued = allocate(session, register_name, kode=kode, on=on or dt.date.today(), actor=actor,

@@ -7,6 +7,8 @@ from flask_babel import lazy_gettext as _l
 from .common import current_actor
 from . import public  # noqa: F401  (blueprint registered by create_app)
 from .importing import ImportView
+from .numbers import NomorView
+from .settings_views import HariLiburView, LayananView, PejabatView, RegisterView
 from .records import RecordsView
 from .reference import AuditView, WilayahView
 from .registry import KeluargaView, PendudukView
@@ -14,10 +16,15 @@ from .registry import KeluargaView, PendudukView
 # (view, menu name, label, category, required permission)
 MENU = (
     (RecordsView, "Dokumen", _l("Daftar Dokumen"), "Layanan", "record.read"),
+    (NomorView, "Register Nomor", _l("Register Nomor"), "Layanan", "nomor.read"),
     (PendudukView, "Penduduk", _l("Data Penduduk"), "Kependudukan", "penduduk.read"),
     (KeluargaView, "Keluarga", _l("Data Keluarga"), "Kependudukan", "keluarga.read"),
     (ImportView, "Impor Penduduk", _l("Impor Penduduk"), "Kependudukan", "penduduk.import"),
     (WilayahView, "Wilayah", _l("Data Wilayah"), "Referensi", "wilayah.read"),
+    (LayananView, "Standar Layanan", _l("Standar Layanan"), "Referensi", "konfigurasi.read"),
+    (HariLiburView, "Hari Libur", _l("Hari Libur"), "Referensi", "konfigurasi.read"),
+    (PejabatView, "Pejabat", _l("Pejabat Penanda Tangan"), "Referensi", "konfigurasi.read"),
+    (RegisterView, "Register", _l("Format Nomor Surat"), "Referensi", "konfigurasi.read"),
     (AuditView, "Log Audit", _l("Log Audit"), "Pengawasan", "audit.read"),
 )
 CATEGORY_LABELS = {"Layanan": _l("Layanan"), "Kependudukan": _l("Kependudukan"),

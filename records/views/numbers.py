@@ -1,0 +1,55 @@
+"""The number register: every consumed number, and taking one for a letter typed elsewhere."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_appbuilder import ModelView, expose, has_access
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..exceptions import ValidationError
+from ..extensions import db
+from ..models import IssuedNumber, Register
+from ..services.numbering import reserve_number
+from .common import CRUD_PERMISSIONS, current_actor
+
+
+class NomorView(ModelView):
+    """Buku register nomor surat (read-only) with the 'ambil nomor' form."""
+
+    datamodel = SQLAInterface(IssuedNumber)
+    route_base = "/nomor"
+    class_permission_name = "Nomor"
+    method_permission_name = {**CRUD_PERMISSIONS, "reserve": "reserve"}
+    base_permissions = ["can_read", "can_reserve"]
+    base_order = ("id", "desc")
+    list_title = show_title = _l("Register Nomor Surat")
+    list_columns = ["number", "register", "kind", "klasifikasi", "issued_at", "issued_by", "note"]
+    search_columns = ["number", "register", "kind", "klasifikasi", "issued_by", "year"]
+    show_columns = list_columns + ["scheme", "year", "sequence", "record_id"]
+    label_columns = {"number": _l("Nomor"), "register": _l("Register"), "kind": _l("Jenis"),
+                     "klasifikasi": _l("Klasifikasi"), "issued_at": _l("Waktu (UTC)"),
+                     "issued_by": _l("Oleh"), "note": _l("Keterangan"), "scheme": _l("Skema"),
+                     "year": _l("Tahun"), "sequence": _l("Urut"), "record_id": _l("Dokumen")}
+
+    @expose("/ambil", methods=["GET", "POST"])
+    @has_access
+    def reserve(self):
+        registers = db.session.scalars(select(Register).order_by(Register.id)).all()
+        values, errors = request.form.to_dict(), {}
+        if request.method == "POST":
+            try:
+                issued = reserve_number(db.session, values.get("register", ""),
+                                        kode=values.get("kode", "").strip(),
+                                        note=values.get("note", ""), actor=current_actor())
+            except ValidationError as exc:
+                db.session.rollback()
+                errors = exc.errors or {"": str(exc)}
+            else:
+                flash(_("Nomor %(number)s dicatat untuk surat di luar sistem.", number=issued.number),
+                      "success")
+                return redirect(url_for("NomorView.list"))
+        return self.render_template("lemari/reserve_number.html", registers=registers,
+                                    values=values, errors=errors), (422 if errors else 200)
