@@ -208,7 +208,27 @@ def verify_command(path: Path) -> None:
     sys.exit(0 if result.valid else 1)
 
 
-COMMANDS = (issue_command, verify_command, init_command, demo_command, serve_command, nik_command, import_command,
+@click.command("print-batch")
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--id", "ids", multiple=True, type=int, required=True, help="ID dokumen terbit.")
+@click.option("--as", "username", required=True, help="Akun yang mencetak.")
+@with_appcontext
+def print_batch_command(output: Path, ids: tuple[int, ...], username: str) -> None:
+    """Merge issued documents into one PDF print job, with a progress bar."""
+    from archive.atomic import atomic_write_bytes
+
+    from .services.files import merge_issued
+
+    who = actor(username)
+    with click.progressbar(length=len(ids), label="Menggabungkan") as bar:
+        data = run_service(lambda: merge_issued(
+            list(ids), actor=who, session=db.session, blobs=lemari().desk().blobs,
+            progress=lambda done, total: bar.update(done - bar.pos)))
+    atomic_write_bytes(output, data)
+    click.echo(f"{len(ids)} dokumen digabung ke {output}")
+
+
+COMMANDS = (issue_command, print_batch_command, verify_command, init_command, demo_command, serve_command, nik_command, import_command,
             audit_group, sync_roles_command)
 
 

@@ -72,6 +72,8 @@ class DocumentType:
     needs_penduduk: bool = True
     description: str = ""
     legacy: bool = False
+    # Made by the system (e.g. the request receipt), never chosen by a clerk under "Buat dokumen".
+    internal: bool = False
 
     def __post_init__(self) -> None:
         _identifier(self.name, "document type", 64)

@@ -17,6 +17,7 @@ TANDA_TERIMA_PERMOHONAN = DocumentType(
     klasifikasi="000.8.3.4",
     retention_class="tanda_terima",
     register="tanda_terima",
+    internal=True,
     description="Bukti penerimaan berkas: kode lacak, kelengkapan syarat, janji selesai, biaya Rp 0.",
 )
 

@@ -50,6 +50,10 @@ class Desk:
         """Today's date at the office (documents are dated in local time, not UTC)."""
         return dt.datetime.now(ZoneInfo(self.timezone)).date()
 
+    def local_time(self, utc_naive: dt.datetime) -> dt.datetime:
+        """A stored (naive UTC) timestamp as the office's wall-clock time, for printing."""
+        return utc_naive.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(self.timezone))
+
 
 def issue(record_id: int, *, paper: str = "F4", actor: Actor, session: Session,
           desk: Desk) -> Record:
@@ -120,7 +124,7 @@ def _finish(record: Record, doctype: DocumentType, transition, ref, rendered, *,
 
 
 def document_context(record: Record, doctype: DocumentType, today: dt.date, *,
-                     session: Session, desk: Desk) -> dict:
+                     session: Session, desk: Desk, require_signer: bool = True) -> dict:
     """Everything a template may print (see templates_pdf/_base/page.html)."""
     holder = record.penduduk
     context = {
@@ -130,7 +134,7 @@ def document_context(record: Record, doctype: DocumentType, today: dt.date, *,
         "holder": person_dict(holder) if holder else None,
         "keluarga": family_dict(holder.keluarga) if holder and holder.keluarga else None,
         "data": dict(record.data or {}), "items": list((record.data or {}).get("items", [])),
-        "signer": signer_block(record, session), "tracking": None,
+        "signer": signer_block(record, session, required=require_signer), "tracking": None,
     }
     if record.verify_code:
         context["verification"] = {"code": record.verify_code,
@@ -161,12 +165,14 @@ def family_dict(k) -> dict:
             "anggota": [person_dict(p) for p in k.anggota]}
 
 
-def signer_block(record: Record, session: Session) -> dict | None:
+def signer_block(record: Record, session: Session, *, required: bool = True) -> dict | None:
     """The official who approved (the 'tandatangani' step), as printed under the letter."""
     step = next((h for h in reversed(record.history) if h.transition == "tandatangani"), None)
     if step is None:
         return None
     pejabat = session.scalar(select(Pejabat).where(Pejabat.username == step.actor))
+    if pejabat is None and not required:
+        return None
     if pejabat is None:
         raise InvalidTransitionError(
             f"Data pejabat penanda tangan untuk akun '{step.actor}' belum diisi (nama, NIP, jabatan).")
@@ -186,8 +192,8 @@ def _now() -> dt.datetime:
 
 
 
-def advance(record_id: int, name: str, *, note: str = "", actor: Actor, session: Session,
-            registry: Registry, pm, desk_factory: Callable[[], Desk]) -> str:
+def advance(record_id: int, name: str, *, note: str = "", paper: str = "F4", actor: Actor,
+            session: Session, registry: Registry, pm, desk_factory: Callable[[], Desk]) -> str:
     """Fire a workflow step and return the new state; the issuing step goes through `issue`.
 
     Every adapter (web, API, CLI) calls this, so no path can mark a record 'terbit' without
@@ -195,8 +201,23 @@ def advance(record_id: int, name: str, *, note: str = "", actor: Actor, session:
     starts render workers).
     """
     if name == ISSUE_TRANSITION:
-        return issue(record_id, actor=actor, session=session, desk=desk_factory()).state
+        return issue(record_id, paper=paper, actor=actor, session=session,
+                     desk=desk_factory()).state
     from .records import fire_transition
 
     return fire_transition(record_id, name, note=note, actor=actor, session=session,
                            registry=registry, pm=pm).to_state
+
+
+def preview(record_id: int, *, paper: str = "F4", actor: Actor, session: Session,
+            desk: Desk) -> bytes:
+    """Render a record as it would be issued, marked as a preview; consumes no number."""
+    record = get_record(record_id, actor=actor, session=session)
+    doctype = desk.registry.document_types[record.doctype]
+    context = document_context(record, doctype, desk.today(), session=session, desk=desk,
+                               require_signer=False)
+    context.update(nomor=record.number or "(belum bernomor)", preview=True)
+    metadata = desk.metadata_factory(title=f"PRATINJAU {doctype.title}",
+                                     author=desk.office["name"], subject=doctype.title,
+                                     document_type=doctype.name, office=desk.office["name"])
+    return desk.renderer.render(doctype.template, context, paper=paper, metadata=metadata).pdf

@@ -42,6 +42,8 @@ def new_record(doctype_name: str, data: dict, *, penduduk_id: int | None, actor:
     """Like create_record, but leaves the commit to the caller (who adds more to it)."""
     actor.require("record.create")
     doctype = _doctype(registry, doctype_name)
+    if doctype.internal:
+        raise ValidationError(f"{doctype.title} dibuat otomatis oleh sistem, bukan dibuat manual.")
     penduduk = _subject(doctype, penduduk_id, actor, session)
     workflow = registry.workflows[doctype.workflow]
     record = Record(doctype=doctype.name, state=workflow.initial,

@@ -76,7 +76,8 @@ def _render_receipt(record: Record, layanan: Layanan, now: dt.datetime, paper: s
     context = document_context(record, doctype, desk.today(), session=session, desk=desk)
     context["tracking"] = {
         "code": record.tracking_code, "url": f"{desk.base_url}/lacak/{record.tracking_code}",
-        "promised_date": record.promised_date, "received_at": now, "service": layanan.nama,
+        "promised_date": record.promised_date, "received_at": desk.local_time(now),
+        "service": layanan.nama,
         "requirements": record.data["persyaratan"], "officer": record.created_by}
     metadata = desk.metadata_factory(
         title=f"Tanda Terima {record.tracking_code}", author=desk.office["name"],

@@ -29,7 +29,8 @@ class RecordsView(BaseView):
     class_permission_name = "Record"
     method_permission_name = {"list": "read", "show": "read", "new": "create",
                               "create": "create", "transition": "read", "download": "read",
-                              "intake": "create", "intake_form": "create", "print_batch": "read"}
+                              "intake": "create", "intake_form": "create", "print_batch": "read",
+                              "preview": "read"}
 
     @expose("/")
     @has_access
@@ -49,7 +50,8 @@ class RecordsView(BaseView):
     @expose("/baru")
     @has_access
     def new(self):
-        types = sorted(lemari().registry.document_types.values(), key=lambda d: d.title)
+        types = sorted((d for d in lemari().registry.document_types.values() if not d.internal),
+                       key=lambda d: d.title)
         return self.render_template("lemari/records_new.html", types=types)
 
     @expose("/baru/<doctype>", methods=["GET", "POST"])
@@ -83,6 +85,15 @@ class RecordsView(BaseView):
         data, name = files.read_record_file(record_id, file_id, actor=current_actor(),
                                             session=db.session, blobs=ext.desk().blobs)
         return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name)
+
+    @expose("/<int:record_id>/pratinjau")
+    @has_access
+    def preview(self, record_id):
+        paper = "A4" if request.args.get("kertas") == "A4" else "F4"
+        data = issuing.preview(record_id, paper=paper, actor=current_actor(), session=db.session,
+                               desk=lemari().desk())
+        return send_file(io.BytesIO(data), mimetype="application/pdf",
+                         download_name=f"pratinjau-{record_id}.pdf")
 
     @expose("/permohonan")
     @has_access
@@ -121,6 +132,7 @@ class RecordsView(BaseView):
         try:
             ext = lemari()
             issuing.advance(record_id, name, note=request.form.get("note", ""),
+                            paper="A4" if request.form.get("kertas") == "A4" else "F4",
                             actor=current_actor(), session=db.session, registry=ext.registry,
                             pm=ext.pm, desk_factory=ext.desk)
         except RecordsError as exc:
