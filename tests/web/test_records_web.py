@@ -68,7 +68,14 @@ def test_new_lists_every_type_including_the_example_plugin(app, client, auth):
         types = list(lemari().registry.document_types.values())
     assert "Surat Pengantar Laporan Kehilangan" in text
     for doctype in types:
-        assert escape(doctype.title) in text and f"/dokumen/baru/{doctype.name}" in text
+        listed = escape(doctype.title) in text and f"/dokumen/baru/{doctype.name}" in text
+        assert listed is not doctype.internal, doctype.name
+
+
+def test_internal_types_cannot_be_created_by_hand(app, client, auth):
+    auth.login("petugas")
+    response = client.post("/dokumen/baru/tanda_terima_permohonan", data={"nik": "", "catatan": "x"})
+    assert response.status_code == 422
 
 
 def test_create_redirects_to_the_new_record(app, client, auth):
