@@ -94,3 +94,9 @@ OFFICE_PLACE = "Kota Bangun"
 # Time zone of the office (WITA for Kalimantan Timur); dates printed on documents and
 # promised completion dates use it, stored timestamps are UTC.
 TIMEZONE = "Asia/Makassar"
+
+# Search engine behind the search port: "whoosh" (embedded, default) or "postgres" (shared
+# server full text, when search/pg_index.py is installed).
+SEARCH_BACKEND = "whoosh"
+# Folder of the Whoosh search index (a rebuildable cache of the database). Empty means <HOME>/index.
+SEARCH_INDEX_DIR = ""

@@ -17,6 +17,8 @@ from flask.cli import FlaskGroup, with_appcontext
 from .exceptions import RecordsError
 from .extensions import db, lemari
 from .nik import NikError, parse_nik
+from .bench_cli import bench_group
+from .search_cli import SEARCH_COMMANDS
 
 
 def _create_app():
@@ -228,8 +230,9 @@ def print_batch_command(output: Path, ids: tuple[int, ...], username: str) -> No
     click.echo(f"{len(ids)} dokumen digabung ke {output}")
 
 
-COMMANDS = (issue_command, print_batch_command, verify_command, init_command, demo_command, serve_command, nik_command, import_command,
-            audit_group, sync_roles_command)
+COMMANDS = (issue_command, print_batch_command, verify_command, init_command, demo_command,
+            serve_command, nik_command, import_command, audit_group, sync_roles_command,
+            *SEARCH_COMMANDS, bench_group)
 
 
 def register(app, pm) -> None:

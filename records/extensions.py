@@ -26,6 +26,7 @@ class Lemari:
     registry: Registry
     menu_permissions: dict[str, frozenset[str]]
     _desk: object = None
+    _search: object = None
 
     def desk(self):
         """The issuing desk, built on first use (it starts render worker processes)."""
@@ -34,6 +35,15 @@ class Lemari:
 
             self._desk = build_desk(self.settings, self.pm, self.registry)
         return self._desk
+
+    def search(self):
+        """The search engine (records.indexing), opened on first use; rebuilt from the database
+        then if the index is damaged or missing."""
+        if self._search is None:
+            from .indexing import open_engine
+
+            self._search = open_engine(self.settings, self.registry, db.engine)
+        return self._search
 
     def close(self) -> None:
         """Stop the render workers, if any were started."""

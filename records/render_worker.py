@@ -11,6 +11,7 @@ threads render at once.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pickle
@@ -24,6 +25,10 @@ from typing import Any, Mapping, Sequence
 from records.pdf import PdfMetadata, PdfRenderer, RenderResult
 
 DEFAULT_MEMORY_LIMIT = 1024 * 1024 * 1024
+#: Young-generation GC threshold in workers (CPython's default is 700).  WeasyPrint allocates
+#: hundreds of thousands of short-lived objects per letter; collecting less often saves a few
+#: ms per render, and everything allocated before the first job is frozen out of collection.
+WORKER_GC_THRESHOLD = (20_000, 20, 20)
 #: Seconds a fresh worker may take to import WeasyPrint and load fonts before the pool gives up.
 STARTUP_TIMEOUT_S = 60.0
 
@@ -61,14 +66,23 @@ def _portable(error: BaseException) -> BaseException:
     return error
 
 
+def _tune_gc() -> None:
+    """Freeze the start-up heap (fonts, stylesheets, modules) and collect young objects less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*WORKER_GC_THRESHOLD)
+
+
 def _worker_main(conn, template_dirs: Sequence[str], memory_limit: int | None) -> None:
     """Child process loop: build the renderer once, then answer jobs until told to stop."""
     try:
         _limit_memory(memory_limit)
         renderer = PdfRenderer(template_dirs)
+        renderer.warm_up()
     except Exception as error:
         conn.send(("failed", _portable(error)))
         return
+    _tune_gc()
     conn.send(("ready", os.getpid()))
     while (job := conn.recv()) is not None:
         try:

@@ -244,7 +244,9 @@ def _probe(ix: index.Index) -> None:
                 reader.stored_fields(0)
                 reader.stored_fields(last)
                 first_id = next(iter(reader.lexicon("id")))
-                reader.postings("id", first_id).id()
+                postings = reader.postings("id", first_id)
+                if postings.is_active():  # inactive when that document was deleted since
+                    postings.id()
 
 
 def _fill(directory: Path, docs: Iterable[IndexDoc], progress: Callable[[int], None] | None) -> int:

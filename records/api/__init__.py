@@ -2,9 +2,10 @@
 
 from .records import RecordApi
 from .registry import KeluargaApi, PendudukApi
+from .search import SearchApi
 
 
 def register(appbuilder) -> None:
     """Add every core API to Flask-AppBuilder."""
-    for api in (PendudukApi, KeluargaApi, RecordApi):
+    for api in (PendudukApi, KeluargaApi, RecordApi, SearchApi):
         appbuilder.add_api(api)

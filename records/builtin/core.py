@@ -43,6 +43,7 @@ PERMISSIONS = (
     Permission("konfigurasi.write", "Mengubah layanan, hari libur, pejabat dan register",
                frozenset()),
     Permission("audit.read", "Melihat log audit", frozenset({AUDITOR})),
+    Permission("search.read", "Mencari arsip (hasil sesuai cakupan dan izin)", READERS),
 )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ..actor import Actor
 from ..exceptions import ImportRejectedError, ValidationError
 from ..models import Keluarga, Penduduk
+from ..models.outbox import enqueue_residents_by_nik
 from .audit import record_event
 from .registry import LABELS, REQUIRED, find_or_create_keluarga, validate_penduduk
 
@@ -218,6 +219,7 @@ def import_penduduk(rows: list[dict], *, actor: Actor, session: Session,
             f"Impor dibatalkan: {len(check.problems)} kesalahan; tidak ada data yang disimpan.",
             check.problems)
     _insert(check.cleaned, actor=actor, session=session)
+    enqueue_residents_by_nik(session, [clean["nik"] for clean in check.cleaned])  # search index
     record_event(session, actor, "penduduk.import", object_type="penduduk",
                  detail={"source": source[:200], "rows": len(check.cleaned)})
     session.commit()

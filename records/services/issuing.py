@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..actor import Actor
 from ..declarations import DocumentType, Registry
 from ..exceptions import InvalidTransitionError, NotFoundError
 from ..models import Pejabat, Record, RecordFile, RecordTransition
+from ..models.outbox import RECORD, enqueue
 from ..verification import new_code
 from ..workflow import check_transition
 from .audit import record_event
@@ -64,6 +65,8 @@ def issue(record_id: int, *, paper: str = "F4", actor: Actor, session: Session,
     doctype = desk.registry.document_types[record.doctype]
     workflow = desk.registry.workflows[doctype.workflow]
     transition = check_transition(workflow, record.state, ISSUE_TRANSITION, actor.roles)
+    if not _claim(session, record):
+        return _issued_meanwhile(record_id, actor=actor, session=session)
     try:
         ref, rendered = _number_and_render(record, doctype, paper, actor=actor, session=session,
                                            desk=desk)
@@ -77,6 +80,28 @@ def issue(record_id: int, *, paper: str = "F4", actor: Actor, session: Session,
         desk.blobs.delete(ref.sha256)
         raise
     return record
+
+
+def _claim(session: Session, record: Record) -> bool:
+    """Take the record's write lock while it is still in the state we checked: a conditional
+    UPDATE that a second, simultaneous issuer can only pass after the first has committed,
+    and then no longer matches. Without it both would take a number."""
+    claimed = session.execute(
+        update(Record).where(Record.id == record.id, Record.state == record.state,
+                             Record.number.is_(None))
+        .values(state=record.state).execution_options(synchronize_session=False))
+    return claimed.rowcount == 1
+
+
+def _issued_meanwhile(record_id: int, *, actor: Actor, session: Session) -> Record:
+    """Another issuer won the race: return its result, or say why this step cannot run now."""
+    session.rollback()
+    record = get_record(record_id, actor=actor, session=session)
+    if record.number and record.state in ("terbit", "diserahkan", "dicabut"):
+        return record
+    raise InvalidTransitionError(
+        f"Dokumen ini baru saja diubah oleh petugas lain (status kini '{record.state}'). "
+        "Muat ulang halaman.")
 
 
 def _number_and_render(record: Record, doctype: DocumentType, paper: str, *, actor: Actor,
@@ -120,6 +145,7 @@ def _finish(record: Record, doctype: DocumentType, transition, ref, rendered, *,
     record_event(session, actor, "record.issue", object_type="record", object_id=record.id,
                  desa_code=record.desa_code,
                  detail={"number": record.number, "sha256": ref.sha256, "doctype": doctype.name})
+    enqueue(session, RECORD, record.id)  # search index follows in the same transaction
     session.commit()
 
 

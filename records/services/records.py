@@ -12,6 +12,7 @@ from ..actor import Actor
 from ..declarations import DocumentType, Registry
 from ..exceptions import InvalidTransitionError, NotFoundError, ValidationError
 from ..models import Penduduk, Record, RecordTransition
+from ..models.outbox import RECORD, enqueue
 from ..workflow import check_transition
 from .audit import record_event
 from .fields import clean_fields
@@ -58,6 +59,7 @@ def new_record(doctype_name: str, data: dict, *, penduduk_id: int | None, actor:
                                  at=_now(), note=""))
     record_event(session, actor, "record.create", object_type="record", object_id=record.id,
                  desa_code=record.desa_code, detail={"doctype": doctype.name})
+    enqueue(session, RECORD, record.id)  # search index follows in the same transaction
     return record
 
 
@@ -122,6 +124,7 @@ def fire_transition(record_id: int, name: str, *, note: str = "", actor: Actor,
     record_event(session, actor, f"record.{transition.name}", object_type="record",
                  object_id=record.id, desa_code=record.desa_code,
                  detail={"from": step.from_state, "to": step.to_state, "note": step.note})
+    enqueue(session, RECORD, record.id)  # search index follows in the same transaction
     session.commit()
     if pm is not None:
         pm.hook.record_transitioned(record=record, transition=transition, actor=actor)

@@ -16,6 +16,7 @@ from .. import codes
 from ..actor import Actor
 from ..exceptions import NotFoundError, ValidationError
 from ..models import Keluarga, Penduduk, Wilayah
+from ..models.outbox import DELETE, PENDUDUK, enqueue, enqueue_saved
 from ..nik import NikError, parse_nik, parse_no_kk
 from .audit import record_event
 
@@ -228,6 +229,7 @@ def _commit_with_event(session: Session, actor: Actor, item, kind: str, is_new: 
     validation error (nothing saved), not a 500."""
     try:
         session.flush()
+        enqueue_saved(session, kind, item)  # search index follows in the same transaction
         record_event(session, actor, f"{kind}.create" if is_new else f"{kind}.update",
                      object_type=kind, object_id=item.id, desa_code=item.desa_code)
         session.commit()
@@ -243,6 +245,7 @@ def delete_penduduk(item: Penduduk, *, actor: Actor, session: Session) -> None:
     actor.require_desa(item.desa_code)
     record_event(session, actor, "penduduk.delete", object_type="penduduk", object_id=item.id,
                  desa_code=item.desa_code, detail={"nik": item.nik_masked})
+    enqueue(session, PENDUDUK, item.id, DELETE)  # search index follows in the same transaction
     session.delete(item)
     session.commit()
 

@@ -12,10 +12,12 @@ from .settings_views import HariLiburView, LayananView, PejabatView, RegisterVie
 from .records import RecordsView
 from .reference import AuditView, WilayahView
 from .registry import KeluargaView, PendudukView
+from .search import SearchView, install as install_search
 
 # (view, menu name, label, category, required permission)
 MENU = (
     (RecordsView, "Dokumen", _l("Daftar Dokumen"), "Layanan", "record.read"),
+    (SearchView, "Cari", _l("Cari"), "Layanan", "search.read"),
     (NomorView, "Register Nomor", _l("Register Nomor"), "Layanan", "nomor.read"),
     (PendudukView, "Penduduk", _l("Data Penduduk"), "Kependudukan", "penduduk.read"),
     (KeluargaView, "Keluarga", _l("Data Keluarga"), "Kependudukan", "keluarga.read"),
@@ -46,6 +48,7 @@ def register(appbuilder) -> dict[str, frozenset[str]]:
     menu_permissions["Terima Permohonan"] = frozenset({"record.create"})
     menu_permissions["Layanan"] |= {"record.create"}
     api.register(appbuilder)
+    install_search()  # search index follows each committed request
     return menu_permissions
 
 

@@ -29,7 +29,7 @@ class NomorView(ModelView):
     list_columns = ["number", "register", "kind", "klasifikasi", "issued_at", "issued_by", "note"]
     search_columns = ["number", "register", "kind", "klasifikasi", "issued_by", "year"]
     show_columns = list_columns + ["scheme", "year", "sequence", "record_id"]
-    label_columns = {"number": _l("Nomor"), "register": _l("Register"), "kind": _l("Jenis"),
+    label_columns = {"number": _l("Nomor"), "register": _l("Register nomor"), "kind": _l("Jenis"),
                      "klasifikasi": _l("Klasifikasi"), "issued_at": _l("Waktu (UTC)"),
                      "issued_by": _l("Oleh"), "note": _l("Keterangan"), "scheme": _l("Skema"),
                      "year": _l("Tahun"), "sequence": _l("Urut"), "record_id": _l("Dokumen")}

@@ -120,7 +120,7 @@ class RecordsView(BaseView):
     @expose("/cetak", methods=["POST"])
     @has_access
     def print_batch(self):
-        ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()][:500]
+        ids = [int(i) for i in request.form.getlist("ids") if i.isascii() and i.isdigit()][:500]
         data = files.merge_issued(ids, actor=current_actor(), session=db.session,
                                   blobs=lemari().desk().blobs)
         return send_file(io.BytesIO(data), mimetype="application/pdf",

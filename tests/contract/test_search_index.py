@@ -313,6 +313,16 @@ def whoosh(tmp_path) -> WhooshSearchIndex:
     return index
 
 
+def test_an_index_whose_first_document_was_replaced_reopens_healthy(whoosh):
+    """Updating a document deletes it in its old segment; the start-up probe must not take a
+    segment whose first id has no live posting for a torn one."""
+    first = min(doc.id for doc in CORPUS[:2])  # the first id term of the first segment
+    whoosh.add_or_update([make_doc(first, text="Diperbarui setelah pindah.")])
+    reopened = WhooshSearchIndex(whoosh.root)
+    assert reopened.health()["ok"] is True
+    assert [h.id for h in reopened.search(Query(text="diperbarui", principals=OFFICE)).hits] == [first]
+
+
 @pytest.mark.parametrize("damage", ["truncate_segment", "garble_segment", "overwrite_toc",
                                     "remove_segment", "garble_pointer"])
 def test_a_damaged_index_is_reported_and_rebuild_restores_it(whoosh, damage):

@@ -1,0 +1,445 @@
+"""`lemari bench pdf`: how fast Lemari turns records into PDF letters, against references.
+
+Rows (targets from issue 3, "Performance"; 2 cores):
+
+* letter       median ms per one-page surat keterangan (sk_domisili, F4), our warm `PdfRenderer`
+               (Jinja + QR + WeasyPrint + PDF/A-3b metadata), target ≤ 20 ms;
+* stock        the same HTML through stock WeasyPrint, ``HTML(string=...).write_pdf()`` with default
+               settings (print.css inlined so it is the same document), timed interleaved with ours
+               in the same run so a busy host slows both alike;
+* libreoffice  ``soffice --headless --convert-to pdf`` of the same HTML, when `soffice` is on PATH;
+* issue        end to end `records.services.issuing.issue` (number + render in the worker + PAdES
+               signature + archive + audit + commit) on a throw-away demo office, target ≤ 100 ms;
+* batch        letters per second for `--batch` letters on both cores: RenderPool(workers=2) fed
+               from 2 threads, then one print file via `records.pdf.merge_pdfs`, target ≥ 60/s;
+* biodata      ms per page of permohonan_kk with the 6-member F-1.01 family biodata, target ≤ 60 ms;
+* worker RSS   peak resident memory of a render worker (VmHWM, and ru_maxrss of reaped workers),
+               target ≤ 300 MB.
+
+Timings are wall-clock medians of warm renders (the first render of a process is not counted).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+REPO = Path(__file__).resolve().parent.parent
+TEMPLATES = REPO / "templates_pdf"
+LETTER_TEMPLATE = "sk_domisili/document.html"
+BIODATA_TEMPLATE = "permohonan_kk/document.html"
+MB = 1024 * 1024
+
+TARGETS = {
+    "letter_ms": ("≤", 20.0),
+    "issue_ms": ("≤", 100.0),
+    "batch_letters_per_s": ("≥", 60.0),
+    "biodata_ms_per_page": ("≤", 60.0),
+    "worker_peak_rss_mb": ("≤", 300.0),
+}
+
+OFFICE = {"government": "PEMERINTAH KABUPATEN KUTAI KARTANEGARA", "name": "KECAMATAN KOTA BANGUN",
+          "address": "Jl. Pesut No. 1, Kota Bangun, Kutai Kartanegara 75561", "place": "Kota Bangun",
+          "phone": "(0541) 661234", "email": "kec.kotabangun@kukarkab.go.id",
+          "website": "kotabangun.kukarkab.go.id"}
+SIGNER = {"jabatan": "Sekretaris Kecamatan", "prefix": "a.n.", "atas_nama": "Camat Kota Bangun",
+          "nama": "AHMAD SUBANDI, S.Sos.", "pangkat": "Pembina", "golongan": "IV/a",
+          "nip": "198609262015051001"}
+
+
+def _person(nama: str, nik: str, hubungan: str, **overrides: Any) -> dict:
+    values = {
+        "nama": nama, "nik": nik, "no_kk": "6402080101100002", "tempat_lahir": "Kota Bangun",
+        "tanggal_lahir": dt.date(1985, 3, 4), "jenis_kelamin": "LAKI-LAKI", "golongan_darah": "O",
+        "agama": "ISLAM", "status_perkawinan": "KAWIN TERCATAT", "pekerjaan": "PETANI/PEKEBUN",
+        "pendidikan": "SLTA/SEDERAJAT", "kewarganegaraan": "WNI",
+        "alamat": "Jl. Pesut Gg. Damai No. 12", "rt": "003", "rw": "001", "desa": "Kota Bangun Ilir",
+        "kepala_keluarga": "BUDI SANTOSO", "nama_ayah": "SUPARMAN", "nama_ibu": "MARYAM",
+        "hubungan": hubungan,
+    }
+    values.update(overrides)
+    return values
+
+
+def family() -> list[dict]:
+    """The six-member family of the product-template tests."""
+    child = {"status_perkawinan": "BELUM KAWIN", "nama_ayah": "BUDI SANTOSO", "nama_ibu": "SITI AMINAH",
+             "pekerjaan": "PELAJAR/MAHASISWA"}
+    return [
+        _person("BUDI SANTOSO", "6402080304850001", "KEPALA KELUARGA"),
+        _person("SITI AMINAH", "6402085512900001", "ISTRI", jenis_kelamin="PEREMPUAN",
+                tanggal_lahir=dt.date(1990, 12, 15), pekerjaan="MENGURUS RUMAH TANGGA",
+                nama_ayah="ABDULLAH", nama_ibu="FATIMAH"),
+        _person("RINA SANTOSO", "6402084507100003", "ANAK", jenis_kelamin="PEREMPUAN",
+                tanggal_lahir=dt.date(2010, 7, 5), pendidikan="SLTP/SEDERAJAT", **child),
+        _person("RUDI SANTOSO", "6402081209130004", "ANAK", tanggal_lahir=dt.date(2013, 9, 12),
+                pendidikan="TAMAT SD/SEDERAJAT", **child),
+        _person("DEWI SANTOSO", "6402086102180005", "ANAK", jenis_kelamin="PEREMPUAN",
+                tanggal_lahir=dt.date(2018, 2, 21), pendidikan="TIDAK/BELUM SEKOLAH",
+                golongan_darah="TIDAK TAHU", **{**child, "pekerjaan": "BELUM/TIDAK BEKERJA"}),
+        _person("SUPARMAN", "6402080101500006", "ORANGTUA", tanggal_lahir=dt.date(1950, 1, 1),
+                status_perkawinan="CERAI MATI", pekerjaan="PENSIUNAN",
+                pendidikan="TAMAT SD/SEDERAJAT", nama_ayah="KARTO", nama_ibu="SAINAH"),
+    ]
+
+
+def context(i: int, *, biodata: bool = False) -> dict:
+    """The issuing service's context for letter number `i` (its own number and QR code)."""
+    code = f"KB{i:04d}-BNCH-{(i * 7919) % 10000:04d}"
+    holder = {k: v for k, v in family()[0].items() if k != "hubungan"}
+    data = ({"jenis": "Tambah anggota", "alasan": "Kelahiran anak keempat, DEWI SANTOSO.",
+             "no_telepon": "081253001122"} if biodata else
+            {"keperluan": "Persyaratan pembukaan rekening bank", "masa_berlaku_bulan": 6})
+    return {
+        "office": OFFICE, "place": "Kota Bangun", "issued_on": dt.date(2026, 11, 28),
+        "nomor": f"400.12.2.1/{i % 10000:04d}/Kec.KB/2026", "title": "Surat Keterangan Domisili",
+        "doctype": {"name": "bench", "title": "Bench"}, "holder": holder,
+        "keluarga": {"no_kk": "6402080101100002", "alamat": "Jl. Pesut Gg. Damai No. 12", "rt": "003",
+                     "rw": "001", "desa": "Kota Bangun Ilir", "kode_pos": "75561", "anggota": family()},
+        "data": data, "items": [], "signer": SIGNER, "tracking": None,
+        "verification": {"code": code, "url": f"https://lemari.example/verify/{code}"},
+    }
+
+
+def metadata(i: int):
+    from records.pdf import PdfMetadata
+
+    return PdfMetadata(title=f"Surat Keterangan Domisili {i}", author=OFFICE["name"],
+                       document_number=f"400.12.2.1/{i:04d}/Kec.KB/2026", document_type="sk_domisili",
+                       issue_date=dt.date(2026, 11, 28), office=OFFICE["name"])
+
+
+def _ms(seconds: list[float]) -> dict:
+    values = sorted(s * 1000 for s in seconds)
+    return {"median": round(statistics.median(values), 1),
+            "p90": round(values[min(len(values) - 1, int(len(values) * 0.9))], 1), "n": len(values)}
+
+
+def _stock_html(html: str) -> str:
+    """Our HTML with print.css inlined (font URLs made relative to the template root), so stock
+    WeasyPrint lays out the very same document with its default fetcher and settings."""
+    css = (TEMPLATES / "_base" / "print.css").read_text(encoding="utf-8").replace('url("../fonts/', 'url("fonts/')
+    return html.replace("</head>", f"<style>{css}</style></head>", 1)
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def bench_letter(n: int, log: Callable[[str], None]) -> dict:
+    """(a) our warm render vs (b) stock WeasyPrint on the same HTML, interleaved."""
+    import logging
+
+    from weasyprint import HTML
+
+    from records.pdf import PdfRenderer
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    renderer = PdfRenderer([TEMPLATES])
+    renderer.warm_up()
+    base_url = TEMPLATES.as_uri() + "/"
+    ours, stock, pages, sizes = [], [], set(), []
+    for i in range(n + 1):
+        ctx = context(i)
+        start = time.perf_counter()
+        result = renderer.render(LETTER_TEMPLATE, ctx, paper="F4", metadata=metadata(i))
+        elapsed = time.perf_counter() - start
+        html = _stock_html(renderer.render_html(LETTER_TEMPLATE, {**ctx, "paper": "F4"}))
+        start = time.perf_counter()
+        HTML(string=html, base_url=base_url).write_pdf()
+        stock_elapsed = time.perf_counter() - start
+        if i:  # the first of each is the cold one
+            ours.append(elapsed)
+            stock.append(stock_elapsed)
+            pages.add(result.pages)
+            sizes.append(len(result.pdf))
+    log(f"letter: ours {statistics.median(ours) * 1000:.1f} ms, stock {statistics.median(stock) * 1000:.1f} ms")
+    return {"ours": _ms(ours), "stock": _ms(stock), "pages": sorted(pages),
+            "pdf_kb": round(statistics.median(sizes) / 1024, 1), "html": html}
+
+
+def bench_libreoffice(html: str, runs: int, log: Callable[[str], None]) -> dict:
+    """(c) LibreOffice headless HTML → PDF of the same document, one process per letter."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if not soffice:
+        log("libreoffice: not installed")
+        return {"status": "not installed"}
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "letter.html"
+        source.write_text(html.replace('<head>', f'<head><base href="{TEMPLATES.as_uri()}/">', 1), encoding="utf-8")
+        profile = Path(tmp) / "profile"
+        for i in range(runs + 1):
+            start = time.perf_counter()
+            subprocess.run([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless",
+                            "--convert-to", "pdf", "--outdir", tmp, str(source)],
+                           check=True, capture_output=True, timeout=120)
+            if i:
+                times.append(time.perf_counter() - start)
+    log(f"libreoffice: {statistics.median(times) * 1000:.0f} ms")
+    return {"status": "ok", **_ms(times)}
+
+
+def bench_biodata(n: int, log: Callable[[str], None]) -> dict:
+    """permohonan_kk with the 6-member F-1.01 biodata: ms per page."""
+    from records.pdf import PdfRenderer
+
+    renderer = PdfRenderer([TEMPLATES])
+    renderer.warm_up()
+    times, pages = [], 0
+    for i in range(n + 1):
+        start = time.perf_counter()
+        result = renderer.render(BIODATA_TEMPLATE, context(i, biodata=True), paper="F4", metadata=metadata(i))
+        if i:
+            times.append(time.perf_counter() - start)
+        pages = result.pages
+    total = _ms(times)
+    per_page = round(total["median"] / pages, 1)
+    log(f"biodata: {total['median']:.0f} ms for {pages} pages = {per_page} ms/page")
+    return {"document": total, "pages": pages, "ms_per_page": per_page}
+
+
+def _vm_hwm(pid: int) -> int:
+    """Peak resident set size of a live process in bytes (0 if it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def bench_batch(count: int, log: Callable[[str], None]) -> dict:
+    """`count` letters on 2 workers from 2 threads, then merged into one print file."""
+    from records.pdf import merge_pdfs
+    from records.render_worker import RenderPool
+
+    peak = {"rss": 0}
+    results: list[bytes | None] = [None] * count
+    with RenderPool([TEMPLATES], workers=2) as pool:
+        for _ in range(2):  # start both workers and pay their warm-up outside the timing
+            threads = [threading.Thread(target=pool.render, args=(LETTER_TEMPLATE, context(0)),
+                                        kwargs={"metadata": metadata(0)}) for _ in range(2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        cursor = iter(range(count))
+        lock = threading.Lock()
+
+        def feed() -> None:
+            while True:
+                with lock:
+                    i = next(cursor, None)
+                if i is None:
+                    return
+                results[i] = pool.render(LETTER_TEMPLATE, context(i), metadata=metadata(i)).pdf
+                if i % 25 == 0:
+                    for pid in pool.pids():
+                        peak["rss"] = max(peak["rss"], _vm_hwm(pid))
+
+        start = time.perf_counter()
+        threads = [threading.Thread(target=feed) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        rendered = time.perf_counter() - start
+        for pid in pool.pids():
+            peak["rss"] = max(peak["rss"], _vm_hwm(pid))
+        merged = merge_pdfs(results)
+        total = time.perf_counter() - start
+    reaped = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    rate = count / total
+    log(f"batch: {count} letters rendered in {rendered:.1f} s, merged in {total - rendered:.1f} s "
+        f"= {rate:.1f} letters/s")
+    return {"letters": count, "render_s": round(rendered, 2), "merge_s": round(total - rendered, 2),
+            "letters_per_s": round(rate, 1), "render_only_letters_per_s": round(count / rendered, 1),
+            "merged_mb": round(len(merged) / MB, 1),
+            "worker_peak_rss_mb": round(max(peak["rss"], reaped) / MB, 1)}
+
+
+def bench_issue(n: int, log: Callable[[str], None]) -> dict:
+    """End-to-end `issue` on a throw-away demo office: number + render + sign + archive + audit."""
+    from sqlalchemy import select
+
+    from records.app import create_app
+    from records.demo_data import DESA, generate_population
+    from records.extensions import db, lemari
+    from records.models import Penduduk
+    from records.services.accounts import actor_for_username
+    from records.services.issuing import advance, issue
+    from records.services.requests import take_request
+    from records.services.setup import initialise, load_demo
+
+    with tempfile.TemporaryDirectory(prefix="lemari-bench-") as home:
+        app = create_app({"HOME": home, "DATABASE_URL": "", "TESTING": True, "WTF_CSRF_ENABLED": False,
+                          "LOG_LEVEL": "WARNING"})
+        try:
+            with app.app_context():
+                ext = lemari()
+                initialise(session=db.session, engine=db.engine, sm=app.appbuilder.sm,
+                           appbuilder=app.appbuilder, registry=ext.registry,
+                           menu_permissions=ext.menu_permissions)
+                load_demo(session=db.session, sm=app.appbuilder.sm, population=generate_population(),
+                          desa=DESA)
+
+                def who(username: str):
+                    return actor_for_username(username, sm=app.appbuilder.sm, session=db.session,
+                                              registry=ext.registry)
+
+                petugas, camat = who("petugas"), who("camat")
+                residents = list(db.session.scalars(select(Penduduk.id).limit(n + 1)))
+                desk = ext.desk()
+                records = []
+                for resident in residents:
+                    record = take_request("sk_domisili", penduduk_id=resident,
+                                          received=["Surat pengantar dari desa", "Fotokopi KTP-el"],
+                                          values={"keperluan": "Persyaratan pembukaan rekening bank"},
+                                          actor=petugas, session=db.session, desk=desk)
+                    for step, actor in (("verifikasi", petugas), ("tandatangani", camat)):
+                        advance(record.id, step, actor=actor, session=db.session, registry=ext.registry,
+                                pm=ext.pm, desk_factory=ext.desk)
+                    records.append(record.id)
+                times = []
+                for position, record_id in enumerate(records):
+                    start = time.perf_counter()
+                    record = issue(record_id, actor=petugas, session=db.session, desk=desk)
+                    elapsed = time.perf_counter() - start
+                    assert record.state == "terbit", record.state
+                    if position:
+                        times.append(elapsed)
+                sign_times = []
+                sample = desk.blobs.read_bytes(
+                    [f for f in record.files if f.kind == "terbit"][0].sha256) if desk.signer else b""
+                if desk.signer:
+                    unsigned = desk.renderer.render(LETTER_TEMPLATE, context(0), metadata=metadata(0)).pdf
+                    for _ in range(min(10, n)):
+                        start = time.perf_counter()
+                        desk.signer.sign(unsigned, reason="bench", location="Kota Bangun", name="bench")
+                        sign_times.append(time.perf_counter() - start)
+        finally:
+            app.extensions["lemari"].close()
+    result = {"issue": _ms(times), "signed_kb": round(len(sample) / 1024, 1)}
+    if sign_times:
+        result["sign"] = _ms(sign_times)
+    log(f"issue: median {result['issue']['median']} ms")
+    return result
+
+
+# --------------------------------------------------------------------------- report
+
+
+def machine() -> dict:
+    """What the numbers were measured on."""
+    import weasyprint
+    from weasyprint.text.ffi import pango
+
+    cpu = ""
+    try:
+        cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                    if line.startswith("model name")), "")
+    except OSError:
+        pass
+    return {"nproc": os.cpu_count(), "cpu": cpu or platform.processor(), "python": platform.python_version(),
+            "weasyprint": weasyprint.__version__, "pango": "{}.{}.{}".format(*_split_version(pango.pango_version())),
+            "platform": platform.platform()}
+
+
+def _split_version(encoded: int) -> tuple[int, int, int]:
+    """Pango's version integer (major * 10000 + minor * 100 + micro) as its parts."""
+    return encoded // 10000, encoded // 100 % 100, encoded % 100
+
+
+def run(n: int = 50, batch: int = 1000, log: Callable[[str], None] = lambda line: None) -> dict:
+    """Every row; returns the JSON-able result (see the module docstring)."""
+    started = time.perf_counter()
+    letter = bench_letter(n, log)
+    html = letter.pop("html")
+    results = {
+        "machine": machine(),
+        "settings": {"n": n, "batch": batch},
+        "letter": letter,
+        "libreoffice": bench_libreoffice(_stock_html(html), min(n, 5), log),
+        "biodata": bench_biodata(max(5, n // 3), log),
+        "issue": bench_issue(n, log),
+        "batch": bench_batch(batch, log) if batch else {"letters": 0},
+    }
+    values = {
+        "letter_ms": letter["ours"]["median"],
+        "issue_ms": results["issue"]["issue"]["median"],
+        "batch_letters_per_s": results["batch"].get("letters_per_s"),
+        "biodata_ms_per_page": results["biodata"]["ms_per_page"],
+        "worker_peak_rss_mb": results["batch"].get("worker_peak_rss_mb"),
+    }
+    results["targets"] = {
+        key: {"value": value, "target": f"{op} {limit:g}",
+              "met": None if value is None else (value <= limit if op == "≤" else value >= limit)}
+        for key, value in values.items() for op, limit in [TARGETS[key]]}
+    results["elapsed_s"] = round(time.perf_counter() - started, 1)
+    return results
+
+
+def _yes(met: bool | None) -> str:
+    return "n/a" if met is None else ("yes" if met else "NO")
+
+
+def format_table(results: dict) -> str:
+    """The results as a Markdown table (what docs/benchmarks.md shows)."""
+    t, letter, batch = results["targets"], results["letter"], results["batch"]
+    office = results["libreoffice"]
+    lo = (f"{office['median']:.0f} ms (one `soffice` process per letter)" if office.get("status") == "ok"
+          else office.get("status", "not installed"))
+    rows = [
+        ("Letter render, 1-page surat keterangan (median, warm)", f"{letter['ours']['median']} ms "
+         f"(p90 {letter['ours']['p90']})", "≤ 20 ms", _yes(t["letter_ms"]["met"])),
+        ("Stock WeasyPrint, same HTML, default settings", f"{letter['stock']['median']} ms "
+         f"(p90 {letter['stock']['p90']})", "reference", ""),
+        ("LibreOffice headless, same HTML", lo, "reference", ""),
+        ("End-to-end issue (number + render + sign + archive + audit)",
+         f"{results['issue']['issue']['median']} ms (p90 {results['issue']['issue']['p90']})"
+         + (f"; signing alone {results['issue']['sign']['median']} ms" if "sign" in results["issue"] else ""),
+         "≤ 100 ms", _yes(t["issue_ms"]["met"])),
+        (f"Batch, {batch['letters']} letters on 2 workers + merge",
+         (f"{batch['letters_per_s']} letters/s (render {batch['render_s']} s, merge {batch['merge_s']} s)"
+          if batch["letters"] else "skipped"), "≥ 60 /s", _yes(t["batch_letters_per_s"]["met"])),
+        (f"F-1.01 family biodata (permohonan_kk, 6 members, {results['biodata']['pages']} pages)",
+         f"{results['biodata']['ms_per_page']} ms/page ({results['biodata']['document']['median']} ms/document)",
+         "≤ 60 ms/page", _yes(t["biodata_ms_per_page"]["met"])),
+        ("Render worker peak RSS", f"{batch.get('worker_peak_rss_mb', 'n/a')} MB", "≤ 300 MB",
+         _yes(t["worker_peak_rss_mb"]["met"])),
+    ]
+    lines = ["| Metric | Measured | Target | Met |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    m = results["machine"]
+    lines.append("")
+    lines.append(f"{m['nproc']} × {m['cpu']}; Python {m['python']}, WeasyPrint {m['weasyprint']}, "
+                 f"Pango {m['pango']}; n={results['settings']['n']}, batch={results['settings']['batch']}; "
+                 f"run took {results['elapsed_s']} s.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m bench.pdf_bench [n] [batch]` without the lemari CLI."""
+    import json
+
+    args = (argv if argv is not None else sys.argv[1:]) + [None, None]
+    n, batch = int(args[0] or 50), int(args[1] if args[1] is not None else 1000)
+    results = run(n, batch, log=lambda line: print(line, file=sys.stderr))
+    print(format_table(results))
+    print(json.dumps(results, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

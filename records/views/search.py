@@ -1,0 +1,83 @@
+"""/cari: the one-box archive search, and the hook that keeps the index following the database.
+
+The page only parses the request and renders; scope, masking and audit live in
+`services.searching`. Bad input answers 400 with the parser's Indonesian message, never 500.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, request
+from flask_appbuilder import BaseView, expose, has_access
+from sqlalchemy.exc import SQLAlchemyError
+
+from search import FACET_KEYS, SearchError
+
+from ..exceptions import RecordsError
+from ..extensions import db, lemari
+from ..models.outbox import PENDING
+from ..services.searching import SearchRequest, clean_request, search_archive
+from .common import current_actor
+
+log = logging.getLogger(__name__)
+
+# Seconds a web request may spend applying outbox rows after its commit; the rest wait for
+# the next request or `lemari index-drain`.
+DRAIN_BUDGET = 0.5
+EXAMPLES = ("nik:6402081708050001", 'nomor:"474/012"', "desa:loleng tahun:2025",
+            "jenis:surat_keterangan_domisili")
+
+
+def request_from_args(args) -> SearchRequest:
+    """The search asked for in a query string (shared with the REST API)."""
+    filters = {key: args.get(key, "") for key in FACET_KEYS}
+    return clean_request(args.get("q", ""), filters, args.get("sort", ""),
+                         args.get("page", "1"))
+
+
+def run(search: SearchRequest) -> dict:
+    """search_archive for the logged-in user (RecordsError propagates to the caller)."""
+    ext = lemari()
+    return search_archive(search, actor=current_actor(), session=db.session,
+                          engine=ext.search(), registry=ext.registry)
+
+
+class SearchView(BaseView):
+    """Search the archive within the user's scope."""
+
+    route_base = "/cari"
+    default_view = "index"
+    class_permission_name = "Search"
+    method_permission_name = {"index": "read"}
+
+    @expose("/")
+    @has_access
+    def index(self):
+        """The form, and the results when something was asked."""
+        search, result, error, status = request_from_args(request.args), None, "", 200
+        if not search.is_empty:
+            try:
+                result = run(search)
+            except RecordsError as exc:
+                db.session.rollback()
+                error, status = str(exc), exc.http_status
+        return self.render_template("lemari/search.html", search=search, result=result,
+                                    error=error, examples=EXAMPLES, facet_keys=FACET_KEYS), status
+
+
+def drain_after_commit(response):
+    """After a request whose transaction wrote outbox rows, apply them (best effort, within
+    DRAIN_BUDGET): a clerk finds the letter they just issued. Failures are logged and the rows
+    stay for the next drain; the response is never affected."""
+    if db.session.info.pop(PENDING, False) and response.status_code < 400:
+        try:
+            lemari().search().drain(budget=DRAIN_BUDGET, wait=False)
+        except (SearchError, SQLAlchemyError, OSError) as exc:
+            log.warning("search outbox drain failed; rows kept for later: %r", exc)
+    return response
+
+
+def install() -> None:
+    """Register the drain hook on the app being created (called inside its app context)."""
+    current_app.after_request(drain_after_commit)
