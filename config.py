@@ -51,6 +51,20 @@ KECAMATAN_CODE = "64.02.08"
 # Lifetime of a login session, in minutes of inactivity.
 SESSION_IDLE_MINUTES = 30
 
+# Login attempts (form and REST) accepted per client address; more answer 429 for a while
+# (Flask-Limiter syntax, e.g. "10 per minute").
+LOGIN_RATE_LIMIT = "10 per minute"
+# Consecutive failed logins after which an account is locked, and for how many minutes.
+LOGIN_MAX_FAILURES = 5
+# Minutes an account stays locked after LOGIN_MAX_FAILURES failures.
+LOGIN_LOCK_MINUTES = 15
+# Where rate-limit counters live: "memory://" (one server process, the default) or Redis
+# when several processes or PCs serve the office, e.g. redis://127.0.0.1:6379/0.
+RATELIMIT_STORAGE_URI = "memory://"
+# Send cookies over HTTPS only. Turn on when the office serves Lemari over HTTPS (it is then
+# also on automatically when PUBLIC_BASE_URL starts with https://).
+SESSION_COOKIE_SECURE = False
+
 # Address printed in QR codes and verification links; set it to the address citizens can
 # reach (e.g. the office's public host name) before issuing real documents.
 PUBLIC_BASE_URL = "http://127.0.0.1:8080"

@@ -26,6 +26,8 @@ def flask_config(settings: Mapping[str, Any]) -> dict[str, Any]:
     """Flask, Flask-AppBuilder and Babel keys derived from Lemari settings."""
     from flask_appbuilder.const import AUTH_DB
 
+    from .security import password_policy
+
     return {
         **settings,
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
@@ -44,6 +46,15 @@ def flask_config(settings: Mapping[str, Any]) -> dict[str, Any]:
         "APP_ICON": "",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _https_only(settings),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": _https_only(settings),
+        "AUTH_RATE_LIMITED": False,  # records.security applies one shared login limit
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": settings["RATELIMIT_STORAGE_URI"],
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "FAB_PASSWORD_COMPLEXITY_ENABLED": True,
+        "FAB_PASSWORD_COMPLEXITY_VALIDATOR": password_policy,
         "PERMANENT_SESSION_LIFETIME": dt.timedelta(minutes=settings["SESSION_IDLE_MINUTES"]),
         "WTF_CSRF_ENABLED": settings.get("WTF_CSRF_ENABLED", True),
     }
@@ -89,6 +100,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.register(app)
     cli.register(app, pm)
     return app
+
+
+def _https_only(settings: Mapping[str, Any]) -> bool:
+    """Secure cookies when configured, or when the office's public address is HTTPS."""
+    return bool(settings["SESSION_COOKIE_SECURE"]) or settings["PUBLIC_BASE_URL"].startswith("https://")
 
 
 def _split(value: str) -> list[str]:

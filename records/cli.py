@@ -72,18 +72,23 @@ def init_command() -> None:
 
 
 @click.command("demo")
+@click.option("--keep-demo-passwords", is_flag=True,
+              help="Jangan wajibkan ganti kata sandi saat login pertama (hanya untuk uji coba).")
 @with_appcontext
-def demo_command() -> None:
+def demo_command(keep_demo_passwords: bool) -> None:
     """Load the demo office of Kecamatan Kota Bangun (accounts and ~500 residents)."""
     from .demo_data import DESA, generate_population
     from .services.setup import DEMO_PASSWORD, load_demo
 
     accounts, added = load_demo(session=db.session, sm=current_app.appbuilder.sm,
-                                population=generate_population(), desa=DESA)
+                                population=generate_population(), desa=DESA,
+                                force_password_change=not keep_demo_passwords)
     click.echo(f"Penduduk demo ditambahkan: {added}")
     click.echo(f"Akun demo (kata sandi semua akun: {DEMO_PASSWORD}):")
     for account in accounts:
         click.echo(f"  {account.username:<34} {account.role}" + (f" — {account.desa}" if account.desa else ""))
+    if not keep_demo_passwords:
+        click.echo("Setiap akun demo wajib mengganti kata sandinya saat login pertama.")
 
 
 @click.command("serve")

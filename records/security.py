@@ -1,15 +1,90 @@
-"""Flask-AppBuilder security manager for Lemari (swapped in by FAB_SECURITY_MANAGER_CLASS)."""
+"""Flask-AppBuilder security manager for Lemari and the request hooks that harden access.
+
+- Logins: Flask-AppBuilder's timing-balanced password check, plus a lockout after repeated
+  failures, an audit entry for every attempt and one message for every refusal (no user
+  enumeration). Flask-Limiter (configured by FAB) caps login POSTs per address, on the form
+  and on the REST login alike.
+- Accounts that must choose a new password (demo and initial accounts, resets by an Admin)
+  reach nothing but the password form until they do, and get no REST token.
+- Every response carries security headers and a Content-Security-Policy whose scripts need
+  a per-request nonce (FAB's templates already print ``csp_nonce()``): no 'unsafe-inline'.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request, session
+import datetime as dt
+import secrets
+
+from flask import Flask, current_app, g, redirect, request, session, url_for
+from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_login import current_user
 
 from .errors import MESSAGES, respond
+from .extensions import db
+from .passwords import PasswordPolicyError, check_password
+from .services import accounts
+
+API_LOGIN = "/api/v1/security/login"
+# Endpoints an account that must change its password may still reach.
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"ResetMyPasswordView.this_form_get",
+                                       "ResetMyPasswordView.this_form_post",
+                                       "AuthDBView.logout", "static", "appbuilder.static",
+                                       "LocaleView.index", "health"})
 
 
 class LemariSecurityManager(SecurityManager):
     """FAB's database auth (self-registration stays off); roles come from plugin declarations."""
+
+    def auth_user_db(self, username, password):
+        """FAB's check, refused while the account is locked; every attempt is audited."""
+        username = (username or "")[:256]
+        channel = "api" if request.path == API_LOGIN else "web"
+        config, now = current_app.config, _utcnow()
+        user = self.find_user(username=username) if username else None
+        if user is not None and accounts.is_locked(db.session, user.id, now):
+            super().auth_user_db(username, secrets.token_hex(8))  # same work as a real try
+            accounts.note_locked_attempt(db.session, user, channel=channel)
+            return None
+        found = super().auth_user_db(username, password)
+        if user is None:
+            if username:
+                accounts.note_unknown_login(db.session, username, channel=channel)
+            return None
+        accounts.note_login(db.session, user, success=found is not None, now=now,
+                            max_failures=config["LOGIN_MAX_FAILURES"],
+                            lock_minutes=config["LOGIN_LOCK_MINUTES"], channel=channel)
+        if found is not None and channel == "api" and accounts.must_change_password(
+                db.session, found.id):
+            return None  # a token would bypass the password form
+        return found
+
+    def reset_password(self, userid, password):
+        """Set the password, then record who did it: one's own change clears the duty to
+        change it, an Admin's reset imposes it again."""
+        super().reset_password(userid, password)
+        user = self.get_user_by_id(userid)
+        by = g.user.username if getattr(g, "user", None) is not None else user.username
+        accounts.password_set(db.session, user, by=by, now=_utcnow())
+
+    def register_views(self):
+        """FAB's security views, with one login rate limit per client address shared by the
+        form and the REST login (FAB's own limit would count each separately)."""
+        super().register_views()
+        login_limit = self.limiter.shared_limit(current_app.config["LOGIN_RATE_LIMIT"],
+                                                scope="login", methods=["POST"])
+        api = next(v for v in self.appbuilder.baseviews if isinstance(v, self.security_api))
+        for view in (self.auth_view, api):
+            login_limit(view.blueprint)
+
+
+def password_policy(password: str) -> None:
+    """FAB_PASSWORD_COMPLEXITY_VALIDATOR: our policy on every FAB password form."""
+    user = getattr(g, "user", None)
+    try:
+        check_password(password or "", username=getattr(user, "username", "") or "")
+    except PasswordPolicyError as exc:
+        raise PasswordComplexityValidationError(str(exc)) from None
 
 
 def deny_as_forbidden(response):
@@ -31,6 +106,55 @@ def _is_login_url(location: str | None) -> bool:
     return bool(location) and (location.startswith(login) or f"://{request.host}{login}" in location)
 
 
+def require_password_change():
+    """Send an account that must change its password to the form, from any page."""
+    if not current_user.is_authenticated or request.endpoint in PASSWORD_CHANGE_ENDPOINTS:
+        return None
+    if request.path.startswith("/api/") or not accounts.must_change_password(
+            db.session, current_user.id):
+        return None
+    return redirect(url_for("ResetMyPasswordView.this_form_get"))
+
+
+def keep_session_alive():
+    """Idle timeout: the session cookie lives PERMANENT_SESSION_LIFETIME past the last
+    request, so a PC left logged in at the counter logs out by itself."""
+    session.permanent = True
+
+
+def csp_nonce() -> str:
+    """This request's script nonce (FAB's templates call it on every <script>)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def security_headers(response):
+    """CSP (scripts only from us, or inline with this request's nonce), no framing, no
+    sniffing, no referrer leaking tracking codes, no caching of pages with personal data."""
+    nonce = g.get("csp_nonce")
+    scripts = "'self'" + (f" 'nonce-{nonce}'" if nonce else "")
+    response.headers.setdefault("Content-Security-Policy", "; ".join((
+        "default-src 'self'", f"script-src {scripts}", "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:", "font-src 'self' data:", "connect-src 'self'",
+        "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'")))
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_user.is_authenticated and not request.path.startswith("/static"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
 def register(app: Flask) -> None:
-    """Install the after-request hook."""
+    """Install the request hooks and the template nonce."""
+    app.before_request(keep_session_alive)
+    app.before_request(require_password_change)
     app.after_request(deny_as_forbidden)
+    app.after_request(security_headers)
+    app.jinja_env.globals["csp_nonce"] = csp_nonce

@@ -37,7 +37,8 @@ def initialise_app(app, *, demo: bool = True) -> None:
                    menu_permissions=ext.menu_permissions)
         if demo:
             load_demo(session=db.session, sm=app.appbuilder.sm,
-                      population=generate_population(), desa=DESA)
+                      population=generate_population(), desa=DESA,
+                      force_password_change=False)
 
 
 @pytest.fixture(scope="session")

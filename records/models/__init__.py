@@ -6,7 +6,7 @@ from .pejabat import Pejabat
 from .outbox import SearchOutbox
 from .records import Record, RecordTransition
 from .registry import Keluarga, Penduduk
-from .security import LocalRole
+from .security import AccountSecurity, LocalRole
 from .wilayah import Wilayah
 
-__all__ = ["AuditEvent", "SearchOutbox", "HariLibur", "IssuedNumber", "Layanan", "NumberSequence", "RecordFile", "Register", "Keluarga", "LocalRole", "Pejabat", "Penduduk", "Record", "RecordTransition", "Wilayah"]
+__all__ = ["AccountSecurity", "AuditEvent", "SearchOutbox", "HariLibur", "IssuedNumber", "Layanan", "NumberSequence", "RecordFile", "Register", "Keluarga", "LocalRole", "Pejabat", "Penduduk", "Record", "RecordTransition", "Wilayah"]

@@ -1,7 +1,9 @@
-"""Local roles: a role that holds only inside one desa (Plone's local roles)."""
+"""Local roles (a role that holds only inside one desa, Plone's local roles) and login state."""
+
+import datetime as dt
 
 from flask_appbuilder import Model
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -15,3 +17,17 @@ class LocalRole(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), index=True)
     role_name: Mapped[str] = mapped_column(String(64))
     desa_code: Mapped[str] = mapped_column(ForeignKey("wilayah.code"))
+
+
+class AccountSecurity(Model):
+    """Login state Flask-AppBuilder does not keep: lockout after repeated failures and the
+    duty to choose a new password (demo and initial accounts, passwords reset by an Admin)."""
+
+    __tablename__ = "lemari_account_security"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

@@ -7,6 +7,7 @@ The security manager `sm` is passed in; this module does not import Flask.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Iterable, Mapping
 
 from sqlalchemy import select
@@ -15,7 +16,8 @@ from sqlalchemy.orm import Session
 from ..actor import Actor
 from ..declarations import Registry
 from ..exceptions import NotFoundError, ValidationError
-from ..models import LocalRole
+from ..models import AccountSecurity, LocalRole
+from .audit import record_event
 
 SELF_SERVICE = (("can_userinfo", "UserDBModelView"), ("resetmypassword", "UserDBModelView"),
                 ("can_this_form_get", "ResetMyPasswordView"),
@@ -83,7 +85,8 @@ def actor_for_username(username: str, *, sm, session: Session, registry: Registr
 
 
 def ensure_user(sm, *, username: str, role: str, password: str, first_name: str,
-                last_name: str = "", session: Session, desa_code: str | None = None):
+                last_name: str = "", session: Session, desa_code: str | None = None,
+                must_change_password: bool = False):
     """Create an account once (never resets an existing one), with its local role if scoped."""
     user = sm.find_user(username=username)
     if user is None:
@@ -91,8 +94,82 @@ def ensure_user(sm, *, username: str, role: str, password: str, first_name: str,
                            f"{username}@kotabangun.invalid", sm.find_role(role), password)
         if not user:
             raise ValidationError(f"Akun {username} gagal dibuat.")
+        if must_change_password:
+            security_state(session, user.id).must_change_password = True
+            session.commit()
     if desa_code and not session.scalar(select(LocalRole).where(
             LocalRole.user_id == user.id, LocalRole.desa_code == desa_code)):
         session.add(LocalRole(user_id=user.id, role_name=role, desa_code=desa_code))
         session.commit()
     return user
+
+
+# --- login state: lockout and forced password change ---------------------------------------
+
+def security_state(session: Session, user_id: int) -> AccountSecurity:
+    """The account's login state row, created on first need (not yet committed)."""
+    state = session.get(AccountSecurity, user_id)
+    if state is None:
+        state = AccountSecurity(user_id=user_id, failed_logins=0, must_change_password=False)
+        session.add(state)
+    return state
+
+
+def is_locked(session: Session, user_id: int, now: dt.datetime) -> bool:
+    """Whether the account is inside a lockout window (naive UTC times)."""
+    state = session.get(AccountSecurity, user_id)
+    return bool(state and state.locked_until and state.locked_until > now)
+
+
+def note_login(session: Session, user, *, success: bool, now: dt.datetime, max_failures: int,
+               lock_minutes: int, channel: str) -> None:
+    """Record a login attempt on an existing account, locking it after max_failures failures
+    in a row, with its audit entry in the same commit."""
+    state = security_state(session, user.id)
+    if success:
+        state.failed_logins, state.locked_until = 0, None
+        record_event(session, user.username, "login.success", object_type="user",
+                     object_id=user.id, detail={"channel": channel})
+    else:
+        state.failed_logins = (state.failed_logins or 0) + 1
+        locked = state.failed_logins >= max_failures
+        if locked:
+            state.locked_until = now + dt.timedelta(minutes=lock_minutes)
+        record_event(session, user.username, "login.locked" if locked else "login.failure",
+                     object_type="user", object_id=user.id,
+                     detail={"channel": channel, "failures": state.failed_logins})
+    session.commit()
+
+
+def note_unknown_login(session: Session, username: str, *, channel: str) -> None:
+    """Audit a login attempt for an account that does not exist (name cut to 64 chars)."""
+    record_event(session, "anonim", "login.failure", object_type="user",
+                 detail={"channel": channel, "username": username[:64], "unknown": True})
+    session.commit()
+
+
+def note_locked_attempt(session: Session, user, *, channel: str) -> None:
+    """Audit an attempt on a locked account (the password is not even checked)."""
+    record_event(session, user.username, "login.refused_locked", object_type="user",
+                 object_id=user.id, detail={"channel": channel})
+    session.commit()
+
+
+def must_change_password(session: Session, user_id: int) -> bool:
+    """Whether the account must choose a new password before doing anything else."""
+    state = session.get(AccountSecurity, user_id)
+    return bool(state and state.must_change_password)
+
+
+def password_set(session: Session, user, *, by: str, now: dt.datetime) -> None:
+    """After a password change: an own change clears the duty to change, a reset by someone
+    else (an Admin, who now knows it) imposes it. Audited, never with the password."""
+    own = by == user.username
+    state = security_state(session, user.id)
+    state.must_change_password = not own
+    state.failed_logins, state.locked_until = 0, None
+    if own:
+        state.password_changed_at = now
+    record_event(session, by, "account.password_change" if own else "account.password_reset",
+                 object_type="user", object_id=user.id, detail={"username": user.username})
+    session.commit()

@@ -15,13 +15,13 @@ from importlib.resources import files
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..passwords import DEMO_PASSWORD
 from ..declarations import Registry
 from ..models import HariLibur, Keluarga, Layanan, Pejabat, Penduduk, Wilayah
 from .accounts import ensure_user, sync_roles
 from .audit import record_event
 from .numbering import seed_registers
 
-DEMO_PASSWORD = "Demo#KotaBangun2026"
 OFFICE_ACCOUNTS = (("admin", "Admin", "Administrator"), ("camat", "Camat", "Camat"),
                    ("sekcam", "Sekcam", "Sekcam"), ("petugas", "Petugas Pelayanan", "Petugas"),
                    ("arsiparis", "Arsiparis", "Arsiparis"), ("humas", "Humas", "Humas"),
@@ -123,17 +123,22 @@ def operator_username(desa_name: str) -> str:
 
 
 def load_demo(*, session: Session, sm, population: list[dict], desa: list[tuple[str, str]],
-              password: str = DEMO_PASSWORD) -> tuple[list[DemoAccount], int]:
-    """Demo accounts (one per role, one operator per desa) and residents; returns both."""
+              password: str = DEMO_PASSWORD, force_password_change: bool = True,
+              ) -> tuple[list[DemoAccount], int]:
+    """Demo accounts (one per role, one operator per desa) and residents; returns both.
+
+    The demo password is published, so by default each account must choose its own at first
+    login; test suites that log in as demo users pass force_password_change=False."""
     accounts = []
     for username, role, first_name in OFFICE_ACCOUNTS:
         ensure_user(sm, username=username, role=role, password=password, first_name=first_name,
-                    session=session)
+                    session=session, must_change_password=force_password_change)
         accounts.append(DemoAccount(username, role))
     for code, name in desa:
         username = operator_username(name)
         ensure_user(sm, username=username, role="Operator Desa", password=password,
-                    first_name="Operator", last_name=name, session=session, desa_code=code)
+                    first_name="Operator", last_name=name, session=session, desa_code=code,
+                    must_change_password=force_password_change)
         accounts.append(DemoAccount(username, "Operator Desa", name))
     _load_officials(session)
     return accounts, _load_families(session, population)

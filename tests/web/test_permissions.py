@@ -169,7 +169,8 @@ def test_every_demo_account_logs_in(app, client, auth):
 
     usernames = [u for u, _, _ in OFFICE_ACCOUNTS] + [operator_username(n) for _, n in DESA]
     assert len(usernames) == 7 + 11
-    for username in usernames:
+    for pc, username in enumerate(usernames, 10):
+        client.environ_base["REMOTE_ADDR"] = f"192.168.1.{pc}"  # one office PC each (rate limit)
         response = auth.login(username)
         assert response.status_code == 302 and "/login" not in response.location, username
         assert client.get("/").status_code == 200
