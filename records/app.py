@@ -16,6 +16,7 @@ from .declarations import Registry
 from .extensions import Lemari, db
 from .logs import configure_logging
 from .plugins import make_plugin_manager
+from .services.audit import install_config_audit
 from .settings import load_config
 
 PACKAGE_DIR = Path(__file__).parent
@@ -84,6 +85,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     registry = Registry.from_plugins(pm)
     from . import cli, errors, health, models, security, views  # noqa: F401  (models: tables)
 
+    install_config_audit()
     CSRFProtect(app)
     with app.app_context():
         db.init_app(app)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -49,9 +50,12 @@ def run_service(action):
 def actor(username: str):
     """The Actor for `--as USERNAME`."""
     from .services.accounts import actor_for_username
+    from .services.audit import acting_user
 
-    return run_service(lambda: actor_for_username(
+    found = run_service(lambda: actor_for_username(
         username, sm=current_app.appbuilder.sm, session=db.session, registry=lemari().registry))
+    acting_user.set(found.username)
+    return found
 
 
 @click.command("init")
@@ -203,6 +207,31 @@ def _split_field(text: str) -> tuple[str, str]:
     return key.strip(), value
 
 
+@click.command("issue-batch")
+@click.argument("doctype")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--paper", type=click.Choice(["F4", "A4"]), default="F4")
+@click.option("--as", "username", required=True, help="Akun penanda tangan yang menerbitkan.")
+@with_appcontext
+def issue_batch_command(doctype: str, path: Path, paper: str, username: str) -> None:
+    """Issue one DOCTYPE letter per CSV row (column `nik` plus the type's fields); one JSON
+    line per row once it is durable. Re-running the same file resumes after an interruption."""
+    from .services.batch import issue_batch, read_rows
+
+    who, ext = actor(username), lemari()
+    digest, rows = run_service(lambda: read_rows(path.read_bytes()))
+    results = run_service(lambda: issue_batch(
+        doctype, digest, rows, paper=paper, actor=who, session=db.session,
+        registry=ext.registry, pm=ext.pm, desk_factory=ext.desk))
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result.status] = counts.get(result.status, 0) + 1
+        click.echo(json.dumps(asdict(result), ensure_ascii=False))
+        sys.stdout.flush()
+    click.echo("Selesai: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), err=True)
+    sys.exit(1 if counts.get("gagal") else 0)
+
+
 @click.command("verify")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
@@ -237,7 +266,7 @@ def print_batch_command(output: Path, ids: tuple[int, ...], username: str) -> No
 
 COMMANDS = (issue_command, print_batch_command, verify_command, init_command, demo_command,
             serve_command, nik_command, import_command, audit_group, sync_roles_command,
-            *SEARCH_COMMANDS, bench_group)
+            issue_batch_command, *SEARCH_COMMANDS, bench_group)
 
 
 def register(app, pm) -> None:

@@ -24,6 +24,7 @@ from .errors import MESSAGES, respond
 from .extensions import db
 from .passwords import PasswordPolicyError, check_password
 from .services import accounts
+from .services.audit import acting_user
 
 API_LOGIN = "/api/v1/security/login"
 # Endpoints an account that must change its password may still reach.
@@ -116,6 +117,11 @@ def require_password_change():
     return redirect(url_for("ResetMyPasswordView.this_form_get"))
 
 
+def mark_acting_user():
+    """Name the user in configuration-change audit entries made during this request."""
+    acting_user.set(current_user.username if current_user.is_authenticated else "anonim")
+
+
 def keep_session_alive():
     """Idle timeout: the session cookie lives PERMANENT_SESSION_LIFETIME past the last
     request, so a PC left logged in at the counter logs out by itself."""
@@ -153,6 +159,7 @@ def _utcnow() -> dt.datetime:
 
 def register(app: Flask) -> None:
     """Install the request hooks and the template nonce."""
+    app.before_request(mark_acting_user)
     app.before_request(keep_session_alive)
     app.before_request(require_password_change)
     app.after_request(deny_as_forbidden)

@@ -1,9 +1,12 @@
 """Residents and families over REST, scoped by desa and with NIK masked without the right."""
 
+from flask import request
 from flask_appbuilder import ModelRestApi
 
+from ..extensions import db
 from ..models import Keluarga, Penduduk
 from ..nik import mask_nik
+from ..services import personal_data
 from ..views.common import CRUD_PERMISSIONS, current_actor, scope_filters
 from ..views.registry import KeluargaInterface, PendudukInterface
 
@@ -11,6 +14,18 @@ PENDUDUK_FIELDS = ["nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelami
                    "golongan_darah", "agama", "status_perkawinan", "pekerjaan", "pendidikan",
                    "kewarganegaraan", "alamat", "rt", "rw", "hubungan", "nama_ayah", "nama_ibu"]
 NUMBER_KEYS = ("nik", "no_kk")
+
+
+def _note_read(kind: str, data: dict) -> None:
+    """Audit an API read of personal data: one item, or a page with the query that chose it."""
+    result = data.get("result")
+    if isinstance(result, list):
+        personal_data.note_listed(kind, len(result), actor=current_actor(), session=db.session,
+                                  query=request.args.get("q", ""))
+    elif isinstance(result, dict):
+        desa = (result.get("desa") or {}).get("code")
+        personal_data.note_viewed(kind, data.get("id"), desa_code=desa, actor=current_actor(),
+                                  session=db.session, channel="api")
 
 
 def _mask_numbers(data: dict) -> None:
@@ -38,9 +53,11 @@ class PendudukApi(ModelRestApi):
     search_columns = ["nama", "nik", "desa"]
 
     def pre_get(self, data: dict) -> None:
+        _note_read("penduduk", data)
         _mask_numbers(data)
 
     def pre_get_list(self, data: dict) -> None:
+        _note_read("penduduk", data)
         _mask_numbers(data)
 
 
@@ -59,7 +76,9 @@ class KeluargaApi(ModelRestApi):
     add_columns = edit_columns = ["no_kk", "desa", "alamat", "rt", "rw", "kode_pos"]
 
     def pre_get(self, data: dict) -> None:
+        _note_read("keluarga", data)
         _mask_numbers(data)
 
     def pre_get_list(self, data: dict) -> None:
+        _note_read("keluarga", data)
         _mask_numbers(data)

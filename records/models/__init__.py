@@ -1,6 +1,7 @@
 """SQLAlchemy models, all on Flask-AppBuilder's declarative base so one metadata holds them."""
 
 from .audit import AuditEvent
+from .batch import BatchItem
 from .issuance import HariLibur, IssuedNumber, Layanan, NumberSequence, RecordFile, Register
 from .pejabat import Pejabat
 from .outbox import SearchOutbox
@@ -9,4 +10,4 @@ from .registry import Keluarga, Penduduk
 from .security import AccountSecurity, LocalRole
 from .wilayah import Wilayah
 
-__all__ = ["AccountSecurity", "AuditEvent", "SearchOutbox", "HariLibur", "IssuedNumber", "Layanan", "NumberSequence", "RecordFile", "Register", "Keluarga", "LocalRole", "Pejabat", "Penduduk", "Record", "RecordTransition", "Wilayah"]
+__all__ = ["AccountSecurity", "AuditEvent", "BatchItem", "SearchOutbox", "HariLibur", "IssuedNumber", "Layanan", "NumberSequence", "RecordFile", "Register", "Keluarga", "LocalRole", "Pejabat", "Penduduk", "Record", "RecordTransition", "Wilayah"]

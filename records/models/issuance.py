@@ -17,6 +17,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 class Register(Model):
     """A numbering register (e.g. surat keluar) with its number format."""
 
+    __audit_area__ = "konfigurasi"
+
     __tablename__ = "register"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -83,6 +85,8 @@ class RecordFile(Model):
 class Layanan(Model):
     """A service of the office with its standard (requirements, working days, fee)."""
 
+    __audit_area__ = "konfigurasi"
+
     __tablename__ = "layanan"
 
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -100,6 +104,8 @@ class Layanan(Model):
 
 class HariLibur(Model):
     """A public holiday or office closure (skipped when promising completion dates)."""
+
+    __audit_area__ = "konfigurasi"
 
     __tablename__ = "hari_libur"
 

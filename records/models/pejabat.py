@@ -8,6 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 class Pejabat(Model):
     """The signing identity of a user, printed in the signature block."""
 
+    __audit_area__ = "konfigurasi"
+
     __tablename__ = "pejabat"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

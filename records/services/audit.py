@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
 import json
+from contextvars import ContextVar
 
-from sqlalchemy import select, text
+from sqlalchemy import event, inspect, select, text
 from sqlalchemy.orm import Session
 
 from ..actor import Actor
@@ -22,9 +25,14 @@ def _entry_hash(prev_hash: str, fields: dict) -> str:
 
 
 def _lock_chain(session: Session) -> None:
-    """Serialise appends so two writers never chain onto the same previous entry."""
+    """Serialise appends so two writers never chain onto the same previous entry: on
+    PostgreSQL a transaction-scoped advisory lock; on SQLite the database write lock, taken by
+    a write that changes nothing, so the previous entry is read under it (a plain SELECT
+    first would read it outside any lock when the append opens the transaction)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(7460001)"))
+    else:
+        session.execute(text("UPDATE audit_event SET id = id WHERE id = -1"))
 
 
 def record_event(session: Session, actor: Actor | str, action: str, *, object_type: str = "",
@@ -32,21 +40,125 @@ def record_event(session: Session, actor: Actor | str, action: str, *, object_ty
                  detail: dict | None = None) -> AuditEvent:
     """Add one audit entry; it commits (or rolls back) with the action it describes."""
     _lock_chain(session)
-    prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
-    fields = {
-        "at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds"),
-        "actor": actor if isinstance(actor, str) else actor.username,
-        "action": action,
-        "object_type": object_type,
-        "object_id": str(object_id),
-        "desa_code": desa_code,
-        "detail": detail or {},
-    }
-    event = AuditEvent(**{**fields, "at": dt.datetime.fromisoformat(fields["at"])},
-                       prev_hash=prev, hash=_entry_hash(prev, fields))
+    event = _entry(_last_hash(session), actor if isinstance(actor, str) else actor.username,
+                   action, object_type, object_id, desa_code, detail)
     session.add(event)
     session.flush()
     return event
+
+
+def _last_hash(session: Session) -> str:
+    return session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
+
+
+def _entry(prev: str, actor: str, action: str, object_type: str, object_id: object,
+           desa_code: str | None, detail: dict | None) -> AuditEvent:
+    """A new entry chained onto prev."""
+    fields = {
+        "at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds"),
+        "actor": actor, "action": action, "object_type": object_type,
+        "object_id": str(object_id), "desa_code": desa_code, "detail": detail or {},
+    }
+    return AuditEvent(**{**fields, "at": dt.datetime.fromisoformat(fields["at"])},
+                      prev_hash=prev, hash=_entry_hash(prev, fields))
+
+
+# --- configuration changes, audited wherever they are made ----------------------------------
+
+# Who is acting in this request or command; adapters set it (web: the logged-in user).
+acting_user: ContextVar[str] = ContextVar("acting_user", default="sistem")
+
+# Columns never copied into the trail (secrets) or not worth an entry (login bookkeeping).
+_SECRET_COLUMNS = frozenset({"password"})
+_NOISE_COLUMNS = frozenset({"last_login", "login_count", "fail_login_count", "changed_on",
+                            "changed_by_fk", "created_on", "created_by_fk"})
+_VALUE_LIMIT = 500
+_AUDITED_RELATIONS = frozenset({"roles", "permissions"})
+
+
+# Flask-AppBuilder's own tables (we cannot mark its classes): accounts and roles. Role
+# changes by the system itself (`lemari init`, `sync-roles` granting declared permissions)
+# are deployments of declared data, not edits, and are left out.
+_FAB_AREAS = {"ab_user": "akun", "ab_role": "peran"}
+_SYSTEM_QUIET = frozenset({"ab_role"})
+
+
+def audit_area(obj) -> str | None:
+    """The audit area of a model instance: its class's ``__audit_area__`` (e.g.
+    "konfigurasi"), or None when changes to it are audited by its own service instead."""
+    area = getattr(type(obj), "__audit_area__", None)
+    if area is not None:
+        return area
+    table = getattr(getattr(type(obj), "__table__", None), "name", "")
+    if table in _SYSTEM_QUIET and acting_user.get() == "sistem":
+        return None
+    return _FAB_AREAS.get(table)
+
+
+def _config_changes(session: Session):
+    """(action, object_type, object_id, detail) for every audited object in this flush."""
+    for verb, objects in (("create", session.new), ("update", session.dirty),
+                          ("delete", session.deleted)):
+        for obj in objects:
+            area = audit_area(obj)
+            if area is None:
+                continue
+            changes = _changes(obj, verb)
+            if changes or verb != "update":
+                mapper = inspect(obj).mapper
+                ident = inspect(obj).identity
+                yield (f"{area}.{verb}", mapper.local_table.name,
+                       ",".join(map(str, ident)) if ident else "", {"changes": changes})
+
+
+def _changes(obj, verb: str) -> dict:
+    """Column → [old, new] (values cut to a readable length; secrets only marked)."""
+    state, found = inspect(obj), {}
+    for attr in state.mapper.column_attrs:
+        history = state.attrs[attr.key].history
+        if attr.key in _NOISE_COLUMNS or (verb == "update" and not history.has_changes()):
+            continue
+        current = (history.added or history.unchanged or [None])[0]
+        before = (history.deleted or history.unchanged or [None])[0]
+        old, new = {"create": (None, current), "update": (before, current),
+                    "delete": (current, None)}[verb]
+        if attr.key in _SECRET_COLUMNS:
+            old, new = ("***" if old else None), ("*** (baru)" if new else None)
+        found[attr.key] = [_shown(old), _shown(new)]
+    if verb == "update":
+        for rel in state.mapper.relationships:  # e.g. the roles of an account
+            history = state.attrs[rel.key].history
+            if rel.key in _AUDITED_RELATIONS and history.has_changes():
+                found[rel.key] = [sorted(map(str, history.deleted)), sorted(map(str, history.added))]
+    return found
+
+
+def _shown(value):
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    text_value = str(value)
+    return text_value if len(text_value) <= _VALUE_LIMIT else text_value[:_VALUE_LIMIT] + "…"
+
+
+def _audit_flush(session: Session, _context, _instances) -> None:
+    """before_flush: one chained entry per audited object, in the flush (so the
+    transaction) that changes it."""
+    changes = list(_config_changes(session))
+    if not changes:
+        return
+    _lock_chain(session)
+    prev = _last_hash(session)
+    for action, object_type, object_id, detail in changes:
+        event = _entry(prev, acting_user.get(), action, object_type, object_id, None, detail)
+        session.add(event)
+        prev = event.hash
+
+
+def install_config_audit() -> None:
+    """Audit changes to every model with ``__audit_area__``, however they are made (FAB
+    screens, REST, CLI, plugins). Idempotent; called by the app factory."""
+    if not event.contains(Session, "before_flush", _audit_flush):
+        event.listen(Session, "before_flush", _audit_flush)
 
 
 def verify_chain(session: Session) -> AuditEvent | None:
@@ -62,3 +174,46 @@ def verify_chain(session: Session) -> AuditEvent | None:
             return event
         prev = event.hash
     return None
+
+
+# --- the Auditor's export -------------------------------------------------------------------
+
+EXPORT_LIMIT = 100_000
+EXPORT_COLUMNS = ("id", "at", "actor", "action", "object_type", "object_id", "desa_code",
+                  "detail", "prev_hash", "hash")
+
+
+def export_csv(session: Session, actor: Actor, *, user: str = "", action: str = "",
+               since: dt.date | None = None, until: dt.date | None = None) -> str:
+    """The filtered trail as CSV (UTC times, hashes included so a copy can be re-verified);
+    the export is itself an audit entry, committed before the file is handed out."""
+    actor.require("audit.read")
+    query = select(AuditEvent).order_by(AuditEvent.id).limit(EXPORT_LIMIT)
+    if user:
+        query = query.where(AuditEvent.actor == user)
+    if action:
+        query = query.where(AuditEvent.action.startswith(action, autoescape=True))
+    if since:
+        query = query.where(AuditEvent.at >= dt.datetime.combine(since, dt.time()))
+    if until:
+        query = query.where(AuditEvent.at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time()))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    count = 0
+    for event in session.scalars(query):
+        writer.writerow([_csv_cell(getattr(event, c)) for c in EXPORT_COLUMNS])
+        count += 1
+    record_event(session, actor, "audit.export", object_type="audit",
+                 detail={"user": user, "action": action, "since": str(since or ""),
+                         "until": str(until or ""), "rows": count})
+    session.commit()
+    return out.getvalue()
+
+
+def _csv_cell(value) -> str:
+    """A cell a spreadsheet will not execute (CSV injection: leading = + - @)."""
+    if isinstance(value, dict):
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    text_value = "" if value is None else str(value)
+    return "'" + text_value if text_value[:1] in ("=", "+", "-", "@", "\t", "\r") else text_value

@@ -26,6 +26,7 @@ CRUD_PERMISSIONS = {
     "api_create": "write", "api_update": "write", "api_column_add": "write",
     "api_column_edit": "write", "action": "write", "action_post": "write",
     "delete": "delete", "api_delete": "delete",
+    "subject_export": "read", "export_csv": "read",
 }
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from flask import flash, request
-from flask_appbuilder import ModelView
+import datetime as dt
+import json
+
+from flask import Response, flash, request
+from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_babel import lazy_gettext as _l
@@ -15,7 +18,7 @@ from ..exceptions import ValidationError as ServiceValidationError
 from ..extensions import db
 from ..models import Keluarga, Penduduk
 from ..nik import NikError, parse_nik, parse_no_kk
-from ..services import registry
+from ..services import personal_data, registry
 from .common import (CRUD_PERMISSIONS, FilterDesaScope, ServiceInterface, actor_desa_scope,
                      current_actor, nik_display, scope_filters)
 
@@ -211,6 +214,28 @@ class PendudukView(ServiceFormMixin, ModelView):
         "kewarganegaraan": _select(_l("Kewarganegaraan"), codes.KEWARGANEGARAAN),
         "hubungan": _select(_l("Hubungan dalam keluarga"), codes.SHDK, required=False),
     }
+    show_template = "lemari/penduduk_show.html"
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        """The detail page; opening it is audited (a view of personal data)."""
+        page = super().show(pk)  # 404 when outside the actor's desa
+        item = self.datamodel.get(pk, self._base_filters)
+        personal_data.note_viewed("penduduk", item.id, desa_code=item.desa_code,
+                                  actor=current_actor(), session=db.session, channel="web")
+        return page
+
+    @expose("/ekspor/<int:pk>", methods=["GET"])
+    @has_access
+    def subject_export(self, pk):
+        """Everything held about this resident as JSON, for their subject-access request."""
+        data = personal_data.subject_access_export(
+            pk, actor=current_actor(), session=db.session,
+            now=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+        body = json.dumps(data, ensure_ascii=False, indent=2)
+        return Response(body, mimetype="application/json", headers={
+            "Content-Disposition": f"attachment; filename=data-penduduk-{pk}.json"})
 
 
 class KeluargaView(ServiceFormMixin, ModelView):

@@ -29,6 +29,10 @@ ROUTES = {
     "/penduduk-impor/": {"admin", "petugas", "operator_loleng"},
     "/wilayahview/list/": set(ROLES),
     "/auditview/list/": {"admin", "auditor"},
+    "/auditview/ekspor.csv": {"admin", "auditor"},
+    "/pendudukview/show/{penduduk}": {"admin", "camat", "sekcam", "petugas", "auditor",
+                                      "operator_loleng"},
+    "/pendudukview/ekspor/{penduduk}": {"admin", "camat", "sekcam", "petugas", "operator_loleng"},
     "/users/list/": {"admin"},
     "/roles/list/": {"admin"},
     "/dokumen/permohonan": {"admin", "camat", "sekcam", "petugas", "operator_loleng"},
@@ -93,7 +97,7 @@ def issued_home(demo_home, tmp_path_factory):
                         registry=ext.registry, pm=ext.pm, desk_factory=ext.desk)
             files = {f.kind: f.id for f in db.session.scalars(
                 select(RecordFile).where(RecordFile.record_id == record.id))}
-            ids = {"record": record.id, "receipt": files["tanda_terima"],
+            ids = {"record": record.id, "receipt": files["tanda_terima"], "penduduk": person,
                    "issued": files["terbit"], "code": record.verify_code}
     finally:
         app.extensions["lemari"].close()
