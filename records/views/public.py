@@ -17,6 +17,12 @@ def _page(template: str, status: int = 200, **context):
                            base_template=appbuilder.base_template, **context), status
 
 
+@public.route("/favicon.ico")
+def favicon():
+    """The icon browsers ask for on every page (a filing cabinet), shipped with the app."""
+    return current_app.send_static_file("favicon.ico")
+
+
 @public.route("/verify", methods=["GET", "POST"])
 def verify_form():
     """Type a code or upload a PDF to check it."""
