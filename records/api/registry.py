@@ -1,12 +1,16 @@
 """Residents and families over REST, scoped by desa and with NIK masked without the right."""
 
+import logging
+
 from flask import request
 from flask_appbuilder import ModelRestApi
 
+from ..exceptions import RecordsError
 from ..extensions import db
 from ..models import Keluarga, Penduduk
 from ..nik import mask_nik
 from ..services import personal_data
+from ..services.records import MAX_ID
 from ..views.common import CRUD_PERMISSIONS, current_actor, scope_filters
 from ..views.registry import KeluargaInterface, PendudukInterface
 
@@ -14,6 +18,58 @@ PENDUDUK_FIELDS = ["nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelami
                    "golongan_darah", "agama", "status_perkawinan", "pekerjaan", "pendidikan",
                    "kewarganegaraan", "alamat", "rt", "rw", "hubungan", "nama_ayah", "nama_ibu"]
 NUMBER_KEYS = ("nik", "no_kk")
+
+
+log = logging.getLogger(__name__)
+
+
+class ServiceRestApi(ModelRestApi):
+    """FAB's model API whose writes answer the service's verdict instead of a 500.
+
+    FAB's ``@safe`` turns every exception into a 500; a rule broken by the input (a
+    ``RecordsError`` from the service) is the client's error with its Indonesian message, and
+    a body that marshmallow cannot even turn into objects (a nested object of unknown
+    fields) is a 400.
+    """
+
+    def post_headless(self):
+        return self._service_errors(super().post_headless)
+
+    def get_headless(self, pk, **kwargs):
+        if not _storable_id(pk):
+            return self.response_404()
+        return super().get_headless(pk, **kwargs)
+
+    def put_headless(self, pk):
+        if not _storable_id(pk):
+            return self.response_404()
+        return self._service_errors(lambda: super(ServiceRestApi, self).put_headless(pk))
+
+    def delete_headless(self, pk):
+        if not _storable_id(pk):
+            return self.response_404()
+        return self._service_errors(lambda: super(ServiceRestApi, self).delete_headless(pk))
+
+    def _service_errors(self, call):
+        try:
+            return call()
+        except RecordsError as exc:
+            db.session.rollback()
+            return self.response(exc.http_status, message=str(exc),
+                                 errors=getattr(exc, "errors", {}) or {})
+        except (TypeError, ValueError) as exc:  # marshmallow building models from bad JSON
+            db.session.rollback()
+            log.warning("API body refused: %s", exc)
+            return self.response_400(message="Isian tidak valid: struktur data tidak dikenal.")
+
+
+def _storable_id(pk) -> bool:
+    """A key the database can hold; a 40-digit id from a URL names nothing (404, not a
+    driver overflow)."""
+    try:
+        return 0 < int(pk) <= MAX_ID
+    except (TypeError, ValueError):
+        return False
 
 
 def _note_read(kind: str, data: dict) -> None:
@@ -39,7 +95,7 @@ def _mask_numbers(data: dict) -> None:
                 item[key] = mask_nik(item[key])
 
 
-class PendudukApi(ModelRestApi):
+class PendudukApi(ServiceRestApi):
     """/api/v1/penduduk/ — CRUD through the registry service."""
 
     resource_name = "penduduk"
@@ -61,7 +117,7 @@ class PendudukApi(ModelRestApi):
         _mask_numbers(data)
 
 
-class KeluargaApi(ModelRestApi):
+class KeluargaApi(ServiceRestApi):
     """/api/v1/keluarga/ — families (No. KK)."""
 
     resource_name = "keluarga"
