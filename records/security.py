@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from flask import Flask, current_app, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_login import current_user
@@ -36,6 +36,10 @@ PASSWORD_CHANGE_ENDPOINTS = frozenset({"ResetMyPasswordView.this_form_get",
 
 class LemariSecurityManager(SecurityManager):
     """FAB's database auth (self-registration stays off); roles come from plugin declarations."""
+
+    # FAB's login-count chart: the audit trail answers who logged in when, and the chart
+    # answers a malformed URL with a 500.
+    userstatschartview = None
 
     def auth_user_db(self, username, password):
         """FAB's check, refused while the account is locked; every attempt is audited."""
@@ -117,6 +121,15 @@ def require_password_change():
     return redirect(url_for("ResetMyPasswordView.this_form_get"))
 
 
+def no_fab_file_downloads():
+    """Flask-AppBuilder gives every model screen a /download/<filename> route for its file
+    fields; Lemari has none (files live in the archive, behind their own checks), and the
+    route would answer a 500 for want of an upload folder. Refuse it as not found."""
+    rule = request.url_rule
+    if rule is not None and rule.rule.endswith("/download/<string:filename>"):
+        abort(404)
+
+
 def mark_acting_user():
     """Name the user in configuration-change audit entries made during this request."""
     acting_user.set(current_user.username if current_user.is_authenticated else "anonim")
@@ -159,6 +172,7 @@ def _utcnow() -> dt.datetime:
 
 def register(app: Flask) -> None:
     """Install the request hooks and the template nonce."""
+    app.before_request(no_fab_file_downloads)
     app.before_request(mark_acting_user)
     app.before_request(keep_session_alive)
     app.before_request(require_password_change)
