@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import statistics
-import time
 from pathlib import Path
 
 import pytest
@@ -189,12 +187,3 @@ def test_encrypted_key_needs_its_passphrase_and_does_not_keep_it(pki, tmp_path, 
     signer = PadesSigner(pki.cert_path, encrypted, [pki.ca_path], passphrase=b"rahasia-camat")
     assert b"rahasia-camat" not in repr(vars(signer)).encode()
     assert verify_pdf(signer.sign(unsigned, **SIGN_ARGS), trust_roots_pem=roots).status == "valid"
-
-
-def test_median_signing_time(signer, unsigned):
-    timings = []
-    for _ in range(10):
-        start = time.perf_counter()
-        signer.sign(unsigned, **SIGN_ARGS)
-        timings.append(time.perf_counter() - start)
-    print(f"\nmedian PAdES signing time over 10 letters: {statistics.median(timings) * 1000:.1f} ms")
