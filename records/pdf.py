@@ -27,6 +27,7 @@ from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from pypdf import PdfReader, PdfWriter
 from weasyprint import CSS, HTML
+from weasyprint.pdf.metadata import DocumentMetadata
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -251,7 +252,7 @@ class PdfRenderer:
         document = HTML(
             string=html, base_url=ASSET_BASE_URL, url_fetcher=self.fetcher, encoding="utf-8"
         ).render(font_config=self.font_config, stylesheets=self.stylesheets, cache=self.image_cache)
-        self._apply_metadata(document.metadata, metadata)
+        document.metadata = _document_metadata(metadata, lang=document.metadata.lang)
         pdf = document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=True)
         return RenderResult(pdf, template_name, digest, len(document.pages))
 
@@ -308,27 +309,44 @@ class PdfRenderer:
             pending.extend(_referenced_templates(self.environment, source))
         return sorted(seen.items())
 
-    @staticmethod
-    def _apply_metadata(target: Any, metadata: PdfMetadata) -> None:
-        """Write metadata from the record, never from the HTML, and drop any attachments.
 
-        Letters never carry attachments; clearing them is a second line of defence
-        behind the URL fetcher against templates that try to embed files.
-        """
-        created = (metadata.created or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
-        target.title = metadata.title
-        target.authors = [metadata.author]
-        target.description = metadata.subject or None
-        target.keywords = list(metadata.keywords)
-        target.generator = "Lemari"
-        target.created = target.modified = created.isoformat()
-        target.attachments = []
-        target.custom = metadata.custom_fields()
-        target.xmp_metadata = [_xmp_custom_fields(target.custom)] if target.custom else []
+class _XmpMetadata(DocumentMetadata):
+    """WeasyPrint's document metadata with Lemari's XMP properties inside its own rdf:RDF.
+
+    WeasyPrint writes ``xmp_metadata`` after its rdf:RDF element, as a second one. XMP
+    readers take the first: pyHanko does, and it rewrites the packet when it signs, so the
+    number, type, issue date and office were gone from every signed letter.
+    """
+
+    def __init__(self, descriptions: bytes, **fields: Any):
+        super().__init__(**fields)
+        self.descriptions = descriptions
+
+    def generate_rdf_metadata(self, variant, version, conformance) -> bytes:
+        rdf = super().generate_rdf_metadata(variant, version, conformance)
+        head, closing, tail = rdf.rpartition(b"</rdf:RDF>")
+        if not closing:
+            raise RuntimeError("WeasyPrint's XMP has no </rdf:RDF>; Lemari's properties cannot be added")
+        return head + self.descriptions + closing + tail
+
+
+def _document_metadata(metadata: PdfMetadata, *, lang: str | None) -> DocumentMetadata:
+    """Metadata from the record, never from the HTML, and no attachments.
+
+    Letters never carry attachments; leaving them out is a second line of defence behind
+    the URL fetcher against templates that try to embed files.
+    """
+    created = (metadata.created or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    custom = metadata.custom_fields()
+    return _XmpMetadata(
+        _xmp_custom_fields(custom) if custom else b"",
+        title=metadata.title, authors=[metadata.author], description=metadata.subject or None,
+        keywords=list(metadata.keywords), generator="Lemari", created=created.isoformat(),
+        modified=created.isoformat(), attachments=[], lang=lang, custom=custom)
 
 
 def _xmp_custom_fields(fields: Mapping[str, str]) -> bytes:
-    """XMP packet for Lemari's keys with the extension schema PDF/A requires for them."""
+    """rdf:Description elements for Lemari's keys, with the extension schema PDF/A requires."""
     schema_properties = "".join(
         "<rdf:li rdf:parseType='Resource'>"
         f"<pdfaProperty:name>{name}</pdfaProperty:name>"
@@ -340,7 +358,6 @@ def _xmp_custom_fields(fields: Mapping[str, str]) -> bytes:
     )
     values = "".join(f"<lemari:{name}>{escape(value)}</lemari:{name}>" for name, value in fields.items())
     return (
-        "<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'>"
         "<rdf:Description rdf:about=''"
         " xmlns:pdfaExtension='http://www.aiim.org/pdfa/ns/extension/'"
         " xmlns:pdfaSchema='http://www.aiim.org/pdfa/ns/schema#'"
@@ -352,7 +369,6 @@ def _xmp_custom_fields(fields: Mapping[str, str]) -> bytes:
         f"<pdfaSchema:property><rdf:Seq>{schema_properties}</rdf:Seq></pdfaSchema:property>"
         "</rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>"
         f"<rdf:Description rdf:about='' xmlns:lemari='{XMP_NAMESPACE}'>{values}</rdf:Description>"
-        "</rdf:RDF>"
     ).encode("utf-8")
 
 

@@ -95,6 +95,9 @@ def test_issue_numbers_signs_archives_and_verifies(app, resident):
         assert by_code.holder and "*" in by_code.holder
         by_upload = verify_upload(pdf, session=db.session, desk=desk)
         assert by_upload.valid and by_upload.signature["status"] == "valid"
+        # the page shows the date printed on the letter: the office's, not UTC's
+        assert by_code.issued_on == reader.metadata["/IssueDate"] == \
+            desk.local_time(record.issued_at).date().isoformat()
 
         tampered = pdf.replace(record.number.encode(), b"X" * len(record.number), 1) \
             if record.number.encode() in pdf else pdf[:-200] + b"0" * 200
@@ -107,6 +110,22 @@ def test_issue_numbers_signs_archives_and_verifies(app, resident):
             AuditEvent.object_id == str(record.id))))
         assert {"permohonan.terima", "record.verifikasi", "record.tandatangani",
                 "record.issue", "record.cabut"} <= actions
+
+
+def test_public_issue_date_is_the_office_date_even_late_in_the_utc_day(app, resident):
+    """18:53 UTC on 1 December is 02:53 on 2 December in Kota Bangun (WITA)."""
+    import datetime as dt
+
+    with app.app_context():
+        record = take(app, resident)
+        for name, username in (("verifikasi", "petugas"), ("tandatangani", "camat"),
+                               ("terbitkan", "petugas")):
+            step(app, record.id, name, username)
+        record = db.session.get(Record, record.id)
+        record.issued_at = dt.datetime(2026, 12, 1, 18, 53)
+        db.session.commit()
+        shown = verify_code(record.verify_code, session=db.session, desk=lemari().desk())
+        assert shown.issued_on == "2026-12-02"
 
 
 def test_issue_by_operator_of_another_desa_is_refused(app, resident):

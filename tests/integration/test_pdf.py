@@ -177,6 +177,7 @@ def test_metadata_and_custom_keys(renderer):
     assert b'pdfaid:part="3"' in xmp and b'pdfaid:conformance="B"' in xmp
     assert f"<lemari:DocumentNumber>{NOMOR}</lemari:DocumentNumber>".encode() in xmp
     assert b"<pdfaSchema:prefix>lemari</pdfaSchema:prefix>" in xmp
+    assert xmp.count(b"<rdf:RDF") == 1, "one rdf:RDF: XMP readers (pyHanko) read only the first"
 
 
 def test_template_sha256_covers_parents(tmp_path):

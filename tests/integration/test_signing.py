@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -112,6 +113,24 @@ def test_signed_letter_still_reads_as_pdfa(signed):
     assert b'pdfaid:part="3"' in xmp
     fields = reader.get_fields()
     assert fields["Tanda Tangan Elektronik"]["/FT"] == "/Sig"
+
+
+def test_signed_letter_keeps_lemari_xmp_and_a_consistent_producer(signed):
+    """pyHanko rewrites the XMP packet when it signs: the record's number must survive it, and
+    the info dictionary's producer must still equal the XMP one (a PDF/A rule)."""
+    reader = PdfReader(io.BytesIO(signed))
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+    assert 'lemari:DocumentNumber="400.12.2.1/7/Kec.KB/2026"' in xmp
+    assert 'xmlns:lemari="urn:lemari:pdf:1.0#"' in xmp and "pdfaExtension:schemas" in xmp
+    assert xmp.count("<rdf:RDF") == 1
+    [producer] = re.findall(r'pdf:Producer="([^"]*)"', xmp)
+    assert reader.metadata["/Producer"] == producer
+
+
+def test_signing_xmp_namespace_is_the_renderers():
+    from records import pdf, signing
+
+    assert signing.XMP_NAMESPACE == pdf.XMP_NAMESPACE
 
 
 def test_flipped_byte_in_signed_content_is_invalid(signed, roots):
