@@ -26,6 +26,8 @@ import segno
 from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from pypdf import PdfReader, PdfWriter
+
+from .exceptions import DocumentProductionError
 from weasyprint import CSS, HTML
 from weasyprint.pdf.metadata import DocumentMetadata
 from weasyprint.text.fonts import FontConfiguration
@@ -52,12 +54,13 @@ MONTHS_ID = (
 )
 
 
-class TemplateRenderError(Exception):
+class TemplateRenderError(DocumentProductionError):
     """A letter template could not be turned into HTML (syntax error, missing value…).
 
     Carries the template name and line so an administrator editing templates can fix
     them; the arguments are kept positional so the error survives pickling between
-    the render worker and the web process.
+    the render worker and the web process. A domain error, so every adapter shows it as a
+    message instead of a server error.
     """
 
     def __init__(self, template_name: str, lineno: int | None, message: str):
@@ -67,7 +70,7 @@ class TemplateRenderError(Exception):
         self.message = message
 
     def __str__(self) -> str:
-        where = self.template_name if self.lineno is None else f"{self.template_name}, line {self.lineno}"
+        where = f"Templat {self.template_name}" + ("" if self.lineno is None else f", baris {self.lineno}")
         return f"{where}: {self.message}"
 
 

@@ -39,6 +39,8 @@ from pyhanko_certvalidator import ValidationContext
 
 from archive.atomic import atomic_write_bytes, ensure_dir
 
+from .exceptions import DocumentProductionError
+
 logger = logging.getLogger(__name__)
 
 SIGNATURE_FIELD = "Tanda Tangan Elektronik"
@@ -71,7 +73,7 @@ MESSAGES = {
 }
 
 
-class SigningError(Exception):
+class SigningError(DocumentProductionError):
     """A letter could not be signed; raised instead of pyHanko's own errors, which callers
     cannot name without importing pyHanko."""
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..actor import Actor
 from ..declarations import DocumentType, Registry
-from ..exceptions import InvalidTransitionError, NotFoundError
+from ..exceptions import DocumentProductionError, InvalidTransitionError, NotFoundError
 from ..models import Pejabat, Record, RecordFile, RecordTransition
 from ..models.outbox import RECORD, enqueue
 from ..verification import new_code
@@ -70,8 +70,12 @@ def issue(record_id: int, *, paper: str = "F4", actor: Actor, session: Session,
     try:
         ref, rendered = _number_and_render(record, doctype, paper, actor=actor, session=session,
                                            desk=desk)
-    except Exception:
+    except DocumentProductionError as error:
         session.rollback()  # gives the number back: nothing was issued
+        raise DocumentProductionError(
+            f"Dokumen belum diterbitkan dan tidak ada nomor yang terpakai. {error}") from error
+    except Exception:
+        session.rollback()
         raise
     try:
         _finish(record, doctype, transition, ref, rendered, actor=actor, session=session)

@@ -148,3 +148,38 @@ def test_issue_without_official_data_is_refused_and_consumes_no_number(app, resi
             step(app, record.id, "terbitkan", "petugas")
         assert db.session.scalar(select(func.count()).select_from(IssuedNumber)) == 0
         assert db.session.get(Record, record.id).state == "ditandatangani"
+
+
+@pytest.mark.parametrize(("source", "line"), [
+    ("{% extends '_base/page.html' %}\n{% block content %}\n{% if %}\n{% endblock %}", 3),
+    ("{% extends '_base/page.html' %}\n{% block content %}\n<p>{{ data.nope.deeper }}</p>\n{% endblock %}", 3),
+])
+def test_template_error_names_template_and_line_and_issues_nothing(app, resident, tmp_path,
+                                                                 source, line):
+    """An admin's broken template: the clerk reads which file and line, no number is used,
+    and once the template is fixed the same record gets number 0001."""
+    import dataclasses
+
+    from records.exceptions import DocumentProductionError
+    from records.pdf import PdfRenderer
+    from records.services.issuing import issue
+
+    with app.app_context():
+        record = take(app, resident)
+        step(app, record.id, "verifikasi", "petugas")
+        step(app, record.id, "tandatangani", "camat")
+        desk = lemari().desk()
+        template = lemari().registry.document_types[record.doctype].template
+        (tmp_path / template).parent.mkdir(parents=True)
+        (tmp_path / template).write_text(source, encoding="utf-8")
+        broken = dataclasses.replace(desk, renderer=PdfRenderer([tmp_path, *desk.renderer.template_dirs]))
+        with pytest.raises(DocumentProductionError) as caught:
+            issue(record.id, actor=actor(app, "petugas"), session=db.session, desk=broken)
+        assert f"Templat {template}, baris {line}" in str(caught.value)
+        assert "belum diterbitkan" in str(caught.value)
+        assert db.session.scalar(select(func.count()).select_from(IssuedNumber)) == 0
+        assert db.session.get(Record, record.id).state == "ditandatangani"
+        assert not [f for f in db.session.get(Record, record.id).files if f.kind == "terbit"]
+
+        assert step(app, record.id, "terbitkan", "petugas") == "terbit"
+        assert re.fullmatch(r"400\.12\.2\.1/0001/Kec\.KB/20\d\d", db.session.get(Record, record.id).number)

@@ -261,7 +261,7 @@ def test_syntax_error_names_template_and_line(extra_templates):
         renderer.render("broken.html", {}, metadata=METADATA)
     assert caught.value.template_name == "broken.html"
     assert caught.value.lineno == 3
-    assert "broken.html, line 3" in str(caught.value)
+    assert "Templat broken.html, baris 3" in str(caught.value)
 
 
 def test_undefined_value_names_template_and_line(extra_templates):
@@ -328,7 +328,7 @@ def test_render_pool_memory_ceiling_stops_a_runaway_render(tmp_path):
     with RenderPool([tmp_path, TEMPLATES], workers=1, memory_limit_bytes=1024 ** 3) as pool:
         pool.render(SAMPLE, letter_context(), metadata=METADATA)
         [first_pid] = pool.pids()
-        with pytest.raises(RenderWorkerError, match="memory"):
+        with pytest.raises(RenderWorkerError, match="batas memori"):
             pool.render("huge.html", {}, metadata=METADATA)
         assert pool.render(SAMPLE, letter_context(), metadata=METADATA).pages == 1
         [second_pid] = pool.pids()
