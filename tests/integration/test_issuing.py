@@ -183,3 +183,25 @@ def test_template_error_names_template_and_line_and_issues_nothing(app, resident
 
         assert step(app, record.id, "terbitkan", "petugas") == "terbit"
         assert re.fullmatch(r"400\.12\.2\.1/0001/Kec\.KB/20\d\d", db.session.get(Record, record.id).number)
+
+
+@pytest.mark.parametrize("name", ["<script>alert(1)</script>",
+                                  "<img src=file:///etc/passwd>",
+                                  "<link rel=attachment href=file:///etc/passwd>"])
+def test_hostile_resident_name_prints_as_text_and_embeds_nothing(app, resident, name):
+    """Markup in a registry name reaches the issued, signed letter as literal text: no script,
+    no image fetched, no file attached."""
+    with app.app_context():
+        db.session.get(Penduduk, resident).nama = name
+        db.session.commit()
+        record = take(app, resident)
+        for step_name, username in (("verifikasi", "petugas"), ("tandatangani", "camat"),
+                                    ("terbitkan", "petugas")):
+            step(app, record.id, step_name, username)
+        record = db.session.get(Record, record.id)
+        issued = [f for f in record.files if f.kind == "terbit"][0]
+        pdf = lemari().desk().blobs.read_bytes(issued.sha256)
+        reader = PdfReader(io.BytesIO(pdf))
+        assert name in "".join(text_of(pdf).split("\n"))
+        assert not reader.attachments and b"/EmbeddedFile" not in pdf
+        assert b"root:x:0:0" not in pdf and len(reader.pages[0].images) == 1  # the QR code only
