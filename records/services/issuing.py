@@ -30,6 +30,8 @@ from .numbering import allocate
 from .records import get_record
 
 ISSUE_TRANSITION = "terbitkan"
+#: The steps `lemari issue` takes one record through, in order.
+STEPS_TO_ISSUE = ("verifikasi", "tandatangani", ISSUE_TRANSITION)
 
 
 @dataclass
@@ -220,6 +222,18 @@ def find_by_code(session: Session, code: str) -> Record:
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
+
+
+def check_can_issue_alone(doctype_name: str, *, actor: Actor, registry: Registry) -> None:
+    """Refuse before anything is written when one account cannot take a new document of this
+    type through every step to issue (`lemari issue` creates, verifies, signs and issues)."""
+    doctype = registry.document_types.get(doctype_name)
+    if doctype is None:
+        raise NotFoundError(f"Jenis dokumen '{doctype_name}' tidak dikenal.")
+    workflow = registry.workflows[doctype.workflow]
+    state = workflow.initial
+    for name in STEPS_TO_ISSUE:
+        state = check_transition(workflow, state, name, actor.roles).target
 
 
 def advance(record_id: int, name: str, *, note: str = "", paper: str = "F4", actor: Actor,
