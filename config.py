@@ -75,8 +75,9 @@ ARCHIVE_DIR = ""
 # Largest single file the archive accepts, in bytes.
 ARCHIVE_MAX_BYTES = 256 * 1024 * 1024
 
-# PDF render worker processes (rendering never runs in the web request thread).
-PDF_WORKERS = 1
+# PDF render worker processes (rendering never runs in the web request thread). 0 means one
+# per CPU core, at most 4 (each takes 100-200 MB of memory).
+PDF_WORKERS = 0
 
 # Seconds one PDF may take to render before its worker is stopped.
 PDF_TIMEOUT_SECONDS = 30

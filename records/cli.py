@@ -181,16 +181,17 @@ def sync_roles_command() -> None:
 @with_appcontext
 def issue_command(doctype, nik, fields, paper, username) -> None:
     """Create a document and take it through the workflow to issue; print number and PDF path."""
-    from .services.issuing import issue
+    from .services.issuing import STEPS_TO_ISSUE, check_can_issue_alone, issue
     from .services.records import create_record, fire_transition
     from .services.registry import find_penduduk_by_nik
 
     who, ext = actor(username), lemari()
+    run_service(lambda: check_can_issue_alone(doctype, actor=who, registry=ext.registry))
     values = dict(_split_field(f) for f in fields)
     penduduk_id = run_service(lambda: find_penduduk_by_nik(nik, actor=who, session=db.session)) if nik else None
     record = run_service(lambda: create_record(doctype, values, penduduk_id=penduduk_id, actor=who,
                                                session=db.session, registry=ext.registry))
-    for step in ("verifikasi", "tandatangani"):
+    for step in STEPS_TO_ISSUE[:-1]:
         run_service(lambda: fire_transition(record.id, step, actor=who, session=db.session,
                                             registry=ext.registry, pm=ext.pm))
     issued = run_service(lambda: issue(record.id, paper=paper, actor=who, session=db.session,

@@ -6,17 +6,26 @@ a clerk browsing the registry never pays for it.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from archive import LocalBlobStore
 
 REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates_pdf"
+#: Upper bound of PDF_WORKERS = 0 (one per core): each worker holds 100-200 MB.
+MAX_AUTO_WORKERS = 4
 
 
 def template_dirs(pm) -> list[Path]:
     """The project's PDF templates first, then each plugin's own folder."""
     extra = [Path(d) for dirs in pm.hook.register_template_dirs() for d in (dirs or [])]
     return [REPO_TEMPLATES, *extra]
+
+
+def render_workers(configured: int) -> int:
+    """PDF_WORKERS, or one worker per CPU core when it is 0: rendering is CPU-bound and one
+    document renders on one core, so a batch needs a worker per core to use the machine."""
+    return configured if configured > 0 else max(1, min(os.cpu_count() or 1, MAX_AUTO_WORKERS))
 
 
 def office(settings: dict) -> dict:
@@ -53,7 +62,7 @@ def build_desk(settings: dict, pm, registry):
     from .services.issuing import Desk
     from .signing import PadesSigner
 
-    pool = RenderPool(template_dirs(pm), workers=settings["PDF_WORKERS"],
+    pool = RenderPool(template_dirs(pm), workers=render_workers(settings["PDF_WORKERS"]),
                       timeout_s=settings["PDF_TIMEOUT_SECONDS"])
     signing = signing_config(settings)
     return Desk(renderer=pool, blobs=blob_store(settings),

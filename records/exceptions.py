@@ -25,6 +25,13 @@ class InvalidTransitionError(RecordsError):
     http_status = 409
 
 
+class DocumentProductionError(RecordsError):
+    """A letter could not be produced: its template failed (named with its line), the render
+    worker ran out of time or memory, or signing failed. Nothing was issued."""
+
+    http_status = 422
+
+
 class ValidationError(RecordsError):
     """Input is invalid; `errors` maps field names to Indonesian messages."""
 

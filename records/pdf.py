@@ -26,7 +26,10 @@ import segno
 from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from pypdf import PdfReader, PdfWriter
+
+from .exceptions import DocumentProductionError
 from weasyprint import CSS, HTML
+from weasyprint.pdf.metadata import DocumentMetadata
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -42,7 +45,7 @@ PAPER_SIZES = ("F4", "A4")
 PDF_VARIANT = "pdf/a-3b"
 MAX_ASSET_BYTES = 16 * 1024 * 1024
 #: Pixels per QR module in the PNG letters print (see `qr_png_data_uri`).
-QR_PNG_SCALE = 6
+QR_PNG_SCALE = 3
 #: XMP namespace of Lemari's own document properties.
 XMP_NAMESPACE = "urn:lemari:pdf:1.0#"
 MONTHS_ID = (
@@ -51,12 +54,13 @@ MONTHS_ID = (
 )
 
 
-class TemplateRenderError(Exception):
+class TemplateRenderError(DocumentProductionError):
     """A letter template could not be turned into HTML (syntax error, missing value…).
 
     Carries the template name and line so an administrator editing templates can fix
     them; the arguments are kept positional so the error survives pickling between
-    the render worker and the web process.
+    the render worker and the web process. A domain error, so every adapter shows it as a
+    message instead of a server error.
     """
 
     def __init__(self, template_name: str, lineno: int | None, message: str):
@@ -66,7 +70,7 @@ class TemplateRenderError(Exception):
         self.message = message
 
     def __str__(self) -> str:
-        where = self.template_name if self.lineno is None else f"{self.template_name}, line {self.lineno}"
+        where = f"Templat {self.template_name}" + ("" if self.lineno is None else f", baris {self.lineno}")
         return f"{where}: {self.message}"
 
 
@@ -159,13 +163,13 @@ def qr_data_uri(text: str) -> str:
 
 
 def qr_png_data_uri(text: str) -> str:
-    """The same QR code as a PNG data: URI (what letters print), 6 pixels per module.
+    """The same QR code as a PNG data: URI (what letters print), 3 pixels per module.
 
     WeasyPrint draws the SVG variant as a path of hundreds of segments on every page; the
-    PNG is one small image (≈2 ms less per page here, PDF the same size).  Six pixels per
-    module (≈310 dpi at 18 mm) plus ``image-rendering: crisp-edges`` (no interpolation)
-    keep the modules as sharp as the vector version on screen and on paper, including in
-    viewers that smooth small upscaled images.
+    PNG is one small image.  Every letter has its own code, so the image is decoded and
+    re-compressed on every render: 6 pixels per module cost ≈2.5 ms more than 3, for no
+    gain.  With ``image-rendering: crisp-edges`` (no interpolation) the code printed at
+    18 mm decodes from page rasters of 100 dpi and up (tests/integration/test_pdf.py).
     """
     return segno.make(text, error="m", micro=False).png_data_uri(scale=QR_PNG_SCALE, border=4)
 
@@ -251,7 +255,7 @@ class PdfRenderer:
         document = HTML(
             string=html, base_url=ASSET_BASE_URL, url_fetcher=self.fetcher, encoding="utf-8"
         ).render(font_config=self.font_config, stylesheets=self.stylesheets, cache=self.image_cache)
-        self._apply_metadata(document.metadata, metadata)
+        document.metadata = _document_metadata(metadata, lang=document.metadata.lang)
         pdf = document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=True)
         return RenderResult(pdf, template_name, digest, len(document.pages))
 
@@ -263,6 +267,8 @@ class PdfRenderer:
             raise TemplateRenderError(error.name or template_name, error.lineno, error.message or "") from error
         except SecurityError as error:
             raise TemplateSecurityError(*self._locate(error, template_name), str(error)) from error
+        except MemoryError:
+            raise  # the worker's memory ceiling: the worker reports it and is replaced
         except Exception as error:
             raise TemplateRenderError(*self._locate(error, template_name), str(error)) from error
 
@@ -306,27 +312,44 @@ class PdfRenderer:
             pending.extend(_referenced_templates(self.environment, source))
         return sorted(seen.items())
 
-    @staticmethod
-    def _apply_metadata(target: Any, metadata: PdfMetadata) -> None:
-        """Write metadata from the record, never from the HTML, and drop any attachments.
 
-        Letters never carry attachments; clearing them is a second line of defence
-        behind the URL fetcher against templates that try to embed files.
-        """
-        created = (metadata.created or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
-        target.title = metadata.title
-        target.authors = [metadata.author]
-        target.description = metadata.subject or None
-        target.keywords = list(metadata.keywords)
-        target.generator = "Lemari"
-        target.created = target.modified = created.isoformat()
-        target.attachments = []
-        target.custom = metadata.custom_fields()
-        target.xmp_metadata = [_xmp_custom_fields(target.custom)] if target.custom else []
+class _XmpMetadata(DocumentMetadata):
+    """WeasyPrint's document metadata with Lemari's XMP properties inside its own rdf:RDF.
+
+    WeasyPrint writes ``xmp_metadata`` after its rdf:RDF element, as a second one. XMP
+    readers take the first: pyHanko does, and it rewrites the packet when it signs, so the
+    number, type, issue date and office were gone from every signed letter.
+    """
+
+    def __init__(self, descriptions: bytes, **fields: Any):
+        super().__init__(**fields)
+        self.descriptions = descriptions
+
+    def generate_rdf_metadata(self, variant, version, conformance) -> bytes:
+        rdf = super().generate_rdf_metadata(variant, version, conformance)
+        head, closing, tail = rdf.rpartition(b"</rdf:RDF>")
+        if not closing:
+            raise RuntimeError("WeasyPrint's XMP has no </rdf:RDF>; Lemari's properties cannot be added")
+        return head + self.descriptions + closing + tail
+
+
+def _document_metadata(metadata: PdfMetadata, *, lang: str | None) -> DocumentMetadata:
+    """Metadata from the record, never from the HTML, and no attachments.
+
+    Letters never carry attachments; leaving them out is a second line of defence behind
+    the URL fetcher against templates that try to embed files.
+    """
+    created = (metadata.created or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    custom = metadata.custom_fields()
+    return _XmpMetadata(
+        _xmp_custom_fields(custom) if custom else b"",
+        title=metadata.title, authors=[metadata.author], description=metadata.subject or None,
+        keywords=list(metadata.keywords), generator="Lemari", created=created.isoformat(),
+        modified=created.isoformat(), attachments=[], lang=lang, custom=custom)
 
 
 def _xmp_custom_fields(fields: Mapping[str, str]) -> bytes:
-    """XMP packet for Lemari's keys with the extension schema PDF/A requires for them."""
+    """rdf:Description elements for Lemari's keys, with the extension schema PDF/A requires."""
     schema_properties = "".join(
         "<rdf:li rdf:parseType='Resource'>"
         f"<pdfaProperty:name>{name}</pdfaProperty:name>"
@@ -338,7 +361,6 @@ def _xmp_custom_fields(fields: Mapping[str, str]) -> bytes:
     )
     values = "".join(f"<lemari:{name}>{escape(value)}</lemari:{name}>" for name, value in fields.items())
     return (
-        "<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'>"
         "<rdf:Description rdf:about=''"
         " xmlns:pdfaExtension='http://www.aiim.org/pdfa/ns/extension/'"
         " xmlns:pdfaSchema='http://www.aiim.org/pdfa/ns/schema#'"
@@ -350,7 +372,6 @@ def _xmp_custom_fields(fields: Mapping[str, str]) -> bytes:
         f"<pdfaSchema:property><rdf:Seq>{schema_properties}</rdf:Seq></pdfaSchema:property>"
         "</rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>"
         f"<rdf:Description rdf:about='' xmlns:lemari='{XMP_NAMESPACE}'>{values}</rdf:Description>"
-        "</rdf:RDF>"
     ).encode("utf-8")
 
 

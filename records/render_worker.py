@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from records.exceptions import DocumentProductionError
 from records.pdf import PdfMetadata, PdfRenderer, RenderResult
 
 DEFAULT_MEMORY_LIMIT = 1024 * 1024 * 1024
@@ -33,11 +34,11 @@ WORKER_GC_THRESHOLD = (20_000, 20, 20)
 STARTUP_TIMEOUT_S = 60.0
 
 
-class RenderTimeoutError(Exception):
+class RenderTimeoutError(DocumentProductionError):
     """A render job overran its time limit; its worker was killed and replaced."""
 
 
-class RenderWorkerError(Exception):
+class RenderWorkerError(DocumentProductionError):
     """A worker died or failed to start (memory ceiling, crash); it was replaced."""
 
 
@@ -89,7 +90,7 @@ def _worker_main(conn, template_dirs: Sequence[str], memory_limit: int | None) -
             conn.send(("ok", renderer.render(
                 job.template_name, job.context, paper=job.paper, metadata=job.metadata)))
         except MemoryError:
-            conn.send(("error", RenderWorkerError("render exceeded the worker memory limit")))
+            conn.send(("error", RenderWorkerError("Pembuatan PDF melebihi batas memori.")))
             return
         except Exception as error:
             conn.send(("error", _portable(error)))
@@ -115,22 +116,23 @@ class _Worker:
     def run(self, job: RenderJob, timeout_s: float) -> RenderResult:
         """Send one job and wait for its answer, at most `timeout_s` seconds of rendering."""
         if not self.ready:
-            self._receive(STARTUP_TIMEOUT_S, "start")
+            self._receive(STARTUP_TIMEOUT_S, "saat memulai")
             self.ready = True
         self.conn.send(job)
         self.jobs += 1
-        return self._receive(timeout_s, "render")
+        return self._receive(timeout_s, "saat membuat dokumen")
 
     def _receive(self, timeout_s: float, what: str) -> Any:
         """One message from the child; raises on timeout, death or a job error."""
         if not self.conn.poll(timeout_s):
-            raise RenderTimeoutError(f"{what} took longer than {timeout_s:g} s")
+            raise RenderTimeoutError(f"Proses pembuat PDF melebihi batas waktu {timeout_s:g} detik {what}.")
         try:
             status, payload = self.conn.recv()
         except (EOFError, OSError) as error:
-            raise RenderWorkerError(f"render worker died during {what} (exit code {self.process.exitcode})") from error
+            raise RenderWorkerError(
+                f"Proses pembuat PDF berhenti {what} (kode keluar {self.process.exitcode}).") from error
         if status == "failed":
-            raise RenderWorkerError(f"render worker failed to start: {payload}")
+            raise RenderWorkerError(f"Proses pembuat PDF gagal dimulai: {payload}")
         if status == "error":
             raise payload
         return payload
@@ -206,7 +208,7 @@ class RenderPool:
     ) -> RenderResult:
         """Render one letter in a worker; blocks until a worker is free and the job is done."""
         if self._closed:
-            raise RuntimeError("render pool is closed")
+            raise RenderWorkerError("Pembuat PDF sudah dihentikan.")
         job = RenderJob(template_name, dict(context), paper, metadata)
         worker = self._idle.get()
         try:

@@ -24,8 +24,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from lxml import etree
 from pyhanko.keys import load_certs_from_pemder_data
+from pyhanko.pdf_utils.generic import TextStringObject
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.metadata.model import VENDOR as PYHANKO_PRODUCER
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
@@ -35,6 +38,8 @@ from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverage
 from pyhanko_certvalidator import ValidationContext
 
 from archive.atomic import atomic_write_bytes, ensure_dir
+
+from .exceptions import DocumentProductionError
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +57,10 @@ MAX_VERIFY_BYTES = 50 * 1024 * 1024
 #: info and the signature value (512 bytes for RSA-4096), with a wide margin.
 CMS_OVERHEAD_BYTES = 4096
 CA_FILE, CERT_FILE, KEY_FILE = "demo-ca.pem", "office-cert.pem", "office-key.pem"
+#: Prefix and namespace of Lemari's XMP properties (records.pdf.XMP_NAMESPACE). pyHanko rewrites
+#: the XMP packet when it signs; with the prefix registered it keeps the one the PDF/A extension
+#: schema in the packet declares instead of inventing "ns0".
+XMP_PREFIX, XMP_NAMESPACE = "lemari", "urn:lemari:pdf:1.0#"
 
 MESSAGES = {
     "valid": "Tanda tangan sah",
@@ -64,7 +73,7 @@ MESSAGES = {
 }
 
 
-class SigningError(Exception):
+class SigningError(DocumentProductionError):
     """A letter could not be signed; raised instead of pyHanko's own errors, which callers
     cannot name without importing pyHanko."""
 
@@ -217,6 +226,7 @@ class PadesSigner:
             raise SigningKeyError(f"Sertifikat atau kunci penanda tangan tidak dapat dibaca: {cert_path}")
         self._signer = signer
         self._reserved = _reserved_hex_digits(signer)
+        etree.register_namespace(XMP_PREFIX, XMP_NAMESPACE)
 
     @classmethod
     def from_config(cls, config: SigningConfig, *, passphrase: bytes | None = None) -> PadesSigner:
@@ -239,11 +249,20 @@ class PadesSigner:
         )
         try:
             writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+            _align_producer(writer)
             pdf_signer = signers.PdfSigner(meta, signer=self._signer)
             output = pdf_signer.sign_pdf(writer, bytes_reserved=self._reserved)
         except (PdfError, PyHankoSigningError) as error:
             raise SigningError(f"Dokumen tidak dapat ditandatangani: {error}") from error
         return output.getvalue()
+
+
+def _align_producer(writer: IncrementalPdfFileWriter) -> None:
+    """Keep the signed letter PDF/A: pyHanko sets the XMP producer to itself but only appends
+    itself to the info dictionary's, and PDF/A requires the two to be equal."""
+    if "/Info" in writer.trailer:
+        writer.trailer["/Info"]["/Producer"] = TextStringObject(PYHANKO_PRODUCER)
+        writer.mark_update(writer.trailer.raw_get("/Info"))
 
 
 def _reserved_hex_digits(signer: signers.SimpleSigner) -> int:

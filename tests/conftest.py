@@ -22,9 +22,10 @@ PG_ADMIN_URL = os.environ.get("LEMARI_TEST_PG_URL", "postgresql+psycopg://postgr
 
 
 def build_app(home, database_url: str = "", **overrides):
-    """A Lemari app on its own data folder (CSRF off unless a test turns it on)."""
+    """A Lemari app on its own data folder (CSRF off unless a test turns it on), with one
+    render worker: tests render one letter at a time and each worker costs a second to start."""
     config = {"HOME": str(home), "DATABASE_URL": database_url, "TESTING": True,
-              "WTF_CSRF_ENABLED": False, "LOG_LEVEL": "WARNING", **overrides}
+              "WTF_CSRF_ENABLED": False, "LOG_LEVEL": "WARNING", "PDF_WORKERS": 1, **overrides}
     return create_app(config)
 
 

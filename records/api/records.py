@@ -1,12 +1,17 @@
-"""Documents over REST: list, read, create and fire workflow transitions."""
+"""Documents over REST: list, read, create, fire workflow transitions (issuing included) and
+download their files."""
 
-from flask import request
+import io
+
+from flask import request, send_file
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 
 from ..exceptions import RecordsError
 from ..extensions import db, lemari
-from ..services import issuing, records
+from ..services import files, issuing, records
 from ..views.common import current_actor
+
+PAPERS = ("F4", "A4")
 
 
 def record_json(record) -> dict:
@@ -20,7 +25,11 @@ def record_json(record) -> dict:
             "promised_date": record.promised_date.isoformat() if record.promised_date else None,
             "history": [{"transition": h.transition, "from": h.from_state, "to": h.to_state,
                          "actor": h.actor, "at": h.at.isoformat(), "note": h.note}
-                        for h in record.history]}
+                        for h in record.history],
+            "files": [{"id": f.id, "kind": f.kind, "size": f.size, "sha256": f.sha256,
+                       "signed": f.signed,
+                       "download": f"/api/v1/dokumen/{record.id}/berkas/{f.id}"}
+                      for f in record.files]}
 
 
 class RecordApi(BaseApi):
@@ -29,7 +38,7 @@ class RecordApi(BaseApi):
     resource_name = "dokumen"
     class_permission_name = "Record"
     method_permission_name = {"get_list": "read", "get": "read", "post": "create",
-                              "transition": "read"}
+                              "transition": "read", "file": "read"}
     allow_browser_login = False
     openapi_spec_tag = "Dokumen"
 
@@ -104,24 +113,54 @@ class RecordApi(BaseApi):
         post:
           parameters:
           - {in: path, name: record_id, required: true, schema: {type: integer}}
-          - {in: path, name: name, required: true, schema: {type: string}}
+          - {in: path, name: name, required: true, schema: {type: string},
+             description: "e.g. verifikasi, tandatangani, terbitkan (issues: number, signed PDF), cabut"}
           requestBody:
             content:
               application/json:
-                schema: {type: object, properties: {note: {type: string}}}
+                schema:
+                  type: object
+                  properties:
+                    note: {type: string, description: "Reason (required to reject or revoke)"}
+                    paper: {type: string, enum: [F4, A4], default: F4,
+                            description: "Paper of the issued PDF (terbitkan only)"}
           responses:
             200: {description: New state}
             409: {description: Not allowed now or for this role}
         """
         body = request.get_json(silent=True) if request.get_data() else {}
-        note = body.get("note") if isinstance(body, dict) else None
-        if not isinstance(body, dict) or not isinstance(note, (str, type(None))):
-            return self.response_400(message="Permintaan harus berupa objek JSON; "
-                                             "note berupa teks.")
+        problem = _transition_body_problem(body)
+        if problem:
+            return self.response_400(message=problem)
         ext = lemari()
         return self._run(lambda: {"state": issuing.advance(
-            record_id, name, note=note or "", actor=current_actor(), session=db.session,
-            registry=ext.registry, pm=ext.pm, desk_factory=ext.desk)})
+            record_id, name, note=body.get("note") or "", paper=body.get("paper") or "F4",
+            actor=current_actor(), session=db.session, registry=ext.registry, pm=ext.pm,
+            desk_factory=ext.desk)})
+
+    @expose("/<int:record_id>/berkas/<int:file_id>", methods=["GET"])
+    @protect()
+    def file(self, record_id, file_id):
+        """Download a file of a document: the receipt, or the issued, signed PDF.
+        ---
+        get:
+          parameters:
+          - {in: path, name: record_id, required: true, schema: {type: integer}}
+          - {in: path, name: file_id, required: true, schema: {type: integer}}
+          responses:
+            200:
+              description: The PDF
+              content:
+                application/pdf: {schema: {type: string, format: binary}}
+            404: {$ref: '#/components/responses/404'}
+        """
+        try:
+            data, name = files.read_record_file(record_id, file_id, actor=current_actor(),
+                                                session=db.session, blobs=lemari().desk().blobs)
+        except RecordsError as exc:
+            db.session.rollback()
+            return self.response(exc.http_status, message=str(exc))
+        return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name)
 
     def _run(self, action, status: int = 200):
         """Call a service and map its domain errors to JSON responses."""
@@ -132,6 +171,17 @@ class RecordApi(BaseApi):
             return self.response(exc.http_status, message=str(exc),
                                  errors=getattr(exc, "errors", {}))
         return self.response(status, result=result)
+
+
+def _transition_body_problem(body) -> str:
+    """Why a transition request is malformed (a 400), or ''."""
+    if not isinstance(body, dict):
+        return "Permintaan harus berupa objek JSON."
+    if not isinstance(body.get("note"), (str, type(None))):
+        return "note harus berupa teks."
+    if body.get("paper") not in (None, *PAPERS):
+        return "paper harus F4 atau A4."
+    return ""
 
 
 def _create_body_problem(body) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..actor import Actor
 from ..declarations import DocumentType, Registry
-from ..exceptions import InvalidTransitionError, NotFoundError
+from ..exceptions import DocumentProductionError, InvalidTransitionError, NotFoundError
 from ..models import Pejabat, Record, RecordFile, RecordTransition
 from ..models.outbox import RECORD, enqueue
 from ..verification import new_code
@@ -30,6 +30,8 @@ from .numbering import allocate
 from .records import get_record
 
 ISSUE_TRANSITION = "terbitkan"
+#: The steps `lemari issue` takes one record through, in order.
+STEPS_TO_ISSUE = ("verifikasi", "tandatangani", ISSUE_TRANSITION)
 
 
 @dataclass
@@ -70,8 +72,12 @@ def issue(record_id: int, *, paper: str = "F4", actor: Actor, session: Session,
     try:
         ref, rendered = _number_and_render(record, doctype, paper, actor=actor, session=session,
                                            desk=desk)
-    except Exception:
+    except DocumentProductionError as error:
         session.rollback()  # gives the number back: nothing was issued
+        raise DocumentProductionError(
+            f"Dokumen belum diterbitkan dan tidak ada nomor yang terpakai. {error}") from error
+    except Exception:
+        session.rollback()
         raise
     try:
         _finish(record, doctype, transition, ref, rendered, actor=actor, session=session)
@@ -216,6 +222,18 @@ def find_by_code(session: Session, code: str) -> Record:
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
+
+
+def check_can_issue_alone(doctype_name: str, *, actor: Actor, registry: Registry) -> None:
+    """Refuse before anything is written when one account cannot take a new document of this
+    type through every step to issue (`lemari issue` creates, verifies, signs and issues)."""
+    doctype = registry.document_types.get(doctype_name)
+    if doctype is None:
+        raise NotFoundError(f"Jenis dokumen '{doctype_name}' tidak dikenal.")
+    workflow = registry.workflows[doctype.workflow]
+    state = workflow.initial
+    for name in STEPS_TO_ISSUE:
+        state = check_transition(workflow, state, name, actor.roles).target
 
 
 def advance(record_id: int, name: str, *, note: str = "", paper: str = "F4", actor: Actor,

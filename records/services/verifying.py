@@ -48,10 +48,12 @@ class Verification:
 
 
 def _describe(record: Record, status: str, *, desk) -> Verification:
+    """The public facts of a record; the issue date is the office's local date, as printed on
+    the letter (an evening issue in UTC is already the next day in Kota Bangun)."""
     doctype = desk.registry.document_types.get(record.doctype)
+    issued_on = desk.local_time(record.issued_at).date().isoformat() if record.issued_at else ""
     return Verification(status=status, doctype=doctype.title if doctype else record.doctype,
-                        number=record.number or "",
-                        issued_on=record.issued_at.date().isoformat() if record.issued_at else "",
+                        number=record.number or "", issued_on=issued_on,
                         office=desk.office["name"],
                         holder=mask_name(record.penduduk.nama) if record.penduduk else "")
 

@@ -95,6 +95,9 @@ def test_issue_numbers_signs_archives_and_verifies(app, resident):
         assert by_code.holder and "*" in by_code.holder
         by_upload = verify_upload(pdf, session=db.session, desk=desk)
         assert by_upload.valid and by_upload.signature["status"] == "valid"
+        # the page shows the date printed on the letter: the office's, not UTC's
+        assert by_code.issued_on == reader.metadata["/IssueDate"] == \
+            desk.local_time(record.issued_at).date().isoformat()
 
         tampered = pdf.replace(record.number.encode(), b"X" * len(record.number), 1) \
             if record.number.encode() in pdf else pdf[:-200] + b"0" * 200
@@ -107,6 +110,22 @@ def test_issue_numbers_signs_archives_and_verifies(app, resident):
             AuditEvent.object_id == str(record.id))))
         assert {"permohonan.terima", "record.verifikasi", "record.tandatangani",
                 "record.issue", "record.cabut"} <= actions
+
+
+def test_public_issue_date_is_the_office_date_even_late_in_the_utc_day(app, resident):
+    """18:53 UTC on 1 December is 02:53 on 2 December in Kota Bangun (WITA)."""
+    import datetime as dt
+
+    with app.app_context():
+        record = take(app, resident)
+        for name, username in (("verifikasi", "petugas"), ("tandatangani", "camat"),
+                               ("terbitkan", "petugas")):
+            step(app, record.id, name, username)
+        record = db.session.get(Record, record.id)
+        record.issued_at = dt.datetime(2026, 12, 1, 18, 53)
+        db.session.commit()
+        shown = verify_code(record.verify_code, session=db.session, desk=lemari().desk())
+        assert shown.issued_on == "2026-12-02"
 
 
 def test_issue_by_operator_of_another_desa_is_refused(app, resident):
@@ -129,3 +148,60 @@ def test_issue_without_official_data_is_refused_and_consumes_no_number(app, resi
             step(app, record.id, "terbitkan", "petugas")
         assert db.session.scalar(select(func.count()).select_from(IssuedNumber)) == 0
         assert db.session.get(Record, record.id).state == "ditandatangani"
+
+
+@pytest.mark.parametrize(("source", "line"), [
+    ("{% extends '_base/page.html' %}\n{% block content %}\n{% if %}\n{% endblock %}", 3),
+    ("{% extends '_base/page.html' %}\n{% block content %}\n<p>{{ data.nope.deeper }}</p>\n{% endblock %}", 3),
+])
+def test_template_error_names_template_and_line_and_issues_nothing(app, resident, tmp_path,
+                                                                 source, line):
+    """An admin's broken template: the clerk reads which file and line, no number is used,
+    and once the template is fixed the same record gets number 0001."""
+    import dataclasses
+
+    from records.exceptions import DocumentProductionError
+    from records.pdf import PdfRenderer
+    from records.services.issuing import issue
+
+    with app.app_context():
+        record = take(app, resident)
+        step(app, record.id, "verifikasi", "petugas")
+        step(app, record.id, "tandatangani", "camat")
+        desk = lemari().desk()
+        template = lemari().registry.document_types[record.doctype].template
+        (tmp_path / template).parent.mkdir(parents=True)
+        (tmp_path / template).write_text(source, encoding="utf-8")
+        broken = dataclasses.replace(desk, renderer=PdfRenderer([tmp_path, *desk.renderer.template_dirs]))
+        with pytest.raises(DocumentProductionError) as caught:
+            issue(record.id, actor=actor(app, "petugas"), session=db.session, desk=broken)
+        assert f"Templat {template}, baris {line}" in str(caught.value)
+        assert "belum diterbitkan" in str(caught.value)
+        assert db.session.scalar(select(func.count()).select_from(IssuedNumber)) == 0
+        assert db.session.get(Record, record.id).state == "ditandatangani"
+        assert not [f for f in db.session.get(Record, record.id).files if f.kind == "terbit"]
+
+        assert step(app, record.id, "terbitkan", "petugas") == "terbit"
+        assert re.fullmatch(r"400\.12\.2\.1/0001/Kec\.KB/20\d\d", db.session.get(Record, record.id).number)
+
+
+@pytest.mark.parametrize("name", ["<script>alert(1)</script>",
+                                  "<img src=file:///etc/passwd>",
+                                  "<link rel=attachment href=file:///etc/passwd>"])
+def test_hostile_resident_name_prints_as_text_and_embeds_nothing(app, resident, name):
+    """Markup in a registry name reaches the issued, signed letter as literal text: no script,
+    no image fetched, no file attached."""
+    with app.app_context():
+        db.session.get(Penduduk, resident).nama = name
+        db.session.commit()
+        record = take(app, resident)
+        for step_name, username in (("verifikasi", "petugas"), ("tandatangani", "camat"),
+                                    ("terbitkan", "petugas")):
+            step(app, record.id, step_name, username)
+        record = db.session.get(Record, record.id)
+        issued = [f for f in record.files if f.kind == "terbit"][0]
+        pdf = lemari().desk().blobs.read_bytes(issued.sha256)
+        reader = PdfReader(io.BytesIO(pdf))
+        assert name in "".join(text_of(pdf).split("\n"))
+        assert not reader.attachments and b"/EmbeddedFile" not in pdf
+        assert b"root:x:0:0" not in pdf and len(reader.pages[0].images) == 1  # the QR code only

@@ -140,10 +140,13 @@ def test_missing_required_field_exits_1_and_consumes_no_number(app, runner, nik)
 
 
 def test_a_clerk_cannot_issue_alone(app, runner, nik):
+    """Refused before anything is written: no half-way record is left behind."""
+    before = count(app, Record)
     result = issue(runner, nik, username="petugas")
     assert result.exit_code == 1
-    assert "Gagal" in result.output
+    assert "Gagal" in result.output and "tidak berwenang" in result.output
     assert count(app, IssuedNumber) == 0
+    assert count(app, Record) == before
 
 
 HOSTILE = ["<script>alert(1)</script>",

@@ -106,3 +106,98 @@ def test_sequence_resets_each_year(app):
             db.session.commit()
         assert (issued.year, issued.sequence) == (2027, 2)
         assert issued.number == "470/0002/Kec.KB/2027"
+
+
+# --- the whole issuing path under concurrency ------------------------------------------------
+
+def _signed_records(app, count: int) -> list[int]:
+    """`count` requests taken, verified and signed, ready to be issued."""
+    from records.extensions import lemari
+    from records.models import Penduduk
+    from records.services.accounts import actor_for_username
+    from records.services.issuing import advance
+    from records.services.requests import take_request
+
+    with app.app_context():
+        ext = lemari()
+
+        def who(username):
+            return actor_for_username(username, sm=app.appbuilder.sm, session=db.session,
+                                      registry=ext.registry)
+
+        people = db.session.scalars(select(Penduduk.id).limit(count)).all()
+        ids = []
+        for person in people:
+            record = take_request("sk_domisili", penduduk_id=person, received=[],
+                                  values={"keperluan": "Uji bersamaan"}, actor=who("petugas"),
+                                  session=db.session, desk=ext.desk())
+            for name, username in (("verifikasi", "petugas"), ("tandatangani", "camat")):
+                advance(record.id, name, actor=who(username), session=db.session,
+                        registry=ext.registry, pm=ext.pm, desk_factory=ext.desk)
+            ids.append(record.id)
+        return ids
+
+
+def _issue_concurrently(app, record_ids: list[int]) -> list:
+    """One thread per record id (ids may repeat: double clicks); each returns its number or
+    the domain error it got."""
+    from records.exceptions import RecordsError
+    from records.extensions import lemari
+    from records.services.accounts import actor_for_username
+    from records.services.issuing import issue
+
+    results, barrier = [None] * len(record_ids), threading.Barrier(len(record_ids))
+
+    def run(position: int, record_id: int) -> None:
+        with app.app_context():
+            petugas = actor_for_username("petugas", sm=app.appbuilder.sm, session=db.session,
+                                         registry=lemari().registry)
+            barrier.wait()
+            try:
+                results[position] = issue(record_id, actor=petugas, session=db.session,
+                                          desk=lemari().desk()).number
+            except RecordsError as error:
+                results[position] = error
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, rid)) for i, rid in enumerate(record_ids)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    return results
+
+
+@pytest.fixture
+def pg_demo_app(tmp_path, pg_url):
+    app = build_app(tmp_path / "pg-demo-home", pg_url)
+    initialise_app(app)
+    yield app
+    app.extensions["lemari"].close()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["sqlite_app", "pg_demo_app"])
+def test_simultaneous_issue_clicks_and_issuers_stay_unique_and_gapless(request, backend):
+    """Four clerks press Terbitkan on one letter at once, while three other letters are
+    issued at the same moment: one number for the first letter, gapless numbers overall."""
+    from records.models import Record, RecordFile
+
+    app = request.getfixturevalue(backend)
+    first, *others = _signed_records(app, 4)
+    results = _issue_concurrently(app, [first] * 4 + others)
+    clicks, rest = results[:4], results[4:]
+    assert all(isinstance(r, str) or "petugas lain" in str(r) for r in clicks), clicks
+    assert len({r for r in clicks if isinstance(r, str)}) == 1, clicks
+    assert all(isinstance(r, str) for r in rest), rest
+    numbers = [r for r in results if isinstance(r, str)]
+    with app.app_context():
+        issued = db.session.scalars(select(IssuedNumber)).all()
+        assert sorted(n.sequence for n in issued) == [1, 2, 3, 4]
+        assert len({n.record_id for n in issued}) == 4
+        assert db.session.get(Record, first).number in numbers
+        files = db.session.scalars(select(RecordFile).where(RecordFile.kind == "terbit")).all()
+        assert sorted(f.record_id for f in files) == sorted([first, *others])

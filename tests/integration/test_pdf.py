@@ -24,7 +24,7 @@ from records.pdf import (
     merge_pdfs,
     qr_data_uri,
 )
-from records.render_worker import RenderPool, RenderTimeoutError
+from records.render_worker import RenderPool, RenderTimeoutError, RenderWorkerError
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates_pdf"
 SAMPLE = "sample/document.html"
@@ -177,6 +177,7 @@ def test_metadata_and_custom_keys(renderer):
     assert b'pdfaid:part="3"' in xmp and b'pdfaid:conformance="B"' in xmp
     assert f"<lemari:DocumentNumber>{NOMOR}</lemari:DocumentNumber>".encode() in xmp
     assert b"<pdfaSchema:prefix>lemari</pdfaSchema:prefix>" in xmp
+    assert xmp.count(b"<rdf:RDF") == 1, "one rdf:RDF: XMP readers (pyHanko) read only the first"
 
 
 def test_template_sha256_covers_parents(tmp_path):
@@ -260,7 +261,7 @@ def test_syntax_error_names_template_and_line(extra_templates):
         renderer.render("broken.html", {}, metadata=METADATA)
     assert caught.value.template_name == "broken.html"
     assert caught.value.lineno == 3
-    assert "broken.html, line 3" in str(caught.value)
+    assert "Templat broken.html, baris 3" in str(caught.value)
 
 
 def test_undefined_value_names_template_and_line(extra_templates):
@@ -275,6 +276,15 @@ def test_sandbox_escape_is_refused(extra_templates):
     renderer = extra_templates("escape.html", "{{ ''.__class__.__mro__[1].__subclasses__() }}")
     with pytest.raises(TemplateSecurityError):
         renderer.render("escape.html", {}, metadata=METADATA)
+
+
+def test_printed_qr_code_decodes_to_the_verification_url(renderer):
+    """The QR image in the PDF, as a scanner sees it, carries the letter's /verify URL."""
+    zxingcpp = pytest.importorskip("zxingcpp")
+    context = letter_context()
+    page = reader_of(renderer.render(SAMPLE, context, metadata=METADATA).pdf).pages[0]
+    decoded = [code.text for image in page.images for code in zxingcpp.read_barcodes(image.image)]
+    assert decoded == [context["verification"]["url"]]
 
 
 def test_qr_data_uri_is_svg():
@@ -309,6 +319,20 @@ def test_render_pool_isolates_and_times_out(tmp_path):
             pool.render("escape.html", {}, metadata=METADATA)
         assert pool.render(SAMPLE, letter_context(), metadata=METADATA).pages == 1
         assert pool.pids() == [second_pid]
+
+
+@pytest.mark.slow
+def test_render_pool_memory_ceiling_stops_a_runaway_render(tmp_path):
+    """A template that allocates gigabytes fails in its worker, which is replaced."""
+    (tmp_path / "huge.html").write_text("{{ 'x' * (3 * 1024 * 1024 * 1024) }}")
+    with RenderPool([tmp_path, TEMPLATES], workers=1, memory_limit_bytes=1024 ** 3) as pool:
+        pool.render(SAMPLE, letter_context(), metadata=METADATA)
+        [first_pid] = pool.pids()
+        with pytest.raises(RenderWorkerError, match="batas memori"):
+            pool.render("huge.html", {}, metadata=METADATA)
+        assert pool.render(SAMPLE, letter_context(), metadata=METADATA).pages == 1
+        [second_pid] = pool.pids()
+        assert second_pid != first_pid
 
 
 @pytest.mark.slow

@@ -374,6 +374,47 @@ def test_api_issue_after_signing_yields_one_number(app, client):
     assert sum(1 for h in after["history"] if h["transition"] == "terbitkan") == 1
 
 
+def test_api_issues_on_a4_and_serves_the_signed_pdf(app, client):
+    """The REST path a program follows: create, verify, sign, issue on A4, download, read back."""
+    petugas, camat = token(client, "petugas"), token(client, "camat")
+    holder = resident(app)
+    record_id = client.post("/api/v1/dokumen/", headers=petugas, json={
+        "doctype": "sk_domisili_penduduk", "penduduk_id": holder["id"],
+        "data": {"keperluan": "Syarat beasiswa"}}).json["result"]["id"]
+    url = f"/api/v1/dokumen/{record_id}/transition/"
+    client.post(url + "verifikasi", headers=petugas)
+    client.post(url + "tandatangani", headers=camat)
+    bad = client.post(url + "terbitkan", headers=petugas, json={"paper": "Letter"})
+    assert bad.status_code == 400 and "F4 atau A4" in bad.json["message"]
+    assert count(app, IssuedNumber) == 0
+    assert client.post(url + "terbitkan", headers=petugas,
+                       json={"paper": "A4"}).json["result"]["state"] == "terbit"
+
+    result = client.get(f"/api/v1/dokumen/{record_id}", headers=petugas).json["result"]
+    [issued] = [f for f in result["files"] if f["kind"] == "terbit"]
+    assert issued["signed"] is True
+    response = client.get(issued["download"], headers=petugas)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.data))
+    width, height = (float(v) * 25.4 / 72 for v in reader.pages[0].mediabox[2:])
+    assert (round(width), round(height)) == (210, 297)
+    assert result["number"] in squeezed(text_of(response.data))
+    assert holder["nama"] in text_of(response.data)
+    assert reader.metadata["/DocumentNumber"] == result["number"]
+
+    assert client.get(issued["download"]).status_code == 401  # JWT only
+    assert client.get(f"/api/v1/dokumen/{record_id}/berkas/999999",
+                      headers=petugas).status_code == 404
+
+
+def test_openapi_lists_issuing_and_download(app, client):
+    paths = client.get("/api/v1/_openapi", headers=token(client, "admin")).json["paths"]
+    transition = paths["/api/v1/dokumen/{record_id}/transition/{name}"]["post"]
+    schema = transition["requestBody"]["content"]["application/json"]["schema"]
+    assert schema["properties"]["paper"]["enum"] == ["F4", "A4"]
+    assert "get" in paths["/api/v1/dokumen/{record_id}/berkas/{file_id}"]
+
+
 # --- 4. hostile field values ----------------------------------------------------------------
 
 HOSTILE = ["<script>alert(1)</script>",

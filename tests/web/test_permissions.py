@@ -49,6 +49,13 @@ POST_ROUTES = {
                        "operator_loleng"},
 }
 
+# REST route (JWT) → roles that may use it; other roles get 404 (outside their scope) or 403,
+# anonymous callers 401
+API_ROUTES = {
+    "/api/v1/dokumen/{record}": ROUTES["/dokumen/{record}/berkas/{issued}"],
+    "/api/v1/dokumen/{record}/berkas/{issued}": ROUTES["/dokumen/{record}/berkas/{issued}"],
+}
+
 # public pages: 200 for anonymous visitors and for every role
 PUBLIC = ("/verify", "/verify/{code}", "/verify?kode={code}", "/favicon.ico")
 
@@ -132,6 +139,25 @@ def test_post_route_matrix(client, auth, ids, role, route, status):
     assert response.status_code == status
     if status == 200:
         assert response.mimetype == "application/pdf"
+
+
+@pytest.mark.parametrize("role", (None, *ROLES))
+@pytest.mark.parametrize("route", sorted(API_ROUTES))
+def test_api_route_matrix(client, ids, role, route):
+    from records.services.setup import DEMO_PASSWORD
+
+    headers = {}
+    if role:
+        login = client.post("/api/v1/security/login", json={
+            "username": role, "password": DEMO_PASSWORD, "provider": "db"})
+        headers = {"Authorization": f"Bearer {login.json['access_token']}"}
+    status = client.get(route.format(**ids), headers=headers).status_code
+    if role is None:
+        assert status == 401
+    elif role in API_ROUTES[route]:
+        assert status == 200
+    else:
+        assert status in (403, 404)
 
 
 @pytest.mark.parametrize("role", (None, *ROLES))
