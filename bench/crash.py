@@ -32,6 +32,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -44,7 +45,7 @@ SIGNER = "camat"
 class Round:
     """What one kill found."""
 
-    delay: float
+    moment: str
     acknowledged: int
     issued_total: int
     problems: list[str] = field(default_factory=list)
@@ -83,9 +84,11 @@ def write_batch(home: Path, rows: int) -> Path:
     return path
 
 
-def kill_round(home: Path, batch: Path, delay: float) -> list[dict]:
-    """Start the batch and an indexer loop, SIGKILL both after `delay` s; return the rows the
-    batch acknowledged before it died."""
+def kill_round(home: Path, batch: Path, moment: tuple[str, float]) -> list[dict]:
+    """Start the batch and an indexer loop and SIGKILL both at `moment`: ("start", s) is s
+    seconds after launch (start-up, opening the database), ("issuing", s) is s seconds after
+    the batch's first acknowledgement (mid-letter: numbering, rendering, signing, archiving or
+    committing). Returns the rows the batch acknowledged before it died."""
     issuer = subprocess.Popen(
         [str(lemari_script()), "issue-batch", DOCTYPE, str(batch), "--as", SIGNER],
         cwd=home, env=environment(home), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -94,12 +97,27 @@ def kill_round(home: Path, batch: Path, delay: float) -> list[dict]:
         ["sh", "-c", f"while true; do '{lemari_script()}' index-drain --batch 5; sleep 0.2; done"],
         cwd=home, env=environment(home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True)
+    acks, first = [], threading.Event()
+
+    def read() -> None:
+        for line in issuer.stdout:
+            if line.startswith(b"{"):
+                acks.append(json.loads(line))
+                first.set()
+        first.set()  # the batch ended (or died) before any acknowledgement
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    phase, delay = moment
+    if phase == "issuing":
+        first.wait(timeout=300)
     time.sleep(delay)
     for process in (issuer, indexer):
         os.killpg(process.pid, signal.SIGKILL)
-    output, _ = issuer.communicate(timeout=60)
+    issuer.wait(timeout=60)
     indexer.wait(timeout=60)
-    return [json.loads(line) for line in output.decode().splitlines() if line.startswith("{")]
+    reader.join(timeout=60)
+    return acks
 
 
 def blob_path(home: Path, sha256: str) -> Path:
@@ -165,8 +183,14 @@ def finish(home: Path, batch: Path, rows: int) -> list[str]:
     return problems
 
 
-def harness(kills: int, rows: int, seed: int, work: Path,
-            delays: tuple[float, float] = (3.0, 12.0)) -> dict:
+def random_moment(rng: random.Random) -> tuple[str, float]:
+    """One kill in five during start-up, the rest at a random instant while letters issue."""
+    if rng.random() < 0.2:
+        return "start", round(rng.uniform(0.0, 2.0), 2)
+    return "issuing", round(rng.uniform(0.0, 2.5), 2)
+
+
+def harness(kills: int, rows: int, seed: int, work: Path) -> dict:
     """Run `kills` rounds and the final one; returns the summary."""
     rng = random.Random(seed)
     home = work / "home"
@@ -175,12 +199,12 @@ def harness(kills: int, rows: int, seed: int, work: Path,
     batch = write_batch(home, rows)
     rounds, acknowledged = [], {}  # row → its latest acknowledgement, over every round
     for _ in range(kills):
-        delay = round(rng.uniform(*delays), 2)
-        this_round = kill_round(home, batch, delay)
+        moment = random_moment(rng)
+        this_round = kill_round(home, batch, moment)
         acknowledged.update((ack["row"], ack) for ack in this_round)
         total, problems = check_database(home, list(acknowledged.values()))
         problems += check_after_restart(home)
-        rounds.append(Round(delay, len(this_round), total, problems))
+        rounds.append(Round(f"{moment[0]}+{moment[1]}s", len(this_round), total, problems))
     final = finish(home, batch, rows) + check_after_restart(home)
     return {"kills": kills, "rows": rows, "seed": seed,
             "problems": sum(len(r.problems) for r in rounds) + len(final),
@@ -204,9 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
-        print(f"{'round':>5} {'delay s':>8} {'acked':>6} {'issued':>7}  problems")
+        print(f"{'round':>5} {'kill at':>14} {'acked':>6} {'issued':>7}  problems")
         for i, r in enumerate(summary["rounds"], 1):
-            print(f"{i:>5} {r['delay']:>8} {r['acknowledged']:>6} {r['issued_total']:>7}  "
+            print(f"{i:>5} {r['moment']:>14} {r['acknowledged']:>6} {r['issued_total']:>7}  "
                   f"{'; '.join(r['problems']) or '-'}")
         print(f"kills {summary['kills']}, rows {summary['rows']}, problems {summary['problems']}, "
               f"final {summary['final_problems'] or 'ok'}, {summary['seconds']} s")

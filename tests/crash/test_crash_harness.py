@@ -15,6 +15,6 @@ from bench.crash import harness  # noqa: E402
 
 @pytest.mark.slow
 def test_kills_during_batch_issuance_lose_nothing(tmp_path):
-    summary = harness(kills=3, rows=15, seed=2026, work=tmp_path)
+    summary = harness(kills=4, rows=15, seed=2026, work=tmp_path)
     assert summary["problems"] == 0, summary
     assert sum(r["acknowledged"] for r in summary["rounds"]) > 0  # kills landed mid-batch
