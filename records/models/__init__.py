@@ -3,10 +3,11 @@
 from .audit import AuditEvent
 from .issuance import HariLibur, IssuedNumber, Layanan, NumberSequence, RecordFile, Register
 from .pejabat import Pejabat
+from .publikasi import Publikasi, PublikasiLangkah, StandarPelayanan, TemplatAset, TemplatVersi
 from .outbox import SearchOutbox
 from .records import Record, RecordTransition
 from .registry import Keluarga, Penduduk
 from .security import LocalRole
 from .wilayah import Wilayah
 
-__all__ = ["AuditEvent", "SearchOutbox", "HariLibur", "IssuedNumber", "Layanan", "NumberSequence", "RecordFile", "Register", "Keluarga", "LocalRole", "Pejabat", "Penduduk", "Record", "RecordTransition", "Wilayah"]
+__all__ = ["AuditEvent", "SearchOutbox", "HariLibur", "IssuedNumber", "Layanan", "NumberSequence", "RecordFile", "Register", "Keluarga", "LocalRole", "Pejabat", "Penduduk", "Publikasi", "PublikasiLangkah", "StandarPelayanan", "TemplatAset", "TemplatVersi", "Record", "RecordTransition", "Wilayah"]
