@@ -35,6 +35,7 @@ class PublishDesk:
     hours: str
     metadata_factory: Callable[..., Any]  # records.pdf.PdfMetadata
     preview: Callable[[bytes, int], bytes]  # records.thumbnails.png_preview
+    shipped: tuple[Path, ...] = ()  # the shipped template folders (for "restore the original")
     timezone: str = "Asia/Makassar"
 
     def today(self) -> dt.date:
@@ -44,6 +45,28 @@ class PublishDesk:
     def close(self) -> None:
         """Stop the render workers."""
         self.renderer.close()
+
+
+class LazyRenderer:
+    """A render pool started on the first render: public pages that only serve stored files
+    never start worker processes."""
+
+    def __init__(self, factory: Callable[[], Any]):
+        self._factory, self._pool, self._lock = factory, None, threading.Lock()
+
+    def render(self, *args, **kwargs):
+        """RenderPool.render, starting the pool if needed."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = self._factory()
+        return self._pool.render(*args, **kwargs)
+
+    def close(self) -> None:
+        """Stop the pool if it was started."""
+        with self._lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
 
 
 def template_folder(settings: dict) -> Path:
@@ -59,15 +82,15 @@ def build_publish_desk(settings: dict, pm) -> PublishDesk:
     from .render_worker import RenderPool
     from .thumbnails import png_preview
 
-    folder = template_folder(settings)
+    folder, shipped = template_folder(settings), tuple(template_dirs(pm))
     ensure_dir(folder)
-    pool = RenderPool([folder, *template_dirs(pm)], workers=1,
-                      timeout_s=settings["PUBLISH_RENDER_TIMEOUT_SECONDS"],
-                      memory_limit_bytes=MEMORY_LIMIT)
+    pool = LazyRenderer(lambda: RenderPool([folder, *shipped], workers=1,
+                                           timeout_s=settings["PUBLISH_RENDER_TIMEOUT_SECONDS"],
+                                           memory_limit_bytes=MEMORY_LIMIT))
     return PublishDesk(renderer=pool, blobs=blob_store(settings), folder=folder,
                        office=office(settings), base_url=settings["PUBLIC_BASE_URL"].rstrip("/"),
                        hours=settings["OFFICE_HOURS"], metadata_factory=PdfMetadata,
-                       preview=png_preview, timezone=settings["TIMEZONE"])
+                       preview=png_preview, shipped=shipped, timezone=settings["TIMEZONE"])
 
 
 def publish_desk(ext) -> PublishDesk:

@@ -66,7 +66,7 @@ class Publikasi(Model):
     layanan_code: Mapped[str | None] = mapped_column(ForeignKey("layanan.code"), nullable=True)
     kelompok: Mapped[str] = mapped_column(String(60), default="")
     ukuran: Mapped[str] = mapped_column(String(4), default="A4")
-    gambar_sha256: Mapped[str] = mapped_column(String(64), default="")
+    gambar: Mapped[str] = mapped_column(String(80), default="")  # "<sha256>.<png|jpg>" or ""
     state: Mapped[str] = mapped_column(String(32), index=True)
     berlaku_mulai: Mapped[dt.date] = mapped_column(Date)
     berlaku_sampai: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
