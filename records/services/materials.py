@@ -162,7 +162,9 @@ def _render_once(desk, name: str, context: dict, metadata):
     except TemplateSecurityError as exc:
         message = f"Templat ditolak oleh sandbox{_where(exc)}: {exc.message}"
     except TemplateRenderError as exc:
-        message = f"Templat tidak dapat dijalankan{_where(exc)}: {exc.message}"
+        # A MemoryError inside Jinja arrives without a message of its own.
+        reason = exc.message or "kehabisan memori (hasil templat terlalu besar)"
+        message = f"Templat tidak dapat dijalankan{_where(exc)}: {reason}"
     except RenderTimeoutError:
         message = "Templat terlalu lama dirender (batas waktu habis); periksa perulangan di templat."
     except RenderWorkerError:
