@@ -1,7 +1,8 @@
 """The print kit: every material for every service, written as PDF plus PNG preview.
 
 Used by `lemari publish-kit`. Files are named after the material and the service code, e.g.
-`poster_layanan-ktp_el-A3.pdf`; each is written atomically (temp file, fsync, rename).
+`poster_layanan-ktp_el-A3.pdf` with `poster_layanan-ktp_el-A3.png` (a two-sided pamphlet also
+gets `…-2.png`); each is written atomically (temp file, fsync, rename).
 """
 
 from __future__ import annotations
@@ -57,11 +58,14 @@ def write_kit_file(job: KitJob, dest: Path, *, width: int, session: Session, des
                                       layanan_code=job.layanan_code, kelompok=job.kelompok,
                                       ukuran=job.ukuran)
     rendered = materials.render(job.key, context, session=session, desk=desk)
-    png = materials.preview_png(rendered.pdf, desk=desk, width=width)
     ensure_dir(dest)
     atomic_write_bytes(dest / f"{job.filename}.pdf", rendered.pdf)
-    atomic_write_bytes(dest / f"{job.filename}.png", png)
-    return {"file": f"{job.filename}.pdf", "preview": f"{job.filename}.png", "materi": job.key,
+    previews = [f"{job.filename}.png"] + [f"{job.filename}-{n}.png" for n in range(2, rendered.pages + 1)]
+    for page, name in enumerate(previews):
+        atomic_write_bytes(dest / name, materials.preview_png(rendered.pdf, desk=desk, width=width,
+                                                              page=page))
+    return {"file": f"{job.filename}.pdf", "preview": previews[0], "previews": previews,
+            "materi": job.key,
             "layanan": job.layanan_code, "kelompok": job.kelompok, "ukuran": job.ukuran,
             "halaman": rendered.pages, "sha256": hashlib.sha256(rendered.pdf).hexdigest()}
 

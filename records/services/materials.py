@@ -177,9 +177,9 @@ def _where(exc) -> str:
     return f" (baris {exc.lineno})" if exc.lineno else ""
 
 
-def preview_png(pdf: bytes, *, desk, width: int = THUMB_WIDTH) -> bytes:
-    """The first page as a PNG preview."""
-    return desk.preview(pdf, width)
+def preview_png(pdf: bytes, *, desk, width: int = THUMB_WIDTH, page: int = 0) -> bytes:
+    """One page (the first by default) as a PNG preview."""
+    return desk.preview(pdf, width, page)
 
 
 # ----- the live template folder -----

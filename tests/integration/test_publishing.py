@@ -357,7 +357,8 @@ def test_publish_kit_writes_every_material_as_pdf_and_png(app, tmp_path):
     for entry in manifest:
         reader = PdfReader(dest / entry["file"])
         assert len(reader.pages) == entry["halaman"] == (2 if entry["materi"] == "pamflet" else 1), entry
-        assert Image.open(dest / entry["preview"]).width == 400
+        assert len(entry["previews"]) == entry["halaman"]
+        assert all(Image.open(dest / name).width == 400 for name in entry["previews"])
     for name in ("poster_layanan-ktp_el-A3", "bagan_alur-kk", "pamflet-kependudukan",
                  "poster_ktp_el-A3", "maklumat-A4"):
         assert (dest / f"{name}.pdf").is_file() and (dest / f"{name}.png").is_file()
