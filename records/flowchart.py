@@ -42,11 +42,13 @@ class Chart:
         return self.svg.replace("<svg ", f"<svg width={quoteattr(width)} height={quoteattr(height)} ", 1)
 
 
-def build_chart(title: str, steps: Sequence[dict], lanes: Sequence[tuple[str, str]]) -> Chart:
+def build_chart(title: str, steps: Sequence[dict], lanes: Sequence[tuple[str, str]],
+                min_row: float = MIN_ROW) -> Chart:
     """Draw the steps ({pelaksana, kegiatan, waktu, output}) with one lane per actor used.
 
     `lanes` is every known actor as (code, label) in display order; lanes without a step are
-    left out so a chart is never wider than its procedure needs.
+    left out so a chart is never wider than its procedure needs. `min_row` lets a short
+    procedure use taller rows to fill its page.
     """
     used = {step["pelaksana"] for step in steps}
     lanes = [(code, label) for code, label in lanes if code in used]
@@ -54,7 +56,7 @@ def build_chart(title: str, steps: Sequence[dict], lanes: Sequence[tuple[str, st
     lane_x = {code: NO_W + KEGIATAN_W + i * LANE_W for i, (code, _) in enumerate(lanes)}
     width = NO_W + KEGIATAN_W + len(lanes) * LANE_W + WAKTU_W + OUTPUT_W
     rows = [_row_texts(step) for step in steps]
-    heights = [max(MIN_ROW, ROW_PAD + LINE_H * max(len(t) for t in texts.values())) for texts in rows]
+    heights = [max(min_row, ROW_PAD + LINE_H * max(len(t) for t in texts.values())) for texts in rows]
     top = HEAD_TOP + HEAD_LANES
     height = top + sum(heights)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:g}" '
@@ -71,6 +73,17 @@ def build_chart(title: str, steps: Sequence[dict], lanes: Sequence[tuple[str, st
         parts.append(_symbol(number, cx, cy, terminal=number in (1, len(centres))))
     parts.append("</svg>")
     return Chart("".join(parts), width, height)
+
+
+def fill_box(title: str, steps: Sequence[dict], lanes: Sequence[tuple[str, str]],
+             box_width: float, box_height: float, max_row: float = 90) -> Chart:
+    """The chart with rows as tall as needed (up to `max_row`) to fill a box of this shape."""
+    chart = build_chart(title, steps, lanes)
+    wanted = chart.width * box_height / box_width
+    if chart.height >= wanted or not steps:
+        return chart
+    return build_chart(title, steps, lanes,
+                       min(max_row, (wanted - HEAD_TOP - HEAD_LANES) / len(steps)))
 
 
 def _row_texts(step: dict) -> dict[str, list[str]]:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from archive.atomic import atomic_write_bytes, ensure_dir
 
 from ..exceptions import NotFoundError, ValidationError
-from ..flowchart import build_chart
+from ..flowchart import fill_box
 from ..models import Pejabat, TemplatAset, TemplatVersi
 from .standards import PELAKSANA, current_standard, list_current, standard_dict
 
@@ -118,7 +118,7 @@ def build_context(key: str, *, session: Session, desk, layanan_code: str | None 
 
 def chart_markup(standard: dict) -> Markup:
     """The flowchart of a standard as inline SVG, sized to fill the chart box of the page."""
-    chart = build_chart(standard["nama"], standard["prosedur"], list(PELAKSANA.items()))
+    chart = fill_box(standard["nama"], standard["prosedur"], list(PELAKSANA.items()), *CHART_BOX)
     width, height = chart.fit(*CHART_BOX)
     return Markup(chart.sized(f"{width}mm", f"{height}mm"))
 

@@ -56,3 +56,14 @@ def test_sized_sets_the_page_size_attributes():
     svg = build_chart("x", steps(2), LANES).sized("100mm", "50mm")
     root = ET.fromstring(svg)
     assert root.get("width") == "100mm" and root.get("height") == "50mm"
+
+
+def test_a_short_procedure_gets_taller_rows_to_fill_its_page_box():
+    from records.flowchart import fill_box
+
+    short = fill_box("x", steps(7), LANES, 273, 156)
+    assert abs(short.height / short.width - 156 / 273) < 0.01
+    long = fill_box("x", steps(30), LANES, 273, 156)
+    assert long.height == build_chart("x", steps(30), LANES).height  # never squeezed
+    capped = fill_box("x", steps(2), LANES, 273, 156)
+    assert capped.height < capped.width * 156 / 273  # rows stop growing at a sane height
