@@ -86,23 +86,45 @@ def values_of(item: Publikasi) -> dict:
 def clean_values(values: dict, *, session: Session) -> dict:
     """Validate a draft's fields; every problem is reported at once, by field."""
     errors: dict[str, str] = {}
+    cleaned = _clean_material(values, session, errors)
+    cleaned.update(_clean_text(values, cleaned.get("spec"), errors))
+    mulai = _date(values.get("berlaku_mulai"), "berlaku_mulai", errors, required=True)
+    sampai = _date(values.get("berlaku_sampai"), "berlaku_sampai", errors, required=False)
+    if mulai and sampai and sampai < mulai:
+        errors["berlaku_sampai"] = "Tanggal kedaluwarsa tidak boleh sebelum tanggal berlaku."
+    if errors:
+        raise ValidationError("Isian publikasi belum benar.", errors)
+    del cleaned["spec"]
+    return {**cleaned, "berlaku_mulai": mulai, "berlaku_sampai": sampai}
+
+
+def _clean_material(values: dict, session: Session, errors: dict) -> dict:
+    """Kind, template, and the service, group and paper size the template needs."""
     jenis = str(values.get("jenis") or "")
     templat = str(values.get("templat") or (JENIS.get(jenis, ("",))[0]))
     if jenis not in JENIS:
         errors["jenis"] = "Pilih pengumuman atau poster."
     elif templat not in JENIS[jenis]:
         errors["templat"] = "Pilih jenis materi yang tersedia."
-    spec = materials.MATERIALS.get(templat)
-    judul, isi = str(values.get("judul") or "").strip(), str(values.get("isi") or "").strip()
+    spec = materials.MATERIALS.get(templat) if jenis in JENIS and templat in JENIS[jenis] else None
     layanan_code = str(values.get("layanan_code") or "").strip() or None
     kelompok = str(values.get("kelompok") or "").strip()
     ukuran = str(values.get("ukuran") or (spec.sizes[0] if spec else "A4"))
-    if spec and spec.per == "layanan" and (not layanan_code or session.get(Layanan, layanan_code) is None):
+    per = spec.per if spec else ""
+    if per == "layanan" and (not layanan_code or session.get(Layanan, layanan_code) is None):
         errors["layanan_code"] = "Pilih layanan."
-    if spec and spec.per == "kelompok" and kelompok not in materials.kelompok_list(session=session):
+    if per == "kelompok" and kelompok not in materials.kelompok_list(session=session):
         errors["kelompok"] = "Pilih kelompok layanan."
     if spec and ukuran not in spec.sizes:
         errors["ukuran"] = f"Pilih ukuran: {', '.join(spec.sizes)}."
+    return {"spec": spec, "jenis": jenis, "templat": templat, "ukuran": ukuran,
+            "layanan_code": layanan_code if per == "layanan" else None,
+            "kelompok": kelompok if per == "kelompok" else ""}
+
+
+def _clean_text(values: dict, spec, errors: dict) -> dict:
+    """Title (always) and body (required for notices and free posters)."""
+    judul, isi = str(values.get("judul") or "").strip(), str(values.get("isi") or "").strip()
     if not judul:
         errors["judul"] = "Judul wajib diisi."
     elif len(judul) > MAX_JUDUL:
@@ -111,16 +133,7 @@ def clean_values(values: dict, *, session: Session) -> dict:
         errors["isi"] = f"Isi paling banyak {MAX_ISI} karakter."
     elif spec and spec.per == "publikasi" and not isi:
         errors["isi"] = "Isi wajib diisi."
-    mulai, sampai = _date(values.get("berlaku_mulai"), "berlaku_mulai", errors, required=True), \
-        _date(values.get("berlaku_sampai"), "berlaku_sampai", errors, required=False)
-    if mulai and sampai and sampai < mulai:
-        errors["berlaku_sampai"] = "Tanggal kedaluwarsa tidak boleh sebelum tanggal berlaku."
-    if errors:
-        raise ValidationError("Isian publikasi belum benar.", errors)
-    return {"jenis": jenis, "templat": templat, "judul": judul, "isi": isi,
-            "layanan_code": layanan_code if spec.per == "layanan" else None,
-            "kelompok": kelompok if spec.per == "kelompok" else "", "ukuran": ukuran,
-            "berlaku_mulai": mulai, "berlaku_sampai": sampai}
+    return {"judul": judul, "isi": isi}
 
 
 def _date(raw, name: str, errors: dict, *, required: bool) -> dt.date | None:
@@ -235,11 +248,15 @@ def _move(session: Session, item: Publikasi, transition, who: str, note: str) ->
     return step
 
 
+def _in_force(query, today: dt.date):
+    """Only published items whose effective date has come and whose expiry has not passed."""
+    return query.where(Publikasi.state == PUBLISHED, Publikasi.berlaku_mulai <= today,
+                       or_(Publikasi.berlaku_sampai.is_(None), Publikasi.berlaku_sampai >= today))
+
+
 def public_items(*, session: Session, today: dt.date, jenis: str | None = None) -> list[Publikasi]:
-    """Published items in force today (effective date reached, expiry not passed), newest first."""
-    query = select(Publikasi).where(
-        Publikasi.state == PUBLISHED, Publikasi.berlaku_mulai <= today,
-        or_(Publikasi.berlaku_sampai.is_(None), Publikasi.berlaku_sampai >= today))
+    """Published items in force today, newest first."""
+    query = _in_force(select(Publikasi), today)
     if jenis:
         query = query.where(Publikasi.jenis == jenis)
     return list(session.scalars(query.order_by(Publikasi.berlaku_mulai.desc(), Publikasi.id.desc())))
@@ -247,8 +264,9 @@ def public_items(*, session: Session, today: dt.date, jenis: str | None = None) 
 
 def public_item(item_id: int, *, session: Session, today: dt.date) -> Publikasi:
     """One item the public may see; anything else is 'not found' (drafts do not leak)."""
-    item = session.get(Publikasi, item_id) if _valid_id(item_id) else None
-    if item is None or item not in public_items(session=session, today=today, jenis=item.jenis):
+    item = session.scalar(_in_force(select(Publikasi).where(Publikasi.id == item_id), today)) \
+        if _valid_id(item_id) else None
+    if item is None:
         raise NotFoundError("Publikasi tidak ditemukan.")
     return item
 

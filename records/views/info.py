@@ -13,7 +13,7 @@ from ..exceptions import NotFoundError
 from ..extensions import db, lemari
 from ..flowchart import build_chart
 from ..services import publishing, standards
-from .publikasi import desk, send_bytes
+from .publikasi import desk, file_name, send_bytes
 
 info = Blueprint("info", __name__, url_prefix="/info")
 PAGE_MAX_AGE = 300
@@ -105,9 +105,7 @@ def item_file(item_id: int, kind: str):
     """The PDF, preview or slideshow image of a published item."""
     item = publishing.public_item(item_id, session=db.session, today=_today())
     data, mimetype, sha = publishing.item_file(item, kind, blobs=desk().blobs)
-    extension = {"application/pdf": "pdf", "image/jpeg": "jpg"}.get(mimetype, "png")
-    return send_bytes(data, mimetype, f"publikasi-{item.id}-{kind}.{extension}", sha,
-                      max_age=FILE_MAX_AGE)
+    return send_bytes(data, mimetype, file_name(item.id, kind, mimetype), sha, max_age=FILE_MAX_AGE)
 
 
 @info.route("/layar")

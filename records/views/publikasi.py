@@ -44,6 +44,12 @@ def send_bytes(data: bytes, mimetype: str, name: str, etag: str, *, max_age: int
                      max_age=max_age, conditional=True)
 
 
+def file_name(item_id: int, kind: str, mimetype: str) -> str:
+    """publikasi-12-pdf.pdf, publikasi-12-layar.png …"""
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg"}.get(mimetype, "png")
+    return f"publikasi-{item_id}-{kind}.{extension}"
+
+
 class PublikasiView(BaseView):
     """/publikasi: drafts, review and published notices and posters."""
 
@@ -143,7 +149,7 @@ class PublikasiView(BaseView):
     def file(self, item_id, kind):
         item = publishing.get_publikasi(item_id, actor=current_actor(), session=db.session)
         data, mimetype, sha = publishing.item_file(item, kind, blobs=desk().blobs)
-        return send_bytes(data, mimetype, f"publikasi-{item.id}-{kind}", sha)
+        return send_bytes(data, mimetype, file_name(item.id, kind, mimetype), sha)
 
 
 def register(appbuilder) -> None:

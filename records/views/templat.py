@@ -12,7 +12,7 @@ from flask import flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 
-from ..exceptions import ValidationError
+from ..exceptions import NotFoundError, ValidationError
 from ..extensions import db
 from ..services import materials, templates
 from .common import current_actor
@@ -67,11 +67,9 @@ class TemplatView(BaseView):
     def version(self, key, versi):
         spec, actor = materials.material(key), current_actor()
         rows = {v.versi: v for v in templates.versions(key, actor=actor, session=db.session)}
-        source = rows[versi].source if versi in rows else (
-            templates.shipped_source(key, desk=desk()) if versi == 0 else None)
-        if source is None:
-            return self.render_template("lemari/templat_list.html", rows=[], assets=[],
-                                        errors={"": _("Versi tidak ditemukan.")}), 404
+        if versi not in rows and versi != 0:
+            raise NotFoundError(f"Versi {versi} templat '{key}' tidak ditemukan.")
+        source = rows[versi].source if versi in rows else templates.shipped_source(key, desk=desk())
         return self.render_template("lemari/templat_version.html", spec=spec, versi=versi,
                                     source=source)
 

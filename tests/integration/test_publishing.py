@@ -368,3 +368,42 @@ def test_publish_kit_writes_every_material_as_pdf_and_png(app, tmp_path):
 def test_publish_kit_refuses_an_unknown_service(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["publish-kit", str(tmp_path / "k"), "--layanan", "sihir"])
     assert result.exit_code == 1 and "sihir" in result.output
+
+
+# ----- PostgreSQL -----
+
+@pytest.mark.postgres
+def test_standards_workflow_and_templates_on_postgresql(tmp_path, pg_url):
+    """The same path on PostgreSQL: versions, a poster through the workflow, expiry, a template."""
+    from conftest import initialise_app
+    from records.services import templates
+
+    pg = build_app(tmp_path / "pg-home", pg_url)
+    initialise_app(pg)
+    try:
+        with pg.app_context():
+            desk, registry = publish_desk(lemari()), lemari().registry
+            assert len(standards.list_current(session=db.session)) == db.session.query(Layanan).count()
+            saved = standards.save_standard("pindah", standard_values("pindah", waktu_hari=4),
+                                            actor=who(pg, "admin"), session=db.session)
+            assert saved.versi == 2 and db.session.get(Layanan, "pindah").waktu_hari == 4
+            today = desk.today()
+            item = publishing.create_publikasi(
+                {"jenis": "poster", "templat": "bagan_alur", "layanan_code": "pindah",
+                 "judul": "Alur pindah", "berlaku_mulai": today.isoformat(),
+                 "berlaku_sampai": today.isoformat()},
+                actor=who(pg, "humas"), session=db.session, registry=registry, desk=desk)
+            for name, username in (("ajukan", "humas"), ("setujui", "sekcam")):
+                publishing.fire(item.id, name, actor=who(pg, username), session=db.session,
+                                registry=registry, today=today)
+            assert publishing.public_items(session=db.session, today=today) == [item]
+            assert publishing.expire_due(session=db.session, registry=registry,
+                                         today=today + dt.timedelta(days=1)) == 1
+            source = templates.shipped_source("pengumuman", desk=desk)
+            version = templates.save_template("pengumuman", source, actor=who(pg, "humas"),
+                                              session=db.session, desk=desk)
+            assert version.versi == 1
+    finally:
+        pg.extensions["lemari"].close()
+        with pg.app_context():
+            db.engine.dispose()
