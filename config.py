@@ -105,6 +105,15 @@ OFFICE_EMAIL = ""
 OFFICE_WEBSITE = ""
 # Place printed before the date of signing.
 OFFICE_PLACE = "Kota Bangun"
+# Opening hours printed on posters, pamphlets and the public pages.
+OFFICE_HOURS = "Senin–Kamis 08.00–15.30 WITA · Jumat 08.00–11.00 WITA"
+
+# Folder of the live editable print templates (posters, notices) and their images. Empty means
+# <HOME>/templat_publikasi. The database holds every version; this folder is rebuilt from it.
+PUBLISH_TEMPLATE_DIR = ""
+# Seconds one poster, notice or pamphlet may take to render; an edited template that loops is
+# stopped after this and refused.
+PUBLISH_RENDER_TIMEOUT_SECONDS = 20
 
 # Time zone of the office (WITA for Kalimantan Timur); dates printed on documents and
 # promised completion dates use it, stored timestamps are UTC.

@@ -45,3 +45,17 @@ def bench_pdf_command(n: int, batch: int, as_json: bool) -> None:
         click.echo(json.dumps(results, ensure_ascii=False))
     else:
         click.echo(pdf_bench.format_table(results))
+
+
+@bench_group.command("publikasi")
+@click.option("--n", "n", default=30, show_default=True, type=click.IntRange(min=3),
+              help="Requests timed per row (renders: n/5).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
+def bench_publikasi_command(n: int, as_json: bool) -> None:
+    """Public pages, flowchart, poster render, previews and the print kit, with references."""
+    if str(REPO) not in sys.path and (REPO / "bench" / "publikasi_bench.py").is_file():
+        sys.path.append(str(REPO))
+    from bench import publikasi_bench
+
+    results = publikasi_bench.run(n, log=lambda line: click.echo(line, err=True))
+    click.echo(json.dumps(results, ensure_ascii=False) if as_json else publikasi_bench.format_table(results))

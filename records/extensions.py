@@ -6,7 +6,7 @@ instance would pile up views when tests build many apps.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pluggy
 from flask import current_app
@@ -27,6 +27,8 @@ class Lemari:
     menu_permissions: dict[str, frozenset[str]]
     _desk: object = None
     _search: object = None
+    # Further lazily built services of plugins (e.g. the publishing desk), closed with the app.
+    extras: dict = field(default_factory=dict)
 
     def desk(self):
         """The issuing desk, built on first use (it starts render worker processes)."""
@@ -50,6 +52,9 @@ class Lemari:
         if self._desk is not None:
             self._desk.renderer.close()
             self._desk = None
+        for extra in self.extras.values():
+            extra.close()
+        self.extras.clear()
 
 
 def lemari() -> Lemari:

@@ -16,6 +16,7 @@ ENGINES = {
     "waitress": {"records/cli.py"},
     "pyhanko": {"records/signing.py"},
     "segno": {"records/pdf.py"},
+    "pypdfium2": {"records/thumbnails.py"},
 }
 NO_WEB = ("flask", "flask_appbuilder", "flask_babel", "werkzeug", "wtforms")
 

@@ -21,6 +21,7 @@ from ..models import HariLibur, Keluarga, Layanan, Pejabat, Penduduk, Wilayah
 from .accounts import ensure_user, sync_roles
 from .audit import record_event
 from .numbering import seed_registers
+from .standards import catalogue_standards, seed_standards
 
 OFFICE_ACCOUNTS = (("admin", "Admin", "Administrator"), ("camat", "Camat", "Camat"),
                    ("sekcam", "Sekcam", "Sekcam"), ("petugas", "Petugas Pelayanan", "Petugas"),
@@ -76,6 +77,7 @@ def initialise(*, session: Session, engine, sm, appbuilder, registry: Registry,
     seed_wilayah(session, wilayah_rows())
     seed_registers(session)
     seed_layanan(session, catalogue())
+    seed_standards(session, catalogue_standards())
 
 
 def catalogue() -> dict:

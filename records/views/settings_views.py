@@ -18,7 +18,10 @@ class ConfigView(ModelView):
 
 
 class LayananView(ConfigView):
+    """Read-only here: a standard is changed as a new version at /standar (services.standards)."""
+
     datamodel = SQLAInterface(Layanan)
+    base_permissions = ["can_read"]
     list_title = _l("Standar Layanan")
     list_columns = ["code", "nama", "doctype", "waktu_hari", "biaya"]
     add_columns = edit_columns = show_columns = ["code", "nama", "doctype", "waktu_hari", "biaya",

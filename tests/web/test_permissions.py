@@ -19,6 +19,9 @@ LOLENG = "64.02.08.2004"
 
 ROLES = ("admin", "camat", "sekcam", "petugas", "arsiparis", "humas", "auditor", "operator_loleng")
 
+PUBLIKASI_READERS = {"admin", "camat", "sekcam", "humas"}
+CONFIG_READERS = {"admin", "camat", "sekcam", "petugas", "auditor"}
+
 # route → roles (demo usernames) that may open it; every other role must get 403
 ROUTES = {
     "/dokumen/": {"admin", "camat", "sekcam", "petugas", "arsiparis", "auditor", "operator_loleng"},
@@ -41,6 +44,22 @@ ROUTES = {
                                            "auditor", "operator_loleng"},
     "/dokumen/{record}/berkas/{issued}": {"admin", "camat", "sekcam", "petugas", "arsiparis",
                                           "auditor", "operator_loleng"},
+    # public information (issue 6): drafts and review, print templates, versioned standards
+    "/publikasi/": PUBLIKASI_READERS,
+    "/publikasi/{pub}": PUBLIKASI_READERS,
+    "/publikasi/{pub}/berkas/pdf": PUBLIKASI_READERS,
+    "/publikasi/{pub}/berkas/png": PUBLIKASI_READERS,
+    "/publikasi/baru/pengumuman": {"admin", "humas"},
+    "/publikasi/baru/poster": {"admin", "humas"},
+    "/publikasi/{pub}/ubah": {"admin", "humas"},
+    "/templat/": {"admin", "humas"},
+    "/templat/poster_layanan": {"admin", "humas"},
+    "/templat/poster_layanan/versi/0": {"admin", "humas"},
+    "/standar/": CONFIG_READERS,
+    "/standar/ktp_el": CONFIG_READERS,
+    "/standar/ktp_el/versi/1": CONFIG_READERS,
+    "/standar/ktp_el/ubah": {"admin"},
+    "/standar/baru": {"admin"},
 }
 
 # POST route → roles that may use it (the print job of the issued letter: 200, a PDF)
@@ -56,8 +75,25 @@ API_ROUTES = {
     "/api/v1/dokumen/{record}/berkas/{issued}": ROUTES["/dokumen/{record}/berkas/{issued}"],
 }
 
+# POST form route → roles that may use it: they get the page back (302, or 422 for the empty
+# form sent here), every other role 403
+POST_FORMS = {
+    "/publikasi/{pub}/langkah/tarik_ajuan": PUBLIKASI_READERS,
+    "/publikasi/baru/pengumuman": {"admin", "humas"},
+    "/publikasi/{pub}/ubah": {"admin", "humas"},
+    "/templat/poster_bebas": {"admin", "humas"},
+    "/templat/poster_bebas/pulihkan/0": {"admin", "humas"},
+    "/templat/aset": {"admin", "humas"},
+    "/standar/ktp_el/ubah": {"admin"},
+    "/standar/baru": {"admin"},
+}
+
 # public pages: 200 for anonymous visitors and for every role
-PUBLIC = ("/verify", "/verify/{code}", "/verify?kode={code}", "/favicon.ico")
+PUBLIC = ("/verify", "/verify/{code}", "/verify?kode={code}", "/favicon.ico", "/info/", "/info/layanan",
+          "/info/layanan/ktp_el", "/info/layanan/ktp_el/versi/1", "/info/layanan/ktp_el/bagan.svg",
+          "/info/pengumuman", "/info/poster", "/info/layar")
+# public addresses of a draft: 404 for everyone (its existence does not leak)
+PUBLIC_HIDDEN = ("/info/pengumuman/{pub}", "/info/berkas/{pub}/pdf", "/info/berkas/{pub}/png")
 
 # menu link → roles that must see it in the navbar
 MENUS = {
@@ -68,12 +104,17 @@ MENUS = {
     "/wilayahview/list/": ROUTES["/wilayahview/list/"],
     "/auditview/list/": ROUTES["/auditview/list/"],
     "/users/list/": {"admin"},
+    "/publikasi/": PUBLIKASI_READERS,
+    "/templat/": {"admin", "humas"},
+    "/standar/": CONFIG_READERS,
 }
 
 MATRIX = [(role, route, 200 if role in allowed else 403)
           for route, allowed in ROUTES.items() for role in ROLES]
 POST_MATRIX = [(role, route, 200 if role in allowed else 403)
                for route, allowed in POST_ROUTES.items() for role in ROLES]
+POST_FORM_MATRIX = [(role, route, role in allowed)
+                    for route, allowed in POST_FORMS.items() for role in ROLES]
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +122,8 @@ def issued_home(demo_home, tmp_path_factory):
     """The demo office plus one issued letter of Desa Loleng; the ids routes refer to."""
     from records.services.accounts import actor_for_username
     from records.services.issuing import advance
+    from records.publish_desk import publish_desk
+    from records.services.publishing import create_publikasi
     from records.services.requests import take_request
 
     home = tmp_path_factory.mktemp("permissions") / "home"
@@ -104,8 +147,12 @@ def issued_home(demo_home, tmp_path_factory):
                         registry=ext.registry, pm=ext.pm, desk_factory=ext.desk)
             files = {f.kind: f.id for f in db.session.scalars(
                 select(RecordFile).where(RecordFile.record_id == record.id))}
+            draft = create_publikasi(
+                {"jenis": "pengumuman", "judul": "Draf uji hak akses", "isi": "Belum terbit.",
+                 "berlaku_mulai": "2026-01-01"}, actor=who("humas"), session=db.session,
+                registry=ext.registry, desk=publish_desk(ext))
             ids = {"record": record.id, "receipt": files["tanda_terima"], "penduduk": person,
-                   "issued": files["terbit"], "code": record.verify_code}
+                   "issued": files["terbit"], "code": record.verify_code, "pub": draft.id}
     finally:
         app.extensions["lemari"].close()
     return home, ids
@@ -139,6 +186,21 @@ def test_post_route_matrix(client, auth, ids, role, route, status):
     assert response.status_code == status
     if status == 200:
         assert response.mimetype == "application/pdf"
+
+
+@pytest.mark.parametrize(("role", "route", "allowed"), POST_FORM_MATRIX)
+def test_post_form_route_matrix(client, auth, ids, role, route, allowed):
+    assert auth.login(role).status_code == 302
+    status = client.post(route.format(**ids), data={"note": ""}).status_code
+    assert status in ((302, 422) if allowed else (403,)), status
+
+
+@pytest.mark.parametrize("role", (None, *ROLES))
+@pytest.mark.parametrize("route", PUBLIC_HIDDEN)
+def test_public_addresses_of_a_draft_answer_404_to_everyone(client, auth, ids, role, route):
+    if role:
+        assert auth.login(role).status_code == 302
+    assert client.get(route.format(**ids)).status_code == 404
 
 
 @pytest.mark.parametrize("role", (None, *ROLES))
@@ -186,9 +248,9 @@ def test_anonymous_is_sent_to_login(client, ids, route):
     assert "/login/" in response.location
 
 
-@pytest.mark.parametrize("route", sorted(POST_ROUTES))
+@pytest.mark.parametrize("route", sorted([*POST_ROUTES, *POST_FORMS]))
 def test_anonymous_post_is_sent_to_login(client, ids, route):
-    response = client.post(route, data={"ids": [str(ids["record"])]})
+    response = client.post(route.format(**ids), data={"ids": [str(ids["record"])]})
     assert response.status_code == 302
     assert "/login/" in response.location
 

@@ -1,0 +1,72 @@
+"""Public information: service standards, posters, pamphlets, flowcharts, maklumat, notices.
+
+Declares the publication workflow (Plone's private → pending review → published, plus
+expired) and the rights of Humas, Camat and Sekcam as data; adds the staff screens, the public
+`/info/` pages, the REST API and the `publish-kit` command. The adapters are imported inside
+the hooks, so loading the declarations never pulls in Flask.
+"""
+
+from ..declarations import Permission, Transition, Workflow
+from ..hookspecs import hookimpl
+from .core import CAMAT, HUMAS, SEKCAM
+
+REVIEWERS = frozenset({CAMAT, SEKCAM})
+
+PUBLIKASI_WORKFLOW = Workflow(
+    name="publikasi",
+    title="Publikasi informasi",
+    initial="privat",
+    states={
+        "privat": "Draf (privat)",
+        "menunggu_tinjauan": "Menunggu tinjauan",
+        "terbit": "Terbit",
+        "kedaluwarsa": "Kedaluwarsa",
+    },
+    transitions=(
+        Transition("ajukan", "Ajukan untuk ditinjau", "privat", "menunggu_tinjauan", {HUMAS}),
+        Transition("tarik_ajuan", "Tarik kembali ajuan", "menunggu_tinjauan", "privat", {HUMAS}),
+        Transition("setujui", "Setujui dan terbitkan", "menunggu_tinjauan", "terbit", REVIEWERS),
+        Transition("kembalikan", "Kembalikan dengan catatan", "menunggu_tinjauan", "privat",
+                   REVIEWERS, note_required=True),
+        Transition("tarik", "Tarik dari publikasi", "terbit", "privat", REVIEWERS | {HUMAS},
+                   note_required=True),
+        Transition("kedaluwarsa", "Tandai kedaluwarsa", "terbit", "kedaluwarsa",
+                   REVIEWERS | {HUMAS}),
+        Transition("revisi", "Buka lagi untuk direvisi", "kedaluwarsa", "privat", {HUMAS}),
+    ),
+)
+
+PERMISSIONS = (
+    Permission("publikasi.read", "Melihat draf pengumuman dan poster", {HUMAS, CAMAT, SEKCAM}),
+    Permission("publikasi.write", "Menyusun dan mengubah pengumuman dan poster", {HUMAS}),
+    Permission("templat.edit", "Mengubah templat cetak poster dan pengumuman", {HUMAS}),
+)
+
+
+@hookimpl
+def register_workflows():
+    """The publication workflow of notices and posters."""
+    return [PUBLIKASI_WORKFLOW]
+
+
+@hookimpl
+def register_permissions():
+    """Reading drafts, writing them, editing print templates."""
+    return list(PERMISSIONS)
+
+
+@hookimpl
+def register_views(appbuilder):
+    """Staff screens, the REST API and the public /info/ pages."""
+    from ..views.publikasi import register
+
+    register(appbuilder)
+
+
+@hookimpl
+def register_commands(cli):
+    """`lemari publish-kit` and `lemari publikasi-kedaluwarsa`."""
+    from ..publish_cli import COMMANDS
+
+    for command in COMMANDS:
+        cli.add_command(command)

@@ -1,0 +1,101 @@
+"""Build the publishing desk (its own render pool, template folder, archive), once per app.
+
+Posters and notices render in a render pool of their own, apart from the letters: their
+templates can be edited by office staff, so they get the live-template folder first on the
+template path, a shorter time limit, and a hostile edit can never slow down the issuing of
+letters. The pool starts worker processes, so it is built on first use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+from .desk import blob_store, office, template_dirs
+
+_BUILD_LOCK = threading.Lock()
+KEY = "publikasi"
+#: Address space of a publishing render worker; a template that builds a huge string fails.
+MEMORY_LIMIT = 768 * 1024 * 1024
+
+
+@dataclass
+class PublishDesk:
+    """What publishing needs besides the database."""
+
+    renderer: Any  # .render(template, context, *, paper, metadata) -> RenderResult
+    blobs: Any  # archive.BlobStore
+    folder: Path  # live edited templates and their images, first on the template path
+    office: dict
+    base_url: str
+    hours: str
+    metadata_factory: Callable[..., Any]  # records.pdf.PdfMetadata
+    preview: Callable[[bytes, int], bytes]  # records.thumbnails.png_preview
+    shipped: tuple[Path, ...] = ()  # the shipped template folders (for "restore the original")
+    timezone: str = "Asia/Makassar"
+
+    def today(self) -> dt.date:
+        """Today at the office (publication dates are local dates)."""
+        return dt.datetime.now(ZoneInfo(self.timezone)).date()
+
+    def close(self) -> None:
+        """Stop the render workers."""
+        self.renderer.close()
+
+
+class LazyRenderer:
+    """A render pool started on the first render: public pages that only serve stored files
+    never start worker processes."""
+
+    def __init__(self, factory: Callable[[], Any]):
+        self._factory, self._pool, self._lock = factory, None, threading.Lock()
+
+    def render(self, *args, **kwargs):
+        """RenderPool.render, starting the pool if needed."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = self._factory()
+        return self._pool.render(*args, **kwargs)
+
+    def close(self) -> None:
+        """Stop the pool if it was started."""
+        with self._lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
+
+
+def template_folder(settings: dict) -> Path:
+    """<HOME>/templat_publikasi unless PUBLISH_TEMPLATE_DIR says otherwise."""
+    return Path(settings["PUBLISH_TEMPLATE_DIR"] or Path(settings["HOME"]) / "templat_publikasi")
+
+
+def build_publish_desk(settings: dict, pm) -> PublishDesk:
+    """The desk with a one-worker pool over [live folder, shipped templates, plugin folders]."""
+    from archive.atomic import ensure_dir
+
+    from .pdf import PdfMetadata
+    from .render_worker import RenderPool
+    from .thumbnails import png_preview
+
+    folder, shipped = template_folder(settings), tuple(template_dirs(pm))
+    ensure_dir(folder)
+    pool = LazyRenderer(lambda: RenderPool([folder, *shipped], workers=1,
+                                           timeout_s=settings["PUBLISH_RENDER_TIMEOUT_SECONDS"],
+                                           memory_limit_bytes=MEMORY_LIMIT))
+    return PublishDesk(renderer=pool, blobs=blob_store(settings), folder=folder,
+                       office=office(settings), base_url=settings["PUBLIC_BASE_URL"].rstrip("/"),
+                       hours=settings["OFFICE_HOURS"], metadata_factory=PdfMetadata,
+                       preview=png_preview, shipped=shipped, timezone=settings["TIMEZONE"])
+
+
+def publish_desk(ext) -> PublishDesk:
+    """The app's publishing desk (`ext` is the app's Lemari object), built on first use."""
+    with _BUILD_LOCK:
+        if KEY not in ext.extras:
+            ext.extras[KEY] = build_publish_desk(ext.settings, ext.pm)
+        return ext.extras[KEY]
