@@ -1,5 +1,7 @@
 """SQLAlchemy models, all on Flask-AppBuilder's declarative base so one metadata holds them."""
 
+from .arsip import (Arsip, ArsipVersi, FixityRun, JadwalRetensi, Klasifikasi, KlasifikasiSkema,
+                    OcrJob, Penyusutan, PenyusutanItem)
 from .audit import AuditEvent
 from .issuance import HariLibur, IssuedNumber, Layanan, NumberSequence, RecordFile, Register
 from .pejabat import Pejabat
@@ -9,4 +11,4 @@ from .registry import Keluarga, Penduduk
 from .security import LocalRole
 from .wilayah import Wilayah
 
-__all__ = ["AuditEvent", "SearchOutbox", "HariLibur", "IssuedNumber", "Layanan", "NumberSequence", "RecordFile", "Register", "Keluarga", "LocalRole", "Pejabat", "Penduduk", "Record", "RecordTransition", "Wilayah"]
+__all__ = ["Arsip", "ArsipVersi", "FixityRun", "JadwalRetensi", "Klasifikasi", "KlasifikasiSkema", "OcrJob", "Penyusutan", "PenyusutanItem", "AuditEvent", "SearchOutbox", "HariLibur", "IssuedNumber", "Layanan", "NumberSequence", "RecordFile", "Register", "Keluarga", "LocalRole", "Pejabat", "Penduduk", "Record", "RecordTransition", "Wilayah"]
