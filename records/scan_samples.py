@@ -148,7 +148,7 @@ def write_sample_folder(folder: Path) -> dict[str, str]:
     bad_name = os.path.join(os.fsencode(folder), b"nama-\xff\xfe.png")
     with open(bad_name, "wb") as fh:
         fh.write(image_bytes(9004, "PNG", lines=3))
-    expected[os.fsdecode(b"nama-\xff\xfe.png")] = "gagal"
+    expected[b"nama-\xff\xfe.png".decode("utf-8", "backslashreplace")] = "gagal"
     (folder / "ulang-surat-domisili.png").write_bytes(good_samples()["surat-domisili-2019.png"])
     expected["ulang-surat-domisili.png"] = "duplikat"
     (folder / "metadata.csv").write_text(
