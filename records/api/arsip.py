@@ -81,6 +81,7 @@ class ArsipApi(BaseApi):
             200: {description: The archived record}
             404: {$ref: '#/components/responses/404'}
         """
+        archiving.catalogue_records(db.session, lemari().registry)
         return self._run(lambda: arsip_json(
             archiving.get_arsip(record_id, actor=current_actor(), session=db.session),
             full_nik=current_actor().can("penduduk.view_nik")))

@@ -52,6 +52,7 @@ def _back(endpoint: str, **values):
 
 def _run(action, success: str, endpoint: str, **values):
     """Call a service; flash its message (a 404 stays a 404) and go back."""
+    archiving.catalogue_records(db.session, lemari().registry)
     try:
         action()
     except RecordsError as exc:
@@ -96,6 +97,7 @@ class ArsipView(BaseView):
     @expose("/<int:record_id>")
     @has_access
     def show(self, record_id):
+        archiving.catalogue_records(db.session, lemari().registry)
         arsip = archiving.get_arsip(record_id, actor=current_actor(), session=db.session)
         history = archiving.versions(record_id, session=db.session)
         schemes = klasifikasi.schemes(db.session)
@@ -109,6 +111,7 @@ class ArsipView(BaseView):
     @expose("/<int:record_id>/berkas/<int:file_id>")
     @has_access
     def download(self, record_id, file_id):
+        archiving.catalogue_records(db.session, lemari().registry)
         stream, mimetype, name = archiving.read_archive_file(
             record_id, file_id, actor=current_actor(), session=db.session, blobs=_desk().blobs)
         return send_file(stream, mimetype=mimetype, download_name=name)

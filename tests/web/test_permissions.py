@@ -18,6 +18,7 @@ from conftest import build_app
 LOLENG = "64.02.08.2004"
 
 ROLES = ("admin", "camat", "sekcam", "petugas", "arsiparis", "humas", "auditor", "operator_loleng")
+ARCHIVE_READERS = {"admin", "camat", "sekcam", "petugas", "arsiparis", "auditor", "operator_loleng"}
 
 # route → roles (demo usernames) that may open it; every other role must get 403
 ROUTES = {
@@ -37,6 +38,32 @@ ROUTES = {
                                            "auditor", "operator_loleng"},
     "/dokumen/{record}/berkas/{issued}": {"admin", "camat", "sekcam", "petugas", "arsiparis",
                                           "auditor", "operator_loleng"},
+    # the archive (issue 4)
+    "/arsip/": ARCHIVE_READERS,
+    "/arsip/{record}": ARCHIVE_READERS,
+    "/arsip/{record}/berkas/{issued}": ARCHIVE_READERS,
+    "/arsip/unggah": {"admin", "arsiparis"},
+    "/arsip/tugas": ARCHIVE_READERS,
+    "/arsip/tugas/status.json": ARCHIVE_READERS,
+    "/arsip/klasifikasi/": ARCHIVE_READERS,
+    "/arsip/klasifikasi/?skema=permendagri-78-2012": ARCHIVE_READERS,
+    "/arsip/klasifikasi/permendagri-83-2022/jra/0": {"admin", "arsiparis"},
+    "/arsip/penyusutan/": ARCHIVE_READERS,
+    "/arsip/fixity": {"admin", "arsiparis", "auditor"},
+}
+
+# archive POST route → (roles that may use it, the status they get); everyone else gets 403
+ARCHIVE_POSTS = {
+    "/arsip/{record}/ubah": ({"admin", "arsiparis"}, 302),
+    "/arsip/{record}/tahan": ({"admin", "camat", "arsiparis"}, 302),
+    "/arsip/{record}/nilai": ({"admin", "arsiparis"}, 302),
+    "/arsip/{record}/tutup": ({"admin", "arsiparis"}, 302),
+    "/arsip/penyusutan/usul": ({"admin", "arsiparis"}, 302),
+    "/arsip/penyusutan/serah": ({"admin", "arsiparis"}, 302),
+    "/arsip/penyusutan/999/setujui": ({"admin", "camat"}, 404),
+    "/arsip/penyusutan/999/tolak": ({"admin", "camat"}, 404),
+    "/arsip/tugas/999/ulang": ({"admin", "arsiparis"}, 404),
+    "/arsip/fixity/jalankan": ({"admin", "arsiparis", "auditor"}, 302),
 }
 
 # POST route → roles that may use it (the print job of the issued letter: 200, a PDF)
@@ -57,10 +84,15 @@ MENUS = {
     "/wilayahview/list/": ROUTES["/wilayahview/list/"],
     "/auditview/list/": ROUTES["/auditview/list/"],
     "/users/list/": {"admin"},
+    "/arsip/": ARCHIVE_READERS,
+    "/arsip/unggah": {"admin", "arsiparis"},
+    "/arsip/fixity": {"admin", "arsiparis", "auditor"},
 }
 
 MATRIX = [(role, route, 200 if role in allowed else 403)
           for route, allowed in ROUTES.items() for role in ROLES]
+ARCHIVE_POST_MATRIX = [(role, route, allowed[1] if role in allowed[0] else 403)
+                       for route, allowed in ARCHIVE_POSTS.items() for role in ROLES]
 POST_MATRIX = [(role, route, 200 if role in allowed else 403)
                for route, allowed in POST_ROUTES.items() for role in ROLES]
 
@@ -128,6 +160,18 @@ def test_post_route_matrix(client, auth, ids, role, route, status):
     assert response.status_code == status
     if status == 200:
         assert response.mimetype == "application/pdf"
+
+
+@pytest.mark.parametrize(("role", "route", "status"), ARCHIVE_POST_MATRIX)
+def test_archive_post_matrix(client, auth, ids, role, route, status):
+    assert auth.login(role).status_code == 302
+    assert client.post(route.format(**ids), data={"ids": [str(ids["record"])]}).status_code == status
+
+
+@pytest.mark.parametrize("route", sorted(ARCHIVE_POSTS))
+def test_anonymous_archive_post_is_sent_to_login(client, ids, route):
+    response = client.post(route.format(**ids))
+    assert response.status_code == 302 and "/login/" in response.location
 
 
 @pytest.mark.parametrize("role", (None, *ROLES))
