@@ -16,6 +16,9 @@ ENGINES = {
     "waitress": {"records/cli.py"},
     "pyhanko": {"records/signing.py"},
     "segno": {"records/pdf.py"},
+    "huey": {"records/jobs.py"},
+    "bagit": {"records/services/bagexport.py"},
+    "ocrmypdf": set(),  # run as a child process only (records/services/ocr.py)
 }
 NO_WEB = ("flask", "flask_appbuilder", "flask_babel", "werkzeug", "wtforms")
 

@@ -423,6 +423,9 @@ def update_metadata(record_id: int, values: dict, reason: str, *, actor: Actor,
     meta = clean_metadata(values, session=session, registry=registry)
     if meta["desa_code"]:
         actor.require_desa(meta["desa_code"])
+    # Numbers not sent are kept: a form for a role without view_nik leaves them out.
+    meta["niks"] = meta["niks"] if "nik" in values else list(arsip.niks or [])
+    meta["no_kk"] = meta["no_kk"] if "no_kk" in values else list(arsip.no_kk or [])
     history = versions(record_id, session=session)
     current = history[-1] if history else None
     for key, value in _arsip_fields(meta).items():

@@ -106,7 +106,9 @@ class ArsipView(BaseView):
             tombstone=archiving.tombstone_of(record_id, session=db.session),
             phase=PHASES.get(klasifikasi.phase(arsip, _today())), fates=FATES,
             needs_anri=klasifikasi.needs_anri(arsip), schemes=schemes,
-            doctypes=_doctypes(), nik_display=nik_display)
+            doctypes=_doctypes(), nik_display=nik_display,
+            masked_ids=None if current_actor().can("penduduk.view_nik") else
+            ", ".join(nik_display(n) for n in [*(arsip.niks or []), *(arsip.no_kk or [])]))
 
     @expose("/<int:record_id>/berkas/<int:file_id>")
     @has_access
