@@ -259,7 +259,7 @@ def render_berita_acara(batch: Penyusutan, number: str, today: dt.date, *, actor
         title=f"Berita Acara Pemusnahan Arsip {number}", author=desk.office["name"],
         subject="Berita Acara Pemusnahan Arsip", document_number=number,
         document_type=BERITA_ACARA_DOCTYPE, issue_date=today, office=desk.office["name"])
-    pdf = desk.renderer.render(BERITA_ACARA_TEMPLATE, context, paper="A4", metadata=metadata).pdf
+    pdf = desk.renderer.render(BERITA_ACARA_TEMPLATE, context, paper="F4", metadata=metadata).pdf
     if desk.signer is None:
         return pdf
     signer = context["signer"]
@@ -274,7 +274,11 @@ def berita_acara_context(batch: Penyusutan, number: str, today: dt.date, *, acto
     place, day and date, method, officials, the list with retention and JRA, the approval)."""
     from ..models import Pejabat
 
-    pejabat = session.scalar(select(Pejabat).where(Pejabat.username == actor.username))
+    def official(username: str):
+        found = session.scalar(select(Pejabat).where(Pejabat.username == username))
+        return found.signature_block() if found else None
+
+    pejabat = official(actor.username)
     items = [{"no": n, "judul": i.tombstone["title"], "nomor": i.tombstone["number"] or "-",
               "klasifikasi": i.tombstone["klasifikasi"] or "-",
               "tanggal": i.tombstone["tanggal_dokumen"] or "-",
@@ -283,7 +287,7 @@ def berita_acara_context(batch: Penyusutan, number: str, today: dt.date, *, acto
              for n, i in enumerate(batch.items, start=1)]
     return {"office": desk.office, "place": desk.office.get("place", ""), "issued_on": today,
             "nomor": number, "title": "Berita Acara Pemusnahan Arsip",
-            "signer": pejabat.signature_block() if pejabat else None,
+            "signer": pejabat, "proposer_signer": official(batch.diusulkan_oleh),
             "approver": actor.username, "proposer": batch.diusulkan_oleh,
             "data": {"metode": batch.metode, "tempat": batch.tempat,
                      "persetujuan_anri": batch.persetujuan_anri,

@@ -374,3 +374,16 @@ def test_versions_table_keeps_every_original(app, tmp_path):
         result = ingest(app, "a.jpg", image_bytes(60, "JPEG", lines=3), tmp_path)
         version = db.session.scalar(select(ArsipVersi).where(ArsipVersi.record_id == result.record_id))
         assert version.jenis_berkas == "jpeg" and version.file_ocr is not None
+
+
+def test_the_nightly_fixity_job_stores_its_run_for_the_status_page(app, tmp_path, client, auth):
+    from records.jobs import jobs_of
+
+    with app.app_context():
+        ingest(app, "a.pdf", text_pdf(61), tmp_path)
+    task = jobs_of(app).fixity_task
+    assert task.name == "fixity" and jobs_of(app).huey.immediate
+    task()
+    auth.login("auditor")
+    page = client.get("/arsip/fixity").get_data(as_text=True)
+    assert "alert-success" in page and "jadwal" in page
