@@ -53,6 +53,7 @@ def import_scans_command(folder, metadata_csv, username, report_path, klasifikas
     from .services.archiving import IngestResult
 
     who = _cli().actor(username)
+    _cli().run_service(lambda: who.require("arsip.write"))
     desk = archive_desk(current_app._get_current_object())
     defaults = {"klasifikasi": klasifikasi, "desa": desa}
     sidecar, results = _read_sidecar(metadata_csv, folder) if metadata_csv else ({}, [])

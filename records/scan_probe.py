@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,9 +176,14 @@ class ProbePool:
         self._context = multiprocessing.get_context("spawn")
         self._process = None
         self._conn = None
+        self._lock = threading.Lock()  # web threads share one worker: one file at a time
 
     def probe(self, path: Path, kind: str) -> dict:
         """The worker's report on the file; ProbeError when it must be refused."""
+        with self._lock:
+            return self._probe(path, kind)
+
+    def _probe(self, path: Path, kind: str) -> dict:
         self._ensure()
         self._conn.send((str(path), kind))
         if not self._conn.poll(self.limits.timeout_s):

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from ..actor import Actor
 from ..exceptions import ValidationError
-from ..models import Arsip, Record, RecordFile
+from ..models import Arsip, ArsipVersi, Record, RecordFile
+from .archiving import SUFFIXES
 from .audit import record_event
 
 _SELECTION = re.compile(r"(permanen)|id:([0-9,]+)|klasifikasi:([0-9.]+)|tahun:([0-9]{4})")
@@ -111,7 +112,7 @@ def _write_record(folder: Path, arsip: Arsip, session: Session, blobs) -> None:
                             .order_by(RecordFile.id))
     listed = []
     for n, stored in enumerate(files, start=1):
-        name = f"{n:02d}-{stored.kind}{_suffix(stored, arsip)}"
+        name = f"{n:02d}-{stored.kind}{_suffix(stored, session)}"
         with blobs.open(stored.sha256) as src, open(folder / name, "wb") as dst:
             shutil.copyfileobj(src, dst, 1024 * 1024)
         listed.append({"nama": name, "jenis": stored.kind, "sha256": stored.sha256,
@@ -121,19 +122,12 @@ def _write_record(folder: Path, arsip: Arsip, session: Session, blobs) -> None:
                                           encoding="utf-8")
 
 
-def _suffix(stored: RecordFile, arsip: Arsip) -> str:
+def _suffix(stored: RecordFile, session: Session) -> str:
+    """The file's extension: PDFs for generated files, the scan's own kind for originals."""
     if stored.kind != "asli":
         return SUFFIX.get(stored.kind, "")
-    from .archiving import versions
-
-    kinds = {v.file_asli_id: v.jenis_berkas for v in versions(arsip.record_id, session=_session(arsip))}
-    return {"pdf": ".pdf", "jpeg": ".jpg", "png": ".png", "tiff": ".tif"}.get(kinds.get(stored.id), "")
-
-
-def _session(obj) -> Session:
-    from sqlalchemy.orm import object_session
-
-    return object_session(obj)
+    kind = session.scalar(select(ArsipVersi.jenis_berkas).where(ArsipVersi.file_asli_id == stored.id))
+    return SUFFIXES.get(kind or "", "")
 
 
 def _bag_info(office: str, selection: str, count: int) -> dict:

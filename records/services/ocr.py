@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from ..actor import Actor
 from ..exceptions import NotFoundError, ValidationError
-from ..models import Arsip, ArsipVersi, OcrJob, RecordFile
+from ..models import Arsip, ArsipVersi, OcrJob, Record, RecordFile
 from ..models.outbox import RECORD, enqueue
 from .audit import record_event
 
@@ -182,8 +182,6 @@ def pending_jobs(session: Session) -> list[int]:
 def list_jobs(*, actor: Actor, session: Session, limit: int = 100) -> list[OcrJob]:
     """Latest OCR jobs within the actor's desa scope, running and waiting ones first."""
     actor.require("arsip.read")
-    from ..models import Record
-
     query = select(OcrJob).join(Record, Record.id == OcrJob.record_id)
     if actor.desa_scope is not None:
         query = query.where(Record.desa_code.in_(actor.desa_scope))

@@ -123,13 +123,29 @@ def test_tampered_backup_is_refused_and_nothing_changes(demo_home, tmp_path):
         app.extensions["lemari"].close()
 
 
+def _redis_url() -> str:
+    """A Redis database for the queue test; skipped when none answers (Redis is optional)."""
+    import os
+
+    url = os.environ.get("LEMARI_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except Exception as exc:  # no server, or the client library missing: Redis is optional
+        pytest.skip(f"Redis tidak dapat dihubungi di {url}: {type(exc).__name__}")
+    return url
+
+
 @pytest.mark.slow
-def test_sqlite_queue_consumer_runs_ocr_in_threads_and_requeues(demo_home, tmp_path):
+@pytest.mark.parametrize("queue", ["sqlite", "redis"])
+def test_queue_consumer_runs_ocr_in_threads_and_requeues(demo_home, tmp_path, queue):
     from records.jobs import jobs_of
 
     home = tmp_path / "home"
     shutil.copytree(demo_home, home)
-    app = build_app(home)  # the default: SqliteHuey in HOME, no broker
+    # the default is SqliteHuey in HOME (no broker); JOBS_URL moves the queue to Redis
+    app = build_app(home, **({"JOBS_URL": _redis_url()} if queue == "redis" else {}))
     try:
         with app.app_context():
             queued = _ingest(app, tmp_path, "scan.png", image_bytes(300, "PNG", lines=5))
@@ -137,7 +153,7 @@ def test_sqlite_queue_consumer_runs_ocr_in_threads_and_requeues(demo_home, tmp_p
             job = db.session.get(OcrJob, cut.ocr_job_id)
             job.status = "berjalan"  # as if the power went off mid-OCR
             db.session.commit()
-        assert (home / "jobs.db").is_file()
+        assert (home / "jobs.db").is_file() == (queue == "sqlite")
         jobs_of(app).start(2)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -152,5 +168,48 @@ def test_sqlite_queue_consumer_runs_ocr_in_threads_and_requeues(demo_home, tmp_p
             for result in (queued, cut):
                 assert "KOTA BANGUN" in db.session.get(Arsip, result.record_id).teks.upper()
     finally:
+        close_archive_desk(app)
+        app.extensions["lemari"].close()
+
+
+def test_backup_is_consistent_while_scans_are_being_written(demo_home, tmp_path):
+    """Ingest in another thread during the backup: the snapshot is intact and every file it
+    names is in the backup (files are written before the commits that name them)."""
+    import sqlite3
+    import threading
+
+    from records.services.backup import verify_backup
+
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    app = build_app(home, JOBS_IMMEDIATE=True)
+    stop = threading.Event()
+
+    def writer():
+        with app.app_context():
+            n = 0
+            while not stop.is_set() and n < 40:
+                _ingest(app, tmp_path, f"w-{n}.pdf", text_pdf(500 + n))
+                n += 1
+            db.session.remove()
+
+    try:
+        with app.app_context():
+            _ingest(app, tmp_path, "first.pdf", text_pdf(499))
+        thread = threading.Thread(target=writer)
+        thread.start()
+        time.sleep(0.5)
+        made = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "cadangan")])
+        stop.set()
+        thread.join(60)
+        assert made.exit_code == 0, made.output
+        verify_backup(tmp_path / "cadangan")
+        snapshot = sqlite3.connect(tmp_path / "cadangan" / "database.sqlite")
+        assert snapshot.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        shas = [row[0] for row in snapshot.execute("SELECT sha256 FROM record_file")]
+        snapshot.close()
+        assert shas and all((tmp_path / "cadangan" / "archive" / s[:2] / s).is_file() for s in shas)
+    finally:
+        stop.set()
         close_archive_desk(app)
         app.extensions["lemari"].close()
