@@ -431,9 +431,8 @@ def update_metadata(record_id: int, values: dict, reason: str, *, actor: Actor,
     for key, value in _arsip_fields(meta).items():
         setattr(arsip, key, value)
     record = arsip.record
-    if meta["judul"]:
-        record.title = meta["judul"]
-    if arsip.sumber == "pindaian":
+    if arsip.sumber == "pindaian":  # an issued document keeps its own title and desa
+        record.title = meta["judul"] or record.title
         record.desa_code = meta["desa_code"]
     _add_version(session, arsip, reason, actor, meta,
                  file_asli_id=current.file_asli_id if current else None,
