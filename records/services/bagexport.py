@@ -4,8 +4,9 @@ Each record becomes `data/<id>/` with its files (named by kind and version) and 
 `metadata.json` with the same classification codes the office uses, so the receiver needs
 nothing from Lemari to read it. The `bagit` library writes the SHA-256 manifests.
 
-A selection is `permanen` (records due for transfer), `id:1,2,3`, `klasifikasi:400.12`
-or `tahun:2019`; a transfer of `permanen` records marks them 'diserahkan'.
+A selection is `permanen` (records due for transfer, not on legal hold), `id:1,2,3`,
+`klasifikasi:400.12` or `tahun:2019`; a transfer marks the records 'diserahkan' and refuses
+records on legal hold (a plain export is only a copy and may include them).
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ def select_records(selection: str, *, actor: Actor, session: Session,
         Arsip.status == "tersimpan")
     if actor.desa_scope is not None:
         query = query.where(Record.desa_code.in_(actor.desa_scope))
-    if kind == "permanen":
-        query = query.where(Arsip.nasib_akhir == "permanen",
+    if kind == "permanen":  # due for transfer; a record on legal hold stays where it is
+        query = query.where(Arsip.nasib_akhir == "permanen", Arsip.legal_hold.is_(False),
                             Arsip.retensi_sampai <= (today or dt.date.today()))
     elif kind == "id":
         query = query.where(Arsip.record_id.in_([int(v) for v in value.split(",") if v]))
@@ -85,6 +86,10 @@ def export_bag(selection: str, dest: Path, *, actor: Actor, session: Session, bl
     rows = select_records(selection, actor=actor, session=session)
     if not rows:
         raise ValidationError("Tidak ada arsip yang cocok dengan pilihan itu.")
+    held = [a.record_id for a in rows if a.legal_hold]
+    if transfer and held:
+        raise ValidationError("Arsip yang ditahan (legal hold) tidak dapat diserahkan: "
+                              + ", ".join(f"#{i}" for i in held[:20]))
     dest = Path(dest)
     if dest.exists():
         raise ValidationError(f"Folder {dest} sudah ada; pilih nama baru.")

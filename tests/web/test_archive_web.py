@@ -177,3 +177,44 @@ def test_rest_api_upload_list_and_masking(client, app, nik):
     humas = _token(client, "humas")
     assert client.get("/api/v1/arsip/", headers=humas).status_code == 403
     assert client.get("/api/v1/arsip/").status_code == 401
+
+
+def test_record_actions_in_the_browser(client, auth, app):
+    import zipfile
+
+    auth.login("arsiparis")
+    upload(client, [("sop.pdf", text_pdf(80))], klasifikasi="000.8.3.3", judul="SOP Pelayanan")
+    upload(client, [("kep.pdf", text_pdf(81))], klasifikasi="100.3.3", tanggal="2001-02-03",
+           judul="Keputusan Camat 2001")
+    with app.app_context():
+        ids = {a.record.title: a.record_id for a in db.session.scalars(select(Arsip))}
+    sop = ids["SOP Pelayanan"]
+    assert "tidak ada baris JRA" not in client.get(f"/arsip/{sop}").get_data(as_text=True)
+    client.post(f"/arsip/{sop}/tutup", data={"tanggal": "2010-01-02"})  # selama berlaku → closed
+    client.post(f"/arsip/{sop}/ganti", data={"berkas": (io.BytesIO(text_pdf(82, pages=2)), "sop2.pdf"),
+                                             "alasan": "Revisi SOP"},
+                content_type="multipart/form-data")
+    client.post(f"/arsip/{sop}/tahan", data={"tahan": "1", "alasan": "Pemeriksaan Inspektorat"})
+    with app.app_context():
+        arsip = db.session.get(Arsip, sop)
+        assert (arsip.ditutup_pada.isoformat(), arsip.retensi_sampai.isoformat()) == (
+            "2010-01-02", "2015-01-02")
+        assert (arsip.versi, arsip.halaman, arsip.legal_hold) == (2, 2, True)
+    page = client.get(f"/arsip/{sop}").get_data(as_text=True)
+    assert "Revisi SOP" in page and "Pemeriksaan Inspektorat" in page
+
+    edited = client.post("/arsip/klasifikasi/permendagri-83-2022/jra/0",
+                         data={"code": "000.1.5", "series": "", "jenis_arsip": "Notula rapat desa",
+                               "aktif_tahun": "2", "inaktif_tahun": "3",
+                               "keterangan": "dinilai_kembali", "dasar": "JRA Kukar (uji)"})
+    assert edited.status_code == 302
+    assert "Notula rapat desa" in client.get("/arsip/klasifikasi/").get_data(as_text=True)
+
+    bag = client.post("/arsip/penyusutan/serah", data={"pilihan": "permanen", "serahkan": "1"})
+    assert bag.mimetype == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(bag.data)).namelist()
+    assert "paket/bagit.txt" in names and any(n.endswith("metadata.json") for n in names)
+    with app.app_context():
+        kept = db.session.get(Arsip, ids["Keputusan Camat 2001"])
+        assert kept.status == "diserahkan"
+        assert db.session.get(Arsip, sop).status == "tersimpan"  # on hold: not transferred
