@@ -124,3 +124,28 @@ TIMEZONE = "Asia/Makassar"
 SEARCH_BACKEND = "whoosh"
 # Folder of the Whoosh search index (a rebuildable cache of the database). Empty means <HOME>/index.
 SEARCH_INDEX_DIR = ""
+
+# --- Archive (scans, OCR, fixity, backup) ---------------------------------------------------
+# Job queue of background work (OCR, nightly fixity). Empty means a SQLite file jobs.db in
+# HOME (no broker to install); redis://127.0.0.1:6379/0 moves it to Redis.
+JOBS_URL = ""
+# Run jobs at once in the caller instead of queueing them (tests and one-off scripts only).
+JOBS_IMMEDIATE = False
+# Worker threads `lemari serve` starts for jobs; each OCR job uses one core (OMP_THREAD_LIMIT=1).
+JOB_WORKERS = 2
+# Local time of the nightly fixity check of every archived file (hour 0-23, minute 0-59).
+FIXITY_HOUR = 2
+# Minute of the nightly fixity check.
+FIXITY_MINUTE = 30
+# Tesseract languages for OCR of scans (Indonesian plus English).
+OCR_LANGUAGES = "ind+eng"
+# Seconds Tesseract may spend on one page before the page is given up.
+OCR_SECONDS_PER_PAGE = 120
+# Largest image page a scan may have, in pixels (an A3 page at 600 dpi is ~70 million).
+SCAN_MAX_PIXELS = 90_000_000
+# Most pages one scan file may have.
+SCAN_MAX_PAGES = 2000
+# Seconds the sandboxed reader may spend opening one scan before it is refused.
+SCAN_PROBE_SECONDS = 30
+# Address-space ceiling of the sandboxed reader, in MB.
+SCAN_PROBE_MEMORY_MB = 1024

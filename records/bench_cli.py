@@ -59,3 +59,20 @@ def bench_publikasi_command(n: int, as_json: bool) -> None:
 
     results = publikasi_bench.run(n, log=lambda line: click.echo(line, err=True))
     click.echo(json.dumps(results, ensure_ascii=False) if as_json else publikasi_bench.format_table(results))
+@bench_group.command("archive")
+@click.option("--files", default=1000, show_default=True, type=click.IntRange(min=10),
+              help="Born-digital PDFs in the timed folder import (its peak RSS is reported).")
+@click.option("--pages", default=9, show_default=True, type=click.IntRange(min=3),
+              help="300-dpi A4 pages OCRed (the first warms the caches and is not timed).")
+@click.option("--fixity-mb", default=200, show_default=True, type=click.IntRange(min=20),
+              help="MB of larger files added before timing fixity.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
+def bench_archive_command(files: int, pages: int, fixity_mb: int, as_json: bool) -> None:
+    """Scan ingest, OCR pages/min, import peak RSS and fixity MB/s against the targets."""
+    if str(REPO) not in sys.path:
+        sys.path.append(str(REPO))
+    from bench import archive_bench
+
+    results = archive_bench.run(files, pages, fixity_mb, log=lambda line: click.echo(line, err=True))
+    click.echo(json.dumps(results, ensure_ascii=False) if as_json
+               else archive_bench.format_table(results))

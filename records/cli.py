@@ -103,9 +103,12 @@ def serve_command(host: str | None, port: int | None) -> None:
     """Serve the app with waitress (a production WSGI server; no debug mode)."""
     from waitress import serve
 
+    from .jobs import jobs_of
+
     host = host or current_app.config["HOST"]
     port = port or current_app.config["PORT"]
-    click.echo(f"Lemari berjalan di http://{host}:{port}/")
+    jobs_of(current_app._get_current_object()).start(current_app.config["JOB_WORKERS"])
+    click.echo(f"Lemari berjalan di http://{host}:{port}/ (pekerja OCR di latar belakang aktif)")
     serve(current_app._get_current_object(), host=host, port=port, threads=8)
 
 

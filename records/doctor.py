@@ -82,3 +82,46 @@ def _order(value: str) -> tuple[str, int]:
     """record:2 before record:10."""
     kind, _, number = value.partition(":")
     return kind, int(number) if number.isdigit() else 0
+
+
+# --- archive checks (issue 4): database rows and archived files agree ------------------------
+
+def check_issued_have_files(session: Session) -> Check:
+    """Every issued record has its archived PDF row (issuing writes both in one transaction)."""
+    from sqlalchemy import select
+
+    from .models import Record, RecordFile
+
+    issued = select(RecordFile.record_id).where(RecordFile.kind == "terbit")
+    bad = list(session.scalars(select(Record.id).where(
+        Record.number.is_not(None), Record.state.in_(("terbit", "diserahkan", "dicabut")),
+        ~Record.id.in_(issued)).order_by(Record.id)))
+    return Check("archive.issued_files", not bad,
+                 f"{len(bad)} dokumen terbit tanpa berkas arsip",
+                 [f"dokumen #{i}" for i in bad[:SHOW_IDS]])
+
+
+def check_archive_files(session: Session, blobs) -> list[Check]:
+    """Re-hash every expected file: missing or altered files fail; orphans are reported."""
+    from archive import verify_all
+
+    from .services.fixity import expected_refs
+
+    report = verify_all(blobs, list(expected_refs(session)))
+    missing = [f"hilang: {blobs.path_hint(r)}" for r in report.missing[:SHOW_IDS]]
+    altered = [f"berubah: {blobs.path_hint(r)}" for r in report.altered[:SHOW_IDS]]
+    orphans = [f"yatim: {blobs.path_hint(r)}" for r in report.orphans[:SHOW_IDS]]
+    hint = ["Pulihkan dari cadangan: lemari restore SRC"] if missing or altered else []
+    return [
+        Check("archive.hashes", not (report.missing or report.altered),
+              f"{report.ok} berkas utuh, {len(report.missing)} hilang, {len(report.altered)} "
+              f"berubah ({report.mb_per_second:.1f} MB/s)", missing + altered + hint),
+        Check("archive.orphans", not report.orphans,
+              f"{len(report.orphans)} berkas tanpa dokumen",
+              orphans + (["Hapus dengan: lemari fixity --hapus-yatim"] if orphans else [])),
+    ]
+
+
+def archive_checks(session: Session, blobs) -> list[Check]:
+    """Every archive check, in the order they are printed."""
+    return [check_issued_have_files(session), *check_archive_files(session, blobs)]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import re
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -120,15 +121,40 @@ def _record_text(record: Record, spec) -> str:
         value = data.get(field.name)
         if field.kind != "nik" and value not in (None, ""):
             lines.append(f"{field.label}: {str(value)[:_FIELD_TEXT_LIMIT]}")
+    lines.append(_archive_text(record))
     return "\n".join(line for line in lines if line)
 
 
 def _record_niks(record: Record, spec) -> tuple[str, ...]:
     """The holder's NIK and any NIK the record's fields name (a spouse, a witness)."""
     found = [record.penduduk.nik] if record.penduduk else []
+    found += list(_archive_niks(record))
     data = record.data or {}
     found += [data.get(f.name) for f in (spec.fields if spec else ()) if f.kind == "nik"]
     return tuple(dict.fromkeys(d for d in map(_digits, found) if d))
+
+
+# --- archive (issue 4): a scan's text and related NIKs join its record's document ----------
+# Scanned text can hold NIK and No. KK of anyone; 16-digit runs are masked in the body
+# (snippets print it) and the numbers recorded as related are indexed as identifiers instead.
+_ARCHIVE_TEXT_LIMIT = 200_000
+_SIXTEEN_DIGITS = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{6}([0-9]{4})(?![0-9])")
+
+
+def _archive_text(record: Record) -> str:
+    """The OCR or born-digital text of an archived record, with 16-digit numbers masked."""
+    arsip = getattr(record, "arsip", None)
+    if arsip is None or not arsip.teks:
+        return ""
+    location = " ".join(filter(None, (arsip.klasifikasi, arsip.lokasi, arsip.catatan)))
+    text = _SIXTEEN_DIGITS.sub(r"\1●●●●●●\2", arsip.teks[:_ARCHIVE_TEXT_LIMIT])
+    return f"{location}\n{text}".strip()
+
+
+def _archive_niks(record: Record) -> tuple[str, ...]:
+    """NIKs an archivist recorded as related to a scan."""
+    arsip = getattr(record, "arsip", None)
+    return tuple(arsip.niks or ()) if arsip is not None else ()
 
 
 def _kk(person: Penduduk | None) -> tuple[str, ...]:

@@ -26,6 +26,7 @@ DEFAULT_PLUGINS = (
     "records.builtin.kartu_keluarga",
     "records.builtin.naskah_dinas",
     "records.builtin.publikasi",
+    "records.builtin.arsip",
 )
 ESSENTIAL_PLUGINS = frozenset({"records.builtin.core", "records.builtin.issuance_workflow",
                                "records.builtin.tanda_terima"})

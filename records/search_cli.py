@@ -89,12 +89,21 @@ def doctor_command() -> None:
     from .doctor import search_checks
 
     checks = search_checks(db.session, _unchecked_engine())
+    checks += _archive_checks()
     for check in checks:
         click.echo(f"[{'OK' if check.ok else 'GAGAL'}] {check.name}: {check.summary}")
         for line in check.details:
             click.echo(f"    {line}")
     if not all(check.ok for check in checks):
         sys.exit(1)
+
+
+def _archive_checks():
+    """The archive's checks (records.doctor.archive_checks) on the installation's store."""
+    from .desk import blob_store
+    from .doctor import archive_checks
+
+    return archive_checks(db.session, blob_store(lemari().settings))
 
 
 SEARCH_COMMANDS = (reindex_command, drain_command, search_command, doctor_command)

@@ -3,8 +3,8 @@
 # otherwise print the exact command to run. Usage: scripts/system-deps.sh runtime|test
 set -euo pipefail
 
-runtime=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig)
-test_only=(chromium)
+runtime=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig tesseract-ocr tesseract-ocr-ind tesseract-ocr-eng ghostscript)
+test_only=(chromium postgresql-client)
 
 wanted=("${runtime[@]}")
 [ "${1:-runtime}" = "test" ] && wanted+=("${test_only[@]}")

@@ -17,6 +17,9 @@ ENGINES = {
     "pyhanko": {"records/signing.py"},
     "segno": {"records/pdf.py"},
     "pypdfium2": {"records/thumbnails.py"},
+    "huey": {"records/jobs.py"},
+    "bagit": {"records/services/bagexport.py"},
+    "ocrmypdf": set(),  # run as a child process only (records/services/ocr.py)
 }
 NO_WEB = ("flask", "flask_appbuilder", "flask_babel", "werkzeug", "wtforms")
 

@@ -1,5 +1,7 @@
 """SQLAlchemy models, all on Flask-AppBuilder's declarative base so one metadata holds them."""
 
+from .arsip import (Arsip, ArsipVersi, FixityRun, JadwalRetensi, Klasifikasi, KlasifikasiSkema,
+                    OcrJob, Penyusutan, PenyusutanItem)
 from .audit import AuditEvent
 from .batch import BatchItem
 from .issuance import HariLibur, IssuedNumber, Layanan, NumberSequence, RecordFile, Register
@@ -11,4 +13,36 @@ from .registry import Keluarga, Penduduk
 from .security import AccountSecurity, LocalRole
 from .wilayah import Wilayah
 
-__all__ = ["AccountSecurity", "AuditEvent", "BatchItem", "SearchOutbox", "HariLibur", "IssuedNumber", "Layanan", "NumberSequence", "RecordFile", "Register", "Keluarga", "LocalRole", "Pejabat", "Penduduk", "Publikasi", "PublikasiLangkah", "StandarPelayanan", "TemplatAset", "TemplatVersi", "Record", "RecordTransition", "Wilayah"]
+__all__ = [
+    "AccountSecurity",
+    "Arsip",
+    "ArsipVersi",
+    "AuditEvent",
+    "BatchItem",
+    "FixityRun",
+    "HariLibur",
+    "IssuedNumber",
+    "JadwalRetensi",
+    "Keluarga",
+    "Klasifikasi",
+    "KlasifikasiSkema",
+    "Layanan",
+    "LocalRole",
+    "NumberSequence",
+    "OcrJob",
+    "Pejabat",
+    "Penduduk",
+    "Penyusutan",
+    "PenyusutanItem",
+    "Publikasi",
+    "PublikasiLangkah",
+    "Record",
+    "RecordFile",
+    "RecordTransition",
+    "Register",
+    "SearchOutbox",
+    "StandarPelayanan",
+    "TemplatAset",
+    "TemplatVersi",
+    "Wilayah",
+]

@@ -20,6 +20,7 @@ from ..declarations import Registry
 from ..models import HariLibur, Keluarga, Layanan, Pejabat, Penduduk, Wilayah
 from .accounts import ensure_user, sync_roles
 from .audit import record_event
+from .klasifikasi import seed_klasifikasi
 from .numbering import seed_registers
 from .standards import catalogue_standards, seed_standards
 
@@ -78,6 +79,7 @@ def initialise(*, session: Session, engine, sm, appbuilder, registry: Registry,
     seed_registers(session)
     seed_layanan(session, catalogue())
     seed_standards(session, catalogue_standards())
+    seed_klasifikasi(session)
 
 
 def catalogue() -> dict:

@@ -18,6 +18,7 @@ from conftest import build_app
 LOLENG = "64.02.08.2004"
 
 ROLES = ("admin", "camat", "sekcam", "petugas", "arsiparis", "humas", "auditor", "operator_loleng")
+ARCHIVE_READERS = {"admin", "camat", "sekcam", "petugas", "arsiparis", "auditor", "operator_loleng"}
 
 PUBLIKASI_READERS = {"admin", "camat", "sekcam", "humas"}
 CONFIG_READERS = {"admin", "camat", "sekcam", "petugas", "auditor"}
@@ -60,6 +61,32 @@ ROUTES = {
     "/standar/ktp_el/versi/1": CONFIG_READERS,
     "/standar/ktp_el/ubah": {"admin"},
     "/standar/baru": {"admin"},
+    # the archive (issue 4)
+    "/arsip/": ARCHIVE_READERS,
+    "/arsip/{record}": ARCHIVE_READERS,
+    "/arsip/{record}/berkas/{issued}": ARCHIVE_READERS,
+    "/arsip/unggah": {"admin", "arsiparis"},
+    "/arsip/tugas": ARCHIVE_READERS,
+    "/arsip/tugas/status.json": ARCHIVE_READERS,
+    "/arsip/klasifikasi/": ARCHIVE_READERS,
+    "/arsip/klasifikasi/?skema=permendagri-78-2012": ARCHIVE_READERS,
+    "/arsip/klasifikasi/permendagri-83-2022/jra/0": {"admin", "arsiparis"},
+    "/arsip/penyusutan/": ARCHIVE_READERS,
+    "/arsip/fixity": {"admin", "arsiparis", "auditor"},
+}
+
+# archive POST route → (roles that may use it, the status they get); everyone else gets 403
+ARCHIVE_POSTS = {
+    "/arsip/{record}/ubah": ({"admin", "arsiparis"}, 302),
+    "/arsip/{record}/tahan": ({"admin", "camat", "arsiparis"}, 302),
+    "/arsip/{record}/nilai": ({"admin", "arsiparis"}, 302),
+    "/arsip/{record}/tutup": ({"admin", "arsiparis"}, 302),
+    "/arsip/penyusutan/usul": ({"admin", "arsiparis"}, 302),
+    "/arsip/penyusutan/serah": ({"admin", "arsiparis"}, 302),
+    "/arsip/penyusutan/999/setujui": ({"admin", "camat"}, 404),
+    "/arsip/penyusutan/999/tolak": ({"admin", "camat"}, 404),
+    "/arsip/tugas/999/ulang": ({"admin", "arsiparis"}, 404),
+    "/arsip/fixity/jalankan": ({"admin", "arsiparis", "auditor"}, 302),
 }
 
 # POST route → roles that may use it (the print job of the issued letter: 200, a PDF)
@@ -107,10 +134,15 @@ MENUS = {
     "/publikasi/": PUBLIKASI_READERS,
     "/templat/": {"admin", "humas"},
     "/standar/": CONFIG_READERS,
+    "/arsip/": ARCHIVE_READERS,
+    "/arsip/unggah": {"admin", "arsiparis"},
+    "/arsip/fixity": {"admin", "arsiparis", "auditor"},
 }
 
 MATRIX = [(role, route, 200 if role in allowed else 403)
           for route, allowed in ROUTES.items() for role in ROLES]
+ARCHIVE_POST_MATRIX = [(role, route, allowed[1] if role in allowed[0] else 403)
+                       for route, allowed in ARCHIVE_POSTS.items() for role in ROLES]
 POST_MATRIX = [(role, route, 200 if role in allowed else 403)
                for route, allowed in POST_ROUTES.items() for role in ROLES]
 POST_FORM_MATRIX = [(role, route, role in allowed)
@@ -220,6 +252,16 @@ def test_api_route_matrix(client, ids, role, route):
         assert status == 200
     else:
         assert status in (403, 404)
+@pytest.mark.parametrize(("role", "route", "status"), ARCHIVE_POST_MATRIX)
+def test_archive_post_matrix(client, auth, ids, role, route, status):
+    assert auth.login(role).status_code == 302
+    assert client.post(route.format(**ids), data={"ids": [str(ids["record"])]}).status_code == status
+
+
+@pytest.mark.parametrize("route", sorted(ARCHIVE_POSTS))
+def test_anonymous_archive_post_is_sent_to_login(client, ids, route):
+    response = client.post(route.format(**ids))
+    assert response.status_code == 302 and "/login/" in response.location
 
 
 @pytest.mark.parametrize("role", (None, *ROLES))
