@@ -100,3 +100,13 @@ TIMEZONE = "Asia/Makassar"
 SEARCH_BACKEND = "whoosh"
 # Folder of the Whoosh search index (a rebuildable cache of the database). Empty means <HOME>/index.
 SEARCH_INDEX_DIR = ""
+
+# Front office (issue 7). Tickets one kiosk (one address) may take per minute; a flood from
+# a script is refused, a busy morning at the kiosk is not.
+KIOSK_TICKETS_PER_MINUTE = 30
+# Complaints accepted per address per hour on the public form (/pengaduan).
+PENGADUAN_PER_HOUR = 5
+# How often the TV display (/antrian/layar) asks for news, in milliseconds (≤ 2 s promised).
+DISPLAY_POLL_MS = 1000
+# Width of the thermal ticket printer at the kiosk: 58 or 80 (millimetres).
+TICKET_WIDTH_MM = 80

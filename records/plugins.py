@@ -25,6 +25,10 @@ DEFAULT_PLUGINS = (
     "records.builtin.ktp_el",
     "records.builtin.kartu_keluarga",
     "records.builtin.naskah_dinas",
+    "records.builtin.antrian",
+    "records.builtin.pengaduan",
+    "records.builtin.survei",
+    "records.builtin.dashboard",
 )
 ESSENTIAL_PLUGINS = frozenset({"records.builtin.core", "records.builtin.issuance_workflow",
                                "records.builtin.tanda_terima"})
