@@ -1,10 +1,11 @@
 """The queue (antrian): tickets from the kiosk or a clerk, counters calling them fairly.
 
-Concurrency: a call first bumps its counter's row (`versi`), which serialises double clicks
-at one counter (a row lock on PostgreSQL, the write lock on SQLite); a ticket is then taken
-with a conditional UPDATE (`… WHERE status = 'menunggu'`) that only one transaction can win,
-so two counters calling at the same instant never get the same ticket: the loser moves on to
-the next candidate. Numbers are bumped with `UPDATE … RETURNING` on the (day, prefix) row.
+Concurrency: a call first bumps its counter's row (`versi`), then takes the audit append lock
+(PostgreSQL; SQLite has its single write lock), always in that order, so counter events queue
+instead of deadlocking. The ticket itself is taken with a conditional UPDATE (`… WHERE status
+= 'menunggu'`) that only one transaction can win: two counters calling at the same instant
+never get the same ticket, whatever the locking around it. Numbers are bumped with
+`UPDATE … RETURNING` on the (day, prefix) row.
 The day is the office's local date, which is what resets the numbers every morning.
 """
 
@@ -25,7 +26,7 @@ from ..exceptions import InvalidTransitionError, NotFoundError, ValidationError
 from ..models import Layanan, Record
 from ..models.antrian import (ACTIVE, CALLED, DONE, SERVING, SKIPPED, WAITING, AntrianLayanan, Loket,
                               NomorAntrian, Panggilan, Tiket)
-from .audit import record_event
+from .audit import lock_chain, record_event
 from .clock import clock, local_time
 from .requests import new_tracking_code, take_request
 
@@ -174,8 +175,11 @@ def call_next(loket_id: int, *, actor: Actor, session: Session, tz: str,
 
 
 def _lock_counter(session: Session, loket: Loket) -> None:
+    """Lock order of every counter event: this counter's row, the audit lock, then tickets;
+    the same order everywhere is what keeps two counters from deadlocking on PostgreSQL."""
     session.execute(update(Loket).where(Loket.id == loket.id).values(versi=Loket.versi + 1)
                     .execution_options(synchronize_session=False))
+    lock_chain(session)
 
 
 def _claim_next(session: Session, loket: Loket, actor: Actor, now: dt.datetime,
@@ -325,6 +329,7 @@ def reinstate(ticket_id: int, *, actor: Actor, session: Session, tz: str,
     ticket = session.get(Tiket, ticket_id) if isinstance(ticket_id, int) and 0 < ticket_id < 2**31 else None
     if ticket is None or ticket.tanggal != today:
         raise NotFoundError("Tiket hari ini tidak ditemukan.")
+    lock_chain(session)
     moved = session.execute(update(Tiket).where(Tiket.id == ticket.id, Tiket.status == SKIPPED)
                             .values(status=WAITING, loket_id=None, finished_at=None)
                             .execution_options(synchronize_session=False))

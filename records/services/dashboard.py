@@ -201,7 +201,7 @@ def monthly_report_pdf(year: int, month: int, *, actor: Actor, session: Session,
     first, last = month_bounds(year, month)
     levels = service_levels(first, last, actor=actor, session=session, tz=tz)
     ikm = monthly_index(year, month, actor=actor, session=session) if actor.can("survei.read") else None
-    context = {"office": desk.office, "first": first, "last": last, "charts": charts(levels),
+    context = {"title": f"Laporan Kinerja Pelayanan {first:%m/%Y}", "office": desk.office, "first": first, "last": last, "charts": charts(levels),
                "per_layanan": [lv.row() for lv in levels["per_layanan"]],
                "per_desa": [lv.row() for lv in levels["per_desa"]], "total": levels["total"].row(),
                "ikm": _ikm_context(ikm), "made_on": desk.today(), "made_by": actor.username}

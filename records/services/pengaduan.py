@@ -242,7 +242,7 @@ def report_pdf(year: int, month: int, *, actor: Actor, session: Session, desk, t
                                      author=desk.office["name"], subject="Laporan bulanan pengaduan",
                                      document_type="laporan_pengaduan", issue_date=desk.today(),
                                      office=desk.office["name"])
-    context = {**report, "office": desk.office, "made_on": desk.today(), "made_by": actor.username,
+    context = {**report, "title": f"Laporan Pengaduan {month:02d}/{year}", "office": desk.office, "made_on": desk.today(), "made_by": actor.username,
                "sensitive_included": actor.can("pengaduan.read_sensitive")}
     return desk.renderer.render("laporan_pengaduan/document.html", context, paper="A4",
                                 metadata=metadata).pdf

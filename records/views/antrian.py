@@ -208,6 +208,7 @@ class LoketView(BaseView):
     @has_access
     def issue(self):
         """A ticket for a citizen at the desk (or who cannot use the kiosk)."""
+        ensure_setup()
         try:
             ticket = antrian.issue_ticket(request.form.get("layanan", ""),
                                           reason=request.form.get("prioritas", ""),
