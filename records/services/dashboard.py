@@ -64,7 +64,7 @@ class Level:
 
 
 def _median(values: list) -> float | None:
-    return round(statistics.median(values), 1) if values else None
+    return round(float(statistics.median(values)), 1) if values else None
 
 
 def working_days_between(start: dt.date, end: dt.date, holidays: set[dt.date]) -> int:
