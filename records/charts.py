@@ -7,7 +7,7 @@ from typing import Sequence
 from xml.sax.saxutils import escape
 
 COLOURS = ("#2b6cb0", "#38a169", "#dd6b20", "#c53030")
-BAR, BAR_GAP, LABEL_WIDTH, CHART_WIDTH, LEGEND = 14, 3, 210, 360, 22
+BAR, BAR_GAP, LABEL_WIDTH, CHART_WIDTH, LEGEND = 14, 3, 240, 340, 22
 
 
 def bar_chart(title: str, labels: Sequence[str],
@@ -26,7 +26,7 @@ def bar_chart(title: str, labels: Sequence[str],
     for row, label in enumerate(labels):
         top = LEGEND + row * group
         parts.append(f'<text x="{LABEL_WIDTH - 6}" y="{top + group / 2 + 4:.1f}" text-anchor="end" '
-                     f'font-size="11" font-family="sans-serif">{escape(_short(label))}</text>')
+                     f'font-size="10" font-family="sans-serif">{escape(_short(label))}</text>')
         for index, (_, values) in enumerate(series):
             parts.append(_bar(values[row], index, top + BAR_GAP + index * (bar + BAR_GAP), bar,
                               peak, unit))
@@ -54,5 +54,5 @@ def _bar(value, index: int, y: float, height: float, peak: float, unit: str) -> 
             f'font-size="10" font-family="sans-serif">{escape(text + unit)}</text>')
 
 
-def _short(label: str, limit: int = 34) -> str:
+def _short(label: str, limit: int = 38) -> str:
     return label if len(label) <= limit else label[:limit - 1] + "…"

@@ -17,7 +17,7 @@ from typing import Callable
 
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..actor import Actor
 from ..antrian_rules import (MAX_PRIORITY_STREAK, PRIORITY, PRIORITY_REASONS, REGULAR, choose_lane,
@@ -67,7 +67,8 @@ def ensure_setup(session: Session, catalogue_order: list[str] = ()) -> None:
 
 def queue_services(session: Session) -> list[AntrianLayanan]:
     """Services offered at the kiosk, in their configured order."""
-    return list(session.scalars(select(AntrianLayanan).where(AntrianLayanan.aktif.is_(True))
+    return list(session.scalars(select(AntrianLayanan).options(joinedload(AntrianLayanan.layanan))
+                                .where(AntrianLayanan.aktif.is_(True))
                                 .order_by(AntrianLayanan.urutan, AntrianLayanan.prefix)))
 
 
@@ -410,9 +411,11 @@ def display_state(session: Session, tz: str, *, since: int = 0) -> dict:
     """The TV page's data: current number per counter, waiting per service, new calls."""
     _, today = clock(tz)
     names = {s.layanan_code: s.layanan.nama for s in queue_services(session)}
+    current = {t.loket_id: t for t in session.scalars(
+        select(Tiket).where(Tiket.tanggal == today, Tiket.status.in_(ACTIVE)).order_by(Tiket.id))}
     boards = []
     for loket in counters(session):
-        ticket = current_ticket(loket, session=session, today=today)
+        ticket = current.get(loket.id)
         boards.append({"loket": loket.nama, "tiket": ticket.label if ticket else "",
                        "layanan": names.get(ticket.layanan_code, "") if ticket else "",
                        "status": ticket.status if ticket else ""})

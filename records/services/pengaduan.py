@@ -5,8 +5,9 @@ office moves it along the declared `pengaduan` workflow (diterima â†’ diproses â
 the answer is the note of `jawab`, and the complainant reads it with the code.
 
 Visibility: pungli and gratifikasi complaints may be about the very clerks who handle the
-others, so they need `pengaduan.read_sensitive` (Camat, Auditor); everyone else is told
-"not found" for them, as for any object outside one's scope.
+others, so they need `pengaduan.read_sensitive` held through a role the declaration names
+(Camat, Auditor): Admin's blanket grant of every permission does not open them. Everyone else
+is told "not found" for them, as for any object outside one's scope.
 """
 
 from __future__ import annotations
@@ -119,18 +120,24 @@ def _due(session: Session, day: dt.date, days: int) -> dt.date:
     return add_working_days(day, days, holidays)
 
 
-def _visible(actor: Actor):
+def sees_sensitive(actor: Actor, registry: Registry) -> bool:
+    """True when a declared holder role of `pengaduan.read_sensitive` is the actor's."""
+    declared = registry.permissions["pengaduan.read_sensitive"].roles
+    return actor.can("pengaduan.read_sensitive") and bool(actor.roles & declared)
+
+
+def _visible(actor: Actor, registry: Registry):
     actor.require("pengaduan.read")
     query = select(Pengaduan)
-    if not actor.can("pengaduan.read_sensitive"):
+    if not sees_sensitive(actor, registry):
         query = query.where(Pengaduan.kategori.not_in(sorted(SENSITIVE)))
     return query
 
 
-def list_complaints(*, actor: Actor, session: Session, state: str = "", kategori: str = "",
-                    limit: int = 200) -> list[Pengaduan]:
+def list_complaints(*, actor: Actor, session: Session, registry: Registry, state: str = "",
+                    kategori: str = "", limit: int = 200) -> list[Pengaduan]:
     """Complaints this actor may see, newest first."""
-    query = _visible(actor)
+    query = _visible(actor, registry)
     if state:
         query = query.where(Pengaduan.state == state)
     if kategori:
@@ -138,11 +145,11 @@ def list_complaints(*, actor: Actor, session: Session, state: str = "", kategori
     return list(session.scalars(query.order_by(Pengaduan.id.desc()).limit(limit)))
 
 
-def get_complaint(complaint_id: int, *, actor: Actor, session: Session) -> Pengaduan:
+def get_complaint(complaint_id: int, *, actor: Actor, session: Session, registry: Registry) -> Pengaduan:
     """One complaint; a sensitive one answers 'not found' to those who may not see it."""
     if not (isinstance(complaint_id, int) and 0 < complaint_id < 2**31):
         raise NotFoundError("Pengaduan tidak ditemukan.")
-    complaint = session.scalar(_visible(actor).where(Pengaduan.id == complaint_id))
+    complaint = session.scalar(_visible(actor, registry).where(Pengaduan.id == complaint_id))
     if complaint is None:
         raise NotFoundError("Pengaduan tidak ditemukan.")
     return complaint
@@ -152,7 +159,7 @@ def fire(complaint_id: int, name: str, *, note: str, actor: Actor, session: Sess
          registry: Registry, tz: str, now: dt.datetime | None = None) -> Pengaduan:
     """Move a complaint along its workflow; `jawab` records the answer. Commit."""
     actor.require("pengaduan.respond")
-    complaint = get_complaint(complaint_id, actor=actor, session=session)
+    complaint = get_complaint(complaint_id, actor=actor, session=session, registry=registry)
     note = (note or "").strip()
     if len(note) > MAX_ANSWER:
         raise ValidationError("Jawaban terlalu panjang.", {"note": f"Maksimal {MAX_ANSWER} karakter."})
@@ -205,17 +212,19 @@ def track(code: str, *, session: Session, tz: str) -> dict:
             "answered_on": complaint.answered_on}
 
 
-def monthly_report(year: int, month: int, *, actor: Actor, session: Session, tz: str) -> dict:
+def monthly_report(year: int, month: int, *, actor: Actor, session: Session, registry: Registry,
+                   tz: str) -> dict:
     """Complaints received in a month (those the actor may see): per category and the list."""
     actor.require("pengaduan.report")
     first, last = month_bounds(year, month)
-    rows = list(session.scalars(_visible(actor).where(Pengaduan.tanggal.between(first, last))
+    sensitive = sees_sensitive(actor, registry)
+    rows = list(session.scalars(_visible(actor, registry).where(Pengaduan.tanggal.between(first, last))
                                 .order_by(Pengaduan.id)))
     _, today = clock(tz)
     per = []
     for category in CATEGORIES.values():
         mine = [c for c in rows if c.kategori == category.code]
-        if category.sensitive and not actor.can("pengaduan.read_sensitive"):
+        if category.sensitive and not sensitive:
             continue
         per.append(_category_row(category, mine, today))
     return {"year": year, "month": month, "first": first, "last": last, "per_category": per,
@@ -237,12 +246,12 @@ def _category_row(category: Category, rows: list[Pengaduan], today: dt.date) -> 
 
 def report_pdf(year: int, month: int, *, actor: Actor, session: Session, desk, tz: str) -> bytes:
     """The monthly complaint report as a PDF (what the actor may see)."""
-    report = monthly_report(year, month, actor=actor, session=session, tz=tz)
+    report = monthly_report(year, month, actor=actor, session=session, registry=desk.registry, tz=tz)
     metadata = desk.metadata_factory(title=f"Laporan Pengaduan {month:02d}/{year}",
                                      author=desk.office["name"], subject="Laporan bulanan pengaduan",
                                      document_type="laporan_pengaduan", issue_date=desk.today(),
                                      office=desk.office["name"])
     context = {**report, "title": f"Laporan Pengaduan {month:02d}/{year}", "office": desk.office, "made_on": desk.today(), "made_by": actor.username,
-               "sensitive_included": actor.can("pengaduan.read_sensitive")}
+               "sensitive_included": sees_sensitive(actor, desk.registry)}
     return desk.renderer.render("laporan_pengaduan/document.html", context, paper="A4",
                                 metadata=metadata).pdf

@@ -90,11 +90,12 @@ class PengaduanView(BaseView):
     @has_access
     def list(self):
         state, kategori = request.args.get("status", ""), request.args.get("kategori", "")
-        rows = pengaduan.list_complaints(actor=current_actor(), session=db.session, state=state,
-                                         kategori=kategori)
+        registry = lemari().registry
+        rows = pengaduan.list_complaints(actor=current_actor(), session=db.session, registry=registry,
+                                         state=state, kategori=kategori)
         today = clock(tz())[1]
         categories = {k: c for k, c in pengaduan.CATEGORIES.items()
-                      if not c.sensitive or current_actor().can("pengaduan.read_sensitive")}
+                      if not c.sensitive or pengaduan.sees_sensitive(current_actor(), registry)}
         return self.render_template("lemari/pengaduan_list.html", rows=rows, today=today,
                                     categories=categories, all_categories=pengaduan.CATEGORIES,
                                     overdue=pengaduan.is_overdue, state=state, kategori=kategori,
@@ -104,7 +105,8 @@ class PengaduanView(BaseView):
     @expose("/<int:complaint_id>")
     @has_access
     def show(self, complaint_id):
-        complaint = pengaduan.get_complaint(complaint_id, actor=current_actor(), session=db.session)
+        complaint = pengaduan.get_complaint(complaint_id, actor=current_actor(), session=db.session,
+                                            registry=lemari().registry)
         workflow = lemari().registry.workflows["pengaduan"]
         actions = (workflow.available(complaint.state, current_actor().roles)
                    if current_actor().can("pengaduan.respond") else [])

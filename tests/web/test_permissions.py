@@ -48,7 +48,7 @@ FRONT_ROUTES = {
     "/loketconfigview/list/": {"admin"},
     "/pengaduan/kelola/": {"admin", "camat", "sekcam", "petugas", "auditor"},
     "/pengaduan/kelola/{complaint}": {"admin", "camat", "sekcam", "petugas", "auditor"},
-    "/pengaduan/kelola/{pungli}": {"admin", "camat", "auditor"},
+    "/pengaduan/kelola/{pungli}": {"camat", "auditor"},
     "/pengaduan/kelola/laporan?bulan=2026-12": {"admin", "camat", "sekcam", "auditor"},
     "/survei/hasil/": {"admin", "camat", "sekcam", "auditor", "humas"},
     "/dasbor/": {"admin", "camat", "sekcam", "auditor"},
@@ -56,8 +56,9 @@ FRONT_ROUTES = {
     "/dasbor/ekspor.xlsx": {"admin", "camat", "sekcam", "auditor"},
     "/dasbor/laporan?bulan=2026-12": {"admin", "camat", "sekcam", "auditor"},
 }
-# A sensitive complaint outside one's rights answers 404 (its existence is not revealed).
-HIDDEN = {"/pengaduan/kelola/{pungli}": {"sekcam", "petugas"}}
+# A sensitive complaint outside one's rights answers 404 (its existence is not revealed);
+# Admin's blanket rights do not open pungli/gratifikasi complaints (docs/roles.md).
+HIDDEN = {"/pengaduan/kelola/{pungli}": {"admin", "sekcam", "petugas"}}
 FRONT_PUBLIC = ("/antrian/ambil", "/antrian/ambil/ktp_el", "/antrian/layar", "/antrian/layar/data",
                 "/antrian/tiket/{ticket_code}", "/antrian/tiket/{ticket_code}/cetak?lebar=58",
                 "/lacak", "/lacak/{tracking}", "/lacak?kode={tracking}", "/pengaduan",
