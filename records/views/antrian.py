@@ -70,7 +70,7 @@ def kiosk_lane(code: str):
     service = db.session.get(AntrianLayanan, code)
     if service is None or not service.aktif:
         abort(404)
-    error = ""
+    error, status = "", 200
     if request.method == "POST":
         try:
             ticket = _kiosk_ticket(code, request.form.get("prioritas", ""))
@@ -78,10 +78,8 @@ def kiosk_lane(code: str):
         except RecordsError as exc:
             db.session.rollback()
             error, status = str(exc), exc.http_status
-            return render_template("lemari/antrian_kiosk_lane.html", service=service,
-                                   reasons=PRIORITY_REASONS, error=error), status
     return render_template("lemari/antrian_kiosk_lane.html", service=service,
-                           reasons=PRIORITY_REASONS, error=error)
+                           reasons=PRIORITY_REASONS, error=error), status
 
 
 def _kiosk_ticket(code: str, reason: str) -> Tiket:
@@ -258,10 +256,12 @@ def _answer(loket_id: int, ticket: Tiket | None, message, category: str):
 
 
 def _refused(exc: RecordsError, loket_id: int):
+    """JSON with the refusal's status to the script; a flash on the counter page to a form.
+    An unknown counter stays a 404 page."""
     db.session.rollback()
-    if exc.http_status == 404 or _wants_json():
-        if _wants_json():
-            return jsonify(message=str(exc), tiket=None, status=None), exc.http_status
+    if _wants_json():
+        return jsonify(message=str(exc), tiket=None, status=None), exc.http_status
+    if exc.http_status == 404:
         raise exc
     flash(str(exc), "danger")
     return redirect(url_for("LoketView.counter", loket_id=loket_id))

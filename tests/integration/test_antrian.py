@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from records.antrian_rules import MAX_PRIORITY_STREAK
 from records.exceptions import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
 from records.extensions import db, lemari
-from records.models import Penduduk, Record
+from records.models import Penduduk
 from records.models.antrian import Loket, Panggilan, Tiket
 from records.services import antrian
 from records.services.accounts import actor_for_username

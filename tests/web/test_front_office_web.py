@@ -17,7 +17,6 @@ from records.extensions import db, lemari
 from records.models import Penduduk, Record
 from records.models.antrian import Tiket
 from records.models.pengaduan import Pengaduan
-from records.models.survei import SurveiRespon
 from records.services.public_guard import form_token
 
 MM = 72 / 25.4
