@@ -355,7 +355,10 @@ def _result(stats: Stats) -> dict:
     latencies = [(stats.shown[k] - t) * 1000 for k, t in stats.calls.items() if k in stats.shown]
     missed = len(stats.calls) - len(latencies)
     stats.samples["display_latency"] = latencies
-    return {"errors": len(stats.errors), "error_samples": stats.errors[:10],
+    kinds: dict[str, int] = {}
+    for message in stats.errors:
+        kinds[message] = kinds.get(message, 0) + 1
+    return {"errors": len(stats.errors), "error_samples": stats.errors[:10], "error_kinds": kinds,
             "counts": dict(stats.counts), "calls_not_shown": missed,
             **{name: stats.summary(name) for name in ("call_next", "display_latency", "display_poll",
                                                       "kiosk", "search", "issue_flow", "health",
@@ -479,8 +482,8 @@ def format_table(results: dict) -> str:
             f"{c.get('issued', 0)} letters issued | | |",
         ]
     for engine, r in results["engines"].items():
-        for sample in r.get("error_samples", [])[:3]:
-            lines.append(f"| {engine} | error sample | {sample} | | |")
+        for message, count in sorted(r.get("error_kinds", {}).items(), key=lambda kv: -kv[1])[:5]:
+            lines.append(f"| {engine} | errors: {message} | {count} | | |")
     s = results["settings"]
     lines += ["", f"{s['counters']} counters, {s['displays']} displays, {s['clerks']} clerks, "
               f"{s['tickets_per_hour']} tickets/h, {s['minutes']} simulated minutes at {s['speed']}×; "
