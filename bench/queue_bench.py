@@ -107,6 +107,7 @@ class Stats:
         self.calls: dict[tuple[str, str], float] = {}
         self.shown: dict[tuple[str, str], float] = {}
         self.counts: dict[str, int] = {}
+        self.called: list[str] = []
 
     def add(self, name: str, seconds: float) -> None:
         with self.lock:
@@ -216,6 +217,7 @@ def counter(browser, stats, stop, loket_id, speed, rng):
         if ticket:
             with stats.lock:
                 stats.calls[(ticket, f"Loket {loket_id}")] = time.perf_counter()
+                stats.called.append(ticket)
             stats.count("called")
             stop.wait(SERVICE_MINUTES * 60 / speed * rng.uniform(0.5, 1.5))
         else:
@@ -360,6 +362,7 @@ def _result(stats: Stats) -> dict:
         kinds[message] = kinds.get(message, 0) + 1
     return {"errors": len(stats.errors), "error_samples": stats.errors[:10], "error_kinds": kinds,
             "counts": dict(stats.counts), "calls_not_shown": missed,
+            "called_twice": len(stats.called) - len(set(stats.called)),
             **{name: stats.summary(name) for name in ("call_next", "display_latency", "display_poll",
                                                       "kiosk", "search", "issue_flow", "health",
                                                       "idle_call_next")}}
@@ -479,7 +482,7 @@ def format_table(results: dict) -> str:
             f"| {engine} | Archive search (/cari) | {_ms(r['search'])} | | |",
             f"| {engine} | Request intake → hand-over (6 requests) | {_ms(r['issue_flow'])} | | |",
             f"| {engine} | Volume | {c.get('tickets', 0)} tickets, {c.get('called', 0)} called, "
-            f"{c.get('issued', 0)} letters issued | | |",
+            f"{c.get('issued', 0)} letters issued; tickets called twice: {r['called_twice']} | | |",
         ]
     for engine, r in results["engines"].items():
         for message, count in sorted(r.get("error_kinds", {}).items(), key=lambda kv: -kv[1])[:5]:
