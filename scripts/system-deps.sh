@@ -4,7 +4,7 @@
 set -euo pipefail
 
 runtime=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig)
-test_only=()
+test_only=(nodejs)  # runs the TV display script against a stand-in DOM (tests/web/test_display_script.py)
 
 wanted=("${runtime[@]}")
 [ "${1:-runtime}" = "test" ] && wanted+=("${test_only[@]}")
