@@ -113,6 +113,7 @@ def ticket_pdf(code: str):
     metadata = desk.metadata_factory(title=f"Tiket antrian {sheet['label']}", author=desk.office["name"],
                                      subject=sheet["layanan"], document_type="tiket_antrian",
                                      office=desk.office["name"])
+    # The template sets its own thermal page size; `paper` only names office paper sizes.
     rendered = desk.renderer.render("tiket_antrian/document.html",
                                     {"ticket": sheet, "width": width, "office": desk.office},
                                     paper="A4", metadata=metadata)

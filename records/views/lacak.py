@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 
 from ..exceptions import RecordsError
 from ..extensions import db, lemari
@@ -17,7 +17,7 @@ def form():
     """Type a code (or arrive with ?kode= from the form)."""
     code = request.args.get("kode", "")[:64]
     if not code.strip():
-        return public_page("lemari/lacak.html", result=None, code="")
+        return public_page("lemari/lacak.html", result=None, code="", links=_links())
     return _answer(code)
 
 
@@ -27,9 +27,16 @@ def link(code: str):
     return _answer(code[:64])
 
 
+def _links() -> dict:
+    """Links to the complaint and survey pages, when their plugins are on."""
+    return {"complaints": "pengaduan_public.form" in current_app.view_functions,
+            "survey": "survei_public.form" in current_app.view_functions}
+
+
 def _answer(code: str):
     try:
         result = track(code, session=db.session, registry=lemari().registry, tz=tz())
     except RecordsError as exc:
-        return public_page("lemari/lacak.html", exc.http_status, result=None, code=code, error=str(exc))
-    return public_page("lemari/lacak.html", result=result, code=result["code"])
+        return public_page("lemari/lacak.html", exc.http_status, result=None, code=code, error=str(exc),
+                           links=_links())
+    return public_page("lemari/lacak.html", result=result, code=result["code"], links=_links())

@@ -241,3 +241,23 @@ def test_dashboard_exports_csv_and_xlsx(client, auth):
     assert report.mimetype == "application/pdf"
     assert "LAPORAN BULANAN KINERJA PELAYANAN" in PdfReader(io.BytesIO(report.data)).pages[0].extract_text()
     assert client.get("/dasbor/laporan?bulan=13-2026").status_code == 400
+
+
+def test_queue_and_tracking_work_with_the_other_front_office_plugins_disabled(demo_home, tmp_path):
+    import shutil
+
+    from conftest import build_app
+
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    app = build_app(home, DISABLED_PLUGINS="records.builtin.pengaduan,records.builtin.survei,"
+                                          "records.builtin.dashboard")
+    try:
+        client = app.test_client()
+        code = kiosk_ticket(client)
+        page = client.get(f"/lacak/{code}")
+        assert page.status_code == 200 and "/pengaduan" not in page.get_data(as_text=True).split("Lacak Permohonan")[1]
+        assert client.get("/pengaduan").status_code == 404
+        assert client.get("/survei").status_code == 404
+    finally:
+        app.extensions["lemari"].close()
