@@ -149,3 +149,12 @@ SCAN_MAX_PAGES = 2000
 SCAN_PROBE_SECONDS = 30
 # Address-space ceiling of the sandboxed reader, in MB.
 SCAN_PROBE_MEMORY_MB = 1024
+# Front office (issue 7). Tickets one kiosk (one address) may take per minute; a flood from
+# a script is refused, a busy morning at the kiosk is not.
+KIOSK_TICKETS_PER_MINUTE = 30
+# Complaints accepted per address per hour on the public form (/pengaduan).
+PENGADUAN_PER_HOUR = 5
+# How often the TV display (/antrian/layar) asks for news, in milliseconds (≤ 2 s promised).
+DISPLAY_POLL_MS = 1000
+# Width of the thermal ticket printer at the kiosk: 58 or 80 (millimetres).
+TICKET_WIDTH_MM = 80

@@ -17,13 +17,13 @@ import click
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _bench_module():
-    """bench.pdf_bench, importable from a source checkout wherever lemari is started."""
-    if str(REPO) not in sys.path and (REPO / "bench" / "pdf_bench.py").is_file():
+def _bench_module(name: str = "pdf_bench"):
+    """bench.<name>, importable from a source checkout wherever lemari is started."""
+    if str(REPO) not in sys.path and (REPO / "bench" / f"{name}.py").is_file():
         sys.path.append(str(REPO))
-    from bench import pdf_bench
+    import importlib
 
-    return pdf_bench
+    return importlib.import_module(f"bench.{name}")
 
 
 @click.group("bench")
@@ -53,12 +53,11 @@ def bench_pdf_command(n: int, batch: int, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
 def bench_publikasi_command(n: int, as_json: bool) -> None:
     """Public pages, flowchart, poster render, previews and the print kit, with references."""
-    if str(REPO) not in sys.path and (REPO / "bench" / "publikasi_bench.py").is_file():
-        sys.path.append(str(REPO))
-    from bench import publikasi_bench
-
+    publikasi_bench = _bench_module("publikasi_bench")
     results = publikasi_bench.run(n, log=lambda line: click.echo(line, err=True))
     click.echo(json.dumps(results, ensure_ascii=False) if as_json else publikasi_bench.format_table(results))
+
+
 @bench_group.command("archive")
 @click.option("--files", default=1000, show_default=True, type=click.IntRange(min=10),
               help="Born-digital PDFs in the timed folder import (its peak RSS is reported).")
@@ -69,10 +68,31 @@ def bench_publikasi_command(n: int, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
 def bench_archive_command(files: int, pages: int, fixity_mb: int, as_json: bool) -> None:
     """Scan ingest, OCR pages/min, import peak RSS and fixity MB/s against the targets."""
-    if str(REPO) not in sys.path:
-        sys.path.append(str(REPO))
-    from bench import archive_bench
-
+    archive_bench = _bench_module("archive_bench")
     results = archive_bench.run(files, pages, fixity_mb, log=lambda line: click.echo(line, err=True))
     click.echo(json.dumps(results, ensure_ascii=False) if as_json
                else archive_bench.format_table(results))
+
+
+@bench_group.command("queue")
+@click.option("--minutes", default=60.0, show_default=True, type=click.FloatRange(min=1),
+              help="Simulated minutes of office load (real time = minutes × 60 / speed).")
+@click.option("--speed", default=50.0, show_default=True, type=click.FloatRange(min=1),
+              help="How many times faster than real time.")
+@click.option("--engine", type=click.Choice(["both", "sqlite", "postgresql"]), default="both",
+              show_default=True)
+@click.option("--pg-url", default=None, help="PostgreSQL admin URL (a throw-away database is "
+              "created and dropped); default LEMARI_TEST_PG_URL or the local server.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
+def bench_queue_command(minutes: float, speed: float, engine: str, pg_url: str | None,
+                        as_json: bool) -> None:
+    """Front office on loopback: 10 counters, 2 displays, kiosk at 300 tickets/h, 20 clerks."""
+    queue_bench = _bench_module("queue_bench")
+    engines = ("sqlite", "postgresql") if engine == "both" else (engine,)
+    results = queue_bench.run(minutes=minutes, speed=speed, engines=engines,
+                              pg_url=pg_url or queue_bench.DEFAULT_PG,
+                              log=lambda line: click.echo(line, err=True))
+    if as_json:
+        click.echo(json.dumps(results, ensure_ascii=False))
+    else:
+        click.echo(queue_bench.format_table(results))

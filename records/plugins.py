@@ -27,6 +27,10 @@ DEFAULT_PLUGINS = (
     "records.builtin.naskah_dinas",
     "records.builtin.publikasi",
     "records.builtin.arsip",
+    "records.builtin.antrian",
+    "records.builtin.pengaduan",
+    "records.builtin.survei",
+    "records.builtin.dashboard",
 )
 ESSENTIAL_PLUGINS = frozenset({"records.builtin.core", "records.builtin.issuance_workflow",
                                "records.builtin.tanda_terima"})

@@ -4,7 +4,8 @@
 set -euo pipefail
 
 runtime=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig tesseract-ocr tesseract-ocr-ind tesseract-ocr-eng ghostscript)
-test_only=(chromium postgresql-client)
+# chromium: the browser journey; postgresql-client: pg_dump for backups; nodejs: the TV script test
+test_only=(chromium postgresql-client nodejs)
 
 wanted=("${runtime[@]}")
 [ "${1:-runtime}" = "test" ] && wanted+=("${test_only[@]}")

@@ -12,7 +12,7 @@ PACKAGES = ("records", "search", "archive")
 ENGINES = {
     "weasyprint": {"records/pdf.py"},
     "whoosh": {"search/whoosh_index.py"},
-    "openpyxl": {"records/services/importing.py"},
+    "openpyxl": {"records/spreadsheets.py"},
     "waitress": {"records/cli.py"},
     "pyhanko": {"records/signing.py"},
     "segno": {"records/pdf.py"},

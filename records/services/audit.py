@@ -35,6 +35,12 @@ def _lock_chain(session: Session) -> None:
         session.execute(text("UPDATE audit_event SET id = id WHERE id = -1"))
 
 
+def lock_chain(session: Session) -> None:
+    """Take the audit append lock now, before any row lock, for a service that writes audit
+    entries while it also locks rows other writers may want (lock order: this lock first)."""
+    _lock_chain(session)
+
+
 def record_event(session: Session, actor: Actor | str, action: str, *, object_type: str = "",
                  object_id: object = "", desa_code: str | None = None,
                  detail: dict | None = None) -> AuditEvent:

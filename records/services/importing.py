@@ -19,6 +19,7 @@ from ..actor import Actor
 from ..exceptions import ImportRejectedError, ValidationError
 from ..models import Keluarga, Penduduk
 from ..models.outbox import enqueue_residents_by_nik
+from ..spreadsheets import SpreadsheetError, open_first_sheet
 from .audit import record_event
 from .registry import LABELS, REQUIRED, find_or_create_keluarga, validate_penduduk
 
@@ -121,17 +122,11 @@ def _delimiter(text: str) -> str:
 
 
 def _read_xlsx(data: bytes, max_rows: int) -> list[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
-
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-    except Exception:  # openpyxl raises many types on a damaged or disguised file
+        with open_first_sheet(data) as sheet:
+            return _xlsx_rows(sheet, max_rows)
+    except SpreadsheetError:
         raise ImportRejectedError("Berkas XLSX rusak atau bukan berkas Excel.", []) from None
-    try:
-        return _xlsx_rows(sheet, max_rows)
-    finally:
-        book.close()
 
 
 def _xlsx_rows(sheet, max_rows: int) -> list[tuple[int, list[str]]]:

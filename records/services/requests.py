@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,8 +39,15 @@ def promised_date(session: Session, layanan: Layanan, received: dt.date) -> dt.d
 
 def take_request(layanan_code: str, *, penduduk_id: int | None, received: list[str],
                  values: dict, actor: Actor, session: Session, desk: Desk,
-                 paper: str = "A4") -> Record:
-    """Open a request, render and archive its receipt, commit; returns the record."""
+                 paper: str = "A4", tracking_code: str | None = None,
+                 before_commit: Callable[[Record], None] | None = None) -> Record:
+    """Open a request, render and archive its receipt, commit; returns the record.
+
+    `tracking_code` keeps a code the citizen already holds (their queue ticket's);
+    `before_commit(record)` lets the caller add its own rows to the same transaction.
+    """
+    if tracking_code and session.scalar(select(Record.id).where(Record.tracking_code == tracking_code)):
+        raise ValidationError(f"Kode lacak {tracking_code} sudah dipakai permohonan lain.")
     layanan = session.get(Layanan, layanan_code)
     if layanan is None:
         raise NotFoundError(f"Layanan '{layanan_code}' tidak dikenal.")
@@ -49,7 +57,7 @@ def take_request(layanan_code: str, *, penduduk_id: int | None, received: list[s
     record = new_record(layanan.doctype, values, penduduk_id=penduduk_id, actor=actor,
                         session=session, registry=desk.registry)
     now = _now()
-    record.layanan_code, record.tracking_code = layanan.code, new_tracking_code()
+    record.layanan_code, record.tracking_code = layanan.code, tracking_code or new_tracking_code()
     record.promised_date = promised_date(session, layanan, desk.today())
     record.data = {**record.data, "persyaratan": [
         {"name": name, "received": name in received} for name in layanan.persyaratan]}
@@ -62,6 +70,8 @@ def take_request(layanan_code: str, *, penduduk_id: int | None, received: list[s
         record_event(session, actor, "permohonan.terima", object_type="record",
                      object_id=record.id, desa_code=record.desa_code,
                      detail={"layanan": layanan.code, "tracking": record.tracking_code})
+        if before_commit is not None:
+            before_commit(record)
         session.commit()
     except Exception:
         session.rollback()

@@ -89,11 +89,42 @@ ARCHIVE_POSTS = {
     "/arsip/fixity/jalankan": ({"admin", "arsiparis", "auditor"}, 302),
 }
 
+# Front-office routes (issue 7): one test per route walks every role on one app copy.
+FRONT_ROUTES = {
+    "/antrian/loket/": {"admin", "petugas"},
+    "/antrian/loket/1": {"admin", "petugas"},
+    "/antrian/loket/tiket/{ticket}/permohonan": {"admin", "petugas"},
+    "/antrianlayananview/list/": {"admin"},
+    "/loketconfigview/list/": {"admin"},
+    "/pengaduan/kelola/": {"admin", "camat", "sekcam", "petugas", "auditor"},
+    "/pengaduan/kelola/{complaint}": {"admin", "camat", "sekcam", "petugas", "auditor"},
+    "/pengaduan/kelola/{pungli}": {"camat", "auditor"},
+    "/pengaduan/kelola/laporan?bulan=2026-12": {"admin", "camat", "sekcam", "auditor"},
+    "/survei/hasil/": {"admin", "camat", "sekcam", "auditor", "humas"},
+    "/dasbor/": {"admin", "camat", "sekcam", "auditor"},
+    "/dasbor/ekspor.csv": {"admin", "camat", "sekcam", "auditor"},
+    "/dasbor/ekspor.xlsx": {"admin", "camat", "sekcam", "auditor"},
+    "/dasbor/laporan?bulan=2026-12": {"admin", "camat", "sekcam", "auditor"},
+}
+# A sensitive complaint outside one's rights answers 404 (its existence is not revealed);
+# Admin's blanket rights do not open pungli/gratifikasi complaints (docs/roles.md).
+HIDDEN = {"/pengaduan/kelola/{pungli}": {"admin", "sekcam", "petugas"}}
+FRONT_PUBLIC = ("/antrian/ambil", "/antrian/ambil/ktp_el", "/antrian/layar", "/antrian/layar/data",
+                "/antrian/tiket/{ticket_code}", "/antrian/tiket/{ticket_code}/cetak?lebar=58",
+                "/lacak", "/lacak/{tracking}", "/lacak?kode={tracking}", "/pengaduan",
+                "/pengaduan/lacak", "/pengaduan/lacak/{complaint_code}", "/survei", "/survei/{tracking}")
+
 # POST route → roles that may use it (the print job of the issued letter: 200, a PDF)
 POST_ROUTES = {
     "/dokumen/cetak": {"admin", "camat", "sekcam", "petugas", "arsiparis", "auditor",
                        "operator_loleng"},
 }
+# POST routes of the counters (302 back to the counter when allowed)
+COUNTER_POSTS = {"/antrian/loket/1/panggil": {"admin", "petugas"},
+                 "/antrian/loket/1/aksi/ulang": {"admin", "petugas"},
+                 "/antrian/loket/1/kembali/{ticket}": {"admin", "petugas"},
+                 "/antrian/loket/ambil": {"admin", "petugas"},
+                 "/pengaduan/kelola/{complaint}/langkah/proses": {"admin", "camat", "sekcam", "petugas"}}
 
 # REST route (JWT) → roles that may use it; other roles get 404 (outside their scope) or 403,
 # anonymous callers 401
@@ -137,6 +168,10 @@ MENUS = {
     "/arsip/": ARCHIVE_READERS,
     "/arsip/unggah": {"admin", "arsiparis"},
     "/arsip/fixity": {"admin", "arsiparis", "auditor"},
+    "/antrian/loket/": FRONT_ROUTES["/antrian/loket/"],
+    "/pengaduan/kelola/": FRONT_ROUTES["/pengaduan/kelola/"],
+    "/survei/hasil/": FRONT_ROUTES["/survei/hasil/"],
+    "/dasbor/": FRONT_ROUTES["/dasbor/"],
 }
 
 MATRIX = [(role, route, 200 if role in allowed else 403)
@@ -177,6 +212,8 @@ def issued_home(demo_home, tmp_path_factory):
                                    ("terbitkan", "petugas")):
                 advance(record.id, name, actor=who(username), session=db.session,
                         registry=ext.registry, pm=ext.pm, desk_factory=ext.desk)
+            advance(record.id, "serahkan", actor=who("petugas"), session=db.session,
+                    registry=ext.registry, pm=ext.pm, desk_factory=ext.desk)
             files = {f.kind: f.id for f in db.session.scalars(
                 select(RecordFile).where(RecordFile.record_id == record.id))}
             draft = create_publikasi(
@@ -184,10 +221,36 @@ def issued_home(demo_home, tmp_path_factory):
                  "berlaku_mulai": "2026-01-01"}, actor=who("humas"), session=db.session,
                 registry=ext.registry, desk=publish_desk(ext))
             ids = {"record": record.id, "receipt": files["tanda_terima"], "penduduk": person,
-                   "issued": files["terbit"], "code": record.verify_code, "pub": draft.id}
+                   "issued": files["terbit"], "code": record.verify_code, "pub": draft.id,
+                   "tracking": record.tracking_code, **_front_office(app)}
     finally:
         app.extensions["lemari"].close()
     return home, ids
+
+
+def _front_office(app) -> dict:
+    """A skipped queue ticket, an ordinary and a pungli complaint: the ids front routes use."""
+    import datetime as dt
+
+    from records.models.antrian import Tiket
+    from records.models.pengaduan import Pengaduan
+    from records.services import antrian, pengaduan
+    from records.services.public_guard import form_token
+    from records.services.setup import catalogue
+
+    antrian.ensure_setup(db.session, [s["code"] for s in catalogue()["layanan"]])
+    ticket = antrian.issue_ticket("ktp_el", actor=None, session=db.session, tz="Asia/Makassar")
+    secret, past = app.config["SECRET_KEY"], dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    codes = {}
+    for name, kategori in (("complaint", "keluhan"), ("pungli", "pungli")):
+        complaint = pengaduan.submit({"kategori": kategori, "judul": "Judul uji", "isi": "Isi pengaduan uji"},
+                                     client=name, token=form_token(secret, past - dt.timedelta(minutes=1)),
+                                     honeypot="", session=db.session, secret=secret,
+                                     tz="Asia/Makassar", limit=5)
+        codes[name], codes[f"{name}_code"] = complaint.id, complaint.tracking_code
+    return {"ticket": ticket.id, "ticket_code": ticket.tracking_code,
+            "complaint_code": codes["complaint_code"], "complaint": codes["complaint"],
+            "pungli": codes["pungli"]}
 
 
 @pytest.fixture
@@ -262,6 +325,40 @@ def test_archive_post_matrix(client, auth, ids, role, route, status):
 def test_anonymous_archive_post_is_sent_to_login(client, ids, route):
     response = client.post(route.format(**ids))
     assert response.status_code == 302 and "/login/" in response.location
+def _walk_roles(client, auth, request, allowed_status: int, allowed, hidden=()) -> None:
+    """Every role (and anonymous) against one route: allowed, 404 when hidden, else 403."""
+    for role in (None, *ROLES):
+        auth.logout()
+        if role:
+            assert auth.login(role).status_code == 302
+        response = request()
+        if role is None:
+            assert response.status_code == 302 and "/login/" in response.location, "anonymous"
+        else:
+            expected = allowed_status if role in allowed else (404 if role in hidden else 403)
+            assert response.status_code == expected, role
+
+
+@pytest.mark.parametrize("route", sorted(FRONT_ROUTES))
+def test_front_route_matrix(client, auth, ids, route):
+    _walk_roles(client, auth, lambda: client.get(route.format(**ids)), 200, FRONT_ROUTES[route],
+                HIDDEN.get(route, ()))
+
+
+@pytest.mark.parametrize("route", sorted(COUNTER_POSTS))
+def test_front_post_matrix(client, auth, ids, route):
+    _walk_roles(client, auth, lambda: client.post(route.format(**ids),
+                                                  data={"layanan": "ktp_el", "prioritas": ""}),
+                302, COUNTER_POSTS[route])
+
+
+@pytest.mark.parametrize("route", FRONT_PUBLIC)
+def test_front_public_pages_answer_everyone(client, auth, ids, route):
+    for role in (None, *ROLES):
+        auth.logout()
+        if role:
+            assert auth.login(role).status_code == 302
+        assert client.get(route.format(**ids)).status_code == 200, role
 
 
 @pytest.mark.parametrize("role", (None, *ROLES))

@@ -1,0 +1,51 @@
+"""Complaints and questions (pengaduan): public form, tracking, answers with deadlines, report.
+
+Pungli and gratifikasi complaints need `pengaduan.read_sensitive` (Camat, Auditor): they may
+be about the clerks who answer the other complaints (docs/roles.md, "Complaints").
+"""
+
+from ..declarations import Permission, Transition, Workflow
+from ..hookspecs import hookimpl
+from .core import AUDITOR, CAMAT, PETUGAS, SEKCAM
+
+HANDLERS = frozenset({CAMAT, SEKCAM, PETUGAS})
+
+PERMISSIONS = (
+    Permission("pengaduan.read", "Melihat pengaduan masyarakat (selain pungli/gratifikasi)",
+               HANDLERS | {AUDITOR}),
+    Permission("pengaduan.read_sensitive", "Melihat pengaduan pungli dan gratifikasi",
+               frozenset({CAMAT, AUDITOR})),
+    Permission("pengaduan.respond", "Memproses dan menjawab pengaduan yang dapat dilihat", HANDLERS),
+    Permission("pengaduan.report", "Mencetak laporan bulanan pengaduan",
+               frozenset({CAMAT, SEKCAM, AUDITOR})),
+)
+
+WORKFLOW = Workflow(
+    name="pengaduan",
+    title="Penanganan pengaduan",
+    initial="diterima",
+    states={"diterima": "Diterima", "diproses": "Sedang diproses", "dijawab": "Sudah dijawab"},
+    transitions=(
+        Transition("proses", "Proses pengaduan", ("diterima",), "diproses", HANDLERS),
+        Transition("jawab", "Kirim jawaban", ("diterima", "diproses"), "dijawab", HANDLERS,
+                   note_required=True),
+    ),
+)
+
+
+@hookimpl
+def register_permissions():
+    return list(PERMISSIONS)
+
+
+@hookimpl
+def register_workflows():
+    return [WORKFLOW]
+
+
+@hookimpl
+def register_views(appbuilder):
+    """Public complaint form and tracking; the office's complaint desk."""
+    from ..views.pengaduan import register
+
+    register(appbuilder)

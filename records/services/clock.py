@@ -1,0 +1,37 @@
+"""The office's clock: timestamps are stored as naive UTC, days are the office's local date
+(Asia/Makassar for Kota Bangun), so "today" at the counter is the day the citizen sees."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from ..exceptions import ValidationError
+
+
+def clock(tz: str, now: dt.datetime | None = None) -> tuple[dt.datetime, dt.date]:
+    """(now as naive UTC, the office's local date); `now` lets tests and benchmarks set time."""
+    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return now, local_time(tz, now).date()
+
+
+def local_time(tz: str, utc_naive: dt.datetime) -> dt.datetime:
+    """A stored UTC timestamp as the office's wall-clock time."""
+    return utc_naive.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(tz))
+
+
+def local_day_bounds(tz: str, first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Naive-UTC [start, end) covering the local days first … last."""
+    zone = ZoneInfo(tz)
+    start = dt.datetime.combine(first, dt.time(), zone).astimezone(dt.timezone.utc)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.timezone.utc)
+    return start.replace(tzinfo=None), end.replace(tzinfo=None)
+
+
+def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
+    """First and last day of a month; a bad month is a clear error."""
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        raise ValidationError("Bulan laporan tidak valid.")
+    first = dt.date(year, month, 1)
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return first, nxt - dt.timedelta(days=1)

@@ -1,0 +1,77 @@
+"""Public tracking (/lacak): a citizen types the code from their ticket or receipt.
+
+The answer is the status and the promised date only: no name, NIK, address or purpose, so
+a guessed or shared code reveals nothing personal. A code that belongs to a queue ticket not
+yet taken in at a counter shows the ticket's place in the queue instead.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..declarations import Registry
+from ..exceptions import NotFoundError, ValidationError
+from ..models import Record
+from ..models.antrian import Tiket
+from ..verification import ALPHABET
+from .antrian import people_ahead
+from .clock import clock, local_time
+
+TRACKING = re.compile(r"KB-[" + ALPHABET + "]{8}")
+# States in which the office has finished its work on a request (the product is ready).
+COMPLETE_STATES = frozenset({"terbit", "siap_diambil", "diserahkan"})
+CLOSED_STATES = COMPLETE_STATES | {"ditolak", "dicabut"}
+TICKET_STATUS = {"menunggu": "Menunggu dipanggil", "dipanggil": "Sedang dipanggil ke loket",
+                 "dilayani": "Sedang dilayani di loket", "selesai": "Selesai dilayani di loket",
+                 "dilewati": "Dilewati (tidak hadir saat dipanggil) — lapor ke petugas"}
+
+
+def normalise_tracking(text: str) -> str | None:
+    """KB-XXXXXXXX from what a citizen typed (case, spaces, I/L/O for 1/1/0), or None."""
+    cleaned = re.sub(r"\s", "", text or "").upper()
+    if cleaned.startswith("KB") and not cleaned.startswith("KB-"):
+        cleaned = "KB-" + cleaned[2:]
+    cleaned = cleaned[:3] + cleaned[3:].translate(str.maketrans({"I": "1", "L": "1", "O": "0"}))
+    return cleaned if TRACKING.fullmatch(cleaned) else None
+
+
+def track(code: str, *, session: Session, registry: Registry, tz: str) -> dict:
+    """The public status of a request or queue ticket; clear errors for bad or unknown codes."""
+    normal = normalise_tracking(code)
+    if normal is None:
+        raise ValidationError("Format kode lacak tidak dikenali. Kode tertulis pada tiket atau "
+                              "tanda terima, contoh: KB-7K2QM9XD.")
+    record = session.scalar(select(Record).where(Record.tracking_code == normal))
+    if record is not None:
+        return _request(record, registry, tz)
+    ticket = session.scalar(select(Tiket).where(Tiket.tracking_code == normal))
+    if ticket is not None:
+        return _ticket(ticket, session, tz)
+    raise NotFoundError("Kode lacak tidak ditemukan. Periksa kembali kode pada tiket atau tanda terima.")
+
+
+def _request(record: Record, registry: Registry, tz: str) -> dict:
+    doctype = registry.document_types.get(record.doctype)
+    workflow = registry.workflows.get(doctype.workflow) if doctype else None
+    _, today = clock(tz)
+    received = local_time(tz, record.history[0].at).date() if record.history else None
+    overdue = bool(record.promised_date and record.state not in CLOSED_STATES
+                   and today > record.promised_date)
+    return {"kind": "permohonan", "code": record.tracking_code,
+            "layanan": record.layanan.nama if record.layanan else (doctype.title if doctype else ""),
+            "state": record.state,
+            "status": workflow.states.get(record.state, record.state) if workflow else record.state,
+            "received": received, "promised_date": record.promised_date, "overdue": overdue,
+            "complete": record.state in COMPLETE_STATES, "survey": record.state == "diserahkan"}
+
+
+def _ticket(ticket: Tiket, session: Session, tz: str) -> dict:
+    return {"kind": "tiket", "code": ticket.tracking_code, "layanan": ticket.layanan.nama,
+            "state": ticket.status, "status": TICKET_STATUS.get(ticket.status, ticket.status),
+            "tiket": ticket.label, "received": ticket.tanggal,
+            "stale": ticket.tanggal != clock(tz)[1] and ticket.status == "menunggu",
+            "di_depan": people_ahead(ticket, session=session), "overdue": False,
+            "promised_date": None, "complete": False, "survey": False}

@@ -1,0 +1,128 @@
+/* TV display of the queue: polls the server, redraws, optionally speaks each call.
+   No library, no CDN. A failed poll (server restarting, cable out) is retried until the
+   server answers again, so the display recovers by itself. */
+(function () {
+  "use strict";
+  var body = document.body;
+  var url = body.getAttribute("data-url");
+  var pollMs = parseInt(body.getAttribute("data-poll-ms"), 10) || 1000;
+  var etag = "";
+  var lastCall = parseInt(body.getAttribute("data-last-call"), 10) || 0;
+  var failures = 0;
+  var speak = false;
+  var shown = {};
+
+  var DIGITS = ["nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan"];
+
+  function words(n) {
+    /* Indonesian number words up to 999 ("seratus dua puluh tiga"). */
+    if (n < 10) { return DIGITS[n]; }
+    if (n === 10) { return "sepuluh"; }
+    if (n === 11) { return "sebelas"; }
+    if (n < 20) { return DIGITS[n - 10] + " belas"; }
+    if (n < 100) { return DIGITS[Math.floor(n / 10)] + " puluh" + (n % 10 ? " " + DIGITS[n % 10] : ""); }
+    var head = Math.floor(n / 100) === 1 ? "seratus" : DIGITS[Math.floor(n / 100)] + " ratus";
+    return head + (n % 100 ? " " + words(n % 100) : "");
+  }
+
+  function announce(call) {
+    if (!speak || !window.speechSynthesis) { return; }
+    var parts = call.tiket.split("-");
+    var text = "Nomor antrian, " + parts[0].split("").join(" ") + ", " + words(parseInt(parts[1], 10)) +
+      ". Silakan menuju " + call.loket + ".";
+    var utterance = new window.SpeechSynthesisUtterance(text);
+    utterance.lang = "id-ID";
+    var voices = window.speechSynthesis.getVoices().filter(function (v) { return /^id/i.test(v.lang); });
+    if (voices.length) { utterance.voice = voices[0]; }
+    utterance.rate = 0.9;
+    window.speechSynthesis.speak(utterance);
+  }
+
+  function setText(el, text) { if (el.textContent !== text) { el.textContent = text; } }
+
+  function drawBoards(boards) {
+    var holder = document.getElementById("board");
+    boards.forEach(function (b, i) {
+      var card = holder.children[i];
+      if (!card) {
+        card = document.createElement("div");
+        card.className = "board-counter";
+        ["board-name", "board-number", "board-service"].forEach(function (cls) {
+          var d = document.createElement("div"); d.className = cls; card.appendChild(d);
+        });
+        holder.appendChild(card);
+      }
+      setText(card.children[0], b.loket);
+      setText(card.children[1], b.tiket || "—");
+      setText(card.children[2], b.layanan || "");
+      if (shown[b.loket] !== undefined && shown[b.loket] !== b.tiket && b.tiket) {
+        card.classList.add("flash");
+        window.setTimeout(function () { card.classList.remove("flash"); }, 4000);
+      }
+      shown[b.loket] = b.tiket;
+    });
+    while (holder.children.length > boards.length) { holder.removeChild(holder.lastChild); }
+  }
+
+  function drawList(id, items, text) {
+    var list = document.getElementById(id);
+    while (list.firstChild) { list.removeChild(list.firstChild); }
+    items.forEach(function (item) {
+      var li = document.createElement("li"); li.textContent = text(item); list.appendChild(li);
+    });
+  }
+
+  function draw(state) {
+    drawBoards(state.loket);
+    drawList("waiting", state.menunggu, function (w) { return w.layanan + ": " + w.jumlah; });
+    var fresh = state.panggilan.filter(function (c) { return c.id > lastCall; });
+    if (fresh.length) {
+      drawList("calls", state.panggilan.slice(-6).reverse(), function (c) { return c.tiket + " → " + c.loket; });
+      fresh.forEach(announce);
+      lastCall = fresh[fresh.length - 1].id;
+    }
+  }
+
+  function status(ok) {
+    var el = document.getElementById("display-status");
+    el.classList.toggle("offline", !ok);
+    setText(el, ok ? el.getAttribute("data-online") : el.getAttribute("data-offline"));
+  }
+
+  function schedule() {
+    var wait = failures ? Math.min(5000, pollMs * (failures + 1)) : pollMs;
+    window.setTimeout(poll, wait);
+  }
+
+  function poll() {
+    var request = new XMLHttpRequest();
+    request.open("GET", url + "?sejak=" + lastCall, true);
+    if (etag) { request.setRequestHeader("If-None-Match", etag); }
+    request.timeout = 5000;
+    request.onload = function () {
+      if (request.status === 200) {
+        etag = request.getResponseHeader("ETag") || "";
+        draw(JSON.parse(request.responseText));
+      }
+      failures = (request.status === 200 || request.status === 304) ? 0 : failures + 1;
+      status(failures === 0);
+      schedule();
+    };
+    request.onerror = request.ontimeout = function () { failures += 1; status(false); schedule(); };
+    request.send();
+  }
+
+  var button = document.getElementById("sound");
+  if (button) {
+    if (!window.speechSynthesis) { button.hidden = true; }
+    button.addEventListener("click", function () {
+      speak = !speak;
+      button.textContent = speak ? button.getAttribute("data-on") : button.getAttribute("data-off");
+      if (speak) { window.speechSynthesis.getVoices(); }
+    });
+  }
+  document.querySelectorAll("#board .board-counter").forEach(function (card) {
+    shown[card.children[0].textContent] = card.children[1].textContent === "—" ? "" : card.children[1].textContent;
+  });
+  schedule();
+}());

@@ -1,0 +1,27 @@
+"""The TV display's script (records/static/antrian_layar.js) run by Node against a stand-in DOM
+and server: it redraws after a call, says it lost the server when polls fail, backs off at
+most 5 s, and recovers by itself when the server answers again (a restart)."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed (scripts/system-deps.sh test)")
+def test_display_recovers_after_the_server_comes_back():
+    result = subprocess.run(["node", str(ROOT / "tests/web/js/display_harness.js"),
+                             str(ROOT / "records/static/antrian_layar.js")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok")
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed (scripts/system-deps.sh test)")
+@pytest.mark.parametrize("script", ["antrian_layar.js", "antrian_kiosk.js", "lemari.js"])
+def test_scripts_parse(script):
+    assert subprocess.run(["node", "--check", str(ROOT / "records/static" / script)],
+                          capture_output=True, timeout=60).returncode == 0
