@@ -25,7 +25,10 @@ def build_app(home, database_url: str = "", **overrides):
     """A Lemari app on its own data folder (CSRF off unless a test turns it on), with one
     render worker: tests render one letter at a time and each worker costs a second to start."""
     config = {"HOME": str(home), "DATABASE_URL": database_url, "TESTING": True,
-              "WTF_CSRF_ENABLED": False, "LOG_LEVEL": "WARNING", "PDF_WORKERS": 1, **overrides}
+              "WTF_CSRF_ENABLED": False, "LOG_LEVEL": "WARNING", "PDF_WORKERS": 1,
+              # one test client logs in as many users from one address; the limiter has its
+              # own tests (tests/web/test_security.py) with a low limit
+              "LOGIN_RATE_LIMIT": "1000 per minute", **overrides}
     return create_app(config)
 
 

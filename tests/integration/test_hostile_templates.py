@@ -170,8 +170,9 @@ def test_a_template_cannot_reach_the_network(humas, desk, good):
 
 def test_a_template_that_loops_forever_is_stopped_and_refused(humas, desk, good):
     started = time.monotonic()
+    # no output inside the loop, so the memory stays flat and only the clock can stop it
     assert_refused(humas, desk, page("{% for a in range(99999) %}{% for b in range(99999) %}"
-                                     "{{ a }}{% endfor %}{% endfor %}"), "batas waktu")
+                                     "{% endfor %}{% endfor %}"), "batas waktu")
     assert time.monotonic() - started < TIMEOUT + 30  # timeout, then a fresh worker for the check
 
 

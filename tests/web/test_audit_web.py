@@ -79,18 +79,18 @@ def test_auditor_cannot_export_a_residents_full_data(client, auth, app):
     assert client.get(f"/pendudukview/ekspor/{a_resident(app).id}").status_code == 403
 
 
-def test_a_service_standard_edited_on_screen_is_audited_with_its_change(client, auth, app):
-    with app.app_context():
-        layanan = db.session.scalar(select(Layanan).where(Layanan.code == "sk_domisili"))
-        form = {"code": layanan.code, "nama": layanan.nama, "doctype": layanan.doctype,
-                "waktu_hari": str(layanan.waktu_hari + 2), "biaya": str(layanan.biaya),
-                "produk": layanan.produk, "dasar_hukum": layanan.dasar_hukum}
-        days = layanan.waktu_hari
+def test_a_holiday_added_and_changed_on_screen_is_audited_with_its_change(client, auth, app):
     auth.login("admin")
-    assert client.post("/layananview/edit/sk_domisili", data=form).status_code == 302
+    form = {"tanggal": "2026-12-24", "keterangan": "Cuti bersama Natal"}
+    assert client.post("/hariliburview/add", data=form).status_code == 302
     event = last_events(app, 1)[0]
-    assert (event.actor, event.action, event.object_type) == ("admin", "konfigurasi.update", "layanan")
-    assert event.detail["changes"]["waktu_hari"] == [days, days + 2]
+    assert (event.actor, event.action, event.object_type) == ("admin", "konfigurasi.create", "hari_libur")
+    assert event.detail["changes"]["keterangan"] == [None, "Cuti bersama Natal"]
+    form["keterangan"] = "Cuti bersama Hari Raya Natal"
+    assert client.post("/hariliburview/edit/2026-12-24", data=form).status_code == 302
+    event = last_events(app, 1)[0]
+    assert event.action == "konfigurasi.update"
+    assert event.detail["changes"] == {"keterangan": ["Cuti bersama Natal", "Cuti bersama Hari Raya Natal"]}
 
 
 def test_logins_do_not_flood_the_trail_with_account_updates(client, auth, app):
