@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from records.exceptions import InvalidTransitionError, NotFoundError
+from records.exceptions import InvalidTransitionError, NotFoundError, ValidationError
 from records.extensions import db, lemari
 from records.models import AuditEvent, IssuedNumber, Penduduk, Record
 from records.nik import mask_nik
@@ -205,3 +205,40 @@ def test_hostile_resident_name_prints_as_text_and_embeds_nothing(app, resident, 
         assert name in "".join(text_of(pdf).split("\n"))
         assert not reader.attachments and b"/EmbeddedFile" not in pdf
         assert b"root:x:0:0" not in pdf and len(reader.pages[0].images) == 1  # the QR code only
+
+
+def test_reserved_number_is_recorded_as_manual_and_the_sequence_stays_gapless(app, resident):
+    """A letter typed outside Lemari takes the next number of the same register; the next issued
+    letter follows it, and a revoked letter's number is never given out again."""
+    from records.services.numbering import reserve_number
+
+    with app.app_context():
+        petugas = actor(app, "petugas")
+        for bad in ({"kode": "abc", "note": "Undangan rapat"}, {"kode": "400.12.2.1", "note": "  "}):
+            with pytest.raises(ValidationError):
+                reserve_number(db.session, "surat_keluar", actor=petugas, **bad)
+            db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(IssuedNumber)) == 0
+
+        manual = reserve_number(db.session, "surat_keluar", kode="400.12.2.1",
+                                note="Undangan rapat koordinasi, diketik manual", actor=petugas)
+        assert (manual.kind, manual.sequence, manual.record_id) == ("manual", 1, None)
+        assert manual.note == "Undangan rapat koordinasi, diketik manual"
+
+        record = take(app, resident)
+        for name, username in (("verifikasi", "petugas"), ("tandatangani", "camat"),
+                               ("terbitkan", "petugas")):
+            step(app, record.id, name, username)
+        first = db.session.get(Record, record.id).number
+        assert re.fullmatch(r"400\.12\.2\.1/0002/Kec\.KB/20\d\d", first)
+        step(app, record.id, "cabut", "camat", note="Salah ketik alamat")
+
+        again = take(app, resident)
+        for name, username in (("verifikasi", "petugas"), ("tandatangani", "camat"),
+                               ("terbitkan", "petugas")):
+            step(app, again.id, name, username)
+        assert db.session.get(Record, again.id).number.split("/")[1] == "0003"
+        sequences = sorted(db.session.scalars(select(IssuedNumber.sequence)))
+        assert sequences == [1, 2, 3]
+        actions = set(db.session.scalars(select(AuditEvent.action)))
+        assert "nomor.reserve" in actions
