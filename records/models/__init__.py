@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent
 from .issuance import HariLibur, IssuedNumber, Layanan, NumberSequence, RecordFile, Register
+from .klasifikasi import Klasifikasi
 from .pejabat import Pejabat
 from .outbox import SearchOutbox
 from .records import Record, RecordTransition
@@ -9,4 +10,4 @@ from .registry import Keluarga, Penduduk
 from .security import LocalRole
 from .wilayah import Wilayah
 
-__all__ = ["AuditEvent", "SearchOutbox", "HariLibur", "IssuedNumber", "Layanan", "NumberSequence", "RecordFile", "Register", "Keluarga", "LocalRole", "Pejabat", "Penduduk", "Record", "RecordTransition", "Wilayah"]
+__all__ = ["AuditEvent", "SearchOutbox", "HariLibur", "IssuedNumber", "Klasifikasi", "Layanan", "NumberSequence", "RecordFile", "Register", "Keluarga", "LocalRole", "Pejabat", "Penduduk", "Record", "RecordTransition", "Wilayah"]

@@ -19,6 +19,7 @@ from ..declarations import Registry
 from ..models import HariLibur, Keluarga, Layanan, Pejabat, Penduduk, Wilayah
 from .accounts import ensure_user, sync_roles
 from .audit import record_event
+from .klasifikasi import seed_klasifikasi
 from .numbering import seed_registers
 
 DEMO_PASSWORD = "Demo#KotaBangun2026"
@@ -75,6 +76,7 @@ def initialise(*, session: Session, engine, sm, appbuilder, registry: Registry,
     sync_roles(sm, registry, menu_permissions)
     seed_wilayah(session, wilayah_rows())
     seed_registers(session)
+    seed_klasifikasi(session)
     seed_layanan(session, catalogue())
 
 

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from .common import current_actor
 from . import public  # noqa: F401  (blueprint registered by create_app)
 from .importing import ImportView
-from .numbers import NomorView
+from .numbers import KlasifikasiView, NomorView
 from .settings_views import HariLiburView, LayananView, PejabatView, RegisterView
 from .records import RecordsView
 from .reference import AuditView, WilayahView
@@ -27,6 +27,7 @@ MENU = (
     (HariLiburView, "Hari Libur", _l("Hari Libur"), "Referensi", "konfigurasi.read"),
     (PejabatView, "Pejabat", _l("Pejabat Penanda Tangan"), "Referensi", "konfigurasi.read"),
     (RegisterView, "Register", _l("Format Nomor Surat"), "Referensi", "konfigurasi.read"),
+    (KlasifikasiView, "Klasifikasi", _l("Kode Klasifikasi Arsip"), "Referensi", "nomor.read"),
     (AuditView, "Log Audit", _l("Log Audit"), "Pengawasan", "audit.read"),
 )
 CATEGORY_LABELS = {"Layanan": _l("Layanan"), "Kependudukan": _l("Kependudukan"),

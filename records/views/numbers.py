@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from ..exceptions import ValidationError
 from ..extensions import db
-from ..models import IssuedNumber, Register
+from ..models import IssuedNumber, Klasifikasi, Register
+from ..services.klasifikasi import CURRENT_SCHEME, LEGACY_SCHEME, codes_of
 from ..services.numbering import reserve_number
 from .common import CRUD_PERMISSIONS, current_actor
 
@@ -51,5 +52,23 @@ class NomorView(ModelView):
                 flash(_("Nomor %(number)s dicatat untuk surat di luar sistem.", number=issued.number),
                       "success")
                 return redirect(url_for("NomorView.list"))
+        codes = {scheme: codes_of(db.session, scheme) for scheme in (CURRENT_SCHEME, LEGACY_SCHEME)}
         return self.render_template("lemari/reserve_number.html", registers=registers,
-                                    values=values, errors=errors), (422 if errors else 200)
+                                    values=values, errors=errors, codes=codes), (422 if errors else 200)
+
+
+class KlasifikasiView(ModelView):
+    """Kode klasifikasi arsip of every scheme, read-only: the shipped lists are reference data,
+    and a letter keeps the code it was issued with even after the list changes."""
+
+    datamodel = SQLAInterface(Klasifikasi)
+    class_permission_name = "Nomor"
+    method_permission_name = CRUD_PERMISSIONS
+    base_permissions = ["can_read"]
+    base_order = ("code", "asc")
+    page_size = 50
+    list_title = show_title = _l("Kode Klasifikasi Arsip")
+    list_columns = show_columns = ["code", "name", "scheme", "in_force"]
+    search_columns = ["code", "name", "scheme", "in_force"]
+    label_columns = {"code": _l("Kode"), "name": _l("Uraian"), "scheme": _l("Skema klasifikasi"),
+                     "in_force": _l("Berlaku")}

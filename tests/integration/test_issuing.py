@@ -242,3 +242,39 @@ def test_reserved_number_is_recorded_as_manual_and_the_sequence_stays_gapless(ap
         assert sequences == [1, 2, 3]
         actions = set(db.session.scalars(select(AuditEvent.action)))
         assert "nomor.reserve" in actions
+
+
+def test_classification_catalogue_has_both_schemes_and_every_product_code(app):
+    """Permendagri 83/2022 (in force) and the legacy 78/2012 list are seeded; every product's
+    code is in the current list, so a letter never carries a code the catalogue cannot name."""
+    from records.models import Klasifikasi
+    from records.services.klasifikasi import CURRENT_SCHEME, LEGACY_SCHEME, seed_klasifikasi
+
+    with app.app_context():
+        rows = db.session.scalars(select(Klasifikasi)).all()
+        by_scheme = {(r.scheme, r.code): r for r in rows}
+        assert by_scheme[(CURRENT_SCHEME, "400.12")].name == "Kependudukan dan Pencatatan Sipil"
+        assert by_scheme[(CURRENT_SCHEME, "100.3.12")].name == "Perizinan"
+        assert by_scheme[(CURRENT_SCHEME, "000.5")].name == "Kearsipan"
+        assert by_scheme[(LEGACY_SCHEME, "471.13")].name == "Kartu Tanda Penduduk"
+        assert by_scheme[(LEGACY_SCHEME, "470")].in_force is False
+        for doctype in lemari().registry.document_types.values():
+            assert (CURRENT_SCHEME, doctype.klasifikasi) in by_scheme, doctype.name
+        assert seed_klasifikasi(db.session) == 0  # seeding again adds nothing
+
+
+def test_reserving_with_a_code_outside_the_registers_scheme_is_refused(app):
+    from records.services.numbering import reserve_number
+
+    with app.app_context():
+        petugas = actor(app, "petugas")
+        with pytest.raises(ValidationError, match="tidak ada dalam daftar Permendagri 83/2022"):
+            reserve_number(db.session, "surat_keluar", kode="471.13", note="KTP lama", actor=petugas)
+        db.session.rollback()
+        with pytest.raises(ValidationError, match="Permendagri 78/2012"):
+            reserve_number(db.session, "surat_keluar_lama", kode="400.12.2.1", note="x", actor=petugas)
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(IssuedNumber)) == 0
+        legacy = reserve_number(db.session, "surat_keluar_lama", kode="471.13",
+                                note="Surat lama diketik manual", actor=petugas)
+        assert (legacy.scheme, legacy.klasifikasi) == ("permendagri-78-2012", "471.13")

@@ -483,3 +483,13 @@ def test_two_simultaneous_issue_clicks_yield_one_number(app, client):
             RecordFile.record_id == record_id, RecordFile.kind == "terbit")) == 1
         assert db.session.scalar(select(IssuedNumber.number)) == row["number"]
     assert statuses == [302, 302]  # no 500: the second click is told, not crashed
+
+
+def test_classification_list_is_readable_and_cannot_be_edited(app, client, auth):
+    auth.login("petugas")
+    page = client.get("/klasifikasiview/list/?_flt_0_code=400.12.2.1")
+    assert page.status_code == 200
+    assert "Identitas Penduduk" in body(page)
+    assert client.get("/klasifikasiview/add").status_code in (403, 404, 405)
+    reserve = client.get("/nomor/ambil")
+    assert 'list="kode-klasifikasi"' in body(reserve) and 'value="400.12.2.1"' in body(reserve)

@@ -37,6 +37,8 @@ ROUTES = {
                                            "auditor", "operator_loleng"},
     "/dokumen/{record}/berkas/{issued}": {"admin", "camat", "sekcam", "petugas", "arsiparis",
                                           "auditor", "operator_loleng"},
+    "/klasifikasiview/list/": {"admin", "camat", "sekcam", "petugas", "arsiparis", "auditor",
+                               "operator_loleng"},
 }
 
 # POST route → roles that may use it (the print job of the issued letter: 200, a PDF)
@@ -63,6 +65,7 @@ MENUS = {
     "/penduduk-impor/": ROUTES["/penduduk-impor/"],
     "/wilayahview/list/": ROUTES["/wilayahview/list/"],
     "/auditview/list/": ROUTES["/auditview/list/"],
+    "/klasifikasiview/list/": ROUTES["/klasifikasiview/list/"],
     "/users/list/": {"admin"},
 }
 
