@@ -235,6 +235,11 @@ def test_workflow_issue_verify_and_revoke_through_the_web(app, client, auth):
     page = body(client.get(issued.location))
     assert row["number"] in page and row["verify_code"] in page
 
+    # a second click says so, and takes no number
+    again = body(client.get(step(client, record_id, "terbitkan").location))
+    assert f"sudah terbit dengan nomor {row['number']}" in html.unescape(again)
+    assert count(app, IssuedNumber) == 1
+
     pdf = download(client, app, record_id, "terbit")
     assert row["number"] in text_of(pdf)
 
