@@ -14,6 +14,7 @@ import functools
 import hashlib
 import io
 import mimetypes
+import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,6 +116,8 @@ class RenderResult:
     template_name: str
     template_sha256: str
     pages: int
+    #: CPU time the render took in its process (what `lemari bench pdf` adds up on a busy host).
+    cpu_seconds: float = 0.0
 
 
 class LocalAssetFetcher(URLFetcher):
@@ -250,6 +253,7 @@ class PdfRenderer:
         """Render one letter to PDF/A-3b bytes."""
         if paper not in PAPER_SIZES:
             raise ValueError(f"paper must be one of {PAPER_SIZES}, not {paper!r}")
+        started = time.thread_time()
         html = self.render_html(template_name, {**context, "paper": paper})
         digest = self.template_sha256(template_name)
         document = HTML(
@@ -257,7 +261,7 @@ class PdfRenderer:
         ).render(font_config=self.font_config, stylesheets=self.stylesheets, cache=self.image_cache)
         document.metadata = _document_metadata(metadata, lang=document.metadata.lang)
         pdf = document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=True)
-        return RenderResult(pdf, template_name, digest, len(document.pages))
+        return RenderResult(pdf, template_name, digest, len(document.pages), time.thread_time() - started)
 
     def render_html(self, template_name: str, context: Mapping[str, Any]) -> str:
         """Run the Jinja template, turning every failure into a located TemplateRenderError."""

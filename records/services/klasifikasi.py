@@ -23,6 +23,8 @@ from ..models.arsip import MUSNAH, NASIB_AKHIR
 from .audit import record_event
 
 CURRENT_SCHEME = "permendagri-83-2022"
+# The revoked list, kept read-only for old letters and numbers reserved in its register.
+LEGACY_SCHEME = "permendagri-78-2012"
 # Destroying a series retained this long or longer needs the Kepala ANRI's approval
 # (UU 43/2009 and 83/2022's description of 000.5.6.2; domain note §7.1).
 ANRI_THRESHOLD_YEARS = 10
@@ -115,6 +117,18 @@ def check_class(session: Session, skema_code: str, code: str) -> str:
         raise ValidationError(f"Kode klasifikasi {code} tidak ada dalam skema {skema_code}.",
                               {"klasifikasi": f"Kode {code} tidak ada dalam skema {skema_code}."})
     return code
+
+
+def require_code(session: Session, skema_code: str, code: str) -> Klasifikasi:
+    """The class a number is formed with, for a register of that scheme; a form error on the
+    code field naming the scheme otherwise (a reserved number must carry a real code)."""
+    found = find_class(session, skema_code, code)
+    if found is None:
+        skema = session.get(KlasifikasiSkema, skema_code)
+        message = (f"Kode klasifikasi {code} tidak ada dalam daftar "
+                   f"{skema.title if skema else skema_code}.")
+        raise ValidationError(message, {"kode": message})
+    return found
 
 
 def resolve_jra(session: Session, skema_code: str, code: str,

@@ -20,6 +20,7 @@ from ..exceptions import NotFoundError, ValidationError
 from ..models import IssuedNumber, NumberSequence, Register
 from ..numbering import NumberFormatError, NumberParts, check_format, format_number
 from .audit import record_event
+from .klasifikasi import require_code
 
 DEFAULT_REGISTERS = (
     {"name": "surat_keluar", "title": "Surat Keluar Kecamatan", "unit": "Kec.KB",
@@ -93,6 +94,7 @@ def reserve_number(session: Session, register_name: str, *, kode: str, note: str
                               {"kode": "Kode klasifikasi tidak valid."})
     if not note.strip():
         raise ValidationError("Keterangan surat wajib diisi.", {"note": "Keterangan wajib diisi."})
+    require_code(session, get_register(session, register_name).scheme, kode)
     issued = allocate(session, register_name, kode=kode, on=on or dt.date.today(), actor=actor,
                       kind="manual", note=note.strip())
     record_event(session, actor, "nomor.reserve", object_type="issued_number",

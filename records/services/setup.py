@@ -77,9 +77,9 @@ def initialise(*, session: Session, engine, sm, appbuilder, registry: Registry,
     sync_roles(sm, registry, menu_permissions)
     seed_wilayah(session, wilayah_rows())
     seed_registers(session)
+    seed_klasifikasi(session)
     seed_layanan(session, catalogue())
     seed_standards(session, catalogue_standards())
-    seed_klasifikasi(session)
 
 
 def catalogue() -> dict:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ..exceptions import ValidationError
 from ..extensions import db
 from ..models import IssuedNumber, Register
+from ..services.klasifikasi import CURRENT_SCHEME, LEGACY_SCHEME, codes_of
 from ..services.numbering import reserve_number
 from .common import CRUD_PERMISSIONS, current_actor
 
@@ -51,5 +52,7 @@ class NomorView(ModelView):
                 flash(_("Nomor %(number)s dicatat untuk surat di luar sistem.", number=issued.number),
                       "success")
                 return redirect(url_for("NomorView.list"))
+        codes = {scheme: codes_of(db.session, scheme) for scheme in (CURRENT_SCHEME, LEGACY_SCHEME)}
         return self.render_template("lemari/reserve_number.html", registers=registers,
-                                    values=values, errors=errors), (422 if errors else 200)
+                                    values=values, errors=errors, codes=codes), (422 if errors else 200)
+

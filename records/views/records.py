@@ -131,6 +131,8 @@ class RecordsView(BaseView):
     def transition(self, record_id, name):
         try:
             ext = lemari()
+            issued_before = (name == issuing.ISSUE_TRANSITION and records.get_record(
+                record_id, actor=current_actor(), session=db.session).number)
             issuing.advance(record_id, name, note=request.form.get("note", ""),
                             paper="A4" if request.form.get("kertas") == "A4" else "F4",
                             actor=current_actor(), session=db.session, registry=ext.registry,
@@ -141,7 +143,11 @@ class RecordsView(BaseView):
                 raise
             flash(str(exc), "danger")
         else:
-            flash(_("Status dokumen diperbarui."), "success")
+            if issued_before:  # a second click on "Terbitkan": nothing new was issued
+                flash(_("Dokumen ini sudah terbit dengan nomor %(number)s; tidak ada nomor baru.",
+                        number=issued_before), "info")
+            else:
+                flash(_("Status dokumen diperbarui."), "success")
         return redirect(url_for("RecordsView.show", record_id=record_id))
 
 

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from records.exceptions import InvalidTransitionError, NotFoundError
+from records.exceptions import InvalidTransitionError, NotFoundError, ValidationError
 from records.extensions import db, lemari
 from records.models import AuditEvent, IssuedNumber, Penduduk, Record
 from records.nik import mask_nik
@@ -205,3 +205,77 @@ def test_hostile_resident_name_prints_as_text_and_embeds_nothing(app, resident, 
         assert name in "".join(text_of(pdf).split("\n"))
         assert not reader.attachments and b"/EmbeddedFile" not in pdf
         assert b"root:x:0:0" not in pdf and len(reader.pages[0].images) == 1  # the QR code only
+
+
+def test_reserved_number_is_recorded_as_manual_and_the_sequence_stays_gapless(app, resident):
+    """A letter typed outside Lemari takes the next number of the same register; the next issued
+    letter follows it, and a revoked letter's number is never given out again."""
+    from records.services.numbering import reserve_number
+
+    with app.app_context():
+        petugas = actor(app, "petugas")
+        for bad in ({"kode": "abc", "note": "Undangan rapat"}, {"kode": "400.12.2.1", "note": "  "}):
+            with pytest.raises(ValidationError):
+                reserve_number(db.session, "surat_keluar", actor=petugas, **bad)
+            db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(IssuedNumber)) == 0
+
+        manual = reserve_number(db.session, "surat_keluar", kode="400.12.2.1",
+                                note="Undangan rapat koordinasi, diketik manual", actor=petugas)
+        assert (manual.kind, manual.sequence, manual.record_id) == ("manual", 1, None)
+        assert manual.note == "Undangan rapat koordinasi, diketik manual"
+
+        record = take(app, resident)
+        for name, username in (("verifikasi", "petugas"), ("tandatangani", "camat"),
+                               ("terbitkan", "petugas")):
+            step(app, record.id, name, username)
+        first = db.session.get(Record, record.id).number
+        assert re.fullmatch(r"400\.12\.2\.1/0002/Kec\.KB/20\d\d", first)
+        step(app, record.id, "cabut", "camat", note="Salah ketik alamat")
+
+        again = take(app, resident)
+        for name, username in (("verifikasi", "petugas"), ("tandatangani", "camat"),
+                               ("terbitkan", "petugas")):
+            step(app, again.id, name, username)
+        assert db.session.get(Record, again.id).number.split("/")[1] == "0003"
+        sequences = sorted(db.session.scalars(select(IssuedNumber.sequence)))
+        assert sequences == [1, 2, 3]
+        actions = set(db.session.scalars(select(AuditEvent.action)))
+        assert "nomor.reserve" in actions
+
+
+def test_classification_catalogue_has_both_schemes_and_every_product_code(app):
+    """Permendagri 83/2022 (in force) and the legacy 78/2012 list are seeded; every product's
+    code is in the current list, so a letter never carries a code the catalogue cannot name."""
+    from records.models import Klasifikasi, KlasifikasiSkema
+    from records.services.klasifikasi import CURRENT_SCHEME, LEGACY_SCHEME, seed_klasifikasi
+
+    with app.app_context():
+        rows = db.session.scalars(select(Klasifikasi)).all()
+        by_scheme = {(r.skema_code, r.code): r for r in rows}
+        assert "Kependudukan" in by_scheme[(CURRENT_SCHEME, "400.12")].title
+        assert "Perizinan" in by_scheme[(CURRENT_SCHEME, "100.3.12")].title
+        assert "Kearsipan" in by_scheme[(CURRENT_SCHEME, "000.5")].title
+        assert (LEGACY_SCHEME, "471.13") in by_scheme
+        assert db.session.get(KlasifikasiSkema, LEGACY_SCHEME).read_only is True
+        for doctype in lemari().registry.document_types.values():
+            if doctype.klasifikasi:  # a scanned original gets its code at ingest, per file
+                assert (CURRENT_SCHEME, doctype.klasifikasi) in by_scheme, doctype.name
+        assert seed_klasifikasi(db.session) == 0  # seeding again adds nothing
+
+
+def test_reserving_with_a_code_outside_the_registers_scheme_is_refused(app):
+    from records.services.numbering import reserve_number
+
+    with app.app_context():
+        petugas = actor(app, "petugas")
+        with pytest.raises(ValidationError, match="tidak ada dalam daftar Permendagri 83/2022"):
+            reserve_number(db.session, "surat_keluar", kode="471.13", note="KTP lama", actor=petugas)
+        db.session.rollback()
+        with pytest.raises(ValidationError, match="Permendagri 78/2012"):
+            reserve_number(db.session, "surat_keluar_lama", kode="400.12.2.1", note="x", actor=petugas)
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(IssuedNumber)) == 0
+        legacy = reserve_number(db.session, "surat_keluar_lama", kode="471.13",
+                                note="Surat lama diketik manual", actor=petugas)
+        assert (legacy.scheme, legacy.klasifikasi) == ("permendagri-78-2012", "471.13")

@@ -235,6 +235,11 @@ def test_workflow_issue_verify_and_revoke_through_the_web(app, client, auth):
     page = body(client.get(issued.location))
     assert row["number"] in page and row["verify_code"] in page
 
+    # a second click says so, and takes no number
+    again = body(client.get(step(client, record_id, "terbitkan").location))
+    assert f"sudah terbit dengan nomor {row['number']}" in html.unescape(again)
+    assert count(app, IssuedNumber) == 1
+
     pdf = download(client, app, record_id, "terbit")
     assert row["number"] in text_of(pdf)
 
@@ -483,3 +488,9 @@ def test_two_simultaneous_issue_clicks_yield_one_number(app, client):
             RecordFile.record_id == record_id, RecordFile.kind == "terbit")) == 1
         assert db.session.scalar(select(IssuedNumber.number)) == row["number"]
     assert statuses == [302, 302]  # no 500: the second click is told, not crashed
+
+
+def test_the_reserve_form_offers_the_classification_codes(app, client, auth):
+    auth.login("petugas")
+    reserve = client.get("/nomor/ambil")
+    assert 'list="kode-klasifikasi"' in body(reserve) and 'value="400.12.2.1"' in body(reserve)
