@@ -21,6 +21,7 @@ from search import (
     SearchIndex,
     WhooshSearchIndex,
 )
+from search.pg_index import PgSearchIndex
 from search.versions import POINTER
 
 OFFICE = frozenset({"office"})
@@ -67,10 +68,16 @@ CORPUS = (
 )
 
 
-@pytest.fixture(params=["memory", "whoosh"])
+@pytest.fixture(params=["memory", "whoosh", pytest.param("postgres", marks=pytest.mark.postgres)])
 def index(request, tmp_path) -> SearchIndex:
-    """An empty index of each adapter."""
-    return MemorySearchIndex() if request.param == "memory" else WhooshSearchIndex(tmp_path / "ix")
+    """An empty index of each adapter (PostgreSQL in a throw-away database)."""
+    if request.param == "memory":
+        return MemorySearchIndex()
+    if request.param == "whoosh":
+        return WhooshSearchIndex(tmp_path / "ix")
+    found = PgSearchIndex(request.getfixturevalue("pg_url"))
+    request.addfinalizer(found.close)
+    return found
 
 
 @pytest.fixture
