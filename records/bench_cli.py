@@ -17,13 +17,13 @@ import click
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _bench_module():
-    """bench.pdf_bench, importable from a source checkout wherever lemari is started."""
-    if str(REPO) not in sys.path and (REPO / "bench" / "pdf_bench.py").is_file():
+def _bench_module(name: str = "pdf_bench"):
+    """bench.<name>, importable from a source checkout wherever lemari is started."""
+    if str(REPO) not in sys.path and (REPO / "bench" / f"{name}.py").is_file():
         sys.path.append(str(REPO))
-    from bench import pdf_bench
+    import importlib
 
-    return pdf_bench
+    return importlib.import_module(f"bench.{name}")
 
 
 @click.group("bench")
@@ -45,3 +45,22 @@ def bench_pdf_command(n: int, batch: int, as_json: bool) -> None:
         click.echo(json.dumps(results, ensure_ascii=False))
     else:
         click.echo(pdf_bench.format_table(results))
+
+
+@bench_group.command("search")
+@click.option("--docs", default=100_000, show_default=True, type=click.IntRange(min=100),
+              help="Documents in the synthetic archive.")
+@click.option("--queries", "per_class", default=200, show_default=True,
+              type=click.IntRange(min=20), help="Queries timed per class.")
+@click.option("--engine", "engines", multiple=True, type=click.Choice(["whoosh", "postgres", "fts5"]),
+              help="Engines to measure (default: all; postgres only when a server answers).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
+def bench_search_command(docs: int, per_class: int, engines: tuple[str, ...], as_json: bool) -> None:
+    """Indexing rate, query p50/p95 per class and search RSS, with SQLite FTS5 as reference."""
+    search_bench = _bench_module("search_bench")
+    results = search_bench.run(docs, engines or search_bench.ENGINES, per_class,
+                               log=lambda line: click.echo(line, err=True))
+    if as_json:
+        click.echo(json.dumps(results, ensure_ascii=False))
+    else:
+        click.echo(search_bench.format_table(results))

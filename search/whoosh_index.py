@@ -14,16 +14,31 @@ table of contents holds pickles, so the root is private to the app user (0700).
 
 from __future__ import annotations
 
+import datetime as dt
+import heapq
+import sys
+import threading
+from array import array
+from collections import Counter
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from whoosh import collectors, fields, index, query, sorting
+from whoosh import collectors, columns, fields, index, query
 from whoosh.analysis import Token, Tokenizer
 
 from search import analysis, versions
-from search.base import FACET_KEYS, Hit, IndexBusyError, IndexDoc, Page, Query, SearchError
+from search.base import (
+    FACET_KEYS,
+    Hit,
+    IndexBusyError,
+    IndexCorruptError,
+    IndexDoc,
+    Page,
+    Query,
+    SearchError,
+)
 from search.highlight import SNIPPET_SOURCE_CHARS, snippet
 from search.plan import (
     PhraseClause,
@@ -50,6 +65,9 @@ _SUGGEST_MAX = 50
 
 # Relevance boosts, as in the memory adapter: identifiers beat names, names beat body words.
 _EXACT_BOOST, _NAME_BOOST = 10.0, 3.0
+
+# Segments whose columns stay loaded (a segment of 1M documents costs about 14 MB).
+_COLUMN_CACHE = 64
 
 # Facet or filter key → Whoosh field.
 _FACET_FIELDS = {"jenis": "doctype", "desa": "desa", "tahun": "year",
@@ -80,8 +98,13 @@ class _Analysed(Tokenizer):
 
 
 def _facet() -> fields.ID:
-    """An exact, sortable field, so facet counts and sorting read a column, not the terms."""
-    return fields.ID(sortable=True)
+    """An exact field with a column of references into its distinct values, so facet counts
+    read one small array per segment instead of the terms."""
+    return fields.ID(sortable=columns.RefBytesColumn())
+
+
+# Sort key of documents without a date: older than any dated one.
+_NO_DATE = -(2**62)
 
 
 SCHEMA = fields.Schema(
@@ -93,8 +116,8 @@ SCHEMA = fields.Schema(
     no_kk=fields.KEYWORD(commas=True),
     nomor=fields.ID(),
     principals=fields.KEYWORD(commas=True),
-    date=_facet(), doctype=_facet(), desa=_facet(), year=_facet(),
-    klasifikasi=_facet(), status=_facet(),
+    when=fields.COLUMN(columns.NumericColumn("q", default=_NO_DATE)),
+    doctype=_facet(), desa=_facet(), year=_facet(), klasifikasi=_facet(), status=_facet(),
     title=fields.STORED(), excerpt=fields.STORED(), shown=fields.STORED(),
 )
 
@@ -108,6 +131,9 @@ class WhooshSearchIndex:
         self.lock_timeout = lock_timeout
         self._store = versions.VersionedStore(
             self.root, create=_create, open=_open, lock_timeout=lock_timeout)
+        self._local = threading.local()
+        self._column_cache: dict[tuple, _Columns] = {}
+        self._columns_lock = threading.Lock()
 
     def add_or_update(self, docs: Iterable[IndexDoc]) -> None:
         """Index docs in one commit, replacing earlier versions with the same id."""
@@ -127,17 +153,17 @@ class WhooshSearchIndex:
         if not query.principals:
             return Page((), 0, {key: {} for key in FACET_KEYS}, None, plan.notes)
         with self._searching() as searcher:
-            collector = _collector(plan, query.sort, query.offset + query.page_size)
+            scored = query.sort == "relevance" and not plan.is_empty
+            collector = _PageCollector(self._columns, query.offset + query.page_size, scored)
             searcher.search_with_collector(_compile(plan, query.principals), collector)
-            results = collector.results()
-            total = len(results)
-            page = results[query.offset : query.offset + query.page_size]
-            hits = [_hit(plan, h, query.sort) for h in page]
-            facets = {key: facet_order(results.groups(key)) for key in FACET_KEYS}
+            ranked = collector.ranked()[query.offset : query.offset + query.page_size]
+            hits = [_hit(plan, searcher.stored_fields(docnum), score if scored else 0.0)
+                    for score, docnum in ranked]
+            facets = {key: facet_order(counts) for key, counts in collector.facets().items()}
+            few = collector.total < SUGGEST_BELOW
             vocabulary = _Vocabulary(searcher, query.principals)
-            few = total < SUGGEST_BELOW
             suggestion = did_you_mean(query.text, plan, vocabulary) if few else None
-        return Page(tuple(hits), total, facets, suggestion, plan.notes)
+        return Page(tuple(hits), collector.total, facets, suggestion, plan.notes)
 
     def suggest(self, prefix: str, limit: int = 10, *, principals: frozenset[str]) -> list[str]:
         """Most common words starting with prefix that occur in a document the principals see."""
@@ -179,10 +205,43 @@ class WhooshSearchIndex:
 
     @contextmanager
     def _searching(self) -> Iterator:
-        """A searcher on the live version; engine failures become ``SearchError``s."""
+        """A searcher on the live version; engine failures become ``SearchError``s.
+
+        Each thread keeps its searcher between calls and refreshes it when a commit or a
+        rebuild changed the index: opening one reads every segment's files, which costs more
+        than most queries.
+        """
         ix = self._store.current()
-        with self._engine_errors(ix), ix.searcher() as searcher:
-            yield searcher
+        with self._engine_errors(ix):
+            yield self._searcher(ix)
+
+    def _searcher(self, ix: index.Index):
+        """This thread's searcher on ix, refreshed if the index changed since."""
+        cached = getattr(self._local, "searcher", None)
+        if cached is not None and cached[0] is ix:
+            searcher = cached[1].refresh()
+        else:
+            if cached is not None:
+                cached[1].close()
+            searcher = ix.searcher()
+        self._local.searcher = (ix, searcher)
+        return searcher
+
+    def _columns(self, subsearcher) -> _Columns:
+        """Facet and date columns of a segment, loaded once: segments never change (a
+        deletion only hides documents, which then never match)."""
+        reader = subsearcher.reader()
+        segment = reader.segment()
+        if segment is None:  # an empty index has no segment
+            return _Columns.load(reader)
+        key = (self._store.version, segment.segment_id())
+        with self._columns_lock:
+            found = self._column_cache.get(key)
+            if found is None:
+                if len(self._column_cache) > _COLUMN_CACHE:
+                    self._column_cache.clear()
+                found = self._column_cache[key] = _Columns.load(reader)
+            return found
 
     @contextmanager
     def _writing(self) -> Iterator:
@@ -226,11 +285,20 @@ def _create(directory: Path) -> None:
 
 
 def _open(directory: Path) -> index.Index:
-    """Open the index in directory, raising if its seal or its files are damaged."""
+    """Open the index in directory, raising if its seal or its files are damaged, or if it was
+    written with another schema (an upgrade changed the fields: rebuilt like damage)."""
     ix = index.open_dir(str(directory), schema=SCHEMA)
+    if _signature(index.open_dir(str(directory)).schema) != _signature(SCHEMA):
+        raise IndexCorruptError("Indeks pencarian dibuat dengan skema lama; perlu dibangun ulang.")
     versions.verify(directory, f"_{ix.indexname}_{ix.latest_generation()}.toc")
     _probe(ix)
     return ix
+
+
+def _signature(schema: fields.Schema) -> list[tuple[str, str, str]]:
+    """Field names, types and column types: what must match for this module to read it."""
+    return sorted((name, type(field).__name__, type(field.column_type).__name__)
+                  for name, field in schema.items())
 
 
 def _probe(ix: index.Index) -> None:
@@ -276,27 +344,30 @@ def _document(doc: IndexDoc) -> dict[str, object]:
         "title": doc.title, "excerpt": doc.text[:SNIPPET_SOURCE_CHARS],
         "shown": doc.display_fields(),
     }
-    if doc.date:
-        document["date"] = doc.date
+    document["when"] = _date_key(doc.date)
     for key, value in values.items():  # nik and kk are comma lists; the rest hold one value
         document[_FILTER_FIELDS[key]] = ",".join(sorted(value))
     return document
 
 
 def _compile(plan: QueryPlan, principals: frozenset[str]) -> query.Query:
-    """The Whoosh query for plan: scored clauses AND an unscored filter on principals and
-    fields, applied while matching (so paging and counts only ever see allowed documents)."""
+    """The Whoosh query for plan: scored clauses AND unscored terms for principals and fields,
+    applied while matching (so paging and counts only ever see allowed documents).
+
+    The unscored terms are boosted to zero rather than wrapped in ConstantScoreQuery, which
+    would list every allowed document (all of them, for the office) before matching.
+    """
     clauses = [*map(_word_query, plan.words), *map(_phrase_query, plan.phrases)]
-    scored = query.And(clauses) if clauses else query.Every()
-    filters = [query.Term(_FILTER_FIELDS[key], value) for key, value in plan.filters]
-    allowed = query.And([_allowed(principals), *filters])
-    return query.And([scored, query.ConstantScoreQuery(allowed, 0.0)])
+    filters = [query.Term(_FILTER_FIELDS[key], value, boost=0.0) for key, value in plan.filters]
+    return query.And([*clauses, *filters, _allowed(principals)] if clauses or filters
+                     else [query.Every(), _allowed(principals)])
 
 
 def _allowed(principals: frozenset[str]) -> query.Query:
-    """Documents sharing a principal with the caller. Callers MUST NOT pass no principals:
-    Whoosh drops an empty clause from an And, which would allow everything."""
-    return query.Or([query.Term("principals", p) for p in sorted(principals)])
+    """Documents sharing a principal with the caller, unscored. Callers MUST NOT pass no
+    principals: Whoosh drops an empty clause from an And, which would allow everything."""
+    terms = [query.Term("principals", p, boost=0.0) for p in sorted(principals)]
+    return terms[0] if len(terms) == 1 else query.Or(terms)
 
 
 def _word_query(word: WordClause) -> query.Query:
@@ -329,54 +400,146 @@ def _phrase_query(phrase: PhraseClause) -> query.Query:
     return query.Or(options)
 
 
-class _TopSortedCollector(collectors.SortingCollector):
-    """Whoosh's SortingCollector keeps every match, and a set of them, until the end; this one
-    trims to the best ``limit`` whenever it holds twice that and only counts the rest, so a
-    date-sorted query over a million documents stays within a page's worth of memory."""
+class _Columns:
+    """One segment's facet values as reference arrays into their distinct values, and its
+    dates as sortable integers, read in bulk from Whoosh's column files."""
+
+    __slots__ = ("facets", "dates")
+
+    def __init__(self, facets: dict[str, tuple[array, list[str]]], dates: array) -> None:
+        self.facets, self.dates = facets, dates
+
+    @classmethod
+    def load(cls, reader) -> _Columns:
+        count = reader.doc_count_all()
+        facets = {key: _refs(reader, field, count) for key, field in _FACET_FIELDS.items()}
+        return cls(facets, _numbers(reader, "when", count))
+
+
+def _refs(reader, field: str, count: int) -> tuple[array, list[str]]:
+    """(reference per document, distinct values) of a RefBytesColumn."""
+    if not reader.has_column(field):
+        return array("B", bytes(count)), [""]
+    column = reader.column_reader(field, translate=False)
+    uniques = [v.decode("utf-8") for v in column._uniques]
+    refs = array(column._typecode, column._dbfile.get(column._basepos, count * column._itemsize))
+    if sys.byteorder == "little" and refs.itemsize > 1:
+        refs.byteswap()  # Whoosh writes them big-endian
+    return refs, uniques
+
+
+def _numbers(reader, field: str, count: int) -> array:
+    """The values of a NumericColumn("q"), one per document."""
+    if not reader.has_column(field):
+        return array("q", [_NO_DATE]) * count
+    column = reader.column_reader(field, translate=False)
+    stored = min(column._count, count)
+    values = array("q", column._dbfile.get(column._basepos, stored * 8))
+    if sys.byteorder == "little":
+        values.byteswap()
+    if stored < count:  # Whoosh leaves trailing defaults unwritten
+        values.extend(array("q", [_NO_DATE]) * (count - stored))
+    return values
+
+
+class _PageCollector(collectors.Collector):
+    """Collects what a page needs in one pass over the matches: the best ``limit`` documents
+    (by score, then newest, or only newest), the total, and facet counts.
+
+    Scores come from stepping the matcher; unscored searches take Whoosh's fast
+    ``all_ids``. Facets are counted per segment from ``_Columns`` arrays, not through
+    Whoosh's per-document categorizers.
+    """
+
+    def __init__(self, columns_of: Callable[[object], _Columns], limit: int, scored: bool):
+        super().__init__()
+        self.columns_of, self.limit, self.scored = columns_of, limit, scored
 
     def prepare(self, top_searcher, q, context) -> None:
-        super().prepare(top_searcher, q, context)
+        super().prepare(top_searcher, q, context.set(needs_current=self.scored))
+        self.heap: list[tuple] = []
         self.total = 0
+        self.counts = {key: Counter() for key in _FACET_FIELDS}
 
-    def collect(self, sub_docnum: int):
-        sortkey = self.sort_key(sub_docnum)
-        self.items.append((sortkey, self.offset + sub_docnum))
-        self.total += 1
-        if len(self.items) >= 2 * self.limit:
-            self.items.sort()
-            del self.items[self.limit :]
-        return sortkey
+    def set_subsearcher(self, subsearcher, offset) -> None:
+        super().set_subsearcher(subsearcher, offset)
+        self.columns = self.columns_of(subsearcher)
 
-    def count(self) -> int:
-        return self.total
+    def collect_matches(self) -> None:
+        ids = self._scored_ids() if self.scored else self._newest_ids()
+        self.total += len(ids)
+        for key, (refs, uniques) in self.columns.facets.items():
+            counts = self.counts[key]
+            for ref, n in Counter(map(refs.__getitem__, ids)).items():
+                counts[uniques[ref]] += n
+
+    def _scored_ids(self) -> array:
+        """Step the matcher, keeping the best (score, date, -docnum) keys."""
+        ids, heap, limit, offset = array("I"), self.heap, self.limit, self.offset
+        dates, matcher = self.columns.dates, self.matcher
+        while matcher.is_active():
+            docnum = matcher.id()
+            ids.append(docnum)
+            key = (matcher.score(), dates[docnum], -(offset + docnum))
+            if len(heap) < limit:
+                heapq.heappush(heap, key)
+            elif key > heap[0]:
+                heapq.heapreplace(heap, key)
+            matcher.next()
+        return ids
+
+    def _newest_ids(self) -> array:
+        """Every matching id (stepped: Whoosh's ``all_ids`` of an intersection builds a set
+        of each side, here a million principals); the newest ``limit`` join the heap."""
+        ids, matcher = array("I"), self.matcher
+        while matcher.is_active():
+            ids.append(matcher.id())
+            matcher.next()
+        dates, offset = self.columns.dates, self.offset
+        newest = heapq.nlargest(self.limit, ids, key=dates.__getitem__)
+        for docnum in newest:
+            key = (0.0, dates[docnum], -(offset + docnum))
+            if len(self.heap) < self.limit:
+                heapq.heappush(self.heap, key)
+            elif key > self.heap[0]:
+                heapq.heapreplace(self.heap, key)
+        return ids
+
+    def collect(self, sub_docnum: int):  # unused: collect_matches handles whole segments
+        raise AssertionError("collect_matches collects whole segments")
+
+    def sort_key(self, sub_docnum: int):
+        raise AssertionError("collect_matches collects whole segments")
+
+    def results(self):
+        raise AssertionError("use ranked() and facets()")
+
+    def ranked(self) -> list[tuple[float, int]]:
+        """(score, top-level docnum) of the best ``limit`` documents, best first."""
+        return [(score, -negated) for score, _, negated in sorted(self.heap, reverse=True)]
+
+    def facets(self) -> dict[str, Counter]:
+        return self.counts
 
 
-def _collector(plan: QueryPlan, sort: str, limit: int) -> collectors.Collector:
-    """Keeps the top ``limit`` hits (newest first for "date", and when browsing without words,
-    where every score is equal) while counting facets over every match.
-
-    Whoosh's own choice for a faceted search gathers every match; block-quality skipping is
-    off because it would skip documents the facet counts need.
-    """
-    if sort == "date" or plan.is_empty:
-        top = _TopSortedCollector(sorting.FieldFacet("date", reverse=True), limit=limit)
-    else:
-        top = collectors.TopCollector(limit, usequality=False)
-    facets = {key: sorting.FieldFacet(field, maptype=sorting.Count)
-              for key, field in _FACET_FIELDS.items()}
-    return collectors.FacetCollector(top, facets)
+def _date_key(value: str) -> int:
+    """Seconds since the epoch of an ISO date or date-time (naive, as stored), for sorting;
+    documents without a readable date sort last."""
+    try:
+        moment = dt.datetime.fromisoformat(value) if value else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        return _NO_DATE
+    return int(moment.replace(tzinfo=dt.timezone.utc).timestamp()) if moment.tzinfo is None \
+        else int(moment.timestamp())
 
 
-def _hit(plan: QueryPlan, hit, sort: str) -> Hit:
+def _hit(plan: QueryPlan, stored: dict, score: float) -> Hit:
     """A result with its snippet, built from stored fields only."""
     stems, names = plan.highlight_terms()
-    return Hit(
-        id=hit["id"],
-        score=float(hit.score) if sort == "relevance" and not plan.is_empty else 0.0,
-        title=hit["title"],
-        snippet=snippet(hit["excerpt"], stems, names),
-        fields=hit["shown"],
-    )
+    return Hit(id=stored["id"], score=float(score), title=stored["title"],
+               snippet=snippet(stored["excerpt"], stems, names), fields=stored["shown"])
 
 
 class _Vocabulary:
@@ -387,9 +550,10 @@ class _Vocabulary:
         self.principals = principals
 
     def has(self, field: str, terms: Sequence[str]) -> bool:
-        """Whether a visible document holds every term; stops at the first one found."""
+        """Whether a visible document holds every term: a matcher is positioned on its first
+        match when built, so no posting list is read past it."""
         wanted = query.And([*(query.Term(field, t) for t in terms), _allowed(self.principals)])
-        return next(self.searcher.docs_for_query(wanted), None) is not None
+        return any(wanted.matcher(sub).is_active() for sub, _ in self.searcher.leaf_searchers())
 
     def near(self, word: str, distance: int) -> list[str]:
         """Whoosh's corrector: every candidate within distance, ranked by frequency alone."""
