@@ -14,8 +14,12 @@ table of contents holds pickles, so the root is private to the app user (0700).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import datetime as dt
 import heapq
+import os
+import signal
 import sys
 import threading
 from array import array
@@ -25,7 +29,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from whoosh import collectors, columns, fields, index, query
+from whoosh import collectors, columns, fields, formats, index, multiproc, query
 from whoosh.analysis import Token, Tokenizer
 
 from search import analysis, versions
@@ -57,6 +61,8 @@ LOCK_TIMEOUT = 5.0
 
 # Writer RAM before a segment is flushed; bounds memory during a full rebuild.
 _WRITER_MB = 128
+# Processes a rebuild writes with (each holds up to _WRITER_MB of postings).
+_REBUILD_PROCS = 2
 _PROGRESS_EVERY = 500
 
 # Vocabulary terms a completion looks at, in index order, before ranking by frequency.
@@ -107,11 +113,26 @@ def _facet() -> fields.ID:
 _NO_DATE = -(2**62)
 
 
+def _vocabulary_field() -> fields.FieldType:
+    """Readable words for "did you mean" and completion: only whether a document holds a
+    word matters (and how many documents do), so no frequencies, positions or lengths are
+    written, which keeps this copy of every word cheap to index."""
+    field = fields.KEYWORD(scorable=False)
+    field.analyzer = _Analysed(_distinct_vocabulary)
+    field.format = formats.Existence()
+    return field
+
+
+def _distinct_vocabulary(text: str) -> list[str]:
+    """Each vocabulary word of text once."""
+    return list(dict.fromkeys(analysis.vocabulary(text)))
+
+
 SCHEMA = fields.Schema(
     id=fields.ID(unique=True, stored=True),
     body=fields.TEXT(analyzer=_Analysed(analysis.body_terms), phrase=True),
     names=fields.TEXT(analyzer=_Analysed(analysis.name_keys), phrase=True),
-    words=fields.TEXT(analyzer=_Analysed(analysis.vocabulary), phrase=False),
+    words=_vocabulary_field(),
     nik=fields.KEYWORD(commas=True),
     no_kk=fields.KEYWORD(commas=True),
     nomor=fields.ID(),
@@ -218,8 +239,10 @@ class WhooshSearchIndex:
     def _searcher(self, ix: index.Index):
         """This thread's searcher on ix, refreshed if the index changed since."""
         cached = getattr(self._local, "searcher", None)
-        if cached is not None and cached[0] is ix:
-            searcher = cached[1].refresh()
+        if cached is not None and cached[0] is ix and cached[1].up_to_date():
+            searcher = cached[1]
+        elif cached is not None and cached[0] is ix and cached[1].reader().segments():
+            searcher = cached[1].refresh()  # reopens only the segments that changed
         else:
             if cached is not None:
                 cached[1].close()
@@ -318,8 +341,16 @@ def _probe(ix: index.Index) -> None:
 
 
 def _fill(directory: Path, docs: Iterable[IndexDoc], progress: Callable[[int], None] | None) -> int:
-    """Add docs to the empty index in directory in one commit; return how many."""
-    writer = index.open_dir(str(directory), schema=SCHEMA).writer(limitmb=_WRITER_MB)
+    """Add docs to the empty index in directory in one commit; return how many.
+
+    With two or more cores, documents are analysed and written by ``_REBUILD_PROCS``
+    processes, one segment each (Whoosh spends most of a rebuild in per-posting Python work,
+    which then runs in parallel).
+    """
+    ix = index.open_dir(str(directory), schema=SCHEMA)
+    procs = min(_REBUILD_PROCS, os.cpu_count() or 1)
+    writer = _ParallelWriter(ix, procs=procs, limitmb=_WRITER_MB, multisegment=True) \
+        if procs > 1 else ix.writer(limitmb=_WRITER_MB)
     count = 0
     try:
         for count, doc in enumerate(docs, 1):
@@ -333,6 +364,37 @@ def _fill(directory: Path, docs: Iterable[IndexDoc], progress: Callable[[int], N
     if progress is not None:
         progress(count)
     return count
+
+
+class _OrphanProofTask(multiproc.SubWriterTask):
+    """Whoosh's sub-writer, asking the kernel to kill it when the parent dies: a rebuild
+    killed with SIGKILL must not leave children blocked on their job queue for ever."""
+
+    def run(self) -> None:
+        _die_with_parent()
+        super().run()
+
+
+class _ParallelWriter(multiproc.MpWriter):
+    """``MpWriter`` whose sub-writers are ``_OrphanProofTask``s."""
+
+    def _new_task(self):
+        task = _OrphanProofTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
+                                self.subargs, self.multisegment)
+        self.tasks.append(task)
+        task.start()
+        return task
+
+
+def _die_with_parent() -> None:
+    """prctl(PR_SET_PDEATHSIG, SIGKILL) on Linux; elsewhere nothing (POSIX-only store)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:  # the parent died before the request took effect
+        os._exit(1)
 
 
 def _document(doc: IndexDoc) -> dict[str, object]:
