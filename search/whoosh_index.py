@@ -18,6 +18,7 @@ import ctypes
 import ctypes.util
 import datetime as dt
 import heapq
+import multiprocessing
 import os
 import signal
 import sys
@@ -35,6 +36,8 @@ from whoosh.analysis import Token, Tokenizer
 from search import analysis, versions
 from search.base import (
     FACET_KEYS,
+    NOTE_NEWEST_FIRST,
+    RELEVANCE_LIMIT,
     Hit,
     IndexBusyError,
     IndexCorruptError,
@@ -63,6 +66,7 @@ LOCK_TIMEOUT = 5.0
 _WRITER_MB = 128
 # Processes a rebuild writes with (each holds up to _WRITER_MB of postings).
 _REBUILD_PROCS = 2
+_TASK_START_TIMEOUT = 60.0
 _PROGRESS_EVERY = 500
 
 # Vocabulary terms a completion looks at, in index order, before ranking by frequency.
@@ -108,6 +112,9 @@ def _facet() -> fields.ID:
     read one small array per segment instead of the terms."""
     return fields.ID(sortable=columns.RefBytesColumn())
 
+
+# Scores closer than this are ties (then the newer document ranks first).
+_TIE = 1e-9
 
 # Sort key of documents without a date: older than any dated one.
 _NO_DATE = -(2**62)
@@ -175,16 +182,18 @@ class WhooshSearchIndex:
             return Page((), 0, {key: {} for key in FACET_KEYS}, None, plan.notes)
         with self._searching() as searcher:
             scored = query.sort == "relevance" and not plan.is_empty
-            collector = _PageCollector(self._columns, query.offset + query.page_size, scored)
-            searcher.search_with_collector(_compile(plan, query.principals), collector)
+            typos = _typos(searcher.reader(), plan)
+            collector = _PageCollector(self._columns, query.offset + query.page_size, scored,
+                                       lambda reader: _compile(plan, query.principals, typos, reader))
+            searcher.search_with_collector(_compile(plan, query.principals, typos), collector)
             ranked = collector.ranked()[query.offset : query.offset + query.page_size]
-            hits = [_hit(plan, searcher.stored_fields(docnum), score if scored else 0.0)
-                    for score, docnum in ranked]
+            hits = [_hit(plan, searcher.stored_fields(docnum), score) for score, docnum in ranked]
             facets = {key: facet_order(counts) for key, counts in collector.facets().items()}
             few = collector.total < SUGGEST_BELOW
             vocabulary = _Vocabulary(searcher, query.principals)
             suggestion = did_you_mean(query.text, plan, vocabulary) if few else None
-        return Page(tuple(hits), collector.total, facets, suggestion, plan.notes)
+        notes = (*plan.notes, NOTE_NEWEST_FIRST) if collector.broad else plan.notes
+        return Page(tuple(hits), collector.total, facets, suggestion, notes)
 
     def suggest(self, prefix: str, limit: int = 10, *, principals: frozenset[str]) -> list[str]:
         """Most common words starting with prefix that occur in a document the principals see."""
@@ -367,11 +376,14 @@ def _fill(directory: Path, docs: Iterable[IndexDoc], progress: Callable[[int], N
 
 
 class _OrphanProofTask(multiproc.SubWriterTask):
-    """Whoosh's sub-writer, asking the kernel to kill it when the parent dies: a rebuild
-    killed with SIGKILL must not leave children blocked on their job queue for ever."""
+    """Whoosh's sub-writer, asking the kernel to kill it when the parent dies (a rebuild
+    killed with SIGKILL must not leave children blocked on their job queue for ever), and
+    letting go of the parent's locks, which must die with the parent alone."""
 
     def run(self) -> None:
         _die_with_parent()
+        versions.drop_inherited_locks()
+        self.ready.set()
         super().run()
 
 
@@ -379,10 +391,15 @@ class _ParallelWriter(multiproc.MpWriter):
     """``MpWriter`` whose sub-writers are ``_OrphanProofTask``s."""
 
     def _new_task(self):
+        """Start a sub-writer and wait until it has let go of the parent's locks, so that
+        killing the parent at any later moment frees them."""
         task = _OrphanProofTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
                                 self.subargs, self.multisegment)
+        task.ready = multiprocessing.Event()
         self.tasks.append(task)
         task.start()
+        if not task.ready.wait(_TASK_START_TIMEOUT):
+            raise SearchError("Proses pembantu pengindeksan tidak mulai.")
         return task
 
 
@@ -412,33 +429,57 @@ def _document(doc: IndexDoc) -> dict[str, object]:
     return document
 
 
-def _compile(plan: QueryPlan, principals: frozenset[str]) -> query.Query:
+def _typos(reader, plan: QueryPlan) -> dict[str, list[str]]:
+    """Name keys of the index within one typo of each name key the plan asks for, looked up
+    once in the whole lexicon (a FuzzyTerm would search every segment's lexicon again)."""
+    found = {}
+    for key in {k for clause in plan.words for k in clause.names}:
+        if len(key) >= analysis.FUZZY_MIN_LENGTH:
+            near = reader.terms_within("names", key, 1, prefix=analysis.FUZZY_PREFIX)
+            found[key] = sorted(t for t in near if t != key and analysis.fuzzy_match(key, t))
+    return found
+
+
+def _compile(plan: QueryPlan, principals: frozenset[str], typos: dict[str, list[str]],
+             reader=None) -> query.Query:
     """The Whoosh query for plan: scored clauses AND unscored terms for principals and fields,
     applied while matching (so paging and counts only ever see allowed documents).
 
     The unscored terms are boosted to zero rather than wrapped in ConstantScoreQuery, which
-    would list every allowed document (all of them, for the office) before matching.
+    would list every allowed document (all of them, for the office) before matching. Given a
+    segment's reader, a principal filter every document of that segment passes is left out.
     """
-    clauses = [*map(_word_query, plan.words), *map(_phrase_query, plan.phrases)]
-    filters = [query.Term(_FILTER_FIELDS[key], value, boost=0.0) for key, value in plan.filters]
-    return query.And([*clauses, *filters, _allowed(principals)] if clauses or filters
-                     else [query.Every(), _allowed(principals)])
+    clauses = [_word_query(word, typos) for word in plan.words]
+    clauses += [*map(_phrase_query, plan.phrases)]
+    clauses += [query.Term(_FILTER_FIELDS[key], value, boost=0.0) for key, value in plan.filters]
+    allowed = _allowed(principals, reader)
+    if allowed is not None:
+        clauses.append(allowed)
+    if not clauses:
+        return query.Every()
+    return clauses[0] if len(clauses) == 1 else query.And(clauses)
 
 
-def _allowed(principals: frozenset[str]) -> query.Query:
-    """Documents sharing a principal with the caller, unscored. Callers MUST NOT pass no
-    principals: Whoosh drops an empty clause from an And, which would allow everything."""
+def _allowed(principals: frozenset[str], reader=None) -> query.Query | None:
+    """Documents sharing a principal with the caller, unscored; None when reader's segment
+    holds only documents carrying one of them (intersecting with a posting list of every
+    document would cost more than the query). Callers MUST NOT pass no principals: Whoosh
+    drops an empty clause from an And, which would allow everything."""
+    if reader is not None:
+        total = reader.doc_count_all()
+        if any(reader.doc_frequency("principals", p) >= total for p in principals):
+            return None
     terms = [query.Term("principals", p, boost=0.0) for p in sorted(principals)]
     return terms[0] if len(terms) == 1 else query.Or(terms)
 
 
-def _word_query(word: WordClause) -> query.Query:
+def _word_query(word: WordClause, typos: dict[str, list[str]]) -> query.Query:
     """One word: body stems, or name keys with a typo allowed, or an identifier."""
     options: list[query.Query] = []
     if word.stems:
         options.append(query.And([query.Term("body", s) for s in word.stems]))
     if word.names:
-        options.append(query.And([_name_query(key) for key in word.names]))
+        options.append(query.And([_name_query(key, typos.get(key, ())) for key in word.names]))
     if word.digits:
         options += [query.Term(f, word.digits, boost=_EXACT_BOOST) for f in ("nik", "no_kk")]
     if word.exact:
@@ -446,13 +487,12 @@ def _word_query(word: WordClause) -> query.Query:
     return query.Or(options)
 
 
-def _name_query(key: str) -> query.Query:
-    """A name key, exact or (if long enough) within one edit sharing the first letter."""
+def _name_query(key: str, near: Sequence[str]) -> query.Query:
+    """A name key, exact (boosted) or as one of its one-typo neighbours in the index."""
     exact = query.Term("names", key, boost=_NAME_BOOST)
-    if len(key) < analysis.FUZZY_MIN_LENGTH:
+    if not near:
         return exact
-    fuzzy = query.FuzzyTerm("names", key, maxdist=1, prefixlength=analysis.FUZZY_PREFIX)
-    return query.Or([exact, fuzzy])
+    return query.Or([exact, *(query.Term("names", term) for term in near)])
 
 
 def _phrase_query(phrase: PhraseClause) -> query.Query:
@@ -513,65 +553,86 @@ class _PageCollector(collectors.Collector):
     Whoosh's per-document categorizers.
     """
 
-    def __init__(self, columns_of: Callable[[object], _Columns], limit: int, scored: bool):
+    def __init__(self, columns_of: Callable[[object], _Columns], limit: int, scored: bool,
+                 query_for: Callable[[object], query.Query]):
         super().__init__()
         self.columns_of, self.limit, self.scored = columns_of, limit, scored
+        self.query_for = query_for
 
     def prepare(self, top_searcher, q, context) -> None:
-        super().prepare(top_searcher, q, context.set(needs_current=self.scored))
+        super().prepare(top_searcher, q, context)
+        self.broad = False
         self.heap: list[tuple] = []
         self.total = 0
         self.counts = {key: Counter() for key in _FACET_FIELDS}
 
     def set_subsearcher(self, subsearcher, offset) -> None:
-        super().set_subsearcher(subsearcher, offset)
+        self.subsearcher, self.offset = subsearcher, offset
+        self.matcher = self.query_for(subsearcher.reader()).matcher(subsearcher, self.context)
         self.columns = self.columns_of(subsearcher)
 
-    def collect_matches(self) -> None:
-        ids = self._scored_ids() if self.scored else self._newest_ids()
+    def run(self) -> None:
+        """Count and facet every segment's matches first; then rank: by score, or newest
+        first when more than ``RELEVANCE_LIMIT`` documents match (scoring each of them in
+        Python would take seconds, and ranking most of the archive by a common word means
+        little to a clerk)."""
+        try:
+            segments = []
+            for subsearcher, offset in self.top_searcher.leaf_searchers():
+                self.set_subsearcher(subsearcher, offset)
+                ids = array("I", self.matcher.all_ids())  # intersections as C set operations
+                self._count(ids)
+                segments.append((subsearcher, offset, self.columns, ids))
+            self.broad = self.scored and self.total > RELEVANCE_LIMIT
+            for subsearcher, offset, columns, ids in segments:
+                if self.scored and not self.broad:
+                    self._best(subsearcher, offset, columns)
+                else:
+                    self._newest(ids, offset, columns)
+        finally:
+            self.finish()
+
+    def _count(self, ids: array) -> None:
+        """Add a segment's matches to the total and the facet counts."""
         self.total += len(ids)
         for key, (refs, uniques) in self.columns.facets.items():
             counts = self.counts[key]
             for ref, n in Counter(map(refs.__getitem__, ids)).items():
                 counts[uniques[ref]] += n
 
-    def _scored_ids(self) -> array:
-        """Step the matcher, keeping the best (score, date, -docnum) keys."""
-        ids, heap, limit, offset = array("I"), self.heap, self.limit, self.offset
-        dates, matcher = self.columns.dates, self.matcher
+    def _offer(self, key: tuple) -> None:
+        """Keep key if it is among the best ``limit`` so far."""
+        if len(self.heap) < self.limit:
+            heapq.heappush(self.heap, key)
+        elif key > self.heap[0]:
+            heapq.heapreplace(self.heap, key)
+
+    def _best(self, subsearcher, offset: int, columns: _Columns) -> None:
+        """Score a fresh matcher, skipping posting blocks whose best score cannot enter the
+        top ``limit`` (Whoosh's block quality)."""
+        matcher = self.query_for(subsearcher.reader()).matcher(subsearcher, self.context)
+        heap, limit, dates = self.heap, self.limit, columns.dates
+        quality = matcher.supports_block_quality()
         while matcher.is_active():
+            if quality and len(heap) >= limit:
+                matcher.skip_to_quality(heap[0][0] - _TIE)  # keep equal scores: newer wins
+                if not matcher.is_active():
+                    break
             docnum = matcher.id()
-            ids.append(docnum)
-            key = (matcher.score(), dates[docnum], -(offset + docnum))
-            if len(heap) < limit:
-                heapq.heappush(heap, key)
-            elif key > heap[0]:
-                heapq.heapreplace(heap, key)
+            self._offer((matcher.score(), dates[docnum], -(offset + docnum)))
             matcher.next()
-        return ids
 
-    def _newest_ids(self) -> array:
-        """Every matching id (stepped: Whoosh's ``all_ids`` of an intersection builds a set
-        of each side, here a million principals); the newest ``limit`` join the heap."""
-        ids, matcher = array("I"), self.matcher
-        while matcher.is_active():
-            ids.append(matcher.id())
-            matcher.next()
-        dates, offset = self.columns.dates, self.offset
-        newest = heapq.nlargest(self.limit, ids, key=dates.__getitem__)
-        for docnum in newest:
-            key = (0.0, dates[docnum], -(offset + docnum))
-            if len(self.heap) < self.limit:
-                heapq.heappush(self.heap, key)
-            elif key > self.heap[0]:
-                heapq.heapreplace(self.heap, key)
-        return ids
+    def _newest(self, ids: array, offset: int, columns: _Columns) -> None:
+        """The newest ``limit`` of a segment's matches join the heap (unscored)."""
+        dates = columns.dates
+        for docnum in heapq.nlargest(self.limit, ids, key=dates.__getitem__):
+            self._offer((0.0, dates[docnum], -(offset + docnum)))
 
-    def collect(self, sub_docnum: int):  # unused: collect_matches handles whole segments
-        raise AssertionError("collect_matches collects whole segments")
+    def collect(self, sub_docnum: int):  # unused: run() handles whole segments
+        raise AssertionError("run() collects whole segments")
 
     def sort_key(self, sub_docnum: int):
-        raise AssertionError("collect_matches collects whole segments")
+        raise AssertionError("run() collects whole segments")
 
     def results(self):
         raise AssertionError("use ranked() and facets()")
@@ -614,8 +675,12 @@ class _Vocabulary:
     def has(self, field: str, terms: Sequence[str]) -> bool:
         """Whether a visible document holds every term: a matcher is positioned on its first
         match when built, so no posting list is read past it."""
-        wanted = query.And([*(query.Term(field, t) for t in terms), _allowed(self.principals)])
-        return any(wanted.matcher(sub).is_active() for sub, _ in self.searcher.leaf_searchers())
+        for sub, _ in self.searcher.leaf_searchers():
+            allowed = _allowed(self.principals, sub.reader())
+            wanted = [query.Term(field, t) for t in terms] + ([allowed] if allowed else [])
+            if query.And(wanted).matcher(sub).is_active():
+                return True
+        return False
 
     def near(self, word: str, distance: int) -> list[str]:
         """Whoosh's corrector: every candidate within distance, ranked by frequency alone."""

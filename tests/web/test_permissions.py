@@ -37,6 +37,9 @@ ROUTES = {
                                            "auditor", "operator_loleng"},
     "/dokumen/{record}/berkas/{issued}": {"admin", "camat", "sekcam", "petugas", "arsiparis",
                                           "auditor", "operator_loleng"},
+    "/cari/": {"admin", "camat", "sekcam", "petugas", "arsiparis", "auditor", "operator_loleng"},
+    "/cari/?q=surat": {"admin", "camat", "sekcam", "petugas", "arsiparis", "auditor",
+                       "operator_loleng"},
 }
 
 # POST route → roles that may use it (the print job of the issued letter: 200, a PDF)
@@ -57,6 +60,7 @@ MENUS = {
     "/wilayahview/list/": ROUTES["/wilayahview/list/"],
     "/auditview/list/": ROUTES["/auditview/list/"],
     "/users/list/": {"admin"},
+    "/cari/": ROUTES["/cari/"],
 }
 
 MATRIX = [(role, route, 200 if role in allowed else 403)
