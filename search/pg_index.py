@@ -101,13 +101,15 @@ class PgSearchIndex:
     extension are created then (the extension needs a role allowed to create it)."""
 
     def __init__(self, url: str, *, prefix: str = "search_index",
-                 statement_timeout_ms: int = STATEMENT_TIMEOUT_MS) -> None:
+                 statement_timeout_ms: int = STATEMENT_TIMEOUT_MS,
+                 lock_timeout_ms: int = LOCK_TIMEOUT_MS) -> None:
         if not prefix.isidentifier() or not prefix.islower():
             raise ValueError(f"table prefix must be a lower-case identifier: {prefix!r}")
         self.url = _driver_url(url)
         self.prefix = prefix
         self.doc, self.term, self.meta = f"{prefix}_doc", f"{prefix}_term", f"{prefix}_meta"
         self.statement_timeout_ms = statement_timeout_ms
+        self.lock_timeout_ms = lock_timeout_ms
         self._engine: sqlalchemy.Engine | None = None
         self._ready = False
 
@@ -195,9 +197,12 @@ class PgSearchIndex:
         return count
 
     def health(self) -> dict:
-        """Whether the tables exist in this schema version, and how many documents they hold."""
+        """Whether the tables exist in this schema version with every column, and how many
+        documents they hold."""
         try:
             with self._reading() as conn:
+                conn.exec_driver_sql(f"SELECT {_COLUMNS} FROM {self.doc} LIMIT 1").all()
+                conn.exec_driver_sql(f"SELECT field, term, df FROM {self.term} LIMIT 1").all()
                 count = conn.exec_driver_sql(f"SELECT count(*) FROM {self.doc}").scalar()
         except SearchError as exc:
             return {"ok": False, "doc_count": 0, "detail": str(exc)}
@@ -240,12 +245,12 @@ class PgSearchIndex:
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
         """A write transaction holding the index's write lock (``IndexBusyError`` after
-        ``LOCK_TIMEOUT_MS``)."""
+        ``lock_timeout_ms``)."""
         with self._errors():
             self._ensure_schema()
             with self._connect() as conn, conn.begin():
                 self._settings(conn, statement_timeout=0)
-                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(self.lock_timeout_ms)}")
                 conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%s), 1)",
                                      (self.prefix,))
                 self._check_version(conn)

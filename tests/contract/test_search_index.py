@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from search import (
     MemorySearchIndex,
     Query,
     QueryError,
+    SearchError,
     SearchIndex,
     WhooshSearchIndex,
 )
@@ -438,3 +440,136 @@ def test_a_held_writer_lock_raises_index_busy_after_retries(tmp_path):
         other_writer.__exit__(None, None, None)
     index.add_or_update(CORPUS[:1])
     assert ids(index, "pindahan") == ["pindah-1"]
+
+
+# -- PostgreSQL only: dropped tables, old schemas, interrupted rebuilds, locks, dead servers ----
+
+
+@pytest.fixture
+def pg(pg_url) -> PgSearchIndex:
+    """A PostgreSQL index holding CORPUS."""
+    index = PgSearchIndex(pg_url, lock_timeout_ms=200)
+    index.rebuild(CORPUS)
+    yield index
+    index.close()
+
+
+def pg_sql(url: str, statement: str, *params):
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            return conn.exec_driver_sql(statement, params).all() if params else \
+                conn.exec_driver_sql(statement).all() if statement.lstrip().upper().startswith(
+                    "SELECT") else conn.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("damage", ["DROP TABLE search_index_doc",
+                                    "UPDATE search_index_meta SET value = '0' WHERE key = 'schema'",
+                                    "ALTER TABLE search_index_doc DROP COLUMN names"])
+def test_pg_damage_is_reported_and_rebuild_restores_it(pg, pg_url, damage):
+    pg_sql(pg_url, damage)
+    reopened = PgSearchIndex(pg_url)
+    health = reopened.health()
+    assert health["ok"] is False and "rusak" in health["detail"]
+    with pytest.raises(IndexCorruptError):
+        reopened.search(Query(text="surat", principals=OFFICE))
+    assert reopened.rebuild(CORPUS) == len(CORPUS)
+    assert reopened.health()["ok"] is True
+    assert ids(reopened, "warung") == ["usaha-3"]
+    reopened.close()
+
+
+@pytest.mark.postgres
+def test_pg_interrupted_rebuild_leaves_the_previous_index_and_no_leftovers(pg, pg_url):
+    def failing_docs():
+        yield make_doc("baru-1", text="Surat pengantar nikah.")
+        raise RuntimeError("database connection lost")
+
+    with pytest.raises(RuntimeError):
+        pg.rebuild(failing_docs())
+    assert ids(pg, "warung") == ["usaha-3"] and ids(pg, "nikah") == []
+    tables = pg_sql(pg_url, "SELECT tablename FROM pg_tables WHERE tablename LIKE 'search_index%%'")
+    assert sorted(t for (t,) in tables) == ["search_index_doc", "search_index_meta",
+                                             "search_index_term"]
+
+
+PG_KILLED_REBUILD = textwrap.dedent("""
+    import sys, time
+    from search import IndexDoc
+    from search.pg_index import PgSearchIndex
+
+    def docs():
+        for i in range(10_000):
+            if i == 2_500:
+                print("midway", flush=True)
+                time.sleep(60)
+            yield IndexDoc(id=f"n{i}", doctype="x", title="Surat pengantar nikah",
+                           principals=frozenset({"office"}))
+
+    PgSearchIndex(sys.argv[1]).rebuild(docs())
+""")
+
+
+@pytest.mark.postgres
+def test_pg_rebuild_killed_with_sigkill_leaves_the_previous_index(pg, pg_url):
+    child = subprocess.Popen([sys.executable, "-c", PG_KILLED_REBUILD, pg_url],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "midway"
+        with pytest.raises(IndexBusyError):  # the rebuild lock is held meanwhile
+            pg.rebuild(CORPUS)
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+    assert ids(pg, "warung") == ["usaha-3"] and ids(pg, "nikah") == []
+    deadline = time.monotonic() + 30  # the server notices the dead client and rolls back
+    while True:
+        try:
+            assert pg.rebuild(CORPUS) == len(CORPUS)
+            break
+        except IndexBusyError:
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+    assert pg.health()["doc_count"] == len(CORPUS)
+
+
+@pytest.mark.postgres
+def test_pg_a_held_write_lock_raises_index_busy(pg, pg_url):
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(pg_url)
+    with engine.connect() as conn, conn.begin():
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('search_index'), 1)")
+        with pytest.raises(IndexBusyError):
+            pg.add_or_update(CORPUS[:1])
+    engine.dispose()
+    pg.add_or_update([make_doc("baru-1", text="Surat pengantar nikah.")])
+    assert ids(pg, "nikah") == ["baru-1"]
+
+
+@pytest.mark.postgres
+def test_pg_stores_what_ocr_produces(pg):
+    noisy = make_doc("scan-1", text="Surat\x00 pindaian \ud800 rusak " + "kata " * 60_000
+                     + "penutup", names=("SITI\x00 AMINAH",))
+    pg.add_or_update([noisy])
+    assert ids(pg, "pindaian") == ["scan-1"] and ids(pg, "penutup") == ["scan-1"]
+    assert "scan-1" in ids(pg, "Siti Aminah")
+
+
+def test_pg_needs_a_postgresql_url():
+    with pytest.raises(SearchError, match="PostgreSQL"):
+        PgSearchIndex("sqlite:///lemari.db")
+
+
+def test_pg_unreachable_server_is_a_search_error_not_a_crash():
+    index = PgSearchIndex("postgresql+psycopg://postgres@127.0.0.1:1/nothing")
+    health = index.health()
+    assert health["ok"] is False and "tidak dapat dihubungi" in health["detail"]
+    with pytest.raises(SearchError) as raised:
+        index.search(Query(text="surat", principals=OFFICE))
+    assert not isinstance(raised.value, IndexCorruptError)
