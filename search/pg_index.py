@@ -189,6 +189,9 @@ class PgSearchIndex:
             self._copy_terms(conn, f"{build}_term", frequencies)
             for statement in _indexes(f"{build}_doc", f"{build}_term"):
                 conn.exec_driver_sql(statement)
+            # Statistics now, not when autovacuum gets round to it: the planner must know that
+            # "office" is on every row and not intersect with its posting list.
+            conn.exec_driver_sql(f"ANALYZE {build}_doc, {build}_term")
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%s), 1)", (self.prefix,))
             self._swap(conn, build)
         self._ready = True

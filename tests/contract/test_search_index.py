@@ -429,6 +429,20 @@ def test_the_pointer_and_root_are_private(whoosh):
     assert (whoosh.root / POINTER).stat().st_mode & 0o077 == 0
 
 
+def test_whoosh_orders_a_very_broad_search_newest_first_and_says_so(tmp_path):
+    from search.base import NOTE_NEWEST_FIRST, RELEVANCE_LIMIT
+
+    index = WhooshSearchIndex(tmp_path / "ix")
+    count = RELEVANCE_LIMIT + 1
+    index.rebuild(make_doc(f"d{i:05}", year=2010 + i % 15,
+                           date=f"{2010 + i % 15}-01-{1 + i % 28:02}") for i in range(count))
+    page = index.search(Query(text="domisili", principals=OFFICE, page_size=5))
+    assert page.total == count and NOTE_NEWEST_FIRST in page.notes
+    assert [h.fields["date"] for h in page.hits] == ["2024-01-28"] * 5
+    narrow = index.search(Query(text="domisili", filters={"tahun": "2024"}, principals=OFFICE))
+    assert NOTE_NEWEST_FIRST not in narrow.notes  # few enough to rank by relevance
+
+
 def test_a_held_writer_lock_raises_index_busy_after_retries(tmp_path):
     index = WhooshSearchIndex(tmp_path / "ix", lock_timeout=0.05)
     other_writer = WhooshSearchIndex(index.root)._writing()  # as another process would hold it
