@@ -575,6 +575,18 @@ def test_pg_stores_what_ocr_produces(pg):
     assert "scan-1" in ids(pg, "Siti Aminah")
 
 
+@pytest.mark.postgres
+def test_pg_a_search_over_its_time_bound_is_cut_off_with_a_clear_message(pg_url):
+    index = PgSearchIndex(pg_url)
+    index.rebuild(make_doc(f"d{i:04}") for i in range(3_000))
+    hurried = PgSearchIndex(pg_url, statement_timeout_ms=1)
+    with pytest.raises(QueryError, match="terlalu lama"):
+        for _ in range(20):  # one of them runs past a millisecond on any machine
+            hurried.search(Query(text="domisili", principals=OFFICE))
+    index.close()
+    hurried.close()
+
+
 def test_pg_needs_a_postgresql_url():
     with pytest.raises(SearchError, match="PostgreSQL"):
         PgSearchIndex("sqlite:///lemari.db")
