@@ -610,9 +610,12 @@ class _PageCollector(collectors.Collector):
     def _best(self, subsearcher, offset: int, columns: _Columns) -> None:
         """Score a fresh matcher, skipping posting blocks whose best score cannot enter the
         top ``limit`` (Whoosh's block quality)."""
-        matcher = self.query_for(subsearcher.reader()).matcher(subsearcher, self.context)
+        segment_query = self.query_for(subsearcher.reader())
+        matcher = segment_query.matcher(subsearcher, self.context)
         heap, limit, dates = self.heap, self.limit, columns.dates
-        quality = matcher.supports_block_quality()
+        # Whoosh's quality skipping divides by each clause's boost and assumes every clause
+        # adds to the score: with an unscored filter it would fail or skip real matches.
+        quality = matcher.supports_block_quality() and not _has_unscored(segment_query)
         while matcher.is_active():
             if quality and len(heap) >= limit:
                 matcher.skip_to_quality(heap[0][0] - _TIE)  # keep equal scores: newer wins
@@ -643,6 +646,11 @@ class _PageCollector(collectors.Collector):
 
     def facets(self) -> dict[str, Counter]:
         return self.counts
+
+
+def _has_unscored(q: query.Query) -> bool:
+    """Whether the query holds a zero-boost (filter) term."""
+    return any(getattr(leaf, "boost", 1.0) == 0 for leaf in q.leaves())
 
 
 def _date_key(value: str) -> int:

@@ -243,6 +243,19 @@ def test_pages_are_disjoint_and_complete(index):
     assert sorted(seen) == [f"d{i:02}" for i in range(25)]
 
 
+def test_a_filtered_search_with_more_hits_than_a_page_ranks_and_counts_them_all(index):
+    index.add_or_update(make_doc(f"d{i:02}", date=f"2024-03-{i + 1:02}",
+                                 desa_code=DESA_A if i % 2 else DESA_B,
+                                 principals=frozenset({"office", f"desa:{DESA_A if i % 2 else DESA_B}"}))
+                        for i in range(30))
+    page = index.search(Query(text="domisili", filters={"desa": DESA_A}, principals=OFFICE,
+                              page_size=5))
+    assert page.total == 15 and [h.id for h in page.hits] == ["d29", "d27", "d25", "d23", "d21"]
+    operator = frozenset({f"desa:{DESA_A}"})
+    page = index.search(Query(text="domisili tahun:2024", principals=operator, page_size=5))
+    assert page.total == 15 and len(page.hits) == 5
+
+
 def test_page_size_is_capped_at_100(index):
     index.add_or_update(make_doc(f"d{i:03}") for i in range(120))
     page = index.search(Query(text="domisili", principals=OFFICE, page_size=500))
