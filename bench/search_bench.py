@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -157,15 +158,18 @@ def index_phase(engine: str, target: str, docs: int) -> dict:
 
     index = _open(engine, target)
     source = _Timed(docs)
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), _cpu_seconds()
     index.rebuild(iter(source))
     seconds = time.perf_counter() - began - source.seconds
+    cpu = _cpu_seconds() - cpu - source.seconds  # this process and its (reaped) workers
     updates = [document(i, docs) for i in range(min(OUTBOX_DOCS, docs))]
     began = time.perf_counter()
     for start in range(0, len(updates), OUTBOX_BATCH):
         index.add_or_update(updates[start : start + OUTBOX_BATCH])
     outbox = time.perf_counter() - began
     return {"index_seconds": round(seconds, 1), "docs_per_s": round(docs / seconds, 1),
+            "index_cpu_seconds": round(cpu, 1), "docs_per_cpu_s": round(docs / max(cpu, 1e-9), 1),
+            "load_during_index": round(os.getloadavg()[0], 1),
             "generate_seconds": round(source.seconds, 1),
             "outbox_docs_per_s": round(len(updates) / outbox, 1),
             "index_peak_rss_mb": _memory()["peak_rss_mb"], "disk_mb": _disk_mb(engine, target)}
@@ -195,7 +199,7 @@ def query_phase(engine: str, target: str, docs: int, per_class: int) -> dict:
             "p50_ms": round(statistics.median(times), 2),
             "p95_ms": round(statistics.quantiles(times, n=20)[18], 2),
             "found": round(found / wanted, 3) if wanted else None}
-    return {**results, **_memory()}
+    return {**results, **_memory(), "load_during_queries": round(os.getloadavg()[0], 1)}
 
 
 def _ask(engine: str, index, kind: str, text: str, filters: dict) -> list[str]:
@@ -209,12 +213,20 @@ def _ask(engine: str, index, kind: str, text: str, filters: dict) -> list[str]:
     return [hit.id for hit in page.hits]
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU of this process and of its children that have been waited for."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _memory() -> dict:
-    """Current and peak resident memory of this process, in MB."""
+    """Current and peak resident memory of this process, in MB; ``rss_anon_mb`` leaves out
+    pages of memory-mapped index files, which the kernel can drop at any time."""
     status = Path("/proc/self/status").read_text()
     fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
     mb = lambda key: round(int(fields[key].split()[0]) / 1024, 1)  # noqa: E731
-    return {"rss_mb": mb("VmRSS"), "peak_rss_mb": mb("VmHWM")}
+    return {"rss_mb": mb("VmRSS"), "peak_rss_mb": mb("VmHWM"), "rss_anon_mb": mb("RssAnon")}
 
 
 def _disk_mb(engine: str, target: str) -> float:
@@ -336,12 +348,17 @@ def format_table(results: dict) -> str:
     engines = results["engines"]
     lines = [f"Search benchmark: {docs:,} documents, {results['per_class']} queries per class, "
              f"{results['cores']} cores, Python {results['python']}", "",
-             "| engine | index docs/s | outbox docs/s | index MB | open s | search RSS MB "
-             "(peak) |", "|---|---:|---:|---:|---:|---:|"]
+             "| engine | index docs/s | docs per CPU-s | outbox docs/s | index MB | open s | "
+             "search RSS MB (peak; anon) | load avg (index / queries) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name, row in engines.items():
-        lines.append(f"| {name} | {row['docs_per_s']:,.0f} | {row['outbox_docs_per_s']:,.0f} | "
+        per_cpu = row.get("docs_per_cpu_s")
+        lines.append(f"| {name} | {row['docs_per_s']:,.0f} | "
+                     f"{f'{per_cpu:,.0f}' if per_cpu else '–'} | {row['outbox_docs_per_s']:,.0f} | "
                      f"{row['disk_mb']:,.0f} | {row['open_seconds']} | {row['rss_mb']:.0f} "
-                     f"({row['peak_rss_mb']:.0f}) |")
+                     f"({row['peak_rss_mb']:.0f}; {row.get('rss_anon_mb', '–')}) | "
+                     f"{row.get('load_during_index', '–')} / "
+                     f"{row.get('load_during_queries', '–')} |")
     lines += ["", f"Targets: index ≥ {INDEX_TARGET:,.0f} docs/s; search RSS ≤ {RSS_TARGET_MB:.0f} "
               "MB at 1M.", "", "| class | " + " | ".join(
                   f"{n} p50 / p95 ms" for n in engines) + " | target p95 | found (first page) |",

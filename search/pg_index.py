@@ -484,10 +484,10 @@ class PgSearchIndex:
         through the trigram index and confirmed with the shared edit distance."""
         if len(key) < analysis.FUZZY_MIN_LENGTH:
             return []
-        return [t for t in self._trigram_neighbours(conn, _NAMES, key, 1)
+        return [t for t in self.neighbours(conn, _NAMES, key, 1)
                 if t != key and analysis.fuzzy_match(key, t)]
 
-    def _trigram_neighbours(self, conn: Connection, field: str, word: str,
+    def neighbours(self, conn: Connection, field: str, word: str,
                             distance: int) -> list[str]:
         """Vocabulary terms that could be within distance edits of word, sharing its first
         letter, most frequent first. Trigram similarity of such a pair is at least
@@ -617,7 +617,7 @@ class _Vocabulary:
 
     def near(self, word: str, distance: int) -> list[str]:
         """Vocabulary words within distance edits, same first letter, most frequent first."""
-        return [t for t in self.index._trigram_neighbours(self.conn, _WORDS, word, distance)
+        return [t for t in self.index.neighbours(self.conn, _WORDS, word, distance)
                 if t != word][:5]
 
 
