@@ -140,15 +140,16 @@ class _Timed:
     """Wraps the generator and adds up the time spent generating, so it can be excluded."""
 
     def __init__(self, docs: int) -> None:
-        self.docs, self.seconds = docs, 0.0
+        self.docs, self.seconds, self.cpu_seconds = docs, 0.0, 0.0
 
     def __iter__(self) -> Iterator:
         from bench.search_corpus import document
 
         for i in range(self.docs):
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), time.process_time()
             doc = document(i, self.docs)
             self.seconds += time.perf_counter() - began
+            self.cpu_seconds += time.process_time() - cpu
             yield doc
 
 
@@ -161,7 +162,7 @@ def index_phase(engine: str, target: str, docs: int) -> dict:
     began, cpu = time.perf_counter(), _cpu_seconds()
     index.rebuild(iter(source))
     seconds = time.perf_counter() - began - source.seconds
-    cpu = _cpu_seconds() - cpu - source.seconds  # this process and its (reaped) workers
+    cpu = _cpu_seconds() - cpu - source.cpu_seconds  # this process and its (reaped) workers
     updates = [document(i, docs) for i in range(min(OUTBOX_DOCS, docs))]
     began = time.perf_counter()
     for start in range(0, len(updates), OUTBOX_BATCH):
