@@ -323,7 +323,7 @@ class Fts5Reference:
             params.append(exact_key(value))
         source = "doc d"
         if match:
-            source = "fts JOIN doc d ON d.rowid = fts.rowid"
+            source = "fts CROSS JOIN doc d ON d.rowid = fts.rowid"  # CROSS: the match drives
             where.append("fts MATCH ?")
             params.append(match)
         score = "bm25(fts)" if match else "0"
