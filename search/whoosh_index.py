@@ -62,6 +62,9 @@ from search.spelling import SUGGEST_BELOW, did_you_mean
 # How long a write waits for the lock, retrying every 50 ms, before IndexBusyError.
 LOCK_TIMEOUT = 5.0
 
+# Segments are written as separate files, never as one compound file: whoosh-reloaded 2.7.5
+# opens a file inside a compound file by copying it into memory (BytesIO over the mmap), so a
+# searcher of a compound index holds a private copy of the whole index.
 # Writer RAM before a segment is flushed; bounds memory during a full rebuild.
 _WRITER_MB = 128
 # Processes a rebuild writes with (each holds up to _WRITER_MB of postings).
@@ -294,7 +297,7 @@ class WhooshSearchIndex:
         """Whoosh's writer; its own lock is contended only by code outside this class, which
         Whoosh retries until lock_timeout."""
         try:
-            return ix.writer(timeout=self.lock_timeout, limitmb=_WRITER_MB)
+            return ix.writer(timeout=self.lock_timeout, limitmb=_WRITER_MB, compound=False)
         except index.LockError as exc:
             raise IndexBusyError("Indeks sedang dipakai proses lain; coba lagi nanti.") from exc
 
@@ -361,8 +364,9 @@ def _fill(directory: Path, docs: Iterable[IndexDoc], progress: Callable[[int], N
     """
     ix = index.open_dir(str(directory), schema=SCHEMA)
     procs = min(_REBUILD_PROCS, os.cpu_count() or 1)
-    writer = _ParallelWriter(ix, procs=procs, limitmb=_WRITER_MB, multisegment=True) \
-        if procs > 1 else ix.writer(limitmb=_WRITER_MB)
+    writer = _ParallelWriter(ix, procs=procs, limitmb=_WRITER_MB, multisegment=True,
+                             compound=False) \
+        if procs > 1 else ix.writer(limitmb=_WRITER_MB, compound=False)
     count = 0
     try:
         for count, doc in enumerate(docs, 1):

@@ -351,7 +351,8 @@ def test_an_index_whose_first_document_was_replaced_reopens_healthy(whoosh):
                                     "remove_segment", "garble_pointer"])
 def test_a_damaged_index_is_reported_and_rebuild_restores_it(whoosh, damage):
     version = live_version(whoosh.root)
-    segment = next(version.glob("*.seg"))
+    segment = max((p for p in version.glob("*_*.*") if p.suffix not in (".toc", ".json")),
+                  key=lambda p: p.stat().st_size)  # the largest file of a segment
     if damage == "truncate_segment":
         segment.write_bytes(segment.read_bytes()[: segment.stat().st_size // 2])
     elif damage == "garble_segment":

@@ -240,7 +240,7 @@ def damage_index(app) -> None:
         engine.dispose()
         return
     live = index_dir(app.config) / (index_dir(app.config) / "CURRENT").read_text().strip()
-    segments = [p for p in live.iterdir() if p.suffix in (".seg", ".toc")]
+    segments = [p for p in live.iterdir() if p.suffix not in (".json", "") and "LOCK" not in p.name]
     assert segments
     for path in segments:
         path.write_bytes(b"\0" * path.stat().st_size)
