@@ -119,8 +119,8 @@ PUBLISH_RENDER_TIMEOUT_SECONDS = 20
 # promised completion dates use it, stored timestamps are UTC.
 TIMEZONE = "Asia/Makassar"
 
-# Search engine behind the search port: "whoosh" (embedded, default) or "postgres" (shared
-# server full text, when search/pg_index.py is installed).
+# Search engine behind the search port: "whoosh" (embedded, default) or "postgres" (PostgreSQL
+# full text in the app's own PostgreSQL database: DATABASE_URL must point at PostgreSQL).
 SEARCH_BACKEND = "whoosh"
 # Folder of the Whoosh search index (a rebuildable cache of the database). Empty means <HOME>/index.
 SEARCH_INDEX_DIR = ""

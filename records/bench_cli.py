@@ -96,3 +96,22 @@ def bench_queue_command(minutes: float, speed: float, engine: str, pg_url: str |
         click.echo(json.dumps(results, ensure_ascii=False))
     else:
         click.echo(queue_bench.format_table(results))
+
+
+@bench_group.command("search")
+@click.option("--docs", default=100_000, show_default=True, type=click.IntRange(min=100),
+              help="Documents in the synthetic archive.")
+@click.option("--queries", "per_class", default=200, show_default=True,
+              type=click.IntRange(min=20), help="Queries timed per class.")
+@click.option("--engine", "engines", multiple=True, type=click.Choice(["whoosh", "postgres", "fts5"]),
+              help="Engines to measure (default: all; postgres only when a server answers).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
+def bench_search_command(docs: int, per_class: int, engines: tuple[str, ...], as_json: bool) -> None:
+    """Indexing rate, query p50/p95 per class and search RSS, with SQLite FTS5 as reference."""
+    search_bench = _bench_module("search_bench")
+    results = search_bench.run(docs, engines or search_bench.ENGINES, per_class,
+                               log=lambda line: click.echo(line, err=True))
+    if as_json:
+        click.echo(json.dumps(results, ensure_ascii=False))
+    else:
+        click.echo(search_bench.format_table(results))

@@ -48,13 +48,16 @@ class Lemari:
         return self._search
 
     def close(self) -> None:
-        """Stop the render workers, if any were started."""
+        """Stop the render workers, if any were started, and close the search index."""
         if self._desk is not None:
             self._desk.renderer.close()
             self._desk = None
         for extra in self.extras.values():
             extra.close()
         self.extras.clear()
+        if self._search is not None:
+            self._search.close()
+            self._search = None
 
 
 def lemari() -> Lemari:

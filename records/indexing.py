@@ -34,8 +34,10 @@ from search import (
     IndexCorruptError,
     IndexDoc,
     Query,
+    SearchError,
     SearchIndex,
 )
+from search.versions import holding
 
 from .declarations import Registry
 from .models import Penduduk, Record, SearchOutbox, Wilayah
@@ -288,8 +290,9 @@ def _whoosh(settings: dict) -> SearchIndex:
 
 
 def _postgres(settings: dict) -> SearchIndex:
-    """The shared-server backend (search/pg_index.py, written separately); same contract."""
-    from search.pg_index import PgSearchIndex  # type: ignore[import-not-found]
+    """The shared-server backend: PostgreSQL full text in the app's own database (so the
+    index and the records share one server and one backup); same contract as Whoosh."""
+    from search.pg_index import PgSearchIndex
 
     return PgSearchIndex(settings["SQLALCHEMY_DATABASE_URI"])
 
@@ -344,17 +347,29 @@ class SearchEngine:
 
     def ensure_healthy(self) -> str:
         """Rebuild when the index is damaged, or empty while the database is not (first start,
-        or a deleted index folder); returns what was done, for the log."""
+        or a deleted index folder); returns what was done, for the log. A rebuild that cannot
+        run (a search server that does not answer) is logged and left to the self-repair of
+        the next search: starting the app must not depend on the index."""
         health = self.index.health()
-        if not health["ok"]:
-            log.warning("search index damaged at start-up (%s); rebuilding", health["detail"])
-            return f"rebuilt {self.rebuild()} (damaged)"
-        if health["doc_count"] == 0:
-            with self.sessions() as session:
-                if count_docs(session):
-                    log.info("search index empty; building it from the database")
-                    return f"rebuilt {self.rebuild()} (empty)"
+        try:
+            if not health["ok"]:
+                log.warning("search index damaged at start-up (%s); rebuilding", health["detail"])
+                return f"rebuilt {self.rebuild()} (damaged)"
+            if health["doc_count"] == 0:
+                with self.sessions() as session:
+                    if count_docs(session):
+                        log.info("search index empty; building it from the database")
+                        return f"rebuilt {self.rebuild()} (empty)"
+        except SearchError as exc:
+            log.error("search index could not be rebuilt at start-up: %s", exc)
+            return f"failed ({exc})"
         return "ok"
+
+    def close(self) -> None:
+        """Release the index's resources (a PostgreSQL connection pool); Whoosh has none."""
+        closing = getattr(self.index, "close", None)
+        if callable(closing):
+            closing()
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Replace the index with every document in the database, then apply rows that were
@@ -387,7 +402,8 @@ class SearchEngine:
             except BlockingIOError:
                 yield False
                 return
-            yield True
+            with holding(fd):  # so a rebuild's worker processes do not keep it
+                yield True
         finally:
             os.close(fd)
 

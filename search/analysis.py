@@ -104,6 +104,8 @@ _NAME_ALIASES = {
 
 def fold(text: str) -> str:
     """Lower-case and strip accents, so "Désa" and "DESA" meet "desa"."""
+    if text.isascii():  # nearly every letter: no accents to strip, and casefold == lower
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 

@@ -27,6 +27,14 @@ FACET_KEYS = ("jenis", "desa", "tahun", "klasifikasi", "status")
 
 SORTS = ("relevance", "date")
 
+# Matches above which an adapter MAY order a relevance search newest first instead (scoring a
+# large share of the archive costs seconds in an embedded engine and ranks little: every hit
+# holds the word); it MUST then add NOTE_NEWEST_FIRST to the page's notes.
+RELEVANCE_LIMIT = 5_000
+NOTE_NEWEST_FIRST = (f"Lebih dari {RELEVANCE_LIMIT:,} hasil".replace(",", ".")
+                     + ": diurutkan dari yang terbaru, bukan menurut kecocokan. Persempit "
+                     "pencarian (nama, nomor, desa:, tahun:) untuk urutan kecocokan.")
+
 
 class SearchError(Exception):
     """Base for every error the search package raises."""

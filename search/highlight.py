@@ -6,6 +6,7 @@ escaping lives in one place: the text is OCR output and user input, and the snip
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 
@@ -22,19 +23,26 @@ _WORD = re.compile(r"[^\W_]+")
 
 def snippet(text: str, stems: set[str], names: set[str]) -> str:
     """About ``SNIPPET_CHARS`` of text around the first word whose stem is in stems or whose
-    name key matches one in names (typos included), escaped, such words wrapped in ``<mark>``."""
+    name key matches one in names (typos included), escaped, such words wrapped in ``<mark>``.
+
+    Words are analysed only up to the first match and inside the window, so a page of long
+    scans costs little more than a page of one-line letters.
+    """
     source = text[:SNIPPET_SOURCE_CHARS]
-    spans = [m.span() for m in _WORD.finditer(source) if _matches(m.group(), stems, names)]
-    start = _window_start(source, spans[0][0]) if spans else 0
+    first = next((m.start() for m in _WORD.finditer(source)
+                  if _matches(m.group(), stems, names)), None)
+    start = _window_start(source, first) if first is not None else 0
     end = min(len(source), start + SNIPPET_CHARS)
     parts = ["…"] if start else []
     cursor = start
-    for left, right in spans:
-        if left < start or right > end:
-            continue
-        parts += [html.escape(source[cursor:left]), "<mark>", html.escape(source[left:right]),
-                  "</mark>"]
-        cursor = right
+    for match in _WORD.finditer(source, start) if first is not None else ():
+        left, right = match.span()
+        if right > end:
+            break
+        if _matches(match.group(), stems, names):
+            parts += [html.escape(source[cursor:left]), "<mark>", html.escape(source[left:right]),
+                      "</mark>"]
+            cursor = right
     parts.append(html.escape(source[cursor:end]))
     if end < len(text):
         parts.append("…")
@@ -43,11 +51,17 @@ def snippet(text: str, stems: set[str], names: set[str]) -> str:
 
 def _matches(word: str, stems: set[str], names: set[str]) -> bool:
     """Whether a word of the text is one the query matched."""
-    folded = fold(word)
-    if not is_stopword(folded) and stem(folded) in stems:
+    stemmed, key = _analysed(word)
+    if stemmed and stemmed in stems:
         return True
-    key = name_key(word)
     return any(fuzzy_match(wanted, key) for wanted in names)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _analysed(word: str) -> tuple[str, str]:
+    """(stem, or "" for a stopword; name key) of a word as it stands in a text."""
+    folded = fold(word)
+    return ("" if is_stopword(folded) else stem(folded)), name_key(word)
 
 
 def _window_start(text: str, first: int) -> int:

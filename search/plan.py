@@ -33,8 +33,10 @@ class WordClause:
 
 @dataclass(frozen=True, slots=True)
 class PhraseClause:
-    """A quoted phrase, as body terms and as name keys."""
+    """A quoted phrase, as typed (for engines with their own analysis), as body terms and as
+    name keys."""
 
+    text: str
     stems: tuple[str, ...]
     names: tuple[str, ...]
 
@@ -122,4 +124,4 @@ def _word(text: str) -> WordClause:
 
 def _phrase(text: str) -> PhraseClause:
     """Analyse a phrase."""
-    return PhraseClause(stems=tuple(body_terms(text)), names=tuple(name_keys(text)))
+    return PhraseClause(text=text, stems=tuple(body_terms(text)), names=tuple(name_keys(text)))

@@ -208,9 +208,37 @@ def file_lock(path: Path, timeout: float) -> Iterator[None]:
             if time.monotonic() >= deadline:
                 raise IndexBusyError("Indeks sedang dipakai proses lain; coba lagi sebentar lagi.")
             time.sleep(_LOCK_POLL)
-        yield
+        with holding(fd):
+            yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+# Descriptors of flock()s this process holds. A forked child inherits them, and with them the
+# lock: a child that outlives a killed parent would keep the index locked. Children that
+# need no lock call ``drop_inherited_locks`` first thing.
+_HELD: set[int] = set()
+
+
+@contextmanager
+def holding(fd: int) -> Iterator[None]:
+    """Record fd as a held lock for as long as the block runs."""
+    _HELD.add(fd)
+    try:
+        yield
+    finally:
+        _HELD.discard(fd)
+
+
+def drop_inherited_locks() -> None:
+    """In a freshly forked child: close the lock descriptors inherited from the parent (the
+    parent's own descriptors keep its locks)."""
+    for fd in list(_HELD):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD.clear()
 
 
 def _try_lock(fd: int) -> bool:

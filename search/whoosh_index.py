@@ -14,16 +14,38 @@ table of contents holds pickles, so the root is private to the app user (0700).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import datetime as dt
+import heapq
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from array import array
+from collections import Counter
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from whoosh import collectors, fields, index, query, sorting
+from whoosh import collectors, columns, fields, formats, index, multiproc, query
 from whoosh.analysis import Token, Tokenizer
 
 from search import analysis, versions
-from search.base import FACET_KEYS, Hit, IndexBusyError, IndexDoc, Page, Query, SearchError
+from search.base import (
+    FACET_KEYS,
+    NOTE_NEWEST_FIRST,
+    RELEVANCE_LIMIT,
+    Hit,
+    IndexBusyError,
+    IndexCorruptError,
+    IndexDoc,
+    Page,
+    Query,
+    SearchError,
+)
 from search.highlight import SNIPPET_SOURCE_CHARS, snippet
 from search.plan import (
     PhraseClause,
@@ -40,8 +62,14 @@ from search.spelling import SUGGEST_BELOW, did_you_mean
 # How long a write waits for the lock, retrying every 50 ms, before IndexBusyError.
 LOCK_TIMEOUT = 5.0
 
+# Segments are written as separate files, never as one compound file: whoosh-reloaded 2.7.5
+# opens a file inside a compound file by copying it into memory (BytesIO over the mmap), so a
+# searcher of a compound index holds a private copy of the whole index.
 # Writer RAM before a segment is flushed; bounds memory during a full rebuild.
 _WRITER_MB = 128
+# Processes a rebuild writes with (each holds up to _WRITER_MB of postings).
+_REBUILD_PROCS = 2
+_TASK_START_TIMEOUT = 60.0
 _PROGRESS_EVERY = 500
 
 # Vocabulary terms a completion looks at, in index order, before ranking by frequency.
@@ -50,6 +78,9 @@ _SUGGEST_MAX = 50
 
 # Relevance boosts, as in the memory adapter: identifiers beat names, names beat body words.
 _EXACT_BOOST, _NAME_BOOST = 10.0, 3.0
+
+# Segments whose columns stay loaded (a segment of 1M documents costs about 14 MB).
+_COLUMN_CACHE = 64
 
 # Facet or filter key → Whoosh field.
 _FACET_FIELDS = {"jenis": "doctype", "desa": "desa", "tahun": "year",
@@ -80,21 +111,47 @@ class _Analysed(Tokenizer):
 
 
 def _facet() -> fields.ID:
-    """An exact, sortable field, so facet counts and sorting read a column, not the terms."""
-    return fields.ID(sortable=True)
+    """An exact field with a column of references into its distinct values, so facet counts
+    read one small array per segment instead of the terms."""
+    return fields.ID(sortable=columns.RefBytesColumn())
+
+
+# Estimated matches up to which a segment's matcher is stepped rather than intersected as sets.
+_STEP_LIMIT = 20_000
+
+# Scores closer than this are ties (then the newer document ranks first).
+_TIE = 1e-9
+
+# Sort key of documents without a date: older than any dated one.
+_NO_DATE = -(2**62)
+
+
+def _vocabulary_field() -> fields.FieldType:
+    """Readable words for "did you mean" and completion: only whether a document holds a
+    word matters (and how many documents do), so no frequencies, positions or lengths are
+    written, which keeps this copy of every word cheap to index."""
+    field = fields.KEYWORD(scorable=False)
+    field.analyzer = _Analysed(_distinct_vocabulary)
+    field.format = formats.Existence()
+    return field
+
+
+def _distinct_vocabulary(text: str) -> list[str]:
+    """Each vocabulary word of text once."""
+    return list(dict.fromkeys(analysis.vocabulary(text)))
 
 
 SCHEMA = fields.Schema(
     id=fields.ID(unique=True, stored=True),
     body=fields.TEXT(analyzer=_Analysed(analysis.body_terms), phrase=True),
     names=fields.TEXT(analyzer=_Analysed(analysis.name_keys), phrase=True),
-    words=fields.TEXT(analyzer=_Analysed(analysis.vocabulary), phrase=False),
+    words=_vocabulary_field(),
     nik=fields.KEYWORD(commas=True),
     no_kk=fields.KEYWORD(commas=True),
     nomor=fields.ID(),
     principals=fields.KEYWORD(commas=True),
-    date=_facet(), doctype=_facet(), desa=_facet(), year=_facet(),
-    klasifikasi=_facet(), status=_facet(),
+    when=fields.COLUMN(columns.NumericColumn("q", default=_NO_DATE)),
+    doctype=_facet(), desa=_facet(), year=_facet(), klasifikasi=_facet(), status=_facet(),
     title=fields.STORED(), excerpt=fields.STORED(), shown=fields.STORED(),
 )
 
@@ -108,6 +165,9 @@ class WhooshSearchIndex:
         self.lock_timeout = lock_timeout
         self._store = versions.VersionedStore(
             self.root, create=_create, open=_open, lock_timeout=lock_timeout)
+        self._local = threading.local()
+        self._column_cache: dict[tuple, _Columns] = {}
+        self._columns_lock = threading.Lock()
 
     def add_or_update(self, docs: Iterable[IndexDoc]) -> None:
         """Index docs in one commit, replacing earlier versions with the same id."""
@@ -127,17 +187,19 @@ class WhooshSearchIndex:
         if not query.principals:
             return Page((), 0, {key: {} for key in FACET_KEYS}, None, plan.notes)
         with self._searching() as searcher:
-            collector = _collector(plan, query.sort, query.offset + query.page_size)
-            searcher.search_with_collector(_compile(plan, query.principals), collector)
-            results = collector.results()
-            total = len(results)
-            page = results[query.offset : query.offset + query.page_size]
-            hits = [_hit(plan, h, query.sort) for h in page]
-            facets = {key: facet_order(results.groups(key)) for key in FACET_KEYS}
+            scored = query.sort == "relevance" and not plan.is_empty
+            typos = _typos(searcher.reader(), plan)
+            collector = _PageCollector(self._columns, query.offset + query.page_size, scored,
+                                       lambda reader: _compile(plan, query.principals, typos, reader))
+            searcher.search_with_collector(_compile(plan, query.principals, typos), collector)
+            ranked = collector.ranked()[query.offset : query.offset + query.page_size]
+            hits = [_hit(plan, searcher.stored_fields(docnum), score) for score, docnum in ranked]
+            facets = {key: facet_order(counts) for key, counts in collector.facets().items()}
+            few = collector.total < SUGGEST_BELOW
             vocabulary = _Vocabulary(searcher, query.principals)
-            few = total < SUGGEST_BELOW
             suggestion = did_you_mean(query.text, plan, vocabulary) if few else None
-        return Page(tuple(hits), total, facets, suggestion, plan.notes)
+        notes = (*plan.notes, NOTE_NEWEST_FIRST) if collector.broad else plan.notes
+        return Page(tuple(hits), collector.total, facets, suggestion, notes)
 
     def suggest(self, prefix: str, limit: int = 10, *, principals: frozenset[str]) -> list[str]:
         """Most common words starting with prefix that occur in a document the principals see."""
@@ -179,10 +241,45 @@ class WhooshSearchIndex:
 
     @contextmanager
     def _searching(self) -> Iterator:
-        """A searcher on the live version; engine failures become ``SearchError``s."""
+        """A searcher on the live version; engine failures become ``SearchError``s.
+
+        Each thread keeps its searcher between calls and refreshes it when a commit or a
+        rebuild changed the index: opening one reads every segment's files, which costs more
+        than most queries.
+        """
         ix = self._store.current()
-        with self._engine_errors(ix), ix.searcher() as searcher:
-            yield searcher
+        with self._engine_errors(ix):
+            yield self._searcher(ix)
+
+    def _searcher(self, ix: index.Index):
+        """This thread's searcher on ix, refreshed if the index changed since."""
+        cached = getattr(self._local, "searcher", None)
+        if cached is not None and cached[0] is ix and cached[1].up_to_date():
+            searcher = cached[1]
+        elif cached is not None and cached[0] is ix and cached[1].reader().segments():
+            searcher = cached[1].refresh()  # reopens only the segments that changed
+        else:
+            if cached is not None:
+                cached[1].close()
+            searcher = ix.searcher()
+        self._local.searcher = (ix, searcher)
+        return searcher
+
+    def _columns(self, subsearcher) -> _Columns:
+        """Facet and date columns of a segment, loaded once: segments never change (a
+        deletion only hides documents, which then never match)."""
+        reader = subsearcher.reader()
+        segment = reader.segment()
+        if segment is None:  # an empty index has no segment
+            return _Columns.load(reader)
+        key = (self._store.version, segment.segment_id())
+        with self._columns_lock:
+            found = self._column_cache.get(key)
+            if found is None:
+                if len(self._column_cache) > _COLUMN_CACHE:
+                    self._column_cache.clear()
+                found = self._column_cache[key] = _Columns.load(reader)
+            return found
 
     @contextmanager
     def _writing(self) -> Iterator:
@@ -200,7 +297,7 @@ class WhooshSearchIndex:
         """Whoosh's writer; its own lock is contended only by code outside this class, which
         Whoosh retries until lock_timeout."""
         try:
-            return ix.writer(timeout=self.lock_timeout, limitmb=_WRITER_MB)
+            return ix.writer(timeout=self.lock_timeout, limitmb=_WRITER_MB, compound=False)
         except index.LockError as exc:
             raise IndexBusyError("Indeks sedang dipakai proses lain; coba lagi nanti.") from exc
 
@@ -226,11 +323,20 @@ def _create(directory: Path) -> None:
 
 
 def _open(directory: Path) -> index.Index:
-    """Open the index in directory, raising if its seal or its files are damaged."""
+    """Open the index in directory, raising if its seal or its files are damaged, or if it was
+    written with another schema (an upgrade changed the fields: rebuilt like damage)."""
     ix = index.open_dir(str(directory), schema=SCHEMA)
+    if _signature(index.open_dir(str(directory)).schema) != _signature(SCHEMA):
+        raise IndexCorruptError("Indeks pencarian dibuat dengan skema lama; perlu dibangun ulang.")
     versions.verify(directory, f"_{ix.indexname}_{ix.latest_generation()}.toc")
     _probe(ix)
     return ix
+
+
+def _signature(schema: fields.Schema) -> list[tuple[str, str, str]]:
+    """Field names, types and column types: what must match for this module to read it."""
+    return sorted((name, type(field).__name__, type(field.column_type).__name__)
+                  for name, field in schema.items())
 
 
 def _probe(ix: index.Index) -> None:
@@ -250,8 +356,17 @@ def _probe(ix: index.Index) -> None:
 
 
 def _fill(directory: Path, docs: Iterable[IndexDoc], progress: Callable[[int], None] | None) -> int:
-    """Add docs to the empty index in directory in one commit; return how many."""
-    writer = index.open_dir(str(directory), schema=SCHEMA).writer(limitmb=_WRITER_MB)
+    """Add docs to the empty index in directory in one commit; return how many.
+
+    With two or more cores, documents are analysed and written by ``_REBUILD_PROCS``
+    processes, one segment each (Whoosh spends most of a rebuild in per-posting Python work,
+    which then runs in parallel).
+    """
+    ix = index.open_dir(str(directory), schema=SCHEMA)
+    procs = min(_REBUILD_PROCS, os.cpu_count() or 1)
+    writer = _ParallelWriter(ix, procs=procs, limitmb=_WRITER_MB, multisegment=True,
+                             compound=False) \
+        if procs > 1 else ix.writer(limitmb=_WRITER_MB, compound=False)
     count = 0
     try:
         for count, doc in enumerate(docs, 1):
@@ -267,6 +382,45 @@ def _fill(directory: Path, docs: Iterable[IndexDoc], progress: Callable[[int], N
     return count
 
 
+class _OrphanProofTask(multiproc.SubWriterTask):
+    """Whoosh's sub-writer, asking the kernel to kill it when the parent dies (a rebuild
+    killed with SIGKILL must not leave children blocked on their job queue for ever), and
+    letting go of the parent's locks, which must die with the parent alone."""
+
+    def run(self) -> None:
+        _die_with_parent()
+        versions.drop_inherited_locks()
+        self.ready.set()
+        super().run()
+
+
+class _ParallelWriter(multiproc.MpWriter):
+    """``MpWriter`` whose sub-writers are ``_OrphanProofTask``s."""
+
+    def _new_task(self):
+        """Start a sub-writer and wait until it has let go of the parent's locks, so that
+        killing the parent at any later moment frees them."""
+        task = _OrphanProofTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
+                                self.subargs, self.multisegment)
+        task.ready = multiprocessing.Event()
+        self.tasks.append(task)
+        task.start()
+        if not task.ready.wait(_TASK_START_TIMEOUT):
+            raise SearchError("Proses pembantu pengindeksan tidak mulai.")
+        return task
+
+
+def _die_with_parent() -> None:
+    """prctl(PR_SET_PDEATHSIG, SIGKILL) on Linux; elsewhere nothing (POSIX-only store)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:  # the parent died before the request took effect
+        os._exit(1)
+
+
 def _document(doc: IndexDoc) -> dict[str, object]:
     """Whoosh field values for doc, from the same normalised values the plan queries."""
     values = filter_values(doc)
@@ -276,36 +430,63 @@ def _document(doc: IndexDoc) -> dict[str, object]:
         "title": doc.title, "excerpt": doc.text[:SNIPPET_SOURCE_CHARS],
         "shown": doc.display_fields(),
     }
-    if doc.date:
-        document["date"] = doc.date
+    document["when"] = _date_key(doc.date)
     for key, value in values.items():  # nik and kk are comma lists; the rest hold one value
         document[_FILTER_FIELDS[key]] = ",".join(sorted(value))
     return document
 
 
-def _compile(plan: QueryPlan, principals: frozenset[str]) -> query.Query:
-    """The Whoosh query for plan: scored clauses AND an unscored filter on principals and
-    fields, applied while matching (so paging and counts only ever see allowed documents)."""
-    clauses = [*map(_word_query, plan.words), *map(_phrase_query, plan.phrases)]
-    scored = query.And(clauses) if clauses else query.Every()
-    filters = [query.Term(_FILTER_FIELDS[key], value) for key, value in plan.filters]
-    allowed = query.And([_allowed(principals), *filters])
-    return query.And([scored, query.ConstantScoreQuery(allowed, 0.0)])
+def _typos(reader, plan: QueryPlan) -> dict[str, list[str]]:
+    """Name keys of the index within one typo of each name key the plan asks for, looked up
+    once in the whole lexicon (a FuzzyTerm would search every segment's lexicon again)."""
+    found = {}
+    for key in {k for clause in plan.words for k in clause.names}:
+        if len(key) >= analysis.FUZZY_MIN_LENGTH:
+            near = reader.terms_within("names", key, 1, prefix=analysis.FUZZY_PREFIX)
+            found[key] = sorted(t for t in near if t != key and analysis.fuzzy_match(key, t))
+    return found
 
 
-def _allowed(principals: frozenset[str]) -> query.Query:
-    """Documents sharing a principal with the caller. Callers MUST NOT pass no principals:
-    Whoosh drops an empty clause from an And, which would allow everything."""
-    return query.Or([query.Term("principals", p) for p in sorted(principals)])
+def _compile(plan: QueryPlan, principals: frozenset[str], typos: dict[str, list[str]],
+             reader=None) -> query.Query:
+    """The Whoosh query for plan: scored clauses AND unscored terms for principals and fields,
+    applied while matching (so paging and counts only ever see allowed documents).
+
+    The unscored terms are boosted to zero rather than wrapped in ConstantScoreQuery, which
+    would list every allowed document (all of them, for the office) before matching. Given a
+    segment's reader, a principal filter every document of that segment passes is left out.
+    """
+    clauses = [_word_query(word, typos) for word in plan.words]
+    clauses += [*map(_phrase_query, plan.phrases)]
+    clauses += [query.Term(_FILTER_FIELDS[key], value, boost=0.0) for key, value in plan.filters]
+    allowed = _allowed(principals, reader)
+    if allowed is not None:
+        clauses.append(allowed)
+    if not clauses:
+        return query.Every()
+    return clauses[0] if len(clauses) == 1 else query.And(clauses)
 
 
-def _word_query(word: WordClause) -> query.Query:
+def _allowed(principals: frozenset[str], reader=None) -> query.Query | None:
+    """Documents sharing a principal with the caller, unscored; None when reader's segment
+    holds only documents carrying one of them (intersecting with a posting list of every
+    document would cost more than the query). Callers MUST NOT pass no principals: Whoosh
+    drops an empty clause from an And, which would allow everything."""
+    if reader is not None:
+        total = reader.doc_count_all()
+        if any(reader.doc_frequency("principals", p) >= total for p in principals):
+            return None
+    terms = [query.Term("principals", p, boost=0.0) for p in sorted(principals)]
+    return terms[0] if len(terms) == 1 else query.Or(terms)
+
+
+def _word_query(word: WordClause, typos: dict[str, list[str]]) -> query.Query:
     """One word: body stems, or name keys with a typo allowed, or an identifier."""
     options: list[query.Query] = []
     if word.stems:
         options.append(query.And([query.Term("body", s) for s in word.stems]))
     if word.names:
-        options.append(query.And([_name_query(key) for key in word.names]))
+        options.append(query.And([_name_query(key, typos.get(key, ())) for key in word.names]))
     if word.digits:
         options += [query.Term(f, word.digits, boost=_EXACT_BOOST) for f in ("nik", "no_kk")]
     if word.exact:
@@ -313,13 +494,12 @@ def _word_query(word: WordClause) -> query.Query:
     return query.Or(options)
 
 
-def _name_query(key: str) -> query.Query:
-    """A name key, exact or (if long enough) within one edit sharing the first letter."""
+def _name_query(key: str, near: Sequence[str]) -> query.Query:
+    """A name key, exact (boosted) or as one of its one-typo neighbours in the index."""
     exact = query.Term("names", key, boost=_NAME_BOOST)
-    if len(key) < analysis.FUZZY_MIN_LENGTH:
+    if not near:
         return exact
-    fuzzy = query.FuzzyTerm("names", key, maxdist=1, prefixlength=analysis.FUZZY_PREFIX)
-    return query.Or([exact, fuzzy])
+    return query.Or([exact, *(query.Term("names", term) for term in near)])
 
 
 def _phrase_query(phrase: PhraseClause) -> query.Query:
@@ -329,54 +509,189 @@ def _phrase_query(phrase: PhraseClause) -> query.Query:
     return query.Or(options)
 
 
-class _TopSortedCollector(collectors.SortingCollector):
-    """Whoosh's SortingCollector keeps every match, and a set of them, until the end; this one
-    trims to the best ``limit`` whenever it holds twice that and only counts the rest, so a
-    date-sorted query over a million documents stays within a page's worth of memory."""
+class _Columns:
+    """One segment's facet values as reference arrays into their distinct values, and its
+    dates as sortable integers, read in bulk from Whoosh's column files."""
+
+    __slots__ = ("facets", "dates")
+
+    def __init__(self, facets: dict[str, tuple[array, list[str]]], dates: array) -> None:
+        self.facets, self.dates = facets, dates
+
+    @classmethod
+    def load(cls, reader) -> _Columns:
+        count = reader.doc_count_all()
+        facets = {key: _refs(reader, field, count) for key, field in _FACET_FIELDS.items()}
+        return cls(facets, _numbers(reader, "when", count))
+
+
+def _refs(reader, field: str, count: int) -> tuple[array, list[str]]:
+    """(reference per document, distinct values) of a RefBytesColumn."""
+    if not reader.has_column(field):
+        return array("B", bytes(count)), [""]
+    column = reader.column_reader(field, translate=False)
+    uniques = [v.decode("utf-8") for v in column._uniques]
+    refs = array(column._typecode, column._dbfile.get(column._basepos, count * column._itemsize))
+    if sys.byteorder == "little" and refs.itemsize > 1:
+        refs.byteswap()  # Whoosh writes them big-endian
+    return refs, uniques
+
+
+def _numbers(reader, field: str, count: int) -> array:
+    """The values of a NumericColumn("q"), one per document."""
+    if not reader.has_column(field):
+        return array("q", [_NO_DATE]) * count
+    column = reader.column_reader(field, translate=False)
+    stored = min(column._count, count)
+    values = array("q", column._dbfile.get(column._basepos, stored * 8))
+    if sys.byteorder == "little":
+        values.byteswap()
+    if stored < count:  # Whoosh leaves trailing defaults unwritten
+        values.extend(array("q", [_NO_DATE]) * (count - stored))
+    return values
+
+
+class _PageCollector(collectors.Collector):
+    """Collects what a page needs in one pass over the matches: the best ``limit`` documents
+    (by score, then newest, or only newest), the total, and facet counts.
+
+    Scores come from stepping the matcher; unscored searches take Whoosh's fast
+    ``all_ids``. Facets are counted per segment from ``_Columns`` arrays, not through
+    Whoosh's per-document categorizers.
+    """
+
+    def __init__(self, columns_of: Callable[[object], _Columns], limit: int, scored: bool,
+                 query_for: Callable[[object], query.Query]):
+        super().__init__()
+        self.columns_of, self.limit, self.scored = columns_of, limit, scored
+        self.query_for = query_for
 
     def prepare(self, top_searcher, q, context) -> None:
         super().prepare(top_searcher, q, context)
+        self.broad = False
+        self.heap: list[tuple] = []
         self.total = 0
+        self.counts = {key: Counter() for key in _FACET_FIELDS}
 
-    def collect(self, sub_docnum: int):
-        sortkey = self.sort_key(sub_docnum)
-        self.items.append((sortkey, self.offset + sub_docnum))
-        self.total += 1
-        if len(self.items) >= 2 * self.limit:
-            self.items.sort()
-            del self.items[self.limit :]
-        return sortkey
+    def set_subsearcher(self, subsearcher, offset) -> None:
+        self.subsearcher, self.offset = subsearcher, offset
+        self.segment_query = self.query_for(subsearcher.reader())
+        self.matcher = self.segment_query.matcher(subsearcher, self.context)
+        self.columns = self.columns_of(subsearcher)
 
-    def count(self) -> int:
-        return self.total
+    def run(self) -> None:
+        """Count and facet every segment's matches first; then rank: by score, or newest
+        first when more than ``RELEVANCE_LIMIT`` documents match (scoring each of them in
+        Python would take seconds, and ranking most of the archive by a common word means
+        little to a clerk)."""
+        try:
+            segments = []
+            for subsearcher, offset in self.top_searcher.leaf_searchers():
+                self.set_subsearcher(subsearcher, offset)
+                ids = self._all_ids(subsearcher.reader())
+                self._count(ids)
+                segments.append((subsearcher, offset, self.columns, ids))
+            self.broad = self.scored and self.total > RELEVANCE_LIMIT
+            for subsearcher, offset, columns, ids in segments:
+                if self.scored and not self.broad:
+                    self._best(subsearcher, offset, columns)
+                else:
+                    self._newest(ids, offset, columns)
+        finally:
+            self.finish()
+
+    def _all_ids(self, reader) -> array:
+        """The segment's matching ids. Whoosh's ``all_ids`` intersects as C set operations
+        over every posting of every clause: fast for broad queries, wasteful when one clause
+        is rare (a letter number's "3304" beside "2021" and "ds"); then stepping the matcher,
+        which skips through the long lists, is cheaper."""
+        if self.segment_query.estimate_size(reader) > _STEP_LIMIT:
+            return array("I", self.matcher.all_ids())
+        ids, matcher = array("I"), self.matcher
+        while matcher.is_active():
+            ids.append(matcher.id())
+            matcher.next()
+        return ids
+
+    def _count(self, ids: array) -> None:
+        """Add a segment's matches to the total and the facet counts."""
+        self.total += len(ids)
+        for key, (refs, uniques) in self.columns.facets.items():
+            counts = self.counts[key]
+            for ref, n in Counter(map(refs.__getitem__, ids)).items():
+                counts[uniques[ref]] += n
+
+    def _offer(self, key: tuple) -> None:
+        """Keep key if it is among the best ``limit`` so far."""
+        if len(self.heap) < self.limit:
+            heapq.heappush(self.heap, key)
+        elif key > self.heap[0]:
+            heapq.heapreplace(self.heap, key)
+
+    def _best(self, subsearcher, offset: int, columns: _Columns) -> None:
+        """Score a fresh matcher, skipping posting blocks whose best score cannot enter the
+        top ``limit`` (Whoosh's block quality)."""
+        segment_query = self.query_for(subsearcher.reader())
+        matcher = segment_query.matcher(subsearcher, self.context)
+        heap, limit, dates = self.heap, self.limit, columns.dates
+        # Whoosh's quality skipping divides by each clause's boost and assumes every clause
+        # adds to the score: with an unscored filter it would fail or skip real matches.
+        quality = matcher.supports_block_quality() and not _has_unscored(segment_query)
+        while matcher.is_active():
+            if quality and len(heap) >= limit:
+                matcher.skip_to_quality(heap[0][0] - _TIE)  # keep equal scores: newer wins
+                if not matcher.is_active():
+                    break
+            docnum = matcher.id()
+            self._offer((matcher.score(), dates[docnum], -(offset + docnum)))
+            matcher.next()
+
+    def _newest(self, ids: array, offset: int, columns: _Columns) -> None:
+        """The newest ``limit`` of a segment's matches join the heap (unscored)."""
+        dates = columns.dates
+        for docnum in heapq.nlargest(self.limit, ids, key=dates.__getitem__):
+            self._offer((0.0, dates[docnum], -(offset + docnum)))
+
+    def collect(self, sub_docnum: int):  # unused: run() handles whole segments
+        raise AssertionError("run() collects whole segments")
+
+    def sort_key(self, sub_docnum: int):
+        raise AssertionError("run() collects whole segments")
+
+    def results(self):
+        raise AssertionError("use ranked() and facets()")
+
+    def ranked(self) -> list[tuple[float, int]]:
+        """(score, top-level docnum) of the best ``limit`` documents, best first."""
+        return [(score, -negated) for score, _, negated in sorted(self.heap, reverse=True)]
+
+    def facets(self) -> dict[str, Counter]:
+        return self.counts
 
 
-def _collector(plan: QueryPlan, sort: str, limit: int) -> collectors.Collector:
-    """Keeps the top ``limit`` hits (newest first for "date", and when browsing without words,
-    where every score is equal) while counting facets over every match.
-
-    Whoosh's own choice for a faceted search gathers every match; block-quality skipping is
-    off because it would skip documents the facet counts need.
-    """
-    if sort == "date" or plan.is_empty:
-        top = _TopSortedCollector(sorting.FieldFacet("date", reverse=True), limit=limit)
-    else:
-        top = collectors.TopCollector(limit, usequality=False)
-    facets = {key: sorting.FieldFacet(field, maptype=sorting.Count)
-              for key, field in _FACET_FIELDS.items()}
-    return collectors.FacetCollector(top, facets)
+def _has_unscored(q: query.Query) -> bool:
+    """Whether the query holds a zero-boost (filter) term."""
+    return any(getattr(leaf, "boost", 1.0) == 0 for leaf in q.leaves())
 
 
-def _hit(plan: QueryPlan, hit, sort: str) -> Hit:
+def _date_key(value: str) -> int:
+    """Seconds since the epoch of an ISO date or date-time (naive, as stored), for sorting;
+    documents without a readable date sort last."""
+    try:
+        moment = dt.datetime.fromisoformat(value) if value else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        return _NO_DATE
+    return int(moment.replace(tzinfo=dt.timezone.utc).timestamp()) if moment.tzinfo is None \
+        else int(moment.timestamp())
+
+
+def _hit(plan: QueryPlan, stored: dict, score: float) -> Hit:
     """A result with its snippet, built from stored fields only."""
     stems, names = plan.highlight_terms()
-    return Hit(
-        id=hit["id"],
-        score=float(hit.score) if sort == "relevance" and not plan.is_empty else 0.0,
-        title=hit["title"],
-        snippet=snippet(hit["excerpt"], stems, names),
-        fields=hit["shown"],
-    )
+    return Hit(id=stored["id"], score=float(score), title=stored["title"],
+               snippet=snippet(stored["excerpt"], stems, names), fields=stored["shown"])
 
 
 class _Vocabulary:
@@ -387,9 +702,14 @@ class _Vocabulary:
         self.principals = principals
 
     def has(self, field: str, terms: Sequence[str]) -> bool:
-        """Whether a visible document holds every term; stops at the first one found."""
-        wanted = query.And([*(query.Term(field, t) for t in terms), _allowed(self.principals)])
-        return next(self.searcher.docs_for_query(wanted), None) is not None
+        """Whether a visible document holds every term: a matcher is positioned on its first
+        match when built, so no posting list is read past it."""
+        for sub, _ in self.searcher.leaf_searchers():
+            allowed = _allowed(self.principals, sub.reader())
+            wanted = [query.Term(field, t) for t in terms] + ([allowed] if allowed else [])
+            if query.And(wanted).matcher(sub).is_active():
+                return True
+        return False
 
     def near(self, word: str, distance: int) -> list[str]:
         """Whoosh's corrector: every candidate within distance, ranked by frequency alone."""

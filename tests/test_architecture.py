@@ -12,6 +12,7 @@ PACKAGES = ("records", "search", "archive")
 ENGINES = {
     "weasyprint": {"records/pdf.py"},
     "whoosh": {"search/whoosh_index.py"},
+    "psycopg": {"search/pg_index.py"},
     "openpyxl": {"records/spreadsheets.py"},
     "waitress": {"records/cli.py"},
     "pyhanko": {"records/signing.py"},
@@ -48,6 +49,12 @@ def relative(path: Path) -> str:
 def test_engine_is_imported_by_its_adapter_only(engine):
     offenders = {relative(p) for p in python_files() if engine in imported_roots(p)}
     assert offenders <= ENGINES[engine]
+
+
+def test_only_the_postgresql_adapter_uses_sqlalchemy_inside_search():
+    offenders = {relative(p) for p in (ROOT / "search").rglob("*.py")
+                 if "sqlalchemy" in imported_roots(p)}
+    assert offenders <= {"search/pg_index.py"}
 
 
 @pytest.mark.parametrize("package", ["search", "archive"])

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,11 @@ from search import (
     MemorySearchIndex,
     Query,
     QueryError,
+    SearchError,
     SearchIndex,
     WhooshSearchIndex,
 )
+from search.pg_index import PgSearchIndex
 from search.versions import POINTER
 
 OFFICE = frozenset({"office"})
@@ -67,10 +70,16 @@ CORPUS = (
 )
 
 
-@pytest.fixture(params=["memory", "whoosh"])
+@pytest.fixture(params=["memory", "whoosh", pytest.param("postgres", marks=pytest.mark.postgres)])
 def index(request, tmp_path) -> SearchIndex:
-    """An empty index of each adapter."""
-    return MemorySearchIndex() if request.param == "memory" else WhooshSearchIndex(tmp_path / "ix")
+    """An empty index of each adapter (PostgreSQL in a throw-away database)."""
+    if request.param == "memory":
+        return MemorySearchIndex()
+    if request.param == "whoosh":
+        return WhooshSearchIndex(tmp_path / "ix")
+    found = PgSearchIndex(request.getfixturevalue("pg_url"))
+    request.addfinalizer(found.close)
+    return found
 
 
 @pytest.fixture
@@ -234,6 +243,21 @@ def test_pages_are_disjoint_and_complete(index):
     assert sorted(seen) == [f"d{i:02}" for i in range(25)]
 
 
+def test_a_filtered_search_with_more_hits_than_a_page_ranks_and_counts_them_all(index):
+    # more than one posting block (128) per term, so engines may try to skip blocks
+    index.add_or_update(make_doc(f"d{i:03}", date=f"2024-03-{i % 28 + 1:02}T{i % 24:02}:00:00",
+                                 desa_code=DESA_A if i % 3 else DESA_B,
+                                 principals=frozenset({"office", f"desa:{DESA_A if i % 3 else DESA_B}"}))
+                        for i in range(600))
+    page = index.search(Query(text="domisili", filters={"desa": DESA_B}, principals=OFFICE,
+                              page_size=5))
+    newest = sorted((i for i in range(0, 600, 3)), key=lambda i: (i % 28, i % 24), reverse=True)
+    assert page.total == 200 and [h.id for h in page.hits] == [f"d{i:03}" for i in newest[:5]]
+    operator = frozenset({f"desa:{DESA_A}"})
+    page = index.search(Query(text="domisili tahun:2024", principals=operator, page_size=5))
+    assert page.total == 400 and len(page.hits) == 5
+
+
 def test_page_size_is_capped_at_100(index):
     index.add_or_update(make_doc(f"d{i:03}") for i in range(120))
     page = index.search(Query(text="domisili", principals=OFFICE, page_size=500))
@@ -327,7 +351,8 @@ def test_an_index_whose_first_document_was_replaced_reopens_healthy(whoosh):
                                     "remove_segment", "garble_pointer"])
 def test_a_damaged_index_is_reported_and_rebuild_restores_it(whoosh, damage):
     version = live_version(whoosh.root)
-    segment = next(version.glob("*.seg"))
+    segment = max((p for p in version.glob("*_*.*") if p.suffix not in (".toc", ".json")),
+                  key=lambda p: p.stat().st_size)  # the largest file of a segment
     if damage == "truncate_segment":
         segment.write_bytes(segment.read_bytes()[: segment.stat().st_size // 2])
     elif damage == "garble_segment":
@@ -420,6 +445,20 @@ def test_the_pointer_and_root_are_private(whoosh):
     assert (whoosh.root / POINTER).stat().st_mode & 0o077 == 0
 
 
+def test_whoosh_orders_a_very_broad_search_newest_first_and_says_so(tmp_path):
+    from search.base import NOTE_NEWEST_FIRST, RELEVANCE_LIMIT
+
+    index = WhooshSearchIndex(tmp_path / "ix")
+    count = RELEVANCE_LIMIT + 1
+    index.rebuild(make_doc(f"d{i:05}", year=2010 + i % 15,
+                           date=f"{2010 + i % 15}-01-{1 + i % 28:02}") for i in range(count))
+    page = index.search(Query(text="domisili", principals=OFFICE, page_size=5))
+    assert page.total == count and NOTE_NEWEST_FIRST in page.notes
+    assert [h.fields["date"] for h in page.hits] == ["2024-01-28"] * 5
+    narrow = index.search(Query(text="domisili", filters={"tahun": "2024"}, principals=OFFICE))
+    assert NOTE_NEWEST_FIRST not in narrow.notes  # few enough to rank by relevance
+
+
 def test_a_held_writer_lock_raises_index_busy_after_retries(tmp_path):
     index = WhooshSearchIndex(tmp_path / "ix", lock_timeout=0.05)
     other_writer = WhooshSearchIndex(index.root)._writing()  # as another process would hold it
@@ -431,3 +470,148 @@ def test_a_held_writer_lock_raises_index_busy_after_retries(tmp_path):
         other_writer.__exit__(None, None, None)
     index.add_or_update(CORPUS[:1])
     assert ids(index, "pindahan") == ["pindah-1"]
+
+
+# -- PostgreSQL only: dropped tables, old schemas, interrupted rebuilds, locks, dead servers ----
+
+
+@pytest.fixture
+def pg(pg_url) -> PgSearchIndex:
+    """A PostgreSQL index holding CORPUS."""
+    index = PgSearchIndex(pg_url, lock_timeout_ms=200)
+    index.rebuild(CORPUS)
+    yield index
+    index.close()
+
+
+def pg_sql(url: str, statement: str, *params):
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            return conn.exec_driver_sql(statement, params).all() if params else \
+                conn.exec_driver_sql(statement).all() if statement.lstrip().upper().startswith(
+                    "SELECT") else conn.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("damage", ["DROP TABLE search_index_doc",
+                                    "UPDATE search_index_meta SET value = '0' WHERE key = 'schema'",
+                                    "ALTER TABLE search_index_doc DROP COLUMN names"])
+def test_pg_damage_is_reported_and_rebuild_restores_it(pg, pg_url, damage):
+    pg_sql(pg_url, damage)
+    reopened = PgSearchIndex(pg_url)
+    health = reopened.health()
+    assert health["ok"] is False and "rusak" in health["detail"]
+    with pytest.raises(IndexCorruptError):
+        reopened.search(Query(text="surat", principals=OFFICE))
+    assert reopened.rebuild(CORPUS) == len(CORPUS)
+    assert reopened.health()["ok"] is True
+    assert ids(reopened, "warung") == ["usaha-3"]
+    reopened.close()
+
+
+@pytest.mark.postgres
+def test_pg_interrupted_rebuild_leaves_the_previous_index_and_no_leftovers(pg, pg_url):
+    def failing_docs():
+        yield make_doc("baru-1", text="Surat pengantar nikah.")
+        raise RuntimeError("database connection lost")
+
+    with pytest.raises(RuntimeError):
+        pg.rebuild(failing_docs())
+    assert ids(pg, "warung") == ["usaha-3"] and ids(pg, "nikah") == []
+    tables = pg_sql(pg_url, "SELECT tablename FROM pg_tables WHERE tablename LIKE 'search_index%%'")
+    assert sorted(t for (t,) in tables) == ["search_index_doc", "search_index_meta",
+                                             "search_index_term"]
+
+
+PG_KILLED_REBUILD = textwrap.dedent("""
+    import sys, time
+    from search import IndexDoc
+    from search.pg_index import PgSearchIndex
+
+    def docs():
+        for i in range(10_000):
+            if i == 2_500:
+                print("midway", flush=True)
+                time.sleep(60)
+            yield IndexDoc(id=f"n{i}", doctype="x", title="Surat pengantar nikah",
+                           principals=frozenset({"office"}))
+
+    PgSearchIndex(sys.argv[1]).rebuild(docs())
+""")
+
+
+@pytest.mark.postgres
+def test_pg_rebuild_killed_with_sigkill_leaves_the_previous_index(pg, pg_url):
+    child = subprocess.Popen([sys.executable, "-c", PG_KILLED_REBUILD, pg_url],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "midway"
+        with pytest.raises(IndexBusyError):  # the rebuild lock is held meanwhile
+            pg.rebuild(CORPUS)
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+    assert ids(pg, "warung") == ["usaha-3"] and ids(pg, "nikah") == []
+    deadline = time.monotonic() + 30  # the server notices the dead client and rolls back
+    while True:
+        try:
+            assert pg.rebuild(CORPUS) == len(CORPUS)
+            break
+        except IndexBusyError:
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+    assert pg.health()["doc_count"] == len(CORPUS)
+
+
+@pytest.mark.postgres
+def test_pg_a_held_write_lock_raises_index_busy(pg, pg_url):
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(pg_url)
+    with engine.connect() as conn, conn.begin():
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('search_index'), 1)")
+        with pytest.raises(IndexBusyError):
+            pg.add_or_update(CORPUS[:1])
+    engine.dispose()
+    pg.add_or_update([make_doc("baru-1", text="Surat pengantar nikah.")])
+    assert ids(pg, "nikah") == ["baru-1"]
+
+
+@pytest.mark.postgres
+def test_pg_stores_what_ocr_produces(pg):
+    noisy = make_doc("scan-1", text="Surat\x00 pindaian \ud800 rusak " + "kata " * 60_000
+                     + "penutup", names=("SITI\x00 AMINAH",))
+    pg.add_or_update([noisy])
+    assert ids(pg, "pindaian") == ["scan-1"] and ids(pg, "penutup") == ["scan-1"]
+    assert "scan-1" in ids(pg, "Siti Aminah")
+
+
+@pytest.mark.postgres
+def test_pg_a_search_over_its_time_bound_is_cut_off_with_a_clear_message(pg_url):
+    index = PgSearchIndex(pg_url)
+    index.rebuild(make_doc(f"d{i:04}") for i in range(3_000))
+    hurried = PgSearchIndex(pg_url, statement_timeout_ms=1)
+    with pytest.raises(QueryError, match="terlalu lama"):
+        for _ in range(20):  # one of them runs past a millisecond on any machine
+            hurried.search(Query(text="domisili", principals=OFFICE))
+    index.close()
+    hurried.close()
+
+
+def test_pg_needs_a_postgresql_url():
+    with pytest.raises(SearchError, match="PostgreSQL"):
+        PgSearchIndex("sqlite:///lemari.db")
+
+
+def test_pg_unreachable_server_is_a_search_error_not_a_crash():
+    index = PgSearchIndex("postgresql+psycopg://postgres@127.0.0.1:1/nothing")
+    health = index.health()
+    assert health["ok"] is False and "tidak dapat dihubungi" in health["detail"]
+    with pytest.raises(SearchError) as raised:
+        index.search(Query(text="surat", principals=OFFICE))
+    assert not isinstance(raised.value, IndexCorruptError)

@@ -1,8 +1,8 @@
 """SIGKILL the indexer mid-batch, restart it, and the index catches up (the outbox survives).
 
 Runs the installed `lemari` console script in a subprocess on a copy of the demo office, as
-tests/integration/test_cli.py does. Set LEMARI_TEST_SCRIPT to run another script (e.g. a
-wrapper while the search commands are not yet in records.cli.COMMANDS).
+tests/integration/test_cli.py does: on SQLite with Whoosh, and on PostgreSQL with its full-text
+backend. Set LEMARI_TEST_SCRIPT to run another script.
 """
 
 from __future__ import annotations
@@ -18,14 +18,23 @@ import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy
+from search_offices import pg_office_template, postgres_office  # noqa: F401 - fixtures
 
 LEMARI = Path(os.environ.get("LEMARI_TEST_SCRIPT") or Path(sys.executable).with_name("lemari"))
 COPIES = 40  # outbox rows per resident: tens of thousands of rows, hundreds of batches
 
 
+# PostgreSQL offices: home folder → (database URL), so the helpers below serve both.
+PG_URLS: dict[Path, str] = {}
+
+
 def env(home: Path) -> dict:
     found = {k: v for k, v in os.environ.items() if not k.startswith(("LEMARI_", "FLASK_"))}
-    return {**found, "LEMARI_HOME": str(home), "LEMARI_LOG_LEVEL": "WARNING"}
+    found.update({"LEMARI_HOME": str(home), "LEMARI_LOG_LEVEL": "WARNING"})
+    if home in PG_URLS:
+        found.update({"LEMARI_DATABASE_URL": PG_URLS[home], "LEMARI_SEARCH_BACKEND": "postgres"})
+    return found
 
 
 def lemari(home: Path, *args: str) -> subprocess.CompletedProcess:
@@ -33,9 +42,18 @@ def lemari(home: Path, *args: str) -> subprocess.CompletedProcess:
                           text=True, timeout=300)
 
 
-def sql(home: Path, statement: str, *params):
-    with sqlite3.connect(home / "lemari.db", timeout=30) as conn:
-        return conn.execute(statement, params).fetchall()
+def sql(home: Path, statement: str, **params):
+    """Run one statement on the office's database (text() parameters: :name)."""
+    if home not in PG_URLS:
+        with sqlite3.connect(home / "lemari.db", timeout=30) as conn:
+            return conn.execute(statement, params).fetchall()
+    engine = sqlalchemy.create_engine(PG_URLS[home])
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(sqlalchemy.text(statement), params)
+            return result.all() if result.returns_rows else []
+    finally:
+        engine.dispose()
 
 
 def pending(home: Path) -> int:
@@ -55,10 +73,10 @@ def home(demo_home, tmp_path):
 def flood_outbox(home: Path) -> None:
     """Rename every resident (as a bulk change would) and queue COPIES rows for each."""
     sql(home, "UPDATE penduduk SET nama = 'KILLTEST ' || nama")
-    sql(home, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
-              "INSERT INTO search_outbox (kind, object_id, op, created_at) "
+    sql(home, "INSERT INTO search_outbox (kind, object_id, op, created_at) "
+              "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :copies) "
               "SELECT 'penduduk', p.id, 'upsert', CURRENT_TIMESTAMP FROM n, penduduk p "
-              "ORDER BY n.i, p.id", COPIES)
+              "ORDER BY n.i, p.id", copies=COPIES)
 
 
 def kill_mid_batch(home: Path, *args: str) -> int:
@@ -76,7 +94,22 @@ def kill_mid_batch(home: Path, *args: str) -> int:
     return pending(home)
 
 
-def test_drain_killed_mid_batch_catches_up_on_restart(home):
+@pytest.fixture
+def pg_home(postgres_office):
+    """A copy of the PostgreSQL demo office (index built in its template)."""
+    home = Path(postgres_office.config["HOME"])
+    PG_URLS[home] = postgres_office.config["SQLALCHEMY_DATABASE_URI"]
+    yield home
+    del PG_URLS[home]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def office_home(request):
+    return request.getfixturevalue("home" if request.param == "sqlite" else "pg_home")
+
+
+def test_drain_killed_mid_batch_catches_up_on_restart(office_home):
+    home = office_home
     flood_outbox(home)
     left = kill_mid_batch(home, "index-drain", "--batch", "50")
     assert 0 < left < COPIES * 485
@@ -91,7 +124,8 @@ def test_drain_killed_mid_batch_catches_up_on_restart(home):
     assert json.loads(found.stdout)["hits"][0]["title"].startswith("KILLTEST")
 
 
-def test_reindex_killed_midway_leaves_a_working_index_and_reruns(home):
+def test_reindex_killed_midway_leaves_a_working_index_and_reruns(office_home):
+    home = office_home
     process = subprocess.Popen([str(LEMARI), "reindex"], cwd=home, env=env(home),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1.5)  # start-up takes ~1 s; the kill lands during start-up or the rebuild

@@ -1,16 +1,24 @@
 """Search wired into the app: outbox in the service transaction, drain, scope, doctor, repair.
 
-Runs on the demo office (SQLite, ~485 residents). Records are created and issued through the
-real services; the index follows only through the outbox.
+Runs on the demo office (~485 residents) twice: SQLite with Whoosh, and PostgreSQL with its own
+full-text search (SEARCH_BACKEND=postgres). Records are created and issued through the real
+services; the index follows only through the outbox.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 from flask import current_app
+from search_offices import (  # noqa: F401 - fixtures
+    committed_outbox_rows,
+    office_app,
+    pg_office_template,
+    postgres_office,
+    sqlite_office,
+)
 from sqlalchemy import func, select
 
 from records.extensions import db, lemari
@@ -59,10 +67,14 @@ def issued_record(person, keperluan="Melamar pekerjaan di Samarinda"):
     return db.session.get(Record, record.id)
 
 
-def outbox_rows(home: Path) -> int:
+@pytest.fixture
+def app(office_app):
+    return office_app
+
+
+def outbox_rows(app) -> int:
     """Outbox rows as another connection sees them (committed only)."""
-    with sqlite3.connect(home / "lemari.db") as conn:
-        return conn.execute("SELECT count(*) FROM search_outbox").fetchone()[0]
+    return committed_outbox_rows(app)
 
 
 def typo(name: str) -> str:
@@ -96,17 +108,17 @@ def test_web_requests_drain_the_outbox_themselves(app, client, auth, home):
     with app.app_context():
         lemari().search()  # built now; a first build would apply pending rows too
         person = resident_in(PELA)
-        before = outbox_rows(home)
+        before = outbox_rows(app)
         record = create_record("sk_domisili_penduduk", {"keperluan": "Uji"}, penduduk_id=person.id,
                                actor=actor("petugas"), session=db.session,
                                registry=lemari().registry)
-        assert outbox_rows(home) == before + 1
+        assert outbox_rows(app) == before + 1
         nik, record_id = person.nik, record.id
     auth.login("petugas")
     assert client.get(f"/cari/?q={nik}").status_code == 200  # reads only: no drain
-    assert outbox_rows(home) == before + 1
+    assert outbox_rows(app) == before + 1
     assert client.post(f"/dokumen/{record_id}/langkah/verifikasi", data={"note": ""}).status_code == 302
-    assert outbox_rows(home) == 0
+    assert outbox_rows(app) == 0
     assert f"/dokumen/{record_id}" in client.get(f"/cari/?q={nik}").get_data(as_text=True)
 
 
@@ -149,12 +161,12 @@ def test_operator_desa_never_sees_another_desa(app, client):
 
 def test_outbox_row_commits_with_the_change_or_not_at_all(app, home, monkeypatch):
     with app.app_context():
-        person, before = resident_in(LOLENG), outbox_rows(home)
+        person, before = resident_in(LOLENG), outbox_rows(app)
         new_record("sk_domisili_penduduk", {"keperluan": "Batal"}, penduduk_id=person.id,
                    actor=actor("petugas"), session=db.session, registry=lemari().registry)
         assert db.session.scalar(select(func.count()).select_from(SearchOutbox)) == before + 1
         db.session.rollback()
-        assert outbox_rows(home) == before
+        assert outbox_rows(app) == before
         records_before = db.session.scalar(select(func.count()).select_from(Record))
 
         def fail():
@@ -166,7 +178,7 @@ def test_outbox_row_commits_with_the_change_or_not_at_all(app, home, monkeypatch
                           actor=actor("petugas"), session=db.session, registry=lemari().registry)
         monkeypatch.undo()
         db.session.rollback()
-        assert outbox_rows(home) == before
+        assert outbox_rows(app) == before
         assert db.session.scalar(select(func.count()).select_from(Record)) == records_before
 
 
@@ -215,22 +227,37 @@ def test_index_drain_command_applies_pending_rows(app, home):
                       actor=actor("petugas"), session=db.session, registry=lemari().registry)
     result = app.test_cli_runner().invoke(drain_command)
     assert result.exit_code == 0 and "1 dari 1" in result.output
-    assert outbox_rows(home) == 0
+    assert outbox_rows(app) == 0
 
 
-def test_corrupted_index_files_are_rebuilt_on_next_start(app, home, caplog):
+def damage_index(app) -> None:
+    """What a power cut or an operator can do to each backend's index: Whoosh files zeroed,
+    or the PostgreSQL index table dropped."""
+    if app.config["SEARCH_BACKEND"] == "postgres":
+        engine = sqlalchemy.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+        with engine.begin() as conn:
+            conn.execute(sqlalchemy.text("DROP TABLE search_index_doc"))
+        engine.dispose()
+        return
+    live = index_dir(app.config) / (index_dir(app.config) / "CURRENT").read_text().strip()
+    segments = [p for p in live.iterdir() if p.suffix not in (".json", "") and "LOCK" not in p.name]
+    assert segments
+    for path in segments:
+        path.write_bytes(b"\0" * path.stat().st_size)
+
+
+def test_corrupted_index_is_rebuilt_on_next_start(app, home, caplog):
     from conftest import build_app
 
     with app.app_context():
         record = issued_record(resident_in(LOLENG))
         lemari().search().drain()
         number = record.number
-    live = index_dir(app.config) / (index_dir(app.config) / "CURRENT").read_text().strip()
-    segments = [p for p in live.iterdir() if p.suffix in (".seg", ".toc")]
-    assert segments
-    for path in segments:
-        path.write_bytes(b"\0" * path.stat().st_size)
-    restarted = build_app(home)
+    app.extensions["lemari"].close()
+    damage_index(app)
+    restarted = build_app(home, app.config["SQLALCHEMY_DATABASE_URI"]
+                          if app.config["SEARCH_BACKEND"] == "postgres" else "",
+                          SEARCH_BACKEND=app.config["SEARCH_BACKEND"])
     try:
         with restarted.app_context(), caplog.at_level("WARNING", logger="records.indexing"):
             assert f"record:{record.id}" in ids(find(number))

@@ -73,6 +73,9 @@ ROUTES = {
     "/arsip/klasifikasi/permendagri-83-2022/jra/0": {"admin", "arsiparis"},
     "/arsip/penyusutan/": ARCHIVE_READERS,
     "/arsip/fixity": {"admin", "arsiparis", "auditor"},
+    "/cari/": {"admin", "camat", "sekcam", "petugas", "arsiparis", "auditor", "operator_loleng"},
+    "/cari/?q=surat": {"admin", "camat", "sekcam", "petugas", "arsiparis", "auditor",
+                       "operator_loleng"},
 }
 
 # archive POST route → (roles that may use it, the status they get); everyone else gets 403
@@ -172,6 +175,7 @@ MENUS = {
     "/pengaduan/kelola/": FRONT_ROUTES["/pengaduan/kelola/"],
     "/survei/hasil/": FRONT_ROUTES["/survei/hasil/"],
     "/dasbor/": FRONT_ROUTES["/dasbor/"],
+    "/cari/": ROUTES["/cari/"],
 }
 
 MATRIX = [(role, route, 200 if role in allowed else 403)

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from search_offices import (  # noqa: F401 - fixtures
+    office_app,
+    pg_office_template,
+    postgres_office,
+    sqlite_office,
+)
 from sqlalchemy import select
 
 from records.extensions import db
@@ -15,6 +21,12 @@ HOSTILE = [
     "a" * 10_000, "kota " * 2_000, "foo:bar", "nik:abc", "tahun:20x", "nomor:", "desa:",
     "%ff%fe", "<script>alert(1)</script>", "\x00\x01", "jenis:<b>", ":", '""', "nik:" + "9" * 500,
 ]
+
+
+@pytest.fixture
+def app(office_app):
+    """Every test here runs on SQLite + Whoosh and on PostgreSQL full text."""
+    return office_app
 
 
 def raw(client, query_string: str):
@@ -128,3 +140,21 @@ def test_api_search_is_jwt_only_and_in_the_openapi_spec(client, auth, residents)
     spec = client.get("/api/v1/_openapi",
                       headers={"Authorization": f"Bearer {admin['access_token']}"})
     assert spec.status_code == 200 and "/cari/" in spec.get_data(as_text=True)
+
+
+SEARCHERS = {"admin", "camat", "sekcam", "petugas", "arsiparis", "auditor", "operator_loleng"}
+
+
+@pytest.mark.parametrize("role", sorted(SEARCHERS | {"humas"}))
+def test_api_search_role_matrix(client, role):
+    token = client.post("/api/v1/security/login", json={
+        "username": role, "password": "Demo#KotaBangun2026", "provider": "db"}).json
+    response = client.get("/api/v1/cari/?q=surat",
+                          headers={"Authorization": f"Bearer {token['access_token']}"})
+    assert response.status_code == (200 if role in SEARCHERS else 403)
+
+
+def test_api_search_refuses_anonymous_and_browser_sessions(client, auth):
+    assert client.get("/api/v1/cari/?q=surat").status_code == 401
+    auth.login("petugas")
+    assert client.get("/api/v1/cari/?q=surat").status_code == 401  # JWT only

@@ -1,0 +1,731 @@
+"""``PgSearchIndex``: PostgreSQL full text, the backend for a server several kecamatan share.
+
+The only module that imports SQLAlchemy or psycopg inside ``search``. It passes the same
+contract as Whoosh (``tests/contract/test_search_index.py``); what the engine does itself:
+
+- body text: a ``tsvector`` built with PostgreSQL's built-in ``indonesian`` configuration
+  (Snowball's Indonesian stemmer) behind a GIN index; queries use the same configuration, so
+  "kepindahan" meets "pindah" inside the server;
+- names: the shared spelling keys of ``search.analysis`` (Muhammad/Muhamad/Mohammad,
+  Nur/Noor, Siti/Sitti) as a positional ``tsvector``; one-letter typos are found by expanding
+  each key through a pg_trgm GIN index over the name vocabulary, then checked exactly with the
+  shared edit distance, so every backend accepts the same typos;
+- NIK, No. KK and nomor surat: exact strings (``text[]`` with GIN, ``text`` with btree);
+- principals: ``text[]`` overlap inside the WHERE clause, so counts, facets and pages only ever
+  see what the caller may see.
+
+Relevance is cheap by design: identifiers beat names, names beat title words, title words
+beat body words, and equal scores are ordered newest first. Scoring never reads the body
+``tsvector`` again (that would detoast every match of a broad query); BM25-like term counts
+are Whoosh's business. Snippets come from the shared highlighter (``search.highlight``), so
+they are escaped once and mark name typos too, which ``ts_headline`` would do neither.
+
+``rebuild`` fills fresh tables inside one transaction and swaps them in by renaming, in that
+same transaction: a failure or SIGKILL rolls everything back and the old tables stay live.
+Writers serialise on a transaction-scoped advisory lock.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from contextlib import contextmanager
+from typing import Callable, Iterable, Iterator, Sequence
+
+import psycopg.errors
+import sqlalchemy
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from search import analysis
+from search.base import (
+    FACET_KEYS,
+    Hit,
+    IndexBusyError,
+    IndexCorruptError,
+    IndexDoc,
+    Page,
+    Query,
+    QueryError,
+    SearchError,
+)
+from search.highlight import SNIPPET_SOURCE_CHARS, snippet
+from search.plan import (
+    PhraseClause,
+    QueryPlan,
+    WordClause,
+    body_text,
+    facet_order,
+    filter_values,
+    plan_query,
+    vocabulary_text,
+)
+from search.spelling import SUGGEST_BELOW, did_you_mean
+
+# Bumped whenever what is stored changes; a table of another version reads as damaged, and the
+# app's self-repair rebuilds it.
+SCHEMA_VERSION = "1"
+CONFIG = "indonesian"
+
+# Body characters handed to to_tsvector: a tsvector holds at most 1 MB of lexemes, and a
+# 300-page OCR scan must index rather than fail. Whoosh indexes everything.
+BODY_CHARS = 400_000
+
+# Bounds on every call (seconds, and the sort/hash memory a broad query may use).
+STATEMENT_TIMEOUT_MS = 5_000
+LOCK_TIMEOUT_MS = 5_000
+WORK_MEM = "64MB"
+
+_BATCH = 1_000
+_PROGRESS_EVERY = 500
+_SUGGEST_SCAN, _SUGGEST_RANK, _SUGGEST_MAX = 2_000, 200, 50
+# Candidates a did-you-mean looks at when trigrams cannot narrow a short word.
+_NEAR_SCAN = 2_000
+
+# Relevance weights, in the spirit of the memory adapter's.
+_EXACT, _NAME, _FUZZY, _TITLE, _MATCHED, _PHRASE = 10, 3, 1, 2, 1, 5
+
+_FACET_COLUMNS = {"jenis": "doctype", "desa": "desa", "tahun": "year",
+                  "klasifikasi": "klasifikasi", "status": "status"}
+_WORDS, _NAMES = "w", "n"
+
+TOO_BROAD = ("Pencarian ini terlalu lama dijalankan. Persempit dengan kata yang lebih khusus "
+             "atau filter desa:, tahun: atau jenis:.")
+UNREACHABLE = "Server pencarian PostgreSQL tidak dapat dihubungi; coba lagi sebentar lagi."
+BUSY = "Indeks pencarian sedang dipakai proses lain; coba lagi sebentar lagi."
+
+
+class PgSearchIndex:
+    """``SearchIndex`` in tables ``<prefix>_doc``, ``<prefix>_term`` and ``<prefix>_meta`` of a
+    PostgreSQL database. Nothing connects until the first call; the tables and the pg_trgm
+    extension are created then (the extension needs a role allowed to create it)."""
+
+    def __init__(self, url: str, *, prefix: str = "search_index",
+                 statement_timeout_ms: int = STATEMENT_TIMEOUT_MS,
+                 lock_timeout_ms: int = LOCK_TIMEOUT_MS) -> None:
+        if not prefix.isidentifier() or not prefix.islower():
+            raise ValueError(f"table prefix must be a lower-case identifier: {prefix!r}")
+        self.url = _driver_url(url)
+        self.prefix = prefix
+        self.doc, self.term, self.meta = f"{prefix}_doc", f"{prefix}_term", f"{prefix}_meta"
+        self.statement_timeout_ms = statement_timeout_ms
+        self.lock_timeout_ms = lock_timeout_ms
+        self._engine: sqlalchemy.Engine | None = None
+        self._ready = False
+
+    # -- the port --------------------------------------------------------------------------
+
+    def add_or_update(self, docs: Iterable[IndexDoc]) -> None:
+        """Index docs in one transaction, replacing earlier versions with the same id."""
+        rows = {doc.id: _row(doc) for doc in docs}
+        if not rows:
+            return
+        with self._writing() as conn:
+            self._remove(conn, list(rows))
+            for chunk in _chunks(list(rows.values()), _BATCH):
+                self._insert(conn, self.doc, chunk, count_terms=True)
+
+    def delete(self, ids: Iterable[str]) -> None:
+        """Remove documents by id in one transaction; unknown ids are ignored."""
+        wanted = sorted(set(ids))
+        if wanted:
+            with self._writing() as conn:
+                self._remove(conn, wanted)
+
+    def search(self, query: Query) -> Page:
+        """Run the query, principals and filters inside the SQL."""
+        plan = plan_query(query)
+        if not query.principals:
+            return Page((), 0, {key: {} for key in FACET_KEYS}, None, plan.notes)
+        with self._reading() as conn:
+            compiled = _Compiled(self, conn, plan, query.principals)
+            total, ranked, facets = self._run(conn, compiled, query)
+            hits = self._hits(conn, plan, ranked, query.sort)
+            suggestion = None
+            if total < SUGGEST_BELOW:
+                suggestion = did_you_mean(query.text, plan, _Vocabulary(self, conn, query.principals))
+        return Page(tuple(hits), total, facets, suggestion, plan.notes)
+
+    def suggest(self, prefix: str, limit: int = 10, *, principals: frozenset[str]) -> list[str]:
+        """Most common words starting with prefix that occur in a document the principals see."""
+        start = analysis.fold(prefix).strip().replace("\x00", "")
+        limit = max(0, min(limit, _SUGGEST_MAX))
+        if len(start) < 2 or not principals or not limit:
+            return []
+        with self._reading() as conn:
+            terms = conn.exec_driver_sql(
+                f"SELECT term FROM (SELECT term, df FROM {self.term} WHERE field = %(f)s"
+                f" AND term >= %(lo)s AND term < %(hi)s ORDER BY term LIMIT {_SUGGEST_SCAN}) s"
+                f" ORDER BY df DESC, term LIMIT {_SUGGEST_RANK}",
+                {"f": _WORDS, "lo": start, "hi": start + "\U0010ffff"}).scalars().all()
+            vocabulary = _Vocabulary(self, conn, principals)
+            found = []
+            for term in terms:
+                if vocabulary.has("words", [term]):
+                    found.append(term)
+                    if len(found) == limit:
+                        break
+            return found
+
+    def rebuild(
+        self, docs: Iterable[IndexDoc], progress: Callable[[int], None] | None = None
+    ) -> int:
+        """Fill new tables from docs and swap them in, all in one transaction: until it
+        commits, searches (and other processes) keep using the old tables. Writes made to the
+        old tables meanwhile are lost with them: the caller SHOULD replay its outbox. Raises
+        ``IndexBusyError`` if another process is rebuilding."""
+        build = f"{self.prefix}_build"
+        with self._errors(), self._connect() as conn, conn.begin():
+            self._settings(conn, statement_timeout=0)
+            if not conn.exec_driver_sql("SELECT pg_try_advisory_xact_lock(hashtext(%s), 2)",
+                                        (self.prefix,)).scalar():
+                raise IndexBusyError(BUSY)
+            self._create_extension(conn)
+            conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {build}_doc, {build}_term, {build}_meta")
+            for statement in _tables(f"{build}_doc", f"{build}_term", f"{build}_meta"):
+                conn.exec_driver_sql(statement)
+            count, frequencies = self._fill(conn, f"{build}_doc", docs, progress)
+            self._copy_terms(conn, f"{build}_term", frequencies)
+            for statement in _indexes(f"{build}_doc", f"{build}_term"):
+                conn.exec_driver_sql(statement)
+            # Statistics now, not when autovacuum gets round to it: the planner must know that
+            # "office" is on every row and not intersect with its posting list.
+            conn.exec_driver_sql(f"ANALYZE {build}_doc, {build}_term")
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%s), 1)", (self.prefix,))
+            self._swap(conn, build)
+        self._ready = True
+        if progress is not None:
+            progress(count)
+        return count
+
+    def health(self) -> dict:
+        """Whether the tables exist in this schema version with every column, and how many
+        documents they hold."""
+        try:
+            with self._reading() as conn:
+                conn.exec_driver_sql(f"SELECT {_COLUMNS} FROM {self.doc} LIMIT 1").all()
+                conn.exec_driver_sql(f"SELECT field, term, df FROM {self.term} LIMIT 1").all()
+                count = conn.exec_driver_sql(f"SELECT count(*) FROM {self.doc}").scalar()
+        except SearchError as exc:
+            return {"ok": False, "doc_count": 0, "detail": str(exc)}
+        return {"ok": True, "doc_count": count, "detail": f"postgresql {self._where()}"}
+
+    def clear(self) -> None:
+        """Remove every document and the vocabulary."""
+        with self._writing() as conn:
+            conn.exec_driver_sql(f"TRUNCATE {self.doc}, {self.term}")
+
+    def ids(self) -> list[str]:
+        """Every indexed id (for ``lemari doctor``'s drift check)."""
+        with self._reading() as conn:
+            return conn.exec_driver_sql(f"SELECT id FROM {self.doc}").scalars().all()
+
+    def close(self) -> None:
+        """Close pooled connections (a later call reconnects)."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    # -- connections, transactions, errors --------------------------------------------------
+
+    def _connect(self) -> Connection:
+        if self._engine is None:
+            self._engine = sqlalchemy.create_engine(
+                self.url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        return self._engine.connect()
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        """A read transaction on checked tables, with the search bounds set."""
+        with self._errors():
+            self._ensure_schema()
+            with self._connect() as conn, conn.begin():
+                self._settings(conn, statement_timeout=self.statement_timeout_ms)
+                self._check_version(conn)
+                yield conn
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A write transaction holding the index's write lock (``IndexBusyError`` after
+        ``lock_timeout_ms``)."""
+        with self._errors():
+            self._ensure_schema()
+            with self._connect() as conn, conn.begin():
+                self._settings(conn, statement_timeout=0)
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(self.lock_timeout_ms)}")
+                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%s), 1)",
+                                     (self.prefix,))
+                self._check_version(conn)
+                yield conn
+
+    @staticmethod
+    def _settings(conn: Connection, *, statement_timeout: int) -> None:
+        """Bounds for this transaction only."""
+        conn.exec_driver_sql(
+            "SELECT set_config('statement_timeout', %s, true), set_config('work_mem', %s, true)",
+            (str(statement_timeout), WORK_MEM))
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Database failures as the port's errors: missing tables are damage (the app
+        rebuilds), a cancelled statement a too-broad query, a lock wait a busy index, and
+        anything else an unavailable server."""
+        try:
+            yield
+        except SearchError:
+            raise
+        except DBAPIError as exc:
+            cause = exc.orig
+            if isinstance(cause, (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn)):
+                self._ready = False
+                raise IndexCorruptError(f"Indeks pencarian rusak: tabel {self._where()} "
+                                        f"tidak lengkap ({_first_line(cause)}).") from exc
+            if isinstance(cause, psycopg.errors.QueryCanceled):
+                raise QueryError(TOO_BROAD) from exc
+            if isinstance(cause, psycopg.errors.LockNotAvailable):
+                raise IndexBusyError(BUSY) from exc
+            if isinstance(exc, sqlalchemy.exc.OperationalError):
+                raise SearchError(f"{UNREACHABLE} ({_first_line(cause)})") from exc
+            raise SearchError(f"Pencarian gagal: {_first_line(cause)}") from exc
+        except SQLAlchemyError as exc:
+            raise SearchError(f"{UNREACHABLE} ({exc.__class__.__name__})") from exc
+
+    def _where(self) -> str:
+        """Database and table, for messages (never the password)."""
+        database = sqlalchemy.engine.make_url(self.url).database
+        return f"{database}.{self.doc}"
+
+    # -- schema ------------------------------------------------------------------------------
+
+    def _ensure_schema(self) -> None:
+        """Create the extension and empty tables once per process, if they are missing."""
+        if self._ready:
+            return
+        with self._connect() as conn, conn.begin():
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%s), 1)", (self.prefix,))
+            exists = conn.exec_driver_sql("SELECT to_regclass(%s) IS NOT NULL",
+                                          (self.meta,)).scalar()
+            if not exists:
+                self._create_extension(conn)
+                for statement in (*_tables(self.doc, self.term, self.meta),
+                                  *_indexes(self.doc, self.term)):
+                    conn.exec_driver_sql(statement)
+        self._ready = True
+
+    @staticmethod
+    def _create_extension(conn: Connection) -> None:
+        """pg_trgm, or a clear message for the administrator."""
+        try:
+            with conn.begin_nested():
+                conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        except DBAPIError as exc:
+            raise SearchError("Ekstensi PostgreSQL pg_trgm belum terpasang dan tidak dapat "
+                              "dibuat oleh akun ini; minta admin basis data menjalankan "
+                              "CREATE EXTENSION pg_trgm.") from exc
+
+    def _check_version(self, conn: Connection) -> None:
+        """Tables of another schema version are treated as damaged."""
+        found = conn.exec_driver_sql(
+            f"SELECT value FROM {self.meta} WHERE key = 'schema'").scalar()
+        if found != SCHEMA_VERSION:
+            raise IndexCorruptError(f"Indeks pencarian rusak atau dari versi lain (skema "
+                                    f"{found!r}, diharapkan {SCHEMA_VERSION}); bangun ulang.")
+
+    def _swap(self, conn: Connection, build: str) -> None:
+        """Replace the live tables (and their index names) with the freshly built ones."""
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self.doc}, {self.term}, {self.meta}")
+        for suffix in ("doc", "term", "meta"):
+            conn.exec_driver_sql(f"ALTER TABLE {build}_{suffix} RENAME TO {self.prefix}_{suffix}")
+        renames = conn.exec_driver_sql(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+            " AND indexname LIKE %s", (f"{build}\\_%",)).scalars().all()
+        for name in renames:
+            conn.exec_driver_sql(f"ALTER INDEX {name} RENAME TO {self.prefix}{name[len(build):]}")
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def _remove(self, conn: Connection, ids: list[str]) -> None:
+        """Delete documents, take their words out of the vocabulary counts, and drop the
+        terms no document holds any more."""
+        emptied = conn.exec_driver_sql(
+            f"""WITH removed AS (DELETE FROM {self.doc} WHERE id = ANY(%(ids)s)
+                                 RETURNING words, name_keys),
+                gone AS (SELECT '{_WORDS}' AS f, t FROM removed, unnest(removed.words) t
+                         UNION ALL SELECT '{_NAMES}', t FROM removed, unnest(removed.name_keys) t),
+                counted AS (SELECT f, t, count(*) AS c FROM gone GROUP BY f, t),
+                lowered AS (UPDATE {self.term} s SET df = s.df - c.c FROM counted c
+                            WHERE s.field = c.f AND s.term = c.t RETURNING s.field, s.term, s.df)
+                SELECT field, term FROM lowered WHERE df <= 0""", {"ids": ids}).all()
+        if emptied:
+            conn.exec_driver_sql(
+                f"DELETE FROM {self.term} s USING unnest(%(f)s::text[], %(t)s::text[]) AS g(f, t)"
+                " WHERE s.field = g.f AND s.term = g.t",
+                {"f": [row[0] for row in emptied], "t": [row[1] for row in emptied]})
+
+    def _insert(self, conn: Connection, table: str, rows: list[dict], *, count_terms: bool) -> None:
+        """Insert prepared rows, analysing their text in the server; with count_terms, add
+        their words to the vocabulary counts in the same statement."""
+        insert = f"""INSERT INTO {table} ({_COLUMNS})
+            SELECT r.id, r.principals, r.doctype, r.desa, r.year, r.klasifikasi, r.status,
+                   r.date, r.nomor, r.nik, r.no_kk,
+                   to_tsvector('{CONFIG}', r.title_text),
+                   to_tsvector('{CONFIG}', r.body_text),
+                   r.names::tsvector, r.name_keys, r.words, r.title, r.excerpt, r.shown
+            FROM jsonb_to_recordset(%(rows)s::jsonb) AS r({_RECORD})"""
+        if not count_terms:
+            conn.exec_driver_sql(insert, {"rows": json.dumps(rows)})
+            return
+        conn.exec_driver_sql(
+            f"""WITH fresh AS ({insert} RETURNING words, name_keys),
+                added AS (SELECT '{_WORDS}' AS f, t FROM fresh, unnest(fresh.words) t
+                          UNION ALL SELECT '{_NAMES}', t FROM fresh, unnest(fresh.name_keys) t)
+                INSERT INTO {self.term} (field, term, df)
+                SELECT f, t, count(*) FROM added GROUP BY f, t ORDER BY f, t
+                ON CONFLICT (field, term) DO UPDATE SET df = {self.term}.df + EXCLUDED.df""",
+            {"rows": json.dumps(rows)})
+
+    def _fill(self, conn: Connection, table: str, docs: Iterable[IndexDoc],
+              progress: Callable[[int], None] | None) -> tuple[int, Counter]:
+        """Insert docs in batches into the build table, counting their words on the way."""
+        frequencies: Counter = Counter()
+        batch: dict[str, dict] = {}
+        count = 0
+        for doc in docs:
+            if doc.id in batch:  # a repeated id replaces the earlier one, as in add_or_update
+                count -= 1
+            batch[doc.id] = _row(doc)
+            count += 1
+            if len(batch) >= _BATCH:
+                self._flush_build(conn, table, batch, frequencies)
+            if progress is not None and count % _PROGRESS_EVERY == 0:
+                progress(count)
+        self._flush_build(conn, table, batch, frequencies)
+        return count, frequencies
+
+    def _flush_build(self, conn: Connection, table: str, batch: dict[str, dict],
+                     frequencies: Counter) -> None:
+        """Write a build batch; ids already written by an earlier batch are replaced."""
+        if not batch:
+            return
+        replaced = conn.exec_driver_sql(
+            f"DELETE FROM {table} WHERE id = ANY(%s) RETURNING words, name_keys",
+            (list(batch),)).all()
+        for words, keys in replaced:
+            frequencies.subtract((_WORDS, w) for w in words)
+            frequencies.subtract((_NAMES, k) for k in keys)
+        for row in batch.values():
+            frequencies.update((_WORDS, w) for w in row["words"])
+            frequencies.update((_NAMES, k) for k in row["name_keys"])
+        self._insert(conn, table, list(batch.values()), count_terms=False)
+        batch.clear()
+
+    @staticmethod
+    def _copy_terms(conn: Connection, table: str, frequencies: Counter) -> None:
+        """Load the vocabulary with COPY (a million documents hold a few hundred thousand
+        distinct words)."""
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(f"COPY {table} (field, term, df) FROM STDIN") as copy:
+            for (field, term), df in frequencies.items():
+                if df > 0:
+                    copy.write_row((field, term, df))
+
+    # -- searching ---------------------------------------------------------------------------
+
+    def _run(self, conn: Connection, compiled: _Compiled, query: Query):
+        """Total, the ranked (id, score) page and the facets, from one statement over the
+        matches."""
+        order = ("date DESC, id" if query.sort == "date" or compiled.plan.is_empty
+                 else "score DESC, date DESC, id")
+        facets = "".join(
+            f" UNION ALL SELECT {i + 2}, {column}, count(*)::float8, NULL FROM m GROUP BY {column}"
+            for i, column in enumerate(_FACET_COLUMNS.values()))
+        sql = f"""WITH m AS MATERIALIZED (
+                SELECT id, {compiled.score} AS score, date, doctype, desa, year, klasifikasi,
+                       status FROM {self.doc} WHERE {compiled.where})
+            SELECT 0, id, score, row_number() OVER (ORDER BY {order}) FROM (
+                SELECT id, score, date FROM m ORDER BY {order}
+                LIMIT %(limit)s OFFSET %(offset)s) p
+            UNION ALL SELECT 1, NULL, count(*)::float8, NULL FROM m{facets}"""
+        params = {**compiled.params, "limit": query.page_size, "offset": query.offset}
+        ranked, total = [], 0
+        counts: dict[str, dict[str, int]] = {key: {} for key in FACET_KEYS}
+        keys = list(_FACET_COLUMNS)
+        for kind, value, number, position in conn.exec_driver_sql(sql, params):
+            if kind == 0:
+                ranked.append((position, value, number))
+            elif kind == 1:
+                total = int(number)
+            else:
+                counts[keys[kind - 2]][value] = int(number)
+        ranked.sort()
+        return total, [(doc_id, score) for _, doc_id, score in ranked], {
+            key: facet_order(values) for key, values in counts.items()}
+
+    def _hits(self, conn: Connection, plan: QueryPlan, ranked, sort: str) -> list[Hit]:
+        """Stored fields and snippets for the page, in rank order."""
+        if not ranked:
+            return []
+        stored = {row[0]: row[1:] for row in conn.exec_driver_sql(
+            f"SELECT id, title, excerpt, shown FROM {self.doc} WHERE id = ANY(%s)",
+            ([doc_id for doc_id, _ in ranked],))}
+        stems, names = plan.highlight_terms()
+        scored = sort == "relevance" and not plan.is_empty
+        hits = []
+        for doc_id, score in ranked:
+            if doc_id in stored:  # deleted between the two statements: skip it
+                title, excerpt, shown = stored[doc_id]
+                hits.append(Hit(id=doc_id, score=float(score) if scored else 0.0, title=title,
+                                snippet=snippet(excerpt, stems, names), fields=_shown(shown)))
+        return hits
+
+    def fuzzy_keys(self, conn: Connection, key: str) -> list[str]:
+        """Name keys in the vocabulary within one edit of key (same first letter), found
+        through the trigram index and confirmed with the shared edit distance."""
+        if len(key) < analysis.FUZZY_MIN_LENGTH:
+            return []
+        return [t for t in self.neighbours(conn, _NAMES, key, 1)
+                if t != key and analysis.fuzzy_match(key, t)]
+
+    def neighbours(self, conn: Connection, field: str, word: str,
+                            distance: int) -> list[str]:
+        """Vocabulary terms that could be within distance edits of word, sharing its first
+        letter, most frequent first. Trigram similarity of such a pair is at least
+        (T - 3d) / (T + 3d), T being word's trigram count; where that bound is too weak to
+        narrow anything, a bounded scan of terms with the same first letter and a close
+        length is used instead."""
+        bound = _similarity_floor(word, distance)
+        lengths = {"lo": len(word) - distance, "hi": len(word) + distance}
+        first = {"f": field, "w": word, "first": word[:analysis.FUZZY_PREFIX], **lengths}
+        if bound >= 0.1:
+            conn.exec_driver_sql("SELECT set_config('pg_trgm.similarity_threshold', %s, true)",
+                                 (f"{bound:.4f}",))
+            sql = (f"SELECT term FROM {self.term} WHERE field = %(f)s AND term %% %(w)s"
+                   f" AND left(term, {analysis.FUZZY_PREFIX}) = %(first)s"
+                   f" AND length(term) BETWEEN %(lo)s AND %(hi)s ORDER BY df DESC, term")
+        else:
+            sql = (f"SELECT term FROM (SELECT term, df FROM {self.term} WHERE field = %(f)s"
+                   f" AND term >= %(first)s AND term < %(upper)s"
+                   f" AND length(term) BETWEEN %(lo)s AND %(hi)s LIMIT {_NEAR_SCAN}) s"
+                   f" ORDER BY df DESC, term")
+            first["upper"] = first["first"] + "\U0010ffff"
+        candidates = conn.exec_driver_sql(sql, first).scalars().all()
+        return [t for t in candidates if analysis.within_edits(word, t, distance)]
+
+
+def _similarity_floor(word: str, distance: int) -> float:
+    """Lowest pg_trgm similarity a word within distance edits of word can have (pg_trgm pads
+    a word with two spaces in front and one behind); a little below, against rounding."""
+    padded = f"  {word} "
+    count = len({padded[i:i + 3] for i in range(len(padded) - 2)})
+    return (count - 3 * distance) / (count + 3 * distance) - 0.01
+
+
+class _Compiled:
+    """The WHERE clause and score expression of a plan, with their parameters."""
+
+    def __init__(self, index: PgSearchIndex, conn: Connection, plan: QueryPlan,
+                 principals: frozenset[str]) -> None:
+        self.plan = plan
+        self.params: dict[str, object] = {"principals": sorted(principals)}
+        conditions, scores = ["principals && %(principals)s::text[]"], []
+        for word in plan.words:
+            condition, score = self._word(index, conn, word)
+            conditions.append(condition)
+            scores.append(score)
+        for phrase in plan.phrases:
+            conditions.append(self._phrase(phrase))
+            scores.append(str(_PHRASE))
+        for key, value in plan.filters:
+            conditions.append(self._filter(key, value))
+        self.where = " AND ".join(conditions)
+        self.score = "(" + " + ".join(scores) + ")::float8" if scores else "0::float8"
+
+    def param(self, value: object) -> str:
+        """A placeholder for value."""
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f"%({name})s"
+
+    def _word(self, index: PgSearchIndex, conn: Connection, word: WordClause) -> tuple[str, str]:
+        """One word: body, names, NIK/KK or nomor; scored by how it matched."""
+        options, scores = [], [str(_MATCHED)]
+        if word.stems:
+            body = f"plainto_tsquery('{CONFIG}', {self.param(_text(analysis.fold(word.text)))})"
+            options.append(f"body @@ {body}")
+            scores.append(f"(CASE WHEN title_tsv @@ {body} THEN {_TITLE} ELSE 0 END)")
+        if word.names:
+            alternatives = []
+            for key in word.names:
+                near = index.fuzzy_keys(conn, key)
+                alternatives.append(_any_of([key, *near]))
+                fuzzy = self.param(_any_of(near)) if near else None
+                scores.append(
+                    f"(CASE WHEN names @@ {self.param(_lexeme(key))}::tsquery THEN {_NAME}"
+                    + (f" WHEN names @@ {fuzzy}::tsquery THEN {_FUZZY}" if fuzzy else "")
+                    + " ELSE 0 END)")
+            options.append(f"names @@ {self.param(' & '.join(alternatives))}::tsquery")
+        if word.digits:
+            ident = self.param([word.digits])
+            matched = f"(nik @> {ident}::text[] OR no_kk @> {ident}::text[])"
+            options.append(matched)
+            scores.append(f"(CASE WHEN {matched} THEN {_EXACT} ELSE 0 END)")
+        if word.exact:
+            nomor = f"nomor = {self.param(word.exact)}"
+            options.append(nomor)
+            scores.append(f"(CASE WHEN {nomor} THEN {_EXACT} ELSE 0 END)")
+        return "(" + " OR ".join(options) + ")", " + ".join(scores)
+
+    def _phrase(self, phrase: PhraseClause) -> str:
+        """A phrase in order, in the body or in the names."""
+        options = []
+        if phrase.stems:
+            text = self.param(_text(analysis.fold(phrase.text)))
+            options.append(f"body @@ phraseto_tsquery('{CONFIG}', {text})")
+        if phrase.names:
+            lexemes = " <-> ".join(_lexeme(k) for k in phrase.names)
+            options.append(f"names @@ {self.param(lexemes)}::tsquery")
+        return "(" + " OR ".join(options) + ")"
+
+    def _filter(self, key: str, value: str) -> str:
+        """One exact filter on a column."""
+        if key == "nik":
+            return f"nik @> {self.param([value])}::text[]"
+        if key == "kk":
+            return f"no_kk @> {self.param([value])}::text[]"
+        column = "nomor" if key == "nomor" else _FACET_COLUMNS[key]
+        return f"{column} = {self.param(value)}"
+
+
+class _Vocabulary:
+    """``spelling.Vocabulary`` over the index, for one caller with at least one principal."""
+
+    def __init__(self, index: PgSearchIndex, conn: Connection, principals: frozenset[str]):
+        self.index, self.conn, self.principals = index, conn, sorted(principals)
+
+    def has(self, field: str, terms: Sequence[str]) -> bool:
+        """Whether a visible document holds every term; stops at the first one found."""
+        if field == "words":
+            condition, value = "words @> %(v)s::text[]", list(terms)
+        elif field == "names":
+            condition, value = "names @@ %(v)s::tsquery", " & ".join(map(_lexeme, terms))
+        else:  # stems: the server's stemmer applied to them finds the same documents
+            condition, value = f"body @@ plainto_tsquery('{CONFIG}', %(v)s)", " ".join(terms)
+        return bool(self.conn.exec_driver_sql(
+            f"SELECT EXISTS (SELECT 1 FROM {self.index.doc} WHERE {condition}"
+            f" AND principals && %(p)s::text[])", {"v": value, "p": self.principals}).scalar())
+
+    def near(self, word: str, distance: int) -> list[str]:
+        """Vocabulary words within distance edits, same first letter, most frequent first."""
+        return [t for t in self.index.neighbours(self.conn, _WORDS, word, distance)
+                if t != word][:5]
+
+
+# -- rows and schema ---------------------------------------------------------------------------
+
+_COLUMNS = ("id, principals, doctype, desa, year, klasifikasi, status, date, nomor, nik, no_kk,"
+            " title_tsv, body, names, name_keys, words, title, excerpt, shown")
+_RECORD = ("id text, principals text[], doctype text, desa text, year text, klasifikasi text,"
+           " status text, date text, nomor text, nik text[], no_kk text[], title_text text,"
+           " body_text text, names text, name_keys text[], words text[], title text,"
+           " excerpt text, shown jsonb")
+
+
+def _row(doc: IndexDoc) -> dict:
+    """What one document is stored as, analysed in Python where the analysis is ours (name
+    keys, vocabulary, identifiers) and left to the server where it is the server's (body)."""
+    values = {key: sorted(v) for key, v in filter_values(doc).items()}
+    keys = analysis.name_keys(" ".join(doc.names))
+    one = lambda key: values.get(key, [""])[0]  # noqa: E731 - single-valued facets
+    return {
+        "id": _text(doc.id), "principals": sorted(map(_text, doc.principals)),
+        "doctype": one("jenis"), "desa": one("desa"), "year": one("tahun"),
+        "klasifikasi": one("klasifikasi"), "status": one("status"), "date": _text(doc.date),
+        "nomor": one("nomor"), "nik": values.get("nik", []), "no_kk": values.get("kk", []),
+        "title_text": _text(analysis.fold(doc.title)),
+        "body_text": _text(analysis.fold(body_text(doc)[:BODY_CHARS])),
+        "names": " ".join(f"{_lexeme(k)}:{i}" for i, k in enumerate(keys[:16_000], 1)),
+        "name_keys": sorted(set(keys)),
+        "words": sorted(set(analysis.vocabulary(vocabulary_text(doc)))),
+        "title": _text(doc.title), "excerpt": _text(doc.text[:SNIPPET_SOURCE_CHARS]),
+        "shown": {key: _clean(value) for key, value in doc.display_fields().items()},
+    }
+
+
+def _shown(stored: dict) -> dict:
+    """Display fields as given at indexing time (JSON turned the tuples into lists)."""
+    return {key: tuple(value) if isinstance(value, list) else value
+            for key, value in stored.items()}
+
+
+def _clean(value: object) -> object:
+    """A display value with its strings made storable (see ``_text``)."""
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, (tuple, list)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _text(value: str) -> str:
+    """A string PostgreSQL accepts: no NUL, no lone surrogates (OCR output has both)."""
+    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
+def _lexeme(term: str) -> str:
+    """A quoted tsquery/tsvector lexeme, taken as is (no further normalisation)."""
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _any_of(terms: Sequence[str]) -> str:
+    """A tsquery matching any of the terms."""
+    return "(" + " | ".join(map(_lexeme, terms)) + ")"
+
+
+def _tables(doc: str, term: str, meta: str) -> tuple[str, ...]:
+    """CREATE statements for the three tables (indexes come after loading, see ``_indexes``)."""
+    return (
+        f"""CREATE TABLE {doc} (
+            id text COLLATE "C" PRIMARY KEY, principals text[] NOT NULL,
+            doctype text COLLATE "C" NOT NULL, desa text COLLATE "C" NOT NULL,
+            year text COLLATE "C" NOT NULL, klasifikasi text COLLATE "C" NOT NULL,
+            status text COLLATE "C" NOT NULL, date text COLLATE "C" NOT NULL,
+            nomor text COLLATE "C" NOT NULL, nik text[] NOT NULL, no_kk text[] NOT NULL,
+            title_tsv tsvector NOT NULL, body tsvector NOT NULL, names tsvector NOT NULL,
+            name_keys text[] NOT NULL, words text[] NOT NULL, title text NOT NULL,
+            excerpt text NOT NULL, shown jsonb NOT NULL)""",
+        f"""CREATE TABLE {term} (
+            field text COLLATE "C" NOT NULL, term text COLLATE "C" NOT NULL, df integer NOT NULL,
+            PRIMARY KEY (field, term))""",
+        f"CREATE TABLE {meta} (key text PRIMARY KEY, value text NOT NULL)",
+        f"INSERT INTO {meta} VALUES ('schema', '{SCHEMA_VERSION}'), ('config', '{CONFIG}')",
+    )
+
+
+def _indexes(doc: str, term: str) -> tuple[str, ...]:
+    """Secondary indexes, named ``<table>_<column>_idx`` so a swap can rename them."""
+    gin = ("principals", "body", "names", "nik", "no_kk", "words")
+    btree = ("nomor", "date", "desa", "doctype", "year")
+    return (
+        *(f"CREATE INDEX {doc}_{c}_idx ON {doc} USING gin ({c})" for c in gin),
+        *(f"CREATE INDEX {doc}_{c}_idx ON {doc} ({c})" for c in btree),
+        f"CREATE INDEX {term}_trgm_idx ON {term} USING gin (term gin_trgm_ops)",
+    )
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+
+
+def _driver_url(url: str) -> str:
+    """A SQLAlchemy URL on psycopg 3; refuses anything but PostgreSQL with a clear message."""
+    parsed = sqlalchemy.engine.make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        raise SearchError("SEARCH_BACKEND=postgres memerlukan DATABASE_URL PostgreSQL "
+                          f"(sekarang {parsed.get_backend_name()}).")
+    return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)

@@ -1,0 +1,96 @@
+"""The demo office on each search backend, for the app-level search tests.
+
+``office_app`` is parametrised: ``sqlite`` (Whoosh, the default installation) and ``postgres``
+(the app's database and the search index in one PostgreSQL database, SEARCH_BACKEND=postgres).
+The PostgreSQL office is initialised once per session into a template database; each test gets
+a copy (CREATE DATABASE … TEMPLATE), which takes a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+
+import pytest
+import sqlalchemy
+
+from conftest import build_app, initialise_app
+from records.extensions import db, lemari
+
+
+def _admin(server: str):
+    return sqlalchemy.create_engine(server, isolation_level="AUTOCOMMIT")
+
+
+def _url(server: str, name: str) -> str:
+    return server.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def pg_office_template(pg_server, tmp_path_factory):
+    """(data folder, template database) of the demo office on PostgreSQL."""
+    name = f"lemari_tpl_{uuid.uuid4().hex[:10]}"
+    admin = _admin(pg_server)
+    with admin.connect() as conn:
+        conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    home = tmp_path_factory.mktemp("pg-demo-home")
+    app = build_app(home, _url(pg_server, name), SEARCH_BACKEND="postgres")
+    try:
+        initialise_app(app)
+        with app.app_context():
+            lemari().search().drain()  # builds the index, so copies start with one
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        app.extensions["lemari"].close()
+    yield home, name
+    with admin.connect() as conn:
+        conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def postgres_office(pg_server, pg_office_template, tmp_path):
+    """A fresh copy of the PostgreSQL demo office for one test."""
+    template_home, template = pg_office_template
+    name = f"lemari_test_{uuid.uuid4().hex[:12]}"
+    admin = _admin(pg_server)
+    with admin.connect() as conn:
+        conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    home = tmp_path / "pg-home"
+    shutil.copytree(template_home, home)
+    app = build_app(home, _url(pg_server, name), SEARCH_BACKEND="postgres")
+    yield app
+    app.extensions["lemari"].close()
+    with app.app_context():
+        db.engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_office(demo_home, tmp_path):
+    """A fresh copy of the SQLite demo office (Whoosh index) for one test."""
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    app = build_app(home)
+    yield app
+    app.extensions["lemari"].close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def office_app(request):
+    """The demo office on SQLite + Whoosh, and on PostgreSQL with its full-text search.
+    A test module uses it with ``app = office_app`` (conftest's client and auth follow)."""
+    return request.getfixturevalue(f"{request.param}_office")
+
+
+def committed_outbox_rows(app) -> int:
+    """Outbox rows as another connection sees them (committed only)."""
+    engine = sqlalchemy.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sqlalchemy.text("SELECT count(*) FROM search_outbox")).scalar()
+    finally:
+        engine.dispose()
