@@ -87,7 +87,7 @@ def write_batch(home: Path, rows: int) -> Path:
 def kill_round(home: Path, batch: Path, moment: tuple[str, float]) -> list[dict]:
     """Start the batch and an indexer loop and SIGKILL both at `moment`: ("start", s) is s
     seconds after launch (start-up, opening the database), ("issuing", s) is s seconds after
-    the batch's first acknowledgement (mid-letter: numbering, rendering, signing, archiving or
+    the batch's first newly issued letter (mid-letter: numbering, rendering, signing, archiving or
     committing). Returns the rows the batch acknowledged before it died."""
     issuer = subprocess.Popen(
         [str(lemari_script()), "issue-batch", DOCTYPE, str(batch), "--as", SIGNER],
@@ -103,7 +103,8 @@ def kill_round(home: Path, batch: Path, moment: tuple[str, float]) -> list[dict]
         for line in issuer.stdout:
             if line.startswith(b"{"):
                 acks.append(json.loads(line))
-                first.set()
+                if acks[-1]["status"] == "terbit":  # new work, not a resumed run's re-report
+                    first.set()
         first.set()  # the batch ended (or died) before any acknowledgement
 
     reader = threading.Thread(target=read, daemon=True)
