@@ -137,13 +137,36 @@ def step(visit: Visit, record_url: str, button: str) -> None:
 def test_a_clerks_day(server, browser):
     base, home = server
     nik, nama = a_resident(home)
+
+    citizen = Visit(browser, base, "warga")  # the kiosk in the waiting room
+    citizen.go("/antrian/ambil")
+    citizen.page.click("a.kiosk-button:has-text('Surat Keterangan Domisili Penduduk')")
+    citizen.page.click("button:has-text('Antrian umum')")
+    citizen.page.wait_for_load_state()
+    label = citizen.page.inner_text(".ticket-number").strip()
+    tracking = citizen.page.inner_text(".ticket-code").strip()
+    citizen.shot("tiket")
+    tv = Visit(browser, base, "layar")
+    tv.go("/antrian/layar")
+
     clerk = Visit(browser, base, "petugas")
     clerk.login("petugas")
     assert clerk.page.locator("text=Layanan").first.is_visible()
     clerk.shot("beranda")
+    clerk.go("/antrian/loket/")
+    clerk.page.click(".lemari-tiles a >> nth=0")
+    clerk.page.click("button:has-text('Panggil berikutnya')")
+    clerk.page.wait_for_load_state()
+    assert label in clerk.page.inner_text(".lemari-current-ticket")
+    called = time.monotonic()
+    tv.page.wait_for_function(  # the TV polls: the call shows within the promised 2 s
+        "label => document.getElementById('board').innerText.includes(label)", arg=label,
+        timeout=10_000)
+    assert time.monotonic() - called < 4.0
+    tv.shot("dipanggil")
+    clerk.shot("loket")
 
-    clerk.go("/dokumen/permohonan")
-    clerk.page.click("text=Surat Keterangan Domisili Penduduk")
+    clerk.page.click(".lemari-counter-actions a:has-text('Terima permohonan')")
     clerk.page.fill("#nik", nik)
     for box in clerk.page.locator("input[name=persyaratan]").all():
         box.check()
@@ -151,7 +174,7 @@ def test_a_clerks_day(server, browser):
     clerk.shot("permohonan")
     clerk.page.click("text=Terima dan cetak tanda terima")
     clerk.page.wait_for_load_state()
-    assert "Kode lacak" in clerk.page.content()
+    assert tracking in clerk.page.content()  # the ticket became its request, same code
     record_url = clerk.page.url
     assert re.search(r"/dokumen/\d+$", record_url)
     clerk.shot("tanda-terima")
@@ -200,7 +223,7 @@ def test_a_clerks_day(server, browser):
     clerk.logout()
     assert clerk.page.url.startswith(base + "/login")
 
-    for visit in (clerk, camat):
+    for visit in (citizen, tv, clerk, camat):
         assert visit.offsite() == [], visit.offsite()
         assert visit.errors == [], visit.errors
         visit.close()
@@ -219,5 +242,10 @@ def test_a_clerks_day(server, browser):
     public.page.wait_for_load_state()
     assert "SAH" in public.page.content()
     public.shot("verifikasi-unggah")
+    public.go(f"/lacak?kode={tracking}")
+    tracked = public.page.content()
+    assert "Terbit" in tracked or "terbit" in tracked
+    assert nama not in tracked and nik not in tracked  # status and date only
+    public.shot("lacak")
     assert public.offsite() == [] and public.errors == []
     public.close()
