@@ -44,6 +44,7 @@ def verify_all(
     store: BlobStore,
     expected: Iterable[BlobRef],
     iter_wrapper: Callable[[Iterable[BlobRef]], Iterable[BlobRef]] = lambda it: it,
+    owned: Iterable[str] = (),
 ) -> FixityReport:
     """Re-hash each expected blob once and compare the store's contents with expected.
 
@@ -67,7 +68,7 @@ def verify_all(
         checked += found.size
         if found != ref:
             altered.append(ref)
-    expected_shas = {ref.sha256 for ref in seen}
+    expected_shas = {ref.sha256 for ref in seen} | set(owned)  # owned: kept, not re-hashed
     orphans = tuple(ref for ref in store.iter_refs() if ref.sha256 not in expected_shas)
     return FixityReport(
         ok=len(seen) - len(missing) - len(altered),

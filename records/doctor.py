@@ -105,19 +105,28 @@ def check_archive_files(session: Session, blobs) -> list[Check]:
     """Re-hash every expected file: missing or altered files fail; orphans are reported."""
     from archive import verify_all
 
-    from .services.fixity import expected_refs
+    from .services.fixity import expected_refs, is_recent, owned_shas
 
-    report = verify_all(blobs, list(expected_refs(session)))
+    owned = owned_shas(session)
+    report = verify_all(blobs, list(expected_refs(session)), owned=owned)
+    lost = sorted(sha for sha in owned if not blobs.exists(sha))
     missing = [f"hilang: {blobs.path_hint(r)}" for r in report.missing[:SHOW_IDS]]
     altered = [f"berubah: {blobs.path_hint(r)}" for r in report.altered[:SHOW_IDS]]
-    orphans = [f"yatim: {blobs.path_hint(r)}" for r in report.orphans[:SHOW_IDS]]
-    hint = ["Pulihkan dari cadangan: lemari restore SRC"] if missing or altered else []
+    recent = [r for r in report.orphans if is_recent(blobs, r)]
+    stale = [r for r in report.orphans if r not in recent]
+    orphans = [f"yatim: {blobs.path_hint(r)}" for r in stale[:SHOW_IDS]]
+    hint = ["Pulihkan dari cadangan: lemari restore SRC"] if missing or altered or lost else []
     return [
         Check("archive.hashes", not (report.missing or report.altered),
               f"{report.ok} berkas utuh, {len(report.missing)} hilang, {len(report.altered)} "
               f"berubah ({report.mb_per_second:.1f} MB/s)", missing + altered + hint),
-        Check("archive.orphans", not report.orphans,
-              f"{len(report.orphans)} berkas tanpa dokumen",
+        Check("archive.owned", not lost,
+              f"{len(owned) - len(lost)} berkas publikasi dan templat ada, {len(lost)} hilang",
+              [f"hilang: {sha}" for sha in lost[:SHOW_IDS]]),
+        Check("archive.orphans", not stale,
+              f"{len(stale)} berkas tanpa dokumen"
+              + (f"; {len(recent)} berkas baru tanpa dokumen (transaksi berjalan atau terputus "
+                 "kurang dari satu jam lalu; dihapus setelahnya)" if recent else ""),
               orphans + (["Hapus dengan: lemari fixity --hapus-yatim"] if orphans else [])),
     ]
 

@@ -56,6 +56,9 @@ class Publikasi(Model):
     so what the Camat approves is byte for byte what the public gets.
     """
 
+    # Archive blobs this row owns (sha256, or "<sha256>.<ext>"), so fixity keeps them.
+    __blob_columns__ = ("pdf_sha256", "png_sha256", "layar_sha256", "gambar")
+
     __tablename__ = "publikasi"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -121,6 +124,8 @@ class TemplatVersi(Model):
 
 class TemplatAset(Model):
     """An image uploaded for the templates (logo, illustration), stored in the archive."""
+
+    __blob_columns__ = ("sha256",)
 
     __tablename__ = "templat_aset"
 

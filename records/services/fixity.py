@@ -25,6 +25,22 @@ DESTROYED = "musnah"
 ORPHAN_GRACE_SECONDS = 3600
 
 
+def owned_shas(session: Session) -> set[str]:
+    """Every blob something in the database still points to: kept records' files, and the
+    columns models list in ``__blob_columns__`` (posters and their previews, template images,
+    any plugin's files). Only blobs outside this set are orphans."""
+    found = {sha for sha in session.scalars(
+        select(RecordFile.sha256).join(Record, Record.id == RecordFile.record_id)
+        .where(Record.state != DESTROYED))}
+    for mapper in RecordFile.registry.mappers:
+        columns = getattr(mapper.class_, "__blob_columns__", ())
+        for name in columns:
+            column = getattr(mapper.class_, name)
+            for value in session.scalars(select(column).where(column != "")):
+                found.add(value.partition(".")[0])
+    return found
+
+
 def expected_refs(session: Session) -> Iterator[BlobRef]:
     """Every (sha256, size) a kept record points to, streamed in id order."""
     query = (select(RecordFile.sha256, RecordFile.size)
@@ -51,7 +67,8 @@ def run_fixity(*, session: Session, blobs, by: str,
                iter_wrapper: Callable = lambda it: it) -> FixityRun:
     """Re-hash everything, store the run with its problems, audit it; commit."""
     started = _now()
-    report = verify_all(blobs, list(expected_refs(session)), iter_wrapper=iter_wrapper)
+    report = verify_all(blobs, list(expected_refs(session)), iter_wrapper=iter_wrapper,
+                        owned=owned_shas(session))
     who = owners(session, [r.sha256 for r in report.missing + report.altered])
 
     def described(refs):
@@ -78,21 +95,25 @@ def last_runs(*, actor: Actor, session: Session, limit: int = 10) -> list[Fixity
     return list(session.scalars(select(FixityRun).order_by(FixityRun.id.desc()).limit(limit)))
 
 
+def is_recent(blobs, ref, older_than: float = ORPHAN_GRACE_SECONDS) -> bool:
+    """True for a blob written within the grace period: it may belong to a transaction still
+    open in another process, or to one a crash cut off a moment ago (harmless either way: no
+    record points to it, so nothing serves it)."""
+    import os
+    import time
+
+    path = blobs.path_hint(ref)
+    return os.path.exists(path) and os.stat(path).st_mtime > time.time() - older_than
+
+
 def remove_orphans(*, session: Session, blobs, by: str,
                    older_than: float = ORPHAN_GRACE_SECONDS) -> list[str]:
     """Delete stored blobs no record points to (files of rolled-back transactions or of
     destroyed records whose deletion was cut off), if older than the grace period."""
-    import os
-    import time
-
-    wanted = {ref.sha256 for ref in expected_refs(session)}
-    cutoff = time.time() - older_than
+    wanted = owned_shas(session)
     removed = []
     for ref in blobs.iter_refs():
-        if ref.sha256 in wanted:
-            continue
-        path = blobs.path_hint(ref)
-        if os.path.exists(path) and os.stat(path).st_mtime > cutoff:
+        if ref.sha256 in wanted or is_recent(blobs, ref, older_than):
             continue
         blobs.delete(ref)
         removed.append(ref.sha256)

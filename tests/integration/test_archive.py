@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import os
+import time
 import shutil
 
 import bagit
@@ -311,10 +312,44 @@ def test_fixity_finds_a_file_altered_by_hand_and_doctor_finds_orphans(app, tmp_p
     checked = runner.invoke(args=["fixity"])
     assert checked.exit_code == 1 and "BERUBAH" in checked.output and path in checked.output
     with app.app_context():
-        blobs.put(b"orphan written before a rolled-back transaction")
+        orphan = blobs.put(b"orphan written before a rolled-back transaction")
+    fresh = runner.invoke(args=["doctor"])
+    assert "[OK] archive.orphans" in fresh.output and "1 berkas baru tanpa dokumen" in fresh.output
+    two_hours_ago = time.time() - 7200
+    os.utime(blobs.path_hint(orphan), (two_hours_ago, two_hours_ago))
     doctor = runner.invoke(args=["doctor"])
     assert doctor.exit_code == 1
     assert "[GAGAL] archive.hashes" in doctor.output and "[GAGAL] archive.orphans" in doctor.output
+
+
+def test_files_owned_by_publications_and_templates_are_not_orphans(app):
+    """Posters, previews and template images live in the archive without a record; fixity
+    must keep them (removing "orphans" once deleted every published poster)."""
+    import datetime as dt
+
+    from records.models import TemplatAset
+    from records.services import fixity
+
+    with app.app_context():
+        blobs = archive_desk(app).blobs
+        logo = blobs.put(b"\x89PNG logo kecamatan")
+        stray = blobs.put(b"left by a crash")
+        for ref in (logo, stray):
+            old = time.time() - 7200
+            os.utime(blobs.path_hint(ref), (old, old))
+        db.session.add(TemplatAset(nama="logo.png", sha256=logo.sha256, mime="image/png",
+                                   size=logo.size, width=1, height=1, uploaded_by="humas",
+                                   uploaded_at=dt.datetime(2026, 12, 1)))
+        db.session.commit()
+        assert logo.sha256 in fixity.owned_shas(db.session)
+        removed = fixity.remove_orphans(session=db.session, blobs=blobs, by="test")
+        assert removed == [stray.sha256]
+        assert blobs.exists(logo) and not blobs.exists(stray)
+        db.session.delete(db.session.get(TemplatAset, "logo.png"))
+        db.session.commit()
+        blobs.delete(logo)
+    doctor = app.test_cli_runner().invoke(args=["doctor"])
+    assert "[OK] archive.owned" in doctor.output
 
 
 def test_issued_documents_join_the_archive_and_doctor_checks_their_files(app, tmp_path):
