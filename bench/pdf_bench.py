@@ -376,7 +376,7 @@ def bench_issue(n: int, log: Callable[[str], None]) -> dict:
                            appbuilder=app.appbuilder, registry=ext.registry,
                            menu_permissions=ext.menu_permissions)
                 load_demo(session=db.session, sm=app.appbuilder.sm, population=generate_population(),
-                          desa=DESA)
+                          desa=DESA, force_password_change=False)
 
                 def who(username: str):
                     return actor_for_username(username, sm=app.appbuilder.sm, session=db.session,

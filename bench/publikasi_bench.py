@@ -56,7 +56,7 @@ def _office(home: Path):
                    appbuilder=app.appbuilder, registry=ext.registry,
                    menu_permissions=ext.menu_permissions)
         load_demo(session=db.session, sm=app.appbuilder.sm, population=generate_population()[:20],
-                  desa=DESA)
+                  desa=DESA, force_password_change=False)
     return app
 
 

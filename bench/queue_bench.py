@@ -146,7 +146,8 @@ def prepare(home: Path, url: str, counters: int) -> None:
         ext = lemari()
         initialise(session=db.session, engine=db.engine, sm=app.appbuilder.sm, appbuilder=app.appbuilder,
                    registry=ext.registry, menu_permissions=ext.menu_permissions)
-        load_demo(session=db.session, sm=app.appbuilder.sm, population=generate_population(), desa=DESA)
+        load_demo(session=db.session, sm=app.appbuilder.sm, population=generate_population(), desa=DESA,
+                  force_password_change=False)
         antrian.ensure_setup(db.session, [s["code"] for s in catalogue()["layanan"]])
         for index in range(4, counters + 1):
             db.session.add(Loket(nama=f"Loket {index}", layanan=""))
@@ -158,7 +159,9 @@ def _app(home: Path, url: str):
     from records.app import create_app
 
     return create_app({"HOME": str(home), "DATABASE_URL": url, "LOG_LEVEL": "ERROR",
-                       "WTF_CSRF_ENABLED": False, "KIOSK_TICKETS_PER_MINUTE": 100000})
+                       "WTF_CSRF_ENABLED": False, "KIOSK_TICKETS_PER_MINUTE": 100000,
+                       # all simulated clerks and counters log in from 127.0.0.1
+                       "LOGIN_RATE_LIMIT": "10000 per minute"})
 
 
 def _serve(home: str, url: str, conn) -> None:

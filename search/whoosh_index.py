@@ -592,11 +592,11 @@ class _PageCollector(collectors.Collector):
                 self._count(ids)
                 segments.append((subsearcher, offset, self.columns, ids))
             self.broad = self.scored and self.total > RELEVANCE_LIMIT
-            for subsearcher, offset, columns, ids in segments:
+            for subsearcher, offset, segment_columns, ids in segments:
                 if self.scored and not self.broad:
-                    self._best(subsearcher, offset, columns)
+                    self._best(subsearcher, offset, segment_columns)
                 else:
-                    self._newest(ids, offset, columns)
+                    self._newest(ids, offset, segment_columns)
         finally:
             self.finish()
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import request
-from flask_appbuilder.api import BaseApi, expose, protect
+from flask_appbuilder.api import expose, protect
 
 from ..exceptions import RecordsError
+from .base import ServiceApi
 from ..extensions import db, lemari
 from ..nik import mask_nik
 from ..services import archiving, ocr
@@ -32,7 +33,7 @@ def arsip_json(arsip, *, full_nik: bool) -> dict:
                       for f in record.files]}
 
 
-class ArsipApi(BaseApi):
+class ArsipApi(ServiceApi):
     """/api/v1/arsip/"""
 
     resource_name = "arsip"
@@ -137,11 +138,4 @@ class ArsipApi(BaseApi):
         return self._run(lambda: ocr.job_progress(
             ocr.list_jobs(actor=current_actor(), session=db.session)))
 
-    def _run(self, action, status: int = 200):
-        try:
-            result = action()
-        except RecordsError as exc:
-            db.session.rollback()
-            return self.response(exc.http_status, message=str(exc))
-        return self.response(status, result=result)
 

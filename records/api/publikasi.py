@@ -5,9 +5,9 @@ from here either (409 with the reason).
 """
 
 from flask import request
-from flask_appbuilder.api import BaseApi, expose, protect
+from flask_appbuilder.api import expose, protect
 
-from ..exceptions import RecordsError
+from .base import ServiceApi
 from ..extensions import db, lemari
 from ..publish_desk import publish_desk
 from ..services import publishing
@@ -32,7 +32,7 @@ def item_json(item) -> dict:
                         for h in item.history]}
 
 
-class PublikasiApi(BaseApi):
+class PublikasiApi(ServiceApi):
     """/api/v1/publikasi/"""
 
     resource_name = "publikasi"
@@ -158,15 +158,6 @@ class PublikasiApi(BaseApi):
             item_id, name, note=note or "", actor=current_actor(), session=db.session,
             registry=ext.registry, today=publish_desk(ext).today()).to_state})
 
-    def _run(self, action, status: int = 200):
-        """Call a service and map its domain errors to JSON responses."""
-        try:
-            result = action()
-        except RecordsError as exc:
-            db.session.rollback()
-            return self.response(exc.http_status, message=str(exc),
-                                 errors=getattr(exc, "errors", {}))
-        return self.response(status, result=result)
 
 
 def _body() -> dict | None:

@@ -4,9 +4,10 @@ download their files."""
 import io
 
 from flask import request, send_file
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 
 from ..exceptions import RecordsError
+from .base import ServiceApi
 from ..extensions import db, lemari
 from ..services import files, issuing, records
 from ..views.common import current_actor
@@ -32,7 +33,7 @@ def record_json(record) -> dict:
                       for f in record.files]}
 
 
-class RecordApi(BaseApi):
+class RecordApi(ServiceApi):
     """/api/v1/dokumen/"""
 
     resource_name = "dokumen"
@@ -162,15 +163,6 @@ class RecordApi(BaseApi):
             return self.response(exc.http_status, message=str(exc))
         return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name)
 
-    def _run(self, action, status: int = 200):
-        """Call a service and map its domain errors to JSON responses."""
-        try:
-            result = action()
-        except RecordsError as exc:
-            db.session.rollback()
-            return self.response(exc.http_status, message=str(exc),
-                                 errors=getattr(exc, "errors", {}))
-        return self.response(status, result=result)
 
 
 def _transition_body_problem(body) -> str:

@@ -2,7 +2,7 @@
 resumes where it stopped instead of issuing a letter twice."""
 
 from flask_appbuilder import Model
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 

@@ -9,7 +9,7 @@ import io
 import json
 from contextvars import ContextVar
 
-from sqlalchemy import event, inspect, select, text
+from sqlalchemy import event as sa_event, inspect, select, text
 from sqlalchemy.orm import Session
 
 from ..actor import Actor
@@ -163,8 +163,8 @@ def _audit_flush(session: Session, _context, _instances) -> None:
 def install_config_audit() -> None:
     """Audit changes to every model with ``__audit_area__``, however they are made (FAB
     screens, REST, CLI, plugins). Idempotent; called by the app factory."""
-    if not event.contains(Session, "before_flush", _audit_flush):
-        event.listen(Session, "before_flush", _audit_flush)
+    if not sa_event.contains(Session, "before_flush", _audit_flush):
+        sa_event.listen(Session, "before_flush", _audit_flush)
 
 
 def verify_chain(session: Session) -> AuditEvent | None:

@@ -17,7 +17,6 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..actor import Actor

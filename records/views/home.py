@@ -1,6 +1,6 @@
 """The landing page: what this user can do today, by role."""
 
-from flask import g, redirect, url_for
+from flask import g, redirect
 from flask_appbuilder import IndexView, expose
 
 from ..extensions import lemari

@@ -68,7 +68,7 @@ def test_a_morning_at_the_front_office(app, client):
     budi = kiosk(client, "sk_domisili")
     siti = kiosk(client, "sk_domisili")
     nenek = kiosk(client, "sk_domisili", reason="lansia")
-    andi = kiosk(client, "kk")
+    kiosk(client, "kk")
     _, data = board(client)
     waiting = {w["layanan"]: w["jumlah"] for w in data["menunggu"]}
     assert waiting["Surat Keterangan Domisili Penduduk"] == 3 and waiting["Kartu Keluarga (baru, perubahan, pecah KK)"] == 1

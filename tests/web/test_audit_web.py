@@ -10,7 +10,7 @@ import json
 from sqlalchemy import select
 
 from records.extensions import db
-from records.models import AuditEvent, Layanan, Penduduk
+from records.models import AuditEvent, Penduduk
 from records.services.audit import verify_chain
 from records.services.setup import DEMO_PASSWORD
 

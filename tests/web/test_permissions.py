@@ -236,8 +236,6 @@ def _front_office(app) -> dict:
     """A skipped queue ticket, an ordinary and a pungli complaint: the ids front routes use."""
     import datetime as dt
 
-    from records.models.antrian import Tiket
-    from records.models.pengaduan import Pengaduan
     from records.services import antrian, pengaduan
     from records.services.public_guard import form_token
     from records.services.setup import catalogue
