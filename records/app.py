@@ -83,7 +83,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     pm = make_plugin_manager(blocked=_split(settings["DISABLED_PLUGINS"]),
                              trace=settings["TRACE_PLUGINS"])
     registry = Registry.from_plugins(pm)
-    from . import cli, errors, health, models, security, views  # noqa: F401  (models: tables)
+    from . import cli, errors, form_drafts, health, models, security, views  # noqa: F401  (models: tables)
 
     install_config_audit()
     CSRFProtect(app)
@@ -100,6 +100,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     health.register(app)
     errors.register(app)
     security.register(app)
+    form_drafts.register(app)
     cli.register(app, pm)
     return app
 

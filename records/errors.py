@@ -1,8 +1,11 @@
 """The one place domain errors become HTTP responses (JSON under /api/, a page elsewhere)."""
 
 from flask import Flask, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from . import form_drafts
 from .exceptions import RecordsError
 from .extensions import db
 
@@ -33,6 +36,13 @@ def http_error(exc: HTTPException):
     return respond(exc.code, MESSAGES.get(exc.code, exc.description or ""))
 
 
+def csrf_error(exc: CSRFError):
+    """A form whose token is gone (the session expired) keeps what was typed; any other refused
+    token gets a message a clerk can act on."""
+    return form_drafts.rescue_expired_form() or respond(
+        400, _("Formulir ini sudah kedaluwarsa atau tidak sah. Muat ulang halaman, lalu kirim lagi."))
+
+
 def server_error(exc: Exception):
     db.session.rollback()
     return respond(500, MESSAGES[500])
@@ -41,5 +51,6 @@ def server_error(exc: Exception):
 def register(app: Flask) -> None:
     """Install the error handlers."""
     app.register_error_handler(RecordsError, records_error)
+    app.register_error_handler(CSRFError, csrf_error)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(500, server_error)

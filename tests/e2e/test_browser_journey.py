@@ -249,3 +249,39 @@ def test_a_clerks_day(server, browser):
     public.shot("lacak")
     assert public.offsite() == [] and public.errors == []
     public.close()
+
+
+def test_an_expired_session_keeps_what_the_clerk_typed(server, browser):
+    """The idle timeout passes while a form is half done: after logging in again the same form
+    is filled back in by the page's script, and saving it then creates the record."""
+    base, home = server
+    nik, _ = a_resident(home)
+    form = "/dokumen/baru/sk_domisili_penduduk"
+    clerk = Visit(browser, base, "sesi-habis")
+    clerk.login("petugas")
+    clerk.go(form)
+    clerk.page.fill("#nik", nik)
+    clerk.page.fill("[name=keperluan]", "Persyaratan beasiswa <KIP> & bantuan")
+    clerk.context.clear_cookies()                       # the session cookie expired
+    clerk.page.click("button:has-text('Simpan')")
+    clerk.page.wait_for_load_state()
+    assert "/login" in clerk.page.url
+    assert "Isian formulir Anda disimpan" in clerk.page.content()
+    clerk.shot("masuk-lagi")
+
+    clerk.page.fill("#username", "petugas")
+    clerk.page.fill("#password", PASSWORD)
+    clerk.page.click("input[type=submit], button[type=submit]")
+    clerk.page.wait_for_load_state()
+    assert clerk.page.url == base + form
+    assert clerk.page.input_value("#nik") == nik
+    assert clerk.page.input_value("[name=keperluan]") == "Persyaratan beasiswa <KIP> & bantuan"
+    assert "telah dikembalikan" in clerk.page.inner_text("form .alert")
+    clerk.shot("isian-kembali")
+
+    clerk.page.click("button:has-text('Simpan')")
+    clerk.page.wait_for_load_state()
+    assert re.search(r"/dokumen/\d+$", clerk.page.url)
+    assert "Persyaratan beasiswa &lt;KIP&gt; &amp; bantuan" in clerk.page.content()
+    assert clerk.offsite() == [] and clerk.errors == []
+    clerk.close()

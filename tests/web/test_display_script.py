@@ -21,7 +21,7 @@ def test_display_recovers_after_the_server_comes_back():
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed (scripts/system-deps.sh test)")
-@pytest.mark.parametrize("script", ["antrian_layar.js", "antrian_kiosk.js", "lemari.js"])
+@pytest.mark.parametrize("script", ["antrian_layar.js", "antrian_kiosk.js", "lemari.js", "form_draft.js"])
 def test_scripts_parse(script):
     assert subprocess.run(["node", "--check", str(ROOT / "records/static" / script)],
                           capture_output=True, timeout=60).returncode == 0
