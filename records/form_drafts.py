@@ -118,5 +118,9 @@ def _sweep(folder: Path) -> None:
 
 
 def register(app) -> None:
-    """Let every page of the office layout fill its form back in (lemari/base.html)."""
+    """Let every page of the office layout fill its form back in (lemari/base.html), and drop
+    drafts nobody came back for before a restart (they may hold a NIK)."""
     app.jinja_env.globals["form_draft"] = pending_draft
+    folder = Path(app.extensions["lemari"].settings["HOME"]) / "draf_formulir"
+    if folder.is_dir():
+        _sweep(folder)

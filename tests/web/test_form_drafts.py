@@ -5,6 +5,7 @@ gets the same form filled back in, once. Cross-site posts and passwords are neve
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 
@@ -145,3 +146,16 @@ def test_an_old_draft_is_not_shown(office):
     saved.write_text(json.dumps(stale))
     log_in(client, "petugas")
     assert draft_in(client.get(FORM).get_data(as_text=True)) is None
+
+
+def test_drafts_nobody_came_back_for_are_removed_at_start(office):
+    app, home = office
+    client = app.test_client()
+    log_in(client, "petugas")
+    expire_session(client)
+    client.post(FORM, data={"nik": a_nik(app), "keperluan": "ditinggal"}, headers=SAME_SITE)
+    [saved] = (home / "draf_formulir").glob("*.json")
+    old = saved.stat().st_mtime - 31 * 60
+    os.utime(saved, (old, old))
+    build_app(home).extensions["lemari"].close()
+    assert not saved.exists()
