@@ -23,6 +23,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from array import array
 from collections import Counter
 from contextlib import contextmanager
@@ -30,7 +31,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from whoosh import collectors, columns, fields, formats, index, multiproc, query
+from whoosh import collectors, columns, fields, formats, index, multiproc, query, writing
 from whoosh.analysis import Token, Tokenizer
 
 from search import analysis, versions
@@ -65,6 +66,11 @@ LOCK_TIMEOUT = 5.0
 # Segments are written as separate files, never as one compound file: whoosh-reloaded 2.7.5
 # opens a file inside a compound file by copying it into memory (BytesIO over the mmap), so a
 # searcher of a compound index holds a private copy of the whole index.
+# The price: a segment reader opens each column file (stored fields, lengths) only when it
+# first reads it, so a merge must not delete a dropped segment's files the moment it commits,
+# or a search that opened its searcher just before reads a "missing column". Dropped files
+# are deleted by a later commit, once they have been unreferenced this long.
+_DROPPED_FILES_GRACE = 120.0
 # Writer RAM before a segment is flushed; bounds memory during a full rebuild.
 _WRITER_MB = 128
 # Processes a rebuild writes with (each holds up to _WRITER_MB of postings).
@@ -166,6 +172,7 @@ class WhooshSearchIndex:
         self._store = versions.VersionedStore(
             self.root, create=_create, open=_open, lock_timeout=lock_timeout)
         self._local = threading.local()
+        self._dropped: dict[str, float] = {}
         self._column_cache: dict[tuple, _Columns] = {}
         self._columns_lock = threading.Lock()
 
@@ -252,16 +259,17 @@ class WhooshSearchIndex:
             yield self._searcher(ix)
 
     def _searcher(self, ix: index.Index):
-        """This thread's searcher on ix, refreshed if the index changed since."""
+        """This thread's searcher on ix, opened again if the index changed since.
+
+        Never Whoosh's ``refresh()``: whoosh-reloaded's reader reuse keeps segments a merge
+        dropped and reuses a segment's reader across a change of its deletions.
+        """
         cached = getattr(self._local, "searcher", None)
         if cached is not None and cached[0] is ix and cached[1].up_to_date():
-            searcher = cached[1]
-        elif cached is not None and cached[0] is ix and cached[1].reader().segments():
-            searcher = cached[1].refresh()  # reopens only the segments that changed
-        else:
-            if cached is not None:
-                cached[1].close()
-            searcher = ix.searcher()
+            return cached[1]
+        if cached is not None:
+            cached[1].close()
+        searcher = ix.searcher()
         self._local.searcher = (ix, searcher)
         return searcher
 
@@ -297,7 +305,8 @@ class WhooshSearchIndex:
         """Whoosh's writer; its own lock is contended only by code outside this class, which
         Whoosh retries until lock_timeout."""
         try:
-            return ix.writer(timeout=self.lock_timeout, limitmb=_WRITER_MB, compound=False)
+            return _GraceWriter(ix, self._dropped, timeout=self.lock_timeout, limitmb=_WRITER_MB,
+                                compound=False)
         except index.LockError as exc:
             raise IndexBusyError("Indeks sedang dipakai proses lain; coba lagi nanti.") from exc
 
@@ -315,6 +324,48 @@ class WhooshSearchIndex:
             except Exception:
                 raise self._store.damaged(repr(exc)) from exc
             raise SearchError(f"Pencarian gagal: {exc!r}") from exc
+
+
+class _GraceWriter(writing.SegmentWriter):
+    """Whoosh's segment writer, except that the files of segments a commit drops are deleted
+    ``_DROPPED_FILES_GRACE`` seconds after they were first seen unreferenced (by a later commit
+    of this process), not at once: see ``_DROPPED_FILES_GRACE``."""
+
+    def __init__(self, ix: index.Index, dropped: dict[str, float], **kwargs) -> None:
+        self._dropped_since = dropped
+        super().__init__(ix, **kwargs)
+
+    def _commit_toc(self, segments) -> None:
+        index.TOC(self.schema, segments, self.generation).write(self.storage, self.indexname)
+        _delete_dropped(self.storage, self.indexname, self.generation, segments,
+                        self._dropped_since)
+
+
+def _delete_dropped(storage, indexname: str, generation: int, segments,
+                    dropped_since: dict[str, float]) -> None:
+    """Delete old tables of contents now and dropped segments' files after the grace time."""
+    live = {segment.segment_id() for segment in segments}
+    toc_name, segment_name = index.TOC._pattern(indexname), index.TOC._segment_pattern(indexname)
+    now = time.monotonic()
+    unreferenced: set[str] = set()
+    for filename in list(storage):
+        toc, segment = toc_name.match(filename), segment_name.match(filename)
+        if toc and int(toc.group(1)) != generation:
+            _delete_file(storage, filename)
+        elif segment and segment.group(1) not in live:
+            name = segment.group(1)
+            unreferenced.add(name)
+            if now - dropped_since.setdefault(name, now) >= _DROPPED_FILES_GRACE:
+                _delete_file(storage, filename)
+    for name in set(dropped_since) - unreferenced:
+        del dropped_since[name]
+
+
+def _delete_file(storage, filename: str) -> None:
+    try:
+        storage.delete_file(filename)
+    except OSError:
+        pass  # already gone, or still open elsewhere: a later commit tries again
 
 
 def _create(directory: Path) -> None:
