@@ -40,7 +40,6 @@ class ArsipApi(ServiceApi):
     class_permission_name = "Arsip"
     method_permission_name = {"get_list": "read", "get": "read", "upload": "write",
                               "jobs": "read"}
-    allow_browser_login = False
     openapi_spec_tag = "Arsip"
 
     @expose("/", methods=["GET"])

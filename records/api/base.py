@@ -8,7 +8,10 @@ from ..extensions import db
 
 
 class ServiceApi(BaseApi):
-    """A FAB API whose methods call one service each through ``_run``."""
+    """A FAB API whose methods call one service each through ``_run``; JWT only, never the
+    browser's session cookie (so a page cannot be tricked into calling it)."""
+
+    allow_browser_login = False
 
     def _run(self, action, status: int = 200):
         """Call a service; its result is the response, its domain errors map to their status."""

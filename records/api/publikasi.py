@@ -39,7 +39,6 @@ class PublikasiApi(ServiceApi):
     class_permission_name = "Publikasi"
     method_permission_name = {"get_list": "read", "get": "read", "post": "write", "put": "write",
                               "transition": "read"}
-    allow_browser_login = False
     openapi_spec_tag = "Publikasi"
 
     @expose("/", methods=["GET"])

@@ -40,7 +40,6 @@ class RecordApi(ServiceApi):
     class_permission_name = "Record"
     method_permission_name = {"get_list": "read", "get": "read", "post": "create",
                               "transition": "read", "file": "read"}
-    allow_browser_login = False
     openapi_spec_tag = "Dokumen"
 
     @expose("/", methods=["GET"])

@@ -30,7 +30,7 @@ TICKET_STATUS = {"menunggu": "Menunggu dipanggil", "dipanggil": "Sedang dipanggi
 
 
 def normalise_tracking(text: str) -> str | None:
-    """KB-XXXXXXXX from what a citizen typed (case, spaces, I/L/O for 1/1/0), or None."""
+    """The tracking code ("KB-" and eight characters) from what a citizen typed (case, spaces, I/L/O for 1/1/0), or None."""
     cleaned = re.sub(r"\s", "", text or "").upper()
     if cleaned.startswith("KB") and not cleaned.startswith("KB-"):
         cleaned = "KB-" + cleaned[2:]

@@ -188,7 +188,7 @@ def is_overdue(complaint: Pengaduan, today: dt.date) -> bool:
 
 
 def normalise_code(text: str) -> str | None:
-    """PG-XXXXXXXX from what a citizen typed (case, spaces, I/L/O confusions), or None."""
+    """The complaint code ("PG-" and eight characters) from what a citizen typed (case, spaces, I/L/O confusions), or None."""
     cleaned = re.sub(r"\s", "", text or "").upper()
     if cleaned.startswith("PG") and not cleaned.startswith("PG-"):
         cleaned = "PG-" + cleaned[2:]

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from ..exceptions import RecordsError, ValidationError
 from ..extensions import db, lemari
 from ..services import archiving, bagexport, disposition, fixity, klasifikasi, ocr
-from .common import current_actor, nik_display
+from .common import current_actor, flash_outcome, nik_display
 
 PAGE_SIZE = 50
 AREA = "Arsip"
@@ -53,15 +53,7 @@ def _back(endpoint: str, **values):
 def _run(action, success: str, endpoint: str, **values):
     """Call a service; flash its message (a 404 stays a 404) and go back."""
     archiving.catalogue_records(db.session, lemari().registry)
-    try:
-        action()
-    except RecordsError as exc:
-        db.session.rollback()
-        if exc.http_status == 404:
-            raise
-        flash(str(exc), "danger")
-    else:
-        flash(success, "success")
+    flash_outcome(action, success)
     return _back(endpoint, **values)
 
 

@@ -5,12 +5,13 @@ This is the only place the web layer turns a logged-in FAB user into the service
 
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import current_app, flash, g
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import get_field_setup_query
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from ..actor import Actor
+from ..exceptions import RecordsError
 from ..extensions import db, lemari
 from ..nik import mask_nik
 from ..services.accounts import actor_for
@@ -87,3 +88,17 @@ class ServiceInterface(SQLAInterface):
 
     def delete(self, item, commit: bool = True) -> None:
         type(self).remove(item, actor=current_actor(), session=self.session)
+
+
+def flash_outcome(action, success: str) -> None:
+    """Run a page's service call: flash its refusal (a missing item stays a 404 page) or
+    the success message. A refusal rolls the session back, so nothing half-done is kept."""
+    try:
+        action()
+    except RecordsError as exc:
+        db.session.rollback()
+        if exc.http_status == 404:
+            raise
+        flash(str(exc), "danger")
+    else:
+        flash(success, "success")

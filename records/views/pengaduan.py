@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
+from flask import Blueprint, abort, current_app, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,7 +18,7 @@ from ..services import pengaduan
 from ..services.clock import clock
 from ..services.public_guard import form_token
 from .antrian import client, public_page, settings, tz
-from .common import current_actor
+from .common import current_actor, flash_outcome
 
 public = Blueprint("pengaduan_public", __name__)
 FIELDS = ("kategori", "layanan", "judul", "isi", "nama", "kontak")
@@ -117,16 +117,9 @@ class PengaduanView(BaseView):
     @expose("/<int:complaint_id>/langkah/<name>", methods=["POST"])
     @has_access
     def transition(self, complaint_id, name):
-        try:
-            pengaduan.fire(complaint_id, name, note=request.form.get("note", ""), actor=current_actor(),
-                           session=db.session, registry=lemari().registry, tz=tz())
-        except RecordsError as exc:
-            db.session.rollback()
-            if exc.http_status == 404:
-                raise
-            flash(str(exc), "danger")
-        else:
-            flash(_("Pengaduan diperbarui."), "success")
+        flash_outcome(lambda: pengaduan.fire(
+            complaint_id, name, note=request.form.get("note", ""), actor=current_actor(),
+            session=db.session, registry=lemari().registry, tz=tz()), _("Pengaduan diperbarui."))
         return redirect(url_for("PengaduanView.show", complaint_id=complaint_id))
 
     @expose("/laporan")

@@ -16,13 +16,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..exceptions import RecordsError, ValidationError
+from ..exceptions import ValidationError
 from ..extensions import db, lemari
 from ..images import MAX_BYTES
 from ..models import Layanan
 from ..publish_desk import publish_desk
 from ..services import materials, publishing
-from .common import current_actor
+from .common import current_actor, flash_outcome
 
 CATEGORY = "Publikasi"
 
@@ -132,16 +132,10 @@ class PublikasiView(BaseView):
     @expose("/<int:item_id>/langkah/<name>", methods=["POST"])
     @has_access
     def transition(self, item_id, name):
-        try:
-            publishing.fire(item_id, name, note=request.form.get("note", ""), actor=current_actor(),
-                            session=db.session, registry=lemari().registry, today=desk().today())
-        except RecordsError as exc:
-            db.session.rollback()
-            if exc.http_status == 404:
-                raise
-            flash(str(exc), "danger")
-        else:
-            flash(_("Status publikasi diperbarui."), "success")
+        flash_outcome(lambda: publishing.fire(
+            item_id, name, note=request.form.get("note", ""), actor=current_actor(),
+            session=db.session, registry=lemari().registry, today=desk().today()),
+            _("Status publikasi diperbarui."))
         return redirect(url_for("PublikasiView.show", item_id=item_id))
 
     @expose("/<int:item_id>/berkas/<kind>")

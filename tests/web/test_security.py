@@ -243,3 +243,11 @@ def test_the_rest_api_ignores_the_browser_session(client):
     assert client.get("/api/v1/penduduk/").status_code == 401
     token = api_login(client, "petugas").get_json()["access_token"]
     assert client.get("/api/v1/penduduk/", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/api/v1/dokumen/", "/api/v1/arsip/", "/api/v1/publikasi/"])
+def test_every_service_api_ignores_the_browser_session(client, url):
+    login(client, "admin")
+    assert client.get(url).status_code == 401
+    token = api_login(client, "admin").get_json()["access_token"]
+    assert client.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 200
