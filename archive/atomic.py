@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 # Every temp file starts with this, so stores can skip and sweep leftovers after a crash.
 TEMP_PREFIX = ".tmp-"

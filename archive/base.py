@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Callable, Iterable, Iterator, Protocol, runtime_checkable
+from typing import BinaryIO, Protocol, runtime_checkable
 
 # Read and hash in pieces this big, so an upload is never held whole in memory.
 CHUNK_SIZE = 1024 * 1024

@@ -10,8 +10,8 @@ such as a progress bar over the expected refs.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from archive.base import BlobMissingError, BlobRef, BlobStore, digest, iter_chunks
 

@@ -9,8 +9,9 @@ the same filesystem as every shard, so the final ``os.replace`` is still atomic.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 from archive.atomic import (
     TEMP_PREFIX,

@@ -32,9 +32,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable
 
 REPO = Path(__file__).resolve().parent.parent
 TARGETS = {"ingest_files_per_s": ("≥", 20.0), "import_peak_rss_mb": ("≤", 500.0),

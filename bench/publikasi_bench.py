@@ -21,8 +21,8 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 TARGETS = {"page_ms": ("≤", 50.0), "poster_ms": ("≤", 1500.0)}
 

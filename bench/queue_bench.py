@@ -33,8 +33,8 @@ import threading
 import time
 import urllib.parse
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 REPO = Path(__file__).resolve().parent.parent
 TARGETS = {"errors": ("≤", 0), "call_next_p95_ms": ("≤", 100.0), "display_p95_ms": ("≤", 2000.0)}
@@ -52,7 +52,7 @@ DEFAULT_PG = os.environ.get("LEMARI_TEST_PG_URL", "postgresql+psycopg://postgres
 class Browser:
     """One user's keep-alive connection with its session cookie (stdlib only)."""
 
-    def __init__(self, port: int, stats: "Stats"):
+    def __init__(self, port: int, stats: Stats):
         self.port, self.stats, self.cookie, self.conn = port, stats, "", None
 
     def request(self, method: str, path: str, data: dict | None = None, headers: dict | None = None,
@@ -135,11 +135,11 @@ class Stats:
 def prepare(home: Path, url: str, counters: int) -> None:
     """Init + demo office + queue setup with `counters` counters (what `lemari init/demo` do)."""
     sys.path.insert(0, str(REPO))
+    from records.demo_data import DESA, generate_population
     from records.extensions import db, lemari
     from records.models.antrian import Loket
     from records.services import antrian
     from records.services.setup import catalogue, initialise, load_demo
-    from records.demo_data import DESA, generate_population
 
     app = _app(home, url)
     with app.app_context():
@@ -167,9 +167,9 @@ def _app(home: Path, url: str):
 def _serve(home: str, url: str, conn) -> None:
     """Child process: the app on waitress, port 0, as `lemari serve` runs it (8 threads)."""
     sys.path.insert(0, str(REPO))
-    from waitress import create_server
-
     import signal
+
+    from waitress import create_server
 
     app = _app(Path(home), url)
     server = create_server(app, host="127.0.0.1", port=0, threads=8)

@@ -36,8 +36,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 REPO = Path(__file__).resolve().parent.parent
 ENGINES = ("whoosh", "postgres", "fts5")

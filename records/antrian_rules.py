@@ -11,7 +11,7 @@ served. Only calls that passed over a waiting regular ticket count towards the s
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 PRIORITY, REGULAR = "prioritas", "umum"
 MAX_PRIORITY_STREAK = 2

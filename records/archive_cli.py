@@ -102,7 +102,7 @@ def scan_folder(folder: Path, skip: set[Path]):
             yield Entry(path, name)
 
 
-def _import_one(entry: Entry, values: dict, who, desk, journal: "Journal"):
+def _import_one(entry: Entry, values: dict, who, desk, journal: Journal):
     from .services.archiving import FAILED, IngestResult, ingest_file
 
     if entry.problem:
@@ -156,8 +156,8 @@ class Journal:
 
 def _read_sidecar(path: Path, folder: Path):
     """Metadata per file name from the CSV; rows naming files outside the folder fail."""
-    from .services.archiving import IngestResult, check_name
     from .scan_probe import ProbeError
+    from .services.archiving import IngestResult, check_name
 
     raw = path.read_bytes()
     try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Collection
+from collections.abc import Collection
 
 
 def add_working_days(start: dt.date, days: int, holidays: Collection[dt.date]) -> dt.date:

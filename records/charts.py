@@ -3,7 +3,7 @@ markup serves the web dashboard and the PDF report (WeasyPrint draws inline SVG)
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
 COLOURS = ("#2b6cb0", "#38a169", "#dd6b20", "#c53030")

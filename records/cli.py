@@ -15,10 +15,10 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from .bench_cli import bench_group
 from .exceptions import RecordsError
 from .extensions import db, lemari
 from .nik import NikError, parse_nik
-from .bench_cli import bench_group
 from .search_cli import SEARCH_COMMANDS
 
 
@@ -62,9 +62,8 @@ def actor(username: str):
 @with_appcontext
 def init_command() -> None:
     """Create tables, roles and permissions, and load the wilayah table (safe to re-run)."""
-    from .services.setup import initialise
-
     from .desk import signing_config
+    from .services.setup import initialise
 
     initialise(session=db.session, engine=db.engine, sm=current_app.appbuilder.sm,
                appbuilder=current_app.appbuilder, registry=lemari().registry,

@@ -8,8 +8,8 @@ plugin fails loudly before the first clerk logs in.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
 
 FIELD_KINDS = frozenset({"text", "textarea", "date", "integer", "choice", "nik"})
 #: Names end up in URLs (/dokumen/baru/<type>), form inputs and String(32)/String(64) columns.
@@ -194,7 +194,7 @@ class Registry:
     roles: Mapping[str, RoleDef]
 
     @classmethod
-    def from_plugins(cls, pm) -> "Registry":
+    def from_plugins(cls, pm) -> Registry:
         """Collect declarations from every plugin; refuse duplicates and dangling names."""
         registry = cls(
             document_types=_unique(pm.hook.register_document_types(), DocumentType),

@@ -10,8 +10,8 @@ the picture is a scalable viewBox, `fit()` sizes any number of steps onto the pa
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 FONT = "Lemari Sans, Liberation Sans, Arial, sans-serif"

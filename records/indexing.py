@@ -21,9 +21,9 @@ import logging
 import os
 import re
 import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload, sessionmaker

@@ -59,9 +59,9 @@ class Jobs:
             log.exception("could not queue OCR job %s", job_id)
 
     def _ocr(self, job_id: int) -> str:
+        from .archive_desk import blob_store_of, ocr_settings
         from .extensions import db
         from .services.ocr import run_job
-        from .archive_desk import blob_store_of, ocr_settings
 
         with self.app.app_context():
             try:
@@ -71,9 +71,9 @@ class Jobs:
                 db.session.remove()
 
     def _fixity(self) -> None:
+        from .archive_desk import blob_store_of
         from .extensions import db
         from .services.fixity import run_fixity
-        from .archive_desk import blob_store_of
 
         with self.app.app_context():
             try:

@@ -16,9 +16,10 @@ import io
 import mimetypes
 import time
 import traceback
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 from urllib.parse import unquote, urlsplit, uses_relative
 from xml.sax.saxutils import escape
 
@@ -27,12 +28,12 @@ import segno
 from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from pypdf import PdfReader, PdfWriter
-
-from .exceptions import DocumentProductionError
 from weasyprint import CSS, HTML
 from weasyprint.pdf.metadata import DocumentMetadata
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from .exceptions import DocumentProductionError
 
 #: URL scheme under which template folders are served to WeasyPrint.  A private scheme
 #: (rather than file://) means no URL a template or a user can write reaches the disk
@@ -343,7 +344,7 @@ def _document_metadata(metadata: PdfMetadata, *, lang: str | None) -> DocumentMe
     Letters never carry attachments; leaving them out is a second line of defence behind
     the URL fetcher against templates that try to embed files.
     """
-    created = (metadata.created or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    created = (metadata.created or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     custom = metadata.custom_fields()
     return _XmpMetadata(
         _xmp_custom_fields(custom) if custom else b"",
@@ -376,7 +377,7 @@ def _xmp_custom_fields(fields: Mapping[str, str]) -> bytes:
         f"<pdfaSchema:property><rdf:Seq>{schema_properties}</rdf:Seq></pdfaSchema:property>"
         "</rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>"
         f"<rdf:Description rdf:about='' xmlns:lemari='{XMP_NAMESPACE}'>{values}</rdf:Description>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def merge_pdfs(

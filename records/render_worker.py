@@ -18,9 +18,10 @@ import pickle
 import queue
 import resource
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from records.exceptions import DocumentProductionError
 from records.pdf import PdfMetadata, PdfRenderer, RenderResult

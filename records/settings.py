@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import secrets
 import types
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import config as defaults
 from archive.atomic import atomic_write_text

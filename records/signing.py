@@ -16,9 +16,10 @@ import datetime as dt
 import fcntl
 import io
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -130,7 +131,7 @@ def ensure_demo_pki(pki_dir: Path, *, office_name: str = "Kecamatan Kota Bangun"
 def _write_demo_pki(config: SigningConfig, office_name: str) -> None:
     """Issue a fresh CA and office certificate; the CA file is written last because its
     presence is what marks the set as complete.  The CA key is never written to disk."""
-    now = dt.datetime.now(dt.timezone.utc) - CLOCK_SKEW
+    now = dt.datetime.now(dt.UTC) - CLOCK_SKEW
     ca_key, office_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
     ca_cert = _ca_certificate(ca_key, now)
     office_cert = _office_certificate(office_key, ca_cert, ca_key, office_name, now)

@@ -7,8 +7,8 @@ Registry import reads through `open_first_sheet`; dashboard exports write throug
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Iterator, Sequence
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font

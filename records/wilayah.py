@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
 
 DEFAULT_CSV = Path(__file__).parent / "data" / "wilayah.csv"
 
@@ -107,7 +107,7 @@ class Wilayah:
         self._versions = {code: tuple(rows) for code, rows in versions.items()}
 
     @classmethod
-    def from_csv(cls, path: Path | str = DEFAULT_CSV) -> "Wilayah":
+    def from_csv(cls, path: Path | str = DEFAULT_CSV) -> Wilayah:
         """Read the table from a CSV with columns code,name,level,valid_from,valid_to,source."""
         with open(path, newline="", encoding="utf-8") as handle:
             return cls(_region_from_row(row) for row in csv.DictReader(handle))

@@ -6,7 +6,7 @@ step the declaration refuses it at another.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from .declarations import Transition, Workflow
 from .exceptions import InvalidTransitionError, ValidationError

@@ -9,8 +9,9 @@ The index is a rebuildable cache of the database: a damaged index is rebuilt, ne
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 # Most hits one page may hold; larger requests are cut to this, so no caller can ask for all.
 MAX_PAGE_SIZE = 100

@@ -7,8 +7,8 @@ engine adapters are checked against by the shared contract tests.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
 
 from search import analysis
 from search.base import FACET_KEYS, Hit, IndexDoc, Page, Query

@@ -12,8 +12,8 @@ Matching rules (each adapter translates them into its engine):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from search.analysis import body_terms, digits_key, exact_key, name_keys
 from search.base import FILTER_KEYS, IndexDoc, Query, QueryError

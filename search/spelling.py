@@ -8,7 +8,8 @@ letters, a resident's name for instance, must never be offered. Each adapter sup
 from __future__ import annotations
 
 import re
-from typing import Iterable, Protocol, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from search.analysis import fold
 from search.plan import QueryPlan, WordClause

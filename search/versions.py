@@ -23,9 +23,10 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Generic, Iterator, TypeVar
+from typing import Generic, TypeVar
 
 from archive.atomic import TEMP_PREFIX, atomic_write_text, fsync_dir, fsync_file
 from search.base import IndexBusyError, IndexCorruptError

@@ -26,10 +26,10 @@ import threading
 import time
 from array import array
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
 
 from whoosh import collectors, columns, fields, formats, index, multiproc, query, writing
 from whoosh.analysis import Token, Tokenizer
@@ -734,7 +734,7 @@ def _date_key(value: str) -> int:
         moment = None
     if moment is None:
         return _NO_DATE
-    return int(moment.replace(tzinfo=dt.timezone.utc).timestamp()) if moment.tzinfo is None \
+    return int(moment.replace(tzinfo=dt.UTC).timestamp()) if moment.tzinfo is None \
         else int(moment.timestamp())
 
 

@@ -6,11 +6,11 @@ from flask import request
 from flask_appbuilder.api import expose, protect
 
 from ..exceptions import RecordsError
-from .base import ServiceApi
 from ..extensions import db, lemari
 from ..nik import mask_nik
 from ..services import archiving, ocr
 from ..views.common import current_actor
+from .base import ServiceApi
 
 
 def arsip_json(arsip, *, full_nik: bool) -> dict:

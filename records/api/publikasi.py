@@ -7,11 +7,11 @@ from here either (409 with the reason).
 from flask import request
 from flask_appbuilder.api import expose, protect
 
-from .base import ServiceApi
 from ..extensions import db, lemari
 from ..publish_desk import publish_desk
 from ..services import publishing
 from ..views.common import current_actor
+from .base import ServiceApi
 
 FIELDS = ("templat", "judul", "isi", "layanan_code", "kelompok", "ukuran", "berlaku_mulai",
           "berlaku_sampai")

@@ -7,10 +7,10 @@ from flask import request, send_file
 from flask_appbuilder.api import expose, protect, safe
 
 from ..exceptions import RecordsError
-from .base import ServiceApi
 from ..extensions import db, lemari
 from ..services import files, issuing, records
 from ..views.common import current_actor
+from .base import ServiceApi
 
 PAPERS = ("F4", "A4")
 

@@ -1,13 +1,22 @@
 """SQLAlchemy models, all on Flask-AppBuilder's declarative base so one metadata holds them."""
 
-from .arsip import (Arsip, ArsipVersi, FixityRun, JadwalRetensi, Klasifikasi, KlasifikasiSkema,
-                    OcrJob, Penyusutan, PenyusutanItem)
+from .arsip import (
+                    Arsip,
+                    ArsipVersi,
+                    FixityRun,
+                    JadwalRetensi,
+                    Klasifikasi,
+                    KlasifikasiSkema,
+                    OcrJob,
+                    Penyusutan,
+                    PenyusutanItem,
+)
 from .audit import AuditEvent
 from .batch import BatchItem
 from .issuance import HariLibur, IssuedNumber, Layanan, NumberSequence, RecordFile, Register
+from .outbox import SearchOutbox
 from .pejabat import Pejabat
 from .publikasi import Publikasi, PublikasiLangkah, StandarPelayanan, TemplatAset, TemplatVersi
-from .outbox import SearchOutbox
 from .records import Record, RecordTransition
 from .registry import Keluarga, Penduduk
 from .security import AccountSecurity, LocalRole

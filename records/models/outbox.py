@@ -9,7 +9,7 @@ deletes them. A crash between the commit and the index write only leaves rows fo
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable
+from collections.abc import Iterable
 
 from flask_appbuilder import Model
 from sqlalchemy import DateTime, Integer, String, select
@@ -42,7 +42,7 @@ def enqueue(session: Session, kind: str, object_id: int | None, op: str = UPSERT
         return
     if kind not in (RECORD, PENDUDUK) or op not in (UPSERT, DELETE):
         raise ValueError(f"outbox: unknown kind/op {kind!r}/{op!r}")
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     session.add(SearchOutbox(kind=kind, object_id=object_id, op=op, created_at=now))
     session.info[PENDING] = True
 

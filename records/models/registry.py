@@ -33,7 +33,7 @@ class Keluarga(Model):
     anggota = relationship("Penduduk", back_populates="keluarga", order_by="Penduduk.id")
 
     @property
-    def kepala(self) -> "Penduduk | None":
+    def kepala(self) -> Penduduk | None:
         """The member recorded as KEPALA KELUARGA."""
         return next((p for p in self.anggota if p.hubungan == "KEPALA KELUARGA"), None)
 

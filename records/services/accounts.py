@@ -8,7 +8,7 @@ The security manager `sm` is passed in; this module does not import Flask.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session

@@ -12,20 +12,37 @@ The day is the office's local date, which is what resets the numbers every morni
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from ..actor import Actor
-from ..antrian_rules import (MAX_PRIORITY_STREAK, PRIORITY, PRIORITY_REASONS, REGULAR, choose_lane,
-                             priority_streak)
+from ..antrian_rules import (
+    MAX_PRIORITY_STREAK,
+    PRIORITY,
+    PRIORITY_REASONS,
+    REGULAR,
+    choose_lane,
+    priority_streak,
+)
 from ..exceptions import InvalidTransitionError, NotFoundError, ValidationError
 from ..models import Layanan, Record
-from ..models.antrian import (ACTIVE, CALLED, DONE, SERVING, SKIPPED, WAITING, AntrianLayanan, Loket,
-                              NomorAntrian, Panggilan, Tiket)
+from ..models.antrian import (
+    ACTIVE,
+    CALLED,
+    DONE,
+    SERVING,
+    SKIPPED,
+    WAITING,
+    AntrianLayanan,
+    Loket,
+    NomorAntrian,
+    Panggilan,
+    Tiket,
+)
 from .audit import lock_chain, record_event
 from .clock import clock, local_time
 from .requests import new_tracking_code, take_request
@@ -357,7 +374,7 @@ def take_request_for_ticket(ticket_id: int, *, penduduk_id: int | None, received
         raise InvalidTransitionError(f"Tiket {ticket.label} sudah menjadi permohonan.")
     if ticket.status not in ACTIVE:
         raise InvalidTransitionError(f"Tiket {ticket.label} tidak sedang dilayani di loket.")
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
     def close_ticket(record: Record) -> None:
         ticket.record_id = record.id

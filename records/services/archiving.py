@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,8 +24,17 @@ from archive.base import CHUNK_SIZE
 from ..actor import Actor
 from ..declarations import Registry
 from ..exceptions import NotFoundError, ValidationError
-from ..models import (Arsip, ArsipVersi, IssuedNumber, OcrJob, PenyusutanItem, Record, RecordFile,
-                      RecordTransition, Wilayah)
+from ..models import (
+    Arsip,
+    ArsipVersi,
+    IssuedNumber,
+    OcrJob,
+    PenyusutanItem,
+    Record,
+    RecordFile,
+    RecordTransition,
+    Wilayah,
+)
 from ..models.outbox import RECORD, enqueue
 from ..nik import NikError, parse_nik, parse_no_kk
 from ..scan_probe import ProbeError, kind_of
@@ -572,7 +581,7 @@ def reappraise(record_id: int, nasib: str, reason: str, *, actor: Actor,
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 MIMETYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png",

@@ -9,7 +9,8 @@ import io
 import json
 from contextvars import ContextVar
 
-from sqlalchemy import event as sa_event, inspect, select, text
+from sqlalchemy import event as sa_event
+from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
 from ..actor import Actor
@@ -61,7 +62,7 @@ def _entry(prev: str, actor: str, action: str, object_type: str, object_id: obje
            desa_code: str | None, detail: dict | None) -> AuditEvent:
     """A new entry chained onto prev."""
     fields = {
-        "at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds"),
+        "at": dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds"),
         "actor": actor, "action": action, "object_type": object_type,
         "object_id": str(object_id), "desa_code": desa_code, "detail": detail or {},
     }

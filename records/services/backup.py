@@ -21,9 +21,9 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -72,7 +72,7 @@ def backup(dest: Path, *, database_url: str, engine, blobs, home: Path,
     copied = _copy_blobs(dest / FILES_DIR, blobs, shas, progress)
     _copy_keys(home, dest)
     info = {"format": FORMAT_VERSION, "database": kind, "files": len(copied),
-            "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     atomic_write_text(dest / INFO, json.dumps(info, indent=1))
     total = write_manifest(dest)
     return BackupResult(dest, kind, len(copied), total)

@@ -14,8 +14,8 @@ import csv
 import hashlib
 import io
 from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 from sqlalchemy.orm import Session
 

@@ -11,20 +11,20 @@ from ..exceptions import ValidationError
 
 def clock(tz: str, now: dt.datetime | None = None) -> tuple[dt.datetime, dt.date]:
     """(now as naive UTC, the office's local date); `now` lets tests and benchmarks set time."""
-    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     return now, local_time(tz, now).date()
 
 
 def local_time(tz: str, utc_naive: dt.datetime) -> dt.datetime:
     """A stored UTC timestamp as the office's wall-clock time."""
-    return utc_naive.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(tz))
+    return utc_naive.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(tz))
 
 
 def local_day_bounds(tz: str, first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """Naive-UTC [start, end) covering the local days first … last."""
     zone = ZoneInfo(tz)
-    start = dt.datetime.combine(first, dt.time(), zone).astimezone(dt.timezone.utc)
-    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.timezone.utc)
+    start = dt.datetime.combine(first, dt.time(), zone).astimezone(dt.UTC)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
     return start.replace(tzinfo=None), end.replace(tzinfo=None)
 
 

@@ -54,7 +54,7 @@ class Level:
     _days: list = field(default_factory=list, repr=False)
     _waits: list = field(default_factory=list, repr=False)
 
-    def close(self) -> "Level":
+    def close(self) -> Level:
         self.median_hari = _median(self._days)
         self.median_tunggu = _median(self._waits)
         return self

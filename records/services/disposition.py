@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..actor import Actor
 from ..exceptions import NotFoundError, ValidationError
-from ..models import (Arsip, Penyusutan, PenyusutanItem, Record, RecordFile, RecordTransition)
+from ..models import Arsip, Penyusutan, PenyusutanItem, Record, RecordFile, RecordTransition
 from ..models.outbox import RECORD, enqueue
 from .audit import record_event
 from .klasifikasi import NASIB_LABELS, is_destroyable, needs_anri, phase
@@ -318,4 +318,4 @@ def phase_label(arsip: Arsip, today: dt.date | None = None) -> str:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)

@@ -9,7 +9,7 @@ last result and any problem without a terminal.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -125,4 +125,4 @@ def remove_orphans(*, session: Session, blobs, by: str,
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)

@@ -10,8 +10,9 @@ without its file.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -54,7 +55,7 @@ class Desk:
 
     def local_time(self, utc_naive: dt.datetime) -> dt.datetime:
         """A stored (naive UTC) timestamp as the office's wall-clock time, for printing."""
-        return utc_naive.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(self.timezone))
+        return utc_naive.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(self.timezone))
 
 
 def issue(record_id: int, *, paper: str = "F4", actor: Actor, session: Session,
@@ -219,7 +220,7 @@ def find_by_code(session: Session, code: str) -> Record:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 

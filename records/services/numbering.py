@@ -78,7 +78,7 @@ def allocate(session: Session, register_name: str, *, kode: str, on: dt.date, ac
         raise ValidationError(str(exc)) from None
     issued = IssuedNumber(register_id=register.id, year=on.year, sequence=sequence, number=text,
                           kind=kind, record_id=record_id, klasifikasi=kode, scheme=register.scheme,
-                          note=note, issued_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
+                          note=note, issued_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
                           issued_by=actor.username)
     session.add(issued)
     session.flush()

@@ -210,4 +210,4 @@ def job_progress(jobs: list[OcrJob], now: dt.datetime | None = None) -> dict:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)

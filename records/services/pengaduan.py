@@ -29,8 +29,8 @@ from ..models import HariLibur, Layanan
 from ..models.pengaduan import Pengaduan, PengaduanLangkah
 from ..verification import ALPHABET
 from ..workflow import check_transition
-from .clock import clock, month_bounds
 from .audit import record_event
+from .clock import clock, month_bounds
 from .public_guard import add_hit, check_form, check_rate
 
 WORKFLOW = "pengaduan"

@@ -55,7 +55,7 @@ def add_hit(session: Session, scope: str, key: str, now: dt.datetime) -> None:
 
 def form_token(secret: str, now: dt.datetime) -> str:
     """The signed issue time a public form carries."""
-    stamp = str(int(now.replace(tzinfo=dt.timezone.utc).timestamp()))
+    stamp = str(int(now.replace(tzinfo=dt.UTC).timestamp()))
     return f"{stamp}.{_sign(secret, stamp)}"
 
 
@@ -65,7 +65,7 @@ def check_form(secret: str, token: str, honeypot: str, now: dt.datetime) -> None
     if honeypot or not stamp.isascii() or not stamp.isdigit() or \
             not hmac.compare_digest(signature, _sign(secret, stamp)):
         raise ValidationError("Formulir tidak valid. Muat ulang halaman lalu isi kembali.")
-    age = now.replace(tzinfo=dt.timezone.utc).timestamp() - int(stamp)
+    age = now.replace(tzinfo=dt.UTC).timestamp() - int(stamp)
     if age < MIN_FORM_SECONDS:
         raise ValidationError("Formulir dikirim terlalu cepat. Periksa isian lalu kirim kembali.")
     if age > MAX_FORM_SECONDS:

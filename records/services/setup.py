@@ -7,17 +7,17 @@ are upserted by code, accounts and residents are added only when absent.
 from __future__ import annotations
 
 import csv
-import json
 import datetime as dt
+import json
 from dataclasses import dataclass
 from importlib.resources import files
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..passwords import DEMO_PASSWORD
 from ..declarations import Registry
 from ..models import HariLibur, Keluarga, Layanan, Pejabat, Penduduk, Wilayah
+from ..passwords import DEMO_PASSWORD
 from .accounts import ensure_user, sync_roles
 from .audit import record_event
 from .klasifikasi import seed_klasifikasi

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from .common import current_actor
 from . import public  # noqa: F401  (blueprint registered by create_app)
+from .common import current_actor
 from .importing import ImportView
 from .numbers import NomorView
-from .settings_views import HariLiburView, LayananView, PejabatView, RegisterView
 from .records import RecordsView
 from .reference import AuditView, WilayahView
 from .registry import KeluargaView, PendudukView
-from .search import SearchView, install as install_search
+from .search import SearchView
+from .search import install as install_search
+from .settings_views import HariLiburView, LayananView, PejabatView, RegisterView
 
 # (view, menu name, label, category, required permission)
 MENU = (

@@ -19,8 +19,15 @@ from ..extensions import db
 from ..models import Keluarga, Penduduk
 from ..nik import NikError, parse_nik, parse_no_kk
 from ..services import personal_data, registry
-from .common import (CRUD_PERMISSIONS, FilterDesaScope, ServiceInterface, actor_desa_scope,
-                     current_actor, nik_display, scope_filters)
+from .common import (
+    CRUD_PERMISSIONS,
+    FilterDesaScope,
+    ServiceInterface,
+    actor_desa_scope,
+    current_actor,
+    nik_display,
+    scope_filters,
+)
 
 
 class PendudukInterface(ServiceInterface):
@@ -232,7 +239,7 @@ class PendudukView(ServiceFormMixin, ModelView):
         """Everything held about this resident as JSON, for their subject-access request."""
         data = personal_data.subject_access_export(
             pk, actor=current_actor(), session=db.session,
-            now=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+            now=dt.datetime.now(dt.UTC).replace(tzinfo=None))
         body = json.dumps(data, ensure_ascii=False, indent=2)
         return Response(body, mimetype="application/json", headers={
             "Content-Disposition": f"attachment; filename=data-penduduk-{pk}.json"})

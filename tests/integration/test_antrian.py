@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from conftest import build_app, initialise_app
 from records.antrian_rules import MAX_PRIORITY_STREAK
 from records.exceptions import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
 from records.extensions import db, lemari
@@ -21,7 +22,6 @@ from records.models.antrian import Loket, Panggilan, Tiket
 from records.services import antrian
 from records.services.accounts import actor_for_username
 from records.services.lacak import track
-from conftest import build_app, initialise_app
 
 TZ = "Asia/Makassar"
 # 08:00 WITA on a Monday = 00:00 UTC

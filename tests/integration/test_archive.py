@@ -8,23 +8,21 @@ import csv
 import datetime as dt
 import io
 import os
-import time
 import shutil
+import time
 
 import bagit
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from conftest import build_app
 from records.archive_desk import archive_desk, close_archive_desk
 from records.extensions import db, lemari
-from records.models import (Arsip, ArsipVersi, AuditEvent, JadwalRetensi, OcrJob, Penduduk,
-                            Record, RecordFile)
+from records.models import Arsip, ArsipVersi, AuditEvent, JadwalRetensi, OcrJob, Penduduk, Record, RecordFile
 from records.scan_samples import image_bytes, text_pdf, write_sample_folder
 from records.services import archiving, disposition, klasifikasi
 from records.services.accounts import actor_for_username
-
-from conftest import build_app
 
 LOLENG = "64.02.08.2004"
 

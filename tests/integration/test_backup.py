@@ -10,13 +10,12 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from conftest import build_app, initialise_app
 from records.archive_desk import archive_desk, close_archive_desk
 from records.extensions import db, lemari
 from records.models import Arsip, ArsipVersi, OcrJob, Penduduk, Record, RecordFile
 from records.scan_samples import image_bytes, text_pdf
 from records.services import archiving
-
-from conftest import build_app, initialise_app
 
 
 def _ingest(app, tmp_path, name, data, **values):

@@ -120,7 +120,7 @@ def test_a_morning_at_the_front_office(app, client):
     # Budi complains about the wait; the Sekcam answers; Budi reads the answer
     with app.app_context():
         token = form_token(app.config["SECRET_KEY"],
-                           dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(minutes=2))
+                           dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=2))
     sent = client.post("/pengaduan", data={"kategori": "keluhan", "layanan": "sk_domisili",
                                            "judul": "Dipanggil saat saya ke toilet",
                                            "isi": "Nomor saya dilewati ketika saya keluar sebentar.",

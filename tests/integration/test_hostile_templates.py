@@ -15,13 +15,12 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
+from conftest import build_app
 from records.exceptions import ValidationError
 from records.extensions import db, lemari
 from records.publish_desk import publish_desk
 from records.services import materials, templates
 from records.services.accounts import actor_for_username
-
-from conftest import build_app
 
 TIMEOUT = 4
 KEY = "poster_bebas"

@@ -11,11 +11,11 @@ import threading
 import pytest
 from sqlalchemy import select
 
+from conftest import build_app, initialise_app
 from records.actor import Actor
 from records.extensions import db
 from records.models import IssuedNumber
 from records.services.numbering import allocate
-from conftest import build_app, initialise_app
 
 TESTER = Actor(user_id=None, username="tester", roles=frozenset(), permissions=frozenset())
 ON = dt.date(2026, 11, 28)

@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
+from conftest import build_app
 from records.calendar_id import add_working_days
 from records.exceptions import InvalidTransitionError, PermissionDeniedError, ValidationError
 from records.extensions import db, lemari
@@ -23,8 +24,6 @@ from records.models import HariLibur, Layanan, Penduduk
 from records.publish_desk import publish_desk
 from records.services import materials, publishing, standards
 from records.services.accounts import actor_for_username
-
-from conftest import build_app
 
 PT_PER_MM = 72 / 25.4
 A3, A4 = (297, 420), (210, 297)

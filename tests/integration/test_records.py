@@ -11,7 +11,10 @@ from sqlalchemy import select
 
 from conftest import build_app, initialise_app
 from records.exceptions import (
-    InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError,
+    InvalidTransitionError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
 )
 from records.extensions import db, lemari
 from records.models import AuditEvent, Penduduk, Record, RecordTransition

@@ -101,7 +101,7 @@ def test_signed_letter_verifies(signed, unsigned, roots):
     assert report.signer == "Camat Kota Bangun (DEMO)"
     assert report.intact and report.trusted and report.covers_whole_file
     assert report.message == "Tanda tangan sah"
-    assert abs(report.signed_at - dt.datetime.now(dt.timezone.utc)) < dt.timedelta(minutes=10)
+    assert abs(report.signed_at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=10)
     assert signed.startswith(unsigned), "the signature is an incremental update"
 
 

@@ -7,12 +7,12 @@ import io
 from importlib.metadata import entry_points
 from pathlib import Path
 
-import lemari_surat_kehilangan
 import pytest
 from flask import current_app
 from pypdf import PdfReader
 from sqlalchemy import select
 
+import lemari_surat_kehilangan
 from records.extensions import db, lemari
 from records.models import Penduduk, RecordTransition
 from records.pdf import PdfMetadata, PdfRenderer
@@ -98,7 +98,7 @@ def letter_text() -> str:
     metadata = PdfMetadata(title="Surat Pengantar Laporan Kehilangan",
                            author="Kecamatan Kota Bangun", subject="Kehilangan RUSDIANSYAH",
                            keywords=("kehilangan",),
-                           created=dt.datetime(2026, 3, 4, 9, 0, tzinfo=dt.timezone.utc),
+                           created=dt.datetime(2026, 3, 4, 9, 0, tzinfo=dt.UTC),
                            document_number="300.1/0007/Kec.KB/2026", document_type=DOCTYPE,
                            issue_date=dt.date(2026, 3, 4), office="Kecamatan Kota Bangun")
     result = renderer.render("surat_kehilangan/document.html", letter_context(), metadata=metadata)

@@ -4,7 +4,13 @@ import pytest
 
 from records.builtin.issuance_workflow import ISSUANCE
 from records.declarations import (
-    DocumentType, Field, Permission, Registry, RoleDef, Transition, Workflow,
+    DocumentType,
+    Field,
+    Permission,
+    Registry,
+    RoleDef,
+    Transition,
+    Workflow,
 )
 from records.exceptions import ValidationError
 from records.services.fields import clean_fields

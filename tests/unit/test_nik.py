@@ -5,7 +5,15 @@ from datetime import date
 import pytest
 
 from records.nik import (
-    NikError, ParsedNik, make_nik, make_no_kk, mask_nik, mask_no_kk, normalise, parse_nik, parse_no_kk,
+    NikError,
+    ParsedNik,
+    make_nik,
+    make_no_kk,
+    mask_nik,
+    mask_no_kk,
+    normalise,
+    parse_nik,
+    parse_no_kk,
 )
 
 REF = date(2026, 11, 28)

@@ -5,8 +5,14 @@ import datetime as dt
 import pytest
 
 from records.calendar_id import add_working_days
-from records.numbering import (LEGACY_FORMAT, PERMENDAGRI_83_FORMAT, NumberFormatError,
-                               NumberParts, check_format, format_number)
+from records.numbering import (
+    LEGACY_FORMAT,
+    PERMENDAGRI_83_FORMAT,
+    NumberFormatError,
+    NumberParts,
+    check_format,
+    format_number,
+)
 
 NOV = dt.date(2026, 11, 28)
 

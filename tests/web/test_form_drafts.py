@@ -12,10 +12,10 @@ import shutil
 import pytest
 from sqlalchemy import func, select
 
+from conftest import build_app
 from records.extensions import db
 from records.models import Penduduk, Record
 from records.services.setup import DEMO_PASSWORD
-from conftest import build_app
 
 DOCTYPE = "sk_domisili_penduduk"
 FORM = f"/dokumen/baru/{DOCTYPE}"

@@ -164,7 +164,7 @@ def test_tracking_a_request_shows_status_and_promise_but_no_personal_data(app, c
 
 def _complaint(app, **overrides):
     with app.app_context():
-        token = form_token(app.config["SECRET_KEY"], dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        token = form_token(app.config["SECRET_KEY"], dt.datetime.now(dt.UTC).replace(tzinfo=None)
                            - dt.timedelta(seconds=30))
     return {"kategori": "keluhan", "layanan": "ktp_el", "judul": "Antrian KTP lama",
             "isi": "Saya menunggu tiga jam tanpa kepastian.", "nama": "", "kontak": "",
@@ -205,7 +205,7 @@ def test_bad_complaints_are_refused_clearly_and_nothing_is_saved(app, client, ov
 
 def test_a_form_sent_at_once_is_refused(app, client):
     with app.app_context():
-        token = form_token(app.config["SECRET_KEY"], dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+        token = form_token(app.config["SECRET_KEY"], dt.datetime.now(dt.UTC).replace(tzinfo=None))
     response = client.post("/pengaduan", data=_complaint(app, tanda=token))
     assert response.status_code == 422 and "terlalu cepat" in response.get_data(as_text=True)
 

@@ -10,10 +10,9 @@ import shutil
 import pytest
 from sqlalchemy import select
 
+from conftest import build_app
 from records.extensions import db, lemari
 from records.models import Penduduk, RecordFile
-
-from conftest import build_app
 
 LOLENG = "64.02.08.2004"
 
@@ -191,9 +190,9 @@ POST_FORM_MATRIX = [(role, route, role in allowed)
 @pytest.fixture(scope="module")
 def issued_home(demo_home, tmp_path_factory):
     """The demo office plus one issued letter of Desa Loleng; the ids routes refer to."""
+    from records.publish_desk import publish_desk
     from records.services.accounts import actor_for_username
     from records.services.issuing import advance
-    from records.publish_desk import publish_desk
     from records.services.publishing import create_publikasi
     from records.services.requests import take_request
 
@@ -242,7 +241,7 @@ def _front_office(app) -> dict:
 
     antrian.ensure_setup(db.session, [s["code"] for s in catalogue()["layanan"]])
     ticket = antrian.issue_ticket("ktp_el", actor=None, session=db.session, tz="Asia/Makassar")
-    secret, past = app.config["SECRET_KEY"], dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    secret, past = app.config["SECRET_KEY"], dt.datetime.now(dt.UTC).replace(tzinfo=None)
     codes = {}
     for name, kategori in (("complaint", "keluhan"), ("pungli", "pungli")):
         complaint = pengaduan.submit({"kategori": kategori, "judul": "Judul uji", "isi": "Isi pengaduan uji"},

@@ -15,9 +15,8 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from records.services.setup import DEMO_PASSWORD
-
 from conftest import AuthActions, build_app
+from records.services.setup import DEMO_PASSWORD
 
 TODAY = dt.date.today().isoformat()
 PUBLIC_PAGES = ("/info/", "/info/layanan", "/info/layanan/ktp_el", "/info/pengumuman",

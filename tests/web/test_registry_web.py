@@ -94,7 +94,7 @@ def test_import_page_bad_file_shows_error_rows_and_saves_nothing(app, client, au
 
 @pytest.mark.parametrize(("data", "name", "message"), [
     (b"", "warga.csv", "Berkas kosong."),
-    ("nama,hobi\r\nA,B".encode(), "warga.csv", "Kolom tidak dikenal pada baris 1: hobi"),
+    (b"nama,hobi\r\nA,B", "warga.csv", "Kolom tidak dikenal pada baris 1: hobi"),
     (csv_file(row()).replace(b"BUDI", "JOSÉ".encode("cp1252")), "warga.csv", "bukan UTF-8 (baris 2)"),
     (csv_file(row()), "warga.xlsx", "bukan berkas Excel (.xlsx) yang sah"),
 ])

@@ -9,10 +9,10 @@ import re
 import pytest
 from sqlalchemy import select
 
+from conftest import build_app
 from records.extensions import db
 from records.models import AccountSecurity, AuditEvent
 from records.passwords import DEMO_PASSWORD, PasswordPolicyError, check_password
-from conftest import build_app
 
 GOOD_PASSWORD = "Pelayanan2026Loket"
 
