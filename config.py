@@ -82,6 +82,10 @@ PDF_WORKERS = 0
 # Seconds one PDF may take to render before its worker is stopped.
 PDF_TIMEOUT_SECONDS = 30
 
+# Keep the render workers for the whole process instead of per app, shared by every app built
+# in it with the same templates (the test suite and benchmarks build many apps in one process).
+PDF_POOL_PER_PROCESS = False
+
 # Office signing certificate (PEM), key (PEM) and CA chain (PEM). Empty means the demo
 # certificate that `lemari init` creates in <HOME>/pki (NOT a legal signature: BSrE issues
 # the real one).

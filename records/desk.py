@@ -58,12 +58,13 @@ def signing_config(settings: dict):
 def build_desk(settings: dict, pm, registry):
     """The Desk the issuing service works with."""
     from .pdf import PdfMetadata
-    from .render_worker import RenderPool
+    from .render_worker import RenderPool, shared_pool
     from .services.issuing import Desk
     from .signing import PadesSigner
 
-    pool = RenderPool(template_dirs(pm), workers=render_workers(settings["PDF_WORKERS"]),
-                      timeout_s=settings["PDF_TIMEOUT_SECONDS"])
+    make_pool = shared_pool if settings["PDF_POOL_PER_PROCESS"] else RenderPool
+    pool = make_pool(template_dirs(pm), workers=render_workers(settings["PDF_WORKERS"]),
+                     timeout_s=settings["PDF_TIMEOUT_SECONDS"])
     signing = signing_config(settings)
     return Desk(renderer=pool, blobs=blob_store(settings),
                 signer=PadesSigner.from_config(signing), office=office(settings),

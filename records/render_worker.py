@@ -11,6 +11,7 @@ threads render at once.
 
 from __future__ import annotations
 
+import atexit
 import gc
 import multiprocessing
 import os
@@ -247,3 +248,36 @@ class RenderPool:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class _SharedPoolHandle:
+    """An app's handle on a process-wide pool: closing the app leaves the workers running."""
+
+    def __init__(self, pool: RenderPool):
+        self._pool = pool
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pool, name)
+
+    def close(self) -> None:
+        """The pool belongs to the process, not to the app (closed at exit)."""
+
+
+_SHARED_POOLS: dict[tuple, RenderPool] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_pool(template_dirs: Sequence[str | Path], *, workers: int, timeout_s: float) -> Any:
+    """One pool per process for the same templates and limits (PDF_POOL_PER_PROCESS).
+
+    The test suite and the benchmarks build hundreds of apps in one process; each cold pool
+    costs a worker start (a second of importing WeasyPrint and loading fonts). An office runs
+    one app per process, where this changes nothing.
+    """
+    key = (tuple(str(path) for path in template_dirs), workers, timeout_s)
+    with _SHARED_LOCK:
+        pool = _SHARED_POOLS.get(key)
+        if pool is None or pool._closed:
+            pool = _SHARED_POOLS[key] = RenderPool(template_dirs, workers=workers, timeout_s=timeout_s)
+            atexit.register(pool.close)
+    return _SharedPoolHandle(pool)

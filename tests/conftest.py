@@ -7,25 +7,43 @@ on CI=true, where PostgreSQL must be there).
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import uuid
+from pathlib import Path
 
 import pytest
+import sqlalchemy
 
 from records.app import create_app
 from records.demo_data import DESA, generate_population
 from records.extensions import db, lemari
 from records.services.setup import DEMO_PASSWORD, initialise, load_demo
 
+# The offices on each search backend (office_app, postgres_office, …): one definition per session.
+pytest_plugins = ["search_offices"]
+
 PG_ADMIN_URL = os.environ.get("LEMARI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+#: Password hashing for the test offices: one PBKDF2 round instead of scrypt. A login costs the
+#: real hash 0.1-0.3 s; the suite logs in ~2,000 times. The real method is checked by
+#: tests/web/test_security.py::test_production_passwords_are_hashed_with_scrypt.
+TEST_PASSWORD_HASH = {
+    "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
+    "AUTH_DB_FAKE_PASSWORD_HASH_CHECK":
+        "pbkdf2:sha256:1$ir1r3BDmgMIUZhKU$1d9ef3f248ec5f3833d40a907cc1710e85e72d44a97ad42618ef60bb2186551f",
+}
 
 
 def build_app(home, database_url: str = "", **overrides):
     """A Lemari app on its own data folder (CSRF off unless a test turns it on), with one
-    render worker: tests render one letter at a time and each worker costs a second to start."""
+    render worker kept for the whole test process (PDF_POOL_PER_PROCESS): each cold worker
+    costs a second to start."""
     config = {"HOME": str(home), "DATABASE_URL": database_url, "TESTING": True,
               "WTF_CSRF_ENABLED": False, "LOG_LEVEL": "WARNING", "PDF_WORKERS": 1,
+              "PDF_POOL_PER_PROCESS": True, **TEST_PASSWORD_HASH,
               # one test client logs in as many users from one address; the limiter has its
               # own tests (tests/web/test_security.py) with a low limit
               "LOGIN_RATE_LIMIT": "1000 per minute", **overrides}
@@ -45,22 +63,146 @@ def initialise_app(app, *, demo: bool = True) -> None:
                       force_password_change=False)
 
 
+def prepare_template(app) -> None:
+    """Do once what every copy would otherwise redo: build the search index from the database,
+    make the demo signing certificate, and fold SQLite's WAL into the database file."""
+    from records.desk import signing_config
+
+    with app.app_context():
+        ext = lemari()
+        ext.search().drain()
+        signing_config(ext.settings)
+        ext.close()
+        if db.engine.dialect.name == "sqlite":
+            with db.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def demo_home(tmp_path_factory):
-    """A data folder initialised with the demo office once per test session."""
+    """A data folder initialised with the demo office once per test process: index built,
+    certificate made, everything drained, so each copy starts ready."""
     home = tmp_path_factory.mktemp("demo-home")
-    initialise_app(build_app(home))
+    app = build_app(home)
+    initialise_app(app)
+    prepare_template(app)
     return home
 
 
-@pytest.fixture
-def app(demo_home, tmp_path):
-    """A fresh copy of the demo office for one test (SQLite)."""
-    home = tmp_path / "home"
-    shutil.copytree(demo_home, home)
-    app = build_app(home)
-    yield app
+def close_app_state(app) -> None:
+    """Stop what an app started lazily (search index, render pools, scan probe, job consumer)
+    and close its database connections: what a test's teardown owes the next test."""
+    from records.archive_desk import close_archive_desk
+
+    close_archive_desk(app)
+    app.extensions.pop("lemari_jobs", None)
     app.extensions["lemari"].close()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+class ReusedOffice:
+    """One app per office template and test process, handed to each test with its data folder
+    (and database) restored from the template.
+
+    Building an app costs ~0.5 s (Flask-AppBuilder compiles ~280 URL rules); restoring a data
+    folder costs ~10 ms, a PostgreSQL database `CREATE DATABASE … TEMPLATE` ~0.1 s. Everything a
+    test can change lives in the restored folder and database, or is reset here: settings and
+    config, the login limiter's counters, lazily started workers. Tests that need their own
+    configuration build their own app with `build_app`.
+    """
+
+    def __init__(self, template_home: Path, live_home: Path, *, pg: tuple[str, str, str] | None = None,
+                 **overrides):
+        self.template_home, self.live_home, self.pg, self.overrides = template_home, live_home, pg, overrides
+        self.app = None
+
+    def fresh(self):
+        """The office's app with data exactly as in the template."""
+        if self.app is not None:
+            close_app_state(self.app)
+        self._restore_database()
+        if self.live_home.exists():
+            shutil.rmtree(self.live_home)
+        shutil.copytree(self.template_home, self.live_home)
+        if self.app is None:
+            url = _pg_url(self.pg[0], self.pg[2]) if self.pg else ""
+            self.app = build_app(self.live_home, url, **self.overrides)
+            self._settings = copy.deepcopy(self.app.extensions["lemari"].settings)
+            self._config = dict(self.app.config)
+        else:
+            settings = self.app.extensions["lemari"].settings
+            settings.clear()
+            settings.update(copy.deepcopy(self._settings))
+            self.app.config.clear()
+            self.app.config.update(self._config)
+            self.app.appbuilder.sm.limiter.reset()
+        return self.app
+
+    def _restore_database(self) -> None:
+        """SQLite lives in the data folder; PostgreSQL is copied from its template database."""
+        if self.pg is None:
+            return
+        server, template, live = self.pg
+        admin = sqlalchemy.create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{live}" WITH (FORCE)'))
+            conn.execute(sqlalchemy.text(f'CREATE DATABASE "{live}" TEMPLATE "{template}"'))
+        admin.dispose()
+
+    def close(self) -> None:
+        if self.app is not None:
+            close_app_state(self.app)
+            self.app = None
+        if self.pg is not None:
+            server, _, live = self.pg
+            admin = sqlalchemy.create_engine(server, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{live}" WITH (FORCE)'))
+            admin.dispose()
+
+
+class Offices:
+    """The test process's reused offices, one per template (the few most recent kept open)."""
+
+    KEEP = 4
+
+    def __init__(self, root: Path):
+        self.root, self.open = root, {}
+
+    def fresh(self, template_home: Path, *, pg: tuple[str, str] | None = None, **overrides):
+        """The app of this template (and PostgreSQL template database), restored."""
+        key = (str(template_home), pg, tuple(sorted(overrides.items())))
+        office = self.open.pop(key, None)
+        if office is None:
+            live = self.root / f"office-{len(os.listdir(self.root))}"
+            pg_names = (pg[0], pg[1], f"lemari_live_{uuid.uuid4().hex[:12]}") if pg else None
+            office = ReusedOffice(template_home, live, pg=pg_names, **overrides)
+            while len(self.open) >= self.KEEP:
+                self.open.pop(next(iter(self.open))).close()
+        self.open[key] = office  # most recently used last
+        return office.fresh()
+
+    def close(self) -> None:
+        for office in self.open.values():
+            office.close()
+        self.open.clear()
+
+
+@pytest.fixture(scope="session")
+def offices(tmp_path_factory):
+    """Reused apps of this test process (see ReusedOffice)."""
+    found = Offices(tmp_path_factory.mktemp("offices"))
+    yield found
+    found.close()
+
+
+@pytest.fixture
+def app(offices, demo_home):
+    """The demo office (SQLite), as the template has it, for one test."""
+    return offices.fresh(demo_home)
 
 
 @pytest.fixture
@@ -129,3 +271,7 @@ def pg_url(pg_server):
     with admin.connect() as conn:
         conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+def _pg_url(server: str, name: str) -> str:
+    return server.rsplit("/", 1)[0] + "/" + name

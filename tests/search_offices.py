@@ -8,14 +8,12 @@ a copy (CREATE DATABASE … TEMPLATE), which takes a fraction of a second.
 
 from __future__ import annotations
 
-import shutil
 import uuid
 
 import pytest
 import sqlalchemy
 
-from conftest import build_app, initialise_app
-from records.extensions import db, lemari
+from conftest import build_app, initialise_app, prepare_template
 
 
 def _admin(server: str):
@@ -28,21 +26,15 @@ def _url(server: str, name: str) -> str:
 
 @pytest.fixture(scope="session")
 def pg_office_template(pg_server, tmp_path_factory):
-    """(data folder, template database) of the demo office on PostgreSQL."""
+    """(data folder, template database) of the demo office on PostgreSQL, index built."""
     name = f"lemari_tpl_{uuid.uuid4().hex[:10]}"
     admin = _admin(pg_server)
     with admin.connect() as conn:
         conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
     home = tmp_path_factory.mktemp("pg-demo-home")
     app = build_app(home, _url(pg_server, name), SEARCH_BACKEND="postgres")
-    try:
-        initialise_app(app)
-        with app.app_context():
-            lemari().search().drain()  # builds the index, so copies start with one
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        app.extensions["lemari"].close()
+    initialise_app(app)
+    prepare_template(app)
     yield home, name
     with admin.connect() as conn:
         conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -50,33 +42,16 @@ def pg_office_template(pg_server, tmp_path_factory):
 
 
 @pytest.fixture
-def postgres_office(pg_server, pg_office_template, tmp_path):
-    """A fresh copy of the PostgreSQL demo office for one test."""
-    template_home, template = pg_office_template
-    name = f"lemari_test_{uuid.uuid4().hex[:12]}"
-    admin = _admin(pg_server)
-    with admin.connect() as conn:
-        conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    home = tmp_path / "pg-home"
-    shutil.copytree(template_home, home)
-    app = build_app(home, _url(pg_server, name), SEARCH_BACKEND="postgres")
-    yield app
-    app.extensions["lemari"].close()
-    with app.app_context():
-        db.engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+def postgres_office(offices, pg_server, pg_office_template):
+    """The PostgreSQL demo office, restored from its template database for one test."""
+    home, template = pg_office_template
+    return offices.fresh(home, pg=(pg_server, template), SEARCH_BACKEND="postgres")
 
 
 @pytest.fixture
-def sqlite_office(demo_home, tmp_path):
-    """A fresh copy of the SQLite demo office (Whoosh index) for one test."""
-    home = tmp_path / "home"
-    shutil.copytree(demo_home, home)
-    app = build_app(home)
-    yield app
-    app.extensions["lemari"].close()
+def sqlite_office(offices, demo_home):
+    """The SQLite demo office (Whoosh index), restored for one test."""
+    return offices.fresh(demo_home)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy
-from search_offices import pg_office_template, postgres_office  # noqa: F401 - fixtures
 
 LEMARI = Path(os.environ.get("LEMARI_TEST_SCRIPT") or Path(sys.executable).with_name("lemari"))
 COPIES = 40  # outbox rows per resident: tens of thousands of rows, hundreds of batches
@@ -62,11 +61,9 @@ def pending(home: Path) -> int:
 
 @pytest.fixture
 def home(demo_home, tmp_path):
-    """A copy of the demo office with a built index."""
+    """A copy of the demo office (its template has the index built)."""
     copy = tmp_path / "home"
     shutil.copytree(demo_home, copy)
-    built = lemari(copy, "reindex")
-    assert built.returncode == 0, built.stderr
     return copy
 
 

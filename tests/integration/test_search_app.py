@@ -12,13 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 from flask import current_app
-from search_offices import (  # noqa: F401 - fixtures
-    committed_outbox_rows,
-    office_app,
-    pg_office_template,
-    postgres_office,
-    sqlite_office,
-)
+from search_offices import committed_outbox_rows
 from sqlalchemy import func, select
 
 from records.extensions import db, lemari

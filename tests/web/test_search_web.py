@@ -3,12 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from search_offices import (  # noqa: F401 - fixtures
-    office_app,
-    pg_office_template,
-    postgres_office,
-    sqlite_office,
-)
 from sqlalchemy import select
 
 from records.extensions import db

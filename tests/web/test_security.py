@@ -173,6 +173,28 @@ def test_demo_cli_accounts_must_change_their_password(tmp_path):
     app.extensions["lemari"].close()
 
 
+def test_production_passwords_are_hashed_with_scrypt(tmp_path, demo_home):
+    """The suite hashes with one PBKDF2 round (conftest.TEST_PASSWORD_HASH); an office's app,
+    built without test overrides, stores scrypt hashes and checks logins against them."""
+    import shutil
+
+    from records.app import create_app
+
+    shutil.copytree(demo_home, tmp_path / "home")
+    app = create_app({"HOME": str(tmp_path / "home"), "TESTING": True, "LOG_LEVEL": "WARNING",
+                      "WTF_CSRF_ENABLED": False})
+    with app.app_context():
+        sm = app.appbuilder.sm
+        sm.reset_password(sm.find_user(username="humas").id, GOOD_PASSWORD)
+        assert sm.find_user(username="humas").password.startswith("scrypt:")
+        assert app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"].startswith("scrypt:")
+    client = app.test_client()
+    assert "/login/" in login(client, "humas", "salah-sekali-123").location
+    assert login(client, "humas", GOOD_PASSWORD).status_code == 302
+    assert client.get("/").status_code == 200
+    app.extensions["lemari"].close()
+
+
 def test_an_admin_reset_imposes_a_new_change(client, app):
     login(client, "admin")
     with app.app_context():
