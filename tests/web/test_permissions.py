@@ -10,7 +10,7 @@ import shutil
 import pytest
 from sqlalchemy import select
 
-from conftest import build_app
+from conftest import build_app, prepare_template
 from records.extensions import db, lemari
 from records.models import Penduduk, RecordFile
 
@@ -227,7 +227,7 @@ def issued_home(demo_home, tmp_path_factory):
                    "issued": files["terbit"], "code": record.verify_code, "pub": draft.id,
                    "tracking": record.tracking_code, **_front_office(app)}
     finally:
-        app.extensions["lemari"].close()
+        prepare_template(app)
     return home, ids
 
 
@@ -255,13 +255,9 @@ def _front_office(app) -> dict:
 
 
 @pytest.fixture
-def app(issued_home, tmp_path):
-    """A fresh copy of the demo office with the issued letter, for one test."""
-    home = tmp_path / "home"
-    shutil.copytree(issued_home[0], home)
-    app = build_app(home)
-    yield app
-    app.extensions["lemari"].close()
+def app(offices, issued_home):
+    """The demo office with the issued letter, restored for one test."""
+    return offices.fresh(issued_home[0])
 
 
 @pytest.fixture
