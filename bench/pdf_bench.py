@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import os
 import platform
 import resource
@@ -136,7 +137,8 @@ def _ms(seconds: list[float]) -> dict:
 def _stock_html(html: str) -> str:
     """Our HTML with print.css inlined (font URLs made relative to the template root), so stock
     WeasyPrint lays out the very same document with its default fetcher and settings."""
-    css = (TEMPLATES / "_base" / "print.css").read_text(encoding="utf-8").replace('url("../fonts/', 'url("fonts/')
+    css = (TEMPLATES / "_base" / "print.css").read_text(encoding="utf-8")
+    css = css.replace('url("../fonts/', 'url("fonts/')
     return html.replace("</head>", f"<style>{css}</style></head>", 1)
 
 
@@ -172,7 +174,8 @@ def bench_letter(n: int, log: Callable[[str], None]) -> dict:
             stock_cpu.append(stock_cpu_elapsed)
             pages.add(result.pages)
             sizes.append(len(result.pdf))
-    log(f"letter: ours {statistics.median(ours) * 1000:.1f} ms, stock {statistics.median(stock) * 1000:.1f} ms")
+    log(f"letter: ours {statistics.median(ours) * 1000:.1f} ms, "
+        f"stock {statistics.median(stock) * 1000:.1f} ms")
     return {"ours": _ms(ours), "stock": _ms(stock), "ours_cpu": _ms(ours_cpu), "stock_cpu": _ms(stock_cpu),
             "pages": sorted(pages), "pdf_kb": round(statistics.median(sizes) / 1024, 1)}
 
@@ -213,7 +216,8 @@ def bench_libreoffice(count: int, runs: int, log: Callable[[str], None]) -> dict
         amortised = convert(sources, "batch")
         pages = len(PdfReader(folder / "cold" / sources[0].with_suffix(".pdf").name).pages)
     per_letter = amortised / len(sources)
-    log(f"libreoffice: cold {statistics.median(cold) * 1000:.0f} ms, amortised {per_letter * 1000:.1f} ms/letter")
+    log(f"libreoffice: cold {statistics.median(cold) * 1000:.0f} ms, "
+        f"amortised {per_letter * 1000:.1f} ms/letter")
     return {"status": "ok", "cold": _ms(cold), "amortised_letters": len(sources),
             "amortised_ms_per_letter": round(per_letter * 1000, 1),
             "amortised_letters_per_s": round(1 / per_letter, 1), "pages": pages}
@@ -243,7 +247,7 @@ def bench_phases(n: int, log: Callable[[str], None]) -> dict:
         document.write_pdf(pdf_variant=PDF_VARIANT)
         marks.append(time.thread_time())
         if i:
-            for name, begin, finish in zip(phases, marks, marks[1:]):
+            for name, (begin, finish) in zip(phases, itertools.pairwise(marks), strict=True):
                 phases[name].append(finish - begin)
     result = {name: round(statistics.median(values) * 1000, 1) for name, values in phases.items()}
     result["jinja"] = round(result["jinja"] - result["qr"], 1)  # Jinja's own share
@@ -334,7 +338,8 @@ def bench_batch(count: int, log: Callable[[str], None]) -> dict:
     capacity = workers / cpu_per_letter
     log(f"batch: {count} letters rendered in {rendered:.1f} s, merged in {total - rendered:.1f} s "
         f"= {rate:.1f} letters/s")
-    return {"letters": count, "workers": workers, "render_s": round(rendered, 2), "merge_s": round(total - rendered, 2),
+    return {"letters": count, "workers": workers, "render_s": round(rendered, 2),
+            "merge_s": round(total - rendered, 2),
             "letters_per_s": round(rate, 1), "render_only_letters_per_s": round(count / rendered, 1),
             "merged_mb": round(len(merged) / MB, 1),
             "cpu_ms_per_letter": round(cpu_per_letter * 1000, 1),
@@ -439,7 +444,8 @@ def machine() -> dict:
     except OSError:
         pass
     return {"nproc": os.cpu_count(), "cpu": cpu or platform.processor(), "python": platform.python_version(),
-            "weasyprint": weasyprint.__version__, "pango": "{}.{}.{}".format(*_split_version(pango.pango_version())),
+            "weasyprint": weasyprint.__version__,
+            "pango": "{}.{}.{}".format(*_split_version(pango.pango_version())),
             "platform": platform.platform()}
 
 
@@ -510,7 +516,8 @@ def format_table(results: dict) -> str:
           f"if the {batch['workers']} cores were ours alone"
           if batch["letters"] else "skipped"), "≥ 60 /s", _yes(t["batch_letters_per_s"]["met"])),
         (f"F-1.01 family biodata (permohonan_kk, 6 members, {results['biodata']['pages']} pages)",
-         f"{results['biodata']['ms_per_page']} ms/page ({results['biodata']['document']['median']} ms/document; "
+         f"{results['biodata']['ms_per_page']} ms/page "
+         f"({results['biodata']['document']['median']} ms/document; "
          f"CPU {results['biodata']['cpu_ms_per_page']} ms/page)",
          "≤ 60 ms/page", _yes(t["biodata_ms_per_page"]["met"])),
         ("Render worker peak RSS", f"{batch.get('worker_peak_rss_mb', 'n/a')} MB", "≤ 300 MB",

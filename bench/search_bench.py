@@ -25,6 +25,7 @@ server's memory is its own.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import resource
@@ -270,11 +271,14 @@ class Fts5Reference:
             CREATE TABLE ident (value TEXT, rowid INTEGER);
             CREATE VIRTUAL TABLE fts USING fts5(body, names, tokenize = 'unicode61');
         """)
+        def first(values: dict, key: str) -> str:
+            return next(iter(values.get(key, {""})))
+
         count = 0
         with db:
             for count, doc in enumerate(docs, 1):
                 values = filter_values(doc)
-                one = lambda key: next(iter(values.get(key, {""})))  # noqa: E731
+                one = functools.partial(first, values)
                 db.execute("INSERT INTO doc VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", (
                     count, doc.id, one("nomor"), one("jenis"), one("desa"), one("tahun"),
                     one("klasifikasi"), one("status"), doc.date,

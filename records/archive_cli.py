@@ -382,5 +382,5 @@ def demo_scans_command(folder: Path) -> None:
     click.echo(f"Coba: lemari import-scans {folder} --metadata {folder}/metadata.csv --as arsiparis")
 
 
-ARCHIVE_COMMANDS = (demo_scans_command, import_scans_command, fixity_command, export_bag_command, backup_command,
-                    restore_command, jobs_group)
+ARCHIVE_COMMANDS = (demo_scans_command, import_scans_command, fixity_command, export_bag_command,
+                    backup_command, restore_command, jobs_group)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 
 import click
@@ -89,7 +90,8 @@ def demo_command(keep_demo_passwords: bool) -> None:
     click.echo(f"Penduduk demo ditambahkan: {added}")
     click.echo(f"Akun demo (kata sandi semua akun: {DEMO_PASSWORD}):")
     for account in accounts:
-        click.echo(f"  {account.username:<34} {account.role}" + (f" — {account.desa}" if account.desa else ""))
+        desa = f" — {account.desa}" if account.desa else ""
+        click.echo(f"  {account.username:<34} {account.role}{desa}")
     if not keep_demo_passwords:
         click.echo("Setiap akun demo wajib mengganti kata sandinya saat login pertama.")
 
@@ -190,12 +192,14 @@ def issue_command(doctype, nik, fields, paper, username) -> None:
     who, ext = actor(username), lemari()
     run_service(lambda: check_can_issue_alone(doctype, actor=who, registry=ext.registry))
     values = dict(_split_field(f) for f in fields)
-    penduduk_id = run_service(lambda: find_penduduk_by_nik(nik, actor=who, session=db.session)) if nik else None
+    penduduk_id = None
+    if nik:
+        penduduk_id = run_service(lambda: find_penduduk_by_nik(nik, actor=who, session=db.session))
     record = run_service(lambda: create_record(doctype, values, penduduk_id=penduduk_id, actor=who,
                                                session=db.session, registry=ext.registry))
     for step in STEPS_TO_ISSUE[:-1]:
-        run_service(lambda: fire_transition(record.id, step, actor=who, session=db.session,
-                                            registry=ext.registry, pm=ext.pm))
+        run_service(partial(fire_transition, record.id, step, actor=who, session=db.session,
+                            registry=ext.registry, pm=ext.pm))
     issued = run_service(lambda: issue(record.id, paper=paper, actor=who, session=db.session,
                                        desk=ext.desk()))
     click.echo(json.dumps({"number": issued.number, "verify_code": issued.verify_code,

@@ -165,7 +165,7 @@ class _Generator:
     # ----- small random helpers -------------------------------------------------------
 
     def weighted(self, table):
-        values, weights = zip(*table)
+        values, weights = zip(*table, strict=True)
         return self.rng.choices(values, weights=weights)[0]
 
     def birth_date(self, age: int) -> date:

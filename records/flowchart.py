@@ -9,6 +9,7 @@ the picture is a scalable viewBox, `fit()` sizes any number of steps onto the pa
 
 from __future__ import annotations
 
+import itertools
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -64,7 +65,7 @@ def build_chart(title: str, steps: Sequence[dict], lanes: Sequence[tuple[str, st
              f"<title>{escape(title)}</title>"]
     parts += _lanes_and_header(lanes, lane_x, width, height)
     centres, y = [], top
-    for number, (step, texts, row_h) in enumerate(zip(steps, rows, heights), start=1):
+    for number, (step, texts, row_h) in enumerate(zip(steps, rows, heights, strict=True), start=1):
         parts += _row(number, texts, y, row_h, width)
         centres.append((lane_x[step["pelaksana"]] + LANE_W / 2, y + row_h / 2))
         y += row_h
@@ -157,7 +158,7 @@ def _symbol(number: int, cx: float, cy: float, *, terminal: bool) -> str:
 def _arrows(centres: list[tuple[float, float]], heights: list[float], top: float) -> list[str]:
     """Connectors between consecutive symbols: straight down, or down-across-down to a new lane."""
     parts = []
-    for (x1, y1), (x2, y2) in zip(centres, centres[1:]):
+    for (x1, y1), (x2, y2) in itertools.pairwise(centres):
         start, end = y1 + BOX_H / 2, y2 - BOX_H / 2
         if x1 == x2:
             points = [(x1, start), (x2, end)]

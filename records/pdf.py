@@ -269,7 +269,8 @@ class PdfRenderer:
         try:
             return self.environment.get_template(template_name).render(context)
         except jinja2.TemplateSyntaxError as error:
-            raise TemplateRenderError(error.name or template_name, error.lineno, error.message or "") from error
+            raise TemplateRenderError(error.name or template_name, error.lineno,
+                                      error.message or "") from error
         except SecurityError as error:
             raise TemplateSecurityError(*self._locate(error, template_name), str(error)) from error
         except MemoryError:

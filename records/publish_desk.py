@@ -8,15 +8,17 @@ letters. The pool starts worker processes, so it is built on first use.
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
 from .desk import blob_store, office, template_dirs
+from .ports import Renderer
+from .services.materials import PublishDesk
+
+if TYPE_CHECKING:
+    from .pdf import PdfMetadata, RenderResult
 
 _BUILD_LOCK = threading.Lock()
 KEY = "publikasi"
@@ -24,43 +26,22 @@ KEY = "publikasi"
 MEMORY_LIMIT = 768 * 1024 * 1024
 
 
-@dataclass
-class PublishDesk:
-    """What publishing needs besides the database."""
-
-    renderer: Any  # .render(template, context, *, paper, metadata) -> RenderResult
-    blobs: Any  # archive.BlobStore
-    folder: Path  # live edited templates and their images, first on the template path
-    office: dict
-    base_url: str
-    hours: str
-    metadata_factory: Callable[..., Any]  # records.pdf.PdfMetadata
-    preview: Callable[[bytes, int], bytes]  # records.thumbnails.png_preview
-    shipped: tuple[Path, ...] = ()  # the shipped template folders (for "restore the original")
-    timezone: str = "Asia/Makassar"
-
-    def today(self) -> dt.date:
-        """Today at the office (publication dates are local dates)."""
-        return dt.datetime.now(ZoneInfo(self.timezone)).date()
-
-    def close(self) -> None:
-        """Stop the render workers."""
-        self.renderer.close()
-
-
 class LazyRenderer:
     """A render pool started on the first render: public pages that only serve stored files
     never start worker processes."""
 
-    def __init__(self, factory: Callable[[], Any]):
-        self._factory, self._pool, self._lock = factory, None, threading.Lock()
+    def __init__(self, factory: Callable[[], Renderer]):
+        self._factory = factory
+        self._pool: Renderer | None = None
+        self._lock = threading.Lock()
 
-    def render(self, *args, **kwargs):
+    def render(self, template_name: str, context: Mapping[str, Any], *, paper: str = "F4",
+               metadata: PdfMetadata) -> RenderResult:
         """RenderPool.render, starting the pool if needed."""
         with self._lock:
             if self._pool is None:
                 self._pool = self._factory()
-        return self._pool.render(*args, **kwargs)
+        return self._pool.render(template_name, context, paper=paper, metadata=metadata)
 
     def close(self) -> None:
         """Stop the pool if it was started."""

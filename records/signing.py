@@ -19,7 +19,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -104,12 +103,6 @@ class SignatureReport:
     trusted: bool
     covers_whole_file: bool
     message: str
-
-
-class DocumentSigner(Protocol):
-    """Anything that signs a PDF: a local key today, a BSrE signing service tomorrow."""
-
-    def sign(self, pdf: bytes, *, reason: str, location: str, name: str | None = None) -> bytes: ...
 
 
 def ensure_demo_pki(pki_dir: Path, *, office_name: str = "Kecamatan Kota Bangun") -> SigningConfig:

@@ -44,7 +44,8 @@ def workbook_bytes(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence]
         sheet.freeze_panes = "A2"
         for row in rows:
             sheet.append(list(row))
-        for column, name in zip(sheet.columns, header):
+        # columns past the header (rows wider than it) keep the default width
+        for column, name in zip(sheet.columns, header, strict=False):
             sheet.column_dimensions[column[0].column_letter].width = max(10, min(48, len(str(name)) + 4))
     output = io.BytesIO()
     book.save(output)

@@ -1,7 +1,7 @@
 """Verification codes printed under the QR: random, short enough to type, hard to guess.
 
-16 Crockford base32 characters carry 80 random bits (no I, L, O, U; a typed I or L reads as 1, O as 0), shown in
-groups of four. Codes are compared after normalising what a visitor typed.
+16 Crockford base32 characters carry 80 random bits (no I, L, O, U; a typed I or L reads as 1, O as 0),
+shown in groups of four. Codes are compared after normalising what a visitor typed.
 """
 
 from __future__ import annotations

@@ -121,7 +121,7 @@ def _score(plan: QueryPlan, entry: _Entry) -> float | None:
     if any(value not in entry.values.get(key, ()) for key, value in plan.filters):
         return None
     total = 0.0
-    for clause in (*plan.words, *plan.phrases):
+    for clause in plan.clauses:
         if isinstance(clause, WordClause):
             score = _word_score(clause, entry)
         else:
@@ -181,7 +181,7 @@ def _ranked(scored: list[tuple[float, _Entry]], sort: str) -> list[tuple[float, 
 
 def _facets(entries: Iterable[_Entry]) -> dict[str, dict[str, int]]:
     """Counts per facet value over the matching entries, most common first."""
-    counters = {key: Counter() for key in FACET_KEYS}
+    counters: dict[str, Counter[str]] = {key: Counter() for key in FACET_KEYS}
     for entry in entries:
         for key in FACET_KEYS:
             counters[key].update(entry.values.get(key, ()))

@@ -219,7 +219,7 @@ class PgSearchIndex:
     def ids(self) -> list[str]:
         """Every indexed id (for ``lemari doctor``'s drift check)."""
         with self._reading() as conn:
-            return conn.exec_driver_sql(f"SELECT id FROM {self.doc}").scalars().all()
+            return list(conn.exec_driver_sql(f"SELECT id FROM {self.doc}").scalars().all())
 
     def close(self) -> None:
         """Close pooled connections (a later call reconnects)."""
@@ -276,7 +276,7 @@ class PgSearchIndex:
         except SearchError:
             raise
         except DBAPIError as exc:
-            cause = exc.orig
+            cause = exc.orig if exc.orig is not None else exc
             if isinstance(cause, (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn)):
                 self._ready = False
                 raise IndexCorruptError(f"Indeks pencarian rusak: tabel {self._where()} "
@@ -425,6 +425,7 @@ class PgSearchIndex:
         """Load the vocabulary with COPY (a million documents hold a few hundred thousand
         distinct words)."""
         raw = conn.connection.driver_connection
+        assert raw is not None  # an open Connection holds its psycopg connection
         with raw.cursor() as cursor, cursor.copy(f"COPY {table} (field, term, df) FROM STDIN") as copy:
             for (field, term), df in frequencies.items():
                 if df > 0:
@@ -496,7 +497,8 @@ class PgSearchIndex:
         length is used instead."""
         bound = _similarity_floor(word, distance)
         lengths = {"lo": len(word) - distance, "hi": len(word) + distance}
-        first = {"f": field, "w": word, "first": word[:analysis.FUZZY_PREFIX], **lengths}
+        prefix = word[:analysis.FUZZY_PREFIX]
+        first: dict[str, object] = {"f": field, "w": word, "first": prefix, **lengths}
         if bound >= 0.1:
             conn.exec_driver_sql("SELECT set_config('pg_trgm.similarity_threshold', %s, true)",
                                  (f"{bound:.4f}",))
@@ -508,7 +510,7 @@ class PgSearchIndex:
                    f" AND term >= %(first)s AND term < %(upper)s"
                    f" AND length(term) BETWEEN %(lo)s AND %(hi)s LIMIT {_NEAR_SCAN}) s"
                    f" ORDER BY df DESC, term")
-            first["upper"] = first["first"] + "\U0010ffff"
+            first["upper"] = prefix + "\U0010ffff"
         candidates = conn.exec_driver_sql(sql, first).scalars().all()
         return [t for t in candidates if analysis.within_edits(word, t, distance)]
 
@@ -605,6 +607,7 @@ class _Vocabulary:
 
     def has(self, field: str, terms: Sequence[str]) -> bool:
         """Whether a visible document holds every term; stops at the first one found."""
+        value: str | list[str]
         if field == "words":
             condition, value = "words @> %(v)s::text[]", list(terms)
         elif field == "names":

@@ -55,9 +55,14 @@ class QueryPlan:
         """True when nothing but filters remains: the caller is browsing."""
         return not (self.words or self.phrases)
 
+    @property
+    def clauses(self) -> tuple[WordClause | PhraseClause, ...]:
+        """The words, then the phrases: every clause a hit must match."""
+        return (*self.words, *self.phrases)
+
     def highlight_terms(self) -> tuple[set[str], set[str]]:
         """The stems and name keys a snippet marks."""
-        clauses = (*self.words, *self.phrases)
+        clauses = self.clauses
         return {s for c in clauses for s in c.stems}, {n for c in clauses for n in c.names}
 
 

@@ -91,6 +91,7 @@ class VersionedStore(Generic[Handle]):
         """
         with self._lock, file_lock(self.root / "WRITE_LOCK", self.lock_timeout):
             yield self.current()
+            assert self.version is not None  # current() raises while no version is open
             seal(self.root / self.version)
 
     def rebuild(self, fill: Callable[[Path], int]) -> int:

@@ -475,7 +475,7 @@ def _die_with_parent() -> None:
 def _document(doc: IndexDoc) -> dict[str, object]:
     """Whoosh field values for doc, from the same normalised values the plan queries."""
     values = filter_values(doc)
-    document = {
+    document: dict[str, object] = {
         "id": doc.id, "body": body_text(doc), "names": "\n".join(doc.names),
         "words": vocabulary_text(doc), "principals": ",".join(sorted(doc.principals)),
         "title": doc.title, "excerpt": doc.text[:SNIPPET_SOURCE_CHARS],
@@ -622,7 +622,7 @@ class _PageCollector(collectors.Collector):
         self.broad = False
         self.heap: list[tuple] = []
         self.total = 0
-        self.counts = {key: Counter() for key in _FACET_FIELDS}
+        self.counts: dict[str, Counter[str]] = {key: Counter() for key in _FACET_FIELDS}
 
     def set_subsearcher(self, subsearcher, offset) -> None:
         self.subsearcher, self.offset = subsearcher, offset

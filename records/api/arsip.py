@@ -9,7 +9,7 @@ from ..exceptions import RecordsError
 from ..extensions import db, lemari
 from ..nik import mask_nik
 from ..services import archiving, ocr
-from ..views.common import current_actor
+from ..web_common import current_actor, ingest_upload
 from .base import ServiceApi
 
 
@@ -49,7 +49,11 @@ class ArsipApi(ServiceApi):
         ---
         get:
           parameters:
-          - {in: query, name: f, schema: {type: string}, description: "semua, pindaian, terbit, jatuh_tempo, belum_klasifikasi, ocr_gagal, legal_hold, musnah"}
+          - in: query
+            name: f
+            schema: {type: string}
+            description: >-
+              semua, pindaian, terbit, jatuh_tempo, belum_klasifikasi, ocr_gagal, legal_hold, musnah
           - {in: query, name: klasifikasi, schema: {type: string}}
           - {in: query, name: page, schema: {type: integer, minimum: 1}}
           responses:
@@ -109,13 +113,11 @@ class ArsipApi(ServiceApi):
             200: {description: Duplicate of an archived file}
             422: {description: Refused, with the reason}
         """
-        from ..views.arsip import _ingest_upload
-
         upload = request.files.get("berkas")
         if upload is None or not upload.filename:
             return self.response_400(message="Kirim berkas pada kolom 'berkas'.")
         try:
-            result = _ingest_upload(upload, request.form.to_dict())
+            result = ingest_upload(upload, request.form.to_dict())
         except RecordsError as exc:
             db.session.rollback()
             return self.response(exc.http_status, message=str(exc))

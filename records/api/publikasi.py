@@ -10,7 +10,7 @@ from flask_appbuilder.api import expose, protect
 from ..extensions import db, lemari
 from ..publish_desk import publish_desk
 from ..services import publishing
-from ..views.common import current_actor
+from ..web_common import current_actor
 from .base import ServiceApi
 
 FIELDS = ("templat", "judul", "isi", "layanan_code", "kelompok", "ukuran", "berlaku_mulai",

@@ -9,7 +9,7 @@ from flask_appbuilder.api import expose, protect, safe
 from ..exceptions import RecordsError
 from ..extensions import db, lemari
 from ..services import files, issuing, records
-from ..views.common import current_actor
+from ..web_common import current_actor
 from .base import ServiceApi
 
 PAPERS = ("F4", "A4")

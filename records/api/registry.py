@@ -11,8 +11,13 @@ from ..models import Keluarga, Penduduk
 from ..nik import mask_nik
 from ..services import personal_data
 from ..services.records import MAX_ID
-from ..views.common import CRUD_PERMISSIONS, current_actor, scope_filters
-from ..views.registry import KeluargaInterface, PendudukInterface
+from ..web_common import (
+    CRUD_PERMISSIONS,
+    KeluargaInterface,
+    PendudukInterface,
+    current_actor,
+    scope_filters,
+)
 
 PENDUDUK_FIELDS = ["nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin",
                    "golongan_darah", "agama", "status_perkawinan", "pekerjaan", "pendidikan",

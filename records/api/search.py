@@ -5,7 +5,7 @@ from flask_appbuilder.api import BaseApi, expose, protect
 
 from ..exceptions import RecordsError
 from ..extensions import db
-from ..views.search import request_from_args, run
+from ..web_common import run_search, search_request_from_args
 
 
 class SearchApi(BaseApi):
@@ -24,7 +24,12 @@ class SearchApi(BaseApi):
         ---
         get:
           parameters:
-          - {in: query, name: q, schema: {type: string}, description: "Kata, nama, NIK atau nomor; kolom nik:, kk:, nomor:, desa:, tahun:, jenis:, status:, klasifikasi:"}
+          - in: query
+            name: q
+            schema: {type: string}
+            description: >-
+              Kata, nama, NIK atau nomor; kolom nik:, kk:, nomor:, desa:, tahun:, jenis:, status:,
+              klasifikasi:
           - {in: query, name: page, schema: {type: integer, minimum: 1}}
           - {in: query, name: sort, schema: {type: string, enum: [relevance, date]}}
           - {in: query, name: jenis, schema: {type: string}}
@@ -37,11 +42,11 @@ class SearchApi(BaseApi):
             400: {$ref: '#/components/responses/400'}
             401: {$ref: '#/components/responses/401'}
         """
-        search = request_from_args(request.args)
+        search = search_request_from_args(request.args)
         if search.is_empty:
             return self.response_400(message="Parameter q (atau salah satu filter) wajib diisi.")
         try:
-            return self.response(200, **run(search))
+            return self.response(200, **run_search(search))
         except RecordsError as exc:
             db.session.rollback()
             return self.response(exc.http_status, message=str(exc))

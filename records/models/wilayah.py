@@ -1,5 +1,7 @@
 """Versioned region table (provinsi → kabupaten/kota → kecamatan → desa)."""
 
+import datetime as dt
+
 from flask_appbuilder import Model
 from sqlalchemy import Date, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -14,8 +16,8 @@ class Wilayah(Model):
     name: Mapped[str] = mapped_column(String(100))
     level: Mapped[str] = mapped_column(String(10), index=True)
     parent_code: Mapped[str | None] = mapped_column(String(13), index=True)
-    valid_from: Mapped[object | None] = mapped_column(Date)
-    valid_to: Mapped[object | None] = mapped_column(Date)
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(200), default="")
 
     def __str__(self) -> str:

@@ -12,7 +12,7 @@ The day is the office's local date, which is what resets the numbers every morni
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, insert, or_, select, update
@@ -45,7 +45,9 @@ from ..models.antrian import (
 )
 from .audit import lock_chain, record_event
 from .clock import clock, local_time
+from .issuing import Desk
 from .requests import new_tracking_code, take_request
+from .rows import changed_rows
 
 KIOSK = "kiosk"
 TRANSFER = "alih"
@@ -57,7 +59,7 @@ CLAIM_ATTEMPTS = 20
 
 # ----- setup ---------------------------------------------------------------------------------
 
-def ensure_setup(session: Session, catalogue_order: list[str] = ()) -> None:
+def ensure_setup(session: Session, catalogue_order: Sequence[str] = ()) -> None:
     """Give every service a ticket prefix and the office its first counters (idempotent).
 
     Runs when a queue page opens, so a service added to the catalogue later gets its letter
@@ -65,7 +67,7 @@ def ensure_setup(session: Session, catalogue_order: list[str] = ()) -> None:
     """
     known = {row.layanan_code: row.prefix for row in session.scalars(select(AntrianLayanan))}
     codes = [c for c in session.scalars(select(Layanan.code)) if c not in known]
-    has_counters = session.scalar(select(func.count(Loket.id))) > 0
+    has_counters = (session.scalar(select(func.count(Loket.id))) or 0) > 0
     if not codes and has_counters:
         return
     rank = {code: i for i, code in enumerate(catalogue_order)}
@@ -214,7 +216,7 @@ def _claim_next(session: Session, loket: Loket, actor: Actor, now: dt.datetime,
                     first_called_at=func.coalesce(Tiket.first_called_at, now),
                     jumlah_panggil=Tiket.jumlah_panggil + 1)
             .execution_options(synchronize_session=False))
-        if taken.rowcount == 1:
+        if changed_rows(taken) == 1:
             session.refresh(ticket)
             _log(session, ticket, loket, actor, now, "panggil", lane=lane,
                  regular_waiting=regular_waiting)
@@ -351,7 +353,7 @@ def reinstate(ticket_id: int, *, actor: Actor, session: Session, tz: str,
     moved = session.execute(update(Tiket).where(Tiket.id == ticket.id, Tiket.status == SKIPPED)
                             .values(status=WAITING, loket_id=None, finished_at=None)
                             .execution_options(synchronize_session=False))
-    if moved.rowcount != 1:
+    if changed_rows(moved) != 1:
         raise InvalidTransitionError("Hanya tiket yang dilewati yang dapat dikembalikan ke antrian.")
     session.refresh(ticket)
     _log(session, ticket, None, actor, now, "kembali")
@@ -362,7 +364,7 @@ def reinstate(ticket_id: int, *, actor: Actor, session: Session, tz: str,
 # ----- ticket → service request --------------------------------------------------------------
 
 def take_request_for_ticket(ticket_id: int, *, penduduk_id: int | None, received: list[str],
-                            values: dict, actor: Actor, session: Session, desk,
+                            values: dict, actor: Actor, session: Session, desk: Desk,
                             paper: str = "A4") -> Record:
     """The request the ticket was for, under the ticket's own tracking code; one transaction
     opens the request, archives its receipt and closes the ticket."""

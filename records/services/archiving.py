@@ -37,6 +37,7 @@ from ..models import (
 )
 from ..models.outbox import RECORD, enqueue
 from ..nik import NikError, parse_nik, parse_no_kk
+from ..ports import BlobStore, ScanProbe
 from ..scan_probe import ProbeError, kind_of
 from .audit import record_event
 from .klasifikasi import CURRENT_SCHEME, check_class, recompute
@@ -68,8 +69,8 @@ class IngestResult:
 class ArchiveDesk:
     """What ingest needs besides the database: the blob store, the probe and the job queue."""
 
-    blobs: object  # archive.BlobStore
-    probe: object  # records.scan_probe.ProbePool
+    blobs: BlobStore
+    probe: ScanProbe
     registry: Registry
     max_bytes: int
     enqueue_ocr: Callable[[int], None] = field(default=lambda job_id: None)
@@ -81,8 +82,8 @@ def clean_metadata(values: dict, *, session: Session, registry: Registry,
                    today: dt.date | None = None) -> dict:
     """Validate archival metadata from a form, the API or a CSV row; all errors at once."""
     errors: dict[str, str] = {}
-    out = {"judul": _text(values, "judul", MAX_TITLE, errors),
-           "catatan": _text(values, "catatan", MAX_NOTE, errors)}
+    out: dict[str, object] = {"judul": _text(values, "judul", MAX_TITLE, errors),
+                              "catatan": _text(values, "catatan", MAX_NOTE, errors)}
     out["jenis_dokumen"] = _jenis(values, registry, errors)
     out["skema_code"] = str(values.get("skema") or CURRENT_SCHEME).strip()
     out["klasifikasi"] = _klasifikasi(values, out, session, registry, errors)
@@ -392,7 +393,7 @@ def list_arsip(*, actor: Actor, session: Session, registry: Registry, filter_: s
     if klasifikasi:
         query = query.where((Arsip.klasifikasi == klasifikasi)
                             | Arsip.klasifikasi.startswith(klasifikasi + "."))
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     offset = min(max(offset, 0), 2**31 - 1)
     rows = session.scalars(query.order_by(Arsip.record_id.desc()).limit(limit).offset(offset))
     return list(rows), total
@@ -590,7 +591,7 @@ SUFFIXES = {"pdf": ".pdf", "jpeg": ".jpg", "png": ".png", "tiff": ".tif"}
 
 
 def read_archive_file(record_id: int, file_id: int, *, actor: Actor, session: Session,
-                      blobs) -> tuple[object, str, str]:
+                      blobs: BlobStore) -> tuple[object, str, str]:
     """A checked stream, MIME type and download name of one file of an archived record."""
     arsip = get_arsip(record_id, actor=actor, session=session)
     found = session.get(RecordFile, file_id)

@@ -61,12 +61,13 @@ def _last_hash(session: Session) -> str:
 def _entry(prev: str, actor: str, action: str, object_type: str, object_id: object,
            desa_code: str | None, detail: dict | None) -> AuditEvent:
     """A new entry chained onto prev."""
+    at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     fields = {
-        "at": dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds"),
+        "at": at.isoformat(timespec="microseconds"),
         "actor": actor, "action": action, "object_type": object_type,
         "object_id": str(object_id), "desa_code": desa_code, "detail": detail or {},
     }
-    return AuditEvent(**{**fields, "at": dt.datetime.fromisoformat(fields["at"])},
+    return AuditEvent(**{**fields, "at": at},
                       prev_hash=prev, hash=_entry_hash(prev, fields))
 
 

@@ -31,6 +31,8 @@ from sqlalchemy import select
 from archive.atomic import atomic_write_text, ensure_dir, fsync_dir
 from archive.base import CHUNK_SIZE
 
+from ..ports import BlobStore
+
 MANIFEST = "manifest-sha256.txt"
 INFO = "lemari-backup.json"
 SQLITE_FILE, PG_FILE = "database.sqlite", "database.pgdump"
@@ -60,7 +62,7 @@ def _sha256(path: Path) -> str:
     return hasher.hexdigest()
 
 
-def backup(dest: Path, *, database_url: str, engine, blobs, home: Path,
+def backup(dest: Path, *, database_url: str, engine, blobs: BlobStore, home: Path,
            progress: Callable[[int, int], None] | None = None) -> BackupResult:
     """Write a full backup into dest (new or empty); returns what it holds."""
     dest = Path(dest)
@@ -120,7 +122,7 @@ def _referenced_files(engine) -> list[str]:
         return sorted(row[0] for row in rows)
 
 
-def _copy_blobs(target: Path, blobs, shas: list[str], progress) -> list[str]:
+def _copy_blobs(target: Path, blobs: BlobStore, shas: list[str], progress) -> list[str]:
     copied = []
     for done, sha256 in enumerate(shas, start=1):
         if blobs.exists(sha256):
@@ -183,7 +185,7 @@ def verify_backup(root: Path) -> dict:
     return info
 
 
-def restore(src: Path, *, database_url: str, engine, blobs, home: Path,
+def restore(src: Path, *, database_url: str, engine, blobs: BlobStore, home: Path,
             progress: Callable[[int, int], None] | None = None) -> dict:
     """Verify, then replace the database and put every file back; returns the backup info.
 
@@ -204,7 +206,7 @@ def restore(src: Path, *, database_url: str, engine, blobs, home: Path,
     return info
 
 
-def _restore_files(folder: Path, blobs, progress) -> None:
+def _restore_files(folder: Path, blobs: BlobStore, progress) -> None:
     files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
     for done, path in enumerate(files, start=1):
         with open(path, "rb") as fh:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from ..actor import Actor
 from ..exceptions import ValidationError
 from ..models import Arsip, ArsipVersi, Record, RecordFile
+from ..ports import BlobStore
 from .archiving import SUFFIXES
 from .audit import record_event
 
@@ -38,7 +39,7 @@ def parse_selection(text: str) -> tuple[str, str]:
         raise ValidationError("Pilihan tidak dikenal: tulis permanen, id:1,2,3, "
                               "klasifikasi:400.12 atau tahun:2019.")
     kinds = ("permanen", "id", "klasifikasi", "tahun")
-    return next((k, v) for k, v in zip(kinds, match.groups()) if v)
+    return next((k, v) for k, v in zip(kinds, match.groups(), strict=True) if v)
 
 
 def select_records(selection: str, *, actor: Actor, session: Session,
@@ -76,7 +77,7 @@ def record_metadata(arsip: Arsip) -> dict:
             "versi": arsip.versi}
 
 
-def export_bag(selection: str, dest: Path, *, actor: Actor, session: Session, blobs,
+def export_bag(selection: str, dest: Path, *, actor: Actor, session: Session, blobs: BlobStore,
                office: str, transfer: bool = False) -> tuple[Path, int]:
     """Write the bag into dest (new folder); returns its path and the record count.
 
@@ -111,7 +112,7 @@ def export_bag(selection: str, dest: Path, *, actor: Actor, session: Session, bl
     return dest, len(rows)
 
 
-def _write_record(folder: Path, arsip: Arsip, session: Session, blobs) -> None:
+def _write_record(folder: Path, arsip: Arsip, session: Session, blobs: BlobStore) -> None:
     folder.mkdir()
     files = session.scalars(select(RecordFile).where(RecordFile.record_id == arsip.record_id)
                             .order_by(RecordFile.id))

@@ -128,7 +128,8 @@ def _steps_to_issue(registry: Registry, doctype: str) -> list[str]:
     if spec is None:
         raise ValidationError(f"Jenis dokumen '{doctype}' tidak dikenal.")
     workflow = registry.workflows[spec.workflow]
-    paths, seen = deque([(workflow.initial, [])]), {workflow.initial}
+    paths: deque[tuple[str, list[str]]] = deque([(workflow.initial, [])])
+    seen = {workflow.initial}
     while paths:
         state, path = paths.popleft()
         for transition in workflow.transitions:

@@ -29,6 +29,7 @@ from ..models import HariLibur, Layanan, Record, RecordTransition, Wilayah
 from ..models.antrian import Tiket
 from ..spreadsheets import workbook_bytes
 from .clock import clock, local_day_bounds, local_time, month_bounds
+from .issuing import Desk
 from .lacak import CLOSED_STATES, COMPLETE_STATES
 from .survei import monthly_index
 
@@ -93,11 +94,13 @@ def service_levels(first: dt.date, last: dt.date, *, actor: Actor, session: Sess
         _count(groups, record, local_time(tz, received).date(),
                local_time(tz, completed).date() if completed else None, today, holidays)
     for ticket, desa_code in _tickets(session, first, last):
-        wait = (ticket.first_called_at - ticket.created_at).total_seconds() / 60 if ticket.first_called_at else None
-        groups = [by_service.setdefault(ticket.layanan_code, Level(ticket.layanan_code, ticket.layanan_code)), total]
+        wait = ((ticket.first_called_at - ticket.created_at).total_seconds() / 60
+                if ticket.first_called_at else None)
+        service = by_service.setdefault(ticket.layanan_code, Level(ticket.layanan_code, ticket.layanan_code))
+        ticket_levels = [service, total]
         if desa_code is not None:
-            groups.append(_desa_level(by_desa, desa_code, desa))
-        for level in groups:
+            ticket_levels.append(_desa_level(by_desa, desa_code, desa))
+        for level in ticket_levels:
             level.tiket += 1
             if wait is not None:
                 level._waits.append(wait)
@@ -196,12 +199,14 @@ def export_xlsx(levels: dict) -> bytes:
                                                ("Jumlah", "Jumlah"))])
 
 
-def monthly_report_pdf(year: int, month: int, *, actor: Actor, session: Session, desk, tz: str) -> bytes:
+def monthly_report_pdf(year: int, month: int, *, actor: Actor, session: Session, desk: Desk,
+                       tz: str) -> bytes:
     """The month's service-level report with its charts and the IKM, as a PDF."""
     first, last = month_bounds(year, month)
     levels = service_levels(first, last, actor=actor, session=session, tz=tz)
     ikm = monthly_index(year, month, actor=actor, session=session) if actor.can("survei.read") else None
-    context = {"title": f"Laporan Kinerja Pelayanan {first:%m/%Y}", "office": desk.office, "first": first, "last": last, "charts": charts(levels),
+    context = {"title": f"Laporan Kinerja Pelayanan {first:%m/%Y}", "office": desk.office,
+               "first": first, "last": last, "charts": charts(levels),
                "per_layanan": [lv.row() for lv in levels["per_layanan"]],
                "per_desa": [lv.row() for lv in levels["per_desa"]], "total": levels["total"].row(),
                "ikm": _ikm_context(ikm), "made_on": desk.today(), "made_by": actor.username}

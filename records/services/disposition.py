@@ -21,7 +21,9 @@ from ..actor import Actor
 from ..exceptions import NotFoundError, ValidationError
 from ..models import Arsip, Penyusutan, PenyusutanItem, Record, RecordFile, RecordTransition
 from ..models.outbox import RECORD, enqueue
+from ..ports import BlobStore
 from .audit import record_event
+from .issuing import Desk
 from .klasifikasi import NASIB_LABELS, is_destroyable, needs_anri, phase
 from .numbering import allocate
 
@@ -87,9 +89,9 @@ def _destroyable(ids: list[int], today: dt.date, *, actor: Actor,
         elif arsip.legal_hold:
             problems.append(f"#{record_id}: ditahan (legal hold): {arsip.legal_hold_alasan}")
         elif not is_destroyable(arsip):
-            problems.append(f"#{record_id}: menurut JRA {NASIB_LABELS.get(arsip.nasib_akhir, 'belum ditentukan')}"
-                            f" atau sudah dalam proses penyusutan")
-        elif arsip.retensi_sampai > today:
+            nasib = NASIB_LABELS.get(arsip.nasib_akhir, "belum ditentukan")
+            problems.append(f"#{record_id}: menurut JRA {nasib} atau sudah dalam proses penyusutan")
+        elif arsip.retensi_sampai is not None and arsip.retensi_sampai > today:
             problems.append(f"#{record_id}: retensi baru berakhir {arsip.retensi_sampai:%d-%m-%Y}")
     if problems:
         raise ValidationError("Usulan pemusnahan ditolak: " + "; ".join(problems[:20]))
@@ -142,7 +144,7 @@ def _open_batch(batch_id: int, *, actor: Actor, session: Session) -> Penyusutan:
     return batch
 
 
-def approve(batch_id: int, values: dict, *, actor: Actor, session: Session, desk,
+def approve(batch_id: int, values: dict, *, actor: Actor, session: Session, desk: Desk,
             today: dt.date | None = None) -> Penyusutan:
     """The Camat approves: tombstones, records destroyed, berita acara issued; one commit.
 
@@ -219,7 +221,7 @@ def tombstone(record: Record, arsip: Arsip, files, batch: Penyusutan, actor: Act
 
 
 def _berita_acara(batch: Penyusutan, today: dt.date, *, actor: Actor, session: Session,
-                  desk) -> Record:
+                  desk: Desk) -> Record:
     """Issue the berita acara as a record of its own: numbered, rendered, archived."""
     from .archiving import ARCHIVED_STATE
     from .klasifikasi import CURRENT_SCHEME, recompute
@@ -252,7 +254,7 @@ def _berita_acara(batch: Penyusutan, today: dt.date, *, actor: Actor, session: S
 
 
 def render_berita_acara(batch: Penyusutan, number: str, today: dt.date, *, actor: Actor,
-                        session: Session, desk) -> bytes:
+                        session: Session, desk: Desk) -> bytes:
     """The berita acara PDF through the shared renderer (and the office signer, if any)."""
     context = berita_acara_context(batch, number, today, actor=actor, session=session, desk=desk)
     metadata = desk.metadata_factory(
@@ -269,7 +271,7 @@ def render_berita_acara(batch: Penyusutan, number: str, today: dt.date, *, actor
 
 
 def berita_acara_context(batch: Penyusutan, number: str, today: dt.date, *, actor: Actor,
-                         session: Session, desk) -> dict[str, Any]:
+                         session: Session, desk: Desk) -> dict[str, Any]:
     """What templates_pdf/berita_acara_pemusnahan/document.html prints (Perka ANRI 25/2012:
     place, day and date, method, officials, the list with retention and JRA, the approval)."""
     from ..models import Pejabat
@@ -296,7 +298,7 @@ def berita_acara_context(batch: Penyusutan, number: str, today: dt.date, *, acto
             "items": items}
 
 
-def _delete_unreferenced(session: Session, blobs, shas: set[str]) -> None:
+def _delete_unreferenced(session: Session, blobs: BlobStore, shas: set[str]) -> None:
     """Delete destroyed content that no kept record shares (the same scan may be both)."""
     for sha256 in sorted(shas):
         kept = session.scalar(select(RecordFile.id).join(Record, Record.id == RecordFile.record_id)

@@ -9,12 +9,13 @@ from sqlalchemy.orm import Session
 from ..actor import Actor
 from ..exceptions import NotFoundError, ValidationError
 from ..models import RecordFile
+from ..ports import BlobStore
 from .audit import record_event
 from .records import get_record
 
 
 def read_record_file(record_id: int, file_id: int, *, actor: Actor, session: Session,
-                     blobs) -> tuple[bytes, str]:
+                     blobs: BlobStore) -> tuple[bytes, str]:
     """The bytes and a download name of one file of a record the actor may read."""
     record = get_record(record_id, actor=actor, session=session)
     found = session.get(RecordFile, file_id)
@@ -28,7 +29,7 @@ def read_record_file(record_id: int, file_id: int, *, actor: Actor, session: Ses
     return data, f"{found.kind}-{label}.pdf"
 
 
-def merge_issued(record_ids: list[int], *, actor: Actor, session: Session, blobs,
+def merge_issued(record_ids: list[int], *, actor: Actor, session: Session, blobs: BlobStore,
                  progress: Callable[[int, int], None] | None = None) -> bytes:
     """One print job of the issued PDFs of the given records, in the order given."""
     from ..pdf import merge_pdfs

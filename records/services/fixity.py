@@ -18,6 +18,7 @@ from archive import BlobRef, verify_all
 
 from ..actor import Actor
 from ..models import FixityRun, Record, RecordFile
+from ..ports import BlobStore
 from .audit import record_event
 
 DESTROYED = "musnah"
@@ -63,7 +64,7 @@ def owners(session: Session, shas: Iterable[str]) -> dict[str, list[int]]:
     return found
 
 
-def run_fixity(*, session: Session, blobs, by: str,
+def run_fixity(*, session: Session, blobs: BlobStore, by: str,
                iter_wrapper: Callable = lambda it: it) -> FixityRun:
     """Re-hash everything, store the run with its problems, audit it; commit."""
     started = _now()
@@ -95,7 +96,7 @@ def last_runs(*, actor: Actor, session: Session, limit: int = 10) -> list[Fixity
     return list(session.scalars(select(FixityRun).order_by(FixityRun.id.desc()).limit(limit)))
 
 
-def is_recent(blobs, ref, older_than: float = ORPHAN_GRACE_SECONDS) -> bool:
+def is_recent(blobs: BlobStore, ref, older_than: float = ORPHAN_GRACE_SECONDS) -> bool:
     """True for a blob written within the grace period: it may belong to a transaction still
     open in another process, or to one a crash cut off a moment ago (harmless either way: no
     record points to it, so nothing serves it)."""
@@ -106,7 +107,7 @@ def is_recent(blobs, ref, older_than: float = ORPHAN_GRACE_SECONDS) -> bool:
     return os.path.exists(path) and os.stat(path).st_mtime > time.time() - older_than
 
 
-def remove_orphans(*, session: Session, blobs, by: str,
+def remove_orphans(*, session: Session, blobs: BlobStore, by: str,
                    older_than: float = ORPHAN_GRACE_SECONDS) -> list[str]:
     """Delete stored blobs no record points to (files of rolled-back transactions or of
     destroyed records whose deletion was cut off), if older than the grace period."""

@@ -192,7 +192,8 @@ def _header(line: int, names: list[str]) -> list[str]:
 
 def _row_dict(number: int, header: list[str], cells: list[str]) -> dict:
     """Cells by column name; filled cells right of the header are flagged, not dropped."""
-    row = {header[i]: cell for i, cell in enumerate(cells) if i < len(header) and header[i]}
+    row: dict[str, object] = {header[i]: cell for i, cell in enumerate(cells)
+                              if i < len(header) and header[i]}
     extra = [c for c in cells[len(header):] if c.strip()]
     if extra:
         row[EXTRA] = len(header)

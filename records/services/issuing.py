@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -23,11 +23,16 @@ from ..declarations import DocumentType, Registry
 from ..exceptions import DocumentProductionError, InvalidTransitionError, NotFoundError
 from ..models import Pejabat, Record, RecordFile, RecordTransition
 from ..models.outbox import RECORD, enqueue
+from ..ports import BlobStore, DocumentSigner, Renderer
 from ..verification import new_code
 from ..workflow import check_transition
 from .audit import record_event
 from .numbering import allocate
 from .records import get_record
+from .rows import changed_rows
+
+if TYPE_CHECKING:
+    from ..pdf import PdfMetadata, RenderResult
 
 ISSUE_TRANSITION = "terbitkan"
 #: The steps `lemari issue` takes one record through, in order.
@@ -38,13 +43,13 @@ STEPS_TO_ISSUE = ("verifikasi", "tandatangani", ISSUE_TRANSITION)
 class Desk:
     """What issuing needs besides the database: renderer, archive, signer and office data."""
 
-    renderer: Any  # .render(template, context, *, paper, metadata) -> RenderResult
-    blobs: Any  # archive.BlobStore
-    signer: Any | None  # records.signing.PadesSigner or None
+    renderer: Renderer
+    blobs: BlobStore
+    signer: DocumentSigner | None  # None: documents are issued unsigned
     office: dict
     base_url: str
     registry: Registry
-    metadata_factory: Callable[..., Any]  # records.pdf.PdfMetadata
+    metadata_factory: Callable[..., PdfMetadata]
     pdf_context_hook: Callable[..., list] | None = None
     trust_roots: list[bytes] = field(default_factory=list)  # CA PEMs verification trusts
     timezone: str = "Asia/Makassar"
@@ -96,7 +101,7 @@ def _claim(session: Session, record: Record) -> bool:
         update(Record).where(Record.id == record.id, Record.state == record.state,
                              Record.number.is_(None))
         .values(state=record.state).execution_options(synchronize_session=False))
-    return claimed.rowcount == 1
+    return changed_rows(claimed) == 1
 
 
 def _issued_meanwhile(record_id: int, *, actor: Actor, session: Session) -> Record:
@@ -122,7 +127,7 @@ def _number_and_render(record: Record, doctype: DocumentType, paper: str, *, act
 
 
 def _render_signed(record: Record, doctype: DocumentType, today: dt.date, paper: str, *,
-                   session: Session, desk: Desk) -> tuple[bytes, Any]:
+                   session: Session, desk: Desk) -> tuple[bytes, RenderResult]:
     context = document_context(record, doctype, today, session=session, desk=desk)
     metadata = desk.metadata_factory(
         title=f"{doctype.title} {record.number}", author=desk.office["name"],

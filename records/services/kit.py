@@ -18,6 +18,7 @@ from archive.atomic import atomic_write_bytes, ensure_dir
 
 from ..exceptions import NotFoundError
 from . import materials
+from .materials import PublishDesk
 from .standards import list_current
 
 
@@ -52,7 +53,7 @@ def kit_jobs(*, session: Session, codes: tuple[str, ...] = ()) -> list[KitJob]:
     return jobs
 
 
-def write_kit_file(job: KitJob, dest: Path, *, width: int, session: Session, desk) -> dict:
+def write_kit_file(job: KitJob, dest: Path, *, width: int, session: Session, desk: PublishDesk) -> dict:
     """Render one kit file and write its PDF and PNG preview; returns its manifest entry."""
     context = materials.build_context(job.key, session=session, desk=desk,
                                       layanan_code=job.layanan_code, kelompok=job.kelompok,

@@ -30,11 +30,12 @@ TICKET_STATUS = {"menunggu": "Menunggu dipanggil", "dipanggil": "Sedang dipanggi
 
 
 def normalise_tracking(text: str) -> str | None:
-    """The tracking code ("KB-" and eight characters) from what a citizen typed (case, spaces, I/L/O for 1/1/0), or None."""
+    """The tracking code ("KB-" and eight characters) from what a citizen typed (case, spaces,
+    I/L/O for 1/1/0), or None."""
     cleaned = re.sub(r"\s", "", text or "").upper()
     if cleaned.startswith("KB") and not cleaned.startswith("KB-"):
         cleaned = "KB-" + cleaned[2:]
-    cleaned = cleaned[:3] + cleaned[3:].translate(str.maketrans({"I": "1", "L": "1", "O": "0"}))
+    cleaned = cleaned[:3] + cleaned[3:].translate(str.maketrans("ILO", "110"))
     return cleaned if TRACKING.fullmatch(cleaned) else None
 
 

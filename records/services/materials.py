@@ -9,10 +9,13 @@ is rendered again with denser type until it does.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 from sqlalchemy import select
@@ -23,13 +26,41 @@ from archive.atomic import atomic_write_bytes, ensure_dir
 from ..exceptions import NotFoundError, ValidationError
 from ..flowchart import fill_box
 from ..models import Pejabat, TemplatAset, TemplatVersi
+from ..ports import BlobStore, PagePreview, Renderer
 from .standards import PELAKSANA, current_standard, list_current, standard_dict
+
+if TYPE_CHECKING:
+    from ..pdf import PdfMetadata
 
 ASSET_DIR, IMAGE_DIR, TRIAL_DIR = "_aset", "_gambar", "_uji"
 THUMB_WIDTH, LARGE_WIDTH = 480, 1400
 MAX_DENSITY = 3
 #: Content box of the flowchart page in mm: A4 landscape less margins, title and footer.
 CHART_BOX = (273.0, 156.0)
+
+
+@dataclass
+class PublishDesk:
+    """What publishing needs besides the database (built by `records.publish_desk`)."""
+
+    renderer: Renderer
+    blobs: BlobStore
+    folder: Path  # live edited templates and their images, first on the template path
+    office: dict
+    base_url: str
+    hours: str
+    metadata_factory: Callable[..., PdfMetadata]
+    preview: PagePreview
+    shipped: tuple[Path, ...] = ()  # the shipped template folders (for "restore the original")
+    timezone: str = "Asia/Makassar"
+
+    def today(self) -> dt.date:
+        """Today at the office (publication dates are local dates)."""
+        return dt.datetime.now(ZoneInfo(self.timezone)).date()
+
+    def close(self) -> None:
+        """Stop the render workers."""
+        self.renderer.close()
 
 
 @dataclass(frozen=True)
@@ -81,7 +112,7 @@ def kelompok_list(*, session: Session) -> list[str]:
     return sorted({s.kelompok or "Layanan" for s in list_current(session=session)})
 
 
-def build_context(key: str, *, session: Session, desk, layanan_code: str | None = None,
+def build_context(key: str, *, session: Session, desk: PublishDesk, layanan_code: str | None = None,
                   kelompok: str | None = None, ukuran: str = "A4",
                   publikasi: dict | None = None) -> dict:
     """Everything the material's template prints, from the current catalogue."""
@@ -131,7 +162,7 @@ def camat_signature(session: Session) -> dict | None:
     return ranked[0].signature_block() if ranked and ranked[0].prefix != "a.n." else None
 
 
-def render(key: str, context: dict, *, session: Session, desk,
+def render(key: str, context: dict, *, session: Session, desk: PublishDesk,
            template_name: str | None = None) -> Rendered:
     """Render a material, denser step by step until it fits its page count.
 
@@ -152,7 +183,7 @@ def render(key: str, context: dict, *, session: Session, desk,
     return Rendered(result.pdf, result.pages, result.template_sha256, density)
 
 
-def _render_once(desk, name: str, context: dict, metadata):
+def _render_once(desk: PublishDesk, name: str, context: dict, metadata):
     """One render in the pool; failures become an Indonesian message with the line number."""
     from ..pdf import TemplateRenderError, TemplateSecurityError
     from ..render_worker import RenderTimeoutError, RenderWorkerError
@@ -177,7 +208,7 @@ def _where(exc) -> str:
     return f" (baris {exc.lineno})" if exc.lineno else ""
 
 
-def preview_png(pdf: bytes, *, desk, width: int = THUMB_WIDTH, page: int = 0) -> bytes:
+def preview_png(pdf: bytes, *, desk: PublishDesk, width: int = THUMB_WIDTH, page: int = 0) -> bytes:
     """One page (the first by default) as a PNG preview."""
     return desk.preview(pdf, width, page)
 
@@ -190,7 +221,7 @@ def live_versions(session: Session) -> dict[str, TemplatVersi]:
     return {row.nama: row for row in rows}
 
 
-def sync_folder(session: Session, desk) -> None:
+def sync_folder(session: Session, desk: PublishDesk) -> None:
     """Write live template versions and uploaded assets into the folder; drop stale overrides."""
     live = live_versions(session)
     for key, spec in MATERIALS.items():
@@ -205,7 +236,7 @@ def sync_folder(session: Session, desk) -> None:
             _ensure_file(path, desk.blobs.read_bytes(asset.sha256))
 
 
-def place_image(sha256: str, extension: str, *, desk) -> str:
+def place_image(sha256: str, extension: str, *, desk: PublishDesk) -> str:
     """Put an archived image where templates can load it; returns its template-relative path."""
     relative = f"{IMAGE_DIR}/{sha256}.{extension}"
     path = desk.folder / relative

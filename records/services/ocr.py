@@ -25,6 +25,7 @@ from ..actor import Actor
 from ..exceptions import NotFoundError, ValidationError
 from ..models import Arsip, ArsipVersi, OcrJob, Record, RecordFile
 from ..models.outbox import RECORD, enqueue
+from ..ports import BlobStore
 from .audit import record_event
 
 QUEUED, RUNNING, DONE, FAILED = "antri", "berjalan", "selesai", "gagal"
@@ -91,7 +92,7 @@ def _limit_memory(limit: int) -> None:
                        (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
 
 
-def run_job(job_id: int, *, session: Session, blobs, settings: OcrSettings) -> str:
+def run_job(job_id: int, *, session: Session, blobs: BlobStore, settings: OcrSettings) -> str:
     """Run one queued OCR job to its end; returns the final status. Safe to call twice:
     a finished job, or a job for a version that has been replaced, is left alone."""
     job = session.get(OcrJob, job_id)
@@ -123,10 +124,10 @@ def run_job(job_id: int, *, session: Session, blobs, settings: OcrSettings) -> s
 
 def _store_result(session: Session, job_id: int, ref, text: str) -> str:
     """The PDF/A file, the text, the job's end, audit and outbox: one commit."""
-    job = session.get(OcrJob, job_id)
-    arsip = session.get(Arsip, job.record_id)
-    version = session.scalar(select(ArsipVersi).where(ArsipVersi.record_id == job.record_id,
-                                                      ArsipVersi.versi == job.versi))
+    job = session.get_one(OcrJob, job_id)
+    arsip = session.get_one(Arsip, job.record_id)
+    version = session.scalars(select(ArsipVersi).where(ArsipVersi.record_id == job.record_id,
+                                                       ArsipVersi.versi == job.versi)).one()
     stored = RecordFile(record_id=job.record_id, kind="ocr", sha256=ref.sha256, size=ref.size,
                         created_at=_now())
     session.add(stored)
@@ -143,7 +144,7 @@ def _store_result(session: Session, job_id: int, ref, text: str) -> str:
 
 
 def _fail(session: Session, job_id: int, message: str) -> str:
-    job = session.get(OcrJob, job_id)
+    job = session.get_one(OcrJob, job_id)
     arsip = session.get(Arsip, job.record_id)
     if arsip is not None and arsip.versi == job.versi:
         arsip.ocr_status = FAILED
@@ -166,7 +167,7 @@ def retry_job(job_id: int, *, actor: Actor, session: Session) -> OcrJob:
     if job.status != FAILED:
         raise ValidationError("Hanya tugas yang gagal yang dapat diulang.")
     job.status, job.pesan, job.selesai = QUEUED, "", None
-    session.get(Arsip, job.record_id).ocr_status = QUEUED
+    session.get_one(Arsip, job.record_id).ocr_status = QUEUED
     record_event(session, actor, "arsip.ocr.retry", object_type="record", object_id=job.record_id,
                  desa_code=job.record.desa_code, detail={"job": job.id})
     session.commit()

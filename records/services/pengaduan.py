@@ -31,6 +31,7 @@ from ..verification import ALPHABET
 from ..workflow import check_transition
 from .audit import record_event
 from .clock import clock, month_bounds
+from .issuing import Desk
 from .public_guard import add_hit, check_form, check_rate
 
 WORKFLOW = "pengaduan"
@@ -188,11 +189,12 @@ def is_overdue(complaint: Pengaduan, today: dt.date) -> bool:
 
 
 def normalise_code(text: str) -> str | None:
-    """The complaint code ("PG-" and eight characters) from what a citizen typed (case, spaces, I/L/O confusions), or None."""
+    """The complaint code ("PG-" and eight characters) from what a citizen typed (case, spaces,
+    I/L/O confusions), or None."""
     cleaned = re.sub(r"\s", "", text or "").upper()
     if cleaned.startswith("PG") and not cleaned.startswith("PG-"):
         cleaned = "PG-" + cleaned[2:]
-    cleaned = cleaned[:3] + cleaned[3:].translate(str.maketrans({"I": "1", "L": "1", "O": "0"}))
+    cleaned = cleaned[:3] + cleaned[3:].translate(str.maketrans("ILO", "110"))
     return cleaned if CODE.fullmatch(cleaned) else None
 
 
@@ -236,22 +238,23 @@ def monthly_report(year: int, month: int, *, actor: Actor, session: Session, reg
 
 
 def _category_row(category: Category, rows: list[Pengaduan], today: dt.date) -> dict:
-    answered = [c for c in rows if c.answered_on is not None]
-    days = [(c.answered_on - c.tanggal).days for c in answered]
+    answered = [(c, on) for c in rows if (on := c.answered_on) is not None]
+    days = [(on - c.tanggal).days for c, on in answered]
     return {"kategori": category.label, "diterima": len(rows), "dijawab": len(answered),
-            "tepat_waktu": sum(1 for c in answered if c.answered_on <= c.due_date),
+            "tepat_waktu": sum(1 for c, on in answered if on <= c.due_date),
             "terlambat": sum(1 for c in rows if is_overdue(c, today)),
             "median_hari": statistics.median(days) if days else None}
 
 
-def report_pdf(year: int, month: int, *, actor: Actor, session: Session, desk, tz: str) -> bytes:
+def report_pdf(year: int, month: int, *, actor: Actor, session: Session, desk: Desk, tz: str) -> bytes:
     """The monthly complaint report as a PDF (what the actor may see)."""
     report = monthly_report(year, month, actor=actor, session=session, registry=desk.registry, tz=tz)
     metadata = desk.metadata_factory(title=f"Laporan Pengaduan {month:02d}/{year}",
                                      author=desk.office["name"], subject="Laporan bulanan pengaduan",
                                      document_type="laporan_pengaduan", issue_date=desk.today(),
                                      office=desk.office["name"])
-    context = {**report, "title": f"Laporan Pengaduan {month:02d}/{year}", "office": desk.office, "made_on": desk.today(), "made_by": actor.username,
+    context = {**report, "title": f"Laporan Pengaduan {month:02d}/{year}", "office": desk.office,
+               "made_on": desk.today(), "made_by": actor.username,
                "sensitive_included": sees_sensitive(actor, desk.registry)}
     return desk.renderer.render("laporan_pengaduan/document.html", context, paper="A4",
                                 metadata=metadata).pdf

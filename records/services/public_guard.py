@@ -40,7 +40,7 @@ def check_rate(session: Session, scope: str, key: str, *, limit: int, window: dt
                now: dt.datetime, what: str) -> None:
     """Refuse when `key` already made `limit` accepted submissions within `window`."""
     count = session.scalar(select(func.count(PublicHit.id)).where(
-        PublicHit.scope == scope, PublicHit.key == key, PublicHit.at > now - window))
+        PublicHit.scope == scope, PublicHit.key == key, PublicHit.at > now - window)) or 0
     if count >= limit:
         minutes = int(window.total_seconds() // 60)
         raise RateLimitedError(f"Terlalu banyak {what} dari alamat ini ({limit} dalam {minutes} "

@@ -22,6 +22,8 @@ from ..models import Layanan, Publikasi, PublikasiLangkah
 from ..workflow import check_transition
 from . import materials
 from .audit import record_event
+from .materials import PublishDesk
+from .rows import changed_rows
 
 WORKFLOW = "publikasi"
 PUBLISHED, EXPIRED = "terbit", "kedaluwarsa"
@@ -34,7 +36,7 @@ SYSTEM = "sistem"
 
 
 def create_publikasi(values: dict, *, image: bytes | None = None, actor: Actor,
-                     session: Session, registry: Registry, desk) -> Publikasi:
+                     session: Session, registry: Registry, desk: PublishDesk) -> Publikasi:
     """A new draft with its rendered PDF and previews; commit."""
     actor.require("publikasi.write")
     cleaned = clean_values(values, session=session)
@@ -54,7 +56,8 @@ def create_publikasi(values: dict, *, image: bytes | None = None, actor: Actor,
 
 
 def update_publikasi(item_id: int, values: dict, *, image: bytes | None = None,
-                     remove_image: bool = False, actor: Actor, session: Session, desk) -> Publikasi:
+                     remove_image: bool = False, actor: Actor, session: Session,
+                     desk: PublishDesk) -> Publikasi:
     """Change a draft (only while private) and render it again; commit."""
     actor.require("publikasi.write")
     item = get_publikasi(item_id, actor=actor, session=session)
@@ -151,14 +154,14 @@ def _date(raw, name: str, errors: dict, *, required: bool) -> dt.date | None:
         return None
 
 
-def _attach_image(item: Publikasi, image: bytes | None, *, desk) -> None:
+def _attach_image(item: Publikasi, image: bytes | None, *, desk: PublishDesk) -> None:
     """Check and archive an uploaded image (PNG/JPEG, bounded size)."""
     if image:
         info = check_image(image)
         item.gambar = desk.blobs.put(image).sha256 + "." + info.extension
 
 
-def _render(item: Publikasi, *, session: Session, desk) -> None:
+def _render(item: Publikasi, *, session: Session, desk: PublishDesk) -> None:
     """Render the PDF and its previews into the archive and link them to the item."""
     picture = ""
     if item.gambar:
@@ -222,9 +225,11 @@ def expire_due(*, session: Session, registry: Registry, today: dt.date) -> int:
     due = list(session.scalars(select(Publikasi).where(
         Publikasi.state == PUBLISHED, Publikasi.berlaku_sampai < today)))
     for item in due:
-        _move(session, item, transition, SYSTEM, f"Kedaluwarsa {item.berlaku_sampai.isoformat()}")
+        until = item.berlaku_sampai
+        assert until is not None  # the query selected berlaku_sampai < today
+        _move(session, item, transition, SYSTEM, f"Kedaluwarsa {until.isoformat()}")
         record_event(session, SYSTEM, "publikasi.kedaluwarsa", object_type="publikasi",
-                     object_id=item.id, detail={"berlaku_sampai": item.berlaku_sampai.isoformat()})
+                     object_id=item.id, detail={"berlaku_sampai": until.isoformat()})
     session.commit()
     return len(due)
 
@@ -237,7 +242,7 @@ def _move(session: Session, item: Publikasi, transition, who: str, note: str) ->
     moved = session.execute(update(Publikasi).where(Publikasi.id == item.id,
                                                     Publikasi.state == item.state)
                             .values(**values).execution_options(synchronize_session=False))
-    if moved.rowcount != 1:
+    if changed_rows(moved) != 1:
         raise InvalidTransitionError("Status publikasi sudah diubah pengguna lain; muat ulang halaman.")
     step = PublikasiLangkah(publikasi_id=item.id, transition=transition.name,
                             from_state=item.state, to_state=transition.target, actor=who,

@@ -16,6 +16,7 @@ from ..models.outbox import RECORD, enqueue
 from ..workflow import check_transition
 from .audit import record_event
 from .fields import clean_fields
+from .rows import changed_rows
 
 #: Primary keys are 32-bit integers; a larger id from a URL or JSON would make PostgreSQL fail.
 MAX_ID = 2**31 - 1
@@ -101,7 +102,7 @@ def list_records(*, actor: Actor, session: Session, state: str | None = None,
         query = query.where(Record.desa_code.in_(actor.desa_scope))
     if state:
         query = query.where(Record.state == state)
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Record.id.desc()).limit(limit).offset(offset))
     return list(rows), total
 
@@ -119,7 +120,7 @@ def fire_transition(record_id: int, name: str, *, note: str = "", actor: Actor,
     step = RecordTransition(record_id=record.id, transition=transition.name,
                             from_state=record.state, to_state=transition.target,
                             actor=actor.username, at=_now(), note=note)
-    _move(session, record, step.from_state, step.to_state)
+    _move(session, record, record.state, transition.target)
     session.add(step)
     record_event(session, actor, f"record.{transition.name}", object_type="record",
                  object_id=record.id, desa_code=record.desa_code,
@@ -136,7 +137,7 @@ def _move(session: Session, record: Record, from_state: str, to_state: str) -> N
     moved = session.execute(update(Record).where(Record.id == record.id,
                                                  Record.state == from_state)
                             .values(state=to_state).execution_options(synchronize_session=False))
-    if moved.rowcount != 1:
+    if changed_rows(moved) != 1:
         raise InvalidTransitionError("Status dokumen sudah diubah oleh pengguna lain; "
                                      "muat ulang halaman.")
     set_committed_value(record, "state", to_state)

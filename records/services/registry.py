@@ -55,7 +55,7 @@ def validate_penduduk(values: dict, *, actor: Actor, session: Session,
     uniqueness query must not flush a duplicate NIK into an IntegrityError (a 500).
     """
     with session.no_autoflush:
-        clean = {k: _text(v) for k, v in values.items() if k in LABELS}
+        clean: dict[str, object] = {k: _text(v) for k, v in values.items() if k in LABELS}
         errors: dict[str, str] = {}
         _check_form(clean, errors)
         birth = _date(clean, errors)

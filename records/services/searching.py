@@ -63,13 +63,13 @@ class SearchRequest:
         return not self.text.strip() and not self.filters
 
 
-def clean_request(text: str, filters: dict, sort: str, page: object) -> SearchRequest:
+def clean_request(text: str, filters: dict, sort: str, page: str | int | None) -> SearchRequest:
     """A request from untrusted input with sensible fallbacks: an unknown sort becomes
     relevance, a bad page number 1, overlong or empty filter values are dropped."""
     kept = {k: str(v).strip() for k, v in filters.items()
             if k in FACET_KEYS and v and len(str(v)) <= MAX_FILTER_CHARS and str(v).strip()}
     try:
-        number = max(int(page), 1)
+        number = max(int(page or 1), 1)
     except (TypeError, ValueError):
         number = 1
     return SearchRequest(text=text or "", filters=kept,
@@ -140,6 +140,11 @@ def _labels(registry: Registry, session: Session) -> dict[str, dict[str, str]]:
             for key, values in found.items()}
 
 
+def _listed(value: object) -> list:
+    """A list field of a hit (names, NIKs, KK numbers): adapters give a tuple or a list."""
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
 def _hit_json(hit: Hit, actor: Actor, labels: dict) -> dict:
     """One hit, with identifiers masked unless the actor may see them whole."""
     kind, object_id = parse_doc_id(hit.id)
@@ -153,9 +158,9 @@ def _hit_json(hit: Hit, actor: Actor, labels: dict) -> dict:
         "nomor": shown.get("nomor") or "", "desa": shown.get("desa") or "",
         "tahun": shown.get("tahun"), "status": shown.get("status") or "",
         "status_label": labels["status"].get(shown.get("status"), shown.get("status") or ""),
-        "date": shown.get("date") or "", "names": list(shown.get("names") or ()),
-        "nik": [show(v) for v in shown.get("nik") or ()],
-        "no_kk": [show(v) for v in shown.get("no_kk") or ()],
+        "date": shown.get("date") or "", "names": _listed(shown.get("names")),
+        "nik": [show(v) for v in _listed(shown.get("nik"))],
+        "no_kk": [show(v) for v in _listed(shown.get("no_kk"))],
         "revoked": kind == "record" and shown.get("status") == REVOKED,
     }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from importlib.resources import files
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -135,7 +136,8 @@ def _new_version(session: Session, layanan: Layanan, cleaned: dict, username: st
 
 def clean_standard(values: dict) -> dict:
     """Validate a standard's components; every problem is reported at once, by field."""
-    cleaned, errors = {}, {}
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, str] = {}
     for name in TEXT_FIELDS:
         text = str(values.get(name) or "").strip()
         if len(text) > MAX_TEXT:
@@ -213,7 +215,8 @@ def parse_steps(text: str) -> list[dict]:
     for line in (text or "").splitlines():
         if line.strip():
             parts = [part.strip() for part in line.split("|")]
-            steps.append(dict(zip(STEP_KEYS, parts + [""] * (4 - len(parts)))))
+            # short lines are padded with empty fields; a fifth "|" and what follows is dropped
+            steps.append(dict(zip(STEP_KEYS, parts + [""] * (4 - len(parts)), strict=False)))
     return steps
 
 

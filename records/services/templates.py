@@ -27,6 +27,7 @@ from ..images import check_image
 from ..models import TemplatAset, TemplatVersi
 from . import materials
 from .audit import record_event
+from .materials import PublishDesk
 from .standards import list_current
 
 MAX_SOURCE = 100_000
@@ -60,14 +61,14 @@ def statuses(*, actor: Actor, session: Session) -> list[TemplateStatus]:
             for m in editable()]
 
 
-def live_source(key: str, *, actor: Actor, session: Session, desk) -> tuple[str, int]:
+def live_source(key: str, *, actor: Actor, session: Session, desk: PublishDesk) -> tuple[str, int]:
     """The live source of a template and its version number (0 = shipped original)."""
     actor.require("templat.edit")
     live = materials.live_versions(session).get(materials.material(key).key)
     return (live.source, live.versi) if live else (shipped_source(key, desk=desk), 0)
 
 
-def shipped_source(key: str, *, desk) -> str:
+def shipped_source(key: str, *, desk: PublishDesk) -> str:
     """The template as shipped with Lemari (or its plugin)."""
     relative = materials.material(key).template
     for root in desk.shipped:
@@ -85,7 +86,7 @@ def versions(key: str, *, actor: Actor, session: Session) -> list[TemplatVersi]:
 
 
 def save_template(key: str, source: str, *, catatan: str = "", actor: Actor, session: Session,
-                  desk) -> TemplatVersi:
+                  desk: PublishDesk) -> TemplatVersi:
     """Store a new live version after it rendered a sample; refuse it with the reason otherwise."""
     actor.require("templat.edit")
     spec = materials.material(key)
@@ -106,7 +107,8 @@ def save_template(key: str, source: str, *, catatan: str = "", actor: Actor, ses
     return version
 
 
-def restore_version(key: str, versi: int, *, actor: Actor, session: Session, desk) -> TemplatVersi:
+def restore_version(key: str, versi: int, *, actor: Actor, session: Session,
+                    desk: PublishDesk) -> TemplatVersi:
     """Make an earlier version (0 = the shipped original) live again, as a new version."""
     actor.require("templat.edit")
     if versi == 0:
@@ -121,7 +123,7 @@ def restore_version(key: str, versi: int, *, actor: Actor, session: Session, des
                          session=session, desk=desk)
 
 
-def trial_render(key: str, source: str, *, session: Session, desk) -> materials.Rendered:
+def trial_render(key: str, source: str, *, session: Session, desk: PublishDesk) -> materials.Rendered:
     """Render a candidate source with sample data, without making it live."""
     spec = materials.material(key)
     source = _check_source(source)
@@ -136,7 +138,7 @@ def trial_render(key: str, source: str, *, session: Session, desk) -> materials.
         shutil.rmtree(desk.folder / trial, ignore_errors=True)
 
 
-def sample_context(key: str, *, session: Session, desk) -> dict:
+def sample_context(key: str, *, session: Session, desk: PublishDesk) -> dict:
     """Realistic data to try a template with: the first service, group or a sample notice."""
     spec = materials.material(key)
     current = list_current(session=session)
@@ -151,7 +153,8 @@ def sample_context(key: str, *, session: Session, desk) -> dict:
                                    ukuran=spec.sizes[0], publikasi=sample)
 
 
-def upload_asset(name: str, data: bytes, *, actor: Actor, session: Session, desk) -> TemplatAset:
+def upload_asset(name: str, data: bytes, *, actor: Actor, session: Session,
+                 desk: PublishDesk) -> TemplatAset:
     """Keep an image for templates as _aset/<name>.<ext>; refuse non-images and huge files."""
     actor.require("templat.edit")
     base = (name or "").strip().lower().rsplit(".", 1)[0]

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Record, RecordFile
 from ..verification import mask_name, normalise
+from .issuing import Desk
 
 STATUS_TEXT = {"valid": "SAH — dokumen tercatat dan berlaku",
                "revoked": "DICABUT — dokumen pernah diterbitkan tetapi sudah dicabut",
@@ -47,7 +48,7 @@ class Verification:
                 "office": self.office, "holder": self.holder, "signature": self.signature}
 
 
-def _describe(record: Record, status: str, *, desk) -> Verification:
+def _describe(record: Record, status: str, *, desk: Desk) -> Verification:
     """The public facts of a record; the issue date is the office's local date, as printed on
     the letter (an evening issue in UTC is already the next day in Kota Bangun)."""
     doctype = desk.registry.document_types.get(record.doctype)
@@ -62,7 +63,7 @@ def _status(record: Record) -> str:
     return "revoked" if record.state == "dicabut" else "valid"
 
 
-def verify_code(text: str, *, session: Session, desk) -> Verification:
+def verify_code(text: str, *, session: Session, desk: Desk) -> Verification:
     """Look a typed or scanned code up; malformed and unknown codes are both 'unknown'."""
     code = normalise(text)
     record = code and session.scalar(select(Record).where(Record.verify_code == code))
@@ -71,7 +72,7 @@ def verify_code(text: str, *, session: Session, desk) -> Verification:
     return _describe(record, _status(record), desk=desk)
 
 
-def verify_upload(pdf: bytes, *, session: Session, desk) -> Verification:
+def verify_upload(pdf: bytes, *, session: Session, desk: Desk) -> Verification:
     """Compare an uploaded file's SHA-256 with the issued files and check its signature."""
     from ..signing import verify_pdf
 
@@ -83,7 +84,7 @@ def verify_upload(pdf: bytes, *, session: Session, desk) -> Verification:
     if found is None:
         return Verification(status="tampered" if report.status != "unsigned" else "unknown",
                             signature=signature)
-    record = session.get(Record, found.record_id)
+    record = session.get_one(Record, found.record_id)  # a file row always has its record
     result = _describe(record, _status(record), desk=desk)
     result.signature = signature
     return result

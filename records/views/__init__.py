@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from ..web_common import current_actor
 from . import public  # noqa: F401  (blueprint registered by create_app)
-from .common import current_actor
 from .importing import ImportView
 from .numbers import NomorView
 from .records import RecordsView

@@ -35,7 +35,7 @@ from ..services import antrian, registry
 from ..services.clock import clock
 from ..services.public_guard import add_hit, check_rate, client_key
 from ..services.setup import catalogue
-from .common import current_actor
+from ..web_common import current_actor
 
 public = Blueprint("antrian_public", __name__)
 WIDTHS = (58, 80)
@@ -337,7 +337,8 @@ class LoketConfigView(ModelView):
     list_columns = ["nama", "layanan", "aktif"]
     add_columns = edit_columns = show_columns = ["nama", "layanan", "aktif"]
     label_columns = {"nama": _l("Nama loket"), "layanan": _l("Kode layanan"), "aktif": _l("Aktif")}
-    description_columns = {"layanan": _l("Kode layanan dipisah koma (mis. ktp_el,kk); kosong = semua layanan")}
+    description_columns = {
+        "layanan": _l("Kode layanan dipisah koma (mis. ktp_el,kk); kosong = semua layanan")}
 
     def pre_add(self, item):
         _check_counter(item)

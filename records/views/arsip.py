@@ -18,7 +18,8 @@ from flask_babel import lazy_gettext as _l
 from ..exceptions import RecordsError, ValidationError
 from ..extensions import db, lemari
 from ..services import archiving, bagexport, disposition, fixity, klasifikasi, ocr
-from .common import current_actor, flash_outcome, nik_display
+from ..web_common import current_actor, ingest_upload, nik_display, staged_upload
+from .common import flash_outcome
 
 PAGE_SIZE = 50
 AREA = "Arsip"
@@ -118,7 +119,7 @@ class ArsipView(BaseView):
             uploads = [f for f in request.files.getlist("berkas") if f and f.filename]
             if not uploads:
                 flash(_("Pilih minimal satu berkas pindaian."), "danger")
-            results = [_ingest_upload(f, values) for f in uploads[:200]]
+            results = [ingest_upload(f, values) for f in uploads[:200]]
         return self.render_template("lemari/arsip_upload.html", results=results, values=values,
                                     doctypes=_doctypes(),
                                     schemes=klasifikasi.schemes(db.session)), \
@@ -140,7 +141,7 @@ class ArsipView(BaseView):
         if upload is None or not upload.filename:
             flash(_("Pilih berkas pengganti."), "danger")
             return _back("ArsipView.show", record_id=record_id)
-        with _staged(upload) as path:
+        with staged_upload(upload) as path:
             try:
                 result = archiving.replace_file(record_id, path, upload.filename,
                                                 request.form.get("alasan", ""),
@@ -193,7 +194,7 @@ class ArsipView(BaseView):
         rows = ocr.list_jobs(actor=current_actor(), session=db.session)
         progress = ocr.job_progress(rows)
         return self.render_template("lemari/arsip_jobs.html", progress=progress,
-                                    pairs=list(zip(rows, progress["jobs"])))
+                                    pairs=list(zip(rows, progress["jobs"], strict=True)))
 
     @expose("/tugas/status.json")
     @has_access
@@ -231,31 +232,6 @@ class ArsipView(BaseView):
 def _doctypes():
     types = lemari().registry.document_types.values()
     return sorted((d for d in types if d.workflow != "arsip"), key=lambda d: d.title)
-
-
-class _staged:
-    """An upload copied to a temp file in the data folder, in chunks (never whole in memory)."""
-
-    def __init__(self, upload) -> None:
-        self.upload = upload
-
-    def __enter__(self) -> Path:
-        staging = Path(lemari().settings["HOME"]) / "staging"
-        staging.mkdir(parents=True, exist_ok=True)
-        self.dir = Path(tempfile.mkdtemp(dir=staging))
-        path = self.dir / "upload"
-        with open(path, "wb") as fh:
-            shutil.copyfileobj(self.upload.stream, fh, 1024 * 1024)
-        return path
-
-    def __exit__(self, *exc) -> None:
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def _ingest_upload(upload, values: dict):
-    with _staged(upload) as path:
-        return archiving.ingest_file(path, upload.filename, values, actor=current_actor(),
-                                     session=db.session, desk=_desk())
 
 
 class KlasifikasiView(BaseView):

@@ -13,8 +13,8 @@ from markupsafe import Markup
 from ..extensions import db, lemari
 from ..services import dashboard
 from ..services.clock import clock
+from ..web_common import current_actor
 from .antrian import tz
-from .common import current_actor
 from .pengaduan import parse_month
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -4,7 +4,7 @@ from flask import g, redirect
 from flask_appbuilder import IndexView, expose
 
 from ..extensions import lemari
-from .common import current_actor
+from ..web_common import current_actor
 
 
 class HomeView(IndexView):

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from ..exceptions import ImportRejectedError
 from ..extensions import db
 from ..services.importing import COLUMNS, import_penduduk, read_table
-from .common import current_actor
+from ..web_common import current_actor
 
 
 class ImportView(BaseView):

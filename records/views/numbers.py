@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import IssuedNumber, Register
 from ..services.klasifikasi import CURRENT_SCHEME, LEGACY_SCHEME, codes_of
 from ..services.numbering import reserve_number
-from .common import CRUD_PERMISSIONS, current_actor
+from ..web_common import CRUD_PERMISSIONS, current_actor
 
 
 class NomorView(ModelView):

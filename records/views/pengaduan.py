@@ -17,8 +17,9 @@ from ..models import Layanan
 from ..services import pengaduan
 from ..services.clock import clock
 from ..services.public_guard import form_token
+from ..web_common import current_actor
 from .antrian import client, public_page, settings, tz
-from .common import current_actor, flash_outcome
+from .common import flash_outcome
 
 public = Blueprint("pengaduan_public", __name__)
 FIELDS = ("kategori", "layanan", "judul", "isi", "nama", "kontak")

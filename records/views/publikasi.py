@@ -22,7 +22,8 @@ from ..images import MAX_BYTES
 from ..models import Layanan
 from ..publish_desk import publish_desk
 from ..services import materials, publishing
-from .common import current_actor, flash_outcome
+from ..web_common import current_actor
+from .common import flash_outcome
 
 CATEGORY = "Publikasi"
 

@@ -14,7 +14,7 @@ from ..extensions import db, lemari
 from ..models import Layanan, Record
 from ..services import files, issuing, records, registry, requests
 from ..services.fields import clean_fields
-from .common import current_actor, nik_display
+from ..web_common import current_actor, nik_display
 
 PAGE_SIZE = 50
 MISSING_NIK = "NIK pemohon wajib diisi."

@@ -11,7 +11,7 @@ from ..exceptions import ValidationError
 from ..extensions import db
 from ..models import AuditEvent, Wilayah
 from ..services import audit
-from .common import CRUD_PERMISSIONS, current_actor
+from ..web_common import CRUD_PERMISSIONS, current_actor
 
 
 class WilayahView(ModelView):

@@ -19,65 +19,16 @@ from ..extensions import db
 from ..models import Keluarga, Penduduk
 from ..nik import NikError, parse_nik, parse_no_kk
 from ..services import personal_data, registry
-from .common import (
+from ..web_common import (
     CRUD_PERMISSIONS,
     FilterDesaScope,
-    ServiceInterface,
+    KeluargaInterface,
+    PendudukInterface,
     actor_desa_scope,
     current_actor,
     nik_display,
     scope_filters,
 )
-
-
-class PendudukInterface(ServiceInterface):
-    """Residents through the registry service.
-
-    Columns with a database default (RT, RW, parents' names) are optional on the KTP-el
-    and in the service; FAB would make every NOT NULL column required in the form, so a
-    clerk could not save a resident whose father's name is unknown.
-    """
-
-    save = registry.save_penduduk
-    remove = registry.delete_penduduk
-    optional_columns = frozenset({"rt", "rw", "nama_ayah", "nama_ibu"})
-
-    def is_nullable(self, col_name: str) -> bool:
-        """Optional form fields for columns that default to an empty string."""
-        return col_name in self.optional_columns or super().is_nullable(col_name)
-
-    def is_unique(self, col_name: str) -> bool:
-        """The service checks NIK uniqueness and says which NIK clashes; FAB's Unique
-        validator would only add a vague 'Sudah ada.' next to it."""
-        return col_name != "nik" and super().is_unique(col_name)
-
-    def add(self, item, commit: bool = True) -> None:
-        """Save, then show NIK warnings (e.g. birth date differs) instead of dropping them."""
-        _flash_warnings(registry.save_penduduk(item, actor=current_actor(), session=self.session,
-                                               is_new=True))
-
-    def edit(self, item, commit: bool = True) -> None:
-        _flash_warnings(registry.save_penduduk(item, actor=current_actor(), session=self.session,
-                                               is_new=False))
-
-
-def _flash_warnings(warnings: list[str]) -> None:
-    """Show NIK warnings on the next page; the REST API has no page to show them on."""
-    if request.path.startswith("/api/"):
-        return
-    for warning in warnings:
-        flash(warning, "warning")
-
-
-class KeluargaInterface(ServiceInterface):
-    """Families through the registry service (No. KK uniqueness checked there)."""
-
-    save = registry.save_keluarga
-    remove = None
-
-    def is_unique(self, col_name: str) -> bool:
-        return col_name != "no_kk" and super().is_unique(col_name)
-
 
 FORM_FIELD = {"desa_code": "desa"}  # service field name -> form field name
 

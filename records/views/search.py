@@ -17,8 +17,7 @@ from search import FACET_KEYS, SearchError
 from ..exceptions import RecordsError
 from ..extensions import db, lemari
 from ..models.outbox import PENDING
-from ..services.searching import SearchRequest, clean_request, search_archive
-from .common import current_actor
+from ..web_common import run_search, search_request_from_args
 
 log = logging.getLogger(__name__)
 
@@ -27,20 +26,6 @@ log = logging.getLogger(__name__)
 DRAIN_BUDGET = 0.5
 EXAMPLES = ("nik:6402081708050001", 'nomor:"474/012"', "desa:loleng tahun:2025",
             "jenis:surat_keterangan_domisili")
-
-
-def request_from_args(args) -> SearchRequest:
-    """The search asked for in a query string (shared with the REST API)."""
-    filters = {key: args.get(key, "") for key in FACET_KEYS}
-    return clean_request(args.get("q", ""), filters, args.get("sort", ""),
-                         args.get("page", "1"))
-
-
-def run(search: SearchRequest) -> dict:
-    """search_archive for the logged-in user (RecordsError propagates to the caller)."""
-    ext = lemari()
-    return search_archive(search, actor=current_actor(), session=db.session,
-                          engine=ext.search(), registry=ext.registry)
 
 
 class SearchView(BaseView):
@@ -55,10 +40,10 @@ class SearchView(BaseView):
     @has_access
     def index(self):
         """The form, and the results when something was asked."""
-        search, result, error, status = request_from_args(request.args), None, "", 200
+        search, result, error, status = search_request_from_args(request.args), None, "", 200
         if not search.is_empty:
             try:
-                result = run(search)
+                result = run_search(search)
             except RecordsError as exc:
                 db.session.rollback()
                 error, status = str(exc), exc.http_status

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..models import HariLibur, Layanan, Pejabat, Register
 from ..numbering import NumberFormatError, check_format
-from .common import CRUD_PERMISSIONS
+from ..web_common import CRUD_PERMISSIONS
 
 
 class ConfigView(ModelView):

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from ..exceptions import ValidationError
 from ..extensions import db, lemari
 from ..services import standards
-from .common import current_actor
+from ..web_common import current_actor
 
 FORM_LISTS = ("persyaratan", "sarana", "kompetensi")
 

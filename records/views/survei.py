@@ -9,8 +9,8 @@ from flask_babel import lazy_gettext as _l
 from ..exceptions import RecordsError, ValidationError
 from ..extensions import db, lemari
 from ..services import survei
+from ..web_common import current_actor
 from .antrian import public_page, tz
-from .common import current_actor
 from .pengaduan import parse_month
 
 public = Blueprint("survei_public", __name__)

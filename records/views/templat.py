@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from ..exceptions import NotFoundError, ValidationError
 from ..extensions import db
 from ..services import materials, templates
-from .common import current_actor
+from ..web_common import current_actor
 from .publikasi import desk, upload
 
 

@@ -113,7 +113,8 @@ def test_verify_upload_of_any_bytes_and_name_never_500s(hostile_app, data, name)
     assert response.status_code < 500
 
 
-CSV_HEADER = "nik,nama,tempat_lahir,tanggal_lahir,jenis_kelamin,alamat,desa_code,agama,status_perkawinan,pekerjaan\n"
+CSV_HEADER = ("nik,nama,tempat_lahir,tanggal_lahir,jenis_kelamin,alamat,desa_code,agama,"
+              "status_perkawinan,pekerjaan\n")
 
 
 @FUZZ

@@ -269,7 +269,8 @@ def _race(app, counters: int, tickets: int) -> None:
     assert not errors
     assert len(got) == len(set(got)) == tickets
     with app.app_context():
-        calls = db.session.execute(select(Panggilan.tiket_id, func.count()).where(Panggilan.jenis == "panggil")
+        calls = db.session.execute(select(Panggilan.tiket_id, func.count())
+                                   .where(Panggilan.jenis == "panggil")
                                    .group_by(Panggilan.tiket_id)).all()
         assert len(calls) == tickets and all(n == 1 for _, n in calls)
 

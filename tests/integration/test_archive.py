@@ -83,7 +83,8 @@ def test_mixed_folder_imports_with_report_ocr_and_search(app, tmp_path):
         reader = PdfReader(archive_desk(app).blobs.open(ocr_pdf.sha256))
         assert len(reader.pages) == 3 and "KOTA BANGUN" in reader.pages[2].extract_text().upper()
         domisili = db.session.get(Arsip, int(rows["surat-domisili-2019.png"]["dokumen"]))
-        assert (domisili.klasifikasi, domisili.record.desa_code, domisili.lokasi) == ("400.12.2.1", LOLENG, "Lemari 1 / Rak 2 / Boks 14 / Map 3")
+        assert (domisili.klasifikasi, domisili.record.desa_code, domisili.lokasi) == (
+            "400.12.2.1", LOLENG, "Lemari 1 / Rak 2 / Boks 14 / Map 3")
         assert domisili.retensi_sampai == dt.date(2022, 8, 17) and domisili.nasib_akhir == "musnah"
         lemari().search().drain()
     search = runner.invoke(args=["search", "elektronik", "--as", "arsiparis", "--json"])
@@ -255,7 +256,7 @@ def test_disposition_destroys_with_tombstone_and_berita_acara(app, tmp_path):
                             actor=who(app, "camat"), session=db.session, desk=lemari().desk())
         batch = disposition.get_batch(batch.id, actor=who(app, "camat"), session=db.session)
         assert batch.status == "dilaksanakan"
-        for record_id, sha in zip(ids, shas):
+        for record_id, sha in zip(ids, shas, strict=True):
             record = db.session.get(Record, record_id)
             assert record.state == "musnah" and record.arsip.status == "musnah"
             assert not archive_desk(app).blobs.exists(sha)
@@ -274,7 +275,7 @@ def test_disposition_destroys_with_tombstone_and_berita_acara(app, tmp_path):
 
 
 def test_ten_year_series_need_the_anri_reference(app, tmp_path):
-    from records.exceptions import ValidationError
+    from records.exceptions import PermissionDeniedError, ValidationError
 
     with app.app_context():
         row = db.session.scalar(select(JadwalRetensi).where(JadwalRetensi.code == "400.12.2.1"))
@@ -288,7 +289,7 @@ def test_ten_year_series_need_the_anri_reference(app, tmp_path):
             disposition.approve(batch.id, {"tempat": "Kantor"}, actor=who(app, "camat"),
                                 session=db.session, desk=lemari().desk())
         db.session.rollback()
-        with pytest.raises(Exception):
+        with pytest.raises(PermissionDeniedError):
             disposition.approve(batch.id, {"tempat": "Kantor", "persetujuan_anri": "X"},
                                 actor=who(app, "arsiparis"), session=db.session,
                                 desk=lemari().desk())

@@ -20,8 +20,10 @@ import pytest
 from records.services.setup import DEMO_PASSWORD
 
 LEMARI = Path(sys.executable).with_name("lemari")
-HEADER = "nik,nama,tempat_lahir,tanggal_lahir,jenis_kelamin,alamat,desa_code,agama,status_perkawinan,pekerjaan\n"
-ROW = "{nik},{nama},KOTA BANGUN,2005-08-17,LAKI-LAKI,JL. MAHAKAM,64.02.08.2004,ISLAM,BELUM KAWIN,PELAJAR/MAHASISWA\n"
+HEADER = ("nik,nama,tempat_lahir,tanggal_lahir,jenis_kelamin,alamat,desa_code,agama,"
+          "status_perkawinan,pekerjaan\n")
+ROW = ("{nik},{nama},KOTA BANGUN,2005-08-17,LAKI-LAKI,JL. MAHAKAM,64.02.08.2004,ISLAM,BELUM KAWIN,"
+       "PELAJAR/MAHASISWA\n")
 
 
 def lemari(home: Path, *args: str) -> subprocess.CompletedProcess:

@@ -31,7 +31,8 @@ def kiosk(client, code, reason=""):
 
 def as_user(client, username):
     client.get("/logout/")
-    assert client.post("/login/", data={"username": username, "password": "Demo#KotaBangun2026"}).status_code == 302
+    login = client.post("/login/", data={"username": username, "password": "Demo#KotaBangun2026"})
+    assert login.status_code == 302
 
 
 def board(client, counter="Loket 1"):
@@ -71,7 +72,8 @@ def test_a_morning_at_the_front_office(app, client):
     kiosk(client, "kk")
     _, data = board(client)
     waiting = {w["layanan"]: w["jumlah"] for w in data["menunggu"]}
-    assert waiting["Surat Keterangan Domisili Penduduk"] == 3 and waiting["Kartu Keluarga (baru, perubahan, pecah KK)"] == 1
+    assert waiting["Surat Keterangan Domisili Penduduk"] == 3
+    assert waiting["Kartu Keluarga (baru, perubahan, pecah KK)"] == 1
 
     # 08:00 — the clerk opens Loket 1: the elderly citizen is called first, and the TV shows it
     as_user(client, "petugas")
@@ -97,7 +99,8 @@ def test_a_morning_at_the_front_office(app, client):
 
     # the tickets became requests under their own codes
     with app.app_context():
-        codes = {r.id: r.tracking_code for r in db.session.scalars(select(Record).where(Record.tracking_code.is_not(None)))}
+        tracked = db.session.scalars(select(Record).where(Record.tracking_code.is_not(None)))
+        codes = {r.id: r.tracking_code for r in tracked}
     assert codes[nenek_record] == nenek and codes[siti_record] == siti and codes[budi_record] == budi
 
     # 10:30 — two letters are verified, signed by the Camat, issued and handed over

@@ -106,8 +106,8 @@ def assert_refused(humas, desk, source: str, reason: str) -> None:
     '<svg><image href="file://{s}/secret.png" width="40" height="40"/></svg>',
 ])
 def test_a_template_cannot_read_a_file(humas, desk, good, secret, markup):
-    source = page(markup.format(s=str(secret).lstrip("/") if "../" in markup or markup.startswith('<img src="/')
-                                else secret))
+    relative_path = "../" in markup or markup.startswith('<img src="/')
+    source = page(markup.format(s=str(secret).lstrip("/") if relative_path else secret))
     rendered = templates.trial_render(KEY, source, session=db.session, desk=desk)
     reader = PdfReader(io.BytesIO(rendered.pdf))
     assert not images_on(reader), "a file outside the template folders was embedded"
@@ -219,7 +219,9 @@ def test_uploaded_template_images_are_checked(humas, desk, good):
     db.session.rollback()
     picture = io.BytesIO()
     Image.new("RGB", (60, 30), (0, 0, 200)).save(picture, "PNG")
-    asset = templates.upload_asset("logo_kukar", picture.getvalue(), actor=humas, session=db.session, desk=desk)
+    asset = templates.upload_asset("logo_kukar", picture.getvalue(), actor=humas, session=db.session,
+                                   desk=desk)
     assert asset.nama == "logo_kukar.png"
-    rendered = templates.trial_render(KEY, page('<img src="_aset/logo_kukar.png">'), session=db.session, desk=desk)
+    rendered = templates.trial_render(KEY, page('<img src="_aset/logo_kukar.png">'), session=db.session,
+                                      desk=desk)
     assert images_on(PdfReader(io.BytesIO(rendered.pdf)))

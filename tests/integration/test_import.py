@@ -213,7 +213,7 @@ def test_cells_beyond_the_header_are_refused(app):
 
 def test_missing_required_column_is_refused_once(app):
     header = [h for h in HEADER if h != "agama"]
-    rows = [[c for h, c in zip(HEADER, r) if h != "agama"] for r in good_rows()]
+    rows = [[c for h, c in zip(HEADER, r, strict=True) if h != "agama"] for r in good_rows()]
     with pytest.raises(ImportRejectedError, match="Kolom wajib tidak ada pada baris 1: agama"):
         read(app, csv_bytes(rows, header=header), "warga.csv")
 

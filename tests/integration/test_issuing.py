@@ -152,7 +152,8 @@ def test_issue_without_official_data_is_refused_and_consumes_no_number(app, resi
 
 @pytest.mark.parametrize(("source", "line"), [
     ("{% extends '_base/page.html' %}\n{% block content %}\n{% if %}\n{% endblock %}", 3),
-    ("{% extends '_base/page.html' %}\n{% block content %}\n<p>{{ data.nope.deeper }}</p>\n{% endblock %}", 3),
+    ("{% extends '_base/page.html' %}\n{% block content %}\n<p>{{ data.nope.deeper }}</p>\n"
+     "{% endblock %}", 3),
 ])
 def test_template_error_names_template_and_line_and_issues_nothing(app, resident, tmp_path,
                                                                  source, line):

@@ -36,7 +36,8 @@ def test_deadline_counts_working_days_from_the_office_date(app):
         assert question.tanggal == dt.date(2026, 12, 4) and question.due_date == dt.date(2026, 12, 8)
         pungli = send(app, "pungli", client="alamat-2")  # + 14 working days, weekends skipped
         assert pungli.due_date == dt.date(2026, 12, 24)
-        later = send(app, "keluhan", client="alamat-3", now=dt.datetime(2026, 12, 21, 1))  # + 5: Natal skipped
+        # + 5 working days: Natal skipped
+        later = send(app, "keluhan", client="alamat-3", now=dt.datetime(2026, 12, 21, 1))
         assert later.due_date == dt.date(2026, 12, 29)
         assert pungli.tracking_code.startswith("PG-") and len(pungli.tracking_code) == 11
 
@@ -105,8 +106,10 @@ def test_monthly_report_pdf_respects_visibility(app):
         send(app, "pungli", client="b", judul="Diminta uang rokok")
         desk = lemari().desk()
         for username, sees in (("camat", True), ("sekcam", False)):
-            data = pengaduan.report_pdf(2026, 12, actor=who(app, username), session=db.session, desk=desk, tz=TZ)
-            text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split())
+            data = pengaduan.report_pdf(2026, 12, actor=who(app, username), session=db.session, desk=desk,
+                                        tz=TZ)
+            pages = PdfReader(io.BytesIO(data)).pages
+            text = " ".join(" ".join(page.extract_text() for page in pages).split())
             assert "LAPORAN BULANAN PENGADUAN MASYARAKAT" in text and "Loket tutup siang" in text
             assert ("Diminta uang rokok" in text) is sees, username
         with pytest.raises(ValidationError):

@@ -228,10 +228,12 @@ def test_humas_drafts_the_camat_approves_and_only_then_the_public_sees_it(app, d
     db.session.rollback()
     publishing.fire(item.id, "ajukan", actor=humas, session=db.session, registry=registry, today=today)
     with pytest.raises(InvalidTransitionError):  # frozen while in review
-        publishing.update_publikasi(item.id, {"judul": "Diam-diam"}, actor=humas, session=db.session, desk=desk)
+        publishing.update_publikasi(item.id, {"judul": "Diam-diam"}, actor=humas, session=db.session,
+                                    desk=desk)
     db.session.rollback()
     with pytest.raises(ValidationError):  # sending back needs a comment
-        publishing.fire(item.id, "kembalikan", actor=sekcam, session=db.session, registry=registry, today=today)
+        publishing.fire(item.id, "kembalikan", actor=sekcam, session=db.session, registry=registry,
+                        today=today)
     db.session.rollback()
     publishing.fire(item.id, "kembalikan", note="Tambahkan jam buka kembali.", actor=sekcam,
                     session=db.session, registry=registry, today=today)
@@ -273,7 +275,8 @@ def test_expiry_before_effect_is_refused_and_expired_items_leave_the_public_page
     assert "sebelum" in caught.value.errors["berlaku_sampai"]
     db.session.rollback()
 
-    later = publishing.create_publikasi(notice(judul="Nanti", berlaku_mulai=(today + dt.timedelta(days=3)).isoformat()),
+    in_three_days = (today + dt.timedelta(days=3)).isoformat()
+    later = publishing.create_publikasi(notice(judul="Nanti", berlaku_mulai=in_three_days),
                                         actor=humas, session=db.session, registry=registry, desk=desk)
     short = publishing.create_publikasi(notice(judul="Hari ini saja", berlaku_sampai=today.isoformat()),
                                         actor=humas, session=db.session, registry=registry, desk=desk)

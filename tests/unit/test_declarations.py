@@ -28,7 +28,7 @@ def finish(**overrides):
                          "target": "selesai", "roles": frozenset({CLERK}), **overrides})
 
 
-def registry(doctypes=(), workflows=(), permissions=(), roles=(RoleDef(CLERK, "c"),)):
+def registry(doctypes=(), workflows=(), permissions=(), roles=(RoleDef(CLERK, "c"),)):  # noqa: B008 - RoleDef is frozen
     return Registry({d.name: d for d in doctypes}, {w.name: w for w in workflows},
                     {p.name: p for p in permissions}, {r.name: r for r in roles})
 

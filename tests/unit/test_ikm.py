@@ -9,7 +9,7 @@ from records.services.survei import KEYS, UNSUR, compute_index, grade
 
 
 def response(*scores):
-    return SimpleNamespace(**dict(zip(KEYS, scores)))
+    return SimpleNamespace(**dict(zip(KEYS, scores, strict=True)))
 
 
 def test_nine_elements_in_the_regulations_order():

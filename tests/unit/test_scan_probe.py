@@ -89,7 +89,7 @@ def test_the_worker_runs_under_an_address_space_ceiling(tmp_path):
         assert tight.probe(path, "png")["pages"] == 1
         pid = tight._process.pid
         with open(f"/proc/{pid}/limits", encoding="ascii") as fh:
-            line = next(l for l in fh if l.startswith("Max address space"))
+            line = next(row for row in fh if row.startswith("Max address space"))
         assert str(400 * 1024 * 1024) in line
     finally:
         tight.close()

@@ -11,7 +11,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed (scripts/system-deps.sh test)")
+@pytest.mark.skipif(shutil.which("node") is None,
+                    reason="node is not installed (scripts/system-deps.sh test)")
 def test_display_recovers_after_the_server_comes_back():
     result = subprocess.run(["node", str(ROOT / "tests/web/js/display_harness.js"),
                              str(ROOT / "records/static/antrian_layar.js")],
@@ -20,7 +21,8 @@ def test_display_recovers_after_the_server_comes_back():
     assert result.stdout.startswith("ok")
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed (scripts/system-deps.sh test)")
+@pytest.mark.skipif(shutil.which("node") is None,
+                    reason="node is not installed (scripts/system-deps.sh test)")
 @pytest.mark.parametrize("script", ["antrian_layar.js", "antrian_kiosk.js", "lemari.js", "form_draft.js"])
 def test_scripts_parse(script):
     assert subprocess.run(["node", "--check", str(ROOT / "records/static" / script)],

@@ -256,7 +256,8 @@ def test_queue_and_tracking_work_with_the_other_front_office_plugins_disabled(de
         client = app.test_client()
         code = kiosk_ticket(client)
         page = client.get(f"/lacak/{code}")
-        assert page.status_code == 200 and "/pengaduan" not in page.get_data(as_text=True).split("Lacak Permohonan")[1]
+        assert page.status_code == 200
+        assert "/pengaduan" not in page.get_data(as_text=True).split("Lacak Permohonan")[1]
         assert client.get("/pengaduan").status_code == 404
         assert client.get("/survei").status_code == 404
     finally:

@@ -86,7 +86,8 @@ def test_humas_drafts_camat_approves_and_the_public_and_the_tv_see_it(client, au
     assert pdf.mimetype == "application/pdf" and len(PdfReader(io.BytesIO(pdf.data)).pages) == 1
     png = client.get(f"/info/berkas/{poster}/png")
     assert Image.open(io.BytesIO(png.data)).format == "PNG"
-    assert client.get(f"/info/berkas/{poster}/png", headers={"If-None-Match": png.headers["ETag"]}).status_code == 304
+    cached = client.get(f"/info/berkas/{poster}/png", headers={"If-None-Match": png.headers["ETag"]})
+    assert cached.status_code == 304
     tv = client.get("/info/layar").get_data(as_text=True)
     assert f"/info/berkas/{poster}/layar" in tv and 'src="/static/lemari/layar.js"' in tv
     assert f"/info/berkas/{poster}" in client.get("/info/layanan/kk").get_data(as_text=True)
@@ -138,7 +139,8 @@ def test_the_api_refuses_publishing_to_a_role_without_the_right(client):
     created = client.post("/api/v1/publikasi/", json=body, headers=humas)
     assert created.status_code == 201 and created.json["result"]["state"] == "privat"
     url = f"/api/v1/publikasi/{created.json['result']['id']}"
-    assert client.post(f"{url}/transition/ajukan", headers=humas).json["result"] == {"state": "menunggu_tinjauan"}
+    submitted = client.post(f"{url}/transition/ajukan", headers=humas)
+    assert submitted.json["result"] == {"state": "menunggu_tinjauan"}
     refused = client.post(f"{url}/transition/setujui", headers=humas)
     assert refused.status_code == 409 and "tidak berwenang" in refused.json["message"]
     assert client.post(f"{url}/transition/setujui", headers=petugas).status_code == 403
@@ -170,7 +172,8 @@ def test_template_editor_shows_the_broken_line_and_keeps_the_live_version(client
     saved = client.post("/templat/pengumuman", data={"source": source, "catatan": "uji", "aksi": "simpan"})
     assert saved.status_code == 302
     assert "Versi berlaku: 1" in client.get("/templat/pengumuman").get_data(as_text=True)
-    upload = client.post("/templat/aset", data={"nama": "logo", "berkas": (io.BytesIO(b"GIF89a..."), "logo.gif")},
+    upload = client.post("/templat/aset",
+                         data={"nama": "logo", "berkas": (io.BytesIO(b"GIF89a..."), "logo.gif")},
                          content_type="multipart/form-data")
     assert upload.status_code == 422 and "bukan gambar PNG atau JPEG" in upload.get_data(as_text=True)
 
@@ -180,7 +183,7 @@ def test_admin_edits_a_standard_as_a_new_version_and_the_old_one_stays_readable(
     form = client.get("/standar/skck/ubah").get_data(as_text=True)
     assert "petugas | " in form
     fields = dict(re.findall(r'<input class="form-control" id="(\w+)" name="\w+" value="([^"]*)"', form))
-    areas = {k: v for k, v in re.findall(r'<textarea class="form-control" id="(\w+)"[^>]*>(.*?)</textarea>', form, re.S)}
+    areas = dict(re.findall(r'<textarea class="form-control" id="(\w+)"[^>]*>(.*?)</textarea>', form, re.S))
     import html
 
     values = {k: html.unescape(v) for k, v in {**fields, **areas}.items()}

@@ -53,7 +53,7 @@ def stored(app, nik: str = NEW_NIK) -> Penduduk | None:
     with app.app_context():
         person = db.session.scalar(select(Penduduk).where(Penduduk.nik == nik))
         if person is not None:
-            person.keluarga  # load before the session closes
+            _ = person.keluarga  # load before the session closes
             db.session.expunge(person)
         return person
 

@@ -1,0 +1,196 @@
+"""Glue shared by the two HTTP adapters, the web views (`records.views`) and the REST API
+(`records.api`): the current Actor, the desa scope filter, NIK masking, the FAB interfaces
+whose writes go through services, the search request, and staged uploads.
+
+This is the only place the web layer turns a logged-in FAB user into the services' Actor.
+The REST API imports this module, never `records.views` (a contract in pyproject.toml).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from flask import current_app, flash, g, request
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.filters import get_field_setup_query
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+from search import FACET_KEYS
+
+from .actor import Actor
+from .extensions import db, lemari
+from .nik import mask_nik
+from .services import archiving, registry
+from .services.accounts import actor_for
+from .services.searching import SearchRequest, clean_request, search_archive
+
+ANONYMOUS = Actor(user_id=None, username="anonim", roles=frozenset(), permissions=frozenset(),
+                  desa_scope=frozenset())
+
+# Map every FAB CRUD method to one of a few permission names (Superset's shape).
+CRUD_PERMISSIONS = {
+    "list": "read", "show": "read", "download": "read", "api": "read", "api_read": "read",
+    "api_get": "read", "api_readvalues": "read", "get": "read", "get_list": "read",
+    "info": "read", "add": "write", "edit": "write", "post": "write", "put": "write",
+    "api_create": "write", "api_update": "write", "api_column_add": "write",
+    "api_column_edit": "write", "action": "write", "action_post": "write",
+    "delete": "delete", "api_delete": "delete",
+    "subject_export": "read", "export_csv": "read",
+}
+
+
+def current_actor() -> Actor:
+    """The Actor for this request (cached on flask.g)."""
+    if "lemari_actor" not in g:
+        user = getattr(g, "user", None)
+        if user is None or not getattr(user, "is_authenticated", False):
+            g.lemari_actor = ANONYMOUS
+        else:
+            g.lemari_actor = actor_for(user, sm=current_app.appbuilder.sm, session=db.session,
+                                       registry=lemari().registry)
+    return g.lemari_actor
+
+
+def actor_desa_scope():
+    """Function for FilterDesaScope: None means every desa."""
+    return current_actor().desa_scope
+
+
+class FilterDesaScope(BaseFilter):
+    """Row filter limiting a model to the actor's desa (applied to list, show, edit, delete, API)."""
+
+    name = "Cakupan desa"
+    arg_name = "desa_scope"
+
+    def apply(self, query, func):
+        scope = func()
+        if scope is None:
+            return query
+        query, field = get_field_setup_query(query, self.model, self.column_name)
+        return query.filter(field.in_(sorted(scope)))
+
+
+def scope_filters(column: str = "desa_code") -> list:
+    """base_filters for a model that carries a desa code."""
+    return [[column, FilterDesaScope, actor_desa_scope]]
+
+
+def nik_display(value: str) -> str:
+    """Full NIK/No. KK for roles allowed to see it, masked for everyone else."""
+    if not value:
+        return ""
+    return value if current_actor().can("penduduk.view_nik") else mask_nik(value)
+
+
+class ServiceInterface(SQLAInterface):
+    """SQLAInterface whose writes go through a service (validation, scope, audit, commit)."""
+
+    save = None  # service(item, *, actor, session, is_new)
+    remove = None  # service(item, *, actor, session)
+
+    def add(self, item, commit: bool = True) -> None:
+        type(self).save(item, actor=current_actor(), session=self.session, is_new=True)
+
+    def edit(self, item, commit: bool = True) -> None:
+        type(self).save(item, actor=current_actor(), session=self.session, is_new=False)
+
+    def delete(self, item, commit: bool = True) -> None:
+        type(self).remove(item, actor=current_actor(), session=self.session)
+
+
+class PendudukInterface(ServiceInterface):
+    """Residents through the registry service (screens and REST API).
+
+    Columns with a database default (RT, RW, parents' names) are optional on the KTP-el
+    and in the service; FAB would make every NOT NULL column required in the form, so a
+    clerk could not save a resident whose father's name is unknown.
+    """
+
+    save = registry.save_penduduk
+    remove = registry.delete_penduduk
+    optional_columns = frozenset({"rt", "rw", "nama_ayah", "nama_ibu"})
+
+    def is_nullable(self, col_name: str) -> bool:
+        """Optional form fields for columns that default to an empty string."""
+        return col_name in self.optional_columns or super().is_nullable(col_name)
+
+    def is_unique(self, col_name: str) -> bool:
+        """The service checks NIK uniqueness and says which NIK clashes; FAB's Unique
+        validator would only add a vague 'Sudah ada.' next to it."""
+        return col_name != "nik" and super().is_unique(col_name)
+
+    def add(self, item, commit: bool = True) -> None:
+        """Save, then show NIK warnings (e.g. birth date differs) instead of dropping them."""
+        _flash_warnings(registry.save_penduduk(item, actor=current_actor(), session=self.session,
+                                               is_new=True))
+
+    def edit(self, item, commit: bool = True) -> None:
+        _flash_warnings(registry.save_penduduk(item, actor=current_actor(), session=self.session,
+                                               is_new=False))
+
+
+def _flash_warnings(warnings: list[str]) -> None:
+    """Show NIK warnings on the next page; the REST API has no page to show them on."""
+    if request.path.startswith("/api/"):
+        return
+    for warning in warnings:
+        flash(warning, "warning")
+
+
+class KeluargaInterface(ServiceInterface):
+    """Families through the registry service (No. KK uniqueness checked there)."""
+
+    save = registry.save_keluarga
+    remove = None
+
+    def is_unique(self, col_name: str) -> bool:
+        return col_name != "no_kk" and super().is_unique(col_name)
+
+
+def search_request_from_args(args) -> SearchRequest:
+    """The search asked for in a query string (/cari and the REST API)."""
+    filters = {key: args.get(key, "") for key in FACET_KEYS}
+    return clean_request(args.get("q", ""), filters, args.get("sort", ""),
+                         args.get("page", "1"))
+
+
+def run_search(search: SearchRequest) -> dict:
+    """search_archive for the logged-in user (RecordsError propagates to the caller)."""
+    ext = lemari()
+    return search_archive(search, actor=current_actor(), session=db.session,
+                          engine=ext.search(), registry=ext.registry)
+
+
+def archive_desk_of_app():
+    """The app's archive desk (blob store, scan probe, job queue), built on first use."""
+    from .archive_desk import archive_desk
+
+    return archive_desk(current_app._get_current_object())
+
+
+class staged_upload:  # lower case: used like a function, `with staged_upload(f) as path`
+    """An upload copied to a temp file in the data folder, in chunks (never whole in memory)."""
+
+    def __init__(self, upload) -> None:
+        self.upload = upload
+
+    def __enter__(self) -> Path:
+        staging = Path(lemari().settings["HOME"]) / "staging"
+        staging.mkdir(parents=True, exist_ok=True)
+        self.dir = Path(tempfile.mkdtemp(dir=staging))
+        path = self.dir / "upload"
+        with open(path, "wb") as fh:
+            shutil.copyfileobj(self.upload.stream, fh, 1024 * 1024)
+        return path
+
+    def __exit__(self, *exc) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def ingest_upload(upload, values: dict) -> archiving.IngestResult:
+    """Archive one uploaded scan (the upload page and the REST API)."""
+    with staged_upload(upload) as path:
+        return archiving.ingest_file(path, upload.filename, values, actor=current_actor(),
+                                     session=db.session, desk=archive_desk_of_app())
