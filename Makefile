@@ -6,7 +6,8 @@ STAMP  := $(VENV)/.installed
 
 export LEMARI_HOME ?= instance
 
-.PHONY: run test install install-test translations system-deps clean-venv
+# Both test targets use every core (pytest-xdist); each prints its 25 slowest tests.
+.PHONY: run test test-fast install install-test translations system-deps clean-venv
 
 run: system-deps install translations
 	$(BIN)/lemari init
@@ -15,7 +16,11 @@ run: system-deps install translations
 
 test: install-test translations
 	scripts/system-deps.sh test
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist worksteal
+
+# The inner loop: unit, contract and web tests on SQLite (no PostgreSQL, browser or slow runs).
+test-fast: install-test translations
+	$(BIN)/pytest -n auto --dist worksteal -m "(unit or contract or web) and not postgres and not slow"
 
 system-deps:
 	scripts/system-deps.sh runtime

@@ -27,6 +27,24 @@ pytest_plugins = ["search_offices"]
 PG_ADMIN_URL = os.environ.get("LEMARI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
+TESTS = Path(__file__).resolve().parent
+#: Layer markers by folder (`make test-fast` selects unit, contract and web on SQLite).
+FOLDER_MARKERS = {"unit": ("unit",), "contract": ("contract",), "web": ("web",),
+                  "integration": ("integration",), "plugins": ("integration",),
+                  "crash": ("integration", "slow"), "fuzz": ("web", "slow"),
+                  "e2e": ("browser", "slow")}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Mark each test with its layer (by folder) and `postgres` when it needs the server."""
+    for item in items:
+        parts = Path(str(item.path)).resolve().relative_to(TESTS).parts
+        for name in FOLDER_MARKERS.get(parts[0], ()) if len(parts) > 1 else ("unit",):
+            item.add_marker(name)
+        if "pg_server" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("postgres"):
+            item.add_marker("postgres")
+
+
 #: Password hashing for the test offices: one PBKDF2 round instead of scrypt. A login costs the
 #: real hash 0.1-0.3 s; the suite logs in ~2,000 times. The real method is checked by
 #: tests/web/test_security.py::test_production_passwords_are_hashed_with_scrypt.

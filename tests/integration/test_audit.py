@@ -15,7 +15,7 @@ from records.models import AuditEvent, Layanan
 from records.services.audit import record_event, verify_chain
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def audited_app(request, tmp_path):
     """A freshly initialised office (no demo data) on each database."""
     url = request.getfixturevalue("pg_url") if request.param == "postgres" else ""
