@@ -17,6 +17,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from .bench_cli import bench_group
+from .db_cli import db_group, describe_upgrade, require_current_schema
 from .exceptions import RecordsError
 from .extensions import db, lemari
 from .nik import NikError, parse_nik
@@ -62,13 +63,16 @@ def actor(username: str):
 @click.command("init")
 @with_appcontext
 def init_command() -> None:
-    """Create tables, roles and permissions, and load the wilayah table (safe to re-run)."""
+    """Migrate the schema, create roles and permissions, load the wilayah table (safe to re-run)."""
     from .desk import signing_config
     from .services.setup import initialise
 
-    initialise(session=db.session, engine=db.engine, sm=current_app.appbuilder.sm,
-               appbuilder=current_app.appbuilder, registry=lemari().registry,
-               menu_permissions=lemari().menu_permissions)
+    migrated = run_service(lambda: initialise(
+        session=db.session, engine=db.engine, sm=current_app.appbuilder.sm,
+        appbuilder=current_app.appbuilder, registry=lemari().registry,
+        menu_permissions=lemari().menu_permissions))
+    for line in describe_upgrade(*migrated):
+        click.echo(line)
     if signing_config(lemari().settings).demo:
         click.echo("Sertifikat DEMO untuk tanda tangan elektronik tersedia di folder pki "
                    "(bukan sertifikat resmi BSrE).")
@@ -106,6 +110,7 @@ def serve_command(host: str | None, port: int | None) -> None:
 
     from .jobs import jobs_of
 
+    require_current_schema()
     host = host or current_app.config["HOST"]
     port = port or current_app.config["PORT"]
     jobs_of(current_app._get_current_object()).start(current_app.config["JOB_WORKERS"])
@@ -273,7 +278,7 @@ def print_batch_command(output: Path, ids: tuple[int, ...], username: str) -> No
 
 COMMANDS = (issue_command, print_batch_command, verify_command, init_command, demo_command,
             serve_command, nik_command, import_command, audit_group, sync_roles_command,
-            issue_batch_command, *SEARCH_COMMANDS, bench_group)
+            issue_batch_command, *SEARCH_COMMANDS, bench_group, db_group)
 
 
 def register(app, pm) -> None:

@@ -1,7 +1,7 @@
 """`lemari doctor`: checks that the database, the archive and the search index agree.
 
 Each check is a function returning a `Check`; the command prints them and exits 1 when any
-failed. Search checks come first; archive file checks can be added as further functions.
+failed. Schema checks come first, then search, then the archive's files.
 """
 
 from __future__ import annotations
@@ -76,6 +76,29 @@ def search_checks(session: Session, engine: SearchEngine) -> list[Check]:
     """Every search check, in the order they are printed."""
     return [check_search_health(engine), check_search_drift(session, engine),
             check_search_outbox(session)]
+
+
+# --- schema checks: the database is at the newest migration and matches the models ----------
+
+def schema_checks(engine) -> list[Check]:
+    """The database's revision is the newest this code ships, and autogenerate finds nothing
+    between it and the models (a hand-made change, or a model changed without a migration)."""
+    from .services.schema import SchemaError, current_state, differences
+
+    try:
+        state = current_state(engine)
+    except SchemaError as exc:
+        return [Check("schema.revision", False, str(exc))]
+    if not state.up_to_date:
+        return [Check("schema.revision", False,
+                      f"revisi {state.current or 'belum ada'}, terbaru {state.head}",
+                      ["Perbarui dengan: lemari init (atau lemari db upgrade)"])]
+    with engine.connect() as connection:
+        found = differences(connection)
+    return [Check("schema.revision", True, f"revisi {state.current} (terbaru)"),
+            Check("schema.models", not found,
+                  f"{len(found)} perbedaan antara basis data dan model",
+                  found[:SHOW_IDS])]
 
 
 def _order(value: str) -> tuple[str, int]:

@@ -33,7 +33,7 @@ def configure_logging(level: str) -> None:
         handler.setFormatter(JsonFormatter())
         root.addHandler(handler)
     root.setLevel(level)
-    # FAB logs every permission it creates and WeasyPrint every render step at INFO; only
-    # their warnings matter to an operator.
-    for noisy in ("flask_appbuilder", "weasyprint", "fontTools"):
+    # FAB logs every permission it creates, WeasyPrint every render step and Alembic its
+    # context (lemari prints the revisions it applied) at INFO; only their warnings matter.
+    for noisy in ("flask_appbuilder", "weasyprint", "fontTools", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -85,10 +85,12 @@ def _print_page(result: dict) -> None:
 @click.command("doctor")
 @with_appcontext
 def doctor_command() -> None:
-    """Report drift between the database and the search index; exit 1 when they disagree."""
-    from .doctor import search_checks
+    """Report drift between schema and code, database and search index, rows and files;
+    exit 1 when they disagree."""
+    from .doctor import schema_checks, search_checks
 
-    checks = search_checks(db.session, _unchecked_engine())
+    checks = schema_checks(db.engine)
+    checks += search_checks(db.session, _unchecked_engine())
     checks += _archive_checks()
     for check in checks:
         click.echo(f"[{'OK' if check.ok else 'GAGAL'}] {check.name}: {check.summary}")

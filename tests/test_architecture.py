@@ -32,6 +32,7 @@ ENGINES = {
     "pypdfium2": "records.thumbnails",
     "huey": "records.jobs",
     "bagit": "records.services.bagexport",
+    "alembic": "records.services.schema",  # and the migration scripts (records/migrations)
     "ocrmypdf": None,  # run as a child process only (records/services/ocr.py)
 }
 

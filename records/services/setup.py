@@ -1,7 +1,7 @@
 """Initialise a data folder and load the demo office; both are safe to run again.
 
-Re-running never deletes or overwrites data: tables are created only when missing, wilayah rows
-are upserted by code, accounts and residents are added only when absent.
+Re-running never deletes or overwrites data: the schema is migrated (services.schema), wilayah
+rows are upserted by code, accounts and residents are added only when absent.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from .accounts import ensure_user, sync_roles
 from .audit import record_event
 from .klasifikasi import seed_klasifikasi
 from .numbering import seed_registers
+from .schema import SchemaState, model_metadata, upgrade
 from .standards import catalogue_standards, seed_standards
 
 OFFICE_ACCOUNTS = (("admin", "Admin", "Administrator"), ("camat", "Camat", "Camat"),
@@ -30,13 +31,17 @@ OFFICE_ACCOUNTS = (("admin", "Admin", "Administrator"), ("camat", "Camat", "Cama
                    ("auditor", "Auditor", "Auditor"))
 
 
-def create_schema(engine) -> None:
-    """Create missing tables (existing tables and rows are left alone).
+def create_schema(engine) -> tuple[SchemaState, SchemaState]:
+    """Bring the database to the newest schema revision; returns the state before and after.
 
-    Our models share Flask-AppBuilder's declarative metadata, so this also creates FAB's
-    security tables.
+    The migrations (records/migrations) build an empty database, recognise one made before
+    they existed as the baseline, and apply what is pending; Flask-AppBuilder's security tables
+    are part of them. Tables of third-party plugins, which have no migrations of their own,
+    are then created when missing, as before.
     """
-    Wilayah.metadata.create_all(engine)
+    before_after = upgrade(engine)
+    model_metadata().create_all(engine)
+    return before_after
 
 
 def wilayah_rows() -> list[dict]:
@@ -68,9 +73,10 @@ def _date(raw: str | None) -> dt.date | None:
 
 
 def initialise(*, session: Session, engine, sm, appbuilder, registry: Registry,
-               menu_permissions) -> None:
-    """Tables, FAB permissions, declared roles and the wilayah table."""
-    create_schema(engine)
+               menu_permissions) -> tuple[SchemaState, SchemaState]:
+    """Schema, FAB permissions, declared roles and the wilayah table; returns the schema state
+    before and after its migrations."""
+    migrated = create_schema(engine)
     for role in (sm.auth_role_admin, sm.auth_role_public):
         sm.find_role(role) or sm.add_role(role)
     register_fab_permissions(appbuilder, registry)
@@ -80,6 +86,7 @@ def initialise(*, session: Session, engine, sm, appbuilder, registry: Registry,
     seed_klasifikasi(session)
     seed_layanan(session, catalogue())
     seed_standards(session, catalogue_standards())
+    return migrated
 
 
 def catalogue() -> dict:
