@@ -28,6 +28,52 @@ PG_ADMIN_URL = os.environ.get("LEMARI_TEST_PG_URL", "postgresql+psycopg://postgr
 
 
 TESTS = Path(__file__).resolve().parent
+#: Names this run's PostgreSQL databases (templates and live copies) so that the run, and only
+#: it, drops them at the end, even when they are shared by the pytest-xdist workers.
+RUN_ENV = "LEMARI_TEST_RUN"
+
+
+def pytest_configure(config) -> None:
+    """Set the run's name before pytest-xdist starts its workers (they inherit it)."""
+    os.environ.setdefault(RUN_ENV, uuid.uuid4().hex[:10])
+
+
+def pytest_sessionfinish(session) -> None:
+    """The controller (or a run without workers) drops the run's PostgreSQL databases."""
+    if hasattr(session.config, "workerinput") or _pg_available(PG_ADMIN_URL):
+        return
+    admin = sqlalchemy.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        names = conn.execute(sqlalchemy.text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
+                             {"p": f"lemari_%_{os.environ[RUN_ENV]}"}).scalars().all()
+        for name in names:
+            conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def run_database_name(kind: str) -> str:
+    """A PostgreSQL database name of this run (dropped at its end)."""
+    return f"lemari_{kind}_{uuid.uuid4().hex[:8]}_{os.environ[RUN_ENV]}"
+
+
+def shared_template(tmp_path_factory, name: str, build) -> tuple[Path, dict]:
+    """A template data folder built once per test run and shared by the xdist workers:
+    the first worker to ask builds it under a file lock, the others wait and reuse it.
+    `build(folder)` fills the folder and returns JSON-able facts about it (e.g. a database name)."""
+    import fcntl
+    import json
+
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if base.name.startswith("popen-gw") else base
+    folder, facts = root / f"template-{name}", root / f"template-{name}.json"
+    with open(root / f"template-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not facts.exists():
+            if folder.exists():
+                shutil.rmtree(folder)
+            folder.mkdir()
+            facts.write_text(json.dumps(build(folder) or {}), encoding="utf-8")
+    return folder, json.loads(facts.read_text(encoding="utf-8"))
 #: Layer markers by folder (`make test-fast` selects unit, contract and web on SQLite).
 FOLDER_MARKERS = {"unit": ("unit",), "contract": ("contract",), "web": ("web",),
                   "integration": ("integration",), "plugins": ("integration",),
@@ -98,14 +144,58 @@ def prepare_template(app) -> None:
 
 
 @pytest.fixture(scope="session")
+def bare_home(tmp_path_factory):
+    """A data folder after `lemari init` only (no demo office), prepared as a template."""
+    def build(home):
+        app = build_app(home)
+        initialise_app(app, demo=False)
+        prepare_template(app)
+
+    return shared_template(tmp_path_factory, "bare", build)[0]
+
+
+@pytest.fixture
+def bare_app(offices, bare_home):
+    """An initialised office without the demo data (SQLite), restored for one test."""
+    return offices.fresh(bare_home)
+
+
+def run_lemari(home, *args: str, timeout: int = 300):
+    """The installed `lemari` console script on the data folder `home`, as the office runs it."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LEMARI_", "FLASK_"))}
+    env.update(LEMARI_HOME=str(home), LEMARI_LOG_LEVEL="WARNING")
+    return subprocess.run([str(Path(sys.executable).with_name("lemari")), *args], cwd=home, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def cli_demo_home(tmp_path_factory):
+    """(data folder, what `lemari demo` printed) after the installed `lemari init` and
+    `lemari demo`, as `make run` leaves it. Tests that change it work on a copy."""
+    def build(home):
+        init = run_lemari(home, "init")
+        assert init.returncode == 0, init.stderr
+        demo = run_lemari(home, "demo")
+        assert demo.returncode == 0, demo.stderr
+        return {"demo_output": demo.stdout}
+
+    home, facts = shared_template(tmp_path_factory, "cli-demo", build)
+    return home, facts["demo_output"]
+
+
+@pytest.fixture(scope="session")
 def demo_home(tmp_path_factory):
     """A data folder initialised with the demo office once per test process: index built,
     certificate made, everything drained, so each copy starts ready."""
-    home = tmp_path_factory.mktemp("demo-home")
-    app = build_app(home)
-    initialise_app(app)
-    prepare_template(app)
-    return home
+    def build(home):
+        app = build_app(home)
+        initialise_app(app)
+        prepare_template(app)
+
+    return shared_template(tmp_path_factory, "demo", build)[0]
 
 
 def close_app_state(app) -> None:
@@ -196,7 +286,7 @@ class Offices:
         office = self.open.pop(key, None)
         if office is None:
             live = self.root / f"office-{len(os.listdir(self.root))}"
-            pg_names = (pg[0], pg[1], f"lemari_live_{uuid.uuid4().hex[:12]}") if pg else None
+            pg_names = (pg[0], pg[1], run_database_name("live")) if pg else None
             office = ReusedOffice(template_home, live, pg=pg_names, **overrides)
             while len(self.open) >= self.KEEP:
                 self.open.pop(next(iter(self.open))).close()
@@ -281,7 +371,7 @@ def pg_url(pg_server):
     """A throw-away PostgreSQL database, dropped after the test."""
     import sqlalchemy
 
-    name = f"lemari_test_{uuid.uuid4().hex[:12]}"
+    name = run_database_name("test")
     admin = sqlalchemy.create_engine(pg_server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))

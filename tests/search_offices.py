@@ -8,12 +8,10 @@ a copy (CREATE DATABASE … TEMPLATE), which takes a fraction of a second.
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 import sqlalchemy
 
-from conftest import build_app, initialise_app, prepare_template
+from conftest import build_app, initialise_app, prepare_template, run_database_name, shared_template
 
 
 def _admin(server: str):
@@ -24,21 +22,41 @@ def _url(server: str, name: str) -> str:
     return server.rsplit("/", 1)[0] + "/" + name
 
 
+def pg_template(server: str, home, *, demo: bool) -> dict:
+    """A template database of an initialised office (with or without the demo data) on
+    PostgreSQL, its search index built; `home` receives the data folder."""
+    name = run_database_name("tpl")
+    admin = _admin(server)
+    with admin.connect() as conn:
+        conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    app = build_app(home, _url(server, name), SEARCH_BACKEND="postgres")
+    initialise_app(app, demo=demo)
+    prepare_template(app)
+    return {"database": name}
+
+
 @pytest.fixture(scope="session")
 def pg_office_template(pg_server, tmp_path_factory):
     """(data folder, template database) of the demo office on PostgreSQL, index built."""
-    name = f"lemari_tpl_{uuid.uuid4().hex[:10]}"
-    admin = _admin(pg_server)
-    with admin.connect() as conn:
-        conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
-    home = tmp_path_factory.mktemp("pg-demo-home")
-    app = build_app(home, _url(pg_server, name), SEARCH_BACKEND="postgres")
-    initialise_app(app)
-    prepare_template(app)
-    yield home, name
-    with admin.connect() as conn:
-        conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    home, facts = shared_template(tmp_path_factory, "pg-demo",
+                                  lambda folder: pg_template(pg_server, folder, demo=True))
+    return home, facts["database"]
+
+
+@pytest.fixture(scope="session")
+def pg_bare_template(pg_server, tmp_path_factory):
+    """(data folder, template database) of an office after `lemari init` only, on PostgreSQL."""
+    home, facts = shared_template(tmp_path_factory, "pg-bare",
+                                  lambda folder: pg_template(pg_server, folder, demo=False))
+    return home, facts["database"]
+
+
+@pytest.fixture
+def pg_bare_app(offices, pg_server, pg_bare_template):
+    """An initialised office without demo data on PostgreSQL, restored for one test."""
+    home, template = pg_bare_template
+    return offices.fresh(home, pg=(pg_server, template), SEARCH_BACKEND="postgres")
 
 
 @pytest.fixture

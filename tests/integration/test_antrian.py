@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from conftest import build_app, initialise_app
+from conftest import build_app
 from records.antrian_rules import MAX_PRIORITY_STREAK
 from records.exceptions import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
 from records.extensions import db, lemari
@@ -280,13 +280,8 @@ def test_simultaneous_counters_never_share_a_ticket_sqlite(app):
 
 
 @pytest.mark.postgres
-def test_simultaneous_counters_never_share_a_ticket_postgres(tmp_path, pg_url):
-    app = build_app(tmp_path / "pg-home", pg_url)
-    initialise_app(app)
-    try:
-        _race(app, counters=6, tickets=60)
-    finally:
-        app.extensions["lemari"].close()
+def test_simultaneous_counters_never_share_a_ticket_postgres(postgres_office):
+    _race(postgres_office, counters=6, tickets=60)
 
 
 def _kiosk_race(app) -> None:
@@ -322,10 +317,5 @@ def test_simultaneous_kiosks_get_gapless_numbers_sqlite(app):
 
 
 @pytest.mark.postgres
-def test_simultaneous_kiosks_get_gapless_numbers_postgres(tmp_path, pg_url):
-    app = build_app(tmp_path / "pg-home", pg_url)
-    initialise_app(app, demo=False)
-    try:
-        _kiosk_race(app)
-    finally:
-        app.extensions["lemari"].close()
+def test_simultaneous_kiosks_get_gapless_numbers_postgres(pg_bare_app):
+    _kiosk_race(pg_bare_app)

@@ -9,23 +9,15 @@ import pytest
 from sqlalchemy import create_engine, select, text, update
 from sqlalchemy.orm import Session
 
-from conftest import build_app, initialise_app
 from records.extensions import db
 from records.models import AuditEvent, Layanan
 from records.services.audit import record_event, verify_chain
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def audited_app(request, tmp_path):
+def audited_app(request):
     """A freshly initialised office (no demo data) on each database."""
-    url = request.getfixturevalue("pg_url") if request.param == "postgres" else ""
-    app = build_app(tmp_path / "home", database_url=url)
-    initialise_app(app, demo=False)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    app.extensions["lemari"].close()
+    return request.getfixturevalue("bare_app" if request.param == "sqlite" else "pg_bare_app")
 
 
 def append_concurrently(app, writers: int = 8, each: int = 15) -> None:

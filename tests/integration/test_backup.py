@@ -10,7 +10,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from conftest import build_app, initialise_app
+from conftest import build_app
 from records.archive_desk import archive_desk, close_archive_desk
 from records.extensions import db, lemari
 from records.models import Arsip, ArsipVersi, OcrJob, Penduduk, Record, RecordFile
@@ -84,16 +84,10 @@ def test_sqlite_round_trip(demo_home, tmp_path):
 
 
 @pytest.mark.postgres
-def test_postgresql_round_trip(pg_url, tmp_path):
-    app = build_app(tmp_path / "home", database_url=pg_url, JOBS_IMMEDIATE=True)
-    initialise_app(app)
-    try:
-        _round_trip(app, tmp_path)
-    finally:
-        close_archive_desk(app)
-        app.extensions["lemari"].close()
-        with app.app_context():
-            db.engine.dispose()
+def test_postgresql_round_trip(offices, pg_server, pg_office_template, tmp_path):
+    home, template = pg_office_template
+    app = offices.fresh(home, pg=(pg_server, template), SEARCH_BACKEND="postgres", JOBS_IMMEDIATE=True)
+    _round_trip(app, tmp_path)
 
 
 def test_tampered_backup_is_refused_and_nothing_changes(demo_home, tmp_path):

@@ -40,13 +40,12 @@ def query(home: Path, sql: str, *params):
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    """A data folder after `lemari init` and `lemari demo`, as `make run` leaves it."""
-    home = tmp_path_factory.mktemp("cli-home")
-    assert lemari(home, "init").returncode == 0
-    first = lemari(home, "demo")
-    assert first.returncode == 0, first.stderr
-    assert int(first.stdout.split("Penduduk demo ditambahkan:")[1].split()[0]) > 0
+def home(cli_demo_home, tmp_path_factory):
+    """A copy of the data folder after `lemari init` and `lemari demo` (conftest)."""
+    made, demo_output = cli_demo_home
+    assert int(demo_output.split("Penduduk demo ditambahkan:")[1].split()[0]) > 0
+    home = tmp_path_factory.mktemp("cli") / "home"
+    shutil.copytree(made, home)
     return home
 
 

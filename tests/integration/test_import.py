@@ -9,7 +9,6 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from conftest import build_app, initialise_app
 from records.exceptions import ImportRejectedError
 from records.extensions import db, lemari
 from records.models import AuditEvent, Keluarga, Penduduk
@@ -105,22 +104,16 @@ def test_valid_file_imports_every_row_and_links_families(app, name, build):
 
 
 @pytest.mark.postgres
-def test_core_import_on_postgresql(tmp_path, pg_url):
-    app = build_app(tmp_path / "home", pg_url)
-    initialise_app(app)
-    try:
-        before = counts(app)
-        bad = good_rows()
-        bad[1][0] = "6402084303840000"
-        error = refusal(app, xlsx_bytes(bad), "warga.xlsx")
-        assert (3, "NIK", "Nomor urut NIK tidak boleh 0000") in error.rows
-        assert counts(app) == before
-        assert_imported(app, run_import(app, csv_bytes(good_rows()), "warga.csv"))
-        assert counts(app) == (before[0] + 3, before[1] + 2, before[2] + 1)
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+def test_core_import_on_postgresql(postgres_office):
+    app = postgres_office
+    before = counts(app)
+    bad = good_rows()
+    bad[1][0] = "6402084303840000"
+    error = refusal(app, xlsx_bytes(bad), "warga.xlsx")
+    assert (3, "NIK", "Nomor urut NIK tidak boleh 0000") in error.rows
+    assert counts(app) == before
+    assert_imported(app, run_import(app, csv_bytes(good_rows()), "warga.csv"))
+    assert counts(app) == (before[0] + 3, before[1] + 2, before[2] + 1)
 
 
 @pytest.mark.parametrize(("name", "build"), [("warga.csv", csv_bytes), ("warga.xlsx", xlsx_bytes)])

@@ -11,7 +11,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from conftest import build_app, initialise_app
+from conftest import build_app
 from records.actor import Actor
 from records.extensions import db
 from records.models import IssuedNumber
@@ -76,12 +76,8 @@ def sqlite_app(app):
 
 
 @pytest.fixture
-def pg_app(tmp_path, pg_url):
-    app = build_app(tmp_path / "pg-home", pg_url)
-    initialise_app(app, demo=False)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+def pg_app(pg_bare_app):
+    return pg_bare_app
 
 
 @pytest.mark.parametrize("backend", ["sqlite_app", "pg_app"])
@@ -170,13 +166,8 @@ def _issue_concurrently(app, record_ids: list[int]) -> list:
 
 
 @pytest.fixture
-def pg_demo_app(tmp_path, pg_url):
-    app = build_app(tmp_path / "pg-demo-home", pg_url)
-    initialise_app(app)
-    yield app
-    app.extensions["lemari"].close()
-    with app.app_context():
-        db.engine.dispose()
+def pg_demo_app(postgres_office):
+    return postgres_office
 
 
 @pytest.mark.slow

@@ -375,13 +375,11 @@ def test_publish_kit_refuses_an_unknown_service(app, tmp_path):
 # ----- PostgreSQL -----
 
 @pytest.mark.postgres
-def test_standards_workflow_and_templates_on_postgresql(tmp_path, pg_url):
+def test_standards_workflow_and_templates_on_postgresql(postgres_office):
     """The same path on PostgreSQL: versions, a poster through the workflow, expiry, a template."""
-    from conftest import initialise_app
     from records.services import templates
 
-    pg = build_app(tmp_path / "pg-home", pg_url)
-    initialise_app(pg)
+    pg = postgres_office
     try:
         with pg.app_context():
             desk, registry = publish_desk(lemari()), lemari().registry

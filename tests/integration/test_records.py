@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
-import sqlalchemy
 from flask import current_app
 from sqlalchemy import select
 
-from conftest import build_app, initialise_app
 from records.exceptions import (
     InvalidTransitionError,
     NotFoundError,
@@ -25,26 +21,10 @@ LOLENG = "64.02.08.2004"
 DOCTYPE = "sk_domisili_penduduk"
 
 
-@pytest.fixture(scope="module")
-def pg_app(pg_server, tmp_path_factory):
-    """One demo office on a throw-away PostgreSQL database per module (loading it takes ~10 s).
-
-    Tests only add records, so they can share it; the engine is disposed before the drop.
-    """
-    name = f"lemari_test_{uuid.uuid4().hex[:12]}"
-    admin = sqlalchemy.create_engine(pg_server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
-    app = build_app(tmp_path_factory.mktemp("pg-home"), pg_server.rsplit("/", 1)[0] + "/" + name)
-    try:
-        initialise_app(app)
-        yield app
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+@pytest.fixture
+def pg_app(postgres_office):
+    """The demo office on PostgreSQL, restored from its template for one test."""
+    return postgres_office
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

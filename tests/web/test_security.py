@@ -156,16 +156,13 @@ def test_no_api_token_before_the_password_is_changed(client, app):
     assert "access_token" in api_login(client, "auditor").get_json()
 
 
-def test_demo_cli_accounts_must_change_their_password(tmp_path):
-    from click.testing import CliRunner
+def test_demo_cli_accounts_must_change_their_password(cli_demo_home, tmp_path):
+    """`lemari init` and `lemari demo` run as the office runs them (conftest.cli_demo_home)."""
+    import shutil
 
-    from records.cli import main
-
-    env = {"LEMARI_HOME": str(tmp_path / "home"), "LEMARI_LOG_LEVEL": "WARNING"}
-    runner = CliRunner()
-    assert runner.invoke(main, ["init"], env=env).exit_code == 0
-    result = runner.invoke(main, ["demo"], env=env)
-    assert result.exit_code == 0 and "wajib mengganti kata sandi" in result.output
+    made, demo_output = cli_demo_home
+    assert "wajib mengganti kata sandi" in demo_output
+    shutil.copytree(made, tmp_path / "home")
     app = build_app(tmp_path / "home")
     client = app.test_client()
     login(client, "admin")
