@@ -6,7 +6,7 @@ berita acara pemusnahan) and a workflow without manual steps: records enter the 
 through the ingest service and leave it only through the disposition procedure.
 """
 
-from ..declarations import DocumentType, Permission, Workflow
+from ..declarations import CLOSED, DocumentType, Permission, Workflow
 from ..hookspecs import hookimpl
 from .core import ARSIPARIS, AUDITOR, CAMAT, OPERATOR_DESA, PETUGAS, SEKCAM
 
@@ -29,9 +29,12 @@ PERMISSIONS = (
                frozenset({ARSIPARIS})),
 )
 
+# A destroyed record needs no more work. (Disposition writes 'musnah' into records of every
+# workflow, outside any declaration: services.disposition.DESTROYED.)
 ARCHIVE_WORKFLOW = Workflow(
     name="arsip", title="Arsip", initial="arsip",
-    states={"arsip": "Diarsipkan", "musnah": "Dimusnahkan"}, transitions=())
+    states={"arsip": "Diarsipkan", "musnah": "Dimusnahkan"}, transitions=(),
+    state_tags={"musnah": {CLOSED}})
 
 DOCUMENT_TYPES = (
     DocumentType(name="arsip_pindaian", title="Arsip Pindaian", fields=(), workflow="arsip",

@@ -2,10 +2,25 @@
 
 diajukan → diverifikasi → ditandatangani → terbit → diserahkan, plus ditolak (reason required,
 before issue) and dicabut (revocation, reason required, after issue). Only the Camat and the
-Sekcam sign.
+Sekcam sign. The tags say what each step and state means; the core reads those, never the
+names (docs/architecture.md, "Workflow meanings").
 """
 
-from ..declarations import Transition, Workflow
+from ..declarations import (
+    CLOSED,
+    HANDED_OVER,
+    HANDS_OVER,
+    ISSUED,
+    ISSUES,
+    READY,
+    REJECTS,
+    REVOKED,
+    REVOKES,
+    SIGNS,
+    VERIFIES,
+    Transition,
+    Workflow,
+)
 from ..hookspecs import hookimpl
 from .core import CAMAT, OPERATOR_DESA, PETUGAS, SEKCAM
 
@@ -27,17 +42,24 @@ ISSUANCE = Workflow(
     },
     transitions=(
         Transition("verifikasi", "Verifikasi berkas", ("diajukan",), "diverifikasi",
-                   frozenset({PETUGAS}) | SIGNERS),
+                   frozenset({PETUGAS}) | SIGNERS, tags={VERIFIES}),
         Transition("tandatangani", "Setujui dan tandatangani", ("diverifikasi",),
-                   "ditandatangani", SIGNERS),
+                   "ditandatangani", SIGNERS, tags={SIGNS}),
         Transition("terbitkan", "Terbitkan", ("ditandatangani",), "terbit",
-                   frozenset({PETUGAS}) | SIGNERS),
-        Transition("serahkan", "Serahkan kepada pemohon", ("terbit",), "diserahkan", CLERKS),
+                   frozenset({PETUGAS}) | SIGNERS, tags={ISSUES}),
+        Transition("serahkan", "Serahkan kepada pemohon", ("terbit",), "diserahkan", CLERKS,
+                   tags={HANDS_OVER}),
         Transition("tolak", "Tolak", ("diajukan", "diverifikasi"), "ditolak",
-                   frozenset({PETUGAS}) | SIGNERS, note_required=True),
+                   frozenset({PETUGAS}) | SIGNERS, note_required=True, tags={REJECTS}),
         Transition("cabut", "Cabut", ("terbit", "diserahkan"), "dicabut", SIGNERS,
-                   note_required=True),
+                   note_required=True, tags={REVOKES}),
     ),
+    state_tags={
+        "terbit": {ISSUED, READY},
+        "diserahkan": {ISSUED, HANDED_OVER, CLOSED},
+        "ditolak": {CLOSED},
+        "dicabut": {ISSUED, REVOKED, CLOSED},
+    },
 )
 
 

@@ -6,7 +6,17 @@ and the berita acara of applications sent to the Dinas. The application follows 
 workflow, from receipt to hand-over of the card printed by the Dinas.
 """
 
-from ..declarations import DocumentType, Field, Transition, Workflow
+from ..declarations import (
+    CLOSED,
+    HANDED_OVER,
+    HANDS_OVER,
+    READY,
+    REJECTS,
+    DocumentType,
+    Field,
+    Transition,
+    Workflow,
+)
 from ..hookspecs import hookimpl
 from .core import CAMAT, OPERATOR_DESA, PETUGAS, SEKCAM
 
@@ -33,10 +43,12 @@ KTP_EL_WORKFLOW = Workflow(
         Transition("catat_cetak", "Catat sudah dicetak", "dikirim_ke_dinas", "dicetak", LOKET),
         Transition("siapkan", "Siap diambil", "dicetak", "siap_diambil", LOKET),
         Transition("serahkan", "Serahkan kepada pemohon", "siap_diambil", "diserahkan",
-                   LOKET | {OPERATOR_DESA}),
+                   LOKET | {OPERATOR_DESA}, tags={HANDS_OVER}),
         Transition("tolak", "Tolak", ("diterima", "rekam_biometrik", "dikirim_ke_dinas"),
-                   "ditolak", SUPERVISORS, note_required=True),
+                   "ditolak", SUPERVISORS, note_required=True, tags={REJECTS}),
     ),
+    # Nothing is issued here (no number, no issuing step): the card waits, then is handed over.
+    state_tags={"siap_diambil": {READY}, "diserahkan": {HANDED_OVER, CLOSED}, "ditolak": {CLOSED}},
 )
 
 JENIS_PERMOHONAN = ("Baru", "Pindah datang", "Perubahan data", "Hilang / rusak",

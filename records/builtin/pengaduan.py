@@ -4,7 +4,7 @@ Pungli and gratifikasi complaints need `pengaduan.read_sensitive` (Camat, Audito
 be about the clerks who answer the other complaints (docs/roles.md, "Complaints").
 """
 
-from ..declarations import Permission, Transition, Workflow
+from ..declarations import CLOSED, Permission, Transition, Workflow
 from ..hookspecs import hookimpl
 from .core import AUDITOR, CAMAT, PETUGAS, SEKCAM
 
@@ -30,6 +30,9 @@ WORKFLOW = Workflow(
         Transition("jawab", "Kirim jawaban", ("diterima", "diproses"), "dijawab", HANDLERS,
                    note_required=True),
     ),
+    # Complaints are not records of a document type: services.pengaduan names this workflow
+    # and its states itself, and no plugin can swap them. The tag only says what it means.
+    state_tags={"dijawab": {CLOSED}},
 )
 
 

@@ -34,6 +34,9 @@ PUBLIKASI_WORKFLOW = Workflow(
                    REVIEWERS | {HUMAS}),
         Transition("revisi", "Buka lagi untuk direvisi", "kedaluwarsa", "privat", {HUMAS}),
     ),
+    # No tags: a notice is published, not issued (no number, no register, no applicant), and
+    # services.publishing names this workflow and its states itself.
+    state_tags={},
 )
 
 PERMISSIONS = (

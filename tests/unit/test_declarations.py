@@ -4,6 +4,19 @@ import pytest
 
 from records.builtin.issuance_workflow import ISSUANCE
 from records.declarations import (
+    CLOSED,
+    HANDED_OVER,
+    HANDS_OVER,
+    ISSUED,
+    ISSUES,
+    READY,
+    REJECTS,
+    REVOKED,
+    REVOKES,
+    SIGNS,
+    STATE_MEANINGS,
+    TRANSITION_MEANINGS,
+    VERIFIES,
     DocumentType,
     Field,
     Permission,
@@ -132,6 +145,187 @@ def test_registry_refuses_unknown_role_in_permission():
 def test_registry_accepts_consistent_declarations():
     doc = DocumentType("sk", "SK", (Field("a", "A"),), workflow="w")
     registry(doctypes=[doc], workflows=[workflow(finish())]).check()
+
+
+# --- Meanings: tags on transitions and states -------------------------------------------------
+
+MEANT_STATES = {"masuk": "Masuk", "sah": "Disahkan", "keluar": "Keluar", "diambil": "Diambil",
+                "batal": "Batal", "tolak": "Ditolak"}
+MEANT_TAGS = {"keluar": {ISSUED, READY}, "diambil": {ISSUED, HANDED_OVER, CLOSED},
+              "batal": {ISSUED, REVOKED, CLOSED}, "tolak": {CLOSED}}
+
+
+def step(name, sources, target, *tags, **overrides):
+    return Transition(name, name.title(), sources, target, frozenset({CLERK}), tags=set(tags),
+                      **overrides)
+
+
+MEANT_STEPS = {
+    "periksa": step("periksa", "masuk", "sah", VERIFIES),
+    "sahkan": step("sahkan", "sah", "sah", SIGNS),
+    "keluarkan": step("keluarkan", "sah", "keluar", ISSUES),
+    "ambilkan": step("ambilkan", "keluar", "diambil", HANDS_OVER),
+    "batalkan": step("batalkan", ("keluar", "diambil"), "batal", REVOKES),
+    "tolak": step("tolak", ("masuk", "sah"), "tolak", REJECTS),
+}
+
+
+def meant(*replaced, tags=None, initial="masuk", drop=()):
+    """A fully tagged workflow under other names; `replaced` steps swap those of the same name."""
+    steps = {**MEANT_STEPS, **{t.name: t for t in replaced}}
+    return Workflow("alur", "Alur", initial, MEANT_STATES,
+                    tuple(t for name, t in steps.items() if name not in drop),
+                    {**MEANT_TAGS, **(tags or {})})
+
+
+def test_tagged_workflow_answers_what_services_ask():
+    flow = meant()
+    assert [t.name for t in flow.path_to(ISSUES)] == ["periksa", "keluarkan"]
+    assert flow.transition_tagged(ISSUES).name == "keluarkan"
+    assert flow.transition_tagged(HANDS_OVER).target == "diambil"
+    assert flow.states_tagged(ISSUED) == {"keluar", "diambil", "batal"}
+    assert flow.state_is("diambil", HANDED_OVER) and not flow.state_is("keluar", HANDED_OVER)
+    assert flow.means("batalkan", REVOKES) and not flow.means("tidak_ada", REVOKES)
+    assert flow.tags_of("masuk") == frozenset() and flow.tags_of("entah") == frozenset()
+
+
+def test_untagged_workflow_means_nothing_and_has_no_path_to_issue():
+    flow = workflow(finish())
+    assert flow.path_to(ISSUES) == () and flow.transition_tagged(ISSUES) is None
+    assert flow.states_tagged(ISSUED) == frozenset()
+
+
+def test_tags_given_as_a_lone_string_are_one_tag():
+    assert step("sahkan", "sah", "sah", "signs").tags == frozenset({SIGNS})
+    assert meant(tags={"tolak": "closed"}).tags_of("tolak") == frozenset({CLOSED})
+
+
+def test_asking_for_an_unknown_meaning_is_a_loud_error():
+    with pytest.raises(ValueError, match="unknown tag 'issue'"):
+        meant().transitions_tagged("issue")
+    with pytest.raises(ValueError, match="unknown tag 'terbit'"):
+        meant().states_tagged("terbit")
+
+
+def test_every_tag_has_its_meaning_written_down():
+    for meaning in (*TRANSITION_MEANINGS.values(), *STATE_MEANINGS.values()):
+        assert len(meaning) > 40
+
+
+def test_unknown_transition_tag_is_refused():
+    with pytest.raises(ValueError, match="transition sahkan: unknown tag 'approves'; known tags: "
+                                         "verifies, signs"):
+        step("sahkan", "sah", "sah", "approves")
+
+
+def test_unknown_state_tag_is_refused():
+    with pytest.raises(ValueError, match="state keluar: unknown tag 'published'"):
+        meant(tags={"keluar": {ISSUED, "published"}})
+
+
+def test_tags_on_an_unknown_state_are_refused():
+    with pytest.raises(ValueError, match="state_tags names unknown state 'terbit'"):
+        meant(tags={"terbit": {READY}})
+
+
+@pytest.mark.parametrize(("tags", "message"), [
+    ({"batal": {REVOKED, CLOSED}}, "state batal is tagged revoked, so it must also be tagged issued"),
+    ({"diambil": {ISSUED, HANDED_OVER}}, "state diambil is tagged handed_over, so it must also "
+                                         "be tagged closed"),
+    ({"keluar": {ISSUED, READY, CLOSED}}, "state keluar cannot be both ready"),
+    ({"masuk": {CLOSED}}, "the initial state masuk cannot be tagged"),
+])
+def test_state_tags_that_contradict_each_other_are_refused(tags, message):
+    with pytest.raises(ValueError, match=message):
+        meant(tags=tags)
+
+
+def test_two_issuing_transitions_are_refused():
+    with pytest.raises(ValueError, match="sahkan, keluarkan are all tagged issues"):
+        meant(step("sahkan", "sah", "keluar", ISSUES))
+
+
+def test_issued_states_without_an_issuing_transition_are_refused():
+    with pytest.raises(ValueError, match="tagged issued but no transition is tagged issues"):
+        meant(step("keluarkan", "sah", "keluar"))
+
+
+def test_issuing_into_a_state_not_tagged_issued_is_refused():
+    with pytest.raises(ValueError, match="keluarkan is tagged issues, so its target sah must "
+                                         "be tagged issued"):
+        meant(step("keluarkan", "masuk", "sah", ISSUES))
+
+
+def test_only_the_issuing_transition_may_enter_an_issued_state():
+    with pytest.raises(ValueError, match="periksa enters the issued state keluar but is not "
+                                         "tagged issues"):
+        meant(step("periksa", "masuk", "keluar", VERIFIES))
+
+
+@pytest.mark.parametrize("tag", [VERIFIES, SIGNS, REJECTS])
+def test_a_step_before_issue_cannot_leave_an_issued_state(tag):
+    target = "tolak" if tag == REJECTS else "keluar"
+    with pytest.raises(ValueError, match=f"is tagged {tag}, a step before issue, but leaves "
+                                         "the issued state keluar"):
+        meant(step("ulang", "keluar", target, tag))
+
+
+def test_handing_over_into_a_state_not_handed_over_is_refused():
+    with pytest.raises(ValueError, match="ambilkan is tagged hands_over, so its target batal "
+                                         "must be tagged handed_over"):
+        meant(step("ambilkan", "keluar", "batal", HANDS_OVER))
+
+
+def test_rejecting_into_an_open_state_is_refused():
+    with pytest.raises(ValueError, match="tolak is tagged rejects, so its target sah must be "
+                                         "tagged closed and not issued"):
+        meant(step("tolak", "masuk", "sah", REJECTS))
+
+
+@pytest.mark.parametrize("revocation", [
+    step("batalkan", ("keluar", "diambil"), "tolak", REVOKES),
+    step("batalkan", ("masuk", "keluar"), "batal", REVOKES),
+])
+def test_revoking_needs_issued_sources_and_a_revoked_target(revocation):
+    with pytest.raises(ValueError, match="batalkan is tagged revokes, so it must lead from "
+                                         "issued states only to a state tagged revoked"):
+        meant(revocation)
+
+
+def test_an_issuing_step_nobody_can_reach_is_refused():
+    with pytest.raises(ValueError, match="the issuing transition keluarkan cannot be reached "
+                                         "from the initial state masuk"):
+        meant(drop=("periksa", "tolak"))
+
+
+def test_registry_refuses_an_issued_type_without_a_template():
+    doc = DocumentType("sk", "SK", (), workflow="alur")
+    with pytest.raises(ValueError, match="document type sk: its workflow alur issues documents "
+                                         r"\(transition keluarkan\) but the type declares no "
+                                         "template"):
+        registry(doctypes=[doc], workflows=[meant()]).check()
+    registry(doctypes=[DocumentType("sk", "SK", (), workflow="alur", template="sk/document.html")],
+             workflows=[meant()]).check()
+
+
+def test_registry_keeps_each_types_meanings_apart():
+    """One state name, two meanings: `record_states` stays per document type."""
+    other = Workflow("lain", "Lain", "baru", {"baru": "Baru", "keluar": "Dikirim ke Dinas"},
+                     (finish(target="keluar", name="kirim"),))
+    found = registry(doctypes=[DocumentType("sk", "SK", (), workflow="alur", template="x.html"),
+                               DocumentType("ba", "BA", (), workflow="lain")],
+                     workflows=[meant(), other])
+    assert found.record_states(READY) == {"sk": frozenset({"keluar"})}
+    assert found.state_is("sk", "keluar", READY) and not found.state_is("ba", "keluar", READY)
+    assert not found.state_is("dihapus_pluginnya", "keluar", READY)
+    assert found.workflow_of("ba") is other and found.workflow_of("dihapus_pluginnya") is None
+
+
+def test_builtin_issuance_workflow_says_what_every_step_means():
+    assert all(t.tags for t in ISSUANCE.transitions)
+    assert [t.name for t in ISSUANCE.path_to(ISSUES)] == ["verifikasi", "tandatangani", "terbitkan"]
+    assert ISSUANCE.states_tagged(ISSUED) == {"terbit", "diserahkan", "dicabut"}
+    assert ISSUANCE.states_tagged(REVOKED) == {"dicabut"}
 
 
 # --- clean_fields ---------------------------------------------------------------------------
