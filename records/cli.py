@@ -189,8 +189,9 @@ def sync_roles_command() -> None:
 @click.option("--as", "username", required=True, help="Akun yang membuat dan menerbitkan.")
 @with_appcontext
 def issue_command(doctype, nik, fields, paper, username) -> None:
-    """Create a document and take it through the workflow to issue; print number and PDF path."""
-    from .services.issuing import STEPS_TO_ISSUE, check_can_issue_alone, issue
+    """Create a document and take it through the workflow to issue (the declaration's path to
+    its `issues` step); print number and PDF path."""
+    from .services.issuing import check_can_issue_alone, issue, steps_to_issue
     from .services.records import create_record, fire_transition
     from .services.registry import find_penduduk_by_nik
 
@@ -202,8 +203,8 @@ def issue_command(doctype, nik, fields, paper, username) -> None:
         penduduk_id = run_service(lambda: find_penduduk_by_nik(nik, actor=who, session=db.session))
     record = run_service(lambda: create_record(doctype, values, penduduk_id=penduduk_id, actor=who,
                                                session=db.session, registry=ext.registry))
-    for step in STEPS_TO_ISSUE[:-1]:
-        run_service(partial(fire_transition, record.id, step, actor=who, session=db.session,
+    for step in steps_to_issue(doctype, ext.registry)[:-1]:
+        run_service(partial(fire_transition, record.id, step.name, actor=who, session=db.session,
                             registry=ext.registry, pm=ext.pm))
     issued = run_service(lambda: issue(record.id, paper=paper, actor=who, session=db.session,
                                        desk=ext.desk()))

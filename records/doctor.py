@@ -109,15 +109,18 @@ def _order(value: str) -> tuple[str, int]:
 
 # --- archive checks (issue 4): database rows and archived files agree ------------------------
 
-def check_issued_have_files(session: Session) -> Check:
-    """Every issued record has its archived PDF row (issuing writes both in one transaction)."""
+def check_issued_have_files(session: Session, registry) -> Check:
+    """Every issued record (numbered, in a state its workflow tags `issued`) has its archived
+    PDF row (issuing writes both in one transaction)."""
     from sqlalchemy import select
 
+    from .declarations import ISSUED
     from .models import Record, RecordFile
+    from .services.records import in_tagged_state
 
     issued = select(RecordFile.record_id).where(RecordFile.kind == "terbit")
     bad = list(session.scalars(select(Record.id).where(
-        Record.number.is_not(None), Record.state.in_(("terbit", "diserahkan", "dicabut")),
+        Record.number.is_not(None), in_tagged_state(registry, ISSUED),
         ~Record.id.in_(issued)).order_by(Record.id)))
     return Check("archive.issued_files", not bad,
                  f"{len(bad)} dokumen terbit tanpa berkas arsip",
@@ -154,6 +157,6 @@ def check_archive_files(session: Session, blobs) -> list[Check]:
     ]
 
 
-def archive_checks(session: Session, blobs) -> list[Check]:
+def archive_checks(session: Session, blobs, registry) -> list[Check]:
     """Every archive check, in the order they are printed."""
-    return [check_issued_have_files(session), *check_archive_files(session, blobs)]
+    return [check_issued_have_files(session, registry), *check_archive_files(session, blobs)]

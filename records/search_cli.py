@@ -105,7 +105,7 @@ def _archive_checks():
     from .desk import blob_store
     from .doctor import archive_checks
 
-    return archive_checks(db.session, blob_store(lemari().settings))
+    return archive_checks(db.session, blob_store(lemari().settings), lemari().registry)
 
 
 SEARCH_COMMANDS = (reindex_command, drain_command, search_command, doctor_command)

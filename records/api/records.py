@@ -114,7 +114,7 @@ class RecordApi(ServiceApi):
           parameters:
           - {in: path, name: record_id, required: true, schema: {type: integer}}
           - {in: path, name: name, required: true, schema: {type: string},
-             description: "e.g. verifikasi, tandatangani, terbitkan (issues: number, signed PDF), cabut"}
+             description: "e.g. verifikasi, terbitkan, cabut; the step tagged issues issues (number, PDF)"}
           requestBody:
             content:
               application/json:
@@ -123,7 +123,7 @@ class RecordApi(ServiceApi):
                   properties:
                     note: {type: string, description: "Reason (required to reject or revoke)"}
                     paper: {type: string, enum: [F4, A4], default: F4,
-                            description: "Paper of the issued PDF (terbitkan only)"}
+                            description: "Paper of the issued PDF (the issuing step only)"}
           responses:
             200: {description: New state}
             409: {description: Not allowed now or for this role}

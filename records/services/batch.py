@@ -13,23 +13,21 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from ..actor import Actor
-from ..declarations import Registry
-from ..exceptions import RecordsError, ValidationError
+from ..declarations import ISSUED, ISSUES, Registry, Transition
+from ..exceptions import NotFoundError, RecordsError, ValidationError
 from ..models import BatchItem, Record
-from .issuing import ISSUE_TRANSITION, Desk, issue
+from .issuing import Desk, issue, steps_to_issue
 from .records import fire_transition, get_record, new_record
 from .registry import find_penduduk_by_nik
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
-ISSUED_STATES = frozenset({"terbit", "diserahkan", "dicabut"})
 
 
 @dataclass(frozen=True)
@@ -88,20 +86,19 @@ def _issue_rows(doctype, digest, rows, steps, *, paper, actor, session, registry
             yield RowResult(number, "gagal", error=str(exc))
 
 
-def _issue_row(ref: str, number: int, doctype: str, values: dict, steps: list[str], *,
-               paper: str, actor: Actor, session: Session, registry: Registry, pm,
-               desk_factory) -> RowResult:
+def _issue_row(ref: str, number: int, doctype: str, values: dict,
+               steps: tuple[Transition, ...], *, paper: str, actor: Actor, session: Session,
+               registry: Registry, pm, desk_factory) -> RowResult:
     record = _record_for(ref, doctype, values, actor=actor, session=session, registry=registry)
-    if record.state in ISSUED_STATES:
+    if registry.state_is(doctype, record.state, ISSUED):
         return _result(number, "sudah_terbit", record)
-    workflow = registry.workflows[registry.document_types[doctype].workflow]
-    for step in steps[steps.index(_next_step(workflow, record.state, steps)):]:
-        if step == ISSUE_TRANSITION:
+    for step in steps[_next_step(record.state, steps):]:
+        if ISSUES in step.tags:
             record = issue(record.id, paper=paper, actor=actor, session=session,
                            desk=desk_factory())
         else:
-            fire_transition(record.id, step, actor=actor, session=session, registry=registry,
-                            pm=pm)
+            fire_transition(record.id, step.name, actor=actor, session=session,
+                            registry=registry, pm=pm)
     return _result(number, "terbit", record)
 
 
@@ -121,34 +118,20 @@ def _record_for(ref: str, doctype: str, values: dict, *, actor: Actor, session: 
     return record
 
 
-def _steps_to_issue(registry: Registry, doctype: str) -> list[str]:
-    """The workflow's shortest path from its initial state through the issuing step, by
-    transition name (breadth-first, so a detour such as a rejection is never taken)."""
-    spec = registry.document_types.get(doctype)
-    if spec is None:
-        raise ValidationError(f"Jenis dokumen '{doctype}' tidak dikenal.")
-    workflow = registry.workflows[spec.workflow]
-    paths: deque[tuple[str, list[str]]] = deque([(workflow.initial, [])])
-    seen = {workflow.initial}
-    while paths:
-        state, path = paths.popleft()
-        for transition in workflow.transitions:
-            if state not in transition.sources:
-                continue
-            if transition.name == ISSUE_TRANSITION:
-                return [*path, transition.name]
-            if transition.target not in seen:
-                seen.add(transition.target)
-                paths.append((transition.target, [*path, transition.name]))
-    raise ValidationError(f"Alur '{workflow.name}' tidak sampai ke penerbitan.")
+def _steps_to_issue(registry: Registry, doctype: str) -> tuple[Transition, ...]:
+    """The workflow's shortest path from its initial state through the issuing step (the
+    declaration's `path_to(ISSUES)`); an unknown type is a bad request here, not a 404."""
+    try:
+        return steps_to_issue(doctype, registry)
+    except NotFoundError as exc:
+        raise ValidationError(str(exc)) from None
 
 
-def _next_step(workflow, state: str, steps: list[str]) -> str:
-    """The first step of the path that can leave the record's current state."""
-    by_name = {t.name: t for t in workflow.transitions}
-    for name in steps:
-        if state in by_name[name].sources:
-            return name
+def _next_step(state: str, steps: tuple[Transition, ...]) -> int:
+    """Where on the path the record stands: the first step that can leave its state."""
+    for index, step in enumerate(steps):
+        if state in step.sources:
+            return index
     raise ValidationError(f"Dokumen berstatus '{state}' tidak dapat diterbitkan.")
 
 

@@ -1,7 +1,8 @@
 """Service levels (dashboard): per service and per desa, for a period of office-local days.
 
 * received   requests (records with a service) opened in the period;
-* completed  those that reached a complete state (terbit, siap_diambil, diserahkan);
+* completed  those that reached a complete state (tagged `ready` or `handed_over` in their
+             workflow: terbit, siap_diambil, diserahkan in the built-in ones);
 * overdue    completed after the promised date, or still open past it (refused and revoked
              requests are closed, not overdue);
 * median     working days from receipt to completion (weekends and office holidays skipped);
@@ -25,12 +26,14 @@ from sqlalchemy.orm import Session
 from ..actor import Actor
 from ..calendar_id import is_working_day
 from ..charts import bar_chart
+from ..declarations import Registry
 from ..models import HariLibur, Layanan, Record, RecordTransition, Wilayah
 from ..models.antrian import Tiket
 from ..spreadsheets import workbook_bytes
 from .clock import clock, local_day_bounds, local_time, month_bounds
 from .issuing import Desk
-from .lacak import CLOSED_STATES, COMPLETE_STATES
+from .lacak import COMPLETE, NOT_OVERDUE, state_means_any
+from .records import in_tagged_state
 from .survei import monthly_index
 
 NO_DESA = "(tanpa desa)"
@@ -77,7 +80,8 @@ def working_days_between(start: dt.date, end: dt.date, holidays: set[dt.date]) -
     return days
 
 
-def service_levels(first: dt.date, last: dt.date, *, actor: Actor, session: Session, tz: str) -> dict:
+def service_levels(first: dt.date, last: dt.date, *, actor: Actor, session: Session,
+                   registry: Registry, tz: str) -> dict:
     """Levels per service, per desa and in total for the local days first … last."""
     actor.require("dashboard.read")
     start, end = local_day_bounds(tz, first, last)
@@ -88,11 +92,13 @@ def service_levels(first: dt.date, last: dt.date, *, actor: Actor, session: Sess
     by_service = {code: Level(code, name) for code, name in services.items()}
     by_desa: dict[str, Level] = {}
     total = Level("total", "Jumlah")
-    for record, received, completed in _requests(session, start, end):
+    for record, received, completed in _requests(session, registry, start, end):
         groups = (by_service.setdefault(record.layanan_code, Level(record.layanan_code, record.layanan_code)),
                   _desa_level(by_desa, record.desa_code, desa), total)
+        closed = state_means_any(registry, record.doctype, record.state, NOT_OVERDUE)
         _count(groups, record, local_time(tz, received).date(),
-               local_time(tz, completed).date() if completed else None, today, holidays)
+               local_time(tz, completed).date() if completed else None, today, holidays,
+               closed=closed)
     for ticket, desa_code in _tickets(session, first, last):
         wait = ((ticket.first_called_at - ticket.created_at).total_seconds() / 60
                 if ticket.first_called_at else None)
@@ -117,13 +123,14 @@ def _desa_level(by_desa: dict, code: str | None, names: dict) -> Level:
     return by_desa[key]
 
 
-def _requests(session: Session, start: dt.datetime, end: dt.datetime):
+def _requests(session: Session, registry: Registry, start: dt.datetime, end: dt.datetime):
     """(record, received at, first completion at) of requests opened in [start, end)."""
     received = (select(RecordTransition.record_id, func.min(RecordTransition.at).label("at"))
                 .where(RecordTransition.from_state.is_(None)).group_by(RecordTransition.record_id)
                 .subquery())
     completed = (select(RecordTransition.record_id, func.min(RecordTransition.at).label("at"))
-                 .where(RecordTransition.to_state.in_(sorted(COMPLETE_STATES)))
+                 .join(Record, Record.id == RecordTransition.record_id)
+                 .where(in_tagged_state(registry, *COMPLETE, state=RecordTransition.to_state))
                  .group_by(RecordTransition.record_id).subquery())
     query = (select(Record, received.c.at, completed.c.at)
              .join(received, received.c.record_id == Record.id)
@@ -139,18 +146,19 @@ def _tickets(session: Session, first: dt.date, last: dt.date):
 
 
 def _count(groups, record: Record, received: dt.date, completed: dt.date | None, today: dt.date,
-           holidays: set[dt.date]) -> None:
+           holidays: set[dt.date], *, closed: bool) -> None:
+    """Count one request; `closed`: its state is complete or closed (never overdue, never
+    in progress)."""
     promised = record.promised_date
     late = (completed is not None and promised is not None and completed > promised) or \
-        (completed is None and record.state not in CLOSED_STATES and promised is not None
-         and today > promised)
+        (completed is None and not closed and promised is not None and today > promised)
     for level in groups:
         level.diterima += 1
         if completed is not None:
             level.selesai += 1
             level.tepat_waktu += not late
             level._days.append(working_days_between(received, completed, holidays))
-        elif record.state not in CLOSED_STATES:
+        elif not closed:
             level.proses += 1
         level.terlambat += late
 
@@ -203,7 +211,8 @@ def monthly_report_pdf(year: int, month: int, *, actor: Actor, session: Session,
                        tz: str) -> bytes:
     """The month's service-level report with its charts and the IKM, as a PDF."""
     first, last = month_bounds(year, month)
-    levels = service_levels(first, last, actor=actor, session=session, tz=tz)
+    levels = service_levels(first, last, actor=actor, session=session, registry=desk.registry,
+                            tz=tz)
     ikm = monthly_index(year, month, actor=actor, session=session) if actor.can("survei.read") else None
     context = {"title": f"Laporan Kinerja Pelayanan {first:%m/%Y}", "office": desk.office,
                "first": first, "last": last, "charts": charts(levels),

@@ -19,8 +19,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..actor import Actor
-from ..declarations import DocumentType, Registry
-from ..exceptions import DocumentProductionError, InvalidTransitionError, NotFoundError
+from ..declarations import ISSUED, ISSUES, SIGNS, DocumentType, Registry, Transition, Workflow
+from ..exceptions import (
+    DocumentProductionError,
+    InvalidTransitionError,
+    NotFoundError,
+    ValidationError,
+)
 from ..models import Pejabat, Record, RecordFile, RecordTransition
 from ..models.outbox import RECORD, enqueue
 from ..ports import BlobStore, DocumentSigner, Renderer
@@ -33,11 +38,6 @@ from .rows import changed_rows
 
 if TYPE_CHECKING:
     from ..pdf import PdfMetadata, RenderResult
-
-ISSUE_TRANSITION = "terbitkan"
-#: The steps `lemari issue` takes one record through, in order.
-STEPS_TO_ISSUE = ("verifikasi", "tandatangani", ISSUE_TRANSITION)
-
 
 @dataclass
 class Desk:
@@ -65,15 +65,19 @@ class Desk:
 
 def issue(record_id: int, *, paper: str = "F4", actor: Actor, session: Session,
           desk: Desk) -> Record:
-    """Issue a signed record; a second call on an issued record returns it unchanged."""
+    """Issue a signed record; a second call on an issued record returns it unchanged.
+
+    The step fired is the one its workflow tags `issues`, whatever its name."""
     record = get_record(record_id, actor=actor, session=session)
-    if record.number and record.state in ("terbit", "diserahkan", "dicabut"):
+    registry = desk.registry
+    if record.number and registry.state_is(record.doctype, record.state, ISSUED):
         return record
-    doctype = desk.registry.document_types[record.doctype]
-    workflow = desk.registry.workflows[doctype.workflow]
-    transition = check_transition(workflow, record.state, ISSUE_TRANSITION, actor.roles)
+    doctype = registry.document_types[record.doctype]
+    workflow = registry.workflows[doctype.workflow]
+    transition = check_transition(workflow, record.state, _issuing_step(workflow).name,
+                                  actor.roles)
     if not _claim(session, record):
-        return _issued_meanwhile(record_id, actor=actor, session=session)
+        return _issued_meanwhile(record_id, actor=actor, session=session, registry=registry)
     try:
         ref, rendered = _number_and_render(record, doctype, paper, actor=actor, session=session,
                                            desk=desk)
@@ -93,6 +97,32 @@ def issue(record_id: int, *, paper: str = "F4", actor: Actor, session: Session,
     return record
 
 
+def _issuing_step(workflow: Workflow) -> Transition:
+    """The workflow's transition tagged `issues`; refused when it has none."""
+    step = workflow.transition_tagged(ISSUES)
+    if step is None:
+        raise InvalidTransitionError(f"Alur '{workflow.title}' tidak memiliki langkah penerbitan.")
+    return step
+
+
+def is_issuing_step(record: Record, name: str, registry: Registry) -> bool:
+    """Whether `name` is the issuing step of the record's workflow."""
+    workflow = registry.workflow_of(record.doctype)
+    return workflow is not None and workflow.means(name, ISSUES)
+
+
+def steps_to_issue(doctype_name: str, registry: Registry) -> tuple[Transition, ...]:
+    """The transitions that take a new record of this type to issued, the issuing one last
+    (the workflow's shortest path, from its declaration)."""
+    workflow = registry.workflow_of(doctype_name)
+    if workflow is None:
+        raise NotFoundError(f"Jenis dokumen '{doctype_name}' tidak dikenal.")
+    steps = workflow.path_to(ISSUES)
+    if not steps:
+        raise ValidationError(f"Alur '{workflow.name}' tidak sampai ke penerbitan.")
+    return steps
+
+
 def _claim(session: Session, record: Record) -> bool:
     """Take the record's write lock while it is still in the state we checked: a conditional
     UPDATE that a second, simultaneous issuer can only pass after the first has committed,
@@ -104,11 +134,12 @@ def _claim(session: Session, record: Record) -> bool:
     return changed_rows(claimed) == 1
 
 
-def _issued_meanwhile(record_id: int, *, actor: Actor, session: Session) -> Record:
+def _issued_meanwhile(record_id: int, *, actor: Actor, session: Session,
+                     registry: Registry) -> Record:
     """Another issuer won the race: return its result, or say why this step cannot run now."""
     session.rollback()
     record = get_record(record_id, actor=actor, session=session)
-    if record.number and record.state in ("terbit", "diserahkan", "dicabut"):
+    if record.number and registry.state_is(record.doctype, record.state, ISSUED):
         return record
     raise InvalidTransitionError(
         f"Dokumen ini baru saja diubah oleh petugas lain (status kini '{record.state}'). "
@@ -171,7 +202,8 @@ def document_context(record: Record, doctype: DocumentType, today: dt.date, *,
         "holder": person_dict(holder) if holder else None,
         "keluarga": family_dict(holder.keluarga) if holder and holder.keluarga else None,
         "data": dict(record.data or {}), "items": list((record.data or {}).get("items", [])),
-        "signer": signer_block(record, session, required=require_signer), "tracking": None,
+        "signer": signer_block(record, session, registry=desk.registry, required=require_signer),
+        "tracking": None,
     }
     if record.verify_code:
         context["verification"] = {"code": record.verify_code,
@@ -202,9 +234,13 @@ def family_dict(k) -> dict:
             "anggota": [person_dict(p) for p in k.anggota]}
 
 
-def signer_block(record: Record, session: Session, *, required: bool = True) -> dict | None:
-    """The official who approved (the 'tandatangani' step), as printed under the letter."""
-    step = next((h for h in reversed(record.history) if h.transition == "tandatangani"), None)
+def signer_block(record: Record, session: Session, *, registry: Registry,
+                 required: bool = True) -> dict | None:
+    """The official who approved (the latest step its workflow tags `signs`), as printed under
+    the letter."""
+    workflow = registry.workflow_of(record.doctype)
+    signing = {t.name for t in workflow.transitions_tagged(SIGNS)} if workflow else set()
+    step = next((h for h in reversed(record.history) if h.transition in signing), None)
     if step is None:
         return None
     pejabat = session.scalar(select(Pejabat).where(Pejabat.username == step.actor))
@@ -231,25 +267,25 @@ def _now() -> dt.datetime:
 
 def check_can_issue_alone(doctype_name: str, *, actor: Actor, registry: Registry) -> None:
     """Refuse before anything is written when one account cannot take a new document of this
-    type through every step to issue (`lemari issue` creates, verifies, signs and issues)."""
-    doctype = registry.document_types.get(doctype_name)
-    if doctype is None:
-        raise NotFoundError(f"Jenis dokumen '{doctype_name}' tidak dikenal.")
-    workflow = registry.workflows[doctype.workflow]
+    type through every step to issue (`lemari issue` creates, then fires `steps_to_issue`)."""
+    steps = steps_to_issue(doctype_name, registry)
+    workflow = registry.workflows[registry.document_types[doctype_name].workflow]
     state = workflow.initial
-    for name in STEPS_TO_ISSUE:
-        state = check_transition(workflow, state, name, actor.roles).target
+    for step in steps:
+        state = check_transition(workflow, state, step.name, actor.roles).target
 
 
 def advance(record_id: int, name: str, *, note: str = "", paper: str = "F4", actor: Actor,
             session: Session, registry: Registry, pm, desk_factory: Callable[[], Desk]) -> str:
-    """Fire a workflow step and return the new state; the issuing step goes through `issue`.
+    """Fire a workflow step and return the new state; the issuing step (the one its workflow
+    tags `issues`) goes through `issue`.
 
-    Every adapter (web, API, CLI) calls this, so no path can mark a record 'terbit' without
+    Every adapter (web, API, CLI) calls this, so no path can mark a record issued without
     its number and archived PDF. `desk_factory` is only called for the issuing step (it
     starts render workers).
     """
-    if name == ISSUE_TRANSITION:
+    record = get_record(record_id, actor=actor, session=session)
+    if is_issuing_step(record, name, registry):
         return issue(record_id, paper=paper, actor=actor, session=session,
                      desk=desk_factory()).state
     from .records import fire_transition

@@ -12,7 +12,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..declarations import Registry
+from ..declarations import CLOSED, HANDED_OVER, READY, Registry
 from ..exceptions import NotFoundError, ValidationError
 from ..models import Record
 from ..models.antrian import Tiket
@@ -21,9 +21,10 @@ from .antrian import people_ahead
 from .clock import clock, local_time
 
 TRACKING = re.compile(r"KB-[" + ALPHABET + "]{8}")
-# States in which the office has finished its work on a request (the product is ready).
-COMPLETE_STATES = frozenset({"terbit", "siap_diambil", "diserahkan"})
-CLOSED_STATES = COMPLETE_STATES | {"ditolak", "dicabut"}
+#: A request is complete once the product is ready or handed over (the office's work is done).
+COMPLETE = (READY, HANDED_OVER)
+#: ... and never overdue once complete or closed (rejected, revoked).
+NOT_OVERDUE = (READY, HANDED_OVER, CLOSED)
 TICKET_STATUS = {"menunggu": "Menunggu dipanggil", "dipanggil": "Sedang dipanggil ke loket",
                  "dilayani": "Sedang dilayani di loket", "selesai": "Selesai dilayani di loket",
                  "dilewati": "Dilewati (tidak hadir saat dipanggil) — lapor ke petugas"}
@@ -54,19 +55,25 @@ def track(code: str, *, session: Session, registry: Registry, tz: str) -> dict:
     raise NotFoundError("Kode lacak tidak ditemukan. Periksa kembali kode pada tiket atau tanda terima.")
 
 
+def state_means_any(registry: Registry, doctype: str, state: str, tags: tuple[str, ...]) -> bool:
+    """Whether a record of `doctype` in `state` carries one of `tags` in its workflow."""
+    return any(registry.state_is(doctype, state, tag) for tag in tags)
+
+
 def _request(record: Record, registry: Registry, tz: str) -> dict:
     doctype = registry.document_types.get(record.doctype)
     workflow = registry.workflows.get(doctype.workflow) if doctype else None
     _, today = clock(tz)
     received = local_time(tz, record.history[0].at).date() if record.history else None
-    overdue = bool(record.promised_date and record.state not in CLOSED_STATES
-                   and today > record.promised_date)
+    overdue = bool(record.promised_date and today > record.promised_date
+                   and not state_means_any(registry, record.doctype, record.state, NOT_OVERDUE))
     return {"kind": "permohonan", "code": record.tracking_code,
             "layanan": record.layanan.nama if record.layanan else (doctype.title if doctype else ""),
             "state": record.state,
             "status": workflow.states.get(record.state, record.state) if workflow else record.state,
             "received": received, "promised_date": record.promised_date, "overdue": overdue,
-            "complete": record.state in COMPLETE_STATES, "survey": record.state == "diserahkan"}
+            "complete": state_means_any(registry, record.doctype, record.state, COMPLETE),
+            "survey": registry.state_is(record.doctype, record.state, HANDED_OVER)}
 
 
 def _ticket(ticket: Tiket, session: Session, tz: str) -> dict:

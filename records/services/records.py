@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, false, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -86,6 +86,21 @@ def get_record(record_id: int, *, actor: Actor, session: Session) -> Record:
         raise NotFoundError("Dokumen tidak ditemukan.")
     actor.require_desa(record.desa_code)
     return record
+
+
+def in_tagged_state(registry: Registry, *tags: str, doctype=Record.doctype, state=Record.state):
+    """SQL condition: the row's state carries one of `tags` in the workflow of its document
+    type (`doctype` and `state` are the columns to test, e.g. a transition's `to_state`).
+    Per type, so one state name meaning two things in two workflows is never confused."""
+    by_type: dict[str, set[str]] = {}
+    for tag in tags:
+        for name, states in registry.record_states(tag).items():
+            by_type.setdefault(name, set()).update(states)
+    merged: dict[frozenset[str], list[str]] = {}
+    for name, found in by_type.items():
+        merged.setdefault(frozenset(found), []).append(name)
+    return or_(false(), *(and_(doctype.in_(sorted(names)), state.in_(sorted(states)))
+                          for states, names in merged.items()))
 
 
 def list_records(*, actor: Actor, session: Session, state: str | None = None,

@@ -21,7 +21,7 @@ from search.analysis import exact_key
 from search.base import SORTS
 
 from ..actor import Actor
-from ..declarations import Registry
+from ..declarations import REVOKED, Registry
 from ..exceptions import RecordsError
 from ..indexing import OFFICE, RESIDENTS, parse_doc_id
 from ..models import Wilayah
@@ -32,7 +32,6 @@ PAGE_SIZE = 20
 AUDIT_QUERY_CHARS = 200
 # Filter values from links or URLs longer than this cannot be a facet value.
 MAX_FILTER_CHARS = 100
-REVOKED = "dicabut"
 _NIK_RUN = re.compile(r"(?<!\d)(\d{6})(\d{6})(\d{4})(?!\d)")
 
 
@@ -122,7 +121,7 @@ def _page_json(page, request: SearchRequest, actor: Actor, registry: Registry,
         "query": request.text, "filters": request.filters, "sort": request.sort,
         "page": request.page, "pages": max(math.ceil(page.total / page_size), 1),
         "total": page.total, "suggestion": page.suggestion, "notes": list(page.notes),
-        "hits": [_hit_json(hit, actor, labels) for hit in page.hits],
+        "hits": [_hit_json(hit, actor, labels, registry) for hit in page.hits],
         "facets": {key: [{"value": v, "count": n, "label": labels.get(key, {}).get(v, v)}
                          for v, n in values.items()] for key, values in page.facets.items()},
     }
@@ -145,8 +144,9 @@ def _listed(value: object) -> list:
     return list(value) if isinstance(value, (list, tuple)) else []
 
 
-def _hit_json(hit: Hit, actor: Actor, labels: dict) -> dict:
-    """One hit, with identifiers masked unless the actor may see them whole."""
+def _hit_json(hit: Hit, actor: Actor, labels: dict, registry: Registry) -> dict:
+    """One hit, with identifiers masked unless the actor may see them whole; a record whose
+    state its workflow tags `revoked` is marked so."""
     kind, object_id = parse_doc_id(hit.id)
     shown, full = hit.fields, actor.can("penduduk.view_nik")
     show = (lambda v: v) if full else mask_number
@@ -161,7 +161,8 @@ def _hit_json(hit: Hit, actor: Actor, labels: dict) -> dict:
         "date": shown.get("date") or "", "names": _listed(shown.get("names")),
         "nik": [show(v) for v in _listed(shown.get("nik"))],
         "no_kk": [show(v) for v in _listed(shown.get("no_kk"))],
-        "revoked": kind == "record" and shown.get("status") == REVOKED,
+        "revoked": kind == "record" and registry.state_is(
+            str(shown.get("jenis") or ""), str(shown.get("status") or ""), REVOKED),
     }
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..declarations import HANDED_OVER, Registry
 from ..exceptions import InvalidTransitionError, NotFoundError, ValidationError
 from ..models import Layanan, Record
 from ..models.survei import SurveiRespon
@@ -23,7 +24,6 @@ from .audit import record_event
 from .clock import clock, month_bounds
 from .lacak import normalise_tracking
 
-HANDED_OVER = "diserahkan"
 MAX_SUGGESTION = 1000
 
 
@@ -86,25 +86,26 @@ def grade(conversion: float) -> tuple[str, str]:
     return GRADES[-1][2], GRADES[-1][3]
 
 
-def eligible_request(code: str, *, session: Session) -> Record:
-    """The handed-over request a survey is about; clear refusals for every other case."""
+def eligible_request(code: str, *, session: Session, registry: Registry) -> Record:
+    """The handed-over request (its state tagged `handed_over`) a survey is about; clear
+    refusals for every other case."""
     normal = normalise_tracking(code)
     if normal is None:
         raise ValidationError("Format kode lacak tidak dikenali. Contoh: KB-7K2QM9XD.")
     record = session.scalar(select(Record).where(Record.tracking_code == normal))
     if record is None or record.layanan_code is None:
         raise NotFoundError("Kode lacak tidak ditemukan.")
-    if record.state != HANDED_OVER:
+    if not registry.state_is(record.doctype, record.state, HANDED_OVER):
         raise InvalidTransitionError("Survei dapat diisi setelah dokumen diserahkan kepada Anda.")
     if session.scalar(select(SurveiRespon.id).where(SurveiRespon.record_id == record.id)):
         raise InvalidTransitionError("Survei untuk permohonan ini sudah diisi. Terima kasih.")
     return record
 
 
-def submit(code: str, answers: dict, *, session: Session, tz: str,
+def submit(code: str, answers: dict, *, session: Session, registry: Registry, tz: str,
            now: dt.datetime | None = None) -> SurveiRespon:
     """Store one response (once per request); commit."""
-    record = eligible_request(code, session=session)
+    record = eligible_request(code, session=session, registry=registry)
     scores, profile = _clean(answers)
     now, today = clock(tz, now)
     response = SurveiRespon(record_id=record.id, layanan_code=record.layanan_code, tanggal=today,

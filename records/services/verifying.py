@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..declarations import REVOKED
 from ..models import Record, RecordFile
 from ..verification import mask_name, normalise
 from .issuing import Desk
@@ -59,8 +60,9 @@ def _describe(record: Record, status: str, *, desk: Desk) -> Verification:
                         holder=mask_name(record.penduduk.nama) if record.penduduk else "")
 
 
-def _status(record: Record) -> str:
-    return "revoked" if record.state == "dicabut" else "valid"
+def _status(record: Record, desk: Desk) -> str:
+    """Revoked when the record's state is tagged `revoked` in its workflow."""
+    return "revoked" if desk.registry.state_is(record.doctype, record.state, REVOKED) else "valid"
 
 
 def verify_code(text: str, *, session: Session, desk: Desk) -> Verification:
@@ -69,7 +71,7 @@ def verify_code(text: str, *, session: Session, desk: Desk) -> Verification:
     record = code and session.scalar(select(Record).where(Record.verify_code == code))
     if not record or not record.number:
         return Verification(status="unknown")
-    return _describe(record, _status(record), desk=desk)
+    return _describe(record, _status(record, desk), desk=desk)
 
 
 def verify_upload(pdf: bytes, *, session: Session, desk: Desk) -> Verification:
@@ -85,6 +87,6 @@ def verify_upload(pdf: bytes, *, session: Session, desk: Desk) -> Verification:
         return Verification(status="tampered" if report.status != "unsigned" else "unknown",
                             signature=signature)
     record = session.get_one(Record, found.record_id)  # a file row always has its record
-    result = _describe(record, _status(record), desk=desk)
+    result = _describe(record, _status(record, desk), desk=desk)
     result.signature = signature
     return result

@@ -42,7 +42,8 @@ class DashboardView(BaseView):
 
     def _levels(self):
         first, last = period()
-        return dashboard.service_levels(first, last, actor=current_actor(), session=db.session, tz=tz())
+        return dashboard.service_levels(first, last, actor=current_actor(), session=db.session,
+                                        registry=lemari().registry, tz=tz())
 
     @expose("/")
     @has_access

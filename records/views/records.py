@@ -131,8 +131,8 @@ class RecordsView(BaseView):
     def transition(self, record_id, name):
         try:
             ext = lemari()
-            issued_before = (name == issuing.ISSUE_TRANSITION and records.get_record(
-                record_id, actor=current_actor(), session=db.session).number)
+            record = records.get_record(record_id, actor=current_actor(), session=db.session)
+            issued_before = issuing.is_issuing_step(record, name, ext.registry) and record.number
             issuing.advance(record_id, name, note=request.form.get("note", ""),
                             paper="A4" if request.form.get("kertas") == "A4" else "F4",
                             actor=current_actor(), session=db.session, registry=ext.registry,

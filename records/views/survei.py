@@ -30,13 +30,13 @@ def form(code: str):
     """The nine questions; one answer per handed-over request."""
     code = code[:64]
     try:
-        record = survei.eligible_request(code, session=db.session)
+        record = survei.eligible_request(code, session=db.session, registry=lemari().registry)
     except RecordsError as exc:
         return public_page("lemari/survei_start.html", exc.http_status, code=code, error=str(exc))
     values, errors = request.form.to_dict(), {}
     if request.method == "POST":
         try:
-            survei.submit(code, values, session=db.session, tz=tz())
+            survei.submit(code, values, session=db.session, registry=lemari().registry, tz=tz())
             return public_page("lemari/survei_done.html")
         except ValidationError as exc:
             db.session.rollback()
