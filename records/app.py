@@ -75,13 +75,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Create the Lemari app; builds nothing at import time."""
+    """Create the Lemari app; builds nothing at import time.
+
+    `EXTRA_PLUGINS` in the config (plugin objects, not names; tests pass it) are registered
+    after the built-in and installed ones, as `make_plugin_manager(extra=...)` does.
+    """
     settings = load_config(test_config)
     configure_logging(settings["LOG_LEVEL"])
     app = Flask("records", template_folder=str(PACKAGE_DIR / "templates"),
                 static_folder=str(PACKAGE_DIR / "static"), static_url_path="/static/lemari")
     app.config.update(flask_config(settings))
     pm = make_plugin_manager(blocked=_split(settings["DISABLED_PLUGINS"]),
+                             extra=settings.get("EXTRA_PLUGINS", ()),
                              trace=settings["TRACE_PLUGINS"])
     registry = Registry.from_plugins(pm)
     from . import cli, errors, form_drafts, health, models, security, views  # noqa: F401  (models: tables)
