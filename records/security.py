@@ -6,6 +6,9 @@
   and on the REST login alike.
 - Accounts that must choose a new password (demo and initial accounts, resets by an Admin)
   reach nothing but the password form until they do, and get no REST token.
+- Which role holds which permission is read once per role and process, not once per menu item
+  (`PermissionCache`); a change to any role or permission moves an epoch counter in the
+  database, and every process drops its copy at its next request.
 - Every response carries security headers and a Content-Security-Policy whose scripts need
   a per-request nonce (FAB's templates already print ``csp_nonce()``): no 'unsafe-inline'.
 """
@@ -14,14 +17,27 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import threading
+from itertools import chain
+from types import SimpleNamespace
 
-from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, g, has_request_context, redirect, request, session, url_for
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.sqla.models import (
+    Permission,
+    PermissionView,
+    Role,
+    ViewMenu,
+    assoc_permissionview_role,
+)
 from flask_login import current_user
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
 
 from .errors import MESSAGES, respond
 from .extensions import db
+from .models import CacheEpoch
 from .passwords import PasswordPolicyError, check_password
 from .services import accounts
 from .services.audit import acting_user
@@ -34,12 +50,117 @@ PASSWORD_CHANGE_ENDPOINTS = frozenset({"ResetMyPasswordView.this_form_get",
                                        "LocaleView.index", "health"})
 
 
+PERMISSIONS_EPOCH = "permissions"
+#: Rows whose change alters what a role may do (the role–permission link marks its Role dirty).
+PERMISSION_MODELS = (Role, Permission, ViewMenu, PermissionView)
+
+
+class PermissionCache:
+    """The (permission, view menu) pairs of each role, kept per process and epoch.
+
+    Flask-AppBuilder asks the database once per `has_access` and per menu item: ~38 queries
+    for a staff page, more than half of its time. Roles change rarely (an Admin edits one,
+    `lemari sync-roles`), so each role's pairs are read once; any flush that touches a role or
+    a permission increments the epoch in the same transaction (`bump_on_permission_change`),
+    and a process that reads a new epoch (once per request) drops everything it kept.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._epoch: int | None = None
+        self._pairs: dict[int, frozenset[tuple[str, str]]] = {}
+        self._public_role_id: int | None = None
+
+    def role_pairs(self, role_id: int) -> frozenset[tuple[str, str]]:
+        """What one role may do, as (permission, view menu) pairs."""
+        self._check_epoch()
+        found = self._pairs.get(role_id)
+        if found is None:
+            rows = db.session.execute(
+                select(Permission.name, ViewMenu.name)
+                .join(PermissionView, PermissionView.permission_id == Permission.id)
+                .join(ViewMenu, PermissionView.view_menu_id == ViewMenu.id)
+                .join(assoc_permissionview_role,
+                      assoc_permissionview_role.c.permission_view_id == PermissionView.id)
+                .where(assoc_permissionview_role.c.role_id == role_id))
+            found = frozenset((permission, view) for permission, view in rows)
+            with self._lock:
+                self._pairs[role_id] = found
+        return found
+
+    def roles_pairs(self, role_ids) -> frozenset[tuple[str, str]]:
+        """What any of the roles may do."""
+        return frozenset(chain.from_iterable(self.role_pairs(role_id) for role_id in role_ids))
+
+    def public_role_id(self, find) -> int | None:
+        """The Public role's id (looked up once per epoch with `find`)."""
+        self._check_epoch()
+        if self._public_role_id is None:
+            role = find()
+            self._public_role_id = role.id if role is not None else -1
+        return None if self._public_role_id == -1 else self._public_role_id
+
+    def _check_epoch(self) -> None:
+        """Drop everything when the database's epoch moved (read once per request)."""
+        if has_request_context():
+            if "_lemari_permission_epoch" not in g:
+                g._lemari_permission_epoch = _read_epoch()
+            epoch = g._lemari_permission_epoch
+        else:
+            epoch = _read_epoch()
+        if epoch != self._epoch:
+            with self._lock:
+                self._pairs.clear()
+                self._public_role_id = None
+                self._epoch = epoch
+
+
+def _read_epoch() -> int:
+    value = db.session.scalar(select(CacheEpoch.value).where(CacheEpoch.name == PERMISSIONS_EPOCH))
+    return -1 if value is None else value
+
+
+@event.listens_for(Session, "before_flush")
+def bump_on_permission_change(session, _flush_context, _instances) -> None:
+    """Move the permissions epoch in the transaction that changes a role or a permission."""
+    if any(isinstance(obj, PERMISSION_MODELS)
+           for obj in chain(session.new, session.dirty, session.deleted)):
+        session.execute(update(CacheEpoch).where(CacheEpoch.name == PERMISSIONS_EPOCH)
+                        .values(value=CacheEpoch.value + 1))
+
+
 class LemariSecurityManager(SecurityManager):
     """FAB's database auth (self-registration stays off); roles come from plugin declarations."""
 
     # FAB's login-count chart: the audit trail answers who logged in when, and the chart
     # answers a malformed URL with a 500.
     userstatschartview = None
+
+    def __init__(self, appbuilder):
+        super().__init__(appbuilder)
+        self.permission_cache = PermissionCache()
+
+    def exist_permission_on_roles(self, view_name, permission_name, role_ids):
+        """FAB's per-check query, answered from the cache."""
+        return (permission_name, view_name) in self.permission_cache.roles_pairs(role_ids)
+
+    def find_roles_permission_view_menus(self, permission_name, role_ids):
+        """FAB's menu query (objects with `.view_menu.name`), answered from the cache."""
+        return [SimpleNamespace(view_menu=SimpleNamespace(name=view))
+                for permission, view in self.permission_cache.roles_pairs(role_ids)
+                if permission == permission_name]
+
+    def get_role_permissions(self, role):
+        """A role's (permission, view menu) pairs (FAB reads them row by row)."""
+        if role.name in self.builtin_roles:
+            return super().get_role_permissions(role)
+        return set(self.permission_cache.role_pairs(role.id))
+
+    def is_item_public(self, permission_name, view_name):
+        """Whether anonymous visitors hold the permission (the Public role's pairs, cached)."""
+        role_id = self.permission_cache.public_role_id(self.get_public_role)
+        return role_id is not None and (permission_name, view_name) in \
+            self.permission_cache.role_pairs(role_id)
 
     def auth_user_db(self, username, password):
         """FAB's check, refused while the account is locked; every attempt is audited."""

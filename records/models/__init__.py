@@ -19,7 +19,7 @@ from .pejabat import Pejabat
 from .publikasi import Publikasi, PublikasiLangkah, StandarPelayanan, TemplatAset, TemplatVersi
 from .records import Record, RecordTransition
 from .registry import Keluarga, Penduduk
-from .security import AccountSecurity, LocalRole
+from .security import AccountSecurity, CacheEpoch, LocalRole
 from .wilayah import Wilayah
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "Klasifikasi",
     "KlasifikasiSkema",
     "Layanan",
+    "CacheEpoch",
     "LocalRole",
     "NumberSequence",
     "OcrJob",

@@ -31,3 +31,14 @@ class AccountSecurity(Model):
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class CacheEpoch(Model):
+    """A counter per cache kept in each server process (e.g. "permissions"): a change that
+    makes the cached answers wrong increments it in its own transaction, and every process
+    drops its copy when it sees a new value."""
+
+    __tablename__ = "lemari_cache_epoch"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
