@@ -20,7 +20,7 @@ from .bench_cli import bench_group
 from .db_cli import db_group, describe_upgrade, require_current_schema
 from .exceptions import RecordsError
 from .extensions import db, lemari
-from .nik import NikError, parse_nik
+from .nik_cli import nik_command
 from .search_cli import SEARCH_COMMANDS
 
 
@@ -116,18 +116,6 @@ def serve_command(host: str | None, port: int | None) -> None:
     jobs_of(current_app._get_current_object()).start(current_app.config["JOB_WORKERS"])
     click.echo(f"Lemari berjalan di http://{host}:{port}/ (pekerja OCR di latar belakang aktif)")
     serve(current_app._get_current_object(), host=host, port=port, threads=8)
-
-
-@click.command("nik")
-@click.argument("number")
-def nik_command(number: str) -> None:
-    """Parse a NIK and print its parts as JSON (exit 1 with the reason when invalid)."""
-    try:
-        parsed = parse_nik(number)
-    except NikError as exc:
-        click.echo(json.dumps({"valid": False, "error": str(exc)}, ensure_ascii=False))
-        sys.exit(1)
-    click.echo(json.dumps({"valid": True, **parsed.to_json()}, ensure_ascii=False, indent=2))
 
 
 @click.command("import-penduduk")
