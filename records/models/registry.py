@@ -30,7 +30,9 @@ class Keluarga(Model):
     changed_on: Mapped[dt.datetime] = mapped_column(DateTime, default=func.now(), onupdate=func.now())
 
     desa = relationship("Wilayah")
-    anggota = relationship("Penduduk", back_populates="keluarga", order_by="Penduduk.id")
+    # loaded with the family in one query per page (lists show the head of each family)
+    anggota = relationship("Penduduk", back_populates="keluarga", order_by="Penduduk.id",
+                           lazy="selectin")
 
     @property
     def kepala(self) -> Penduduk | None:

@@ -162,6 +162,8 @@ class PendudukView(ServiceFormMixin, ModelView):
     validators_columns = {"nik": [_nik_validator(parse_nik)]}
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "desa": DESA_QUERY, "keluarga": [["desa_code", FilterDesaScope, actor_desa_scope]]}
+    # the search form offers the office's desa, not every region of the wilayah table (~650)
+    search_form_query_rel_fields = {"desa": DESA_QUERY}
     add_form_extra_fields = edit_form_extra_fields = {
         "jenis_kelamin": _select(_l("Jenis kelamin"), codes.JENIS_KELAMIN),
         "golongan_darah": _select(_l("Golongan darah"), codes.GOLONGAN_DARAH),
@@ -215,4 +217,5 @@ class KeluargaView(ServiceFormMixin, ModelView):
     formatters_columns = {"no_kk": nik_display,
                           "anggota": lambda members: ", ".join(p.nama for p in members)}
     validators_columns = {"no_kk": [_nik_validator(parse_no_kk)]}
-    add_form_query_rel_fields = edit_form_query_rel_fields = {"desa": DESA_QUERY}
+    add_form_query_rel_fields = edit_form_query_rel_fields = search_form_query_rel_fields = {
+        "desa": DESA_QUERY}
