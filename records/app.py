@@ -19,6 +19,7 @@ from .logs import configure_logging
 from .plugins import make_plugin_manager
 from .services.audit import install_config_audit
 from .settings import load_config
+from .web_common import waktu
 
 PACKAGE_DIR = Path(__file__).parent
 LANGUAGES = {"id": {"flag": "id", "name": "Bahasa Indonesia"}, "en": {"flag": "gb", "name": "English"}}
@@ -102,6 +103,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
                                           menu_permissions=menu_permissions)
         pm.hook.register_views(appbuilder=appbuilder)
     app.context_processor(views.actor_context)
+    app.add_template_filter(waktu, "waktu")
     app.register_blueprint(views.public.public)
     health.register(app)
     errors.register(app)

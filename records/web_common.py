@@ -194,3 +194,10 @@ def ingest_upload(upload, values: dict) -> archiving.IngestResult:
     with staged_upload(upload) as path:
         return archiving.ingest_file(path, upload.filename, values, actor=current_actor(),
                                      session=db.session, desk=archive_desk_of_app())
+
+
+def waktu(value, seconds: bool = False) -> str:
+    """Jinja filter `waktu`: a stored UTC timestamp in the office's zone, with its label."""
+    from .services.clock import format_local
+
+    return format_local(value, current_app.extensions["lemari"].settings["TIMEZONE"], seconds=seconds)

@@ -20,6 +20,27 @@ def local_time(tz: str, utc_naive: dt.datetime) -> dt.datetime:
     return utc_naive.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(tz))
 
 
+#: Indonesia's three time zones as people name them (UU: Keppres 41/1987).
+ZONE_LABELS = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA",
+               "Asia/Jayapura": "WIT"}
+
+
+def zone_label(tz: str) -> str:
+    """WIB, WITA or WIT for the office's zone (the zone's name elsewhere)."""
+    return ZONE_LABELS.get(tz, tz)
+
+
+def format_local(utc_naive: dt.datetime | None, tz: str, *, seconds: bool = False) -> str:
+    """A stored timestamp as the office reads it: "04-12-2026 21.58 WITA" (a dash when empty).
+
+    Stored times are UTC; a screen that printed them raw showed 13.58 to a clerk whose clock
+    said 21.58. Indonesian writes hours and minutes with a full stop."""
+    if utc_naive is None:
+        return "—"
+    pattern = "%d-%m-%Y %H.%M.%S" if seconds else "%d-%m-%Y %H.%M"
+    return f"{local_time(tz, utc_naive).strftime(pattern)} {zone_label(tz)}"
+
+
 def local_day_bounds(tz: str, first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """Naive-UTC [start, end) covering the local days first … last."""
     zone = ZoneInfo(tz)

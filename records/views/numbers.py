@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import IssuedNumber, Register
 from ..services.klasifikasi import CURRENT_SCHEME, LEGACY_SCHEME, codes_of
 from ..services.numbering import reserve_number
-from ..web_common import CRUD_PERMISSIONS, current_actor
+from ..web_common import CRUD_PERMISSIONS, current_actor, waktu
 
 
 class NomorView(ModelView):
@@ -28,10 +28,11 @@ class NomorView(ModelView):
     base_order = ("id", "desc")
     list_title = show_title = _l("Register Nomor Surat")
     list_columns = ["number", "register", "kind", "klasifikasi", "issued_at", "issued_by", "note"]
+    formatters_columns = {"issued_at": waktu}
     search_columns = ["number", "register", "kind", "klasifikasi", "issued_by", "year"]
     show_columns = list_columns + ["scheme", "year", "sequence", "record_id"]
     label_columns = {"number": _l("Nomor"), "register": _l("Register nomor"), "kind": _l("Jenis"),
-                     "klasifikasi": _l("Klasifikasi"), "issued_at": _l("Waktu (UTC)"),
+                     "klasifikasi": _l("Klasifikasi"), "issued_at": _l("Waktu"),
                      "issued_by": _l("Oleh"), "note": _l("Keterangan"), "scheme": _l("Skema"),
                      "year": _l("Tahun"), "sequence": _l("Urut"), "record_id": _l("Dokumen")}
 

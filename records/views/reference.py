@@ -1,6 +1,7 @@
 """Reference and oversight screens: wilayah table and the audit log (read-only)."""
 
 import datetime as dt
+from functools import partial
 
 from flask import Response, request
 from flask_appbuilder import ModelView, expose, has_access
@@ -11,7 +12,7 @@ from ..exceptions import ValidationError
 from ..extensions import db
 from ..models import AuditEvent, Wilayah
 from ..services import audit
-from ..web_common import CRUD_PERMISSIONS, current_actor
+from ..web_common import CRUD_PERMISSIONS, current_actor, waktu
 
 
 class WilayahView(ModelView):
@@ -42,9 +43,10 @@ class AuditView(ModelView):
     list_columns = ["id", "at", "actor", "action", "object_type", "object_id", "desa_code"]
     search_columns = ["actor", "action", "object_type", "object_id", "desa_code", "at"]
     show_columns = list_columns + ["detail", "prev_hash", "hash"]
-    label_columns = {"at": _l("Waktu (UTC)"), "actor": _l("Pengguna"), "action": _l("Tindakan"),
+    label_columns = {"at": _l("Waktu"), "actor": _l("Pengguna"), "action": _l("Tindakan"),
                      "object_type": _l("Objek"), "object_id": _l("ID objek"),
                      "desa_code": _l("Desa"), "detail": _l("Rincian")}
+    formatters_columns = {"at": partial(waktu, seconds=True)}
 
     list_template = "lemari/audit_list.html"
 
