@@ -1,7 +1,19 @@
-"""The one place domain errors become HTTP responses (JSON under /api/, a page elsewhere)."""
+"""The one place domain errors become HTTP responses (JSON under /api/, a page elsewhere).
 
-from flask import Flask, current_app, jsonify, render_template, request
+Every refusal is a 4xx answer in Indonesian, however early it happens: a CSRF refusal or an
+oversized body is raised before Flask-AppBuilder has named the user for the request, and the
+page is drawn anyway (the user is named here); should drawing the office layout fail, a plain
+page with the same status and message is sent instead of a bare 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -9,31 +21,60 @@ from . import form_drafts
 from .exceptions import RecordsError
 from .extensions import db
 
+log = logging.getLogger(__name__)
+
 MESSAGES = {400: "Permintaan tidak valid.", 403: "Anda tidak berwenang membuka halaman ini.",
             404: "Halaman atau data tidak ditemukan.", 405: "Metode tidak diizinkan.",
-            413: "Berkas atau isian terlalu besar.", 422: "Isian tidak valid.",
+            413: "Berkas atau isian terlalu besar (batas {limit} MB per kiriman).",
+            422: "Isian tidak valid.",
             429: "Terlalu banyak permintaan. Coba lagi sebentar lagi.",
-            500: "Terjadi kesalahan pada server. Data Anda tidak hilang; silakan coba lagi."}
+            500: "Terjadi kesalahan pada server. Data Anda tidak hilang; silakan coba lagi.",
+            503: "Layanan sedang sibuk. Coba lagi sebentar lagi."}
 
 
-def respond(status: int, message: str, errors: dict | None = None):
+def respond(status: int, message: str, errors: dict | None = None, headers: dict | None = None):
+    """The refusal as JSON (REST API) or as a page of the office layout."""
     if request.path.startswith("/api/"):
-        return jsonify(message=message, errors=errors or {}), status
+        return jsonify(message=message, errors=errors or {}), status, headers or {}
+    if "user" not in g:  # refused in a before-request hook that ran before FAB's
+        g.user = current_user
     appbuilder = current_app.appbuilder
-    return render_template("lemari/error.html", status=status, message=message,
-                           errors=errors or {}, appbuilder=appbuilder,
-                           base_template=appbuilder.base_template), status
+    try:
+        page = render_template("lemari/error.html", status=status, message=message,
+                               errors=errors or {}, appbuilder=appbuilder,
+                               base_template=appbuilder.base_template)
+    except Exception:  # the refusal must still reach the clerk, as itself
+        log.exception("error page could not be drawn", extra={"status": status})
+        page = plain_page(status, message, errors)
+    return page, status, headers or {}
+
+
+def plain_page(status: int, message: str, errors: dict | None = None) -> str:
+    """A page without the office layout, for when the layout itself cannot be drawn."""
+    items = "".join(f"<li>{escape(str(v))}</li>" for v in (errors or {}).values())
+    return (f'<!DOCTYPE html><html lang="id"><head><meta charset="utf-8"><title>{status}</title>'
+            f"</head><body><h1>{status}</h1><p>{escape(message)}</p>"
+            + (f"<ul>{items}</ul>" if items else "")
+            + '<p><a href="/">Kembali ke beranda</a></p></body></html>')
 
 
 def records_error(exc: RecordsError):
     db.session.rollback()
-    return respond(exc.http_status, str(exc), getattr(exc, "errors", None))
+    retry = getattr(exc, "retry_after", None)
+    return respond(exc.http_status, str(exc), getattr(exc, "errors", None),
+                   {"Retry-After": str(retry)} if retry else None)
 
 
 def http_error(exc: HTTPException):
     if exc.code is None or exc.code < 400 or exc.code in (401,):
         return exc
-    return respond(exc.code, MESSAGES.get(exc.code, exc.description or ""))
+    message = MESSAGES.get(exc.code, exc.description or "")
+    if exc.code == 413:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+        message = message.format(limit=max(1, limit // (1024 * 1024)))
+    response = exc.get_response()
+    headers = {k: v for k, v in response.headers.items() if k in ("Retry-After", "Allow")}
+    return respond(exc.code, message, headers=headers)
 
 
 def csrf_error(exc: CSRFError):

@@ -306,14 +306,23 @@ class PdfRenderer:
         return digest.hexdigest()
 
     def _template_closure(self, template_name: str) -> list[tuple[str, str]]:
-        """(name, source) of the template and its static dependencies, in a stable order."""
+        """(name, source) of the template and its static dependencies, in a stable order.
+
+        A dependency that does not exist is left out: the render already succeeded, so it was
+        an ``{% include … ignore missing %}``, which Jinja skips too.
+        """
         seen: dict[str, str] = {}
         pending = [template_name]
         while pending:
             name = pending.pop()
             if name in seen:
                 continue
-            source = self.environment.loader.get_source(self.environment, name)[0]
+            try:
+                source = self.environment.loader.get_source(self.environment, name)[0]
+            except jinja2.TemplateNotFound:
+                if name == template_name:
+                    raise
+                continue
             seen[name] = source
             pending.extend(_referenced_templates(self.environment, source))
         return sorted(seen.items())

@@ -223,7 +223,7 @@ def deny_as_forbidden(response):
     if (response.status_code == 302 and user is not None and user.is_authenticated
             and _is_login_url(response.location) and not request.path.startswith("/login")):
         session.pop("_flashes", None)
-        return respond(403, MESSAGES[403])
+        return current_app.make_response(respond(403, MESSAGES[403]))
     return response
 
 
