@@ -54,10 +54,23 @@ SESSION_IDLE_MINUTES = 30
 # Login attempts (form and REST) accepted per client address; more answer 429 for a while
 # (Flask-Limiter syntax, e.g. "10 per minute").
 LOGIN_RATE_LIMIT = "10 per minute"
-# Consecutive failed logins after which an account is locked, and for how many minutes.
+# Failed logins in a row, for one account from one address, after which that address must
+# wait before its next try for that account (other addresses are not held back).
 LOGIN_MAX_FAILURES = 5
-# Minutes an account stays locked after LOGIN_MAX_FAILURES failures.
+# Seconds that first wait lasts; it doubles with each further failure from the address.
+LOGIN_BACKOFF_SECONDS = 60
+# Longest wait, in minutes; also how long an account stays shut to outside addresses after
+# LOGIN_ACCOUNT_MAX_FAILURES failures from all addresses together.
 LOGIN_LOCK_MINUTES = 15
+# Failures from all addresses together (since the account's last success) that shut the
+# account to addresses outside LOGIN_OFFICE_NETWORKS; the office itself still gets in.
+LOGIN_ACCOUNT_MAX_FAILURES = 50
+# The office's own networks (comma-separated CIDR): a clerk there is never shut out by
+# failures from elsewhere. Narrow it to the office LAN when the server is reachable from outside.
+LOGIN_OFFICE_NETWORKS = "127.0.0.0/8, ::1/128, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16"
+# Public look-ups (/lacak, /verify, /pengaduan/lacak, together) accepted per client address;
+# more answer 429 with Retry-After (Flask-Limiter syntax, counters where RATELIMIT_STORAGE_URI says).
+LOOKUP_RATE_LIMIT = "30 per minute"
 # Where rate-limit counters live: "memory://" (one server process, the default) or Redis
 # when several processes or PCs serve the office, e.g. redis://127.0.0.1:6379/0.
 RATELIMIT_STORAGE_URI = "memory://"

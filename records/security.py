@@ -1,9 +1,14 @@
 """Flask-AppBuilder security manager for Lemari and the request hooks that harden access.
 
-- Logins: Flask-AppBuilder's timing-balanced password check, plus a lockout after repeated
-  failures, an audit entry for every attempt and one message for every refusal (no user
+- Logins: Flask-AppBuilder's timing-balanced password check, plus a throttle per account and
+  address after repeated failures (a wait that doubles; an outsider cannot lock a clerk out of
+  the office), an audit entry for every attempt and one message for every refusal (no user
   enumeration). Flask-Limiter (configured by FAB) caps login POSTs per address, on the form
-  and on the REST login alike.
+  and on the REST login alike, and the public look-ups (/lacak, /verify, /pengaduan/lacak).
+- Sessions and tokens end with what ended them: each account has a session epoch in the
+  database that a password change, a logout, a deactivation or a role change moves; the
+  session cookie and every JWT carry the epoch they were made under and are refused on the
+  next request once it differs (the session that changed its own password carries on).
 - Accounts that must choose a new password (demo and initial accounts, resets by an Admin)
   reach nothing but the password form until they do, and get no REST token.
 - Which role holds which permission is read once per role and process, not once per menu item
@@ -16,6 +21,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import ipaddress
 import secrets
 import threading
 from itertools import chain
@@ -28,11 +35,13 @@ from flask_appbuilder.security.sqla.models import (
     Permission,
     PermissionView,
     Role,
+    User,
     ViewMenu,
     assoc_permissionview_role,
 )
-from flask_login import current_user
+from flask_login import current_user, user_logged_in, user_logged_out
 from sqlalchemy import event, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from .errors import MESSAGES, respond
@@ -41,6 +50,7 @@ from .models import CacheEpoch
 from .passwords import PasswordPolicyError, check_password
 from .services import accounts
 from .services.audit import acting_user
+from .services.public_guard import client_key
 
 API_LOGIN = "/api/v1/security/login"
 # Endpoints an account that must change its password may still reach.
@@ -49,6 +59,15 @@ PASSWORD_CHANGE_ENDPOINTS = frozenset({"ResetMyPasswordView.this_form_get",
                                        "AuthDBView.logout", "static", "appbuilder.static",
                                        "LocaleView.index", "health"})
 
+
+#: Where the session cookie and the JWT claims carry the account's session epoch.
+EPOCH_KEY = "_lemari_epoch"
+EPOCH_CLAIM = "lemari_epoch"
+#: Account columns whose change ends every session and token of the account.
+SESSION_ENDING = ("password", "active", "roles", "username")
+#: The public look-ups that share LOOKUP_RATE_LIMIT (endpoints of plugins that are off are skipped).
+LOOKUP_ENDPOINTS = ("lacak.form", "lacak.link", "public.verify_form", "public.verify_link",
+                    "pengaduan_public.track_form", "pengaduan_public.track_link")
 
 PERMISSIONS_EPOCH = "permissions"
 #: Rows whose change alters what a role may do (the role–permission link marks its Role dirty).
@@ -129,6 +148,20 @@ def bump_on_permission_change(session, _flush_context, _instances) -> None:
                         .values(value=CacheEpoch.value + 1))
 
 
+@event.listens_for(Session, "before_flush")
+def end_sessions_on_account_change(db_session, _flush_context, _instances) -> None:
+    """Move an account's session epoch in the transaction that changes its password, active
+    flag, roles or name, however it is made (forms, REST, CLI). The browser session making
+    the change, when it is the account's own and the account stays active, carries on."""
+    for user in [obj for obj in db_session.dirty if isinstance(obj, User)]:
+        state = sa_inspect(user)
+        if not any(state.attrs[name].history.has_changes() for name in SESSION_ENDING):
+            continue
+        epoch = accounts.end_sessions(db_session, user.id)
+        if has_request_context() and session.get("_user_id") == str(user.id) and user.active:
+            session[EPOCH_KEY] = epoch
+
+
 class LemariSecurityManager(SecurityManager):
     """FAB's database auth (self-registration stays off); roles come from plugin declarations."""
 
@@ -139,6 +172,49 @@ class LemariSecurityManager(SecurityManager):
     def __init__(self, appbuilder):
         super().__init__(appbuilder)
         self.permission_cache = PermissionCache()
+
+    def create_login_manager(self, app):
+        """FAB's Flask-Login manager, loading a session's user only while its epoch holds."""
+        manager = super().create_login_manager(app)
+        manager.user_loader(self.load_session_user)
+        return manager
+
+    def load_session_user(self, pk):
+        """The session's user, or nobody when the account's epoch moved since the login
+        (password change, logout elsewhere, deactivation, role change): the cookie is dead."""
+        user = self.load_user(pk)
+        if user is None:
+            return None
+        if session.get(EPOCH_KEY) != accounts.session_epoch(db.session, user.id):
+            session.clear()
+            return None
+        return user
+
+    def create_jwt_manager(self, app):
+        """FAB's JWT manager; every token carries its account's epoch and is refused (access
+        and refresh tokens alike) once the epoch moved."""
+        manager = super().create_jwt_manager(app)
+        manager.additional_claims_loader(self.token_claims)
+        manager.token_in_blocklist_loader(self.token_revoked)
+        return manager
+
+    @staticmethod
+    def token_claims(identity) -> dict:
+        """The claims added to every new token: the account's epoch now."""
+        try:
+            user_id = int(identity)
+        except (TypeError, ValueError):
+            return {}
+        return {EPOCH_CLAIM: accounts.session_epoch(db.session, user_id)}
+
+    @staticmethod
+    def token_revoked(_header, payload) -> bool:
+        """A token made under another epoch than the account's (or without one) is revoked."""
+        try:
+            user_id = int(payload["sub"])
+        except (KeyError, TypeError, ValueError):
+            return True
+        return payload.get(EPOCH_CLAIM) != accounts.session_epoch(db.session, user_id)
 
     def exist_permission_on_roles(self, view_name, permission_name, role_ids):
         """FAB's per-check query, answered from the cache."""
@@ -163,12 +239,16 @@ class LemariSecurityManager(SecurityManager):
             self.permission_cache.role_pairs(role_id)
 
     def auth_user_db(self, username, password):
-        """FAB's check, refused while the account is locked; every attempt is audited."""
+        """FAB's check, refused while this address must wait for this account (or, from
+        outside the office, while the account is shut to outsiders); every attempt is audited."""
         username = (username or "")[:256]
         channel = "api" if request.path == API_LOGIN else "web"
         config, now = current_app.config, _utcnow()
+        address = request.remote_addr or ""
+        source = client_key(config["SECRET_KEY"], address)
         user = self.find_user(username=username) if username else None
-        if user is not None and accounts.is_locked(db.session, user.id, now):
+        if user is not None and not accounts.login_allowed(
+                db.session, user.id, source, now, office=from_office(address)):
             super().auth_user_db(username, secrets.token_hex(8))  # same work as a real try
             accounts.note_locked_attempt(db.session, user, channel=channel)
             return None
@@ -177,9 +257,8 @@ class LemariSecurityManager(SecurityManager):
             if username:
                 accounts.note_unknown_login(db.session, username, channel=channel)
             return None
-        accounts.note_login(db.session, user, success=found is not None, now=now,
-                            max_failures=config["LOGIN_MAX_FAILURES"],
-                            lock_minutes=config["LOGIN_LOCK_MINUTES"], channel=channel)
+        accounts.note_login(db.session, user, success=found is not None, now=now, source=source,
+                            policy=login_policy(config), channel=channel)
         if found is not None and channel == "api" and accounts.must_change_password(
                 db.session, found.id):
             return None  # a token would bypass the password form
@@ -202,6 +281,51 @@ class LemariSecurityManager(SecurityManager):
         api = next(v for v in self.appbuilder.baseviews if isinstance(v, self.security_api))
         for view in (self.auth_view, api):
             login_limit(view.blueprint)
+
+
+def login_policy(config) -> accounts.LoginPolicy:
+    """The LOGIN_* settings as the accounts service takes them."""
+    return accounts.LoginPolicy(max_failures=config["LOGIN_MAX_FAILURES"],
+                                backoff_seconds=config["LOGIN_BACKOFF_SECONDS"],
+                                lock_minutes=config["LOGIN_LOCK_MINUTES"],
+                                account_max_failures=config["LOGIN_ACCOUNT_MAX_FAILURES"])
+
+
+def from_office(address: str) -> bool:
+    """Whether the client address lies in LOGIN_OFFICE_NETWORKS."""
+    try:
+        found = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(found in network for network in _networks(current_app.config["LOGIN_OFFICE_NETWORKS"]))
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(spec: str) -> tuple:
+    return tuple(ipaddress.ip_network(part.strip(), strict=False)
+                 for part in spec.split(",") if part.strip())
+
+
+def remember_epoch(_app, user, **_extra) -> None:
+    """At login: the session carries the account's epoch (user_logged_in signal)."""
+    session[EPOCH_KEY] = accounts.session_epoch(db.session, user.id)
+
+
+def end_sessions_at_logout(_app, user, **_extra) -> None:
+    """At logout: every session and token of the account ends, copies of this cookie too
+    (user_logged_out signal)."""
+    if user is not None and getattr(user, "is_authenticated", False):
+        accounts.end_sessions(db.session, user.id)
+        db.session.commit()
+
+
+def limit_lookups(app: Flask) -> None:
+    """One rate limit per client address shared by the public look-ups (LOOKUP_RATE_LIMIT);
+    the view functions are wrapped once the plugins have registered them."""
+    limit = app.appbuilder.sm.limiter.shared_limit(app.config["LOOKUP_RATE_LIMIT"], scope="lookup")
+    for endpoint in LOOKUP_ENDPOINTS:
+        if endpoint in app.view_functions:
+            app.view_functions[endpoint] = limit(app.view_functions[endpoint])
 
 
 def password_policy(password: str) -> None:
@@ -300,3 +424,6 @@ def register(app: Flask) -> None:
     app.after_request(deny_as_forbidden)
     app.after_request(security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    user_logged_in.connect(remember_epoch, app)
+    user_logged_out.connect(end_sessions_at_logout, app)
+    limit_lookups(app)

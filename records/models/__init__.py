@@ -19,7 +19,7 @@ from .pejabat import Pejabat
 from .publikasi import Publikasi, PublikasiLangkah, StandarPelayanan, TemplatAset, TemplatVersi
 from .records import Record, RecordTransition
 from .registry import Keluarga, Penduduk
-from .security import AccountSecurity, CacheEpoch, LocalRole
+from .security import AccountSecurity, CacheEpoch, LocalRole, LoginThrottle, SessionEpoch
 from .wilayah import Wilayah
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "Layanan",
     "CacheEpoch",
     "LocalRole",
+    "LoginThrottle",
     "NumberSequence",
     "OcrJob",
     "Pejabat",
@@ -51,6 +52,7 @@ __all__ = [
     "RecordTransition",
     "Register",
     "SearchOutbox",
+    "SessionEpoch",
     "StandarPelayanan",
     "TemplatAset",
     "TemplatVersi",

@@ -1,4 +1,5 @@
-"""Local roles (a role that holds only inside one desa, Plone's local roles) and login state."""
+"""Local roles (a role that holds only inside one desa, Plone's local roles), login state, session
+epochs and login throttles."""
 
 import datetime as dt
 
@@ -31,6 +32,34 @@ class AccountSecurity(Model):
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class SessionEpoch(Model):
+    """A counter per account that moves on a password change, a logout, a deactivation or a
+    role change. Every session cookie and JWT carries the value it was made under and is
+    refused once the account's counter differs (no row: 0)."""
+
+    __tablename__ = "lemari_session_epoch"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    epoch: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LoginThrottle(Model):
+    """Failed logins of one account from one address (a keyed hash of it, never the address):
+    after LOGIN_MAX_FAILURES that pair waits, twice as long after each further failure. Other
+    addresses are not held back, so an outsider cannot lock a clerk out of the office."""
+
+    __tablename__ = "lemari_login_throttle"
+    __table_args__ = (UniqueConstraint("user_id", "source"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    last_failure: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 class CacheEpoch(Model):

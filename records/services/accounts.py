@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from ..actor import Actor
 from ..declarations import Registry
 from ..exceptions import NotFoundError, ValidationError
-from ..models import AccountSecurity, LocalRole
+from ..models import AccountSecurity, LocalRole, LoginThrottle, SessionEpoch
 from .audit import record_event
 
 SELF_SERVICE = (("can_userinfo", "UserDBModelView"), ("resetmypassword", "UserDBModelView"),
@@ -104,7 +105,39 @@ def ensure_user(sm, *, username: str, role: str, password: str, first_name: str,
     return user
 
 
-# --- login state: lockout and forced password change ---------------------------------------
+# --- login state: throttling and forced password change -------------------------------------
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """How failed logins are held back (LOGIN_* settings).
+
+    Failures count per account *and* address: after `max_failures` in a row from one address,
+    that address waits `backoff_seconds` before its next try for that account, twice as long
+    after each further failure, at most `lock_minutes`. Other addresses are not held back, so
+    nobody can lock a clerk out by guessing from elsewhere. Failures from every address
+    together (`account_max_failures` since the last success) shut the account to addresses
+    outside the office network only, for `lock_minutes`: a guessing botnet is stopped, the
+    clerk at the office PC still gets in.
+    """
+
+    max_failures: int = 5
+    backoff_seconds: int = 60
+    lock_minutes: int = 15
+    account_max_failures: int = 50
+
+    def wait(self, failures: int) -> dt.timedelta:
+        """How long an address waits after its `failures`-th failure in a row (0 before the
+        threshold), doubling from `backoff_seconds` up to `lock_minutes`."""
+        if failures < self.max_failures:
+            return dt.timedelta(0)
+        doublings = min(failures - self.max_failures, 30)
+        seconds = min(self.backoff_seconds * 2 ** doublings, self.lock_minutes * 60)
+        return dt.timedelta(seconds=seconds)
+
+
+#: Throttle rows of addresses that stopped failing are forgotten after this long.
+KEEP_THROTTLES = dt.timedelta(days=1)
+
 
 def security_state(session: Session, user_id: int) -> AccountSecurity:
     """The account's login state row, created on first need (not yet committed)."""
@@ -115,29 +148,59 @@ def security_state(session: Session, user_id: int) -> AccountSecurity:
     return state
 
 
-def is_locked(session: Session, user_id: int, now: dt.datetime) -> bool:
-    """Whether the account is inside a lockout window (naive UTC times)."""
+def _throttle(session: Session, user_id: int, source: str) -> LoginThrottle | None:
+    return session.scalar(select(LoginThrottle).where(LoginThrottle.user_id == user_id,
+                                                      LoginThrottle.source == source))
+
+
+def login_allowed(session: Session, user_id: int, source: str, now: dt.datetime, *,
+                  office: bool) -> bool:
+    """Whether a login of this account from this address (`source`, a keyed hash of it) may be
+    tried now: not while the address waits, and from outside the office not while the
+    account is shut to outsiders (naive UTC times)."""
+    throttle = _throttle(session, user_id, source)
+    if throttle is not None and throttle.locked_until and throttle.locked_until > now:
+        return False
+    if office:
+        return True
     state = session.get(AccountSecurity, user_id)
-    return bool(state and state.locked_until and state.locked_until > now)
+    return not (state and state.locked_until and state.locked_until > now)
 
 
-def note_login(session: Session, user, *, success: bool, now: dt.datetime, max_failures: int,
-               lock_minutes: int, channel: str) -> None:
-    """Record a login attempt on an existing account, locking it after max_failures failures
-    in a row, with its audit entry in the same commit."""
+def note_login(session: Session, user, *, success: bool, now: dt.datetime, source: str,
+               policy: LoginPolicy, channel: str) -> None:
+    """Record a login attempt on an existing account from one address, with its audit entry
+    in the same commit: a success clears that address's failures and the account's count; a
+    failure may make the address wait, or shut the account to outsiders."""
     state = security_state(session, user.id)
+    throttle = _throttle(session, user.id, source)
+    session.execute(delete(LoginThrottle).where(
+        LoginThrottle.last_failure < now - KEEP_THROTTLES,
+        or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < now)))
     if success:
         state.failed_logins, state.locked_until = 0, None
+        if throttle is not None:
+            session.delete(throttle)
         record_event(session, user.username, "login.success", object_type="user",
                      object_id=user.id, detail={"channel": channel})
-    else:
-        state.failed_logins = (state.failed_logins or 0) + 1
-        locked = state.failed_logins >= max_failures
-        if locked:
-            state.locked_until = now + dt.timedelta(minutes=lock_minutes)
-        record_event(session, user.username, "login.locked" if locked else "login.failure",
-                     object_type="user", object_id=user.id,
-                     detail={"channel": channel, "failures": state.failed_logins})
+        session.commit()
+        return
+    if throttle is None:
+        throttle = LoginThrottle(user_id=user.id, source=source, failures=0, last_failure=now)
+        session.add(throttle)
+    throttle.failures = (throttle.failures or 0) + 1
+    throttle.last_failure = now
+    wait = policy.wait(throttle.failures)
+    throttle.locked_until = now + wait if wait else None
+    state.failed_logins = (state.failed_logins or 0) + 1
+    shut = state.failed_logins >= policy.account_max_failures
+    if shut:
+        state.locked_until = now + dt.timedelta(minutes=policy.lock_minutes)
+    record_event(session, user.username, "login.locked" if wait or shut else "login.failure",
+                 object_type="user", object_id=user.id,
+                 detail={"channel": channel, "failures": throttle.failures,
+                         "account_failures": state.failed_logins,
+                         "wait_seconds": int(wait.total_seconds()), "outsiders_shut_out": shut})
     session.commit()
 
 
@@ -173,3 +236,28 @@ def password_set(session: Session, user, *, by: str, now: dt.datetime) -> None:
     record_event(session, by, "account.password_change" if own else "account.password_reset",
                  object_type="user", object_id=user.id, detail={"username": user.username})
     session.commit()
+
+
+# --- session epochs: what ends every session and token of an account -----------------------
+
+def session_epoch(session: Session, user_id: int) -> int:
+    """The account's current epoch (0 until something first ended its sessions)."""
+    row = _epoch_row(session, user_id)
+    return row.epoch if row is not None else 0
+
+
+def end_sessions(session: Session, user_id: int) -> int:
+    """Move the account's epoch in the caller's transaction (callable inside a flush): every
+    session cookie and token made before is refused from the commit on. Returns the new one."""
+    row = _epoch_row(session, user_id)
+    if row is None:
+        row = SessionEpoch(user_id=user_id, epoch=0)
+        session.add(row)
+    row.epoch = (row.epoch or 0) + 1
+    return row.epoch
+
+
+def _epoch_row(session: Session, user_id: int) -> SessionEpoch | None:
+    pending = next((obj for obj in session.new
+                    if isinstance(obj, SessionEpoch) and obj.user_id == user_id), None)
+    return pending or session.get(SessionEpoch, user_id)
