@@ -95,6 +95,12 @@ PDF_WORKERS = 0
 # Seconds one PDF may take to render before its worker is stopped.
 PDF_TIMEOUT_SECONDS = 30
 
+# Letters that may wait for a busy render worker (beyond the workers themselves); more are
+# refused at once with 503 and Retry-After, so waiting letters never hold every server thread.
+PDF_QUEUE_MAX = 2
+# Seconds a letter may wait for a free render worker before it is refused with 503.
+PDF_QUEUE_WAIT_SECONDS = 20
+
 # Keep the render workers for the whole process instead of per app, shared by every app built
 # in it with the same templates (the test suite and benchmarks build many apps in one process).
 PDF_POOL_PER_PROCESS = False
@@ -131,6 +137,11 @@ PUBLISH_TEMPLATE_DIR = ""
 # Seconds one poster, notice or pamphlet may take to render; an edited template that loops is
 # stopped after this and refused.
 PUBLISH_RENDER_TIMEOUT_SECONDS = 20
+# Posters and template previews that may wait for the (one) publishing render worker; more
+# are refused at once with 503 and Retry-After, so runaway previews hold at most two threads.
+PUBLISH_RENDER_QUEUE_MAX = 1
+# Seconds a poster or preview may wait for the publishing render worker before a 503.
+PUBLISH_RENDER_WAIT_SECONDS = 10
 
 # Time zone of the office (WITA for Kalimantan Timur); dates printed on documents and
 # promised completion dates use it, stored timestamps are UTC.

@@ -23,6 +23,12 @@ from .extensions import db, lemari
 from .nik_cli import nik_command
 from .search_cli import SEARCH_COMMANDS
 
+#: Request threads of `lemari serve`. Rendering holds at most (letter workers + PDF_QUEUE_MAX)
+#: + (1 + PUBLISH_RENDER_QUEUE_MAX) of them, 8 on a four-core PC with both pools flooded; the
+#: rest answer /health, the kiosk and the counters. SQLAlchemy's default pool (15 connections)
+#: covers one per thread.
+SERVE_THREADS = 12
+
 
 def _create_app():
     from .app import create_app
@@ -115,7 +121,7 @@ def serve_command(host: str | None, port: int | None) -> None:
     port = port or current_app.config["PORT"]
     jobs_of(current_app._get_current_object()).start(current_app.config["JOB_WORKERS"])
     click.echo(f"Lemari berjalan di http://{host}:{port}/ (pekerja OCR di latar belakang aktif)")
-    serve(current_app._get_current_object(), host=host, port=port, threads=8)
+    serve(current_app._get_current_object(), host=host, port=port, threads=SERVE_THREADS)
 
 
 @click.command("import-penduduk")

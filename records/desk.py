@@ -64,7 +64,8 @@ def build_desk(settings: dict, pm, registry):
 
     make_pool = shared_pool if settings["PDF_POOL_PER_PROCESS"] else RenderPool
     pool = make_pool(template_dirs(pm), workers=render_workers(settings["PDF_WORKERS"]),
-                     timeout_s=settings["PDF_TIMEOUT_SECONDS"])
+                     timeout_s=settings["PDF_TIMEOUT_SECONDS"], max_waiting=settings["PDF_QUEUE_MAX"],
+                     wait_s=settings["PDF_QUEUE_WAIT_SECONDS"])
     signing = signing_config(settings)
     return Desk(renderer=pool, blobs=blob_store(settings),
                 signer=PadesSigner.from_config(signing), office=office(settings),

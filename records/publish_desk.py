@@ -3,7 +3,9 @@
 Posters and notices render in a render pool of their own, apart from the letters: their
 templates can be edited by office staff, so they get the live-template folder first on the
 template path, a shorter time limit, and a hostile edit can never slow down the issuing of
-letters. The pool starts worker processes, so it is built on first use.
+letters. Its queue is short (PUBLISH_RENDER_QUEUE_MAX, PUBLISH_RENDER_WAIT_SECONDS): runaway
+previews hold at most two server threads and the rest are refused at once with 503. The pool
+starts worker processes, so it is built on first use.
 """
 
 from __future__ import annotations
@@ -68,7 +70,10 @@ def build_publish_desk(settings: dict, pm) -> PublishDesk:
     ensure_dir(folder)
     pool = LazyRenderer(lambda: RenderPool([folder, *shipped], workers=1,
                                            timeout_s=settings["PUBLISH_RENDER_TIMEOUT_SECONDS"],
-                                           memory_limit_bytes=MEMORY_LIMIT))
+                                           memory_limit_bytes=MEMORY_LIMIT,
+                                           max_waiting=settings["PUBLISH_RENDER_QUEUE_MAX"],
+                                           wait_s=settings["PUBLISH_RENDER_WAIT_SECONDS"],
+                                           what="poster dan templat"))
     return PublishDesk(renderer=pool, blobs=blob_store(settings), folder=folder,
                        office=office(settings), base_url=settings["PUBLIC_BASE_URL"].rstrip("/"),
                        hours=settings["OFFICE_HOURS"], metadata_factory=PdfMetadata,

@@ -7,12 +7,19 @@ never renders: it hands jobs to a `RenderPool`, whose workers each build one
 killed and replaced when a job overruns its time limit, and are recycled after a
 number of jobs.  A job blocks the calling thread only; with `workers=N` up to N
 threads render at once.
+
+A web server has a few request threads, and every request waiting for a worker holds one.
+So a pool admits at most `workers + max_waiting` jobs at a time and a job waits at most
+`wait_s` for a worker; beyond either, `render` raises `RenderBusyError` at once (503 with
+Retry-After, in Indonesian) instead of queueing without end. Runaway jobs can therefore hold
+only that many threads, and the rest of the office keeps answering.
 """
 
 from __future__ import annotations
 
 import atexit
 import gc
+import math
 import multiprocessing
 import os
 import pickle
@@ -24,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from records.exceptions import DocumentProductionError
+from records.exceptions import DocumentProductionError, RecordsError
 from records.pdf import PdfMetadata, PdfRenderer, RenderResult
 
 DEFAULT_MEMORY_LIMIT = 1024 * 1024 * 1024
@@ -42,6 +49,17 @@ class RenderTimeoutError(DocumentProductionError):
 
 class RenderWorkerError(DocumentProductionError):
     """A worker died or failed to start (memory ceiling, crash); it was replaced."""
+
+
+class RenderBusyError(RecordsError):
+    """Every worker is busy and the queue is full, or the wait for a worker ran out: nothing
+    was rendered; the caller may try again after `retry_after` seconds."""
+
+    http_status = 503
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -170,15 +188,25 @@ class RenderPool:
         timeout_s: float = 20,
         max_jobs_per_worker: int = 200,
         memory_limit_bytes: int | None = DEFAULT_MEMORY_LIMIT,
+        max_waiting: int | None = None,
+        wait_s: float | None = None,
+        what: str = "PDF",
     ):
+        """`max_waiting` jobs may wait for a worker, each at most `wait_s` seconds (None: no
+        bound, for a command-line run that owns its pool); `what` names the pool in messages."""
         self.template_dirs = [str(path) for path in template_dirs]
         self.timeout_s = timeout_s
         self.max_jobs_per_worker = max_jobs_per_worker
         self.memory_limit_bytes = memory_limit_bytes
+        self.workers = workers
+        self.max_waiting = max_waiting
+        self.wait_s = wait_s
+        self.what = what
         self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
         self._workers: set[_Worker] = set()
         self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._admitted = 0
         self._closed = False
         for _ in range(workers):
             self._idle.put(self._spawn())
@@ -208,18 +236,46 @@ class RenderPool:
         paper: str = "F4",
         metadata: PdfMetadata,
     ) -> RenderResult:
-        """Render one letter in a worker; blocks until a worker is free and the job is done."""
+        """Render one letter in a worker; waits for a free worker (at most `wait_s`, and only
+        when fewer than `workers + max_waiting` jobs are in), then for the job to be done."""
         if self._closed:
             raise RenderWorkerError("Pembuat PDF sudah dihentikan.")
         job = RenderJob(template_name, dict(context), paper, metadata)
-        worker = self._idle.get()
+        self._admit()
         try:
-            return worker.run(job, self.timeout_s)
-        except (RenderTimeoutError, RenderWorkerError):
-            worker = self._retire(worker, kill=True)
-            raise
+            try:
+                worker = self._idle.get(timeout=self.wait_s)
+            except queue.Empty:
+                raise self._busy() from None
+            try:
+                return worker.run(job, self.timeout_s)
+            except (RenderTimeoutError, RenderWorkerError):
+                worker = self._retire(worker, kill=True)
+                raise
+            finally:
+                self._release(worker)
         finally:
-            self._release(worker)
+            with self._lock:
+                self._admitted -= 1
+
+    def _admit(self) -> None:
+        """Count the job in, or refuse it at once when the pool and its queue are full."""
+        with self._lock:
+            if self.max_waiting is not None and self._admitted >= self.workers + self.max_waiting:
+                raise self._busy()
+            self._admitted += 1
+
+    def _busy(self) -> RenderBusyError:
+        retry = max(1, math.ceil(min(self.timeout_s, self.wait_s or self.timeout_s)))
+        return RenderBusyError(
+            f"Pembuat {self.what} sedang sibuk ({self.workers} sedang dibuat, antrean penuh). "
+            f"Tidak ada yang berubah; coba lagi dalam {retry} detik.", retry)
+
+    def load(self) -> dict[str, int]:
+        """Jobs in the pool now (rendering or waiting) and how many it admits at once."""
+        with self._lock:
+            capacity = -1 if self.max_waiting is None else self.workers + self.max_waiting
+            return {"admitted": self._admitted, "capacity": capacity}
 
     def _release(self, worker: _Worker) -> None:
         """Return a worker to the idle queue, recycling it once it has done enough jobs."""
@@ -267,17 +323,19 @@ _SHARED_POOLS: dict[tuple, RenderPool] = {}
 _SHARED_LOCK = threading.Lock()
 
 
-def shared_pool(template_dirs: Sequence[str | Path], *, workers: int, timeout_s: float) -> Any:
+def shared_pool(template_dirs: Sequence[str | Path], *, workers: int, timeout_s: float,
+                max_waiting: int | None = None, wait_s: float | None = None) -> Any:
     """One pool per process for the same templates and limits (PDF_POOL_PER_PROCESS).
 
     The test suite and the benchmarks build hundreds of apps in one process; each cold pool
     costs a worker start (a second of importing WeasyPrint and loading fonts). An office runs
     one app per process, where this changes nothing.
     """
-    key = (tuple(str(path) for path in template_dirs), workers, timeout_s)
+    key = (tuple(str(path) for path in template_dirs), workers, timeout_s, max_waiting, wait_s)
     with _SHARED_LOCK:
         pool = _SHARED_POOLS.get(key)
         if pool is None or pool._closed:
-            pool = _SHARED_POOLS[key] = RenderPool(template_dirs, workers=workers, timeout_s=timeout_s)
+            pool = _SHARED_POOLS[key] = RenderPool(template_dirs, workers=workers, timeout_s=timeout_s,
+                                                   max_waiting=max_waiting, wait_s=wait_s)
             atexit.register(pool.close)
     return _SharedPoolHandle(pool)
