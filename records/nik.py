@@ -279,3 +279,44 @@ def make_nik(kecamatan_code: str, birth_date: date, sex: str, serial: int | str)
 def make_no_kk(kecamatan_code: str, recorded_on: date, serial: int | str) -> str:
     """Compose a No. KK from the issuing kecamatan, recording date and family serial."""
     return f"{_region_prefix(kecamatan_code)}{recorded_on:%d%m%y}{_serial(serial)}"
+
+
+# --- numbers inside free text (OCR text, notes, audit details, letter data) ----------------
+
+# 16 digits, written in one run or split by single spaces, dots or dashes
+# (6402081708900001, 6402 0817 0890 0001, 64.02.08.170890.0001), not part of a longer number.
+_NUMBER_IN_TEXT = re.compile(r"(?<![0-9])[0-9](?:[ .\-]?[0-9]){15}(?![0-9])")
+
+
+def mask_numbers_in_text(text: str) -> str:
+    """Every NIK- or No. KK-like number in free text masked as `mask_nik` masks a NIK
+    (region kept, the six date digits hidden, serial kept): 640208●●●●●●0001."""
+    if not text or not any(ch.isdigit() for ch in text):
+        return text
+    return _NUMBER_IN_TEXT.sub(lambda m: mask_nik(_SEPARATORS.sub("", m[0])), text)
+
+
+def mask_numbers_deep(value):
+    """`mask_numbers_in_text` over every string inside dicts, lists and tuples (a letter's
+    context, a record's data); other values are returned as they are."""
+    if isinstance(value, str):
+        return mask_numbers_in_text(value)
+    if isinstance(value, dict):
+        return {key: mask_numbers_deep(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(mask_numbers_deep(item) for item in value)
+    return value
+
+
+def restore_masked_numbers(edited: str, original: str) -> str:
+    """`edited` (a text shown masked and sent back, e.g. a note corrected by a role without
+    the full-NIK right) with each masked number that stood in `original` put back as it was
+    written there, so saving a masked form never overwrites the real numbers."""
+    if MASK_CHAR not in (edited or ""):
+        return edited
+    originals: dict[str, str] = {}
+    for match in _NUMBER_IN_TEXT.finditer(original or ""):
+        originals.setdefault(mask_nik(_SEPARATORS.sub("", match[0])), match[0])
+    for masked, written in originals.items():
+        edited = edited.replace(masked, written)
+    return edited
