@@ -36,8 +36,9 @@ class Actor:
         """True when the desa lies inside the user's scope (office-wide roles see all)."""
         return self.desa_scope is None or desa_code in self.desa_scope
 
-    def require_desa(self, desa_code: str | None) -> None:
-        """Out-of-scope objects are reported as not found, so their existence does not leak."""
+    def require_desa(self, desa_code: str | None, not_found: str = "Data tidak ditemukan.") -> None:
+        """Out-of-scope objects are reported as not found, so their existence does not leak;
+        pass the message an absent object of the same kind gets, so both read the same."""
         if not self.sees_desa(desa_code):
-            raise NotFoundError("Data tidak ditemukan.")
+            raise NotFoundError(not_found)
 

@@ -16,13 +16,15 @@ from flask import current_app, flash, g, request
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import get_field_setup_query
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from sqlalchemy import select
 
 from search import FACET_KEYS
 
 from .actor import Actor
 from .extensions import db, lemari
-from .nik import mask_nik
-from .services import archiving, registry
+from .models import Record
+from .nik import mask_nik, mask_numbers_deep, mask_numbers_in_text
+from .services import archiving, personal_data, registry
 from .services.accounts import actor_for
 from .services.searching import SearchRequest, clean_request, search_archive
 
@@ -77,11 +79,53 @@ def scope_filters(column: str = "desa_code") -> list:
     return [[column, FilterDesaScope, actor_desa_scope]]
 
 
+class FilterRecordDesaScope(BaseFilter):
+    """Row filter for a model that points at a record (`record_id`): only rows whose record
+    lies in the actor's desa; rows without a record are office business, not a desa's."""
+
+    name = "Cakupan desa dokumen"
+    arg_name = "record_desa_scope"
+
+    def apply(self, query, func):
+        scope = func()
+        if scope is None:
+            return query
+        query, field = get_field_setup_query(query, self.model, self.column_name)
+        return query.filter(field.in_(select(Record.id).where(Record.desa_code.in_(sorted(scope)))))
+
+
+def full_numbers() -> bool:
+    """Whether the current user may see NIK and No. KK whole."""
+    return current_actor().can(personal_data.FULL_NIK)
+
+
 def nik_display(value: str) -> str:
     """Full NIK/No. KK for roles allowed to see it, masked for everyone else."""
     if not value:
         return ""
-    return value if current_actor().can("penduduk.view_nik") else mask_nik(value)
+    return value if full_numbers() else mask_nik(value)
+
+
+def text_display(value):
+    """Free text (a note, OCR text, an audit detail, a letter's field) as the current user may
+    see it: every NIK- or No. KK-like number masked without the full-NIK right. Dicts and lists
+    are masked inside; None stays None."""
+    if value is None or full_numbers():
+        return value
+    return mask_numbers_in_text(value) if isinstance(value, str) else mask_numbers_deep(value)
+
+
+def guard_number_query(filters, order_column: str = "") -> None:
+    """Check a list request (FAB filters parsed from `_flt_*` or from REST `q`, and the sort
+    column) against what the current user may ask about personal numbers: a role without the
+    full-NIK right matches a NIK or No. KK only whole and never sorts by it. Whole numbers
+    are normalised in place (spaces, dots, dashes dropped); refusals raise
+    personal_data.NumberQueryError with the Indonesian reason."""
+    actor = current_actor()
+    personal_data.check_number_order(actor, order_column)
+    for index, (flt, value) in enumerate(zip(filters.filters, filters.values, strict=True)):
+        filters.values[index] = personal_data.number_filter_value(
+            actor, flt.column_name, flt.arg_name or "", value)
 
 
 class ServiceInterface(SQLAInterface):

@@ -8,7 +8,7 @@ from flask_appbuilder.api import expose, protect
 from ..exceptions import RecordsError
 from ..extensions import db, lemari
 from ..nik import mask_nik
-from ..services import archiving, ocr
+from ..services import archiving, ocr, personal_data
 from ..web_common import current_actor, ingest_upload
 from .base import ServiceApi
 
@@ -86,9 +86,15 @@ class ArsipApi(ServiceApi):
             404: {$ref: '#/components/responses/404'}
         """
         archiving.catalogue_records(db.session, lemari().registry)
-        return self._run(lambda: arsip_json(
-            archiving.get_arsip(record_id, actor=current_actor(), session=db.session),
-            full_nik=current_actor().can("penduduk.view_nik")))
+
+        def action():
+            arsip = archiving.get_arsip(record_id, actor=current_actor(), session=db.session)
+            shown = arsip_json(arsip, full_nik=current_actor().can("penduduk.view_nik"))
+            personal_data.note_viewed("arsip", record_id, desa_code=arsip.record.desa_code,
+                                      actor=current_actor(), session=db.session, channel="api",
+                                      object_type="record")
+            return shown
+        return self._run(action)
 
     @expose("/pindaian", methods=["POST"])
     @protect()

@@ -8,24 +8,25 @@ from flask_appbuilder.api import expose, protect, safe
 
 from ..exceptions import RecordsError
 from ..extensions import db, lemari
-from ..services import files, issuing, records
-from ..web_common import current_actor
+from ..services import files, issuing, personal_data, records
+from ..web_common import current_actor, text_display
 from .base import ServiceApi
 
 PAPERS = ("F4", "A4")
 
 
 def record_json(record) -> dict:
-    """The public shape of a record in the API (no NIK: clients use penduduk_id)."""
+    """The public shape of a record in the API (no NIK: clients use penduduk_id; numbers
+    typed into its fields and notes are masked without the full-NIK right)."""
     return {"id": record.id, "doctype": record.doctype, "state": record.state,
-            "title": record.title, "desa_code": record.desa_code,
-            "penduduk_id": record.penduduk_id, "data": record.data,
+            "title": text_display(record.title), "desa_code": record.desa_code,
+            "penduduk_id": record.penduduk_id, "data": text_display(record.data),
             "created_by": record.created_by, "created_on": record.created_on.isoformat(),
             "number": record.number, "verify_code": record.verify_code,
             "tracking_code": record.tracking_code,
             "promised_date": record.promised_date.isoformat() if record.promised_date else None,
             "history": [{"transition": h.transition, "from": h.from_state, "to": h.to_state,
-                         "actor": h.actor, "at": h.at.isoformat(), "note": h.note}
+                         "actor": h.actor, "at": h.at.isoformat(), "note": text_display(h.note)}
                         for h in record.history],
             "files": [{"id": f.id, "kind": f.kind, "size": f.size, "sha256": f.sha256,
                        "signed": f.signed,
@@ -74,8 +75,13 @@ class RecordApi(ServiceApi):
             200: {description: The document}
             404: {$ref: '#/components/responses/404'}
         """
-        return self._run(lambda: record_json(
-            records.get_record(record_id, actor=current_actor(), session=db.session)))
+        def action():
+            record = records.get_record(record_id, actor=current_actor(), session=db.session)
+            shown = record_json(record)
+            personal_data.note_viewed("record", record.id, desa_code=record.desa_code,
+                                      actor=current_actor(), session=db.session, channel="api")
+            return shown
+        return self._run(action)
 
     @expose("/", methods=["POST"])
     @protect()

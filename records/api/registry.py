@@ -4,6 +4,11 @@ import logging
 
 from flask import request
 from flask_appbuilder import ModelRestApi
+from flask_appbuilder.exceptions import (
+    InvalidOperationFilterFABException,
+    InvalidOrderByColumnFABException,
+)
+from flask_appbuilder.models.sqla.filters import FilterEqual
 
 from ..exceptions import RecordsError
 from ..extensions import db
@@ -13,9 +18,12 @@ from ..services import personal_data
 from ..services.records import MAX_ID
 from ..web_common import (
     CRUD_PERMISSIONS,
+    FilterDesaScope,
     KeluargaInterface,
     PendudukInterface,
+    actor_desa_scope,
     current_actor,
+    guard_number_query,
     scope_filters,
 )
 
@@ -54,6 +62,27 @@ class ServiceRestApi(ModelRestApi):
         if not _storable_id(pk):
             return self.response_404()
         return self._service_errors(lambda: super(ServiceRestApi, self).delete_headless(pk))
+
+    def _handle_filters_args(self, rison_args):
+        """FAB's filters from `q`, checked against what the caller may ask about personal
+        numbers (every `opr`: a role without the full-NIK right matches a NIK / No. KK only
+        whole with `eq`); a refusal is a 400 with the reason."""
+        self._filters.clear_filters()
+        self._filters.rest_add_filters(rison_args.get("filters", []))
+        try:
+            guard_number_query(self._filters)
+        except personal_data.NumberQueryError as exc:
+            raise InvalidOperationFilterFABException(str(exc)) from None
+        return self._filters.get_joined_filters(self._base_filters)
+
+    def _handle_order_args(self, rison_args):
+        """FAB's order, refused on a personal number without the full-NIK right (400)."""
+        order_column, order_direction = super()._handle_order_args(rison_args)
+        try:
+            personal_data.check_number_order(current_actor(), order_column)
+        except personal_data.NumberQueryError as exc:
+            raise InvalidOrderByColumnFABException(str(exc)) from None
+        return order_column, order_direction
 
     def _service_errors(self, call):
         try:
@@ -112,6 +141,10 @@ class PendudukApi(ServiceRestApi):
     list_columns = show_columns = ["id", *PENDUDUK_FIELDS, "desa.code", "desa.name", "keluarga.id"]
     add_columns = edit_columns = [*PENDUDUK_FIELDS, "desa", "keluarga"]
     search_columns = ["nama", "nik", "desa"]
+    # the choices `_info` offers for the add/edit forms: the actor's desa and their families
+    add_query_rel_fields = edit_query_rel_fields = {
+        "desa": [["level", FilterEqual, "desa"], ["code", FilterDesaScope, actor_desa_scope]],
+        "keluarga": [["desa_code", FilterDesaScope, actor_desa_scope]]}
 
     def pre_get(self, data: dict) -> None:
         _note_read("penduduk", data)
@@ -135,6 +168,8 @@ class KeluargaApi(ServiceRestApi):
     list_columns = show_columns = ["id", "no_kk", "desa.code", "desa.name", "alamat", "rt", "rw",
                                    "kode_pos"]
     add_columns = edit_columns = ["no_kk", "desa", "alamat", "rt", "rw", "kode_pos"]
+    add_query_rel_fields = edit_query_rel_fields = {
+        "desa": [["level", FilterEqual, "desa"], ["code", FilterDesaScope, actor_desa_scope]]}
 
     def pre_get(self, data: dict) -> None:
         _note_read("keluarga", data)

@@ -36,11 +36,12 @@ from ..models import (
     Wilayah,
 )
 from ..models.outbox import RECORD, enqueue
-from ..nik import NikError, parse_nik, parse_no_kk
+from ..nik import NikError, parse_nik, parse_no_kk, restore_masked_numbers
 from ..ports import BlobStore, ScanProbe
 from ..scan_probe import ProbeError, kind_of
 from .audit import record_event
 from .klasifikasi import CURRENT_SCHEME, check_class, recompute
+from .personal_data import require_unmaskable_file
 from .records import get_record
 
 SCAN_DOCTYPE = "arsip_pindaian"
@@ -430,6 +431,8 @@ def update_metadata(record_id: int, values: dict, reason: str, *, actor: Actor,
     actor.require("arsip.write")
     arsip = _kept(record_id, actor=actor, session=session)
     reason = _reason(reason)
+    if not actor.can("penduduk.view_nik"):  # the form showed these texts masked
+        values = _unmasked(values, {"judul": arsip.record.title, "catatan": arsip.catatan})
     meta = clean_metadata(values, session=session, registry=registry)
     if meta["desa_code"]:
         actor.require_desa(meta["desa_code"])
@@ -456,6 +459,14 @@ def update_metadata(record_id: int, values: dict, reason: str, *, actor: Actor,
     enqueue(session, RECORD, record_id)
     session.commit()
     return arsip
+
+
+def _unmasked(values: dict, stored: dict[str, str]) -> dict:
+    """Form values with the numbers a masked form showed as 640208●●●●●●0001 put back as
+    they stand in the stored texts, so a correction by a role without the full-NIK right
+    keeps them."""
+    return {**values, **{name: restore_masked_numbers(str(values[name]), stored[name] or "")
+                         for name in stored if isinstance(values.get(name), str)}}
 
 
 def replace_file(record_id: int, path: Path, name: str, reason: str, *, actor: Actor,
@@ -597,6 +608,7 @@ def read_archive_file(record_id: int, file_id: int, *, actor: Actor, session: Se
     found = session.get(RecordFile, file_id)
     if found is None or found.record_id != record_id or arsip.status == "musnah":
         raise NotFoundError("Berkas tidak ditemukan.")
+    require_unmaskable_file(actor, found.kind)  # full numbers that no mask can reach
     kind = "pdf"
     if found.kind == ORIGINAL:
         version = session.scalar(select(ArsipVersi).where(ArsipVersi.file_asli_id == file_id))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..actor import Actor
 from ..models import AuditEvent
+from ..nik import mask_numbers_in_text
 
 GENESIS = "0" * 64
 
@@ -209,8 +210,13 @@ def export_csv(session: Session, actor: Actor, *, user: str = "", action: str = 
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
     count = 0
+    # details quote what was searched and filtered (a NIK, say): masked without the right
+    masked, detail = not actor.can("penduduk.view_nik"), EXPORT_COLUMNS.index("detail")
     for event in session.scalars(query):
-        writer.writerow([_csv_cell(getattr(event, c)) for c in EXPORT_COLUMNS])
+        cells = [_csv_cell(getattr(event, c)) for c in EXPORT_COLUMNS]
+        if masked:
+            cells[detail] = mask_numbers_in_text(cells[detail])
+        writer.writerow(cells)
         count += 1
     record_event(session, actor, "audit.export", object_type="audit",
                  detail={"user": user, "action": action, "since": str(since or ""),

@@ -11,6 +11,7 @@ from ..exceptions import NotFoundError, ValidationError
 from ..models import RecordFile
 from ..ports import BlobStore
 from .audit import record_event
+from .personal_data import require_unmaskable_file
 from .records import get_record
 
 
@@ -21,6 +22,7 @@ def read_record_file(record_id: int, file_id: int, *, actor: Actor, session: Ses
     found = session.get(RecordFile, file_id)
     if found is None or found.record_id != record.id:
         raise NotFoundError("Berkas tidak ditemukan.")
+    require_unmaskable_file(actor, found.kind)  # a signed letter cannot be masked
     data = blobs.read_bytes(found.sha256)
     record_event(session, actor, "record.download", object_type="record", object_id=record.id,
                  desa_code=record.desa_code, detail={"file": found.kind, "sha256": found.sha256})
@@ -36,6 +38,7 @@ def merge_issued(record_ids: list[int], *, actor: Actor, session: Session, blobs
 
     if not record_ids:
         raise ValidationError("Pilih dokumen terbit yang akan dicetak.")
+    require_unmaskable_file(actor, "terbit")
     documents = []
     for record_id in record_ids:
         record = get_record(record_id, actor=actor, session=session)

@@ -264,7 +264,8 @@ class _RowChecker:
         with self.session.no_autoflush:
             known = self.session.scalar(select(Keluarga).where(Keluarga.no_kk == no_kk))
         if known is not None and not self.actor.sees_desa(known.desa_code):
-            self.problems.append((number, "No. KK", f"No. KK {no_kk} terdaftar di desa lain."))
+            # the same words as any taken No. KK: which desa holds it is not the operator's
+            self.problems.append((number, "No. KK", f"No. KK {no_kk} sudah terdaftar."))
         elif known is not None and known.desa_code != desa:
             self.problems.append((number, "No. KK", f"No. KK {no_kk} terdaftar di desa "
                                   f"{known.desa_code}, bukan {desa}."))

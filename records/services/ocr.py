@@ -163,7 +163,7 @@ def retry_job(job_id: int, *, actor: Actor, session: Session) -> OcrJob:
     job = session.get(OcrJob, job_id)
     if job is None:
         raise NotFoundError("Tugas OCR tidak ditemukan.")
-    actor.require_desa(job.record.desa_code)
+    actor.require_desa(job.record.desa_code, "Tugas OCR tidak ditemukan.")
     if job.status != FAILED:
         raise ValidationError("Hanya tugas yang gagal yang dapat diulang.")
     job.status, job.pesan, job.selesai = QUEUED, "", None

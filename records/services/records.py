@@ -74,7 +74,7 @@ def _subject(doctype: DocumentType, penduduk_id: int | None, actor: Actor,
     penduduk = session.get(Penduduk, penduduk_id) if _valid_id(penduduk_id) else None
     if penduduk is None:
         raise NotFoundError("Penduduk tidak ditemukan.")
-    actor.require_desa(penduduk.desa_code)
+    actor.require_desa(penduduk.desa_code, "Penduduk tidak ditemukan.")
     return penduduk
 
 
@@ -84,7 +84,7 @@ def get_record(record_id: int, *, actor: Actor, session: Session) -> Record:
     record = session.get(Record, record_id) if _valid_id(record_id) else None
     if record is None:
         raise NotFoundError("Dokumen tidak ditemukan.")
-    actor.require_desa(record.desa_code)
+    actor.require_desa(record.desa_code, "Dokumen tidak ditemukan.")
     return record
 
 

@@ -256,7 +256,7 @@ def get_penduduk(penduduk_id: int, *, actor: Actor, session: Session) -> Pendudu
     item = session.get(Penduduk, penduduk_id)
     if item is None:
         raise NotFoundError("Penduduk tidak ditemukan.")
-    actor.require_desa(item.desa_code)
+    actor.require_desa(item.desa_code, "Penduduk tidak ditemukan.")
     return item
 
 

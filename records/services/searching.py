@@ -27,6 +27,7 @@ from ..indexing import OFFICE, RESIDENTS, parse_doc_id
 from ..models import Wilayah
 from ..nik import MASK_CHAR
 from .audit import record_event
+from .personal_data import check_search_text
 
 PAGE_SIZE = 20
 AUDIT_QUERY_CHARS = 200
@@ -91,6 +92,7 @@ def search_archive(request: SearchRequest, *, actor: Actor, session: Session, en
                    registry: Registry, page_size: int = PAGE_SIZE) -> dict:
     """Run the search as actor and return a JSON-ready page; audit it and commit."""
     actor.require("search.read")
+    check_search_text(actor, request.text)  # nik:/kk: only whole without the full-NIK right
     try:
         query = Query(text=request.text, filters=request.filters, sort=request.sort,
                       page=request.page, page_size=page_size, principals=principals_for(actor))

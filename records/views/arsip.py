@@ -17,8 +17,8 @@ from flask_babel import lazy_gettext as _l
 
 from ..exceptions import RecordsError, ValidationError
 from ..extensions import db, lemari
-from ..services import archiving, bagexport, disposition, fixity, klasifikasi, ocr
-from ..web_common import current_actor, ingest_upload, nik_display, staged_upload
+from ..services import archiving, bagexport, disposition, fixity, klasifikasi, ocr, personal_data
+from ..web_common import current_actor, ingest_upload, nik_display, staged_upload, text_display
 from .common import flash_outcome
 
 PAGE_SIZE = 50
@@ -94,14 +94,18 @@ class ArsipView(BaseView):
         arsip = archiving.get_arsip(record_id, actor=current_actor(), session=db.session)
         history = archiving.versions(record_id, session=db.session)
         schemes = klasifikasi.schemes(db.session)
-        return self.render_template(
+        page = self.render_template(
             "lemari/arsip_show.html", arsip=arsip, record=arsip.record, history=history,
             tombstone=archiving.tombstone_of(record_id, session=db.session),
             phase=PHASES.get(klasifikasi.phase(arsip, _today())), fates=FATES,
             needs_anri=klasifikasi.needs_anri(arsip), schemes=schemes,
-            doctypes=_doctypes(), nik_display=nik_display,
+            doctypes=_doctypes(), nik_display=nik_display, text_display=text_display,
             masked_ids=None if current_actor().can("penduduk.view_nik") else
             ", ".join(nik_display(n) for n in [*(arsip.niks or []), *(arsip.no_kk or [])]))
+        personal_data.note_viewed("arsip", record_id, desa_code=arsip.record.desa_code,
+                                  actor=current_actor(), session=db.session, channel="web",
+                                  object_type="record")
+        return page
 
     @expose("/<int:record_id>/berkas/<int:file_id>")
     @has_access

@@ -14,7 +14,14 @@ from ..extensions import db
 from ..models import IssuedNumber, Register
 from ..services.klasifikasi import CURRENT_SCHEME, LEGACY_SCHEME, codes_of
 from ..services.numbering import reserve_number
-from ..web_common import CRUD_PERMISSIONS, current_actor, waktu
+from ..web_common import (
+    CRUD_PERMISSIONS,
+    FilterRecordDesaScope,
+    actor_desa_scope,
+    current_actor,
+    text_display,
+    waktu,
+)
 
 
 class NomorView(ModelView):
@@ -26,9 +33,11 @@ class NomorView(ModelView):
     method_permission_name = {**CRUD_PERMISSIONS, "reserve": "reserve"}
     base_permissions = ["can_read", "can_reserve"]
     base_order = ("id", "desc")
+    # an Operator Desa reads only the numbers of their desa's documents (list, show, search)
+    base_filters = [["record_id", FilterRecordDesaScope, actor_desa_scope]]
     list_title = show_title = _l("Register Nomor Surat")
     list_columns = ["number", "register", "kind", "klasifikasi", "issued_at", "issued_by", "note"]
-    formatters_columns = {"issued_at": waktu}
+    formatters_columns = {"issued_at": waktu, "note": text_display}
     search_columns = ["number", "register", "kind", "klasifikasi", "issued_by", "year"]
     show_columns = list_columns + ["scheme", "year", "sequence", "record_id"]
     label_columns = {"number": _l("Nomor"), "register": _l("Register nomor"), "kind": _l("Jenis"),

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from ..exceptions import NotFoundError, RecordsError, ValidationError
 from ..extensions import db, lemari
 from ..models import Layanan, Record
-from ..services import files, issuing, records, registry, requests
+from ..services import files, issuing, personal_data, records, registry, requests
 from ..services.fields import clean_fields
-from ..web_common import current_actor, nik_display
+from ..web_common import current_actor, nik_display, text_display
 
 PAGE_SIZE = 50
 MISSING_NIK = "NIK pemohon wajib diisi."
@@ -75,8 +75,12 @@ class RecordsView(BaseView):
         spec = registry.document_types.get(record.doctype)
         workflow = registry.workflows[spec.workflow] if spec else None
         actions = workflow.available(record.state, current_actor().roles) if workflow else []
-        return self.render_template("lemari/records_show.html", record=record, spec=spec,
-                                    workflow=workflow, actions=actions, nik_display=nik_display)
+        page = self.render_template("lemari/records_show.html", record=record, spec=spec,
+                                    workflow=workflow, actions=actions, nik_display=nik_display,
+                                    text_display=text_display)
+        personal_data.note_viewed("record", record.id, desa_code=record.desa_code,
+                                  actor=current_actor(), session=db.session, channel="web")
+        return page
 
     @expose("/<int:record_id>/berkas/<int:file_id>")
     @has_access
@@ -90,8 +94,8 @@ class RecordsView(BaseView):
     @has_access
     def preview(self, record_id):
         paper = "A4" if request.args.get("kertas") == "A4" else "F4"
-        data = issuing.preview(record_id, paper=paper, actor=current_actor(), session=db.session,
-                               desk=lemari().desk())
+        data = personal_data.preview_letter(record_id, paper=paper, actor=current_actor(),
+                                            session=db.session, desk=lemari().desk())
         return send_file(io.BytesIO(data), mimetype="application/pdf",
                          download_name=f"pratinjau-{record_id}.pdf")
 

@@ -1,6 +1,7 @@
 """Reference and oversight screens: wilayah table and the audit log (read-only)."""
 
 import datetime as dt
+import json
 from functools import partial
 
 from flask import Response, request
@@ -12,7 +13,7 @@ from ..exceptions import ValidationError
 from ..extensions import db
 from ..models import AuditEvent, Wilayah
 from ..services import audit
-from ..web_common import CRUD_PERMISSIONS, current_actor, waktu
+from ..web_common import CRUD_PERMISSIONS, current_actor, text_display, waktu
 
 
 class WilayahView(ModelView):
@@ -46,7 +47,10 @@ class AuditView(ModelView):
     label_columns = {"at": _l("Waktu"), "actor": _l("Pengguna"), "action": _l("Tindakan"),
                      "object_type": _l("Objek"), "object_id": _l("ID objek"),
                      "desa_code": _l("Desa"), "detail": _l("Rincian")}
-    formatters_columns = {"at": partial(waktu, seconds=True)}
+    # details quote searches and filters (a NIK, say): masked without the full-NIK right
+    formatters_columns = {"at": partial(waktu, seconds=True),
+                          "detail": lambda detail: text_display(
+                              json.dumps(detail, ensure_ascii=False, sort_keys=True))}
 
     list_template = "lemari/audit_list.html"
 

@@ -26,6 +26,7 @@ from ..web_common import (
     PendudukInterface,
     actor_desa_scope,
     current_actor,
+    guard_number_query,
     nik_display,
     scope_filters,
 )
@@ -142,10 +143,26 @@ LABELS = {"nik": _l("NIK"), "nama": _l("Nama"), "tempat_lahir": _l("Tempat lahir
           "kepala": _l("Kepala keluarga"), "anggota": _l("Anggota"), "kode_pos": _l("Kode pos")}
 
 
-class PendudukView(ServiceFormMixin, ModelView):
+class PersonalListMixin:
+    """A registry list: filters and sort on NIK / No. KK checked against the full-NIK right
+    (a role without it matches a number only whole and never sorts by it; refused: 400 with
+    the reason), and every page audited with the query that chose it, before its query runs."""
+
+    audit_kind = ""
+
+    def _get_list_widget(self, filters, **kwargs):
+        guard_number_query(filters, kwargs.get("order_column") or "")
+        personal_data.note_listed(type(self).audit_kind, None, actor=current_actor(),
+                                  session=db.session, channel="web",
+                                  query="&".join(f"{k}={v}" for k, v in request.args.items(multi=True)))
+        return super()._get_list_widget(filters, **kwargs)
+
+
+class PendudukView(PersonalListMixin, ServiceFormMixin, ModelView):
     """Residents: clerks add and correct, others read; NIK masked without the right."""
 
     datamodel = PendudukInterface(Penduduk)
+    audit_kind = "penduduk"
     form_check = staticmethod(_check_penduduk)
     class_permission_name = "Penduduk"
     method_permission_name = CRUD_PERMISSIONS
@@ -198,10 +215,11 @@ class PendudukView(ServiceFormMixin, ModelView):
             "Content-Disposition": f"attachment; filename=data-penduduk-{pk}.json"})
 
 
-class KeluargaView(ServiceFormMixin, ModelView):
+class KeluargaView(PersonalListMixin, ServiceFormMixin, ModelView):
     """Families by No. KK with their members."""
 
     datamodel = KeluargaInterface(Keluarga)
+    audit_kind = "keluarga"
     form_check = staticmethod(_check_keluarga)
     class_permission_name = "Keluarga"
     method_permission_name = CRUD_PERMISSIONS
@@ -219,3 +237,13 @@ class KeluargaView(ServiceFormMixin, ModelView):
     validators_columns = {"no_kk": [_nik_validator(parse_no_kk)]}
     add_form_query_rel_fields = edit_form_query_rel_fields = search_form_query_rel_fields = {
         "desa": DESA_QUERY}
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        """The family's page; opening it is audited (a view of personal data)."""
+        page = super().show(pk)  # 404 when outside the actor's desa
+        item = self.datamodel.get(pk, self._base_filters)
+        personal_data.note_viewed("keluarga", item.id, desa_code=item.desa_code,
+                                  actor=current_actor(), session=db.session, channel="web")
+        return page

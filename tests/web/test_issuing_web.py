@@ -337,7 +337,12 @@ def test_auditor_reads_but_has_no_action_buttons(app, client):
     assert record_row(app, record_id)["number"] in text
     assert action_names(text) == set()
     assert "/langkah/" not in text
-    assert download(client, app, record_id, "terbit")[:5] == b"%PDF-"
+    # the signed letter carries the full NIK and cannot be masked: the Auditor (no
+    # penduduk.view_nik) reads the masked preview instead of downloading it
+    issued = record_row(app, record_id)["files"]["terbit"]
+    assert f"/dokumen/{record_id}/berkas/{issued}" not in text
+    assert client.get(f"/dokumen/{record_id}/berkas/{issued}").status_code == 403
+    assert client.get(f"/dokumen/{record_id}/pratinjau").data[:5] == b"%PDF-"
     before = record_row(app, record_id)
     response = step(client, record_id, "cabut", "Auditor mencoba mencabut")
     assert response.status_code in (302, 403)

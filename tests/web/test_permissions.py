@@ -18,6 +18,8 @@ LOLENG = "64.02.08.2004"
 
 ROLES = ("admin", "camat", "sekcam", "petugas", "arsiparis", "humas", "auditor", "operator_loleng")
 ARCHIVE_READERS = {"admin", "camat", "sekcam", "petugas", "arsiparis", "auditor", "operator_loleng"}
+RECORD_READERS = ARCHIVE_READERS
+FULL_NIK_READERS = {"admin", "camat", "sekcam", "petugas", "operator_loleng"}
 
 PUBLIKASI_READERS = {"admin", "camat", "sekcam", "humas"}
 CONFIG_READERS = {"admin", "camat", "sekcam", "petugas", "auditor"}
@@ -40,10 +42,11 @@ ROUTES = {
     "/roles/list/": {"admin"},
     "/dokumen/permohonan": {"admin", "camat", "sekcam", "petugas", "operator_loleng"},
     "/dokumen/permohonan/sk_domisili": {"admin", "camat", "sekcam", "petugas", "operator_loleng"},
-    "/dokumen/{record}/berkas/{receipt}": {"admin", "camat", "sekcam", "petugas", "arsiparis",
-                                           "auditor", "operator_loleng"},
-    "/dokumen/{record}/berkas/{issued}": {"admin", "camat", "sekcam", "petugas", "arsiparis",
-                                          "auditor", "operator_loleng"},
+    # the receipt and the signed letter carry full NIK and No. KK that no mask can reach: only
+    # roles with penduduk.view_nik download them (the others open the masked preview)
+    "/dokumen/{record}/berkas/{receipt}": FULL_NIK_READERS,
+    "/dokumen/{record}/berkas/{issued}": FULL_NIK_READERS,
+    "/dokumen/{record}/pratinjau": RECORD_READERS,
     # public information (issue 6): drafts and review, print templates, versioned standards
     "/publikasi/": PUBLIKASI_READERS,
     "/publikasi/{pub}": PUBLIKASI_READERS,
@@ -63,7 +66,7 @@ ROUTES = {
     # the archive (issue 4)
     "/arsip/": ARCHIVE_READERS,
     "/arsip/{record}": ARCHIVE_READERS,
-    "/arsip/{record}/berkas/{issued}": ARCHIVE_READERS,
+    "/arsip/{record}/berkas/{issued}": FULL_NIK_READERS,
     "/arsip/unggah": {"admin", "arsiparis"},
     "/arsip/tugas": ARCHIVE_READERS,
     "/arsip/tugas/status.json": ARCHIVE_READERS,
@@ -118,8 +121,7 @@ FRONT_PUBLIC = ("/antrian/ambil", "/antrian/ambil/ktp_el", "/antrian/layar", "/a
 
 # POST route → roles that may use it (the print job of the issued letter: 200, a PDF)
 POST_ROUTES = {
-    "/dokumen/cetak": {"admin", "camat", "sekcam", "petugas", "arsiparis", "auditor",
-                       "operator_loleng"},
+    "/dokumen/cetak": FULL_NIK_READERS,
 }
 # POST routes of the counters (302 back to the counter when allowed)
 COUNTER_POSTS = {"/antrian/loket/1/panggil": {"admin", "petugas"},
@@ -131,7 +133,7 @@ COUNTER_POSTS = {"/antrian/loket/1/panggil": {"admin", "petugas"},
 # REST route (JWT) → roles that may use it; other roles get 404 (outside their scope) or 403,
 # anonymous callers 401
 API_ROUTES = {
-    "/api/v1/dokumen/{record}": ROUTES["/dokumen/{record}/berkas/{issued}"],
+    "/api/v1/dokumen/{record}": RECORD_READERS,
     "/api/v1/dokumen/{record}/berkas/{issued}": ROUTES["/dokumen/{record}/berkas/{issued}"],
 }
 
