@@ -161,6 +161,13 @@ JOBS_URL = ""
 JOBS_IMMEDIATE = False
 # Worker threads `lemari serve` starts for jobs; each OCR job uses one core (OMP_THREAD_LIMIT=1).
 JOB_WORKERS = 2
+# Folder of the audit trail's signed checkpoints (its head: last entry, hash, count), one file
+# a day. Empty means <HOME>/titik_periksa_audit; better on another disk or a mounted share.
+AUDIT_CHECKPOINT_DIR = ""
+# Local time of the daily audit checkpoint (hour 0-23).
+AUDIT_CHECKPOINT_HOUR = 23
+# Minute of the daily audit checkpoint.
+AUDIT_CHECKPOINT_MINUTE = 50
 # Local time of the nightly fixity check of every archived file (hour 0-23, minute 0-59).
 FIXITY_HOUR = 2
 # Minute of the nightly fixity check.

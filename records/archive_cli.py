@@ -276,6 +276,7 @@ def backup_command(dest: Path) -> None:
     from .services.backup import BackupError, backup
 
     settings = lemari().settings
+    checkpoint = _audit_checkpoint(settings)
     with click.progressbar(length=1, label="Menyalin berkas") as bar:
         def progress(done, total):
             bar.length = total
@@ -284,12 +285,31 @@ def backup_command(dest: Path) -> None:
         try:
             result = backup(dest, database_url=settings["SQLALCHEMY_DATABASE_URI"],
                             engine=db.engine, blobs=blob_store_of(current_app._get_current_object()),
-                            home=Path(settings["HOME"]), progress=progress)
+                            home=Path(settings["HOME"]), progress=progress,
+                            audit_checkpoint=checkpoint)
         except BackupError as exc:
             click.echo(f"Gagal: {exc}", err=True)
             sys.exit(1)
     click.echo(f"Cadangan {result.database} dengan {result.files} berkas "
                f"({result.bytes / 1_000_000:.1f} MB) tersimpan di {result.path}")
+
+
+def _audit_checkpoint(settings) -> dict | None:
+    """The signed head of the audit chain, read before the snapshot: written into the backup
+    and, when the trail holds its earlier checkpoints, as today's checkpoint file too."""
+    from .audit_desk import checkpoint_signer, write_checkpoint
+    from .services import audit_checkpoint
+    from .services.audit_checkpoint import CheckpointRefusedError
+
+    try:
+        written = write_checkpoint(settings, db.session)
+    except CheckpointRefusedError as exc:
+        click.echo(f"Peringatan: {exc}", err=True)
+        written = None
+    document = written[1] if written else audit_checkpoint.make(
+        db.session, checkpoint_signer(settings), office=settings["OFFICE_NAME"])
+    db.session.rollback()  # end the read transaction before the snapshot
+    return document
 
 
 @click.command("restore")
@@ -320,6 +340,28 @@ def restore_command(src: Path, yes: bool) -> None:
     db.session.remove()
     written = lemari().search().rebuild() if lemari()._search else _rebuild_index()
     click.echo(f"Dipulihkan; indeks pencarian dibangun ulang ({written} dokumen).")
+    _set_aside_newer_checkpoints(settings)
+
+
+def _set_aside_newer_checkpoints(settings) -> None:
+    """Checkpoints made after the backup count audit entries the restored trail lacks: they
+    are kept aside, and the loss is said out loud."""
+    import datetime as dt
+
+    from .audit_desk import checkpoint_folder, checkpoint_signer
+    from .services.audit_checkpoint import set_aside_after_restore
+
+    folder = checkpoint_folder(settings)
+    if not folder.is_dir():
+        return
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    moved, missing = set_aside_after_restore(folder, db.session, checkpoint_signer(settings),
+                                             stamp=stamp)
+    db.session.remove()
+    if moved:
+        click.echo(f"Perhatian: log audit hasil pemulihan tidak memuat {missing} entri yang dicatat "
+                   f"sesudah cadangan ini dibuat. {moved} titik periksa yang lebih baru dipindah ke "
+                   f"{folder / f'sebelum-pemulihan-{stamp}'}.")
 
 
 def _rebuild_index() -> int:

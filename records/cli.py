@@ -150,17 +150,49 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
+@click.option("--titik", "extra", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Titik periksa lain: berkas, folder titik periksa, atau folder cadangan.")
 @with_appcontext
-def audit_verify() -> None:
-    """Check the hash chain; exit 1 naming the first edited, deleted or reordered entry."""
-    from .services.audit import verify_chain
+def audit_verify(extra: tuple[Path, ...]) -> None:
+    """Check the hash chain and the signed checkpoints of its head; exit 1 naming the first
+    edited, deleted or reordered entry, or how many entries a cut tail lost."""
+    from .audit_desk import checkpoint_folder, checkpoint_signer
+    from .services.audit_checkpoint import verify_trail
 
-    bad = verify_chain(db.session)
-    if bad is None:
+    settings = lemari().settings
+    report = run_service(lambda: verify_trail(db.session, checkpoint_signer(settings),
+                                              folder=checkpoint_folder(settings), extra=extra))
+    if report.intact:
         click.echo("Log audit utuh.")
+        if report.held:
+            newest = max(report.held, key=lambda c: c.head["count"])
+            click.echo(f"{len(report.held)} titik periksa cocok; terbaru: entri #{newest.head['id']} "
+                       f"({newest.head['count']} entri, dibuat {newest.head['made']}).")
+        else:
+            click.echo("Belum ada titik periksa; jalankan `lemari audit checkpoint`.")
         return
-    click.echo(f"Log audit rusak mulai entri #{bad.id} ({bad.at:%Y-%m-%d %H:%M:%S}, {bad.action}).")
+    if report.broken is not None:
+        bad = report.broken
+        click.echo(f"Log audit rusak mulai entri #{bad.id} ({bad.at:%Y-%m-%d %H:%M:%S}, {bad.action}).")
+    for problem in report.problems:
+        click.echo(problem)
     sys.exit(1)
+
+
+@audit_group.command("checkpoint")
+@with_appcontext
+def audit_checkpoint_command() -> None:
+    """Write today's signed checkpoint of the chain's head (refused over a cut or broken chain)."""
+    from .audit_desk import write_checkpoint
+
+    written = run_service(lambda: write_checkpoint(lemari().settings, db.session))
+    if written is None:
+        click.echo("Log audit masih kosong; tidak ada titik periksa.")
+        return
+    path, document = written
+    head = document["head"]
+    click.echo(f"Titik periksa audit: entri #{head['id']} ({head['count']} entri, hash "
+               f"{head['hash'][:16]}…) disimpan di {path}")
 
 
 @click.command("sync-roles")

@@ -1,4 +1,5 @@
-"""Background jobs (OCR, the nightly fixity check) on Huey, with no broker to install.
+"""Background jobs (OCR, the nightly fixity check, the daily audit checkpoint) on Huey, with no
+broker to install.
 
 The default queue is a SQLite file in the data folder (`SqliteHuey`); `JOBS_URL=redis://…`
 moves it to Redis when an office runs several servers. `lemari serve` starts the consumer as
@@ -49,6 +50,10 @@ class Jobs:
         self.fixity_task = self.huey.periodic_task(
             crontab(minute=str(settings["FIXITY_MINUTE"]), hour=str(settings["FIXITY_HOUR"])),
             name="fixity")(self._fixity)
+        self.audit_checkpoint_task = self.huey.periodic_task(
+            crontab(minute=str(settings["AUDIT_CHECKPOINT_MINUTE"]),
+                    hour=str(settings["AUDIT_CHECKPOINT_HOUR"])),
+            name="audit_checkpoint")(self._audit_checkpoint)
         self.consumer: Consumer | None = None
 
     def enqueue_ocr(self, job_id: int) -> None:
@@ -78,6 +83,21 @@ class Jobs:
         with self.app.app_context():
             try:
                 run_fixity(session=db.session, blobs=blob_store_of(self.app), by="jadwal")
+            finally:
+                db.session.remove()
+
+    def _audit_checkpoint(self) -> None:
+        """Today's signed checkpoint of the audit chain's head; a trail that fails its earlier
+        checkpoints gets none, and the reason goes to the log as an error."""
+        from .audit_desk import write_checkpoint
+        from .extensions import db
+        from .services.audit_checkpoint import CheckpointRefusedError
+
+        with self.app.app_context():
+            try:
+                write_checkpoint(self.app.extensions["lemari"].settings, db.session)
+            except CheckpointRefusedError as exc:
+                log.error("audit checkpoint refused: %s", exc)
             finally:
                 db.session.remove()
 

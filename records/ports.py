@@ -1,5 +1,5 @@
-"""What the services are handed by the desks: a PDF renderer, a document signer, a blob store
-and a scan probe, each as a Protocol.
+"""What the services are handed by the desks: a PDF renderer, a document signer, a blob store,
+a scan probe and a checkpoint signer, each as a Protocol.
 
 Services name these types, never the engines behind them (WeasyPrint in `records.pdf`,
 pyHanko in `records.signing`, the probe worker in `records.scan_probe`), so a test can hand
@@ -17,7 +17,7 @@ from archive import BlobStore
 if TYPE_CHECKING:
     from .pdf import PdfMetadata, RenderResult
 
-__all__ = ["BlobStore", "DocumentSigner", "PagePreview", "Renderer", "ScanProbe"]
+__all__ = ["BlobStore", "CheckpointSigner", "DocumentSigner", "PagePreview", "Renderer", "ScanProbe"]
 
 
 class Renderer(Protocol):
@@ -48,3 +48,17 @@ class ScanProbe(Protocol):
     (`records.scan_probe.ProbePool`); raises ProbeError when the file must be refused."""
 
     def probe(self, path: Path, kind: str) -> dict: ...
+
+
+class CheckpointSigner(Protocol):
+    """Signs and checks the audit trail's checkpoints with the office's key
+    (`records.signing.CheckpointKey`): a detached signature and the certificate to check it."""
+
+    def sign(self, data: bytes) -> tuple[str, str]:
+        """(the signer's certificate as PEM, the signature as hex) over data."""
+        ...
+
+    def verify(self, data: bytes, certificate_pem: str, signature_hex: str) -> bool:
+        """Whether the signature is the certificate's over data and the certificate is one the
+        office trusts (issued by its CA)."""
+        ...

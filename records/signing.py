@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 from lxml import etree
 from pyhanko.keys import load_certs_from_pemder_data
@@ -249,6 +250,67 @@ class PadesSigner:
         except (PdfError, PyHankoSigningError) as error:
             raise SigningError(f"Dokumen tidak dapat ditandatangani: {error}") from error
         return output.getvalue()
+
+
+class CheckpointKey:
+    """Detached signatures with the office's key, for the audit trail's checkpoints.
+
+    The office key rather than an HMAC with the installation's secret: a checkpoint copied
+    off the machine (a backup, a printed or mailed copy) can then be checked by anyone who has
+    the office's certificate and CA, and checking it gives no power to make one. An HMAC
+    would need the secret to check, and whoever checks could forge. ECDSA keys (the demo one)
+    sign with ECDSA-SHA256, RSA keys (BSrE) with PKCS#1 v1.5-SHA256.
+    """
+
+    def __init__(self, cert_path: Path, key_path: Path, ca_path: Path, *,
+                 passphrase: bytes | None = None):
+        try:
+            self._key = serialization.load_pem_private_key(key_path.read_bytes(), passphrase)
+            self._cert_pem = cert_path.read_text(encoding="ascii")
+            self._cas = x509.load_pem_x509_certificates(ca_path.read_bytes())
+        except (OSError, ValueError, TypeError) as error:
+            raise SigningKeyError(f"Kunci atau sertifikat kantor tidak dapat dibaca: {error}") from error
+
+    @classmethod
+    def from_config(cls, config: SigningConfig, *, passphrase: bytes | None = None) -> CheckpointKey:
+        """The key of the configured office certificate (demo or real)."""
+        return cls(config.cert_path, config.key_path, config.ca_path, passphrase=passphrase)
+
+    def sign(self, data: bytes) -> tuple[str, str]:
+        """(the office certificate as PEM, the signature over data as hex)."""
+        if isinstance(self._key, ec.EllipticCurvePrivateKey):
+            signature = self._key.sign(data, ec.ECDSA(hashes.SHA256()))
+        elif isinstance(self._key, rsa.RSAPrivateKey):
+            signature = self._key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+        else:
+            raise SigningKeyError("Jenis kunci kantor tidak didukung untuk titik periksa audit.")
+        return self._cert_pem, signature.hex()
+
+    def verify(self, data: bytes, certificate_pem: str, signature_hex: str) -> bool:
+        """Whether the signature is the certificate's over data, and the certificate was
+        issued by the office's CA (so a renewed office certificate still checks old ones)."""
+        try:
+            cert = x509.load_pem_x509_certificate(certificate_pem.encode("ascii"))
+            if not any(_issued_by(cert, ca) for ca in self._cas):
+                return False
+            key, signature = cert.public_key(), bytes.fromhex(signature_hex)
+            if isinstance(key, ec.EllipticCurvePublicKey):
+                key.verify(signature, data, ec.ECDSA(hashes.SHA256()))
+            elif isinstance(key, rsa.RSAPublicKey):
+                key.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
+            else:
+                return False
+        except (InvalidSignature, ValueError, TypeError, UnicodeError):
+            return False
+        return True
+
+
+def _issued_by(cert: x509.Certificate, ca: x509.Certificate) -> bool:
+    try:
+        cert.verify_directly_issued_by(ca)
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True
 
 
 def _align_producer(writer: IncrementalPdfFileWriter) -> None:

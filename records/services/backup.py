@@ -4,7 +4,9 @@
 (a point-in-time copy even with writers), PostgreSQL through `pg_dump` (one transaction
 snapshot). Files are written before the commits that point to them, so every file the
 snapshot names already exists; they are copied after the snapshot. A manifest lists the
-SHA-256 of every file in the backup.
+SHA-256 of every file in the backup. The caller hands in a signed checkpoint of the audit
+chain's head, read before the snapshot (so the snapshot holds at least that head): it is
+written into the backup and its head into `lemari-backup.json`, both under the manifest.
 
 `restore` verifies the whole manifest before it replaces anything: a backup with a missing,
 extra or altered file is refused and nothing changes. Then the database is replaced, the
@@ -37,6 +39,7 @@ MANIFEST = "manifest-sha256.txt"
 INFO = "lemari-backup.json"
 SQLITE_FILE, PG_FILE = "database.sqlite", "database.pgdump"
 FILES_DIR, KEYS = "archive", ("secret_key", "pki")
+AUDIT_CHECKPOINT = "audit-titik-periksa.json"
 FORMAT_VERSION = 1
 
 
@@ -63,7 +66,8 @@ def _sha256(path: Path) -> str:
 
 
 def backup(dest: Path, *, database_url: str, engine, blobs: BlobStore, home: Path,
-           progress: Callable[[int, int], None] | None = None) -> BackupResult:
+           progress: Callable[[int, int], None] | None = None,
+           audit_checkpoint: dict | None = None) -> BackupResult:
     """Write a full backup into dest (new or empty); returns what it holds."""
     dest = Path(dest)
     if dest.exists() and any(dest.iterdir()):
@@ -75,6 +79,9 @@ def backup(dest: Path, *, database_url: str, engine, blobs: BlobStore, home: Pat
     _copy_keys(home, dest)
     info = {"format": FORMAT_VERSION, "database": kind, "files": len(copied),
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    if audit_checkpoint is not None:
+        info["audit"] = audit_checkpoint["head"]
+        atomic_write_text(dest / AUDIT_CHECKPOINT, json.dumps(audit_checkpoint, indent=1))
     atomic_write_text(dest / INFO, json.dumps(info, indent=1))
     total = write_manifest(dest)
     return BackupResult(dest, kind, len(copied), total)
