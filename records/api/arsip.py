@@ -7,7 +7,7 @@ from flask_appbuilder.api import expose, protect
 
 from ..exceptions import RecordsError
 from ..extensions import db, lemari
-from ..nik import mask_nik
+from ..nik import mask_nik, mask_numbers_in_text
 from ..services import archiving, ocr, personal_data
 from ..web_common import current_actor, ingest_upload
 from .base import ServiceApi
@@ -17,7 +17,8 @@ def arsip_json(arsip, *, full_nik: bool) -> dict:
     """An archived record as the API shows it; NIK and No. KK masked without view_nik."""
     show = (lambda v: v) if full_nik else mask_nik
     record = arsip.record
-    return {"id": record.id, "title": record.title, "number": record.number,
+    return {"id": record.id, "title": record.title if full_nik else mask_numbers_in_text(record.title),
+            "number": record.number,
             "sumber": arsip.sumber, "jenis": arsip.jenis_dokumen, "skema": arsip.skema_code,
             "klasifikasi": arsip.klasifikasi, "desa_code": record.desa_code,
             "tanggal_dokumen": arsip.tanggal_dokumen.isoformat() if arsip.tanggal_dokumen else None,

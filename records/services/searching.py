@@ -25,7 +25,7 @@ from ..declarations import REVOKED, Registry
 from ..exceptions import RecordsError
 from ..indexing import OFFICE, RESIDENTS, parse_doc_id
 from ..models import Wilayah
-from ..nik import MASK_CHAR
+from ..nik import MASK_CHAR, mask_numbers_in_text
 from .audit import record_event
 from .personal_data import check_search_text
 
@@ -177,5 +177,6 @@ def mask_number(value: str) -> str:
 
 
 def mask_numbers(text: str) -> str:
-    """Every 16-digit run in text masked (snippets may quote a NIK typed in a field)."""
-    return _NIK_RUN.sub(lambda m: m[1] + MASK_CHAR * 6 + m[3], text)
+    """Every 16-digit run in text masked (snippets may quote a NIK typed in a field), also one
+    written with spaces, dots or dashes (records.nik.mask_numbers_in_text)."""
+    return mask_numbers_in_text(_NIK_RUN.sub(lambda m: m[1] + MASK_CHAR * 6 + m[3], text))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from ..web_common import current_actor
+from ..web_common import current_actor, text_display
 from . import public  # noqa: F401  (blueprint registered by create_app)
 from .importing import ImportView
 from .numbers import NomorView
@@ -54,5 +54,6 @@ def register(appbuilder) -> dict[str, frozenset[str]]:
 
 
 def actor_context() -> dict:
-    """Template variables every page may use."""
-    return {"current_actor_permissions": current_actor().permissions}
+    """Template variables every page may use (text_display: free text with NIK / No. KK masked
+    for a role without the full-NIK right)."""
+    return {"current_actor_permissions": current_actor().permissions, "text_display": text_display}

@@ -51,3 +51,10 @@ def test_a_masked_text_sent_back_gets_its_numbers_as_they_were_written():
     # a masked number that was not in the stored text stays masked (nothing is invented)
     assert restore_masked_numbers("lain 640208●●●●●●9999", original) == "lain 640208●●●●●●9999"
     assert restore_masked_numbers("tanpa samaran", original) == "tanpa samaran"
+
+
+def test_search_snippets_mask_numbers_written_with_separators_too():
+    from records.services.searching import mask_numbers
+
+    assert mask_numbers("pemohon NIK <b>6402 0817 0890 0001</b>") == f"pemohon NIK <b>{MASKED}</b>"
+    assert mask_numbers(f"NIK {NIK}") == f"NIK {MASKED}"

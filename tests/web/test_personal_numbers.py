@@ -25,10 +25,12 @@ from sqlalchemy import func, select
 
 from records.extensions import db, lemari
 from records.models import Arsip, AuditEvent, IssuedNumber, Keluarga, Penduduk
+from records.models.pengaduan import Pengaduan
 from records.nik import make_nik, mask_nik
 from records.scan_samples import text_pdf
 from records.services import numbering
 from records.services.accounts import actor_for_username
+from records.services.public_guard import form_token
 from records.services.records import create_record
 from records.services.setup import DEMO_PASSWORD
 
@@ -272,6 +274,34 @@ def test_archive_correction_by_the_arsiparis_keeps_the_numbers_of_the_note(app, 
     with app.app_context():
         note = db.session.get(Arsip, record_id).catatan
     assert person.nik in note and note.endswith("(diperiksa)") and MASK not in note
+
+
+def test_archive_list_and_api_mask_numbers_in_titles(app, client, auth):
+    person = unique_resident(app)
+    record_id = _archived(app, client, auth, person)
+    with app.app_context():
+        db.session.get(Arsip, record_id).record.title = f"KK {person.keluarga.no_kk}"
+        db.session.commit()
+    auth.login("auditor")
+    assert person.keluarga.no_kk not in page_text(client.get("/arsip/"))
+    shown = client.get(f"/api/v1/arsip/{record_id}", headers=token(client, "auditor")).json
+    assert shown["result"]["title"] == f"KK {mask_nik(person.keluarga.no_kk)}"
+
+
+def test_a_complaint_quoting_a_nik_is_masked_for_the_auditor(app, client, auth):
+    person = unique_resident(app)
+    with app.app_context():
+        sent = form_token(app.config["SECRET_KEY"],
+                          dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(seconds=30))
+    assert client.post("/pengaduan", data={
+        "kategori": "keluhan", "layanan": "ktp_el", "judul": "KTP belum jadi",
+        "isi": f"KTP dengan NIK {person.nik} belum jadi.", "nama": "", "kontak": "",
+        "tanda": sent, "situs": ""}).status_code == 302
+    with app.app_context():
+        complaint_id = db.session.scalar(select(Pengaduan.id).order_by(Pengaduan.id.desc()))
+    auth.login("auditor")
+    page = page_text(client.get(f"/pengaduan/kelola/{complaint_id}"))
+    assert person.nik not in page and mask_nik(person.nik) in page
 
 
 def test_audit_export_and_detail_mask_numbers_for_the_auditor(app, client, auth):
