@@ -153,7 +153,8 @@ def _hit_json(hit: Hit, actor: Actor, labels: dict, registry: Registry) -> dict:
     shown, full = hit.fields, actor.can("penduduk.view_nik")
     show = (lambda v: v) if full else mask_number
     return {
-        "id": hit.id, "kind": kind, "object_id": object_id, "title": hit.title,
+        "id": hit.id, "kind": kind, "object_id": object_id,
+        "title": hit.title if full else mask_numbers(hit.title),  # a scan's title: its file name
         "snippet": hit.snippet if full else mask_numbers(hit.snippet),
         "score": round(hit.score, 4), "jenis": shown.get("jenis"),
         "jenis_label": labels["jenis"].get(shown.get("jenis"), shown.get("jenis")),

@@ -288,6 +288,21 @@ def test_archive_list_and_api_mask_numbers_in_titles(app, client, auth):
     assert shown["result"]["title"] == f"KK {mask_nik(person.keluarga.no_kk)}"
 
 
+def test_search_hits_and_the_record_list_mask_numbers_in_titles(app, client, auth):
+    no_kk = unique_resident(app).keluarga.no_kk
+    auth.login("arsiparis")
+    assert client.post("/arsip/unggah", data={
+        "berkas": [(io.BytesIO(text_pdf(82)), "kk.pdf")], "desa": "Loleng",
+        "judul": f"Pindaian KK {no_kk}"}, content_type="multipart/form-data").status_code == 200
+    auth.logout()
+    auth.login("auditor")
+    found = client.get("/api/v1/cari/", query_string={"q": "pindaian"},
+                       headers=token(client, "auditor")).json
+    titles = [hit["title"] for hit in found["hits"]]
+    assert f"Pindaian KK {mask_nik(no_kk)}" in titles and no_kk not in str(found)
+    assert no_kk not in page_text(client.get("/dokumen/"))
+
+
 def test_a_complaint_quoting_a_nik_is_masked_for_the_auditor(app, client, auth):
     person = unique_resident(app)
     with app.app_context():
