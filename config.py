@@ -97,7 +97,7 @@ PDF_TIMEOUT_SECONDS = 30
 
 # Letters that may wait for a busy render worker (beyond the workers themselves); more are
 # refused at once with 503 and Retry-After, so waiting letters never hold every server thread.
-PDF_QUEUE_MAX = 2
+PDF_QUEUE_MAX = 4
 # Seconds a letter may wait for a free render worker before it is refused with 503.
 PDF_QUEUE_WAIT_SECONDS = 20
 

@@ -24,9 +24,9 @@ from .nik_cli import nik_command
 from .search_cli import SEARCH_COMMANDS
 
 #: Request threads of `lemari serve`. Rendering holds at most (letter workers + PDF_QUEUE_MAX)
-#: + (1 + PUBLISH_RENDER_QUEUE_MAX) of them, 8 on a four-core PC with both pools flooded; the
-#: rest answer /health, the kiosk and the counters. SQLAlchemy's default pool (15 connections)
-#: covers one per thread.
+#: + (1 + PUBLISH_RENDER_QUEUE_MAX) of them with both pools flooded: 8 on two cores, 10 on
+#: four; the rest answer /health, the kiosk and the counters. SQLAlchemy's default pool (15
+#: connections) covers one per thread.
 SERVE_THREADS = 12
 
 
