@@ -26,7 +26,9 @@ FUZZ = settings(max_examples=40, deadline=None, database=None, derandomize=True,
 def hostile_app(demo_home, tmp_path_factory):
     home = tmp_path_factory.mktemp("hostile") / "home"
     shutil.copytree(demo_home, home)
-    app = build_app(home, LOGIN_RATE_LIMIT="1000 per minute")
+    # one address posts ~50 uploads to /verify within a minute; the look-up limit has its own
+    # tests (tests/web/test_login_throttle.py)
+    app = build_app(home, LOGIN_RATE_LIMIT="1000 per minute", LOOKUP_RATE_LIMIT="1000 per minute")
     yield app
     app.extensions["lemari"].close()
 
