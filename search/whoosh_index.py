@@ -269,7 +269,7 @@ class WhooshSearchIndex:
             return cached[1]
         if cached is not None:
             cached[1].close()
-        searcher = ix.searcher()
+        searcher = _open_searcher(ix)
         self._local.searcher = (ix, searcher)
         return searcher
 
@@ -359,6 +359,26 @@ def _delete_dropped(storage, indexname: str, generation: int, segments,
                 _delete_file(storage, filename)
     for name in set(dropped_since) - unreferenced:
         del dropped_since[name]
+
+
+#: Attempts at reading the table of contents while a commit replaces it.
+_TOC_ATTEMPTS = 5
+
+
+def _open_searcher(ix: index.Index):
+    """ix.searcher(), read again when a commit was replacing the table of contents.
+
+    A commit renames the new TOC into place and then deletes the old one; a directory listing
+    taken in between can see neither (readdir is not atomic against a rename), and Whoosh then
+    says the index does not exist. Seen in the suite as a failed search during commits."""
+    for attempt in range(_TOC_ATTEMPTS):
+        try:
+            return ix.searcher()
+        except (index.EmptyIndexError, FileNotFoundError):
+            if attempt == _TOC_ATTEMPTS - 1:
+                raise
+            time.sleep(0.005 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def _delete_file(storage, filename: str) -> None:
