@@ -144,9 +144,10 @@ LABELS = {"nik": _l("NIK"), "nama": _l("Nama"), "tempat_lahir": _l("Tempat lahir
 
 
 class PersonalListMixin:
-    """A registry list: filters and sort on NIK / No. KK checked against the full-NIK right
-    (a role without it matches a number only whole and never sorts by it; refused: 400 with
-    the reason), and every page audited with the query that chose it, before its query runs."""
+    """A registry list and detail page: filters and sort on NIK / No. KK checked against the
+    full-NIK right (a role without it matches a number only whole and never sorts by it;
+    refused: 400 with the reason), every list page audited with the query that chose it, before
+    its query runs, and every detail page audited as a view of personal data."""
 
     audit_kind = ""
 
@@ -156,6 +157,16 @@ class PersonalListMixin:
                                   session=db.session, channel="web",
                                   query="&".join(f"{k}={v}" for k, v in request.args.items(multi=True)))
         return super()._get_list_widget(filters, **kwargs)
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        """The detail page; opening it is audited (a view of personal data)."""
+        page = super().show(pk)  # 404 when outside the actor's desa
+        item = self.datamodel.get(pk, self._base_filters)
+        personal_data.note_viewed(type(self).audit_kind, item.id, desa_code=item.desa_code,
+                                  actor=current_actor(), session=db.session, channel="web")
+        return page
 
 
 class PendudukView(PersonalListMixin, ServiceFormMixin, ModelView):
@@ -193,16 +204,6 @@ class PendudukView(PersonalListMixin, ServiceFormMixin, ModelView):
     }
     show_template = "lemari/penduduk_show.html"
 
-    @expose("/show/<pk>", methods=["GET"])
-    @has_access
-    def show(self, pk):
-        """The detail page; opening it is audited (a view of personal data)."""
-        page = super().show(pk)  # 404 when outside the actor's desa
-        item = self.datamodel.get(pk, self._base_filters)
-        personal_data.note_viewed("penduduk", item.id, desa_code=item.desa_code,
-                                  actor=current_actor(), session=db.session, channel="web")
-        return page
-
     @expose("/ekspor/<int:pk>", methods=["GET"])
     @has_access
     def subject_export(self, pk):
@@ -237,13 +238,3 @@ class KeluargaView(PersonalListMixin, ServiceFormMixin, ModelView):
     validators_columns = {"no_kk": [_nik_validator(parse_no_kk)]}
     add_form_query_rel_fields = edit_form_query_rel_fields = search_form_query_rel_fields = {
         "desa": DESA_QUERY}
-
-    @expose("/show/<pk>", methods=["GET"])
-    @has_access
-    def show(self, pk):
-        """The family's page; opening it is audited (a view of personal data)."""
-        page = super().show(pk)  # 404 when outside the actor's desa
-        item = self.datamodel.get(pk, self._base_filters)
-        personal_data.note_viewed("keluarga", item.id, desa_code=item.desa_code,
-                                  actor=current_actor(), session=db.session, channel="web")
-        return page
