@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .exceptions import NotFoundError, PermissionDeniedError
+from records.exceptions import NotFoundError, PermissionDeniedError
 
 
 @dataclass(frozen=True)

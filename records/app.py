@@ -13,13 +13,13 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from .declarations import Registry
-from .extensions import Lemari, db
-from .logs import configure_logging
-from .plugins import make_plugin_manager
-from .services.audit import install_config_audit
-from .settings import load_config
-from .web_common import waktu
+from records.declarations import Registry
+from records.extensions import Lemari, db
+from records.logs import configure_logging
+from records.plugins import make_plugin_manager
+from records.services.audit import install_config_audit
+from records.settings import load_config
+from records.web_common import waktu
 
 PACKAGE_DIR = Path(__file__).parent
 LANGUAGES = {"id": {"flag": "id", "name": "Bahasa Indonesia"}, "en": {"flag": "gb", "name": "English"}}
@@ -29,7 +29,7 @@ def flask_config(settings: Mapping[str, Any]) -> dict[str, Any]:
     """Flask, Flask-AppBuilder and Babel keys derived from Lemari settings."""
     from flask_appbuilder.const import AUTH_DB
 
-    from .security import password_policy
+    from records.security import password_policy
 
     return {
         **settings,
@@ -90,7 +90,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
                              extra=settings.get("EXTRA_PLUGINS", ()),
                              trace=settings["TRACE_PLUGINS"])
     registry = Registry.from_plugins(pm)
-    from . import cli, errors, form_drafts, health, models, security, views  # noqa: F401  (models: tables)
+    from records import cli, errors, form_drafts, health, models, security, views  # noqa: F401  (models: tables)
 
     install_config_audit()
     CSRFProtect(app)

@@ -21,7 +21,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .extensions import db, lemari
+from records.extensions import db, lemari
 
 REPORT_COLUMNS = ("berkas", "status", "keterangan", "dokumen", "sha256")
 # CSV sidecar columns (the first names the file; the rest are archival metadata).
@@ -30,7 +30,7 @@ CSV_COLUMNS = ("berkas", "judul", "jenis", "skema", "klasifikasi", "tanggal", "d
 
 
 def _cli():
-    from . import cli
+    from records import cli
 
     return cli
 
@@ -49,8 +49,8 @@ def _cli():
 @with_appcontext
 def import_scans_command(folder, metadata_csv, username, report_path, klasifikasi, desa):
     """Archive every scan in FOLDER (PDF, JPEG, PNG, TIFF) with a progress bar and a report."""
-    from .archive_desk import archive_desk
-    from .services.archiving import IngestResult
+    from records.archive_desk import archive_desk
+    from records.services.archiving import IngestResult
 
     who = _cli().actor(username)
     _cli().run_service(lambda: who.require("arsip.write"))
@@ -103,7 +103,7 @@ def scan_folder(folder: Path, skip: set[Path]):
 
 
 def _import_one(entry: Entry, values: dict, who, desk, journal: Journal):
-    from .services.archiving import FAILED, IngestResult, ingest_file
+    from records.services.archiving import FAILED, IngestResult, ingest_file
 
     if entry.problem:
         return IngestResult(entry.name, FAILED, entry.problem)
@@ -156,8 +156,8 @@ class Journal:
 
 def _read_sidecar(path: Path, folder: Path):
     """Metadata per file name from the CSV; rows naming files outside the folder fail."""
-    from .scan_probe import ProbeError
-    from .services.archiving import IngestResult, check_name
+    from records.scan_probe import ProbeError
+    from records.services.archiving import IngestResult, check_name
 
     raw = path.read_bytes()
     try:
@@ -182,7 +182,7 @@ def _read_sidecar(path: Path, folder: Path):
 
 
 def _bad_csv(message: str):
-    from .exceptions import ValidationError
+    from records.exceptions import ValidationError
 
     raise ValidationError(message)
 
@@ -219,8 +219,8 @@ def _print_summary(results, path: Path) -> None:
 @with_appcontext
 def fixity_command(remove_orphans: bool) -> None:
     """Re-hash every archived file; exit 1 when a file is missing or altered."""
-    from .archive_desk import blob_store_of
-    from .services import fixity
+    from records.archive_desk import blob_store_of
+    from records.services import fixity
 
     blobs = blob_store_of(current_app._get_current_object())
     total = sum(1 for _ in fixity.expected_refs(db.session))
@@ -254,8 +254,8 @@ def fixity_command(remove_orphans: bool) -> None:
 @with_appcontext
 def export_bag_command(selection: str, dest: Path, username: str, transfer: bool) -> None:
     """Write a BagIt bag of the SELECTION (permanen, id:1,2, klasifikasi:400.12, tahun:2019)."""
-    from .archive_desk import blob_store_of
-    from .services.bagexport import export_bag
+    from records.archive_desk import blob_store_of
+    from records.services.bagexport import export_bag
 
     who = _cli().actor(username)
     path, count = _cli().run_service(lambda: export_bag(
@@ -272,8 +272,8 @@ def export_bag_command(selection: str, dest: Path, username: str, transfer: bool
 @with_appcontext
 def backup_command(dest: Path) -> None:
     """Consistent backup while the app runs: database snapshot, files, keys, manifest."""
-    from .archive_desk import blob_store_of
-    from .services.backup import BackupError, backup
+    from records.archive_desk import blob_store_of
+    from records.services.backup import BackupError, backup
 
     settings = lemari().settings
     checkpoint = _audit_checkpoint(settings)
@@ -297,9 +297,9 @@ def backup_command(dest: Path) -> None:
 def _audit_checkpoint(settings) -> dict | None:
     """The signed head of the audit chain, read before the snapshot: written into the backup
     and, when the trail holds its earlier checkpoints, as today's checkpoint file too."""
-    from .audit_desk import checkpoint_signer, write_checkpoint
-    from .services import audit_checkpoint
-    from .services.audit_checkpoint import CheckpointRefusedError
+    from records.audit_desk import checkpoint_signer, write_checkpoint
+    from records.services import audit_checkpoint
+    from records.services.audit_checkpoint import CheckpointRefusedError
 
     try:
         written = write_checkpoint(settings, db.session)
@@ -318,8 +318,8 @@ def _audit_checkpoint(settings) -> dict | None:
 @with_appcontext
 def restore_command(src: Path, yes: bool) -> None:
     """Verify a backup's manifest, then replace the database and files and rebuild search."""
-    from .archive_desk import blob_store_of
-    from .services.backup import BackupError, restore, verify_backup
+    from records.archive_desk import blob_store_of
+    from records.services.backup import BackupError, restore, verify_backup
 
     try:
         info = verify_backup(src)
@@ -348,8 +348,8 @@ def _set_aside_newer_checkpoints(settings) -> None:
     are kept aside, and the loss is said out loud."""
     import datetime as dt
 
-    from .audit_desk import checkpoint_folder, checkpoint_signer
-    from .services.audit_checkpoint import set_aside_after_restore
+    from records.audit_desk import checkpoint_folder, checkpoint_signer
+    from records.services.audit_checkpoint import set_aside_after_restore
 
     folder = checkpoint_folder(settings)
     if not folder.is_dir():
@@ -365,7 +365,7 @@ def _set_aside_newer_checkpoints(settings) -> None:
 
 
 def _rebuild_index() -> int:
-    from .indexing import open_engine
+    from records.indexing import open_engine
 
     ext = lemari()
     return open_engine(ext.settings, ext.registry, db.engine, check=False).rebuild()
@@ -385,7 +385,7 @@ def jobs_worker(workers: int | None) -> None:
     """Run the job consumer alone (when `lemari serve` runs elsewhere); Ctrl-C stops it."""
     import time
 
-    from .jobs import jobs_of
+    from records.jobs import jobs_of
 
     jobs = jobs_of(current_app._get_current_object())
     jobs.start(workers or lemari().settings["JOB_WORKERS"])
@@ -403,7 +403,7 @@ def jobs_status() -> None:
     """Count OCR jobs by status and list the failed ones."""
     from sqlalchemy import func, select
 
-    from .models import OcrJob
+    from records.models import OcrJob
 
     rows = db.session.execute(select(OcrJob.status, func.count()).group_by(OcrJob.status)).all()
     click.echo(", ".join(f"{n} {s}" for s, n in rows) or "Belum ada tugas OCR.")
@@ -417,7 +417,7 @@ def jobs_status() -> None:
 def demo_scans_command(folder: Path) -> None:
     """Write a folder of generated scans, good and broken, with a CSV sidecar, to try
     `lemari import-scans FOLDER --metadata FOLDER/metadata.csv`."""
-    from .scan_samples import write_sample_folder
+    from records.scan_samples import write_sample_folder
 
     expected = write_sample_folder(folder)
     click.echo(f"{len(expected)} berkas contoh ditulis ke {folder}")

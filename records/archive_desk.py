@@ -6,10 +6,10 @@ a scan never pays for it.
 
 from __future__ import annotations
 
-from .desk import blob_store
-from .scan_probe import ProbeLimits, ProbePool
-from .services.archiving import ArchiveDesk
-from .services.ocr import OcrSettings
+from records.desk import blob_store
+from records.scan_probe import ProbeLimits, ProbePool
+from records.services.archiving import ArchiveDesk
+from records.services.ocr import OcrSettings
 
 EXTENSION_KEY = "lemari_archive_desk"
 
@@ -37,7 +37,7 @@ def archive_desk(app) -> ArchiveDesk:
     """The app's ArchiveDesk, built on first use; OCR jobs go to the app's queue."""
     found = app.extensions.get(EXTENSION_KEY)
     if found is None:
-        from .jobs import jobs_of
+        from records.jobs import jobs_of
 
         ext = app.extensions["lemari"]
         found = ArchiveDesk(blobs=blob_store_of(app), probe=ProbePool(probe_limits(ext.settings)),

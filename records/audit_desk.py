@@ -23,8 +23,8 @@ def checkpoint_folder(settings: dict) -> Path:
 
 def checkpoint_signer(settings: dict):
     """The office key that signs and checks checkpoints (the demo one until BSrE's is set)."""
-    from .desk import signing_config
-    from .signing import CheckpointKey
+    from records.desk import signing_config
+    from records.signing import CheckpointKey
 
     return CheckpointKey.from_config(signing_config(settings))
 
@@ -36,7 +36,7 @@ def office_today(settings: dict) -> dt.date:
 
 def write_checkpoint(settings: dict, session):
     """Today's checkpoint of the head (see services.audit_checkpoint.write)."""
-    from .services import audit_checkpoint
+    from records.services import audit_checkpoint
 
     return audit_checkpoint.write(checkpoint_folder(settings), session, checkpoint_signer(settings),
                                   today=office_today(settings), office=settings["OFFICE_NAME"])

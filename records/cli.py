@@ -16,12 +16,12 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from .bench_cli import bench_group
-from .db_cli import db_group, describe_upgrade, require_current_schema
-from .exceptions import RecordsError
-from .extensions import db, lemari
-from .nik_cli import nik_command
-from .search_cli import SEARCH_COMMANDS
+from records.bench_cli import bench_group
+from records.db_cli import db_group, describe_upgrade, require_current_schema
+from records.exceptions import RecordsError
+from records.extensions import db, lemari
+from records.nik_cli import nik_command
+from records.search_cli import SEARCH_COMMANDS
 
 #: Request threads of `lemari serve`. Rendering holds at most (letter workers + PDF_QUEUE_MAX)
 #: + (1 + PUBLISH_RENDER_QUEUE_MAX) of them with both pools flooded: 8 on two cores, 10 on
@@ -31,7 +31,7 @@ SERVE_THREADS = 12
 
 
 def _create_app():
-    from .app import create_app
+    from records.app import create_app
 
     return create_app()
 
@@ -57,8 +57,8 @@ def run_service(action):
 
 def actor(username: str):
     """The Actor for `--as USERNAME`."""
-    from .services.accounts import actor_for_username
-    from .services.audit import acting_user
+    from records.services.accounts import actor_for_username
+    from records.services.audit import acting_user
 
     found = run_service(lambda: actor_for_username(
         username, sm=current_app.appbuilder.sm, session=db.session, registry=lemari().registry))
@@ -70,8 +70,8 @@ def actor(username: str):
 @with_appcontext
 def init_command() -> None:
     """Migrate the schema, create roles and permissions, load the wilayah table (safe to re-run)."""
-    from .desk import signing_config
-    from .services.setup import initialise
+    from records.desk import signing_config
+    from records.services.setup import initialise
 
     migrated = run_service(lambda: initialise(
         session=db.session, engine=db.engine, sm=current_app.appbuilder.sm,
@@ -91,8 +91,8 @@ def init_command() -> None:
 @with_appcontext
 def demo_command(keep_demo_passwords: bool) -> None:
     """Load the demo office of Kecamatan Kota Bangun (accounts and ~500 residents)."""
-    from .demo_data import DESA, generate_population
-    from .services.setup import DEMO_PASSWORD, load_demo
+    from records.demo_data import DESA, generate_population
+    from records.services.setup import DEMO_PASSWORD, load_demo
 
     accounts, added = load_demo(session=db.session, sm=current_app.appbuilder.sm,
                                 population=generate_population(), desa=DESA,
@@ -114,7 +114,7 @@ def serve_command(host: str | None, port: int | None) -> None:
     """Serve the app with waitress (a production WSGI server; no debug mode)."""
     from waitress import serve
 
-    from .jobs import jobs_of
+    from records.jobs import jobs_of
 
     require_current_schema()
     host = host or current_app.config["HOST"]
@@ -130,7 +130,7 @@ def serve_command(host: str | None, port: int | None) -> None:
 @with_appcontext
 def import_command(path: Path, username: str) -> None:
     """Import residents from CSV/XLSX (all rows or none)."""
-    from .services.importing import import_penduduk, read_table
+    from records.services.importing import import_penduduk, read_table
 
     cfg = current_app.config
     who = actor(username)
@@ -156,8 +156,8 @@ def audit_group() -> None:
 def audit_verify(extra: tuple[Path, ...]) -> None:
     """Check the hash chain and the signed checkpoints of its head; exit 1 naming the first
     edited, deleted or reordered entry, or how many entries a cut tail lost."""
-    from .audit_desk import checkpoint_folder, checkpoint_signer
-    from .services.audit_checkpoint import verify_trail
+    from records.audit_desk import checkpoint_folder, checkpoint_signer
+    from records.services.audit_checkpoint import verify_trail
 
     settings = lemari().settings
     report = run_service(lambda: verify_trail(db.session, checkpoint_signer(settings),
@@ -183,7 +183,7 @@ def audit_verify(extra: tuple[Path, ...]) -> None:
 @with_appcontext
 def audit_checkpoint_command() -> None:
     """Write today's signed checkpoint of the chain's head (refused over a cut or broken chain)."""
-    from .audit_desk import write_checkpoint
+    from records.audit_desk import write_checkpoint
 
     written = run_service(lambda: write_checkpoint(lemari().settings, db.session))
     if written is None:
@@ -199,8 +199,8 @@ def audit_checkpoint_command() -> None:
 @with_appcontext
 def sync_roles_command() -> None:
     """Grant declared permissions to roles again (after installing a plugin)."""
-    from .services.accounts import sync_roles
-    from .services.setup import register_fab_permissions
+    from records.services.accounts import sync_roles
+    from records.services.setup import register_fab_permissions
 
     register_fab_permissions(current_app.appbuilder, lemari().registry)
     sync_roles(current_app.appbuilder.sm, lemari().registry, lemari().menu_permissions)
@@ -217,9 +217,9 @@ def sync_roles_command() -> None:
 def issue_command(doctype, nik, fields, paper, username) -> None:
     """Create a document and take it through the workflow to issue (the declaration's path to
     its `issues` step); print number and PDF path."""
-    from .services.issuing import check_can_issue_alone, issue, steps_to_issue
-    from .services.records import create_record, fire_transition
-    from .services.registry import find_penduduk_by_nik
+    from records.services.issuing import check_can_issue_alone, issue, steps_to_issue
+    from records.services.records import create_record, fire_transition
+    from records.services.registry import find_penduduk_by_nik
 
     who, ext = actor(username), lemari()
     run_service(lambda: check_can_issue_alone(doctype, actor=who, registry=ext.registry))
@@ -255,7 +255,7 @@ def _split_field(text: str) -> tuple[str, str]:
 def issue_batch_command(doctype: str, path: Path, paper: str, username: str) -> None:
     """Issue one DOCTYPE letter per CSV row (column `nik` plus the type's fields); one JSON
     line per row once it is durable. Re-running the same file resumes after an interruption."""
-    from .services.batch import issue_batch, read_rows
+    from records.services.batch import issue_batch, read_rows
 
     who, ext = actor(username), lemari()
     digest, rows = run_service(lambda: read_rows(path.read_bytes()))
@@ -276,7 +276,7 @@ def issue_batch_command(doctype: str, path: Path, paper: str, username: str) -> 
 @with_appcontext
 def verify_command(path: Path) -> None:
     """Check a PDF against the issued original and its signature (exit 0 valid, 1 otherwise)."""
-    from .services.verifying import verify_upload
+    from records.services.verifying import verify_upload
 
     result = verify_upload(path.read_bytes(), session=db.session, desk=lemari().desk())
     click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2, default=str))
@@ -291,8 +291,7 @@ def verify_command(path: Path) -> None:
 def print_batch_command(output: Path, ids: tuple[int, ...], username: str) -> None:
     """Merge issued documents into one PDF print job, with a progress bar."""
     from archive.atomic import atomic_write_bytes
-
-    from .services.files import merge_issued
+    from records.services.files import merge_issued
 
     who = actor(username)
     with click.progressbar(length=len(ids), label="Menggabungkan") as bar:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from .nik_cli import nik_command
+from records.nik_cli import nik_command
 
 LIGHT = {"nik": nik_command}
 
@@ -21,6 +21,6 @@ def main() -> None:
     if command is not None:
         command.main(args=sys.argv[2:], prog_name=f"lemari {sys.argv[1]}")
         return
-    from .cli import main as full
+    from records.cli import main as full
 
     full()

@@ -14,8 +14,8 @@ from typing import TypeVar
 import click
 from flask.cli import with_appcontext
 
-from .extensions import db
-from .services import schema
+from records.extensions import db
+from records.services import schema
 
 T = TypeVar("T")
 

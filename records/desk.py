@@ -46,7 +46,7 @@ def blob_store(settings: dict) -> LocalBlobStore:
 
 def signing_config(settings: dict):
     """The configured office certificate, or the demo one in <HOME>/pki."""
-    from .signing import SigningConfig, ensure_demo_pki
+    from records.signing import SigningConfig, ensure_demo_pki
 
     if settings["SIGNING_CERT"]:
         return SigningConfig(cert_path=Path(settings["SIGNING_CERT"]),
@@ -57,10 +57,10 @@ def signing_config(settings: dict):
 
 def build_desk(settings: dict, pm, registry):
     """The Desk the issuing service works with."""
-    from .pdf import PdfMetadata
-    from .render_worker import RenderPool, shared_pool
-    from .services.issuing import Desk
-    from .signing import PadesSigner
+    from records.pdf import PdfMetadata
+    from records.render_worker import RenderPool, shared_pool
+    from records.services.issuing import Desk
+    from records.signing import PadesSigner
 
     make_pool = shared_pool if settings["PDF_POOL_PER_PROCESS"] else RenderPool
     pool = make_pool(template_dirs(pm), workers=render_workers(settings["PDF_WORKERS"]),

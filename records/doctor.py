@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from records.indexing import SearchEngine, database_ids, index_ids, pending_count
 from search import SearchError
-
-from .indexing import SearchEngine, database_ids, index_ids, pending_count
 
 # How many ids a failed check names, so a large drift stays readable.
 SHOW_IDS = 5
@@ -83,7 +82,7 @@ def search_checks(session: Session, engine: SearchEngine) -> list[Check]:
 def schema_checks(engine) -> list[Check]:
     """The database's revision is the newest this code ships, and autogenerate finds nothing
     between it and the models (a hand-made change, or a model changed without a migration)."""
-    from .services.schema import SchemaError, current_state, differences
+    from records.services.schema import SchemaError, current_state, differences
 
     try:
         state = current_state(engine)
@@ -114,9 +113,9 @@ def check_issued_have_files(session: Session, registry) -> Check:
     PDF row (issuing writes both in one transaction)."""
     from sqlalchemy import select
 
-    from .declarations import ISSUED
-    from .models import Record, RecordFile
-    from .services.records import in_tagged_state
+    from records.declarations import ISSUED
+    from records.models import Record, RecordFile
+    from records.services.records import in_tagged_state
 
     issued = select(RecordFile.record_id).where(RecordFile.kind == "terbit")
     bad = list(session.scalars(select(Record.id).where(
@@ -130,8 +129,7 @@ def check_issued_have_files(session: Session, registry) -> Check:
 def check_archive_files(session: Session, blobs) -> list[Check]:
     """Re-hash every expected file: missing or altered files fail; orphans are reported."""
     from archive import verify_all
-
-    from .services.fixity import expected_refs, is_recent, owned_shas
+    from records.services.fixity import expected_refs, is_recent, owned_shas
 
     owned = owned_shas(session)
     report = verify_all(blobs, list(expected_refs(session)), owned=owned)

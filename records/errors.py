@@ -17,9 +17,9 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from . import form_drafts
-from .exceptions import RecordsError
-from .extensions import db
+from records import form_drafts
+from records.exceptions import RecordsError
+from records.extensions import db
 
 log = logging.getLogger(__name__)
 

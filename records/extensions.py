@@ -12,7 +12,7 @@ import pluggy
 from flask import current_app
 from flask_appbuilder.utils.legacy import get_sqla_class
 
-from .declarations import Registry
+from records.declarations import Registry
 
 db = get_sqla_class()()
 
@@ -33,7 +33,7 @@ class Lemari:
     def desk(self):
         """The issuing desk, built on first use (it starts render worker processes)."""
         if self._desk is None:
-            from .desk import build_desk
+            from records.desk import build_desk
 
             self._desk = build_desk(self.settings, self.pm, self.registry)
         return self._desk
@@ -42,7 +42,7 @@ class Lemari:
         """The search engine (records.indexing), opened on first use; rebuilt from the database
         then if the index is damaged or missing."""
         if self._search is None:
-            from .indexing import open_engine
+            from records.indexing import open_engine
 
             self._search = open_engine(self.settings, self.registry, db.engine)
         return self._search

@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Flask, current_app, jsonify
 from sqlalchemy import text
 
-from .extensions import db
+from records.extensions import db
 
 
 def package_version() -> str:

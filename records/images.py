@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from .exceptions import ValidationError
+from records.exceptions import ValidationError
 
 FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg"}
 EXTENSIONS = {"PNG": "png", "JPEG": "jpg"}

@@ -28,6 +28,9 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
+from records.declarations import Registry
+from records.models import Penduduk, Record, SearchOutbox, Wilayah
+from records.models.outbox import PENDUDUK, RECORD
 from search import (
     MAX_PAGE_SIZE,
     MAX_RESULT_WINDOW,
@@ -38,10 +41,6 @@ from search import (
     SearchIndex,
 )
 from search.versions import holding
-
-from .declarations import Registry
-from .models import Penduduk, Record, SearchOutbox, Wilayah
-from .models.outbox import PENDUDUK, RECORD
 
 log = logging.getLogger(__name__)
 

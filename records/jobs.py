@@ -64,9 +64,9 @@ class Jobs:
             log.exception("could not queue OCR job %s", job_id)
 
     def _ocr(self, job_id: int) -> str:
-        from .archive_desk import blob_store_of, ocr_settings
-        from .extensions import db
-        from .services.ocr import run_job
+        from records.archive_desk import blob_store_of, ocr_settings
+        from records.extensions import db
+        from records.services.ocr import run_job
 
         with self.app.app_context():
             try:
@@ -76,9 +76,9 @@ class Jobs:
                 db.session.remove()
 
     def _fixity(self) -> None:
-        from .archive_desk import blob_store_of
-        from .extensions import db
-        from .services.fixity import run_fixity
+        from records.archive_desk import blob_store_of
+        from records.extensions import db
+        from records.services.fixity import run_fixity
 
         with self.app.app_context():
             try:
@@ -89,9 +89,9 @@ class Jobs:
     def _audit_checkpoint(self) -> None:
         """Today's signed checkpoint of the audit chain's head; a trail that fails its earlier
         checkpoints gets none, and the reason goes to the log as an error."""
-        from .audit_desk import write_checkpoint
-        from .extensions import db
-        from .services.audit_checkpoint import CheckpointRefusedError
+        from records.audit_desk import write_checkpoint
+        from records.extensions import db
+        from records.services.audit_checkpoint import CheckpointRefusedError
 
         with self.app.app_context():
             try:
@@ -103,8 +103,8 @@ class Jobs:
 
     def requeue_pending(self) -> int:
         """Queue again every job the database says is unfinished (after a crash)."""
-        from .extensions import db
-        from .services.ocr import pending_jobs
+        from records.extensions import db
+        from records.services.ocr import pending_jobs
 
         with self.app.app_context():
             pending = pending_jobs(db.session)

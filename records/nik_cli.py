@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from .nik import NikError, parse_nik
+from records.nik import NikError, parse_nik
 
 
 @click.command("nik")

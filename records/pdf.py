@@ -33,7 +33,7 @@ from weasyprint.pdf.metadata import DocumentMetadata
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .exceptions import DocumentProductionError
+from records.exceptions import DocumentProductionError
 
 #: URL scheme under which template folders are served to WeasyPrint.  A private scheme
 #: (rather than file://) means no URL a template or a user can write reaches the disk

@@ -14,7 +14,7 @@ from importlib.metadata import entry_points
 
 import pluggy
 
-from . import hookspecs
+from records import hookspecs
 
 DEFAULT_PLUGINS = (
     "records.builtin.core",

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from archive import BlobStore
 
 if TYPE_CHECKING:
-    from .pdf import PdfMetadata, RenderResult
+    from records.pdf import PdfMetadata, RenderResult
 
 __all__ = ["BlobStore", "CheckpointSigner", "DocumentSigner", "PagePreview", "Renderer", "ScanProbe"]
 

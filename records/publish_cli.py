@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from .extensions import db, lemari
+from records.extensions import db, lemari
 
 
 @click.command("publish-kit")
@@ -26,9 +26,9 @@ from .extensions import db, lemari
 @with_appcontext
 def publish_kit_command(dest: Path, codes: tuple[str, ...], width: int) -> None:
     """Write posters, pamphlets, flowcharts and the maklumat as PDF + PNG into DEST."""
-    from .exceptions import RecordsError
-    from .publish_desk import publish_desk
-    from .services.kit import kit_jobs, write_kit_file
+    from records.exceptions import RecordsError
+    from records.publish_desk import publish_desk
+    from records.services.kit import kit_jobs, write_kit_file
 
     desk = publish_desk(lemari())
     try:
@@ -56,8 +56,8 @@ def publish_kit_command(dest: Path, codes: tuple[str, ...], width: int) -> None:
 @with_appcontext
 def expire_command() -> None:
     """Move published notices and posters past their expiry date to 'kedaluwarsa'."""
-    from .publish_desk import publish_desk
-    from .services.publishing import expire_due
+    from records.publish_desk import publish_desk
+    from records.services.publishing import expire_due
 
     ext = lemari()
     count = expire_due(session=db.session, registry=ext.registry, today=publish_desk(ext).today())

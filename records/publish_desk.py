@@ -15,12 +15,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .desk import blob_store, office, template_dirs
-from .ports import Renderer
-from .services.materials import PublishDesk
+from records.desk import blob_store, office, template_dirs
+from records.ports import Renderer
+from records.services.materials import PublishDesk
 
 if TYPE_CHECKING:
-    from .pdf import PdfMetadata, RenderResult
+    from records.pdf import PdfMetadata, RenderResult
 
 _BUILD_LOCK = threading.Lock()
 KEY = "publikasi"
@@ -61,10 +61,9 @@ def template_folder(settings: dict) -> Path:
 def build_publish_desk(settings: dict, pm) -> PublishDesk:
     """The desk with a one-worker pool over [live folder, shipped templates, plugin folders]."""
     from archive.atomic import ensure_dir
-
-    from .pdf import PdfMetadata
-    from .render_worker import RenderPool
-    from .thumbnails import png_preview
+    from records.pdf import PdfMetadata
+    from records.render_worker import RenderPool
+    from records.thumbnails import png_preview
 
     folder, shipped = template_folder(settings), tuple(template_dirs(pm))
     ensure_dir(folder)

@@ -13,8 +13,8 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from .extensions import db, lemari
-from .indexing import count_docs, open_engine, pending_count
+from records.extensions import db, lemari
+from records.indexing import count_docs, open_engine, pending_count
 
 
 def _unchecked_engine():
@@ -56,8 +56,8 @@ def drain_command(batch: int) -> None:
 @with_appcontext
 def search_command(query: str, username: str, page: int, sort: str, as_json: bool) -> None:
     """Search the archive as USERNAME would see it (scope, NIK masking, audit)."""
-    from .cli import actor, run_service
-    from .services.searching import clean_request, search_archive
+    from records.cli import actor, run_service
+    from records.services.searching import clean_request, search_archive
 
     who, ext = actor(username), lemari()
     request = clean_request(query, {}, sort, page)
@@ -87,7 +87,7 @@ def _print_page(result: dict) -> None:
 def doctor_command() -> None:
     """Report drift between schema and code, database and search index, rows and files;
     exit 1 when they disagree."""
-    from .doctor import schema_checks, search_checks
+    from records.doctor import schema_checks, search_checks
 
     checks = schema_checks(db.engine)
     checks += search_checks(db.session, _unchecked_engine())
@@ -102,8 +102,8 @@ def doctor_command() -> None:
 
 def _archive_checks():
     """The archive's checks (records.doctor.archive_checks) on the installation's store."""
-    from .desk import blob_store
-    from .doctor import archive_checks
+    from records.desk import blob_store
+    from records.doctor import archive_checks
 
     return archive_checks(db.session, blob_store(lemari().settings), lemari().registry)
 

@@ -44,13 +44,13 @@ from sqlalchemy import event, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
-from .errors import MESSAGES, respond
-from .extensions import db
-from .models import CacheEpoch
-from .passwords import PasswordPolicyError, check_password
-from .services import accounts
-from .services.audit import acting_user
-from .services.public_guard import client_key
+from records.errors import MESSAGES, respond
+from records.extensions import db
+from records.models import CacheEpoch
+from records.passwords import PasswordPolicyError, check_password
+from records.services import accounts
+from records.services.audit import acting_user
+from records.services.public_guard import client_key
 
 API_LOGIN = "/api/v1/security/login"
 # Endpoints an account that must change its password may still reach.

@@ -39,8 +39,7 @@ from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverage
 from pyhanko_certvalidator import ValidationContext
 
 from archive.atomic import atomic_write_bytes, ensure_dir
-
-from .exceptions import DocumentProductionError
+from records.exceptions import DocumentProductionError
 
 logger = logging.getLogger(__name__)
 

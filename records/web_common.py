@@ -18,15 +18,14 @@ from flask_appbuilder.models.sqla.filters import get_field_setup_query
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import select
 
+from records.actor import Actor
+from records.extensions import db, lemari
+from records.models import Record
+from records.nik import mask_nik, mask_numbers_deep, mask_numbers_in_text
+from records.services import archiving, personal_data, registry
+from records.services.accounts import actor_for
+from records.services.searching import SearchRequest, clean_request, search_archive
 from search import FACET_KEYS
-
-from .actor import Actor
-from .extensions import db, lemari
-from .models import Record
-from .nik import mask_nik, mask_numbers_deep, mask_numbers_in_text
-from .services import archiving, personal_data, registry
-from .services.accounts import actor_for
-from .services.searching import SearchRequest, clean_request, search_archive
 
 ANONYMOUS = Actor(user_id=None, username="anonim", roles=frozenset(), permissions=frozenset(),
                   desa_scope=frozenset())
@@ -209,7 +208,7 @@ def run_search(search: SearchRequest) -> dict:
 
 def archive_desk_of_app():
     """The app's archive desk (blob store, scan probe, job queue), built on first use."""
-    from .archive_desk import archive_desk
+    from records.archive_desk import archive_desk
 
     return archive_desk(current_app._get_current_object())
 
@@ -242,6 +241,6 @@ def ingest_upload(upload, values: dict) -> archiving.IngestResult:
 
 def waktu(value, seconds: bool = False) -> str:
     """Jinja filter `waktu`: a stored UTC timestamp in the office's zone, with its label."""
-    from .services.clock import format_local
+    from records.services.clock import format_local
 
     return format_local(value, current_app.extensions["lemari"].settings["TIMEZONE"], seconds=seconds)

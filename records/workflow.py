@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .declarations import Transition, Workflow
-from .exceptions import InvalidTransitionError, ValidationError
+from records.declarations import Transition, Workflow
+from records.exceptions import InvalidTransitionError, ValidationError
 
 
 def check_transition(workflow: Workflow, state: str, name: str, roles: Iterable[str],

@@ -1,8 +1,8 @@
 """REST API (JWT only, listed in the OpenAPI spec at /api/v1/_openapi)."""
 
-from .records import RecordApi
-from .registry import KeluargaApi, PendudukApi
-from .search import SearchApi
+from records.api.records import RecordApi
+from records.api.registry import KeluargaApi, PendudukApi
+from records.api.search import SearchApi
 
 
 def register(appbuilder) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import request
 from flask_appbuilder.api import expose, protect
 
-from ..exceptions import RecordsError
-from ..extensions import db, lemari
-from ..nik import mask_nik, mask_numbers_in_text
-from ..services import archiving, ocr, personal_data
-from ..web_common import current_actor, ingest_upload
-from .base import ServiceApi
+from records.api.base import ServiceApi
+from records.exceptions import RecordsError
+from records.extensions import db, lemari
+from records.nik import mask_nik, mask_numbers_in_text
+from records.services import archiving, ocr, personal_data
+from records.web_common import current_actor, ingest_upload
 
 
 def arsip_json(arsip, *, full_nik: bool) -> dict:

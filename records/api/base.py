@@ -3,8 +3,8 @@ becomes its JSON answer (FAB's ``@safe`` would turn it into a 500)."""
 
 from flask_appbuilder.api import BaseApi
 
-from ..exceptions import RecordsError
-from ..extensions import db
+from records.exceptions import RecordsError
+from records.extensions import db
 
 
 class ServiceApi(BaseApi):

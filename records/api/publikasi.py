@@ -7,11 +7,11 @@ from here either (409 with the reason).
 from flask import request
 from flask_appbuilder.api import expose, protect
 
-from ..extensions import db, lemari
-from ..publish_desk import publish_desk
-from ..services import publishing
-from ..web_common import current_actor
-from .base import ServiceApi
+from records.api.base import ServiceApi
+from records.extensions import db, lemari
+from records.publish_desk import publish_desk
+from records.services import publishing
+from records.web_common import current_actor
 
 FIELDS = ("templat", "judul", "isi", "layanan_code", "kelompok", "ukuran", "berlaku_mulai",
           "berlaku_sampai")

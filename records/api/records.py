@@ -6,11 +6,11 @@ import io
 from flask import request, send_file
 from flask_appbuilder.api import expose, protect, safe
 
-from ..exceptions import RecordsError
-from ..extensions import db, lemari
-from ..services import files, issuing, personal_data, records
-from ..web_common import current_actor, text_display
-from .base import ServiceApi
+from records.api.base import ServiceApi
+from records.exceptions import RecordsError
+from records.extensions import db, lemari
+from records.services import files, issuing, personal_data, records
+from records.web_common import current_actor, text_display
 
 PAPERS = ("F4", "A4")
 

@@ -10,13 +10,13 @@ from flask_appbuilder.exceptions import (
 )
 from flask_appbuilder.models.sqla.filters import FilterEqual
 
-from ..exceptions import RecordsError
-from ..extensions import db
-from ..models import Keluarga, Penduduk
-from ..nik import mask_nik
-from ..services import personal_data
-from ..services.records import MAX_ID
-from ..web_common import (
+from records.exceptions import RecordsError
+from records.extensions import db
+from records.models import Keluarga, Penduduk
+from records.nik import mask_nik
+from records.services import personal_data
+from records.services.records import MAX_ID
+from records.web_common import (
     CRUD_PERMISSIONS,
     FilterDesaScope,
     KeluargaInterface,

@@ -3,9 +3,9 @@
 from flask import request
 from flask_appbuilder.api import BaseApi, expose, protect
 
-from ..exceptions import RecordsError
-from ..extensions import db
-from ..web_common import run_search, search_request_from_args
+from records.exceptions import RecordsError
+from records.extensions import db
+from records.web_common import run_search, search_request_from_args
 
 
 class SearchApi(BaseApi):

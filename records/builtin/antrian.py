@@ -4,9 +4,9 @@ Declarations are data; the adapters (views, blueprints) are imported only when t
 registers its views, so declaring the plugin costs nothing and disabling it removes its pages.
 """
 
-from ..declarations import Permission
-from ..hookspecs import hookimpl
-from .core import PETUGAS
+from records.builtin.core import PETUGAS
+from records.declarations import Permission
+from records.hookspecs import hookimpl
 
 PERMISSIONS = (
     Permission("antrian.call", "Memanggil, mengulang, melewati dan mengalihkan nomor antrian di loket",
@@ -27,6 +27,6 @@ def register_permissions():
 @hookimpl
 def register_views(appbuilder):
     """Counter screens, queue settings, and the public kiosk, display and ticket pages."""
-    from ..views.antrian import register
+    from records.views.antrian import register
 
     register(appbuilder)

@@ -6,9 +6,9 @@ berita acara pemusnahan) and a workflow without manual steps: records enter the 
 through the ingest service and leave it only through the disposition procedure.
 """
 
-from ..declarations import CLOSED, DocumentType, Permission, Workflow
-from ..hookspecs import hookimpl
-from .core import ARSIPARIS, AUDITOR, CAMAT, OPERATOR_DESA, PETUGAS, SEKCAM
+from records.builtin.core import ARSIPARIS, AUDITOR, CAMAT, OPERATOR_DESA, PETUGAS, SEKCAM
+from records.declarations import CLOSED, DocumentType, Permission, Workflow
+from records.hookspecs import hookimpl
 
 ARCHIVE_READERS = frozenset({CAMAT, SEKCAM, PETUGAS, ARSIPARIS, AUDITOR, OPERATOR_DESA})
 
@@ -80,7 +80,7 @@ def register_document_types():
 @hookimpl
 def register_views(appbuilder):
     """The archive's pages, REST API and menu."""
-    from ..views.arsip import register
+    from records.views.arsip import register
 
     register(appbuilder, MENU, CATEGORY)
 
@@ -88,7 +88,7 @@ def register_views(appbuilder):
 @hookimpl
 def register_commands(cli):
     """import-scans, fixity, export-bag, backup, restore and jobs."""
-    from ..archive_cli import ARCHIVE_COMMANDS
+    from records.archive_cli import ARCHIVE_COMMANDS
 
     for command in ARCHIVE_COMMANDS:
         cli.add_command(command)

@@ -1,7 +1,7 @@
 """Core declarations: the office's roles and the permissions of the registry, records and audit."""
 
-from ..declarations import Permission, RoleDef
-from ..hookspecs import hookimpl
+from records.declarations import Permission, RoleDef
+from records.hookspecs import hookimpl
 
 ADMIN, CAMAT, SEKCAM, PETUGAS = "Admin", "Camat", "Sekcam", "Petugas Pelayanan"
 ARSIPARIS, HUMAS, AUDITOR, OPERATOR_DESA = "Arsiparis", "Humas", "Auditor", "Operator Desa"

@@ -1,8 +1,8 @@
 """Service-level dashboard: received, completed, overdue, completion days, queue waiting."""
 
-from ..declarations import Permission
-from ..hookspecs import hookimpl
-from .core import AUDITOR, CAMAT, SEKCAM
+from records.builtin.core import AUDITOR, CAMAT, SEKCAM
+from records.declarations import Permission
+from records.hookspecs import hookimpl
 
 PERMISSIONS = (
     Permission("dashboard.read", "Melihat dasbor kinerja pelayanan, ekspor dan laporan bulanan",
@@ -18,6 +18,6 @@ def register_permissions():
 @hookimpl
 def register_views(appbuilder):
     """The dashboard, its exports and the monthly report."""
-    from ..views.dashboard import register
+    from records.views.dashboard import register
 
     register(appbuilder)

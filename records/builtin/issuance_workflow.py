@@ -6,7 +6,8 @@ Sekcam sign. The tags say what each step and state means; the core reads those, 
 names (docs/architecture.md, "Workflow meanings").
 """
 
-from ..declarations import (
+from records.builtin.core import CAMAT, OPERATOR_DESA, PETUGAS, SEKCAM
+from records.declarations import (
     CLOSED,
     HANDED_OVER,
     HANDS_OVER,
@@ -21,8 +22,7 @@ from ..declarations import (
     Transition,
     Workflow,
 )
-from ..hookspecs import hookimpl
-from .core import CAMAT, OPERATOR_DESA, PETUGAS, SEKCAM
+from records.hookspecs import hookimpl
 
 CLERKS = frozenset({PETUGAS, OPERATOR_DESA})
 SIGNERS = frozenset({CAMAT, SEKCAM})

@@ -4,8 +4,8 @@ acara handing the files to the Dinas Dukcapil (Permendagri 109/2019 forms).
 The Dinas issues and signs the KK itself; the kecamatan never prints one (UU 24/2013 Pasal 96A).
 """
 
-from ..declarations import DocumentType, Field
-from ..hookspecs import hookimpl
+from records.declarations import DocumentType, Field
+from records.hookspecs import hookimpl
 
 JENIS_PERMOHONAN = ("Baru", "Tambah anggota", "Kurang anggota", "Perubahan data",
                     "Hilang / rusak", "Pecah KK")

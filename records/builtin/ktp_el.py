@@ -6,7 +6,8 @@ and the berita acara of applications sent to the Dinas. The application follows 
 workflow, from receipt to hand-over of the card printed by the Dinas.
 """
 
-from ..declarations import (
+from records.builtin.core import CAMAT, OPERATOR_DESA, PETUGAS, SEKCAM
+from records.declarations import (
     CLOSED,
     HANDED_OVER,
     HANDS_OVER,
@@ -17,8 +18,7 @@ from ..declarations import (
     Transition,
     Workflow,
 )
-from ..hookspecs import hookimpl
-from .core import CAMAT, OPERATOR_DESA, PETUGAS, SEKCAM
+from records.hookspecs import hookimpl
 
 LOKET = frozenset({PETUGAS})
 SUPERVISORS = frozenset({PETUGAS, CAMAT, SEKCAM})

@@ -2,8 +2,8 @@
 berita acara and Keputusan Camat. Office letters: no resident is attached.
 """
 
-from ..declarations import DocumentType, Field
-from ..hookspecs import hookimpl
+from records.declarations import DocumentType, Field
+from records.hookspecs import hookimpl
 
 SIFAT = Field("sifat", "Sifat", kind="choice",
               choices=("Biasa", "Segera", "Sangat Segera", "Terbatas", "Rahasia"))

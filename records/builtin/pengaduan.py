@@ -4,9 +4,9 @@ Pungli and gratifikasi complaints need `pengaduan.read_sensitive` (Camat, Audito
 be about the clerks who answer the other complaints (docs/roles.md, "Complaints").
 """
 
-from ..declarations import CLOSED, Permission, Transition, Workflow
-from ..hookspecs import hookimpl
-from .core import AUDITOR, CAMAT, PETUGAS, SEKCAM
+from records.builtin.core import AUDITOR, CAMAT, PETUGAS, SEKCAM
+from records.declarations import CLOSED, Permission, Transition, Workflow
+from records.hookspecs import hookimpl
 
 HANDLERS = frozenset({CAMAT, SEKCAM, PETUGAS})
 
@@ -49,6 +49,6 @@ def register_workflows():
 @hookimpl
 def register_views(appbuilder):
     """Public complaint form and tracking; the office's complaint desk."""
-    from ..views.pengaduan import register
+    from records.views.pengaduan import register
 
     register(appbuilder)

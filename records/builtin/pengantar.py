@@ -2,8 +2,8 @@
 nikah (to the KUA) and pindah. A pengantar from the desa is a prerequisite of each.
 """
 
-from ..declarations import DocumentType, Field
-from ..hookspecs import hookimpl
+from records.declarations import DocumentType, Field
+from records.hookspecs import hookimpl
 
 KEPERLUAN = Field("keperluan", "Keperluan", kind="textarea", max_length=300)
 PENGANTAR_DESA = (

@@ -6,9 +6,9 @@ expired) and the rights of Humas, Camat and Sekcam as data; adds the staff scree
 the hooks, so loading the declarations never pulls in Flask.
 """
 
-from ..declarations import Permission, Transition, Workflow
-from ..hookspecs import hookimpl
-from .core import CAMAT, HUMAS, SEKCAM
+from records.builtin.core import CAMAT, HUMAS, SEKCAM
+from records.declarations import Permission, Transition, Workflow
+from records.hookspecs import hookimpl
 
 REVIEWERS = frozenset({CAMAT, SEKCAM})
 
@@ -61,7 +61,7 @@ def register_permissions():
 @hookimpl
 def register_views(appbuilder):
     """Staff screens, the REST API and the public /info/ pages."""
-    from ..views.publikasi import register
+    from records.views.publikasi import register
 
     register(appbuilder)
 
@@ -69,7 +69,7 @@ def register_views(appbuilder):
 @hookimpl
 def register_commands(cli):
     """`lemari publish-kit` and `lemari publikasi-kedaluwarsa`."""
-    from ..publish_cli import COMMANDS
+    from records.publish_cli import COMMANDS
 
     for command in COMMANDS:
         cli.add_command(command)

@@ -4,8 +4,8 @@ Domisili (penduduk, usaha, lembaga), the Camat's endorsement of a desa's SKTM, t
 keterangan usaha (successor of the IUMK, PP 7/2021) and the IUMK itself as a legacy type.
 """
 
-from ..declarations import DocumentType, Field
-from ..hookspecs import hookimpl
+from records.declarations import DocumentType, Field
+from records.hookspecs import hookimpl
 
 KEPERLUAN = Field("keperluan", "Keperluan", kind="textarea", max_length=300)
 MASA_BERLAKU = Field("masa_berlaku_bulan", "Masa berlaku (bulan)", kind="integer", required=False)

@@ -1,8 +1,8 @@
 """Satisfaction survey (Survei Kepuasan Masyarakat) after handover, and its index (IKM)."""
 
-from ..declarations import Permission
-from ..hookspecs import hookimpl
-from .core import AUDITOR, CAMAT, HUMAS, SEKCAM
+from records.builtin.core import AUDITOR, CAMAT, HUMAS, SEKCAM
+from records.declarations import Permission
+from records.hookspecs import hookimpl
 
 PERMISSIONS = (
     Permission("survei.read", "Melihat hasil survei kepuasan masyarakat (IKM)",
@@ -18,6 +18,6 @@ def register_permissions():
 @hookimpl
 def register_views(appbuilder):
     """The public survey form and the office's results page."""
-    from ..views.survei import register
+    from records.views.survei import register
 
     register(appbuilder)

@@ -6,8 +6,8 @@ declares only an optional note. Receipts take a tracking code, not a letter numb
 own register; the NIK is printed masked.
 """
 
-from ..declarations import DocumentType, Field
-from ..hookspecs import hookimpl
+from records.declarations import DocumentType, Field
+from records.hookspecs import hookimpl
 
 TANDA_TERIMA_PERMOHONAN = DocumentType(
     name="tanda_terima_permohonan",

@@ -1,26 +1,26 @@
 """SQLAlchemy models, all on Flask-AppBuilder's declarative base so one metadata holds them."""
 
-from .arsip import (
-                    Arsip,
-                    ArsipVersi,
-                    FixityRun,
-                    JadwalRetensi,
-                    Klasifikasi,
-                    KlasifikasiSkema,
-                    OcrJob,
-                    Penyusutan,
-                    PenyusutanItem,
+from records.models.arsip import (
+    Arsip,
+    ArsipVersi,
+    FixityRun,
+    JadwalRetensi,
+    Klasifikasi,
+    KlasifikasiSkema,
+    OcrJob,
+    Penyusutan,
+    PenyusutanItem,
 )
-from .audit import AuditEvent
-from .batch import BatchItem
-from .issuance import HariLibur, IssuedNumber, Layanan, NumberSequence, RecordFile, Register
-from .outbox import SearchOutbox
-from .pejabat import Pejabat
-from .publikasi import Publikasi, PublikasiLangkah, StandarPelayanan, TemplatAset, TemplatVersi
-from .records import Record, RecordTransition
-from .registry import Keluarga, Penduduk
-from .security import AccountSecurity, CacheEpoch, LocalRole, LoginThrottle, SessionEpoch
-from .wilayah import Wilayah
+from records.models.audit import AuditEvent
+from records.models.batch import BatchItem
+from records.models.issuance import HariLibur, IssuedNumber, Layanan, NumberSequence, RecordFile, Register
+from records.models.outbox import SearchOutbox
+from records.models.pejabat import Pejabat
+from records.models.publikasi import Publikasi, PublikasiLangkah, StandarPelayanan, TemplatAset, TemplatVersi
+from records.models.records import Record, RecordTransition
+from records.models.registry import Keluarga, Penduduk
+from records.models.security import AccountSecurity, CacheEpoch, LocalRole, LoginThrottle, SessionEpoch
+from records.models.wilayah import Wilayah
 
 __all__ = [
     "AccountSecurity",

@@ -15,7 +15,7 @@ from flask_appbuilder import Model
 from sqlalchemy import DateTime, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .registry import Penduduk
+from records.models.registry import Penduduk
 
 RECORD, PENDUDUK = "record", "penduduk"
 UPSERT, DELETE = "upsert", "delete"

@@ -12,7 +12,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..nik import mask_nik
+from records.nik import mask_nik
 
 
 class Keluarga(Model):

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from ..actor import Actor
-from ..declarations import Registry
-from ..exceptions import NotFoundError, ValidationError
-from ..models import AccountSecurity, LocalRole, LoginThrottle, SessionEpoch
-from .audit import record_event
+from records.actor import Actor
+from records.declarations import Registry
+from records.exceptions import NotFoundError, ValidationError
+from records.models import AccountSecurity, LocalRole, LoginThrottle, SessionEpoch
+from records.services.audit import record_event
 
 SELF_SERVICE = (("can_userinfo", "UserDBModelView"), ("resetmypassword", "UserDBModelView"),
                 ("can_this_form_get", "ResetMyPasswordView"),

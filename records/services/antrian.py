@@ -19,8 +19,8 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from ..actor import Actor
-from ..antrian_rules import (
+from records.actor import Actor
+from records.antrian_rules import (
     MAX_PRIORITY_STREAK,
     PRIORITY,
     PRIORITY_REASONS,
@@ -28,9 +28,9 @@ from ..antrian_rules import (
     choose_lane,
     priority_streak,
 )
-from ..exceptions import InvalidTransitionError, NotFoundError, ValidationError
-from ..models import Layanan, Record
-from ..models.antrian import (
+from records.exceptions import InvalidTransitionError, NotFoundError, ValidationError
+from records.models import Layanan, Record
+from records.models.antrian import (
     ACTIVE,
     CALLED,
     DONE,
@@ -43,11 +43,11 @@ from ..models.antrian import (
     Panggilan,
     Tiket,
 )
-from .audit import lock_chain, record_event
-from .clock import clock, local_time
-from .issuing import Desk
-from .requests import new_tracking_code, take_request
-from .rows import changed_rows
+from records.services.audit import lock_chain, record_event
+from records.services.clock import clock, local_time
+from records.services.issuing import Desk
+from records.services.requests import new_tracking_code, take_request
+from records.services.rows import changed_rows
 
 KIOSK = "kiosk"
 TRANSFER = "alih"

@@ -20,11 +20,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from archive.base import CHUNK_SIZE
-
-from ..actor import Actor
-from ..declarations import Registry
-from ..exceptions import NotFoundError, ValidationError
-from ..models import (
+from records.actor import Actor
+from records.declarations import Registry
+from records.exceptions import NotFoundError, ValidationError
+from records.models import (
     Arsip,
     ArsipVersi,
     IssuedNumber,
@@ -35,14 +34,14 @@ from ..models import (
     RecordTransition,
     Wilayah,
 )
-from ..models.outbox import RECORD, enqueue
-from ..nik import NikError, parse_nik, parse_no_kk, restore_masked_numbers
-from ..ports import BlobStore, ScanProbe
-from ..scan_probe import ProbeError, kind_of
-from .audit import record_event
-from .klasifikasi import CURRENT_SCHEME, check_class, recompute
-from .personal_data import require_unmaskable_file
-from .records import get_record
+from records.models.outbox import RECORD, enqueue
+from records.nik import NikError, parse_nik, parse_no_kk, restore_masked_numbers
+from records.ports import BlobStore, ScanProbe
+from records.scan_probe import ProbeError, kind_of
+from records.services.audit import record_event
+from records.services.klasifikasi import CURRENT_SCHEME, check_class, recompute
+from records.services.personal_data import require_unmaskable_file
+from records.services.records import get_record
 
 SCAN_DOCTYPE = "arsip_pindaian"
 ARCHIVED_STATE = "arsip"

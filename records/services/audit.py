@@ -13,9 +13,9 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
-from ..actor import Actor
-from ..models import AuditEvent
-from ..nik import mask_numbers_in_text
+from records.actor import Actor
+from records.models import AuditEvent
+from records.nik import mask_numbers_in_text
 
 GENESIS = "0" * 64
 

@@ -26,11 +26,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from archive.atomic import atomic_write_text, ensure_dir
-
-from ..exceptions import RecordsError
-from ..models import AuditEvent
-from ..ports import CheckpointSigner
-from .audit import verify_chain
+from records.exceptions import RecordsError
+from records.models import AuditEvent
+from records.ports import CheckpointSigner
+from records.services.audit import verify_chain
 
 KIND = "lemari-audit-checkpoint"
 FORMAT = 1

@@ -32,8 +32,7 @@ from sqlalchemy import select
 
 from archive.atomic import atomic_write_text, ensure_dir, fsync_dir
 from archive.base import CHUNK_SIZE
-
-from ..ports import BlobStore
+from records.ports import BlobStore
 
 MANIFEST = "manifest-sha256.txt"
 INFO = "lemari-backup.json"
@@ -121,7 +120,7 @@ def _run(command: list[str]) -> None:
 
 def _referenced_files(engine) -> list[str]:
     """Every blob a record points to (destroyed records' files are gone by design)."""
-    from ..models import Record, RecordFile
+    from records.models import Record, RecordFile
 
     with engine.connect() as conn:
         rows = conn.execute(select(RecordFile.sha256).join(Record, Record.id == RecordFile.record_id)

@@ -21,12 +21,12 @@ import bagit
 from sqlalchemy import extract, select
 from sqlalchemy.orm import Session
 
-from ..actor import Actor
-from ..exceptions import ValidationError
-from ..models import Arsip, ArsipVersi, Record, RecordFile
-from ..ports import BlobStore
-from .archiving import SUFFIXES
-from .audit import record_event
+from records.actor import Actor
+from records.exceptions import ValidationError
+from records.models import Arsip, ArsipVersi, Record, RecordFile
+from records.ports import BlobStore
+from records.services.archiving import SUFFIXES
+from records.services.audit import record_event
 
 _SELECTION = re.compile(r"(permanen)|id:([0-9,]+)|klasifikasi:([0-9.]+)|tahun:([0-9]{4})")
 SUFFIX = {"asli": "", "ocr": ".pdf", "terbit": ".pdf", "tanda_terima": ".pdf"}

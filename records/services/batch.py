@@ -18,13 +18,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from ..actor import Actor
-from ..declarations import ISSUED, ISSUES, Registry, Transition
-from ..exceptions import NotFoundError, RecordsError, ValidationError
-from ..models import BatchItem, Record
-from .issuing import Desk, issue, steps_to_issue
-from .records import fire_transition, get_record, new_record
-from .registry import find_penduduk_by_nik
+from records.actor import Actor
+from records.declarations import ISSUED, ISSUES, Registry, Transition
+from records.exceptions import NotFoundError, RecordsError, ValidationError
+from records.models import BatchItem, Record
+from records.services.issuing import Desk, issue, steps_to_issue
+from records.services.records import fire_transition, get_record, new_record
+from records.services.registry import find_penduduk_by_nik
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000

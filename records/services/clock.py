@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from ..exceptions import ValidationError
+from records.exceptions import ValidationError
 
 
 def clock(tz: str, now: dt.datetime | None = None) -> tuple[dt.datetime, dt.date]:

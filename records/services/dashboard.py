@@ -23,18 +23,18 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..actor import Actor
-from ..calendar_id import is_working_day
-from ..charts import bar_chart
-from ..declarations import Registry
-from ..models import HariLibur, Layanan, Record, RecordTransition, Wilayah
-from ..models.antrian import Tiket
-from ..spreadsheets import workbook_bytes
-from .clock import clock, local_day_bounds, local_time, month_bounds
-from .issuing import Desk
-from .lacak import COMPLETE, NOT_OVERDUE, state_means_any
-from .records import in_tagged_state
-from .survei import monthly_index
+from records.actor import Actor
+from records.calendar_id import is_working_day
+from records.charts import bar_chart
+from records.declarations import Registry
+from records.models import HariLibur, Layanan, Record, RecordTransition, Wilayah
+from records.models.antrian import Tiket
+from records.services.clock import clock, local_day_bounds, local_time, month_bounds
+from records.services.issuing import Desk
+from records.services.lacak import COMPLETE, NOT_OVERDUE, state_means_any
+from records.services.records import in_tagged_state
+from records.services.survei import monthly_index
+from records.spreadsheets import workbook_bytes
 
 NO_DESA = "(tanpa desa)"
 HEADER = ("Kelompok", "Nama", "Diterima", "Selesai", "Tepat waktu", "Terlambat", "Masih proses",

@@ -17,15 +17,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..actor import Actor
-from ..exceptions import NotFoundError, ValidationError
-from ..models import Arsip, Penyusutan, PenyusutanItem, Record, RecordFile, RecordTransition
-from ..models.outbox import RECORD, enqueue
-from ..ports import BlobStore
-from .audit import record_event
-from .issuing import Desk
-from .klasifikasi import NASIB_LABELS, is_destroyable, needs_anri, phase
-from .numbering import allocate
+from records.actor import Actor
+from records.exceptions import NotFoundError, ValidationError
+from records.models import Arsip, Penyusutan, PenyusutanItem, Record, RecordFile, RecordTransition
+from records.models.outbox import RECORD, enqueue
+from records.ports import BlobStore
+from records.services.audit import record_event
+from records.services.issuing import Desk
+from records.services.klasifikasi import NASIB_LABELS, is_destroyable, needs_anri, phase
+from records.services.numbering import allocate
 
 BERITA_ACARA_DOCTYPE = "berita_acara_pemusnahan_arsip"
 BERITA_ACARA_TEMPLATE = "berita_acara_pemusnahan/document.html"
@@ -36,7 +36,7 @@ MAX_BATCH = 1000
 
 def due_list(*, actor: Actor, session: Session, registry, today: dt.date | None = None) -> dict:
     """Records whose retention has passed, grouped by what happens next."""
-    from .archiving import catalogue_records
+    from records.services.archiving import catalogue_records
 
     actor.require("arsip.read")
     catalogue_records(session, registry)
@@ -223,8 +223,8 @@ def tombstone(record: Record, arsip: Arsip, files, batch: Penyusutan, actor: Act
 def _berita_acara(batch: Penyusutan, today: dt.date, *, actor: Actor, session: Session,
                   desk: Desk) -> Record:
     """Issue the berita acara as a record of its own: numbered, rendered, archived."""
-    from .archiving import ARCHIVED_STATE
-    from .klasifikasi import CURRENT_SCHEME, recompute
+    from records.services.archiving import ARCHIVED_STATE
+    from records.services.klasifikasi import CURRENT_SCHEME, recompute
 
     record = Record(doctype=BERITA_ACARA_DOCTYPE, state=ARCHIVED_STATE,
                     title=f"Berita Acara Pemusnahan Arsip (penyusutan #{batch.id})",
@@ -274,7 +274,7 @@ def berita_acara_context(batch: Penyusutan, number: str, today: dt.date, *, acto
                          session: Session, desk: Desk) -> dict[str, Any]:
     """What templates_pdf/berita_acara_pemusnahan/document.html prints (Perka ANRI 25/2012:
     place, day and date, method, officials, the list with retention and JRA, the approval)."""
-    from ..models import Pejabat
+    from records.models import Pejabat
 
     def official(username: str):
         found = session.scalar(select(Pejabat).where(Pejabat.username == username))

@@ -10,9 +10,9 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 
-from ..declarations import Field
-from ..exceptions import ValidationError
-from ..nik import NikError, parse_nik
+from records.declarations import Field
+from records.exceptions import ValidationError
+from records.nik import NikError, parse_nik
 
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

@@ -6,13 +6,13 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from ..actor import Actor
-from ..exceptions import NotFoundError, ValidationError
-from ..models import RecordFile
-from ..ports import BlobStore
-from .audit import record_event
-from .personal_data import require_unmaskable_file
-from .records import get_record
+from records.actor import Actor
+from records.exceptions import NotFoundError, ValidationError
+from records.models import RecordFile
+from records.ports import BlobStore
+from records.services.audit import record_event
+from records.services.personal_data import require_unmaskable_file
+from records.services.records import get_record
 
 
 def read_record_file(record_id: int, file_id: int, *, actor: Actor, session: Session,
@@ -34,7 +34,7 @@ def read_record_file(record_id: int, file_id: int, *, actor: Actor, session: Ses
 def merge_issued(record_ids: list[int], *, actor: Actor, session: Session, blobs: BlobStore,
                  progress: Callable[[int, int], None] | None = None) -> bytes:
     """One print job of the issued PDFs of the given records, in the order given."""
-    from ..pdf import merge_pdfs
+    from records.pdf import merge_pdfs
 
     if not record_ids:
         raise ValidationError("Pilih dokumen terbit yang akan dicetak.")

@@ -15,11 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive import BlobRef, verify_all
-
-from ..actor import Actor
-from ..models import FixityRun, Record, RecordFile
-from ..ports import BlobStore
-from .audit import record_event
+from records.actor import Actor
+from records.models import FixityRun, Record, RecordFile
+from records.ports import BlobStore
+from records.services.audit import record_event
 
 DESTROYED = "musnah"
 # Orphans younger than this may belong to an ingest still in its transaction.

@@ -15,13 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..actor import Actor
-from ..exceptions import ImportRejectedError, ValidationError
-from ..models import Keluarga, Penduduk
-from ..models.outbox import enqueue_residents_by_nik
-from ..spreadsheets import SpreadsheetError, open_first_sheet
-from .audit import record_event
-from .registry import LABELS, REQUIRED, find_or_create_keluarga, validate_penduduk
+from records.actor import Actor
+from records.exceptions import ImportRejectedError, ValidationError
+from records.models import Keluarga, Penduduk
+from records.models.outbox import enqueue_residents_by_nik
+from records.services.audit import record_event
+from records.services.registry import LABELS, REQUIRED, find_or_create_keluarga, validate_penduduk
+from records.spreadsheets import SpreadsheetError, open_first_sheet
 
 COLUMNS = tuple(LABELS)
 REQUIRED_COLUMNS = tuple(name for name in REQUIRED if name != "desa_code") + ("desa_code",)

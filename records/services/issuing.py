@@ -18,26 +18,21 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..actor import Actor
-from ..declarations import ISSUED, ISSUES, SIGNS, DocumentType, Registry, Transition, Workflow
-from ..exceptions import (
-    DocumentProductionError,
-    InvalidTransitionError,
-    NotFoundError,
-    ValidationError,
-)
-from ..models import Pejabat, Record, RecordFile, RecordTransition
-from ..models.outbox import RECORD, enqueue
-from ..ports import BlobStore, DocumentSigner, Renderer
-from ..verification import new_code
-from ..workflow import check_transition
-from .audit import record_event
-from .numbering import allocate
-from .records import get_record
-from .rows import changed_rows
+from records.actor import Actor
+from records.declarations import ISSUED, ISSUES, SIGNS, DocumentType, Registry, Transition, Workflow
+from records.exceptions import DocumentProductionError, InvalidTransitionError, NotFoundError, ValidationError
+from records.models import Pejabat, Record, RecordFile, RecordTransition
+from records.models.outbox import RECORD, enqueue
+from records.ports import BlobStore, DocumentSigner, Renderer
+from records.services.audit import record_event
+from records.services.numbering import allocate
+from records.services.records import get_record
+from records.services.rows import changed_rows
+from records.verification import new_code
+from records.workflow import check_transition
 
 if TYPE_CHECKING:
-    from ..pdf import PdfMetadata, RenderResult
+    from records.pdf import PdfMetadata, RenderResult
 
 @dataclass
 class Desk:
@@ -288,7 +283,7 @@ def advance(record_id: int, name: str, *, note: str = "", paper: str = "F4", act
     if is_issuing_step(record, name, registry):
         return issue(record_id, paper=paper, actor=actor, session=session,
                      desk=desk_factory()).state
-    from .records import fire_transition
+    from records.services.records import fire_transition
 
     return fire_transition(record_id, name, note=note, actor=actor, session=session,
                            registry=registry, pm=pm).to_state

@@ -15,11 +15,10 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from archive.atomic import atomic_write_bytes, ensure_dir
-
-from ..exceptions import NotFoundError
-from . import materials
-from .materials import PublishDesk
-from .standards import list_current
+from records.exceptions import NotFoundError
+from records.services import materials
+from records.services.materials import PublishDesk
+from records.services.standards import list_current
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,11 @@ from importlib.resources import files
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..actor import Actor
-from ..exceptions import NotFoundError, ValidationError
-from ..models import Arsip, JadwalRetensi, Klasifikasi, KlasifikasiSkema
-from ..models.arsip import MUSNAH, NASIB_AKHIR
-from .audit import record_event
+from records.actor import Actor
+from records.exceptions import NotFoundError, ValidationError
+from records.models import Arsip, JadwalRetensi, Klasifikasi, KlasifikasiSkema
+from records.models.arsip import MUSNAH, NASIB_AKHIR
+from records.services.audit import record_event
 
 CURRENT_SCHEME = "permendagri-83-2022"
 # The revoked list, kept read-only for old letters and numbers reserved in its register.

@@ -12,13 +12,13 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..declarations import CLOSED, HANDED_OVER, READY, Registry
-from ..exceptions import NotFoundError, ValidationError
-from ..models import Record
-from ..models.antrian import Tiket
-from ..verification import ALPHABET
-from .antrian import people_ahead
-from .clock import clock, local_time
+from records.declarations import CLOSED, HANDED_OVER, READY, Registry
+from records.exceptions import NotFoundError, ValidationError
+from records.models import Record
+from records.models.antrian import Tiket
+from records.services.antrian import people_ahead
+from records.services.clock import clock, local_time
+from records.verification import ALPHABET
 
 TRACKING = re.compile(r"KB-[" + ALPHABET + "]{8}")
 #: A request is complete once the product is ready or handed over (the office's work is done).

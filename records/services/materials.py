@@ -22,15 +22,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive.atomic import atomic_write_bytes, ensure_dir
-
-from ..exceptions import NotFoundError, ValidationError
-from ..flowchart import fill_box
-from ..models import Pejabat, TemplatAset, TemplatVersi
-from ..ports import BlobStore, PagePreview, Renderer
-from .standards import PELAKSANA, current_standard, list_current, standard_dict
+from records.exceptions import NotFoundError, ValidationError
+from records.flowchart import fill_box
+from records.models import Pejabat, TemplatAset, TemplatVersi
+from records.ports import BlobStore, PagePreview, Renderer
+from records.services.standards import PELAKSANA, current_standard, list_current, standard_dict
 
 if TYPE_CHECKING:
-    from ..pdf import PdfMetadata
+    from records.pdf import PdfMetadata
 
 ASSET_DIR, IMAGE_DIR, TRIAL_DIR = "_aset", "_gambar", "_uji"
 THUMB_WIDTH, LARGE_WIDTH = 480, 1400
@@ -185,8 +184,8 @@ def render(key: str, context: dict, *, session: Session, desk: PublishDesk,
 
 def _render_once(desk: PublishDesk, name: str, context: dict, metadata):
     """One render in the pool; failures become an Indonesian message with the line number."""
-    from ..pdf import TemplateRenderError, TemplateSecurityError
-    from ..render_worker import RenderTimeoutError, RenderWorkerError
+    from records.pdf import TemplateRenderError, TemplateSecurityError
+    from records.render_worker import RenderTimeoutError, RenderWorkerError
 
     try:
         return desk.renderer.render(name, context, paper="A4", metadata=metadata)

@@ -15,12 +15,12 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..actor import Actor
-from ..exceptions import NotFoundError, ValidationError
-from ..models import IssuedNumber, NumberSequence, Register
-from ..numbering import NumberFormatError, NumberParts, check_format, format_number
-from .audit import record_event
-from .klasifikasi import require_code
+from records.actor import Actor
+from records.exceptions import NotFoundError, ValidationError
+from records.models import IssuedNumber, NumberSequence, Register
+from records.numbering import NumberFormatError, NumberParts, check_format, format_number
+from records.services.audit import record_event
+from records.services.klasifikasi import require_code
 
 DEFAULT_REGISTERS = (
     {"name": "surat_keluar", "title": "Surat Keluar Kecamatan", "unit": "Kec.KB",

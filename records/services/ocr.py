@@ -21,12 +21,12 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..actor import Actor
-from ..exceptions import NotFoundError, ValidationError
-from ..models import Arsip, ArsipVersi, OcrJob, Record, RecordFile
-from ..models.outbox import RECORD, enqueue
-from ..ports import BlobStore
-from .audit import record_event
+from records.actor import Actor
+from records.exceptions import NotFoundError, ValidationError
+from records.models import Arsip, ArsipVersi, OcrJob, Record, RecordFile
+from records.models.outbox import RECORD, enqueue
+from records.ports import BlobStore
+from records.services.audit import record_event
 
 QUEUED, RUNNING, DONE, FAILED = "antri", "berjalan", "selesai", "gagal"
 SUFFIX = {"pdf": ".pdf", "jpeg": ".jpg", "png": ".png", "tiff": ".tif"}

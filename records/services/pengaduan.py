@@ -21,18 +21,18 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..actor import Actor
-from ..calendar_id import add_working_days
-from ..declarations import Registry
-from ..exceptions import NotFoundError, ValidationError
-from ..models import HariLibur, Layanan
-from ..models.pengaduan import Pengaduan, PengaduanLangkah
-from ..verification import ALPHABET
-from ..workflow import check_transition
-from .audit import record_event
-from .clock import clock, month_bounds
-from .issuing import Desk
-from .public_guard import add_hit, check_form, check_rate
+from records.actor import Actor
+from records.calendar_id import add_working_days
+from records.declarations import Registry
+from records.exceptions import NotFoundError, ValidationError
+from records.models import HariLibur, Layanan
+from records.models.pengaduan import Pengaduan, PengaduanLangkah
+from records.services.audit import record_event
+from records.services.clock import clock, month_bounds
+from records.services.issuing import Desk
+from records.services.public_guard import add_hit, check_form, check_rate
+from records.verification import ALPHABET
+from records.workflow import check_transition
 
 WORKFLOW = "pengaduan"
 RECEIVED, ANSWERED = "diterima", "dijawab"

@@ -21,18 +21,17 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from records.actor import Actor
+from records.exceptions import PermissionDeniedError, RecordsError
+from records.models import AuditEvent, Penduduk, Record
+from records.nik import NikError, mask_numbers_deep, normalise
+from records.ports import Renderer
+from records.services.audit import record_event
+from records.services.issuing import Desk, preview
+from records.services.records import get_record
+from records.services.registry import get_penduduk
 from search import QueryError, parse_query
 from search.analysis import digits_key
-
-from ..actor import Actor
-from ..exceptions import PermissionDeniedError, RecordsError
-from ..models import AuditEvent, Penduduk, Record
-from ..nik import NikError, mask_numbers_deep, normalise
-from ..ports import Renderer
-from .audit import record_event
-from .issuing import Desk, preview
-from .records import get_record
-from .registry import get_penduduk
 
 # The personal-data permission without which NIK and No. KK are masked.
 FULL_NIK = "penduduk.view_nik"

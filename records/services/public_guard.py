@@ -17,8 +17,8 @@ import hmac
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ..exceptions import RecordsError, ValidationError
-from ..models.pengaduan import PublicHit
+from records.exceptions import RecordsError, ValidationError
+from records.models.pengaduan import PublicHit
 
 MIN_FORM_SECONDS = 3
 MAX_FORM_SECONDS = 2 * 3600

@@ -14,16 +14,16 @@ import datetime as dt
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from ..actor import Actor
-from ..declarations import Registry
-from ..exceptions import InvalidTransitionError, NotFoundError, ValidationError
-from ..images import check_image
-from ..models import Layanan, Publikasi, PublikasiLangkah
-from ..workflow import check_transition
-from . import materials
-from .audit import record_event
-from .materials import PublishDesk
-from .rows import changed_rows
+from records.actor import Actor
+from records.declarations import Registry
+from records.exceptions import InvalidTransitionError, NotFoundError, ValidationError
+from records.images import check_image
+from records.models import Layanan, Publikasi, PublikasiLangkah
+from records.services import materials
+from records.services.audit import record_event
+from records.services.materials import PublishDesk
+from records.services.rows import changed_rows
+from records.workflow import check_transition
 
 WORKFLOW = "publikasi"
 PUBLISHED, EXPIRED = "terbit", "kedaluwarsa"

@@ -8,15 +8,15 @@ from sqlalchemy import and_, false, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..actor import Actor
-from ..declarations import DocumentType, Registry
-from ..exceptions import InvalidTransitionError, NotFoundError, ValidationError
-from ..models import Penduduk, Record, RecordTransition
-from ..models.outbox import RECORD, enqueue
-from ..workflow import check_transition
-from .audit import record_event
-from .fields import clean_fields
-from .rows import changed_rows
+from records.actor import Actor
+from records.declarations import DocumentType, Registry
+from records.exceptions import InvalidTransitionError, NotFoundError, ValidationError
+from records.models import Penduduk, Record, RecordTransition
+from records.models.outbox import RECORD, enqueue
+from records.services.audit import record_event
+from records.services.fields import clean_fields
+from records.services.rows import changed_rows
+from records.workflow import check_transition
 
 #: Primary keys are 32-bit integers; a larger id from a URL or JSON would make PostgreSQL fail.
 MAX_ID = 2**31 - 1

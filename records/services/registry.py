@@ -12,13 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .. import codes
-from ..actor import Actor
-from ..exceptions import NotFoundError, ValidationError
-from ..models import Keluarga, Penduduk, Wilayah
-from ..models.outbox import DELETE, PENDUDUK, enqueue, enqueue_saved
-from ..nik import NikError, parse_nik, parse_no_kk
-from .audit import record_event
+from records import codes
+from records.actor import Actor
+from records.exceptions import NotFoundError, ValidationError
+from records.models import Keluarga, Penduduk, Wilayah
+from records.models.outbox import DELETE, PENDUDUK, enqueue, enqueue_saved
+from records.nik import NikError, parse_nik, parse_no_kk
+from records.services.audit import record_event
 
 CHOICE_FIELDS = {
     "jenis_kelamin": codes.JENIS_KELAMIN,

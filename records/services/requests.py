@@ -14,14 +14,14 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..actor import Actor
-from ..calendar_id import add_working_days
-from ..exceptions import NotFoundError, ValidationError
-from ..models import HariLibur, Layanan, Record, RecordFile
-from ..verification import ALPHABET
-from .audit import record_event
-from .issuing import Desk, document_context
-from .records import new_record
+from records.actor import Actor
+from records.calendar_id import add_working_days
+from records.exceptions import NotFoundError, ValidationError
+from records.models import HariLibur, Layanan, Record, RecordFile
+from records.services.audit import record_event
+from records.services.issuing import Desk, document_context
+from records.services.records import new_record
+from records.verification import ALPHABET
 
 RECEIPT_TYPE = "tanda_terima_permohonan"
 

@@ -28,7 +28,7 @@ from alembic.script.revision import RevisionError
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, MetaData, inspect, text
 
-from ..exceptions import RecordsError
+from records.exceptions import RecordsError
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 #: The revision that is the schema of the last release before migrations (commit 6c75a7e).
@@ -94,7 +94,7 @@ def model_metadata() -> MetaData:
     """The tables the migrations must produce: every module of records.models (the built-in
     plugins' tables too, whether their views were registered or not), on Flask-AppBuilder's
     declarative base, whose own security tables join it when the app is built."""
-    from .. import models
+    from records import models
 
     for module in pkgutil.iter_modules(models.__path__):
         importlib.import_module(f"{models.__name__}.{module.name}")

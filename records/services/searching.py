@@ -16,18 +16,17 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from records.actor import Actor
+from records.declarations import REVOKED, Registry
+from records.exceptions import RecordsError
+from records.indexing import OFFICE, RESIDENTS, parse_doc_id
+from records.models import Wilayah
+from records.nik import MASK_CHAR, mask_numbers_in_text
+from records.services.audit import record_event
+from records.services.personal_data import check_search_text
 from search import FACET_KEYS, Hit, Query, QueryError, SearchError
 from search.analysis import exact_key
 from search.base import SORTS
-
-from ..actor import Actor
-from ..declarations import REVOKED, Registry
-from ..exceptions import RecordsError
-from ..indexing import OFFICE, RESIDENTS, parse_doc_id
-from ..models import Wilayah
-from ..nik import MASK_CHAR, mask_numbers_in_text
-from .audit import record_event
-from .personal_data import check_search_text
 
 PAGE_SIZE = 20
 AUDIT_QUERY_CHARS = 200

@@ -15,15 +15,15 @@ from importlib.resources import files
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..declarations import Registry
-from ..models import HariLibur, Keluarga, Layanan, Pejabat, Penduduk, Wilayah
-from ..passwords import DEMO_PASSWORD
-from .accounts import ensure_user, sync_roles
-from .audit import record_event
-from .klasifikasi import seed_klasifikasi
-from .numbering import seed_registers
-from .schema import SchemaState, model_metadata, upgrade
-from .standards import catalogue_standards, seed_standards
+from records.declarations import Registry
+from records.models import HariLibur, Keluarga, Layanan, Pejabat, Penduduk, Wilayah
+from records.passwords import DEMO_PASSWORD
+from records.services.accounts import ensure_user, sync_roles
+from records.services.audit import record_event
+from records.services.klasifikasi import seed_klasifikasi
+from records.services.numbering import seed_registers
+from records.services.schema import SchemaState, model_metadata, upgrade
+from records.services.standards import catalogue_standards, seed_standards
 
 OFFICE_ACCOUNTS = (("admin", "Admin", "Administrator"), ("camat", "Camat", "Camat"),
                    ("sekcam", "Sekcam", "Sekcam"), ("petugas", "Petugas Pelayanan", "Petugas"),

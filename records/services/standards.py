@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..actor import Actor
-from ..declarations import Registry
-from ..exceptions import NotFoundError, ValidationError
-from ..models import Layanan, StandarPelayanan
-from .audit import record_event
+from records.actor import Actor
+from records.declarations import Registry
+from records.exceptions import NotFoundError, ValidationError
+from records.models import Layanan, StandarPelayanan
+from records.services.audit import record_event
 
 #: Who carries out a step: the swimlanes of the flowchart, in their left-to-right order.
 PELAKSANA = {"warga": "Pemohon", "rt_desa": "RT/RW dan Desa", "petugas": "Petugas Kecamatan",

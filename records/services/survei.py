@@ -16,13 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..declarations import HANDED_OVER, Registry
-from ..exceptions import InvalidTransitionError, NotFoundError, ValidationError
-from ..models import Layanan, Record
-from ..models.survei import SurveiRespon
-from .audit import record_event
-from .clock import clock, month_bounds
-from .lacak import normalise_tracking
+from records.declarations import HANDED_OVER, Registry
+from records.exceptions import InvalidTransitionError, NotFoundError, ValidationError
+from records.models import Layanan, Record
+from records.models.survei import SurveiRespon
+from records.services.audit import record_event
+from records.services.clock import clock, month_bounds
+from records.services.lacak import normalise_tracking
 
 MAX_SUGGESTION = 1000
 

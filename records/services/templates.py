@@ -20,15 +20,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from archive.atomic import atomic_write_bytes, ensure_dir
-
-from ..actor import Actor
-from ..exceptions import NotFoundError, ValidationError
-from ..images import check_image
-from ..models import TemplatAset, TemplatVersi
-from . import materials
-from .audit import record_event
-from .materials import PublishDesk
-from .standards import list_current
+from records.actor import Actor
+from records.exceptions import NotFoundError, ValidationError
+from records.images import check_image
+from records.models import TemplatAset, TemplatVersi
+from records.services import materials
+from records.services.audit import record_event
+from records.services.materials import PublishDesk
+from records.services.standards import list_current
 
 MAX_SOURCE = 100_000
 MAX_NOTE = 300

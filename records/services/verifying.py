@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..declarations import REVOKED
-from ..models import Record, RecordFile
-from ..verification import mask_name, normalise
-from .issuing import Desk
+from records.declarations import REVOKED
+from records.models import Record, RecordFile
+from records.services.issuing import Desk
+from records.verification import mask_name, normalise
 
 STATUS_TEXT = {"valid": "SAH — dokumen tercatat dan berlaku",
                "revoked": "DICABUT — dokumen pernah diterbitkan tetapi sudah dicabut",
@@ -76,7 +76,7 @@ def verify_code(text: str, *, session: Session, desk: Desk) -> Verification:
 
 def verify_upload(pdf: bytes, *, session: Session, desk: Desk) -> Verification:
     """Compare an uploaded file's SHA-256 with the issued files and check its signature."""
-    from ..signing import verify_pdf
+    from records.signing import verify_pdf
 
     digest = hashlib.sha256(pdf).hexdigest()
     found = session.scalar(select(RecordFile).where(RecordFile.sha256 == digest,

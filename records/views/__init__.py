@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from ..web_common import current_actor, text_display
-from . import public  # noqa: F401  (blueprint registered by create_app)
-from .importing import ImportView
-from .numbers import NomorView
-from .records import RecordsView
-from .reference import AuditView, WilayahView
-from .registry import KeluargaView, PendudukView
-from .search import SearchView
-from .search import install as install_search
-from .settings_views import HariLiburView, LayananView, PejabatView, RegisterView
+from records.views import public  # noqa: F401  (blueprint registered by create_app)
+from records.views.importing import ImportView
+from records.views.numbers import NomorView
+from records.views.records import RecordsView
+from records.views.reference import AuditView, WilayahView
+from records.views.registry import KeluargaView, PendudukView
+from records.views.search import SearchView
+from records.views.search import install as install_search
+from records.views.settings_views import HariLiburView, LayananView, PejabatView, RegisterView
+from records.web_common import current_actor, text_display
 
 # (view, menu name, label, category, required permission)
 MENU = (
@@ -36,7 +36,7 @@ CATEGORY_LABELS = {"Layanan": _l("Layanan"), "Kependudukan": _l("Kependudukan"),
 
 def register(appbuilder) -> dict[str, frozenset[str]]:
     """Add the core views; returns {menu or category: permissions, any of which opens it}."""
-    from .. import api
+    from records import api
 
     menu_permissions: dict[str, frozenset[str]] = {}
     for view, name, label, category, permission in MENU:

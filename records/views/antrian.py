@@ -26,16 +26,16 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..antrian_rules import PRIORITY_REASONS
-from ..exceptions import RecordsError, ValidationError
-from ..extensions import db, lemari
-from ..models import Layanan
-from ..models.antrian import AntrianLayanan, Loket, Tiket
-from ..services import antrian, registry
-from ..services.clock import clock
-from ..services.public_guard import add_hit, check_rate, client_key
-from ..services.setup import catalogue
-from ..web_common import current_actor
+from records.antrian_rules import PRIORITY_REASONS
+from records.exceptions import RecordsError, ValidationError
+from records.extensions import db, lemari
+from records.models import Layanan
+from records.models.antrian import AntrianLayanan, Loket, Tiket
+from records.services import antrian, registry
+from records.services.clock import clock
+from records.services.public_guard import add_hit, check_rate, client_key
+from records.services.setup import catalogue
+from records.web_common import current_actor
 
 public = Blueprint("antrian_public", __name__)
 WIDTHS = (58, 80)
@@ -365,7 +365,7 @@ def _check_counter(item) -> None:
 
 def register(appbuilder) -> None:
     """Add the queue's views, links and public pages to this app."""
-    from .lacak import public as lacak_public
+    from records.views.lacak import public as lacak_public
 
     menus = lemari().menu_permissions
     appbuilder.add_view(LoketView, "Loket Antrian", label=_l("Loket Antrian"), category="Layanan")

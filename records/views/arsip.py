@@ -15,11 +15,11 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..exceptions import RecordsError, ValidationError
-from ..extensions import db, lemari
-from ..services import archiving, bagexport, disposition, fixity, klasifikasi, ocr, personal_data
-from ..web_common import current_actor, ingest_upload, nik_display, staged_upload, text_display
-from .common import flash_outcome
+from records.exceptions import RecordsError, ValidationError
+from records.extensions import db, lemari
+from records.services import archiving, bagexport, disposition, fixity, klasifikasi, ocr, personal_data
+from records.views.common import flash_outcome
+from records.web_common import current_actor, ingest_upload, nik_display, staged_upload, text_display
 
 PAGE_SIZE = 50
 AREA = "Arsip"
@@ -38,7 +38,7 @@ def _app():
 
 
 def _desk():
-    from ..archive_desk import archive_desk
+    from records.archive_desk import archive_desk
 
     return archive_desk(_app())
 
@@ -225,7 +225,7 @@ class ArsipView(BaseView):
     @expose("/fixity/jalankan", methods=["POST"])
     @has_access
     def fixity_run(self):
-        from ..jobs import jobs_of
+        from records.jobs import jobs_of
 
         current_actor().require("arsip.fixity")
         jobs_of(_app()).fixity_task()  # queued; runs at once when JOBS_IMMEDIATE
@@ -259,7 +259,7 @@ class KlasifikasiView(BaseView):
     @expose("/<skema>/jra/<int:jra_id>", methods=["GET", "POST"])
     @has_access
     def edit_jra(self, skema, jra_id):
-        from ..models import JadwalRetensi, KlasifikasiSkema
+        from records.models import JadwalRetensi, KlasifikasiSkema
 
         scheme = db.session.get(KlasifikasiSkema, skema) or abort(404)
         row = db.session.get(JadwalRetensi, jra_id) if jra_id else None
@@ -387,7 +387,7 @@ def _zip(folder: Path) -> io.BytesIO:
 def register(appbuilder, menu, category: str) -> None:
     """Add the archive's views, APIs and menu links, and say which permission opens each
     menu (records.services.accounts.sync_roles grants the menus from this)."""
-    from ..api.arsip import ArsipApi
+    from records.api.arsip import ArsipApi
 
     for view in (ArsipView, KlasifikasiView, PenyusutanView):
         appbuilder.add_view_no_menu(view)

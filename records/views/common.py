@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from flask import flash
 
-from ..exceptions import RecordsError
-from ..extensions import db
+from records.exceptions import RecordsError
+from records.extensions import db
 
 
 def flash_outcome(action, success: str) -> None:

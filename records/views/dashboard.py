@@ -10,12 +10,12 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from ..extensions import db, lemari
-from ..services import dashboard
-from ..services.clock import clock
-from ..web_common import current_actor
-from .antrian import tz
-from .pengaduan import parse_month
+from records.extensions import db, lemari
+from records.services import dashboard
+from records.services.clock import clock
+from records.views.antrian import tz
+from records.views.pengaduan import parse_month
+from records.web_common import current_actor
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -3,8 +3,8 @@
 from flask import g, redirect
 from flask_appbuilder import IndexView, expose
 
-from ..extensions import lemari
-from ..web_common import current_actor
+from records.extensions import lemari
+from records.web_common import current_actor
 
 
 class HomeView(IndexView):

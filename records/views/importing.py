@@ -4,10 +4,10 @@ from flask import current_app, flash, request
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 
-from ..exceptions import ImportRejectedError
-from ..extensions import db
-from ..services.importing import COLUMNS, import_penduduk, read_table
-from ..web_common import current_actor
+from records.exceptions import ImportRejectedError
+from records.extensions import db
+from records.services.importing import COLUMNS, import_penduduk, read_table
+from records.web_common import current_actor
 
 
 class ImportView(BaseView):

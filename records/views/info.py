@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template
 
-from ..exceptions import NotFoundError
-from ..extensions import db, lemari
-from ..flowchart import build_chart
-from ..services import publishing, standards
-from .publikasi import desk, file_name, send_bytes
+from records.exceptions import NotFoundError
+from records.extensions import db, lemari
+from records.flowchart import build_chart
+from records.services import publishing, standards
+from records.views.publikasi import desk, file_name, send_bytes
 
 info = Blueprint("info", __name__, url_prefix="/info")
 PAGE_MAX_AGE = 300

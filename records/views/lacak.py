@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
-from ..exceptions import RecordsError
-from ..extensions import db, lemari
-from ..services.lacak import track
-from .antrian import public_page, tz
+from records.exceptions import RecordsError
+from records.extensions import db, lemari
+from records.services.lacak import track
+from records.views.antrian import public_page, tz
 
 public = Blueprint("lacak", __name__)
 

@@ -9,12 +9,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..exceptions import ValidationError
-from ..extensions import db
-from ..models import IssuedNumber, Register
-from ..services.klasifikasi import CURRENT_SCHEME, LEGACY_SCHEME, codes_of
-from ..services.numbering import reserve_number
-from ..web_common import (
+from records.exceptions import ValidationError
+from records.extensions import db
+from records.models import IssuedNumber, Register
+from records.services.klasifikasi import CURRENT_SCHEME, LEGACY_SCHEME, codes_of
+from records.services.numbering import reserve_number
+from records.web_common import (
     CRUD_PERMISSIONS,
     FilterRecordDesaScope,
     actor_desa_scope,

@@ -11,15 +11,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..exceptions import RecordsError, ValidationError
-from ..extensions import db, lemari
-from ..models import Layanan
-from ..services import pengaduan
-from ..services.clock import clock
-from ..services.public_guard import form_token
-from ..web_common import current_actor
-from .antrian import client, public_page, settings, tz
-from .common import flash_outcome
+from records.exceptions import RecordsError, ValidationError
+from records.extensions import db, lemari
+from records.models import Layanan
+from records.services import pengaduan
+from records.services.clock import clock
+from records.services.public_guard import form_token
+from records.views.antrian import client, public_page, settings, tz
+from records.views.common import flash_outcome
+from records.web_common import current_actor
 
 public = Blueprint("pengaduan_public", __name__)
 FIELDS = ("kategori", "layanan", "judul", "isi", "nama", "kontak")

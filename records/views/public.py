@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
-from ..extensions import db, lemari
-from ..services.verifying import verify_code, verify_upload
+from records.extensions import db, lemari
+from records.services.verifying import verify_code, verify_upload
 
 public = Blueprint("public", __name__)
 MAX_UPLOAD = 20 * 1024 * 1024

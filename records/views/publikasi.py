@@ -16,14 +16,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..exceptions import ValidationError
-from ..extensions import db, lemari
-from ..images import MAX_BYTES
-from ..models import Layanan
-from ..publish_desk import publish_desk
-from ..services import materials, publishing
-from ..web_common import current_actor
-from .common import flash_outcome
+from records.exceptions import ValidationError
+from records.extensions import db, lemari
+from records.images import MAX_BYTES
+from records.models import Layanan
+from records.publish_desk import publish_desk
+from records.services import materials, publishing
+from records.views.common import flash_outcome
+from records.web_common import current_actor
 
 CATEGORY = "Publikasi"
 
@@ -149,10 +149,10 @@ class PublikasiView(BaseView):
 
 def register(appbuilder) -> None:
     """Add the publishing screens, the API and the public pages; record their menu rights."""
-    from ..api.publikasi import PublikasiApi
-    from .info import info
-    from .standar import StandarView
-    from .templat import TemplatView
+    from records.api.publikasi import PublikasiApi
+    from records.views.info import info
+    from records.views.standar import StandarView
+    from records.views.templat import TemplatView
 
     menus = lemari().menu_permissions
     for view, name, label, permission in (

@@ -9,12 +9,12 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..exceptions import NotFoundError, RecordsError, ValidationError
-from ..extensions import db, lemari
-from ..models import Layanan, Record
-from ..services import files, issuing, personal_data, records, registry, requests
-from ..services.fields import clean_fields
-from ..web_common import current_actor, nik_display, text_display
+from records.exceptions import NotFoundError, RecordsError, ValidationError
+from records.extensions import db, lemari
+from records.models import Layanan, Record
+from records.services import files, issuing, personal_data, records, registry, requests
+from records.services.fields import clean_fields
+from records.web_common import current_actor, nik_display, text_display
 
 PAGE_SIZE = 50
 MISSING_NIK = "NIK pemohon wajib diisi."

@@ -9,11 +9,11 @@ from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
-from ..exceptions import ValidationError
-from ..extensions import db
-from ..models import AuditEvent, Wilayah
-from ..services import audit
-from ..web_common import CRUD_PERMISSIONS, current_actor, text_display, waktu
+from records.exceptions import ValidationError
+from records.extensions import db
+from records.models import AuditEvent, Wilayah
+from records.services import audit
+from records.web_common import CRUD_PERMISSIONS, current_actor, text_display, waktu
 
 
 class WilayahView(ModelView):

@@ -13,13 +13,13 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
-from .. import codes
-from ..exceptions import ValidationError as ServiceValidationError
-from ..extensions import db
-from ..models import Keluarga, Penduduk
-from ..nik import NikError, parse_nik, parse_no_kk
-from ..services import personal_data, registry
-from ..web_common import (
+from records import codes
+from records.exceptions import ValidationError as ServiceValidationError
+from records.extensions import db
+from records.models import Keluarga, Penduduk
+from records.nik import NikError, parse_nik, parse_no_kk
+from records.services import personal_data, registry
+from records.web_common import (
     CRUD_PERMISSIONS,
     FilterDesaScope,
     KeluargaInterface,

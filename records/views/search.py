@@ -12,12 +12,11 @@ from flask import current_app, request
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy.exc import SQLAlchemyError
 
+from records.exceptions import RecordsError
+from records.extensions import db, lemari
+from records.models.outbox import PENDING
+from records.web_common import run_search, search_request_from_args
 from search import FACET_KEYS, SearchError
-
-from ..exceptions import RecordsError
-from ..extensions import db, lemari
-from ..models.outbox import PENDING
-from ..web_common import run_search, search_request_from_args
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,9 @@ from flask_appbuilder import ModelView
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
-from ..models import HariLibur, Layanan, Pejabat, Register
-from ..numbering import NumberFormatError, check_format
-from ..web_common import CRUD_PERMISSIONS
+from records.models import HariLibur, Layanan, Pejabat, Register
+from records.numbering import NumberFormatError, check_format
+from records.web_common import CRUD_PERMISSIONS
 
 
 class ConfigView(ModelView):

@@ -10,10 +10,10 @@ from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 
-from ..exceptions import ValidationError
-from ..extensions import db, lemari
-from ..services import standards
-from ..web_common import current_actor
+from records.exceptions import ValidationError
+from records.extensions import db, lemari
+from records.services import standards
+from records.web_common import current_actor
 
 FORM_LISTS = ("persyaratan", "sarana", "kompetensi")
 

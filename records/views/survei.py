@@ -6,12 +6,12 @@ from flask import Blueprint, current_app, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 
-from ..exceptions import RecordsError, ValidationError
-from ..extensions import db, lemari
-from ..services import survei
-from ..web_common import current_actor
-from .antrian import public_page, tz
-from .pengaduan import parse_month
+from records.exceptions import RecordsError, ValidationError
+from records.extensions import db, lemari
+from records.services import survei
+from records.views.antrian import public_page, tz
+from records.views.pengaduan import parse_month
+from records.web_common import current_actor
 
 public = Blueprint("survei_public", __name__)
 

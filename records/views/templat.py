@@ -12,11 +12,11 @@ from flask import flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 
-from ..exceptions import NotFoundError, ValidationError
-from ..extensions import db
-from ..services import materials, templates
-from ..web_common import current_actor
-from .publikasi import desk, upload
+from records.exceptions import NotFoundError, ValidationError
+from records.extensions import db
+from records.services import materials, templates
+from records.views.publikasi import desk, upload
+from records.web_common import current_actor
 
 
 class TemplatView(BaseView):
