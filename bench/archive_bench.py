@@ -12,7 +12,7 @@ Rows (targets from issue 4, "Performance"; 2 cores):
               parallel, OMP_THREAD_LIMIT=1 each (how the worker runs), target ≥ 20 pages/min;
               with the CPU seconds per page, which a busy shared host does not inflate, and
               the host's load average. Reference: Tesseract's default OpenMP threads.
-* fixity      MB/s re-hashing the archive with `archive.fixity.verify_all`; reference:
+* fixity      MB/s re-hashing the archive with `archive.blobstore.fixity.verify_all`; reference:
               `sha256sum` over the same files.
 
 The benchmark builds its own throw-away office in a temporary folder; it never touches the
@@ -57,7 +57,7 @@ def _office(root: Path, log: Callable[[str], None]) -> Path:
 
 
 def _write_pdfs(folder: Path, count: int) -> int:
-    from records.scan_samples import text_pdf
+    from archive.scan_samples import text_pdf
 
     folder.mkdir(parents=True)
     total = 0
@@ -105,8 +105,8 @@ def _children_cpu() -> float:
 def _ocr_pages(pages: int, threads_env: dict, root: Path, label: str) -> tuple[float, float]:
     """Pages per minute for `pages` PNG pages OCRed two at a time, and CPU seconds per page
     (the CPU figure does not depend on what else the host runs meanwhile)."""
-    from records.scan_samples import image_bytes
-    from records.services.ocr import OcrSettings, ocr_to_pdfa
+    from archive.scan_samples import image_bytes
+    from archive.services.ocr import OcrSettings, ocr_to_pdfa
 
     work = root / f"ocr-{label}"
     work.mkdir()
@@ -160,7 +160,7 @@ def bench_ocr(root: Path, pages: int, log) -> dict:
 
 def bench_fixity(home: Path, root: Path, megabytes: int, log) -> dict:
     """Fixity MB/s over the archive, after adding `megabytes` of larger blobs."""
-    from archive import LocalBlobStore, verify_all
+    from archive.blobstore import LocalBlobStore, verify_all
 
     store = LocalBlobStore(home / "archive", max_bytes=512 * 1024 * 1024)
     log(f"menambah {megabytes} MB berkas besar ke arsip uji…")

@@ -63,8 +63,8 @@ def _office(home: Path):
 def _publish_notices(app, count: int) -> int:
     """Publish `count` notices through the workflow; returns the id of a published poster."""
     from records.extensions import db, lemari
-    from records.publish_desk import publish_desk
-    from records.services import publishing
+    from records.publikasi.desk import publish_desk
+    from records.publikasi.services import publishing
     from records.services.accounts import actor_for_username
 
     ext = lemari()
@@ -89,11 +89,11 @@ def _publish_notices(app, count: int) -> int:
 def run(n: int, log: Callable[[str], None]) -> dict:
     """Every row; returns a JSON-ready dict."""
     from records.extensions import db, lemari
-    from records.flowchart import build_chart
-    from records.publish_desk import publish_desk
-    from records.services import materials
-    from records.services.kit import kit_jobs, write_kit_file
-    from records.services.standards import PELAKSANA
+    from records.publikasi.desk import publish_desk
+    from records.publikasi.flowchart import build_chart
+    from records.publikasi.services import materials
+    from records.publikasi.services.kit import kit_jobs, write_kit_file
+    from records.publikasi.services.standards import PELAKSANA
 
     folder = Path(tempfile.mkdtemp(prefix="lemari-bench-publikasi-"))
     results: dict = {"settings": {"n": n}, "at": dt.datetime.now().isoformat(timespec="seconds")}

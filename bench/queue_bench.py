@@ -135,10 +135,10 @@ class Stats:
 def prepare(home: Path, url: str, counters: int) -> None:
     """Init + demo office + queue setup with `counters` counters (what `lemari init/demo` do)."""
     sys.path.insert(0, str(REPO))
+    from records.antrian import services as antrian
+    from records.antrian.models import Loket
     from records.demo_data import DESA, generate_population
     from records.extensions import db, lemari
-    from records.models.antrian import Loket
-    from records.services import antrian
     from records.services.setup import catalogue, initialise, load_demo
 
     app = _app(home, url)

@@ -10,13 +10,14 @@ from typing import Any
 from flask import Flask
 from flask_appbuilder import AppBuilder
 from flask_wtf.csrf import CSRFProtect
+from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from records.declarations import Registry
 from records.extensions import Lemari, db
 from records.logs import configure_logging
-from records.plugins import make_plugin_manager
+from records.plugins import import_models, make_plugin_manager, page_template_dirs
 from records.services.audit import install_config_audit
 from records.settings import load_config
 from records.web_common import waktu
@@ -92,6 +93,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     registry = Registry.from_plugins(pm)
     from records import cli, errors, form_drafts, health, models, security, views  # noqa: F401  (models: tables)
 
+    import_models(pm)
+    app.jinja_loader = ChoiceLoader([FileSystemLoader(PACKAGE_DIR / "templates"),
+                                     *map(FileSystemLoader, page_template_dirs(pm))])
+
     install_config_audit()
     CSRFProtect(app)
     with app.app_context():
@@ -105,6 +110,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.context_processor(views.actor_context)
     app.add_template_filter(waktu, "waktu")
     app.register_blueprint(views.public.public)
+    app.register_blueprint(views.lacak.public)
+    pm.hook.register_public_pages(app=app)
     health.register(app)
     errors.register(app)
     security.register(app)

@@ -16,6 +16,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from records.backup_cli import BACKUP_COMMANDS
 from records.bench_cli import bench_group
 from records.db_cli import db_group, describe_upgrade, require_current_schema
 from records.exceptions import RecordsError
@@ -218,8 +219,8 @@ def issue_command(doctype, nik, fields, paper, username) -> None:
     """Create a document and take it through the workflow to issue (the declaration's path to
     its `issues` step); print number and PDF path."""
     from records.services.issuing import check_can_issue_alone, issue, steps_to_issue
+    from records.services.kependudukan import find_penduduk_by_nik
     from records.services.records import create_record, fire_transition
-    from records.services.registry import find_penduduk_by_nik
 
     who, ext = actor(username), lemari()
     run_service(lambda: check_can_issue_alone(doctype, actor=who, registry=ext.registry))
@@ -290,7 +291,7 @@ def verify_command(path: Path) -> None:
 @with_appcontext
 def print_batch_command(output: Path, ids: tuple[int, ...], username: str) -> None:
     """Merge issued documents into one PDF print job, with a progress bar."""
-    from archive.atomic import atomic_write_bytes
+    from archive.blobstore.atomic import atomic_write_bytes
     from records.services.files import merge_issued
 
     who = actor(username)
@@ -304,7 +305,7 @@ def print_batch_command(output: Path, ids: tuple[int, ...], username: str) -> No
 
 COMMANDS = (issue_command, print_batch_command, verify_command, init_command, demo_command,
             serve_command, nik_command, import_command, audit_group, sync_roles_command,
-            issue_batch_command, *SEARCH_COMMANDS, bench_group, db_group)
+            issue_batch_command, *SEARCH_COMMANDS, *BACKUP_COMMANDS, bench_group, db_group)
 
 
 def register(app, pm) -> None:

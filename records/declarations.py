@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -363,6 +363,11 @@ class Registry:
     workflows: Mapping[str, Workflow]
     permissions: Mapping[str, Permission]
     roles: Mapping[str, RoleDef]
+    # Extension callables the core calls where it used to import a feature (see hookspecs).
+    index_fields: tuple[Callable, ...] = ()
+    search_backends: Mapping[str, Callable] = field(default_factory=dict)
+    trackers: tuple[Callable, ...] = ()
+    doctor_checks: tuple[Callable, ...] = ()
 
     @classmethod
     def from_plugins(cls, pm) -> Registry:
@@ -372,6 +377,10 @@ class Registry:
             workflows=_unique(pm.hook.register_workflows(), Workflow),
             permissions=_unique(pm.hook.register_permissions(), Permission),
             roles=_unique(pm.hook.register_roles(), RoleDef),
+            index_fields=_flat(pm.hook.register_index_fields()),
+            search_backends=_merged(pm.hook.register_search_backends(), "search backend"),
+            trackers=_flat(pm.hook.register_trackers()),
+            doctor_checks=_flat(pm.hook.register_doctor_checks()),
         )
         registry.check()
         return registry
@@ -419,6 +428,26 @@ class Registry:
             if states:
                 found[name] = states
         return found
+
+
+def _flat(results: Iterable[Iterable | None]) -> tuple[Callable, ...]:
+    """Hook results (lists of callables) as one tuple, in plugin order."""
+    found = tuple(fn for result in results for fn in (result or ()))
+    strays = [fn for fn in found if not callable(fn)]
+    if strays:
+        raise ValueError(f"a plugin returned {strays[0]!r} where a function belongs")
+    return found
+
+
+def _merged(results: Iterable[Mapping | None], what: str) -> dict:
+    """Hook results ({name: factory}) as one mapping; a name offered twice is refused."""
+    merged: dict = {}
+    for result in results:
+        for name, factory in (result or {}).items():
+            if name in merged:
+                raise ValueError(f"{what} {name!r} offered by two plugins")
+            merged[name] = factory
+    return merged
 
 
 def _unique(results: Iterable[Iterable], kind: type) -> dict:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from archive import LocalBlobStore
+from archive.blobstore import LocalBlobStore
 
 REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates_pdf"
 #: Upper bound of PDF_WORKERS = 0 (one per core): each worker holds 100-200 MB.

@@ -126,35 +126,8 @@ def check_issued_have_files(session: Session, registry) -> Check:
                  [f"dokumen #{i}" for i in bad[:SHOW_IDS]])
 
 
-def check_archive_files(session: Session, blobs) -> list[Check]:
-    """Re-hash every expected file: missing or altered files fail; orphans are reported."""
-    from archive import verify_all
-    from records.services.fixity import expected_refs, is_recent, owned_shas
-
-    owned = owned_shas(session)
-    report = verify_all(blobs, list(expected_refs(session)), owned=owned)
-    lost = sorted(sha for sha in owned if not blobs.exists(sha))
-    missing = [f"hilang: {blobs.path_hint(r)}" for r in report.missing[:SHOW_IDS]]
-    altered = [f"berubah: {blobs.path_hint(r)}" for r in report.altered[:SHOW_IDS]]
-    recent = [r for r in report.orphans if is_recent(blobs, r)]
-    stale = [r for r in report.orphans if r not in recent]
-    orphans = [f"yatim: {blobs.path_hint(r)}" for r in stale[:SHOW_IDS]]
-    hint = ["Pulihkan dari cadangan: lemari restore SRC"] if missing or altered or lost else []
-    return [
-        Check("archive.hashes", not (report.missing or report.altered),
-              f"{report.ok} berkas utuh, {len(report.missing)} hilang, {len(report.altered)} "
-              f"berubah ({report.mb_per_second:.1f} MB/s)", missing + altered + hint),
-        Check("archive.owned", not lost,
-              f"{len(owned) - len(lost)} berkas publikasi dan templat ada, {len(lost)} hilang",
-              [f"hilang: {sha}" for sha in lost[:SHOW_IDS]]),
-        Check("archive.orphans", not stale,
-              f"{len(stale)} berkas tanpa dokumen"
-              + (f"; {len(recent)} berkas baru tanpa dokumen (transaksi berjalan atau terputus "
-                 "kurang dari satu jam lalu; dihapus setelahnya)" if recent else ""),
-              orphans + (["Hapus dengan: lemari fixity --hapus-yatim"] if orphans else [])),
-    ]
-
-
 def archive_checks(session: Session, blobs, registry) -> list[Check]:
-    """Every archive check, in the order they are printed."""
-    return [check_issued_have_files(session, registry), *check_archive_files(session, blobs)]
+    """Issued records have their files, then every check the features add (the archive
+    re-hashes every stored file), in plugin order."""
+    return [check_issued_have_files(session, registry),
+            *(check for fn in registry.doctor_checks for check in fn(session, blobs, registry))]

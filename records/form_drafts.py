@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, request, session
 from flask_babel import gettext as _
 
-from archive.atomic import atomic_write_text, ensure_dir
+from archive.blobstore.atomic import atomic_write_text, ensure_dir
 
 DRAFT_MINUTES = 30
 MAX_DRAFT_BYTES = 512 * 1024

@@ -55,3 +55,57 @@ def pdf_context(record, doctype):
 @hookspec
 def record_transitioned(record, transition, actor):
     """Called after a workflow transition has been committed. The return value is ignored."""
+
+
+# --- where the core used to reach into features ----------------------------------------------
+
+@hookspec
+def register_models():
+    """Return the dotted names of modules declaring this plugin's SQLAlchemy models.
+
+    They are imported before the schema is created, compared or migrated, so the one metadata
+    holds every table; the core never imports a feature's models itself.
+    """
+
+
+@hookspec
+def register_page_templates():
+    """Return directories of this plugin's Jinja page templates (searched after the core's)."""
+
+
+@hookspec
+def register_public_pages(app):
+    """Register Flask blueprints that need no login (kiosk, TV, forms, public information)."""
+
+
+@hookspec
+def register_index_fields():
+    """Return callables `fn(record) -> IndexFields | None` adding text and identifiers of
+    this plugin's data to a record's search document (the archive adds a scan's text)."""
+
+
+@hookspec
+def register_search_backends():
+    """Return {name: factory(settings) -> SearchIndex}, the values SEARCH_BACKEND may take."""
+
+
+@hookspec
+def register_trackers():
+    """Return callables `fn(code, *, session, tz) -> dict | None` answering a /lacak code the
+    core's records do not know (the queue answers for its tickets)."""
+
+
+@hookspec
+def register_jobs(jobs, settings):
+    """Declare background tasks on the app's queue: `jobs.task`, `jobs.periodic`, `jobs.on_start`."""
+
+
+@hookspec
+def register_doctor_checks():
+    """Return callables `fn(session, blobs, registry) -> list[Check]` run by `lemari doctor`."""
+
+
+@hookspec
+def seed_office(session):
+    """Add this plugin's shipped reference data that is missing (an office's edits are kept);
+    called by `lemari init` after the core's seeds."""

@@ -19,10 +19,10 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
@@ -104,15 +104,29 @@ def record_doc(record: Record, registry: Registry, desa_name: DesaNames) -> Inde
     when = record.issued_at or record.created_on
     return IndexDoc(
         id=doc_id(RECORD, record.id), doctype=record.doctype, title=record.title,
-        text=_record_text(record, spec), names=(holder.nama,) if holder else (),
-        nik=_record_niks(record, spec), no_kk=_kk(holder), nomor=record.number or "",
+        text=_record_text(record, spec, registry), names=(holder.nama,) if holder else (),
+        nik=_record_niks(record, spec, registry), no_kk=_kk(holder), nomor=record.number or "",
         desa_code=desa_name(record.desa_code), year=when.year if when else None,
         klasifikasi=spec.klasifikasi if spec else "", status=record.state,
         date=when.isoformat(timespec="seconds") if when else "",
         principals=record_principals(record.desa_code))
 
 
-def _record_text(record: Record, spec) -> str:
+@dataclass(frozen=True)
+class IndexFields:
+    """What a feature adds to a record's search document (hook `register_index_fields`):
+    text for the body (mask any NIK in it: snippets print the body) and identifiers."""
+
+    text: str = ""
+    niks: tuple[str, ...] = ()
+
+
+def _extras(record: Record, registry: Registry) -> list[IndexFields]:
+    """The features' additions to this record's document, in plugin order."""
+    return [extra for fn in registry.index_fields if (extra := fn(record)) is not None]
+
+
+def _record_text(record: Record, spec, registry: Registry) -> str:
     """Searchable body: type, numbers and the declared fields as "label: value" lines (NIK
     fields are indexed as exact identifiers instead, so snippets never print them)."""
     lines = [spec.title if spec else record.doctype, record.number or "",
@@ -122,40 +136,17 @@ def _record_text(record: Record, spec) -> str:
         value = data.get(field.name)
         if field.kind != "nik" and value not in (None, ""):
             lines.append(f"{field.label}: {str(value)[:_FIELD_TEXT_LIMIT]}")
-    lines.append(_archive_text(record))
+    lines += [extra.text for extra in _extras(record, registry)]
     return "\n".join(line for line in lines if line)
 
 
-def _record_niks(record: Record, spec) -> tuple[str, ...]:
+def _record_niks(record: Record, spec, registry: Registry) -> tuple[str, ...]:
     """The holder's NIK and any NIK the record's fields name (a spouse, a witness)."""
     found = [record.penduduk.nik] if record.penduduk else []
-    found += list(_archive_niks(record))
+    found += [nik for extra in _extras(record, registry) for nik in extra.niks]
     data = record.data or {}
     found += [data.get(f.name) for f in (spec.fields if spec else ()) if f.kind == "nik"]
     return tuple(dict.fromkeys(d for d in map(_digits, found) if d))
-
-
-# --- archive (issue 4): a scan's text and related NIKs join its record's document ----------
-# Scanned text can hold NIK and No. KK of anyone; 16-digit runs are masked in the body
-# (snippets print it) and the numbers recorded as related are indexed as identifiers instead.
-_ARCHIVE_TEXT_LIMIT = 200_000
-_SIXTEEN_DIGITS = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{6}([0-9]{4})(?![0-9])")
-
-
-def _archive_text(record: Record) -> str:
-    """The OCR or born-digital text of an archived record, with 16-digit numbers masked."""
-    arsip = getattr(record, "arsip", None)
-    if arsip is None or not arsip.teks:
-        return ""
-    location = " ".join(filter(None, (arsip.klasifikasi, arsip.lokasi, arsip.catatan)))
-    text = _SIXTEEN_DIGITS.sub(r"\1●●●●●●\2", arsip.teks[:_ARCHIVE_TEXT_LIMIT])
-    return f"{location}\n{text}".strip()
-
-
-def _archive_niks(record: Record) -> tuple[str, ...]:
-    """NIKs an archivist recorded as related to a scan."""
-    arsip = getattr(record, "arsip", None)
-    return tuple(arsip.niks or ()) if arsip is not None else ()
 
 
 def _kk(person: Penduduk | None) -> tuple[str, ...]:
@@ -296,6 +287,7 @@ def _postgres(settings: dict) -> SearchIndex:
     return PgSearchIndex(settings["SQLALCHEMY_DATABASE_URI"])
 
 
+# The core's two adapters; a plugin offers more through `register_search_backends`.
 BACKENDS: dict[str, Callable[[dict], SearchIndex]] = {"whoosh": _whoosh, "postgres": _postgres}
 
 
@@ -304,14 +296,16 @@ def index_dir(settings: dict) -> Path:
     return Path(settings.get("SEARCH_INDEX_DIR") or Path(settings["HOME"]) / "index")
 
 
-def make_index(settings: dict) -> SearchIndex:
-    """The configured backend (SEARCH_BACKEND)."""
+def make_index(settings: dict, offered: Mapping[str, Callable[[dict], SearchIndex]] | None = None
+               ) -> SearchIndex:
+    """The configured backend (SEARCH_BACKEND), among the core's and the plugins' offers."""
     name = settings.get("SEARCH_BACKEND") or "whoosh"
+    backends = {**BACKENDS, **(offered or {})}
     try:
-        factory = BACKENDS[name]
+        factory = backends[name]
     except KeyError:
         raise ValueError(f"SEARCH_BACKEND '{name}' tidak dikenal; pilih: "
-                         + ", ".join(sorted(BACKENDS))) from None
+                         + ", ".join(sorted(backends))) from None
     return factory(settings)
 
 
@@ -410,7 +404,7 @@ class SearchEngine:
 def open_engine(settings: dict, registry: Registry, engine, *, check: bool = True) -> SearchEngine:
     """The engine for settings on the SQLAlchemy engine, checked and if need be rebuilt.
     Maintenance (doctor, reindex) passes check=False: it must see or replace the index as is."""
-    found = SearchEngine(make_index(settings), registry, sessionmaker(bind=engine),
+    found = SearchEngine(make_index(settings, registry.search_backends), registry, sessionmaker(bind=engine),
                          Path(settings["HOME"]) / "search.lock")
     if check:
         found.ensure_healthy()
@@ -424,3 +418,10 @@ def docs_of(ids: Iterable[str]) -> dict[str, set[int]]:
         kind, number = parse_doc_id(value)
         grouped.setdefault(kind, set()).add(number)
     return grouped
+
+
+def drain_app(app, *, budget: float = 5.0) -> int:
+    """Apply the outbox from outside a request (a finished job, a CLI command about to exit),
+    so what they committed is findable at once; waits for a drain already running."""
+    with app.app_context():
+        return app.extensions["lemari"].search().drain(budget=budget, wait=True)

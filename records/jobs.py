@@ -12,6 +12,7 @@ consumer start re-queues jobs still waiting or cut off mid-run.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
@@ -40,80 +41,87 @@ def make_huey(settings: dict) -> Huey:
 
 
 class Jobs:
-    """The app's queue and its tasks; each task runs inside the app's context."""
+    """The app's queue; features add their tasks through the `register_jobs` hook.
+
+    Every task runs inside the app's context with a fresh session, and the search index is
+    drained after it, so what a job commits (an OCR text, a fixity run) is findable at once.
+    """
 
     def __init__(self, app) -> None:
         self.app = app
         settings = app.extensions["lemari"].settings
         self.huey = make_huey(settings)
-        self.ocr_task = self.huey.task(name="ocr", retries=1, retry_delay=60)(self._ocr)
-        self.fixity_task = self.huey.periodic_task(
-            crontab(minute=str(settings["FIXITY_MINUTE"]), hour=str(settings["FIXITY_HOUR"])),
-            name="fixity")(self._fixity)
-        self.audit_checkpoint_task = self.huey.periodic_task(
-            crontab(minute=str(settings["AUDIT_CHECKPOINT_MINUTE"]),
-                    hour=str(settings["AUDIT_CHECKPOINT_HOUR"])),
-            name="audit_checkpoint")(self._audit_checkpoint)
+        self.tasks: dict = {}
+        self._on_start: list[Callable[[Jobs], int]] = []
+        self._status: list[Callable] = []
+        self.periodic("audit_checkpoint", self._audit_checkpoint,
+                      minute=settings["AUDIT_CHECKPOINT_MINUTE"], hour=settings["AUDIT_CHECKPOINT_HOUR"])
+        app.extensions["lemari"].pm.hook.register_jobs(jobs=self, settings=settings)
         self.consumer: Consumer | None = None
 
-    def enqueue_ocr(self, job_id: int) -> None:
-        """Queue one OCR job; a queue failure leaves the job 'antri' for the next start."""
+    def task(self, name: str, fn: Callable, *, retries: int = 0, retry_delay: int = 0) -> None:
+        """Declare a task `fn(app, *args)` that `enqueue(name, *args)` queues."""
+        self.tasks[name] = self.huey.task(name=name, retries=retries,
+                                          retry_delay=retry_delay)(self._in_app(fn))
+
+    def periodic(self, name: str, fn: Callable, *, minute, hour) -> None:
+        """Declare a task `fn(app)` run by the consumer at the given crontab minute and hour."""
+        self.tasks[name] = self.huey.periodic_task(crontab(minute=str(minute), hour=str(hour)),
+                                                   name=name)(self._in_app(fn))
+
+    def on_start(self, requeue: Callable[[Jobs], int]) -> None:
+        """`requeue(jobs)` queues again what the database says is unfinished; returns a count."""
+        self._on_start.append(requeue)
+
+    def on_status(self, report: Callable) -> None:
+        """`report(app) -> list[str]`: lines for `lemari jobs status` (run in the app context)."""
+        self._status.append(report)
+
+    def status_lines(self) -> list[str]:
+        """Every feature's report of its jobs."""
+        with self.app.app_context():
+            return [line for report in self._status for line in report(self.app)]
+
+    def enqueue(self, name: str, *args) -> None:
+        """Queue one task; a queue failure is logged and left to the next start's requeue."""
         try:
-            self.ocr_task(job_id)
-        except Exception:  # the job row survives; start() re-queues it
-            log.exception("could not queue OCR job %s", job_id)
+            self.tasks[name](*args)
+        except Exception:  # the feature's own row survives; on_start re-queues it
+            log.exception("could not queue job %s%r", name, args)
 
-    def _ocr(self, job_id: int) -> str:
-        from records.archive_desk import blob_store_of, ocr_settings
-        from records.extensions import db
-        from records.services.ocr import run_job
+    def _in_app(self, fn: Callable) -> Callable:
+        app = self.app
 
-        with self.app.app_context():
-            try:
-                return run_job(job_id, session=db.session, blobs=blob_store_of(self.app),
-                               settings=ocr_settings(self.app))
-            finally:
-                db.session.remove()
+        def run(*args):
+            from records.extensions import db
 
-    def _fixity(self) -> None:
-        from records.archive_desk import blob_store_of
-        from records.extensions import db
-        from records.services.fixity import run_fixity
+            with app.app_context():
+                try:
+                    return fn(app, *args)
+                finally:
+                    db.session.remove()
+                    _drain_index(app)
+        run.__name__ = getattr(fn, "__name__", "task")
+        return run
 
-        with self.app.app_context():
-            try:
-                run_fixity(session=db.session, blobs=blob_store_of(self.app), by="jadwal")
-            finally:
-                db.session.remove()
-
-    def _audit_checkpoint(self) -> None:
+    @staticmethod
+    def _audit_checkpoint(app) -> None:
         """Today's signed checkpoint of the audit chain's head; a trail that fails its earlier
         checkpoints gets none, and the reason goes to the log as an error."""
         from records.audit_desk import write_checkpoint
         from records.extensions import db
         from records.services.audit_checkpoint import CheckpointRefusedError
 
-        with self.app.app_context():
-            try:
-                write_checkpoint(self.app.extensions["lemari"].settings, db.session)
-            except CheckpointRefusedError as exc:
-                log.error("audit checkpoint refused: %s", exc)
-            finally:
-                db.session.remove()
+        try:
+            write_checkpoint(app.extensions["lemari"].settings, db.session)
+        except CheckpointRefusedError as exc:
+            log.error("audit checkpoint refused: %s", exc)
 
     def requeue_pending(self) -> int:
         """Queue again every job the database says is unfinished (after a crash)."""
-        from records.extensions import db
-        from records.services.ocr import pending_jobs
-
-        with self.app.app_context():
-            pending = pending_jobs(db.session)
-            db.session.remove()
         if not self.huey.immediate:
             self.huey.flush()  # the database is the truth; avoid running a job twice
-        for job_id in pending:
-            self.enqueue_ocr(job_id)
-        return len(pending)
+        return sum(requeue(self) for requeue in self._on_start)
 
     def start(self, workers: int) -> None:
         """Start consumer threads in this process (workers ≥ 1), after re-queuing."""
@@ -128,6 +136,17 @@ class Jobs:
         if self.consumer is not None:
             self.consumer.stop(graceful=False)
             self.consumer = None
+
+
+def _drain_index(app) -> None:
+    """Apply the search outbox a job's commit wrote (never fails the job: the next drain
+    retries)."""
+    from records.indexing import drain_app
+
+    try:
+        drain_app(app)
+    except Exception:
+        log.exception("index drain after a job failed")
 
 
 def jobs_of(app) -> Jobs:

@@ -11,6 +11,7 @@ import importlib
 import logging
 from collections.abc import Iterable
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import pluggy
 
@@ -25,12 +26,12 @@ DEFAULT_PLUGINS = (
     "records.builtin.ktp_el",
     "records.builtin.kartu_keluarga",
     "records.builtin.naskah_dinas",
-    "records.builtin.publikasi",
-    "records.builtin.arsip",
-    "records.builtin.antrian",
-    "records.builtin.pengaduan",
-    "records.builtin.survei",
-    "records.builtin.dashboard",
+    "records.publikasi.plugin",
+    "archive.plugin",
+    "records.antrian.plugin",
+    "records.pengaduan.plugin",
+    "records.survei.plugin",
+    "records.dashboard.plugin",
 )
 ESSENTIAL_PLUGINS = frozenset({"records.builtin.core", "records.builtin.issuance_workflow",
                                "records.builtin.tanda_terima"})
@@ -61,6 +62,23 @@ def make_plugin_manager(*, blocked: Iterable[str] = (), load_entry_points: bool 
     if trace:
         pm.add_hookcall_monitoring(_trace_before, _trace_after)
     return pm
+
+
+def import_models(pm: pluggy.PluginManager | None = None) -> list[str]:
+    """Import the core's models and every plugin's (hook `register_models`), so the one
+    metadata holds every table; returns the plugins' module names. Without `pm`, the built-in
+    and installed plugins (what `lemari db` migrates)."""
+    importlib.import_module("records.models")
+    pm = pm or make_plugin_manager()
+    names = [name for result in pm.hook.register_models() for name in (result or ())]
+    for name in names:
+        importlib.import_module(name)
+    return names
+
+
+def page_template_dirs(pm: pluggy.PluginManager) -> list[Path]:
+    """Directories of the plugins' Jinja page templates, in plugin order."""
+    return [Path(d) for result in pm.hook.register_page_templates() for d in (result or ())]
 
 
 def _check_blockable(name: str) -> None:

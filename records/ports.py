@@ -2,7 +2,7 @@
 a scan probe and a checkpoint signer, each as a Protocol.
 
 Services name these types, never the engines behind them (WeasyPrint in `records.pdf`,
-pyHanko in `records.signing`, the probe worker in `records.scan_probe`), so a test can hand
+pyHanko in `records.signing`, the probe worker in `archive.scan_probe`), so a test can hand
 them a fake and mypy still checks every call.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from archive import BlobStore
+from archive.blobstore import BlobStore
 
 if TYPE_CHECKING:
     from records.pdf import PdfMetadata, RenderResult
@@ -45,7 +45,7 @@ class PagePreview(Protocol):
 
 class ScanProbe(Protocol):
     """Opens an untrusted scan in a limited worker and reports on it
-    (`records.scan_probe.ProbePool`); raises ProbeError when the file must be refused."""
+    (`archive.scan_probe.ProbePool`); raises ProbeError when the file must be refused."""
 
     def probe(self, path: Path, kind: str) -> dict: ...
 

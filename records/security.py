@@ -50,6 +50,7 @@ from records.models import CacheEpoch
 from records.passwords import PasswordPolicyError, check_password
 from records.services import accounts
 from records.services.audit import acting_user
+from records.services.clock import utc_now
 from records.services.public_guard import client_key
 
 API_LOGIN = "/api/v1/security/login"
@@ -412,7 +413,7 @@ def security_headers(response):
 
 
 def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return utc_now()
 
 
 def register(app: Flask) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import config as defaults
-from archive.atomic import atomic_write_text
+from archive.blobstore.atomic import atomic_write_text
 
 ENV_PREFIX = "LEMARI_"
 

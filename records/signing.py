@@ -38,7 +38,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from archive.atomic import atomic_write_bytes, ensure_dir
+from archive.blobstore.atomic import atomic_write_bytes, ensure_dir
 from records.exceptions import DocumentProductionError
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from flask import current_app, flash, g, request
+from flask import current_app, flash, g, render_template, request
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import get_field_setup_query
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -22,8 +22,9 @@ from records.actor import Actor
 from records.extensions import db, lemari
 from records.models import Record
 from records.nik import mask_nik, mask_numbers_deep, mask_numbers_in_text
-from records.services import archiving, personal_data, registry
+from records.services import kependudukan, personal_data
 from records.services.accounts import actor_for
+from records.services.public_guard import client_key
 from records.services.searching import SearchRequest, clean_request, search_archive
 from search import FACET_KEYS
 
@@ -151,8 +152,8 @@ class PendudukInterface(ServiceInterface):
     clerk could not save a resident whose father's name is unknown.
     """
 
-    save = registry.save_penduduk
-    remove = registry.delete_penduduk
+    save = kependudukan.save_penduduk
+    remove = kependudukan.delete_penduduk
     optional_columns = frozenset({"rt", "rw", "nama_ayah", "nama_ibu"})
 
     def is_nullable(self, col_name: str) -> bool:
@@ -166,11 +167,11 @@ class PendudukInterface(ServiceInterface):
 
     def add(self, item, commit: bool = True) -> None:
         """Save, then show NIK warnings (e.g. birth date differs) instead of dropping them."""
-        _flash_warnings(registry.save_penduduk(item, actor=current_actor(), session=self.session,
+        _flash_warnings(kependudukan.save_penduduk(item, actor=current_actor(), session=self.session,
                                                is_new=True))
 
     def edit(self, item, commit: bool = True) -> None:
-        _flash_warnings(registry.save_penduduk(item, actor=current_actor(), session=self.session,
+        _flash_warnings(kependudukan.save_penduduk(item, actor=current_actor(), session=self.session,
                                                is_new=False))
 
 
@@ -185,7 +186,7 @@ def _flash_warnings(warnings: list[str]) -> None:
 class KeluargaInterface(ServiceInterface):
     """Families through the registry service (No. KK uniqueness checked there)."""
 
-    save = registry.save_keluarga
+    save = kependudukan.save_keluarga
     remove = None
 
     def is_unique(self, col_name: str) -> bool:
@@ -204,13 +205,6 @@ def run_search(search: SearchRequest) -> dict:
     ext = lemari()
     return search_archive(search, actor=current_actor(), session=db.session,
                           engine=ext.search(), registry=ext.registry)
-
-
-def archive_desk_of_app():
-    """The app's archive desk (blob store, scan probe, job queue), built on first use."""
-    from records.archive_desk import archive_desk
-
-    return archive_desk(current_app._get_current_object())
 
 
 class staged_upload:  # lower case: used like a function, `with staged_upload(f) as path`
@@ -232,15 +226,25 @@ class staged_upload:  # lower case: used like a function, `with staged_upload(f)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def ingest_upload(upload, values: dict) -> archiving.IngestResult:
-    """Archive one uploaded scan (the upload page and the REST API)."""
-    with staged_upload(upload) as path:
-        return archiving.ingest_file(path, upload.filename, values, actor=current_actor(),
-                                     session=db.session, desk=archive_desk_of_app())
-
-
 def waktu(value, seconds: bool = False) -> str:
     """Jinja filter `waktu`: a stored UTC timestamp in the office's zone, with its label."""
     from records.services.clock import format_local
 
     return format_local(value, current_app.extensions["lemari"].settings["TIMEZONE"], seconds=seconds)
+
+
+def tz() -> str:
+    """The office's time zone (e.g. Asia/Makassar)."""
+    return lemari().settings["TIMEZONE"]
+
+
+def public_page(template: str, status: int = 200, **context):
+    """A public page in the office layout (navbar with the login link)."""
+    appbuilder = current_app.appbuilder
+    return render_template(template, appbuilder=appbuilder,
+                           base_template=appbuilder.base_template, **context), status
+
+
+def client() -> str:
+    """The keyed pseudonym of the visitor's address (rate limits never store the address)."""
+    return client_key(current_app.config["SECRET_KEY"], request.remote_addr or "")

@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from archive.atomic import TEMP_PREFIX, atomic_write_text, fsync_dir, fsync_file
+from archive.blobstore.atomic import TEMP_PREFIX, atomic_write_text, fsync_dir, fsync_file
 from search.base import IndexBusyError, IndexCorruptError
 
 POINTER = "CURRENT"

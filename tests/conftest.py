@@ -201,7 +201,7 @@ def demo_home(tmp_path_factory):
 def close_app_state(app) -> None:
     """Stop what an app started lazily (search index, render pools, scan probe, job consumer)
     and close its database connections: what a test's teardown owes the next test."""
-    from records.archive_desk import close_archive_desk
+    from archive.desk import close_archive_desk
 
     close_archive_desk(app)
     app.extensions.pop("lemari_jobs", None)

@@ -31,7 +31,7 @@ ENGINES = {
     "segno": "records.pdf",
     "pypdfium2": "records.thumbnails",
     "huey": "records.jobs",
-    "bagit": "records.services.bagexport",
+    "bagit": "archive.services.bagexport",
     "alembic": "records.services.schema",  # and the migration scripts (records/migrations)
     "ocrmypdf": None,  # run as a child process only (records/services/ocr.py)
 }
@@ -157,12 +157,13 @@ def test_mypy_is_clean(tmp_path):
     result = run("mypy", "--cache-dir", str(tmp_path / "cache"))
     assert result.returncode == 0, result.stdout + result.stderr
     checked = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["tool"]["mypy"]["files"]
-    assert {"records/services", "search", "archive"} <= set(checked)
+    assert {"records/services", "search", "archive/services", "archive/blobstore",
+            "records/publikasi/services"} <= set(checked)
 
 
 @pytest.mark.parametrize(("source", "code"), [
     ("def size() -> int:\n    return 'big'\n", "return-value"),
-    ("from archive.base import BlobRef\n\nREF = BlobRef('0' * 64)\n", "call-arg"),
+    ("from archive.blobstore.base import BlobRef\n\nREF = BlobRef('0' * 64)\n", "call-arg"),
 ])
 def test_mypy_catches_planted_type_errors(tmp_path, source, code):
     copy_sources(tmp_path, "archive")  # a small package keeps this fast; same configuration
@@ -171,3 +172,25 @@ def test_mypy_catches_planted_type_errors(tmp_path, source, code):
                  "archive", cwd=tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "archive/_planted.py" in result.stdout and f"[{code}]" in result.stdout, result.stdout
+
+
+# --- the cut: core and feature packages ------------------------------------------------------------
+
+FEATURE_PACKAGES = {"antrian", "pengaduan", "survei", "publikasi", "dashboard"}
+NOT_CODE = {"data", "migrations", "static", "templates", "translations", "__pycache__"}
+
+
+def test_every_core_module_is_under_the_no_features_contract():
+    """Each module or package directly under records/ is a feature package or is listed as
+    core in the `core-no-features` contract, so a new core module cannot import a feature
+    unnoticed; and each feature package is one of the contract's forbidden modules."""
+    contracts = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["tool"]["importlinter"]["contracts"]
+    contract = next(c for c in contracts if c["id"] == "core-no-features")
+    core = {name.removeprefix("records.") for name in contract["source_modules"]}
+    forbidden = set(contract["forbidden_modules"])
+    top = {p.stem if p.suffix == ".py" else p.name for p in (ROOT / "records").iterdir()
+           if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").exists()}
+    top -= NOT_CODE
+    assert top - FEATURE_PACKAGES == core
+    assert {f"records.{name}" for name in FEATURE_PACKAGES} <= forbidden
+    assert {"archive.plugin", "archive.models", "archive.services"} <= forbidden

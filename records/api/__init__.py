@@ -1,7 +1,7 @@
 """REST API (JWT only, listed in the OpenAPI spec at /api/v1/_openapi)."""
 
+from records.api.kependudukan import KeluargaApi, PendudukApi
 from records.api.records import RecordApi
-from records.api.registry import KeluargaApi, PendudukApi
 from records.api.search import SearchApi
 
 

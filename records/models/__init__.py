@@ -1,34 +1,21 @@
-"""SQLAlchemy models, all on Flask-AppBuilder's declarative base so one metadata holds them."""
+"""The core's SQLAlchemy models (features bring their own through the `register_models` hook),
+all on Flask-AppBuilder's declarative base so one metadata holds them."""
 
-from records.models.arsip import (
-    Arsip,
-    ArsipVersi,
-    FixityRun,
-    JadwalRetensi,
-    Klasifikasi,
-    KlasifikasiSkema,
-    OcrJob,
-    Penyusutan,
-    PenyusutanItem,
-)
 from records.models.audit import AuditEvent
 from records.models.batch import BatchItem
 from records.models.issuance import HariLibur, IssuedNumber, Layanan, NumberSequence, RecordFile, Register
+from records.models.kependudukan import Keluarga, Penduduk
+from records.models.klasifikasi import JadwalRetensi, Klasifikasi, KlasifikasiSkema
 from records.models.outbox import SearchOutbox
 from records.models.pejabat import Pejabat
-from records.models.publikasi import Publikasi, PublikasiLangkah, StandarPelayanan, TemplatAset, TemplatVersi
 from records.models.records import Record, RecordTransition
-from records.models.registry import Keluarga, Penduduk
 from records.models.security import AccountSecurity, CacheEpoch, LocalRole, LoginThrottle, SessionEpoch
 from records.models.wilayah import Wilayah
 
 __all__ = [
     "AccountSecurity",
-    "Arsip",
-    "ArsipVersi",
     "AuditEvent",
     "BatchItem",
-    "FixityRun",
     "HariLibur",
     "IssuedNumber",
     "JadwalRetensi",
@@ -40,21 +27,13 @@ __all__ = [
     "LocalRole",
     "LoginThrottle",
     "NumberSequence",
-    "OcrJob",
     "Pejabat",
     "Penduduk",
-    "Penyusutan",
-    "PenyusutanItem",
-    "Publikasi",
-    "PublikasiLangkah",
     "Record",
     "RecordFile",
     "RecordTransition",
     "Register",
     "SearchOutbox",
     "SessionEpoch",
-    "StandarPelayanan",
-    "TemplatAset",
-    "TemplatVersi",
     "Wilayah",
 ]

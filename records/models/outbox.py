@@ -15,7 +15,7 @@ from flask_appbuilder import Model
 from sqlalchemy import DateTime, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from records.models.registry import Penduduk
+from records.models.kependudukan import Penduduk
 
 RECORD, PENDUDUK = "record", "penduduk"
 UPSERT, DELETE = "upsert", "delete"

@@ -4,7 +4,7 @@ epochs and login throttles."""
 import datetime as dt
 
 from flask_appbuilder import Model
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -71,3 +71,16 @@ class CacheEpoch(Model):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PublicHit(Model):
+    """One accepted public submission: scope (pengaduan, kiosk…), a keyed hash of the
+    address (never the address itself) and the time; counted by the rate limits."""
+
+    __tablename__ = "public_hit"
+    __table_args__ = (Index("ix_public_hit_lookup", "scope", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime)

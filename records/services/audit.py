@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from records.actor import Actor
 from records.models import AuditEvent
 from records.nik import mask_numbers_in_text
+from records.services.clock import utc_now
 
 GENESIS = "0" * 64
 
@@ -62,7 +63,7 @@ def _last_hash(session: Session) -> str:
 def _entry(prev: str, actor: str, action: str, object_type: str, object_id: object,
            desa_code: str | None, detail: dict | None) -> AuditEvent:
     """A new entry chained onto prev."""
-    at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    at = utc_now()
     fields = {
         "at": at.isoformat(timespec="microseconds"),
         "actor": actor, "action": action, "object_type": object_type,

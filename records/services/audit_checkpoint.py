@@ -25,7 +25,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive.atomic import atomic_write_text, ensure_dir
+from archive.blobstore.atomic import atomic_write_text, ensure_dir
 from records.exceptions import RecordsError
 from records.models import AuditEvent
 from records.ports import CheckpointSigner

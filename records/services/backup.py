@@ -30,8 +30,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from archive.atomic import atomic_write_text, ensure_dir, fsync_dir
-from archive.base import CHUNK_SIZE
+from archive.blobstore.atomic import atomic_write_text, ensure_dir, fsync_dir
+from archive.blobstore.base import CHUNK_SIZE
 from records.ports import BlobStore
 
 MANIFEST = "manifest-sha256.txt"

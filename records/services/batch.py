@@ -23,8 +23,8 @@ from records.declarations import ISSUED, ISSUES, Registry, Transition
 from records.exceptions import NotFoundError, RecordsError, ValidationError
 from records.models import BatchItem, Record
 from records.services.issuing import Desk, issue, steps_to_issue
+from records.services.kependudukan import find_penduduk_by_nik
 from records.services.records import fire_transition, get_record, new_record
-from records.services.registry import find_penduduk_by_nik
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000

@@ -4,9 +4,37 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 from records.exceptions import ValidationError
+
+
+# The one source of "now" for every service. Replaced only by `frozen` (tests, drills, the
+# fixture builder that must write a release's database on a fixed day).
+def _system_time() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+_source: Callable[[], dt.datetime] = _system_time
+
+
+def utc_now() -> dt.datetime:
+    """Now as naive UTC, the way the database stores every timestamp."""
+    return _source().astimezone(dt.UTC).replace(tzinfo=None)
+
+
+@contextmanager
+def frozen(at: dt.datetime) -> Iterator[None]:
+    """Every service sees `at` (aware, or naive UTC) as now until the block ends."""
+    global _source
+    fixed = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+    previous, _source = _source, (lambda: fixed)
+    try:
+        yield
+    finally:
+        _source = previous
 
 
 def clock(tz: str, now: dt.datetime | None = None) -> tuple[dt.datetime, dt.date]:

@@ -20,7 +20,7 @@ from records.exceptions import ImportRejectedError, ValidationError
 from records.models import Keluarga, Penduduk
 from records.models.outbox import enqueue_residents_by_nik
 from records.services.audit import record_event
-from records.services.registry import LABELS, REQUIRED, find_or_create_keluarga, validate_penduduk
+from records.services.kependudukan import LABELS, REQUIRED, find_or_create_keluarga, validate_penduduk
 from records.spreadsheets import SpreadsheetError, open_first_sheet
 
 COLUMNS = tuple(LABELS)

@@ -25,6 +25,7 @@ from records.models import Pejabat, Record, RecordFile, RecordTransition
 from records.models.outbox import RECORD, enqueue
 from records.ports import BlobStore, DocumentSigner, Renderer
 from records.services.audit import record_event
+from records.services.clock import utc_now
 from records.services.numbering import allocate
 from records.services.records import get_record
 from records.services.rows import changed_rows
@@ -147,7 +148,7 @@ def _number_and_render(record: Record, doctype: DocumentType, paper: str, *, act
     today = desk.today()
     number = allocate(session, doctype.register, kode=doctype.klasifikasi, on=today,
                       actor=actor, record_id=record.id, kode_desa=record.desa_code or "")
-    record.number, record.verify_code, record.issued_at = number.number, new_code(), _now()
+    record.number, record.verify_code, record.issued_at = number.number, new_code(), utc_now()
     pdf, rendered = _render_signed(record, doctype, today, paper, session=session, desk=desk)
     return desk.blobs.put(pdf), rendered
 
@@ -174,10 +175,10 @@ def _finish(record: Record, doctype: DocumentType, transition, ref, rendered, *,
     session.add(RecordFile(record_id=record.id, kind="terbit", sha256=ref.sha256, size=ref.size,
                            template_name=rendered.template_name,
                            template_sha256=rendered.template_sha256,
-                           signed=True, created_at=_now()))
+                           signed=True, created_at=utc_now()))
     session.add(RecordTransition(record_id=record.id, transition=transition.name,
                                  from_state=record.state, to_state=transition.target,
-                                 actor=actor.username, at=_now(), note=f"Nomor {record.number}"))
+                                 actor=actor.username, at=utc_now(), note=f"Nomor {record.number}"))
     record.state = transition.target
     record_event(session, actor, "record.issue", object_type="record", object_id=record.id,
                  desa_code=record.desa_code,
@@ -253,10 +254,6 @@ def find_by_code(session: Session, code: str) -> Record:
     if record is None:
         raise NotFoundError("Kode verifikasi tidak dikenal.")
     return record
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 

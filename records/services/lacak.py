@@ -15,8 +15,6 @@ from sqlalchemy.orm import Session
 from records.declarations import CLOSED, HANDED_OVER, READY, Registry
 from records.exceptions import NotFoundError, ValidationError
 from records.models import Record
-from records.models.antrian import Tiket
-from records.services.antrian import people_ahead
 from records.services.clock import clock, local_time
 from records.verification import ALPHABET
 
@@ -25,10 +23,6 @@ TRACKING = re.compile(r"KB-[" + ALPHABET + "]{8}")
 COMPLETE = (READY, HANDED_OVER)
 #: ... and never overdue once complete or closed (rejected, revoked).
 NOT_OVERDUE = (READY, HANDED_OVER, CLOSED)
-TICKET_STATUS = {"menunggu": "Menunggu dipanggil", "dipanggil": "Sedang dipanggil ke loket",
-                 "dilayani": "Sedang dilayani di loket", "selesai": "Selesai dilayani di loket",
-                 "dilewati": "Dilewati (tidak hadir saat dipanggil) — lapor ke petugas"}
-
 
 def normalise_tracking(text: str) -> str | None:
     """The tracking code ("KB-" and eight characters) from what a citizen typed (case, spaces,
@@ -49,9 +43,10 @@ def track(code: str, *, session: Session, registry: Registry, tz: str) -> dict:
     record = session.scalar(select(Record).where(Record.tracking_code == normal))
     if record is not None:
         return _request(record, registry, tz)
-    ticket = session.scalar(select(Tiket).where(Tiket.tracking_code == normal))
-    if ticket is not None:
-        return _ticket(ticket, session, tz)
+    for tracker in registry.trackers:  # the features' own codes (the queue's tickets)
+        found = tracker(normal, session=session, tz=tz)
+        if found is not None:
+            return found
     raise NotFoundError("Kode lacak tidak ditemukan. Periksa kembali kode pada tiket atau tanda terima.")
 
 
@@ -74,12 +69,3 @@ def _request(record: Record, registry: Registry, tz: str) -> dict:
             "received": received, "promised_date": record.promised_date, "overdue": overdue,
             "complete": state_means_any(registry, record.doctype, record.state, COMPLETE),
             "survey": registry.state_is(record.doctype, record.state, HANDED_OVER)}
-
-
-def _ticket(ticket: Tiket, session: Session, tz: str) -> dict:
-    return {"kind": "tiket", "code": ticket.tracking_code, "layanan": ticket.layanan.nama,
-            "state": ticket.status, "status": TICKET_STATUS.get(ticket.status, ticket.status),
-            "tiket": ticket.label, "received": ticket.tanggal,
-            "stale": ticket.tanggal != clock(tz)[1] and ticket.status == "menunggu",
-            "di_depan": people_ahead(ticket, session=session), "overdue": False,
-            "promised_date": None, "complete": False, "survey": False}

@@ -20,6 +20,7 @@ from records.exceptions import NotFoundError, ValidationError
 from records.models import IssuedNumber, NumberSequence, Register
 from records.numbering import NumberFormatError, NumberParts, check_format, format_number
 from records.services.audit import record_event
+from records.services.clock import utc_now
 from records.services.klasifikasi import require_code
 
 DEFAULT_REGISTERS = (
@@ -78,7 +79,7 @@ def allocate(session: Session, register_name: str, *, kode: str, on: dt.date, ac
         raise ValidationError(str(exc)) from None
     issued = IssuedNumber(register_id=register.id, year=on.year, sequence=sequence, number=text,
                           kind=kind, record_id=record_id, klasifikasi=kode, scheme=register.scheme,
-                          note=note, issued_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                          note=note, issued_at=utc_now(),
                           issued_by=actor.username)
     session.add(issued)
     session.flush()

@@ -28,8 +28,8 @@ from records.nik import NikError, mask_numbers_deep, normalise
 from records.ports import Renderer
 from records.services.audit import record_event
 from records.services.issuing import Desk, preview
+from records.services.kependudukan import get_penduduk
 from records.services.records import get_record
-from records.services.registry import get_penduduk
 from search import QueryError, parse_query
 from search.analysis import digits_key
 

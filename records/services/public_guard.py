@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from records.exceptions import RecordsError, ValidationError
-from records.models.pengaduan import PublicHit
+from records.models.security import PublicHit
 
 MIN_FORM_SECONDS = 3
 MAX_FORM_SECONDS = 2 * 3600

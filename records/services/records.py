@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import and_, false, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -14,6 +12,7 @@ from records.exceptions import InvalidTransitionError, NotFoundError, Validation
 from records.models import Penduduk, Record, RecordTransition
 from records.models.outbox import RECORD, enqueue
 from records.services.audit import record_event
+from records.services.clock import utc_now
 from records.services.fields import clean_fields
 from records.services.rows import changed_rows
 from records.workflow import check_transition
@@ -57,7 +56,7 @@ def new_record(doctype_name: str, data: dict, *, penduduk_id: int | None, actor:
     session.flush()
     session.add(RecordTransition(record_id=record.id, transition="buat", from_state=None,
                                  to_state=workflow.initial, actor=actor.username,
-                                 at=_now(), note=""))
+                                 at=utc_now(), note=""))
     record_event(session, actor, "record.create", object_type="record", object_id=record.id,
                  desa_code=record.desa_code, detail={"doctype": doctype.name})
     enqueue(session, RECORD, record.id)  # search index follows in the same transaction
@@ -134,7 +133,7 @@ def fire_transition(record_id: int, name: str, *, note: str = "", actor: Actor,
     transition = check_transition(workflow, record.state, name, actor.roles, note)
     step = RecordTransition(record_id=record.id, transition=transition.name,
                             from_state=record.state, to_state=transition.target,
-                            actor=actor.username, at=_now(), note=note)
+                            actor=actor.username, at=utc_now(), note=note)
     _move(session, record, record.state, transition.target)
     session.add(step)
     record_event(session, actor, f"record.{transition.name}", object_type="record",
@@ -161,7 +160,3 @@ def _move(session: Session, record: Record, from_state: str, to_state: str) -> N
 def _valid_id(value: object) -> bool:
     """True for an id the database can hold; anything else cannot name a row."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)

@@ -19,6 +19,7 @@ from records.calendar_id import add_working_days
 from records.exceptions import NotFoundError, ValidationError
 from records.models import HariLibur, Layanan, Record, RecordFile
 from records.services.audit import record_event
+from records.services.clock import utc_now
 from records.services.issuing import Desk, document_context
 from records.services.records import new_record
 from records.verification import ALPHABET
@@ -56,7 +57,7 @@ def take_request(layanan_code: str, *, penduduk_id: int | None, received: list[s
         raise ValidationError("Persyaratan tidak dikenal: " + ", ".join(sorted(unknown)))
     record = new_record(layanan.doctype, values, penduduk_id=penduduk_id, actor=actor,
                         session=session, registry=desk.registry)
-    now = _now()
+    now = utc_now()
     record.layanan_code, record.tracking_code = layanan.code, tracking_code or new_tracking_code()
     record.promised_date = promised_date(session, layanan, desk.today())
     record.data = {**record.data, "persyaratan": [
@@ -103,7 +104,3 @@ def find_by_tracking(code: str, *, session: Session) -> Record:
     if record is None:
         raise NotFoundError("Kode lacak tidak ditemukan.")
     return record
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)

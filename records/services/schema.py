@@ -91,13 +91,16 @@ def _escape(path: Path) -> str:
 
 
 def model_metadata() -> MetaData:
-    """The tables the migrations must produce: every module of records.models (the built-in
-    plugins' tables too, whether their views were registered or not), on Flask-AppBuilder's
-    declarative base, whose own security tables join it when the app is built."""
+    """The tables the migrations must produce: every module of records.models and every
+    installed plugin's models (hook `register_models`, whether or not the office disabled the
+    plugin), on Flask-AppBuilder's declarative base, whose own security tables join it when the
+    app is built."""
     from records import models
+    from records.plugins import import_models
 
     for module in pkgutil.iter_modules(models.__path__):
         importlib.import_module(f"{models.__name__}.{module.name}")
+    import_models()
     return models.Wilayah.metadata
 
 

@@ -23,7 +23,6 @@ from records.services.audit import record_event
 from records.services.klasifikasi import seed_klasifikasi
 from records.services.numbering import seed_registers
 from records.services.schema import SchemaState, model_metadata, upgrade
-from records.services.standards import catalogue_standards, seed_standards
 
 OFFICE_ACCOUNTS = (("admin", "Admin", "Administrator"), ("camat", "Camat", "Camat"),
                    ("sekcam", "Sekcam", "Sekcam"), ("petugas", "Petugas Pelayanan", "Petugas"),
@@ -85,7 +84,7 @@ def initialise(*, session: Session, engine, sm, appbuilder, registry: Registry,
     seed_registers(session)
     seed_klasifikasi(session)
     seed_layanan(session, catalogue())
-    seed_standards(session, catalogue_standards())
+    appbuilder.app.extensions["lemari"].pm.hook.seed_office(session=session)
     return migrated
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from records.views import public  # noqa: F401  (blueprint registered by create_app)
+from records.views import lacak, public  # noqa: F401  (blueprints registered by create_app)
 from records.views.importing import ImportView
+from records.views.kependudukan import KeluargaView, PendudukView
 from records.views.numbers import NomorView
 from records.views.records import RecordsView
 from records.views.reference import AuditView, WilayahView
-from records.views.registry import KeluargaView, PendudukView
 from records.views.search import SearchView
 from records.views.search import install as install_search
 from records.views.settings_views import HariLiburView, LayananView, PejabatView, RegisterView

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, request
 from records.exceptions import RecordsError
 from records.extensions import db, lemari
 from records.services.lacak import track
-from records.views.antrian import public_page, tz
+from records.web_common import public_page, tz
 
 public = Blueprint("lacak", __name__)
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from records.exceptions import NotFoundError, RecordsError, ValidationError
 from records.extensions import db, lemari
 from records.models import Layanan, Record
-from records.services import files, issuing, personal_data, records, registry, requests
+from records.services import files, issuing, kependudukan, personal_data, records, requests
 from records.services.fields import clean_fields
 from records.web_common import current_actor, nik_display, text_display
 
@@ -201,4 +201,4 @@ def _penduduk_id(spec, nik_text: str) -> int | None:
         if spec.needs_penduduk:
             raise ValidationError(MISSING_NIK, {"nik": MISSING_NIK})
         return None
-    return registry.find_penduduk_by_nik(nik_text, actor=current_actor(), session=db.session)
+    return kependudukan.find_penduduk_by_nik(nik_text, actor=current_actor(), session=db.session)

@@ -11,7 +11,7 @@ import tracemalloc
 
 import pytest
 
-from archive import (
+from archive.blobstore import (
     BlobCorruptError,
     BlobMissingError,
     BlobRef,
@@ -20,7 +20,7 @@ from archive import (
     LocalBlobStore,
     MemoryBlobStore,
 )
-from archive.atomic import TEMP_PREFIX, atomic_write_bytes, atomic_write_text
+from archive.blobstore.atomic import TEMP_PREFIX, atomic_write_bytes, atomic_write_text
 
 MB = 1024 * 1024
 

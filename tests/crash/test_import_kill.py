@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from records.scan_samples import text_pdf
+from archive.scan_samples import text_pdf
 
 LEMARI = Path(sys.executable).with_name("lemari")
 FILES = 300

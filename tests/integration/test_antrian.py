@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from conftest import build_app
-from records.antrian_rules import MAX_PRIORITY_STREAK
+from records.antrian import services as antrian
+from records.antrian.models import Loket, Panggilan, Tiket
+from records.antrian.rules import MAX_PRIORITY_STREAK
 from records.exceptions import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
 from records.extensions import db, lemari
 from records.models import Penduduk
-from records.models.antrian import Loket, Panggilan, Tiket
-from records.services import antrian
 from records.services.accounts import actor_for_username
 from records.services.lacak import track
 

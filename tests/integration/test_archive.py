@@ -16,12 +16,13 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from archive.desk import archive_desk, close_archive_desk
+from archive.models import Arsip, ArsipVersi, OcrJob
+from archive.scan_samples import image_bytes, text_pdf, write_sample_folder
+from archive.services import archiving, disposition, retensi
 from conftest import build_app
-from records.archive_desk import archive_desk, close_archive_desk
 from records.extensions import db, lemari
-from records.models import Arsip, ArsipVersi, AuditEvent, JadwalRetensi, OcrJob, Penduduk, Record, RecordFile
-from records.scan_samples import image_bytes, text_pdf, write_sample_folder
-from records.services import archiving, disposition, klasifikasi
+from records.models import AuditEvent, JadwalRetensi, Penduduk, Record, RecordFile
 from records.services.accounts import actor_for_username
 
 LOLENG = "64.02.08.2004"
@@ -208,19 +209,19 @@ def test_jra_edit_recomputes_and_revoked_scheme_is_read_only(app, tmp_path):
         assert arsip.klasifikasi == "471.13" and arsip.jra.code == "400.12.2.1"
         assert arsip.retensi_sampai == dt.date(2018, 3, 2)
         row = arsip.jra
-        klasifikasi.save_jra({"code": row.code, "series": row.series, "jenis_arsip": row.jenis_arsip,
+        retensi.save_jra({"code": row.code, "series": row.series, "jenis_arsip": row.jenis_arsip,
                               "aktif_tahun": "5", "inaktif_tahun": "6", "keterangan": "musnah",
                               "dasar": "JRA Kabupaten Kutai Kartanegara (uji)"}, jra_id=row.id,
                              skema_code=row.skema_code, actor=who(app, "arsiparis"),
                              session=db.session)
         db.session.refresh(arsip)
         assert arsip.retensi_sampai == dt.date(2026, 3, 2) and arsip.retensi_tahun == 11
-        assert klasifikasi.needs_anri(arsip)
+        assert retensi.needs_anri(arsip)
         with pytest.raises(ValidationError, match="dicabut"):
-            klasifikasi.save_jra({}, jra_id=None, skema_code="permendagri-78-2012",
+            retensi.save_jra({}, jra_id=None, skema_code="permendagri-78-2012",
                                  actor=who(app, "arsiparis"), session=db.session)
         with pytest.raises(ValidationError):
-            klasifikasi.save_jra({"code": "1.2.3", "jenis_arsip": "", "inaktif_tahun": "x",
+            retensi.save_jra({"code": "1.2.3", "jenis_arsip": "", "inaktif_tahun": "x",
                                   "keterangan": "dibakar", "dasar": ""}, jra_id=None,
                                  skema_code="permendagri-83-2022", actor=who(app, "arsiparis"),
                                  session=db.session)
@@ -279,7 +280,7 @@ def test_ten_year_series_need_the_anri_reference(app, tmp_path):
 
     with app.app_context():
         row = db.session.scalar(select(JadwalRetensi).where(JadwalRetensi.code == "400.12.2.1"))
-        klasifikasi.save_jra({"code": row.code, "series": row.series, "jenis_arsip": row.jenis_arsip,
+        retensi.save_jra({"code": row.code, "series": row.series, "jenis_arsip": row.jenis_arsip,
                               "aktif_tahun": "2", "inaktif_tahun": "8", "keterangan": "musnah",
                               "dasar": "uji"}, jra_id=row.id, skema_code=row.skema_code,
                              actor=who(app, "arsiparis"), session=db.session)
@@ -326,8 +327,8 @@ def test_files_owned_by_publications_and_templates_are_not_orphans(app):
     must keep them (removing "orphans" once deleted every published poster)."""
     import datetime as dt
 
-    from records.models import TemplatAset
-    from records.services import fixity
+    from archive.services import fixity
+    from records.publikasi.models import TemplatAset
 
     with app.app_context():
         blobs = archive_desk(app).blobs
@@ -415,7 +416,7 @@ def test_the_nightly_fixity_job_stores_its_run_for_the_status_page(app, tmp_path
 
     with app.app_context():
         ingest(app, "a.pdf", text_pdf(61), tmp_path)
-    task = jobs_of(app).fixity_task
+    task = jobs_of(app).tasks["fixity"]
     assert task.name == "fixity" and jobs_of(app).huey.immediate
     task()
     auth.login("auditor")

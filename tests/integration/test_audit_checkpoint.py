@@ -177,7 +177,7 @@ def test_the_daily_job_writes_todays_checkpoint(app):
     settings = app.extensions["lemari"].settings
     at = dt.datetime(2026, 12, 1, settings["AUDIT_CHECKPOINT_HOUR"], settings["AUDIT_CHECKPOINT_MINUTE"])
     assert "audit_checkpoint" in {task.name for task in jobs.huey.read_periodic(at)}
-    jobs.audit_checkpoint_task.call_local()
+    jobs.tasks["audit_checkpoint"].call_local()
     [path] = checkpoints(app)
     assert json.loads(path.read_text(encoding="utf-8"))["head"]["count"] > 0
     assert audit(app, "verify").exit_code == 0

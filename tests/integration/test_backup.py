@@ -10,12 +10,13 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from archive.desk import archive_desk, close_archive_desk
+from archive.models import Arsip, ArsipVersi, OcrJob
+from archive.scan_samples import image_bytes, text_pdf
+from archive.services import archiving
 from conftest import build_app
-from records.archive_desk import archive_desk, close_archive_desk
 from records.extensions import db, lemari
-from records.models import Arsip, ArsipVersi, OcrJob, Penduduk, Record, RecordFile
-from records.scan_samples import image_bytes, text_pdf
-from records.services import archiving
+from records.models import Penduduk, Record, RecordFile
 
 
 def _ingest(app, tmp_path, name, data, **values):

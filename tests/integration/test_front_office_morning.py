@@ -13,9 +13,9 @@ import re
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from records.antrian.models import Tiket
 from records.extensions import db
 from records.models import Penduduk, Record
-from records.models.antrian import Tiket
 from records.services.public_guard import form_token
 
 LOLENG, PELA = "64.02.08.2004", "64.02.08.2009"

@@ -18,8 +18,8 @@ from pypdf import PdfReader
 from conftest import build_app
 from records.exceptions import ValidationError
 from records.extensions import db, lemari
-from records.publish_desk import publish_desk
-from records.services import materials, templates
+from records.publikasi.desk import publish_desk
+from records.publikasi.services import materials, templates
 from records.services.accounts import actor_for_username
 
 TIMEOUT = 4

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from records.exceptions import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
 from records.extensions import db, lemari
-from records.services import pengaduan
+from records.pengaduan import services as pengaduan
 from records.services.accounts import actor_for_username
 from records.services.public_guard import RateLimitedError, form_token
 

@@ -21,8 +21,8 @@ from records.exceptions import InvalidTransitionError, PermissionDeniedError, Va
 from records.extensions import db, lemari
 from records.images import check_image
 from records.models import HariLibur, Layanan, Penduduk
-from records.publish_desk import publish_desk
-from records.services import materials, publishing, standards
+from records.publikasi.desk import publish_desk
+from records.publikasi.services import materials, publishing, standards
 from records.services.accounts import actor_for_username
 
 PT_PER_MM = 72 / 25.4
@@ -377,7 +377,7 @@ def test_publish_kit_refuses_an_unknown_service(app, tmp_path):
 @pytest.mark.postgres
 def test_standards_workflow_and_templates_on_postgresql(postgres_office):
     """The same path on PostgreSQL: versions, a poster through the workflow, expiry, a template."""
-    from records.services import templates
+    from records.publikasi.services import templates
 
     pg = postgres_office
     try:

@@ -12,7 +12,7 @@ from records.extensions import db, lemari
 from records.models import AuditEvent, Keluarga, Penduduk, Wilayah
 from records.nik import make_nik, make_no_kk
 from records.services.accounts import actor_for_username
-from records.services.registry import REQUIRED, save_keluarga, save_penduduk, validate_penduduk
+from records.services.kependudukan import REQUIRED, save_keluarga, save_penduduk, validate_penduduk
 
 LOLENG, ULU, RETIRED = "64.02.08.2004", "64.02.08.2005", "64.02.08.2010"
 BORN = dt.date(1990, 8, 17)

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from conftest import build_app, close_app_state
 from records.builtin.core import CAMAT, PETUGAS, SEKCAM
+from records.dashboard.services import service_levels
 from records.declarations import (
     CLOSED,
     HANDED_OVER,
@@ -42,14 +43,13 @@ from records.doctor import check_issued_have_files
 from records.extensions import db, lemari
 from records.hookspecs import hookimpl
 from records.models import IssuedNumber, Layanan, Pejabat, Penduduk, Record
-from records.models.survei import SurveiRespon
 from records.services.accounts import actor_for_username
-from records.services.dashboard import service_levels
 from records.services.issuing import advance
 from records.services.records import in_tagged_state
 from records.services.requests import take_request
 from records.services.setup import DEMO_PASSWORD
 from records.services.verifying import verify_upload
+from records.survei.models import SurveiRespon
 
 DOCTYPE, LAYANAN = "surat_keterangan_ahli_waris", "ahli_waris"
 SIGNERS = frozenset({CAMAT, SEKCAM})

@@ -11,7 +11,7 @@ from collections import deque
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from records.antrian_rules import MAX_PRIORITY_STREAK, PRIORITY, REGULAR, choose_lane, priority_streak
+from records.antrian.rules import MAX_PRIORITY_STREAK, PRIORITY, REGULAR, choose_lane, priority_streak
 
 EVENTS = st.lists(st.sampled_from(["P", "U", "call"]), max_size=200)
 

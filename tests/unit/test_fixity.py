@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import replace
 
-from archive import BlobRef, FixityReport, MemoryBlobStore, verify_all
+from archive.blobstore import BlobRef, FixityReport, MemoryBlobStore, verify_all
 
 
 def _ref(data: bytes) -> BlobRef:

@@ -3,8 +3,8 @@ arrows between consecutive steps, text escaped, and any length fits a page box."
 
 import xml.etree.ElementTree as ET
 
-from records.flowchart import build_chart
-from records.services.standards import PELAKSANA
+from records.publikasi.flowchart import build_chart
+from records.publikasi.services.standards import PELAKSANA
 
 SVG = "{http://www.w3.org/2000/svg}"
 LANES = list(PELAKSANA.items())
@@ -59,7 +59,7 @@ def test_sized_sets_the_page_size_attributes():
 
 
 def test_a_short_procedure_gets_taller_rows_to_fill_its_page_box():
-    from records.flowchart import fill_box
+    from records.publikasi.flowchart import fill_box
 
     short = fill_box("x", steps(7), LANES, 273, 156)
     assert abs(short.height / short.width - 156 / 273) < 0.01

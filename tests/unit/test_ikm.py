@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from records.services.survei import KEYS, UNSUR, compute_index, grade
+from records.survei.services import KEYS, UNSUR, compute_index, grade
 
 
 def response(*scores):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from records.scan_probe import ProbeError, ProbeLimits, ProbePool, kind_of, sniff
-from records.scan_samples import broken_samples, image_bytes, text_pdf
+from archive.scan_probe import ProbeError, ProbeLimits, ProbePool, kind_of, sniff
+from archive.scan_samples import broken_samples, image_bytes, text_pdf
 
 
 @pytest.fixture(scope="module")

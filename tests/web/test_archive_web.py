@@ -10,11 +10,12 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from archive.desk import close_archive_desk
+from archive.models import Arsip, Penyusutan
+from archive.scan_samples import broken_samples, image_bytes, text_pdf
 from conftest import build_app
-from records.archive_desk import close_archive_desk
 from records.extensions import db
-from records.models import Arsip, Penduduk, Penyusutan
-from records.scan_samples import broken_samples, image_bytes, text_pdf
+from records.models import Penduduk
 
 LOLENG, PELA = "64.02.08.2004", "64.02.08.2009"
 

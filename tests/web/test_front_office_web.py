@@ -13,10 +13,10 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from records.antrian.models import Tiket
 from records.extensions import db, lemari
 from records.models import Penduduk, Record
-from records.models.antrian import Tiket
-from records.models.pengaduan import Pengaduan
+from records.pengaduan.models import Pengaduan
 from records.services.public_guard import form_token
 
 MM = 72 / 25.4
@@ -250,8 +250,8 @@ def test_queue_and_tracking_work_with_the_other_front_office_plugins_disabled(de
 
     home = tmp_path / "home"
     shutil.copytree(demo_home, home)
-    app = build_app(home, DISABLED_PLUGINS="records.builtin.pengaduan,records.builtin.survei,"
-                                          "records.builtin.dashboard")
+    app = build_app(home, DISABLED_PLUGINS="records.pengaduan.plugin,records.survei.plugin,"
+                                          "records.dashboard.plugin")
     try:
         client = app.test_client()
         code = kiosk_ticket(client)

@@ -192,10 +192,10 @@ POST_FORM_MATRIX = [(role, route, role in allowed)
 @pytest.fixture(scope="module")
 def issued_home(demo_home, tmp_path_factory):
     """The demo office plus one issued letter of Desa Loleng; the ids routes refer to."""
-    from records.publish_desk import publish_desk
+    from records.publikasi.desk import publish_desk
+    from records.publikasi.services.publishing import create_publikasi
     from records.services.accounts import actor_for_username
     from records.services.issuing import advance
-    from records.services.publishing import create_publikasi
     from records.services.requests import take_request
 
     home = tmp_path_factory.mktemp("permissions") / "home"
@@ -237,7 +237,8 @@ def _front_office(app) -> dict:
     """A skipped queue ticket, an ordinary and a pungli complaint: the ids front routes use."""
     import datetime as dt
 
-    from records.services import antrian, pengaduan
+    from records.antrian import services as antrian
+    from records.pengaduan import services as pengaduan
     from records.services.public_guard import form_token
     from records.services.setup import catalogue
 

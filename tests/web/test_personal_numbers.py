@@ -23,11 +23,12 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from archive.models import Arsip
+from archive.scan_samples import text_pdf
 from records.extensions import db, lemari
-from records.models import Arsip, AuditEvent, IssuedNumber, Keluarga, Penduduk
-from records.models.pengaduan import Pengaduan
+from records.models import AuditEvent, IssuedNumber, Keluarga, Penduduk
 from records.nik import make_nik, mask_nik
-from records.scan_samples import text_pdf
+from records.pengaduan.models import Pengaduan
 from records.services import numbering
 from records.services.accounts import actor_for_username
 from records.services.public_guard import form_token

@@ -1,0 +1,227 @@
+"""The digital archive that replaces the iron cabinets: scans, classification, retention (JRA),
+disposition with its berita acara, fixity, BagIt export.
+
+Declares the archive's permissions, its two record types (a scanned paper original and the
+berita acara pemusnahan) and a workflow without manual steps: records enter the archive
+through the ingest service and leave it only through the disposition procedure.
+"""
+
+import re
+from pathlib import Path
+
+from records.builtin.core import ARSIPARIS, AUDITOR, CAMAT, OPERATOR_DESA, PETUGAS, SEKCAM
+from records.declarations import CLOSED, DocumentType, Permission, Workflow
+from records.hookspecs import hookimpl
+
+ARCHIVE_READERS = frozenset({CAMAT, SEKCAM, PETUGAS, ARSIPARIS, AUDITOR, OPERATOR_DESA})
+
+PERMISSIONS = (
+    Permission("arsip.read", "Melihat arsip (sesuai cakupan desa)", ARCHIVE_READERS),
+    Permission("arsip.write", "Mengunggah pindaian dan memperbaiki metadata arsip",
+               frozenset({ARSIPARIS})),
+    Permission("arsip.manage", "Mengatur skema klasifikasi dan Jadwal Retensi Arsip",
+               frozenset({ARSIPARIS})),
+    Permission("arsip.propose", "Mengusulkan penyusutan dan menilai kembali arsip",
+               frozenset({ARSIPARIS})),
+    Permission("arsip.approve", "Menyetujui atau menolak pemusnahan arsip", frozenset({CAMAT})),
+    Permission("arsip.hold", "Menahan arsip dari pemusnahan (legal hold)",
+               frozenset({ARSIPARIS, CAMAT})),
+    Permission("arsip.fixity", "Melihat dan menjalankan pemeriksaan keutuhan berkas (fixity)",
+               frozenset({ARSIPARIS, AUDITOR})),
+    Permission("arsip.export", "Mengekspor arsip sebagai paket BagIt untuk diserahkan",
+               frozenset({ARSIPARIS})),
+)
+
+# A destroyed record needs no more work. (Disposition writes 'musnah' into records of every
+# workflow, outside any declaration: services.disposition.DESTROYED.)
+ARCHIVE_WORKFLOW = Workflow(
+    name="arsip", title="Arsip", initial="arsip",
+    states={"arsip": "Diarsipkan", "musnah": "Dimusnahkan"}, transitions=(),
+    state_tags={"musnah": {CLOSED}})
+
+DOCUMENT_TYPES = (
+    DocumentType(name="arsip_pindaian", title="Arsip Pindaian", fields=(), workflow="arsip",
+                 needs_penduduk=False, internal=True, klasifikasi="",
+                 description="Dokumen kertas yang dipindai dan diarsipkan (alih media)."),
+    DocumentType(name="berita_acara_pemusnahan_arsip", title="Berita Acara Pemusnahan Arsip",
+                 fields=(), workflow="arsip", needs_penduduk=False, internal=True,
+                 template="berita_acara_pemusnahan/document.html", klasifikasi="000.5.6.2",
+                 retention_class="berita_acara_pemusnahan",
+                 description="Dibuat otomatis ketika Camat menyetujui pemusnahan arsip."),
+)
+
+# (menu name, address, permission that opens it) of the archive's menu.
+MENU = (
+    ("Arsip Digital", "/arsip/", "arsip.read"),
+    ("Unggah Pindaian", "/arsip/unggah", "arsip.write"),
+    ("Tugas OCR", "/arsip/tugas", "arsip.read"),
+    ("Klasifikasi dan JRA", "/arsip/klasifikasi", "arsip.read"),
+    ("Penyusutan", "/arsip/penyusutan/", "arsip.read"),
+    ("Keutuhan Berkas", "/arsip/fixity", "arsip.fixity"),
+)
+CATEGORY = "Arsip"
+
+
+@hookimpl
+def register_permissions():
+    """The archive's permissions and their default roles."""
+    return list(PERMISSIONS)
+
+
+@hookimpl
+def register_workflows():
+    """Archived records have no manual steps."""
+    return [ARCHIVE_WORKFLOW]
+
+
+@hookimpl
+def register_document_types():
+    """Scanned originals and the berita acara pemusnahan arsip."""
+    return list(DOCUMENT_TYPES)
+
+
+@hookimpl
+def register_views(appbuilder):
+    """The archive's pages, REST API and menu."""
+    from archive.views import register
+
+    register(appbuilder, MENU, CATEGORY)
+
+
+@hookimpl
+def register_commands(cli):
+    """import-scans, fixity, export-bag, backup, restore and jobs."""
+    from archive.cli import ARCHIVE_COMMANDS
+
+    for command in ARCHIVE_COMMANDS:
+        cli.add_command(command)
+
+
+@hookimpl
+def register_models():
+    """Archival metadata, scan versions, OCR jobs, disposition batches and fixity runs."""
+    return ["archive.models"]
+
+
+@hookimpl
+def register_page_templates():
+    """The archive's pages (templates/lemari/arsip_*.html)."""
+    return [Path(__file__).parent / "templates"]
+
+
+@hookimpl
+def register_index_fields():
+    """A scan's text and the NIKs an archivist related to it join its record's document."""
+    return [index_fields]
+
+
+# Scanned text can hold NIK and No. KK of anyone; 16-digit runs are masked in the body
+# (snippets print it) and the numbers recorded as related are indexed as identifiers instead.
+_ARCHIVE_TEXT_LIMIT = 200_000
+_SIXTEEN_DIGITS = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{6}([0-9]{4})(?![0-9])")
+
+
+def index_fields(record):
+    """The OCR or born-digital text of an archived record (16-digit numbers masked), where the
+    paper lies, and the related NIKs."""
+    from records.indexing import IndexFields
+
+    arsip = getattr(record, "arsip", None)
+    if arsip is None:
+        return None
+    text = ""
+    if arsip.teks:
+        location = " ".join(filter(None, (arsip.klasifikasi, arsip.lokasi, arsip.catatan)))
+        masked = _SIXTEEN_DIGITS.sub(r"\1●●●●●●\2", arsip.teks[:_ARCHIVE_TEXT_LIMIT])
+        text = f"{location}\n{masked}".strip()
+    return IndexFields(text=text, niks=tuple(arsip.niks or ()))
+
+
+@hookimpl
+def register_jobs(jobs, settings):
+    """OCR of each scan (queued by ingest), the nightly fixity check, and re-queuing the OCR
+    jobs a crash left unfinished."""
+    jobs.task("ocr", _run_ocr, retries=1, retry_delay=60)
+    jobs.periodic("fixity", _run_fixity, minute=settings["FIXITY_MINUTE"], hour=settings["FIXITY_HOUR"])
+    jobs.on_start(_requeue_ocr)
+    jobs.on_status(_ocr_status)
+
+
+def _run_ocr(app, job_id: int) -> str:
+    from archive.desk import blob_store_of, ocr_settings
+    from archive.services.ocr import run_job
+    from records.extensions import db
+
+    return run_job(job_id, session=db.session, blobs=blob_store_of(app), settings=ocr_settings(app))
+
+
+def _run_fixity(app) -> None:
+    from archive.desk import blob_store_of
+    from archive.services.fixity import run_fixity
+    from records.extensions import db
+
+    run_fixity(session=db.session, blobs=blob_store_of(app), by="jadwal")
+
+
+def _requeue_ocr(jobs) -> int:
+    from archive.services.ocr import pending_jobs
+    from records.extensions import db
+
+    with jobs.app.app_context():
+        pending = pending_jobs(db.session)
+        db.session.remove()
+    for job_id in pending:
+        jobs.enqueue("ocr", job_id)
+    return len(pending)
+
+
+def _ocr_status(app) -> list[str]:
+    """OCR jobs by status, and the last failed ones."""
+    from sqlalchemy import func, select
+
+    from archive.models import OcrJob
+    from records.extensions import db
+
+    rows = db.session.execute(select(OcrJob.status, func.count()).group_by(OcrJob.status)).all()
+    lines = [", ".join(f"{n} {s}" for s, n in rows) or "Belum ada tugas OCR."]
+    for job in db.session.scalars(select(OcrJob).where(OcrJob.status == "gagal")
+                                  .order_by(OcrJob.id.desc()).limit(20)):
+        lines.append(f"  gagal #{job.id} dokumen {job.record_id}: {job.pesan}")
+    return lines
+
+
+@hookimpl
+def register_doctor_checks():
+    """Every stored file re-hashed against what the database expects."""
+    return [check_archive_files]
+
+
+def check_archive_files(session, blobs, registry) -> list:
+    """`lemari doctor`: re-hash every expected file: missing or altered files fail; orphans are
+    reported."""
+    from archive.blobstore import verify_all
+    from archive.services.fixity import expected_refs, is_recent, owned_shas
+    from records.doctor import SHOW_IDS, Check
+
+    owned = owned_shas(session)
+    report = verify_all(blobs, list(expected_refs(session)), owned=owned)
+    lost = sorted(sha for sha in owned if not blobs.exists(sha))
+    missing = [f"hilang: {blobs.path_hint(r)}" for r in report.missing[:SHOW_IDS]]
+    altered = [f"berubah: {blobs.path_hint(r)}" for r in report.altered[:SHOW_IDS]]
+    recent = [r for r in report.orphans if is_recent(blobs, r)]
+    stale = [r for r in report.orphans if r not in recent]
+    orphans = [f"yatim: {blobs.path_hint(r)}" for r in stale[:SHOW_IDS]]
+    hint = ["Pulihkan dari cadangan: lemari restore SRC"] if missing or altered or lost else []
+    return [
+        Check("archive.hashes", not (report.missing or report.altered),
+              f"{report.ok} berkas utuh, {len(report.missing)} hilang, {len(report.altered)} "
+              f"berubah ({report.mb_per_second:.1f} MB/s)", missing + altered + hint),
+        Check("archive.owned", not lost,
+              f"{len(owned) - len(lost)} berkas publikasi dan templat ada, {len(lost)} hilang",
+              [f"hilang: {sha}" for sha in lost[:SHOW_IDS]]),
+        Check("archive.orphans", not stale,
+              f"{len(stale)} berkas tanpa dokumen"
+              + (f"; {len(recent)} berkas baru tanpa dokumen (transaksi berjalan atau terputus "
+                 "kurang dari satu jam lalu; dihapus setelahnya)" if recent else ""),
+              orphans + (["Hapus dengan: lemari fixity --hapus-yatim"] if orphans else [])),
+    ]

@@ -1,0 +1,67 @@
+"""`lemari publish-kit DEST`: every print material for every service, as PDF and PNG preview.
+
+Writes, for each service, the A3 and A4 poster and the flowchart; for each group of services
+the tri-fold pamphlet; and the KTP-el awareness poster and the maklumat (A3 and A4). Each file
+is written atomically, so an interrupted run never leaves a half-written PDF; a manifest lists
+what was made with its hash.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from records.extensions import db, lemari
+
+
+@click.command("publish-kit")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--layanan", "codes", multiple=True, help="Hanya layanan ini (boleh berulang).")
+@click.option("--lebar-png", "width", default=1200, show_default=True, type=click.IntRange(100, 4000),
+              help="Lebar pratinjau PNG dalam piksel.")
+@with_appcontext
+def publish_kit_command(dest: Path, codes: tuple[str, ...], width: int) -> None:
+    """Write posters, pamphlets, flowcharts and the maklumat as PDF + PNG into DEST."""
+    from records.exceptions import RecordsError
+    from records.publikasi.desk import publish_desk
+    from records.publikasi.services.kit import kit_jobs, write_kit_file
+
+    desk = publish_desk(lemari())
+    try:
+        jobs = kit_jobs(session=db.session, codes=codes)
+    except RecordsError as exc:
+        click.echo(f"Gagal: {exc}", err=True)
+        sys.exit(1)
+    manifest, failed = [], 0
+    with click.progressbar(jobs, label="Membuat materi cetak", show_pos=True) as bar:
+        for job in bar:
+            try:
+                manifest.append(write_kit_file(job, dest, width=width, session=db.session, desk=desk))
+            except RecordsError as exc:
+                db.session.rollback()
+                failed += 1
+                click.echo(f"\nGagal {job.filename}: {exc}", err=True)
+    from archive.blobstore.atomic import atomic_write_text
+
+    atomic_write_text(dest / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+    click.echo(f"{len(manifest)} materi ditulis ke {dest} ({failed} gagal).")
+    sys.exit(1 if failed else 0)
+
+
+@click.command("publikasi-kedaluwarsa")
+@with_appcontext
+def expire_command() -> None:
+    """Move published notices and posters past their expiry date to 'kedaluwarsa'."""
+    from records.publikasi.desk import publish_desk
+    from records.publikasi.services.publishing import expire_due
+
+    ext = lemari()
+    count = expire_due(session=db.session, registry=ext.registry, today=publish_desk(ext).today())
+    click.echo(f"{count} publikasi ditandai kedaluwarsa.")
+
+
+COMMANDS = (publish_kit_command, expire_command)

@@ -1,0 +1,105 @@
+"""Public information: service standards, posters, pamphlets, flowcharts, maklumat, notices.
+
+Declares the publication workflow (Plone's private → pending review → published, plus
+expired) and the rights of Humas, Camat and Sekcam as data; adds the staff screens, the public
+`/info/` pages, the REST API and the `publish-kit` command. The adapters are imported inside
+the hooks, so loading the declarations never pulls in Flask.
+"""
+
+from pathlib import Path
+
+from records.builtin.core import CAMAT, HUMAS, SEKCAM
+from records.declarations import Permission, Transition, Workflow
+from records.hookspecs import hookimpl
+
+REVIEWERS = frozenset({CAMAT, SEKCAM})
+
+PUBLIKASI_WORKFLOW = Workflow(
+    name="publikasi",
+    title="Publikasi informasi",
+    initial="privat",
+    states={
+        "privat": "Draf (privat)",
+        "menunggu_tinjauan": "Menunggu tinjauan",
+        "terbit": "Terbit",
+        "kedaluwarsa": "Kedaluwarsa",
+    },
+    transitions=(
+        Transition("ajukan", "Ajukan untuk ditinjau", "privat", "menunggu_tinjauan", {HUMAS}),
+        Transition("tarik_ajuan", "Tarik kembali ajuan", "menunggu_tinjauan", "privat", {HUMAS}),
+        Transition("setujui", "Setujui dan terbitkan", "menunggu_tinjauan", "terbit", REVIEWERS),
+        Transition("kembalikan", "Kembalikan dengan catatan", "menunggu_tinjauan", "privat",
+                   REVIEWERS, note_required=True),
+        Transition("tarik", "Tarik dari publikasi", "terbit", "privat", REVIEWERS | {HUMAS},
+                   note_required=True),
+        Transition("kedaluwarsa", "Tandai kedaluwarsa", "terbit", "kedaluwarsa",
+                   REVIEWERS | {HUMAS}),
+        Transition("revisi", "Buka lagi untuk direvisi", "kedaluwarsa", "privat", {HUMAS}),
+    ),
+    # No tags: a notice is published, not issued (no number, no register, no applicant), and
+    # services.publishing names this workflow and its states itself.
+    state_tags={},
+)
+
+PERMISSIONS = (
+    Permission("publikasi.read", "Melihat draf pengumuman dan poster", {HUMAS, CAMAT, SEKCAM}),
+    Permission("publikasi.write", "Menyusun dan mengubah pengumuman dan poster", {HUMAS}),
+    Permission("templat.edit", "Mengubah templat cetak poster dan pengumuman", {HUMAS}),
+)
+
+
+@hookimpl
+def register_workflows():
+    """The publication workflow of notices and posters."""
+    return [PUBLIKASI_WORKFLOW]
+
+
+@hookimpl
+def register_permissions():
+    """Reading drafts, writing them, editing print templates."""
+    return list(PERMISSIONS)
+
+
+@hookimpl
+def register_views(appbuilder):
+    """Staff screens, the REST API and the public /info/ pages."""
+    from records.publikasi.views import register
+
+    register(appbuilder)
+
+
+@hookimpl
+def register_commands(cli):
+    """`lemari publish-kit` and `lemari publikasi-kedaluwarsa`."""
+    from records.publikasi.cli import COMMANDS
+
+    for command in COMMANDS:
+        cli.add_command(command)
+
+
+@hookimpl
+def register_models():
+    """Publications, service standards and print templates."""
+    return ["records.publikasi.models"]
+
+
+@hookimpl
+def register_page_templates():
+    """This feature's pages (templates/lemari/)."""
+    return [Path(__file__).parent / "templates"]
+
+
+@hookimpl
+def register_public_pages(app):
+    """The public information pages (/info): no login."""
+    from records.publikasi.info_views import info
+
+    app.register_blueprint(info)
+
+
+@hookimpl
+def seed_office(session):
+    """The shipped service standards (records/data/standar_pelayanan.json) that are missing."""
+    from records.publikasi.services.standards import catalogue_standards, seed_standards
+
+    seed_standards(session, catalogue_standards())
