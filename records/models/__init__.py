@@ -14,6 +14,7 @@ from .arsip import (
 from .audit import AuditEvent
 from .batch import BatchItem
 from .issuance import HariLibur, IssuedNumber, Layanan, NumberSequence, RecordFile, Register
+from .kantor import MasaJabatan, PengaturanKantor
 from .outbox import SearchOutbox
 from .pejabat import Pejabat
 from .publikasi import Publikasi, PublikasiLangkah, StandarPelayanan, TemplatAset, TemplatVersi
@@ -36,12 +37,14 @@ __all__ = [
     "Klasifikasi",
     "KlasifikasiSkema",
     "Layanan",
+    "MasaJabatan",
     "CacheEpoch",
     "LocalRole",
     "LoginThrottle",
     "NumberSequence",
     "OcrJob",
     "Pejabat",
+    "PengaturanKantor",
     "Penduduk",
     "Penyusutan",
     "PenyusutanItem",
