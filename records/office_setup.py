@@ -51,21 +51,31 @@ def logo_uri(berkas: str, settings: dict) -> str:
 
 
 class OfficeSettings:
-    """Keeps the config values of the overridden keys and lays the saved setup over them."""
+    """Keeps the config values of the overridden keys and lays the saved setup over them.
+
+    Only keys it set itself are put back when a saved value disappears, so a value set in
+    `settings` by other code is left alone; settings reset to their start-up values (the
+    marker key is gone) are re-read at once."""
+
+    MARKER = "_OFFICE_SETUP_LOADED"
 
     def __init__(self, settings: dict):
         self.settings = settings
         self.base = {key: settings.get(key) for key in OVERRIDDEN}
         self.loaded_at = float("-inf")
+        self.applied: dict = {}
         self._logo: tuple[str, str] = ("", "")
 
     def refresh(self, engine, *, force: bool = False) -> None:
         """Re-read the saved setup when it is older than REFRESH_SECONDS (or when forced)."""
         now = time.monotonic()
+        if self.MARKER not in self.settings:
+            force, self.applied = True, {}
         if not force and now - self.loaded_at < REFRESH_SECONDS:
             return
         found = read_rows(engine)
         self.loaded_at = now
+        self.settings[self.MARKER] = True
         if found is None:
             return
         rows, berkas = found
@@ -74,6 +84,9 @@ class OfficeSettings:
                 rows[key] = str(self.base[key])  # LEMARI_KECAMATAN / LEMARI_KABUPATEN
         if berkas != self._logo[0]:
             self._logo = (berkas, logo_uri(berkas, self.settings) if berkas else "")
-        self.settings.update(self.base)
-        self.settings.update(effective(self.base, rows, berkas))
-        self.settings["OFFICE_LOGO_URI"] = self._logo[1]
+        wanted = {**effective(self.base, rows, berkas), "OFFICE_LOGO_URI": self._logo[1]}
+        for key, value in self.applied.items():
+            if key not in wanted and self.settings.get(key) == value:
+                self.settings[key] = self.base.get(key)
+        self.settings.update(wanted)
+        self.applied = wanted

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from ..web_common import current_actor, text_display
 from . import public  # noqa: F401  (blueprint registered by create_app)
 from .importing import ImportView
+from .kantor import PengaturanKantorView
 from .numbers import NomorView
 from .records import RecordsView
 from .reference import AuditView, WilayahView
@@ -28,6 +29,8 @@ MENU = (
     (HariLiburView, "Hari Libur", _l("Hari Libur"), "Referensi", "konfigurasi.read"),
     (PejabatView, "Pejabat", _l("Pejabat Penanda Tangan"), "Referensi", "konfigurasi.read"),
     (RegisterView, "Register", _l("Format Nomor Surat"), "Referensi", "konfigurasi.read"),
+    (PengaturanKantorView, "Pengaturan Kantor", _l("Pengaturan Kantor"), "Referensi",
+     "konfigurasi.write"),
     (AuditView, "Log Audit", _l("Log Audit"), "Pengawasan", "audit.read"),
 )
 CATEGORY_LABELS = {"Layanan": _l("Layanan"), "Kependudukan": _l("Kependudukan"),
