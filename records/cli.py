@@ -310,6 +310,8 @@ COMMANDS = (issue_command, print_batch_command, verify_command, init_command, de
 
 def register(app, pm) -> None:
     """Attach core commands, then let plugins add theirs."""
-    for command in COMMANDS:
+    from .setup_cli import setup_group
+
+    for command in (*COMMANDS, setup_group):
         app.cli.add_command(command)
     pm.hook.register_commands(cli=app.cli)

@@ -160,3 +160,19 @@ def check_archive_files(session: Session, blobs) -> list[Check]:
 def archive_checks(session: Session, blobs, registry) -> list[Check]:
     """Every archive check, in the order they are printed."""
     return [check_issued_have_files(session, registry), *check_archive_files(session, blobs)]
+
+
+# --- office setup (issue 14): nothing may be printed with an address residents cannot open ---
+
+def check_office_setup(settings) -> Check:
+    """Outside demo mode the public base URL must not be a loopback address (every QR code and
+    printed link uses it); issuing refuses until the Admin has completed the setup."""
+    from .services.kantor import setup_problem
+
+    problem = setup_problem(settings)
+    if problem is None:
+        mode = " (kantor demo)" if settings.get("DEMO_MODE") else ""
+        return Check("kantor.setup", True, f"URL publik {settings['PUBLIC_BASE_URL']}{mode}")
+    return Check("kantor.setup", False, problem,
+                 ["Lengkapi dengan: halaman Pengaturan Kantor (/pengaturan-kantor/) atau "
+                  "lemari setup kantor --url-publik https://… --as admin"])

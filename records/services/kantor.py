@@ -205,7 +205,7 @@ def _check_text(values: Mapping[str, str], errors: dict[str, str]) -> dict[str, 
 def _website_ok(text: str) -> bool:
     url = text if "://" in text else f"https://{text}"
     parts = urlsplit(url)
-    return (parts.scheme in {"http", "https"} and bool(parts.hostname) and "." in parts.hostname
+    return (parts.scheme in {"http", "https"} and "." in (parts.hostname or "")
             and " " not in text and len(text) <= 120)
 
 
@@ -247,8 +247,8 @@ def _check_raster(data: bytes) -> Logo:
 
 def _check_svg(data: bytes) -> Logo:
     """An SVG whose root is <svg>, with no script, entity, or link to another file."""
-    from defusedxml import ElementTree
-    from defusedxml.common import DefusedXmlException
+    from defusedxml import ElementTree  # type: ignore[import-untyped]
+    from defusedxml.common import DefusedXmlException  # type: ignore[import-untyped]
 
     try:
         root = ElementTree.fromstring(data)

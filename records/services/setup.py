@@ -211,7 +211,7 @@ def _load_demo_office(session: Session) -> None:
     if session.scalar(select(MasaJabatan.id).limit(1)) is None:
         officials = {o["username"]: o for o in DEMO_OFFICIALS}
         for spec in DEMO_ROSTER:
-            person = officials[spec["username"]]
+            person = officials[str(spec["username"])]
             session.add(MasaJabatan(**spec, nama=person["nama"], nip=person["nip"],
                                     pangkat=person["pangkat"], golongan=person["golongan"]))
     session.commit()
