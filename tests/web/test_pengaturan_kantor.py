@@ -221,3 +221,18 @@ def test_doctor_on_an_office_without_setup_says_so(bare_app):
 def test_doctor_on_the_demo_office_is_content(app, runner):
     result = runner.invoke(args=["doctor"])
     assert "[OK] kantor.setup: URL publik http://127.0.0.1:8080 (kantor demo)" in result.output
+
+
+def test_cli_issue_without_setup_writes_nothing(app, runner):
+    from records.models import Record
+
+    with app.app_context():
+        db.session.execute(delete(PengaturanKantor).where(PengaturanKantor.kunci == "DEMO_MODE"))
+        db.session.commit()
+        before = db.session.scalar(select(func.count()).select_from(Record))
+        nik = db.session.scalar(select(Penduduk.nik).where(Penduduk.desa_code == LOLENG))
+    result = runner.invoke(args=["issue", "sk_domisili_penduduk", "--nik", nik, "--field",
+                                 "keperluan=Melamar kerja", "--as", "camat"])
+    assert result.exit_code == 1 and "Pengaturan kantor belum lengkap" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Record)) == before
