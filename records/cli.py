@@ -226,7 +226,7 @@ def issue_command(doctype, nik, fields, paper, username) -> None:
 
     who, ext = actor(username), lemari()
     run_service(lambda: check_can_issue_alone(doctype, actor=who, registry=ext.registry))
-    run_service(lambda: require_setup(ext.settings))  # refused before anything is written
+    run_service(lambda: require_setup(_office_settings()))  # refused before anything is written
     values = dict(_split_field(f) for f in fields)
     penduduk_id = None
     if nik:
@@ -265,7 +265,7 @@ def issue_batch_command(doctype: str, path: Path, paper: str | None, username: s
     from .services.kantor import require_setup
 
     who, ext = actor(username), lemari()
-    run_service(lambda: require_setup(ext.settings))  # refused before anything is written
+    run_service(lambda: require_setup(_office_settings()))  # refused before anything is written
     digest, rows = run_service(lambda: read_rows(path.read_bytes()))
     results = run_service(lambda: issue_batch(
         doctype, digest, rows, paper=paper, actor=who, session=db.session,
@@ -316,10 +316,15 @@ COMMANDS = (issue_command, print_batch_command, verify_command, init_command, de
             issue_batch_command, *SEARCH_COMMANDS, bench_group, db_group)
 
 
+def _office_settings() -> dict:
+    """The settings with the office's saved setup laid over them, read now."""
+    lemari().refresh_office(force=True)
+    return lemari().settings
+
+
 def _office_paper() -> str:
     """The office's paper size from its setup (F4 unless the Admin chose A4)."""
-    lemari().refresh_office(force=True)
-    return "A4" if lemari().settings.get("PAPER_SIZE") == "A4" else "F4"
+    return "A4" if _office_settings().get("PAPER_SIZE") == "A4" else "F4"
 
 
 def register(app, pm) -> None:
