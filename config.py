@@ -128,6 +128,20 @@ OFFICE_EMAIL = ""
 OFFICE_WEBSITE = ""
 # Place printed before the date of signing.
 OFFICE_PLACE = "Kota Bangun"
+# Name of the kecamatan ("Kota Bangun") and of its kabupaten or kota ("Kabupaten Kutai
+# Kartanegara"). When set, they give the kop lines (OFFICE_NAME, OFFICE_GOVERNMENT) and the
+# place of signing. The Admin's setup page (or `lemari setup kantor`) stores all office values
+# in the database; these settings are the defaults until then.
+KECAMATAN = ""
+# Kabupaten or kota of the kecamatan, with its kind ("Kabupaten …" or "Kota …").
+KABUPATEN = ""
+# Paper size of letters: "F4" (215 × 330 mm) or "A4".
+PAPER_SIZE = "F4"
+# Demo office: allows a loopback PUBLIC_BASE_URL (`lemari demo` turns it on). Outside demo
+# mode nothing is printed while the public address only reaches the server itself.
+DEMO_MODE = False
+# Largest logo (lambang) the setup page accepts, in bytes.
+OFFICE_LOGO_MAX_BYTES = 512 * 1024
 # Opening hours printed on posters, pamphlets and the public pages.
 OFFICE_HOURS = "Senin–Kamis 08.00–15.30 WITA · Jumat 08.00–11.00 WITA"
 

@@ -107,6 +107,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.extensions["lemari"] = Lemari(settings=settings, pm=pm, registry=registry,
                                           menu_permissions=menu_permissions)
         pm.hook.register_views(appbuilder=appbuilder)
+    app.before_request(app.extensions["lemari"].refresh_office)
     app.context_processor(views.actor_context)
     app.add_template_filter(waktu, "waktu")
     app.register_blueprint(views.public.public)

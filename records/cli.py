@@ -212,18 +212,22 @@ def sync_roles_command() -> None:
 @click.argument("doctype")
 @click.option("--nik", default=None, help="NIK pemohon (untuk dokumen penduduk).")
 @click.option("--field", "fields", multiple=True, metavar="KEY=VALUE", help="Isian dokumen.")
-@click.option("--paper", type=click.Choice(["F4", "A4"]), default="F4")
+@click.option("--paper", type=click.Choice(["F4", "A4"]), default=None,
+              help="Ukuran kertas (bawaan: ukuran kertas di pengaturan kantor).")
 @click.option("--as", "username", required=True, help="Akun yang membuat dan menerbitkan.")
 @with_appcontext
 def issue_command(doctype, nik, fields, paper, username) -> None:
     """Create a document and take it through the workflow to issue (the declaration's path to
     its `issues` step); print number and PDF path."""
+    paper = paper or _office_paper()
     from records.services.issuing import check_can_issue_alone, issue, steps_to_issue
+    from records.services.kantor import require_setup
     from records.services.kependudukan import find_penduduk_by_nik
     from records.services.records import create_record, fire_transition
 
     who, ext = actor(username), lemari()
     run_service(lambda: check_can_issue_alone(doctype, actor=who, registry=ext.registry))
+    run_service(lambda: require_setup(_office_settings()))  # refused before anything is written
     values = dict(_split_field(f) for f in fields)
     penduduk_id = None
     if nik:
@@ -250,15 +254,19 @@ def _split_field(text: str) -> tuple[str, str]:
 @click.command("issue-batch")
 @click.argument("doctype")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--paper", type=click.Choice(["F4", "A4"]), default="F4")
+@click.option("--paper", type=click.Choice(["F4", "A4"]), default=None,
+              help="Ukuran kertas (bawaan: ukuran kertas di pengaturan kantor).")
 @click.option("--as", "username", required=True, help="Akun penanda tangan yang menerbitkan.")
 @with_appcontext
-def issue_batch_command(doctype: str, path: Path, paper: str, username: str) -> None:
+def issue_batch_command(doctype: str, path: Path, paper: str | None, username: str) -> None:
     """Issue one DOCTYPE letter per CSV row (column `nik` plus the type's fields); one JSON
     line per row once it is durable. Re-running the same file resumes after an interruption."""
+    paper = paper or _office_paper()
     from records.services.batch import issue_batch, read_rows
+    from records.services.kantor import require_setup
 
     who, ext = actor(username), lemari()
+    run_service(lambda: require_setup(_office_settings()))  # refused before anything is written
     digest, rows = run_service(lambda: read_rows(path.read_bytes()))
     results = run_service(lambda: issue_batch(
         doctype, digest, rows, paper=paper, actor=who, session=db.session,
@@ -308,8 +316,21 @@ COMMANDS = (issue_command, print_batch_command, verify_command, init_command, de
             issue_batch_command, *SEARCH_COMMANDS, *BACKUP_COMMANDS, bench_group, db_group)
 
 
+def _office_settings() -> dict:
+    """The settings with the office's saved setup laid over them, read now."""
+    lemari().refresh_office(force=True)
+    return lemari().settings
+
+
+def _office_paper() -> str:
+    """The office's paper size from its setup (F4 unless the Admin chose A4)."""
+    return "A4" if _office_settings().get("PAPER_SIZE") == "A4" else "F4"
+
+
 def register(app, pm) -> None:
     """Attach core commands, then let plugins add theirs."""
-    for command in COMMANDS:
+    from records.setup_cli import setup_group
+
+    for command in (*COMMANDS, setup_group):
         app.cli.add_command(command)
     pm.hook.register_commands(cli=app.cli)

@@ -35,7 +35,21 @@ def office(settings: dict) -> dict:
     for key in ("phone", "email", "website"):
         if settings[f"OFFICE_{key.upper()}"]:
             found[key] = settings[f"OFFICE_{key.upper()}"]
+    from records.services.kantor import kabupaten_name, kecamatan_name
+
+    found.update(kecamatan=kecamatan_name(settings), kabupaten=kabupaten_name(settings))
+    if settings.get("OFFICE_LOGO_URI"):
+        found["logo"] = settings["OFFICE_LOGO_URI"]  # a data: URI (the fetcher allows those)
     return found
+
+
+def refresh_desk(desk, settings: dict) -> None:
+    """Bring a built desk (issuing or publishing) up to the office setup in `settings`: the
+    setup may change while the app runs (web page, or `lemari setup` on the same database)."""
+    desk.office = office(settings)
+    desk.base_url = settings["PUBLIC_BASE_URL"].rstrip("/")
+    desk.timezone = settings["TIMEZONE"]
+    desk.demo_mode = bool(settings.get("DEMO_MODE"))
 
 
 def blob_store(settings: dict) -> LocalBlobStore:
@@ -72,4 +86,4 @@ def build_desk(settings: dict, pm, registry):
                 trust_roots=[signing.ca_path.read_bytes()],
                 base_url=settings["PUBLIC_BASE_URL"].rstrip("/"), registry=registry,
                 metadata_factory=PdfMetadata, pdf_context_hook=pm.hook.pdf_context,
-                timezone=settings["TIMEZONE"])
+                timezone=settings["TIMEZONE"], demo_mode=bool(settings.get("DEMO_MODE")))

@@ -131,3 +131,19 @@ def archive_checks(session: Session, blobs, registry) -> list[Check]:
     re-hashes every stored file), in plugin order."""
     return [check_issued_have_files(session, registry),
             *(check for fn in registry.doctor_checks for check in fn(session, blobs, registry))]
+
+
+# --- office setup (issue 14): nothing may be printed with an address residents cannot open ---
+
+def check_office_setup(settings) -> Check:
+    """Outside demo mode the public base URL must not be a loopback address (every QR code and
+    printed link uses it); issuing refuses until the Admin has completed the setup."""
+    from records.services.kantor import setup_problem
+
+    problem = setup_problem(settings)
+    if problem is None:
+        mode = " (kantor demo)" if settings.get("DEMO_MODE") else ""
+        return Check("kantor.setup", True, f"URL publik {settings['PUBLIC_BASE_URL']}{mode}")
+    return Check("kantor.setup", False, problem,
+                 ["Lengkapi dengan: halaman Pengaturan Kantor (/pengaturan-kantor/) atau "
+                  "lemari setup kantor --url-publik https://… --as admin"])

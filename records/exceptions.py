@@ -48,3 +48,10 @@ class ImportRejectedError(ValidationError):
     def __init__(self, message: str, rows: list[tuple[int, str, str]]) -> None:
         super().__init__(message)
         self.rows = rows
+
+
+class SetupRequiredError(RecordsError):
+    """Nothing may be printed yet: the office setup is incomplete (outside demo mode, the
+    public address is still a loopback one, so its QR codes would reach nobody)."""
+
+    http_status = 409

@@ -29,13 +29,26 @@ class Lemari:
     _search: object = None
     # Further lazily built services of plugins (e.g. the publishing desk), closed with the app.
     extras: dict = field(default_factory=dict)
+    _office: object = None
+
+    def refresh_office(self, *, force: bool = False) -> None:
+        """Lay the office's saved setup (records.office_setup) over `settings`; re-read at
+        most every few seconds, or at once when `force` (right after a save)."""
+        if self._office is None:
+            from records.office_setup import OfficeSettings
+
+            self._office = OfficeSettings(self.settings)
+        self._office.refresh(db.engine, force=force)
 
     def desk(self):
-        """The issuing desk, built on first use (it starts render worker processes)."""
-        if self._desk is None:
-            from records.desk import build_desk
+        """The issuing desk, built on first use (it starts render worker processes), with
+        the office's current setup."""
+        from records.desk import build_desk, refresh_desk
 
+        self.refresh_office()
+        if self._desk is None:
             self._desk = build_desk(self.settings, self.pm, self.registry)
+        refresh_desk(self._desk, self.settings)
         return self._desk
 
     def search(self):

@@ -33,7 +33,7 @@ ENGINES = {
     "huey": "records.jobs",
     "bagit": "archive.services.bagexport",
     "alembic": "records.services.schema",  # and the migration scripts (records/migrations)
-    "ocrmypdf": None,  # run as a child process only (records/services/ocr.py)
+    "ocrmypdf": None,  # run as a child process only (archive/services/ocr.py)
 }
 
 

@@ -4,6 +4,7 @@ all on Flask-AppBuilder's declarative base so one metadata holds them."""
 from records.models.audit import AuditEvent
 from records.models.batch import BatchItem
 from records.models.issuance import HariLibur, IssuedNumber, Layanan, NumberSequence, RecordFile, Register
+from records.models.kantor import MasaJabatan, PengaturanKantor
 from records.models.kependudukan import Keluarga, Penduduk
 from records.models.klasifikasi import JadwalRetensi, Klasifikasi, KlasifikasiSkema
 from records.models.outbox import SearchOutbox
@@ -26,6 +27,8 @@ __all__ = [
     "CacheEpoch",
     "LocalRole",
     "LoginThrottle",
+    "MasaJabatan",
+    "PengaturanKantor",
     "NumberSequence",
     "Pejabat",
     "Penduduk",

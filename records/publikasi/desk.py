@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from records.desk import blob_store, office, template_dirs
+from records.desk import blob_store, office, refresh_desk, template_dirs
 from records.ports import Renderer
 from records.publikasi.services.materials import PublishDesk
 
@@ -76,12 +76,15 @@ def build_publish_desk(settings: dict, pm) -> PublishDesk:
     return PublishDesk(renderer=pool, blobs=blob_store(settings), folder=folder,
                        office=office(settings), base_url=settings["PUBLIC_BASE_URL"].rstrip("/"),
                        hours=settings["OFFICE_HOURS"], metadata_factory=PdfMetadata,
-                       preview=png_preview, shipped=shipped, timezone=settings["TIMEZONE"])
+                       preview=png_preview, shipped=shipped, timezone=settings["TIMEZONE"],
+                       demo_mode=bool(settings.get("DEMO_MODE")))
 
 
 def publish_desk(ext) -> PublishDesk:
     """The app's publishing desk (`ext` is the app's Lemari object), built on first use."""
     with _BUILD_LOCK:
+        ext.refresh_office()
         if KEY not in ext.extras:
             ext.extras[KEY] = build_publish_desk(ext.settings, ext.pm)
+        refresh_desk(ext.extras[KEY], ext.settings)
         return ext.extras[KEY]

@@ -21,12 +21,14 @@ from sqlalchemy.orm import Session
 from records.actor import Actor
 from records.declarations import ISSUED, ISSUES, SIGNS, DocumentType, Registry, Transition, Workflow
 from records.exceptions import DocumentProductionError, InvalidTransitionError, NotFoundError, ValidationError
-from records.models import Pejabat, Record, RecordFile, RecordTransition
+from records.models import Record, RecordFile, RecordTransition
 from records.models.outbox import RECORD, enqueue
 from records.ports import BlobStore, DocumentSigner, Renderer
 from records.services.audit import record_event
 from records.services.clock import utc_now
+from records.services.kantor import require_setup
 from records.services.numbering import allocate
+from records.services.penandatangan import signer_on
 from records.services.records import get_record
 from records.services.rows import changed_rows
 from records.verification import new_code
@@ -49,6 +51,11 @@ class Desk:
     pdf_context_hook: Callable[..., list] | None = None
     trust_roots: list[bytes] = field(default_factory=list)  # CA PEMs verification trusts
     timezone: str = "Asia/Makassar"
+    demo_mode: bool = False  # a demo office may print its loopback address
+
+    def require_setup(self) -> None:
+        """Refuse to print a QR code or link residents cannot open (services.kantor)."""
+        require_setup({"PUBLIC_BASE_URL": self.base_url, "DEMO_MODE": self.demo_mode})
 
     def today(self) -> dt.date:
         """Today's date at the office (documents are dated in local time, not UTC)."""
@@ -72,6 +79,7 @@ def issue(record_id: int, *, paper: str = "F4", actor: Actor, session: Session,
     workflow = registry.workflows[doctype.workflow]
     transition = check_transition(workflow, record.state, _issuing_step(workflow).name,
                                   actor.roles)
+    desk.require_setup()
     if not _claim(session, record):
         return _issued_meanwhile(record_id, actor=actor, session=session, registry=registry)
     try:
@@ -198,7 +206,8 @@ def document_context(record: Record, doctype: DocumentType, today: dt.date, *,
         "holder": person_dict(holder) if holder else None,
         "keluarga": family_dict(holder.keluarga) if holder and holder.keluarga else None,
         "data": dict(record.data or {}), "items": list((record.data or {}).get("items", [])),
-        "signer": signer_block(record, session, registry=desk.registry, required=require_signer),
+        "signer": signer_block(record, session, registry=desk.registry, required=require_signer,
+                               on=today, kecamatan=desk.office.get("kecamatan", "")),
         "tracking": None,
     }
     if record.verify_code:
@@ -231,21 +240,26 @@ def family_dict(k) -> dict:
 
 
 def signer_block(record: Record, session: Session, *, registry: Registry,
-                 required: bool = True) -> dict | None:
+                 required: bool = True, on: dt.date | None = None,
+                 kecamatan: str = "") -> dict | None:
     """The official who approved (the latest step its workflow tags `signs`), as printed under
-    the letter."""
+    the letter: their roster period on the letter's date `on` (services.penandatangan), so
+    the a.n./Plt./Plh. mark and the body wording follow who actually signs."""
     workflow = registry.workflow_of(record.doctype)
     signing = {t.name for t in workflow.transitions_tagged(SIGNS)} if workflow else set()
     step = next((h for h in reversed(record.history) if h.transition in signing), None)
     if step is None:
         return None
-    pejabat = session.scalar(select(Pejabat).where(Pejabat.username == step.actor))
-    if pejabat is None and not required:
+    try:
+        block = signer_on(step.actor, on or dt.date.today(), session=session, kecamatan=kecamatan)
+    except InvalidTransitionError:
+        if required:
+            raise
         return None
-    if pejabat is None:
+    if block is None and required:
         raise InvalidTransitionError(
             f"Data pejabat penanda tangan untuk akun '{step.actor}' belum diisi (nama, NIP, jabatan).")
-    return pejabat.signature_block()
+    return block
 
 
 def find_by_code(session: Session, code: str) -> Record:

@@ -47,6 +47,7 @@ def take_request(layanan_code: str, *, penduduk_id: int | None, received: list[s
     `tracking_code` keeps a code the citizen already holds (their queue ticket's);
     `before_commit(record)` lets the caller add its own rows to the same transaction.
     """
+    desk.require_setup()
     if tracking_code and session.scalar(select(Record.id).where(Record.tracking_code == tracking_code)):
         raise ValidationError(f"Kode lacak {tracking_code} sudah dipakai permohonan lain.")
     layanan = session.get(Layanan, layanan_code)

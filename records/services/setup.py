@@ -16,7 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from records.declarations import Registry
-from records.models import HariLibur, Keluarga, Layanan, Pejabat, Penduduk, Wilayah
+from records.models import (
+    HariLibur,
+    Keluarga,
+    Layanan,
+    MasaJabatan,
+    Pejabat,
+    Penduduk,
+    PengaturanKantor,
+    Wilayah,
+)
 from records.passwords import DEMO_PASSWORD
 from records.services.accounts import ensure_user, sync_roles
 from records.services.audit import record_event
@@ -151,6 +160,7 @@ def load_demo(*, session: Session, sm, population: list[dict], desa: list[tuple[
                     must_change_password=force_password_change)
         accounts.append(DemoAccount(username, "Operator Desa", name))
     _load_officials(session)
+    _load_demo_office(session)
     return accounts, _load_families(session, population)
 
 
@@ -169,6 +179,40 @@ def _load_officials(session: Session) -> None:
     for spec in DEMO_OFFICIALS:
         if spec["username"] not in known:
             session.add(Pejabat(**spec))
+    session.commit()
+
+
+#: The demo office's setup (fictional contacts on reserved .example names, RFC 2606): complete,
+#: so the demo prints; DEMO_MODE lets it print its loopback public address.
+DEMO_OFFICE = {
+    "KECAMATAN": "Kota Bangun", "KABUPATEN": "Kabupaten Kutai Kartanegara",
+    "OFFICE_ADDRESS": "Jl. Poros Kota Bangun, Kota Bangun Ulu, Kutai Kartanegara, "
+                      "Kalimantan Timur 75561",
+    "OFFICE_PHONE": "(0541) 000000", "OFFICE_EMAIL": "kecamatan.kotabangun@kukar.example",
+    "OFFICE_WEBSITE": "kotabangun.kukar.example", "TIMEZONE": "Asia/Makassar",
+    "PAPER_SIZE": "F4", "DEMO_MODE": "1",
+}
+#: The demo Camat and Sekcam on the signatories roster (fictional people, see DEMO_OFFICIALS).
+DEMO_ROSTER = ({"kedudukan": "camat", "username": "camat", "mulai": dt.date(2024, 1, 2),
+                "dasar": "SK Bupati (demo)"},
+               {"kedudukan": "sekcam", "username": "sekcam", "mulai": dt.date(2024, 1, 2),
+                "dasar": "SK Bupati (demo)"})
+
+
+def _load_demo_office(session: Session) -> None:
+    """The demo office's setup and roster, where the office has not set its own."""
+    known = set(session.scalars(select(PengaturanKantor.kunci)))
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    for key, value in DEMO_OFFICE.items():
+        if key not in known:
+            session.add(PengaturanKantor(kunci=key, nilai=value, berkas="", diubah_oleh="sistem",
+                                         diubah_pada=now))
+    if session.scalar(select(MasaJabatan.id).limit(1)) is None:
+        officials = {o["username"]: o for o in DEMO_OFFICIALS}
+        for spec in DEMO_ROSTER:
+            person = officials[str(spec["username"])]
+            session.add(MasaJabatan(**spec, nama=person["nama"], nip=person["nip"],
+                                    pangkat=person["pangkat"], golongan=person["golongan"]))
     session.commit()
 
 

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from records.views import lacak, public  # noqa: F401  (blueprints registered by create_app)
 from records.views.importing import ImportView
+from records.views.kantor import PengaturanKantorView
 from records.views.kependudukan import KeluargaView, PendudukView
 from records.views.numbers import NomorView
 from records.views.records import RecordsView
@@ -28,6 +29,8 @@ MENU = (
     (HariLiburView, "Hari Libur", _l("Hari Libur"), "Referensi", "konfigurasi.read"),
     (PejabatView, "Pejabat", _l("Pejabat Penanda Tangan"), "Referensi", "konfigurasi.read"),
     (RegisterView, "Register", _l("Format Nomor Surat"), "Referensi", "konfigurasi.read"),
+    (PengaturanKantorView, "Pengaturan Kantor", _l("Pengaturan Kantor"), "Referensi",
+     "konfigurasi.write"),
     (AuditView, "Log Audit", _l("Log Audit"), "Pengawasan", "audit.read"),
 )
 CATEGORY_LABELS = {"Layanan": _l("Layanan"), "Kependudukan": _l("Kependudukan"),

@@ -4,6 +4,7 @@ from flask import g, redirect
 from flask_appbuilder import IndexView, expose
 
 from records.extensions import lemari
+from records.services.kantor import setup_problem
 from records.web_common import current_actor
 
 
@@ -20,4 +21,6 @@ class HomeView(IndexView):
             return redirect(self.appbuilder.get_url_for_login)
         actor = current_actor()
         roles = [lemari().registry.roles[r] for r in sorted(actor.roles) if r in lemari().registry.roles]
-        return self.render_template("lemari/home.html", actor=actor, roles=roles)
+        problem = (setup_problem(lemari().settings) if actor.can("konfigurasi.write") else None)
+        return self.render_template("lemari/home.html", actor=actor, roles=roles,
+                                    setup_problem=problem)

@@ -7,9 +7,10 @@ import io
 from flask import abort, flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select
 
-from records.exceptions import NotFoundError, RecordsError, ValidationError
+from records.exceptions import NotFoundError, RecordsError, SetupRequiredError, ValidationError
 from records.extensions import db, lemari
 from records.models import Layanan, Record
 from records.services import files, issuing, kependudukan, personal_data, records, requests
@@ -93,7 +94,7 @@ class RecordsView(BaseView):
     @expose("/<int:record_id>/pratinjau")
     @has_access
     def preview(self, record_id):
-        paper = "A4" if request.args.get("kertas") == "A4" else "F4"
+        paper = _paper(request.args.get("kertas"))
         data = personal_data.preview_letter(record_id, paper=paper, actor=current_actor(),
                                             session=db.session, desk=lemari().desk())
         return send_file(io.BytesIO(data), mimetype="application/pdf",
@@ -138,14 +139,14 @@ class RecordsView(BaseView):
             record = records.get_record(record_id, actor=current_actor(), session=db.session)
             issued_before = issuing.is_issuing_step(record, name, ext.registry) and record.number
             issuing.advance(record_id, name, note=request.form.get("note", ""),
-                            paper="A4" if request.form.get("kertas") == "A4" else "F4",
+                            paper=_paper(request.form.get("kertas")),
                             actor=current_actor(), session=db.session, registry=ext.registry,
                             pm=ext.pm, desk_factory=ext.desk)
         except RecordsError as exc:
             db.session.rollback()
             if exc.http_status == 404:
                 raise
-            flash(str(exc), "danger")
+            flash(setup_link(exc) if isinstance(exc, SetupRequiredError) else str(exc), "danger")
         else:
             if issued_before:  # a second click on "Terbitkan": nothing new was issued
                 flash(_("Dokumen ini sudah terbit dengan nomor %(number)s; tidak ada nomor baru.",
@@ -165,6 +166,9 @@ def _take(layanan, spec, values: dict, received: list[str]):
     except ValidationError as exc:
         db.session.rollback()
         return None, {**_field_errors(spec, values), **(exc.errors or {"": str(exc)})}
+    except SetupRequiredError as exc:
+        db.session.rollback()
+        return None, {"": str(exc)}
 
 
 def _create(spec, values: dict) -> tuple[Record | None, dict]:
@@ -202,3 +206,16 @@ def _penduduk_id(spec, nik_text: str) -> int | None:
             raise ValidationError(MISSING_NIK, {"nik": MISSING_NIK})
         return None
     return kependudukan.find_penduduk_by_nik(nik_text, actor=current_actor(), session=db.session)
+
+
+def setup_link(exc: SetupRequiredError) -> Markup:
+    """The refusal with a link to the setup page (the message itself is escaped)."""
+    return Markup('{} <a href="{}">{}</a>').format(
+        str(exc), url_for("PengaturanKantorView.form"), _("Buka Pengaturan Kantor"))
+
+
+def _paper(asked: str | None) -> str:
+    """The paper asked for, else the office's paper size from its setup (F4 by default)."""
+    if asked in ("A4", "F4"):
+        return asked
+    return "A4" if lemari().settings.get("PAPER_SIZE") == "A4" else "F4"

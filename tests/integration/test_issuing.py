@@ -136,13 +136,15 @@ def test_issue_by_operator_of_another_desa_is_refused(app, resident):
 
 
 def test_issue_without_official_data_is_refused_and_consumes_no_number(app, resident):
-    from records.models import Pejabat
+    from records.models import MasaJabatan, Pejabat
 
     with app.app_context():
         record = take(app, resident)
         step(app, record.id, "verifikasi", "petugas")
         step(app, record.id, "tandatangani", "sekcam")
         db.session.delete(db.session.scalar(select(Pejabat).where(Pejabat.username == "sekcam")))
+        for period in db.session.scalars(select(MasaJabatan).where(MasaJabatan.username == "sekcam")):
+            db.session.delete(period)  # neither signature data nor a roster period is left
         db.session.commit()
         with pytest.raises(InvalidTransitionError):
             step(app, record.id, "terbitkan", "petugas")

@@ -28,6 +28,8 @@ from records.ports import BlobStore, PagePreview, Renderer
 from records.publikasi.flowchart import fill_box
 from records.publikasi.models import TemplatAset, TemplatVersi
 from records.publikasi.services.standards import PELAKSANA, current_standard, list_current, standard_dict
+from records.services.kantor import require_setup
+from records.services.penandatangan import camat_on
 
 if TYPE_CHECKING:
     from records.pdf import PdfMetadata
@@ -53,6 +55,7 @@ class PublishDesk:
     preview: PagePreview
     shipped: tuple[Path, ...] = ()  # the shipped template folders (for "restore the original")
     timezone: str = "Asia/Makassar"
+    demo_mode: bool = False  # a demo office may print its loopback address
 
     def today(self) -> dt.date:
         """Today at the office (publication dates are local dates)."""
@@ -137,7 +140,8 @@ def build_context(key: str, *, session: Session, desk: PublishDesk, layanan_code
         context.update(kelompok=kelompok, services=services)
     elif spec.per == "kantor":
         context.update(services=[standard_dict(s) for s in list_current(session=session)],
-                       signer=camat_signature(session))
+                       signer=camat_signature(session, on=desk.today(),
+                                              kecamatan=desk.office.get("kecamatan", "")))
         if key == "poster_ktp_el":
             context["url"] = f"{desk.base_url}/info/layanan/ktp_el"
     else:
@@ -154,8 +158,13 @@ def chart_markup(standard: dict) -> Markup:
     return Markup(chart.sized(f"{width}mm", f"{height}mm"))
 
 
-def camat_signature(session: Session) -> dict | None:
-    """The Camat's signature block for the maklumat (a Plt./Plh. Camat when none is set)."""
+def camat_signature(session: Session, *, on: dt.date | None = None,
+                    kecamatan: str = "") -> dict | None:
+    """The Camat's signature block for the maklumat: the roster's Camat (or Plt. Camat) on
+    `on`, else the `pejabat` data (a Plt./Plh. Camat when none is set)."""
+    holder = camat_on(on or dt.date.today(), session=session, kecamatan=kecamatan)
+    if holder is not None:
+        return holder
     rows = session.scalars(select(Pejabat).where(Pejabat.jabatan.like("Camat%")))
     ranked = sorted(rows, key=lambda p: ("", "Plt.", "Plh.").index(p.prefix)
                     if p.prefix in ("", "Plt.", "Plh.") else 9)
@@ -170,6 +179,7 @@ def render(key: str, context: dict, *, session: Session, desk: PublishDesk,
     ValidationError naming the template line, never a 500.
     """
     spec = material(key)
+    require_setup({"PUBLIC_BASE_URL": desk.base_url, "DEMO_MODE": desk.demo_mode})
     sync_folder(session, desk)
     title = context.get("layanan", {}).get("nama") or context.get("kelompok") or spec.title
     metadata = desk.metadata_factory(title=f"{spec.title} — {title}", author=desk.office["name"],
