@@ -38,6 +38,13 @@ def office(settings: dict) -> dict:
     return found
 
 
+def document_policy(settings: dict) -> dict:
+    """The settings the document rules read (services.drafting): the office's zone and
+    kecamatan and every policy limit named SKTM_* (days a desa's SKTM stays usable)."""
+    return {k: v for k, v in settings.items()
+            if k in {"TIMEZONE", "KECAMATAN_CODE"} or k.startswith("SKTM_")}
+
+
 def blob_store(settings: dict) -> LocalBlobStore:
     """The archive folder (default <HOME>/archive)."""
     root = Path(settings["ARCHIVE_DIR"] or Path(settings["HOME"]) / "archive")
@@ -72,4 +79,4 @@ def build_desk(settings: dict, pm, registry):
                 trust_roots=[signing.ca_path.read_bytes()],
                 base_url=settings["PUBLIC_BASE_URL"].rstrip("/"), registry=registry,
                 metadata_factory=PdfMetadata, pdf_context_hook=pm.hook.pdf_context,
-                timezone=settings["TIMEZONE"])
+                timezone=settings["TIMEZONE"], policy=document_policy(settings))
