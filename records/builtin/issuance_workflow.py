@@ -71,10 +71,11 @@ FORMULIR_PEMOHON = Workflow(
     title="Formulir permohonan warga",
     initial="diajukan",
     states={
-        "diajukan": "Diterima di loket",
+        # Codes shared with other workflows keep their labels (lists merge them by code).
+        "diajukan": "Diajukan",
         "diverifikasi": "Diverifikasi",
         "terdaftar": "Terdaftar, diteruskan ke Dinas",
-        "siap_diambil": "Dokumen dari Dinas siap diambil",
+        "siap_diambil": "Siap diambil",
         "diserahkan": "Diserahkan",
         "ditolak": "Ditolak",
     },
@@ -104,7 +105,7 @@ TANDA_TERIMA_PETUGAS = Workflow(
     name="tanda_terima_petugas",
     title="Tanda terima petugas",
     initial="diisi",
-    states={"diisi": "Diisi", "terbit": "Terbit (ditandatangani penerima dan petugas)"},
+    states={"diisi": "Diisi", "terbit": "Terbit"},
     transitions=(
         Transition("terbitkan", "Terbitkan tanda terima", ("diisi",), "terbit", CLERKS,
                    tags={ISSUES}),
