@@ -152,6 +152,7 @@ TIMEZONE = "Asia/Makassar"
 # (the SKTM itself is a desa letter, UU 6/2014 Pasal 26 ayat (4)); set both from the Perbup or
 # the kecamatan's SOP when there is one. docs/documents.md, "Pengesahan SKTM".
 SKTM_BATAS_UMUR_HARI = 90
+# The rule SKTM_BATAS_UMUR_HARI follows, as the office cites it (shown in docs/documents.md).
 SKTM_BATAS_UMUR_DASAR = ("Kebijakan kantor (belum ada Perbup Kutai Kartanegara yang ditemukan); "
                          "ubah SKTM_BATAS_UMUR_HARI dan dasar ini bila ada ketentuan daerah")
 
