@@ -161,6 +161,15 @@ PUBLISH_RENDER_WAIT_SECONDS = 10
 # promised completion dates use it, stored timestamps are UTC.
 TIMEZONE = "Asia/Makassar"
 
+# The Camat endorses a desa's SKTM only while the desa's letter is recent: days it stays
+# usable, and the rule the office follows for that number. No national regulation sets it
+# (the SKTM itself is a desa letter, UU 6/2014 Pasal 26 ayat (4)); set both from the Perbup or
+# the kecamatan's SOP when there is one. docs/documents.md, "Pengesahan SKTM".
+SKTM_BATAS_UMUR_HARI = 90
+# The rule SKTM_BATAS_UMUR_HARI follows, as the office cites it (shown in docs/documents.md).
+SKTM_BATAS_UMUR_DASAR = ("Kebijakan kantor (belum ada Perbup Kutai Kartanegara yang ditemukan); "
+                         "ubah SKTM_BATAS_UMUR_HARI dan dasar ini bila ada ketentuan daerah")
+
 # Search engine behind the search port: "whoosh" (embedded, default) or "postgres" (PostgreSQL
 # full text in the app's own PostgreSQL database: DATABASE_URL must point at PostgreSQL).
 SEARCH_BACKEND = "whoosh"

@@ -233,7 +233,8 @@ def issue_command(doctype, nik, fields, paper, username) -> None:
     if nik:
         penduduk_id = run_service(lambda: find_penduduk_by_nik(nik, actor=who, session=db.session))
     record = run_service(lambda: create_record(doctype, values, penduduk_id=penduduk_id, actor=who,
-                                               session=db.session, registry=ext.registry))
+                                               session=db.session, registry=ext.registry,
+                                               policy=ext.settings))
     for step in steps_to_issue(doctype, ext.registry)[:-1]:
         run_service(partial(fire_transition, record.id, step.name, actor=who, session=db.session,
                             registry=ext.registry, pm=ext.pm))

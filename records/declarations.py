@@ -22,7 +22,10 @@ FIELD_KINDS = frozenset({"text", "textarea", "date", "integer", "choice", "nik"}
 #: Names end up in URLs (/dokumen/baru/<type>), form inputs and String(32)/String(64) columns.
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")
 #: Inputs the document form adds itself; a declared field with one of these names would collide.
-RESERVED_FIELD_NAMES = frozenset({"nik", "penduduk_id", "csrf_token"})
+RESERVED_FIELD_NAMES = frozenset({"nik", "penduduk_id", "csrf_token", "klasifikasi", "items",
+                                  "pemohon_nonpermanen"})
+#: Who may sign a document (DocumentType.penanda_tangan).
+SIGNED_BY = frozenset({"pejabat", "pemohon", "petugas"})
 
 
 # --- Meanings: the closed vocabulary of workflow tags ------------------------------------------
@@ -123,9 +126,19 @@ class DocumentType:
     register: str = "surat_keluar"
     needs_penduduk: bool = True
     description: str = ""
+    # No new record may be drafted (the legal basis is gone, e.g. the IUMK since PP 7/2021):
+    # letters already issued stay readable, reprintable and verifiable.
     legacy: bool = False
     # Made by the system (e.g. the request receipt), never chosen by a clerk under "Buat dokumen".
     internal: bool = False
+    # Rules the drafted values must satisfy, each with its legal basis (document_rules.Aturan).
+    aturan: tuple = ()
+    # A person outside the registry (penduduk nonpermanen, Permendagri 14/2015) may be the
+    # applicant, identified from their KTP-el (services.drafting).
+    pemohon_nonpermanen: bool = False
+    # Who signs the document, as its form requires: "pejabat" (Camat or delegate, a naskah
+    # dinas), "pemohon" (the applicant, e.g. the kepala keluarga on the F-1.01) or "petugas".
+    penanda_tangan: str = "pejabat"
 
     def __post_init__(self) -> None:
         _identifier(self.name, "document type", 64)
@@ -135,6 +148,10 @@ class DocumentType:
         if duplicates:
             raise ValueError(f"document type {self.name}: fields declared twice "
                              f"{sorted(duplicates)}")
+        _freeze(self, aturan=tuple(self.aturan))
+        if self.penanda_tangan not in SIGNED_BY:
+            raise ValueError(f"document type {self.name}: penanda_tangan must be one of "
+                             f"{sorted(SIGNED_BY)}")
         reserved = RESERVED_FIELD_NAMES & set(names)
         if reserved:
             raise ValueError(f"document type {self.name}: reserved field names {sorted(reserved)}")

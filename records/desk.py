@@ -50,6 +50,14 @@ def refresh_desk(desk, settings: dict) -> None:
     desk.base_url = settings["PUBLIC_BASE_URL"].rstrip("/")
     desk.timezone = settings["TIMEZONE"]
     desk.demo_mode = bool(settings.get("DEMO_MODE"))
+    desk.policy = document_policy(settings)
+
+
+def document_policy(settings: dict) -> dict:
+    """The settings the document rules read (services.drafting): the office's zone and
+    kecamatan and every policy limit named SKTM_* (days a desa's SKTM stays usable)."""
+    return {k: v for k, v in settings.items()
+            if k in {"TIMEZONE", "KECAMATAN_CODE"} or k.startswith("SKTM_")}
 
 
 def blob_store(settings: dict) -> LocalBlobStore:
@@ -86,4 +94,5 @@ def build_desk(settings: dict, pm, registry):
                 trust_roots=[signing.ca_path.read_bytes()],
                 base_url=settings["PUBLIC_BASE_URL"].rstrip("/"), registry=registry,
                 metadata_factory=PdfMetadata, pdf_context_hook=pm.hook.pdf_context,
-                timezone=settings["TIMEZONE"], demo_mode=bool(settings.get("DEMO_MODE")))
+                timezone=settings["TIMEZONE"], demo_mode=bool(settings.get("DEMO_MODE")),
+                policy=document_policy(settings))

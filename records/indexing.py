@@ -19,6 +19,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -104,12 +105,17 @@ def record_doc(record: Record, registry: Registry, desa_name: DesaNames) -> Inde
     when = record.issued_at or record.created_on
     return IndexDoc(
         id=doc_id(RECORD, record.id), doctype=record.doctype, title=record.title,
-        text=_record_text(record, spec, registry), names=(holder.nama,) if holder else (),
+        text=_record_text(record, spec, registry), names=_record_names(record),
         nik=_record_niks(record, spec, registry), no_kk=_kk(holder), nomor=record.number or "",
         desa_code=desa_name(record.desa_code), year=when.year if when else None,
-        klasifikasi=spec.klasifikasi if spec else "", status=record.state,
+        klasifikasi=(record.data or {}).get("klasifikasi") or (spec.klasifikasi if spec else ""),
+        status=record.state,
         date=when.isoformat(timespec="seconds") if when else "",
         principals=record_principals(record.desa_code))
+
+
+# 16-digit runs (NIK, No. KK) in free text are masked in the body (snippets print it).
+_SIXTEEN_DIGITS = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{6}([0-9]{4})(?![0-9])")
 
 
 @dataclass(frozen=True)
@@ -126,6 +132,14 @@ def _extras(record: Record, registry: Registry) -> list[IndexFields]:
     return [extra for fn in registry.index_fields if (extra := fn(record)) is not None]
 
 
+def _record_names(record: Record) -> tuple[str, ...]:
+    """The applicant's name: the resident's, or the non-resident's typed from their KTP-el."""
+    if record.penduduk:
+        return (record.penduduk.nama,)
+    luar = (record.data or {}).get("pemohon_nonpermanen") or {}
+    return (luar["nama"],) if luar.get("nama") else ()
+
+
 def _record_text(record: Record, spec, registry: Registry) -> str:
     """Searchable body: type, numbers and the declared fields as "label: value" lines (NIK
     fields are indexed as exact identifiers instead, so snippets never print them)."""
@@ -135,7 +149,9 @@ def _record_text(record: Record, spec, registry: Registry) -> str:
     for field in (spec.fields if spec else ()):
         value = data.get(field.name)
         if field.kind != "nik" and value not in (None, ""):
-            lines.append(f"{field.label}: {str(value)[:_FIELD_TEXT_LIMIT]}")
+            # a typed list (berita acara) carries NIKs: masked here, indexed as identifiers
+            text = _SIXTEEN_DIGITS.sub(r"\1●●●●●●\2", str(value)[:_FIELD_TEXT_LIMIT])
+            lines.append(f"{field.label}: {text}")
     lines += [extra.text for extra in _extras(record, registry)]
     return "\n".join(line for line in lines if line)
 
@@ -146,6 +162,8 @@ def _record_niks(record: Record, spec, registry: Registry) -> tuple[str, ...]:
     found += [nik for extra in _extras(record, registry) for nik in extra.niks]
     data = record.data or {}
     found += [data.get(f.name) for f in (spec.fields if spec else ()) if f.kind == "nik"]
+    found += [row.get("nik") for row in data.get("items") or () if isinstance(row, dict)]
+    found.append((data.get("pemohon_nonpermanen") or {}).get("nik"))
     return tuple(dict.fromkeys(d for d in map(_digits, found) if d))
 
 

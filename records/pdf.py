@@ -178,6 +178,34 @@ def qr_png_data_uri(text: str) -> str:
     return segno.make(text, error="m", micro=False).png_data_uri(scale=QR_PNG_SCALE, border=4)
 
 
+_ONES = ("", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan",
+         "sepuluh", "sebelas")
+
+
+def terbilang(number: int) -> str:
+    """A whole number 0–999 999 in Indonesian words ("dua ribu dua puluh enam"), as a berita
+    acara writes its date."""
+    if number < 12:
+        return _ONES[number] or "nol"
+    if number < 20:
+        return f"{_ONES[number - 10]} belas"
+    if number < 100:
+        return f"{_ONES[number // 10]} puluh {_ONES[number % 10]}".strip()
+    if number < 1000:
+        head = "seratus" if number < 200 else f"{_ONES[number // 100]} ratus"
+        return f"{head} {terbilang(number % 100) if number % 100 else ''}".strip()
+    head = "seribu" if number < 2000 else f"{terbilang(number // 1000)} ribu"
+    return f"{head} {terbilang(number % 1000) if number % 1000 else ''}".strip()
+
+
+def format_date_words(value: dt.date | str) -> str:
+    """``tanggal empat bulan Desember tahun dua ribu dua puluh enam``: the date of a berita
+    acara written in words (Permendagri 1/2023, berita acara), so it cannot be altered."""
+    day = dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    return (f"tanggal {terbilang(day.day)} bulan {MONTHS_ID[day.month - 1]} "
+            f"tahun {terbilang(day.year)}")
+
+
 def format_date_id(value: dt.date | str) -> str:
     """``28 November 2026``: the Indonesian long date used on letters."""
     day = dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
@@ -217,6 +245,7 @@ class PdfRenderer:
             undefined=jinja2.StrictUndefined,
         )
         environment.filters["id_date"] = format_date_id
+        environment.filters["tanggal_terbilang"] = format_date_words
         environment.globals["qr_data_uri"] = qr_data_uri
         environment.globals["qr_png_data_uri"] = qr_png_data_uri
         return environment

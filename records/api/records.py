@@ -109,7 +109,8 @@ class RecordApi(ServiceApi):
             return self.response_400(message=problem)
         return self._run(lambda: record_json(records.create_record(
             body["doctype"], body.get("data", {}), penduduk_id=body.get("penduduk_id"),
-            actor=current_actor(), session=db.session, registry=lemari().registry)), status=201)
+            actor=current_actor(), session=db.session, registry=lemari().registry,
+            policy=lemari().settings)), status=201)
 
     @expose("/<int:record_id>/transition/<name>", methods=["POST"])
     @protect()

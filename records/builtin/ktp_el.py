@@ -18,6 +18,7 @@ from records.declarations import (
     Transition,
     Workflow,
 )
+from records.document_rules import Kolom, daftar_berkas
 from records.hookspecs import hookimpl
 
 LOKET = frozenset({PETUGAS})
@@ -70,6 +71,8 @@ PERMOHONAN_KTP_EL = DocumentType(
     template="permohonan_ktp_el/document.html",
     klasifikasi="400.12.2.1",
     retention_class="ktp_kk_berkas",
+    register="formulir_pemohon",
+    penanda_tangan="pemohon",
     description="Formulir permohonan KTP-el dan catatan perekaman biometrik di kecamatan.",
 )
 
@@ -84,16 +87,30 @@ TANDA_TERIMA_PENYERAHAN = DocumentType(
         Field("nomor_permohonan", "Nomor / kode permohonan", required=False, max_length=60),
         Field("keterangan", "Keterangan", kind="textarea", required=False, max_length=300),
     ),
+    workflow="tanda_terima_petugas",
     template="tanda_terima_penyerahan_ktp_el/document.html",
     klasifikasi="400.12.2.1",
     retention_class="ktp_kk_berkas",
+    register="tanda_terima",
+    penanda_tangan="petugas",
     description="Bukti bahwa KTP-el cetakan Dinas telah diserahkan kepada pemohon.",
 )
 
+DAFTAR_KTP_EL = (Kolom("nik", "NIK", "nik"), Kolom("nama", "Nama"), Kolom("jenis", "Jenis"),
+                 Kolom("tanggal_rekam", "Tanggal rekam", "date"),
+                 Kolom("desa", "Desa", required=False))
 BERITA_ACARA_PENGIRIMAN = DocumentType(
     name="berita_acara_pengiriman_ktp_el",
     title="Berita Acara Pengiriman Berkas KTP-el ke Dinas",
+    aturan=(daftar_berkas(
+        "daftar_berkas", DAFTAR_KTP_EL, kode="berita_acara_ada_berkas",
+        uraian="Paling sedikit satu berkas KTP-el dengan NIK yang valid.",
+        dasar_hukum="Permendagri 1/2023 (berita acara menerangkan peristiwa serah terima: yang "
+                    "diserahkan dirinci); Permendagri 109/2019 (berkas yang diteruskan ke Dinas) "
+                    "[pasal belum diperiksa terhadap naskah resmi]"),),
     fields=(
+        Field("daftar_berkas", "Daftar berkas (satu per baris: NIK | nama | jenis | tanggal "
+              "rekam TTTT-BB-HH | desa)", kind="textarea", max_length=20000),
         Field("nama_penerima", "Nama petugas Dinas yang menerima", required=False, max_length=100),
         Field("nip_penerima", "NIP petugas Dinas", required=False, max_length=21),
         Field("keterangan", "Keterangan", kind="textarea", required=False, max_length=500),

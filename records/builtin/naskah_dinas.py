@@ -3,6 +3,7 @@ berita acara and Keputusan Camat. Office letters: no resident is attached.
 """
 
 from records.declarations import DocumentType, Field
+from records.document_rules import urutan_tanggal
 from records.hookspecs import hookimpl
 
 SIFAT = Field("sifat", "Sifat", kind="choice",
@@ -47,14 +48,18 @@ NASKAH_DINAS = (
         Field("tanggal_mulai", "Tanggal mulai", kind="date", required=False),
         Field("tanggal_selesai", "Tanggal selesai", kind="date", required=False),
         TEMBUSAN), "800.1.11.1",
+        aturan=(urutan_tanggal("tanggal_mulai", "tanggal_selesai", kode="tugas_urutan_tanggal"),),
         description="Perintah tugas kepada pegawai kecamatan."),
     naskah("berita_acara", "Berita Acara", (
         Field("hal", "Tentang", max_length=200),
         Field("isi", "Uraian kejadian / kegiatan", kind="textarea", max_length=6000,
               help="Satu paragraf per baris."),
-        Field("pihak_kedua", "Pihak lain yang menandatangani (jabatan)", required=False,
-              max_length=150),
-        Field("nama_pihak_kedua", "Nama pihak lain", required=False, max_length=100),
+        Field("pihak_kedua", "PIHAK KEDUA: jabatan / instansi", required=False,
+              max_length=150, help="PIHAK KESATU adalah pejabat kecamatan yang menandatangani."),
+        Field("nama_pihak_kedua", "PIHAK KEDUA: nama", required=False, max_length=100),
+        Field("nip_pihak_kedua", "PIHAK KEDUA: NIP (jika ada)", required=False, max_length=21),
+        Field("saksi", "Saksi (satu per baris: nama | jabatan)", kind="textarea",
+              required=False, max_length=1000),
         TEMBUSAN), "000.1",
         retention_class="berita_acara_dinas",
         description="Berita acara umum (serah terima, pemeriksaan, kegiatan)."),
@@ -64,6 +69,12 @@ NASKAH_DINAS = (
         Field("mengingat", "Mengingat (satu butir per baris)", kind="textarea", max_length=3000),
         Field("memutuskan", "Diktum (satu butir per baris: KESATU, KEDUA, …)", kind="textarea",
               max_length=6000),
+        Field("lampiran", "Lampiran keputusan (isi; satu baris per paragraf)", kind="textarea",
+              required=False, max_length=10000,
+              help="Dicetak pada halaman LAMPIRAN KEPUTUSAN CAMAT dengan nomor dan tanggalnya."),
+        Field("pengesah_salinan", "Pengesah salinan (nama | NIP | jabatan)", required=False,
+              max_length=200,
+              help='Diisi bila salinan dibagikan: mencetak blok "Salinan sesuai dengan aslinya".'),
         TEMBUSAN), "100.3.3",
         retention_class="keputusan", register="keputusan",
         description="Keputusan Camat, bernomor NOMOR … TAHUN …"),

@@ -3,6 +3,7 @@ nikah (to the KUA) and pindah. A pengantar from the desa is a prerequisite of ea
 """
 
 from records.declarations import DocumentType, Field
+from records.document_rules import tanggal_akan_datang, tanggal_lampau
 from records.hookspecs import hookimpl
 
 KEPERLUAN = Field("keperluan", "Keperluan", kind="textarea", max_length=300)
@@ -10,6 +11,21 @@ PENGANTAR_DESA = (
     Field("nomor_pengantar_desa", "Nomor surat pengantar desa", required=False, max_length=60),
     Field("tanggal_pengantar_desa", "Tanggal surat pengantar desa", kind="date", required=False),
 )
+PENGANTAR_DESA_LAMPAU = tanggal_lampau("tanggal_pengantar_desa", kode="pengantar_desa_lampau",
+                                       label="Tanggal surat pengantar desa")
+KERAMAIAN_AKAN_DATANG = tanggal_akan_datang(
+    "tanggal_mulai", "tanggal_selesai", kode="keramaian_akan_datang",
+    uraian="Kegiatan dimulai setelah hari ini (WITA) dan tanggal selesai tidak sebelum tanggal "
+           "mulai.",
+    dasar_hukum="UU 2/2002 Pasal 15 ayat (2) huruf a (izin keramaian umum diberikan Polri) dan "
+                "PP 60/2017 tentang Tata Cara Perizinan dan Pengawasan Kegiatan Keramaian Umum: "
+                "izin dimohonkan sebelum kegiatan dilaksanakan.")
+NIKAH_AKAN_DATANG = tanggal_akan_datang(
+    "tanggal_nikah", kode="nikah_akan_datang",
+    uraian="Rencana akad nikah setelah hari ini (WITA).",
+    dasar_hukum="PP 9/1975 Pasal 3 ayat (1) dan (2): kehendak nikah diberitahukan sebelum "
+                "perkawinan dilangsungkan (sekurang-kurangnya 10 hari kerja; pengecualian oleh "
+                "Camat, Pasal 3 ayat (3)).")
 
 PENGANTAR_SKCK = DocumentType(
     name="pengantar_skck",
@@ -20,6 +36,7 @@ PENGANTAR_SKCK = DocumentType(
     template="pengantar_skck/document.html",
     klasifikasi="300.1",
     retention_class="surat_keterangan",
+    aturan=(PENGANTAR_DESA_LAMPAU,),
     description="Pengantar ke Polsek/Polres untuk permohonan Surat Keterangan Catatan Kepolisian.",
 )
 
@@ -41,6 +58,7 @@ REKOMENDASI_KERAMAIAN = DocumentType(
     template="rekomendasi_izin_keramaian/document.html",
     klasifikasi="300.1",
     retention_class="surat_keterangan",
+    aturan=(KERAMAIAN_AKAN_DATANG, PENGANTAR_DESA_LAMPAU),
     description="Rekomendasi Camat untuk permohonan izin keramaian ke Polsek.",
 )
 
@@ -62,6 +80,9 @@ REKOMENDASI_NIKAH = DocumentType(
     template="rekomendasi_nikah/document.html",
     klasifikasi="400.12.3.2",
     retention_class="surat_keterangan",
+    aturan=(NIKAH_AKAN_DATANG, PENGANTAR_DESA_LAMPAU,
+            tanggal_lampau("tanggal_lahir_pasangan", kode="lahir_pasangan_lampau",
+                           label="Tanggal lahir calon pasangan")),
     description="Rekomendasi Camat untuk pendaftaran nikah di KUA (termasuk nikah di luar kecamatan).",
 )
 

@@ -1,10 +1,12 @@
 """Surat keterangan issued by the Camat for residents, businesses and organisations.
 
 Domisili (penduduk, usaha, lembaga), the Camat's endorsement of a desa's SKTM, the surat
-keterangan usaha (successor of the IUMK, PP 7/2021) and the IUMK itself as a legacy type.
+keterangan usaha (successor of the IUMK, PP 7/2021) and the IUMK itself as a legacy type: no
+new IUMK is drafted or issued, those already issued stay reprintable and verifiable.
 """
 
 from records.declarations import DocumentType, Field
+from records.document_rules import bulan_positif, umur_surat_desa
 from records.hookspecs import hookimpl
 
 KEPERLUAN = Field("keperluan", "Keperluan", kind="textarea", max_length=300)
@@ -12,6 +14,13 @@ MASA_BERLAKU = Field("masa_berlaku_bulan", "Masa berlaku (bulan)", kind="integer
 NAMA_USAHA = Field("nama_usaha", "Nama usaha", max_length=150)
 BIDANG_USAHA = Field("bidang_usaha", "Bidang / kegiatan usaha", max_length=200)
 ALAMAT_USAHA = Field("alamat_usaha", "Alamat usaha", kind="textarea", max_length=300)
+MASA_BERLAKU_POSITIF = bulan_positif()
+SKTM_MASIH_BERLAKU = umur_surat_desa(
+    "tanggal_surat_desa", kode="sktm_umur_surat_desa", setting="SKTM_BATAS_UMUR_HARI",
+    default_days=90,
+    dasar_hukum="SKTM adalah surat desa (UU 6/2014 Pasal 26 ayat (4)); tidak ada batas umur "
+                "nasional yang ditemukan: batas hari dan dasarnya diatur kantor "
+                "(SKTM_BATAS_UMUR_HARI, SKTM_BATAS_UMUR_DASAR).")
 
 DOMISILI = DocumentType(
     name="sk_domisili_penduduk",
@@ -20,6 +29,8 @@ DOMISILI = DocumentType(
     template="sk_domisili/document.html",
     klasifikasi="400.12.2.1",
     retention_class="surat_keterangan",
+    aturan=(MASA_BERLAKU_POSITIF,),
+    pemohon_nonpermanen=True,
     description="Keterangan bahwa pemohon benar berdomisili di wilayah Kecamatan Kota Bangun.",
 )
 
@@ -33,6 +44,7 @@ DOMISILI_USAHA = DocumentType(
     template="sk_domisili_usaha/document.html",
     klasifikasi="500.3",
     retention_class="surat_keterangan",
+    aturan=(MASA_BERLAKU_POSITIF,),
     description="Keterangan bahwa usaha pemohon berkedudukan di wilayah Kecamatan Kota Bangun.",
 )
 
@@ -53,6 +65,7 @@ DOMISILI_LEMBAGA = DocumentType(
     template="sk_domisili_lembaga/document.html",
     klasifikasi="200.1",
     retention_class="surat_keterangan",
+    aturan=(MASA_BERLAKU_POSITIF,),
     description="Keterangan domisili sekretariat ormas, partai politik, yayasan atau lembaga lain.",
 )
 
@@ -68,6 +81,7 @@ ENDORSEMENT_SKTM = DocumentType(
     template="endorsement_sktm/document.html",
     klasifikasi="400.9",
     retention_class="surat_keterangan",
+    aturan=(SKTM_MASIH_BERLAKU,),
     description="Camat mengetahui Surat Keterangan Tidak Mampu yang diterbitkan desa.",
 )
 
@@ -88,7 +102,7 @@ SK_USAHA = DocumentType(
 
 IUMK = DocumentType(
     name="iumk",
-    title="Izin Usaha Mikro dan Kecil (IUMK) — lama",
+    title="Izin Usaha Mikro dan Kecil (IUMK) — arsip, tidak diterbitkan lagi",
     fields=(NAMA_USAHA,
             Field("kegiatan_usaha", "Kegiatan usaha", max_length=200),
             Field("sarana_usaha", "Sarana usaha yang digunakan", max_length=200),
@@ -99,7 +113,10 @@ IUMK = DocumentType(
     klasifikasi="100.3.12",
     retention_class="keputusan",
     legacy=True,
-    description="Bentuk lama (Perpres 98/2014); sejak PP 7/2021 usaha mikro memperoleh NIB lewat OSS.",
+    description="IUMK menurut Perpres 98/2014 tidak diterbitkan lagi: sejak PP 5/2021 dan PP 7/2021 "
+                "usaha mikro dan kecil memperoleh NIB melalui OSS. IUMK yang sudah terbit tetap "
+                "dapat dicetak ulang dan diverifikasi; untuk usaha baru gunakan Surat Keterangan "
+                "Usaha (pendampingan NIB).",
 )
 
 

@@ -15,13 +15,22 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from records.actor import Actor
-from records.declarations import ISSUED, ISSUES, SIGNS, DocumentType, Registry, Transition, Workflow
+from records.declarations import (
+    ISSUED,
+    ISSUES,
+    SIGNS,
+    VERIFIES,
+    DocumentType,
+    Registry,
+    Transition,
+    Workflow,
+)
 from records.exceptions import DocumentProductionError, InvalidTransitionError, NotFoundError, ValidationError
-from records.models import Record, RecordFile, RecordTransition
+from records.models import Pejabat, Record, RecordFile, RecordTransition
 from records.models.outbox import RECORD, enqueue
 from records.ports import BlobStore, DocumentSigner, Renderer
 from records.services.audit import record_event
@@ -51,6 +60,7 @@ class Desk:
     pdf_context_hook: Callable[..., list] | None = None
     trust_roots: list[bytes] = field(default_factory=list)  # CA PEMs verification trusts
     timezone: str = "Asia/Makassar"
+    policy: dict = field(default_factory=dict)  # settings the document rules read (drafting)
     demo_mode: bool = False  # a demo office may print its loopback address
 
     def require_setup(self) -> None:
@@ -76,6 +86,8 @@ def issue(record_id: int, *, paper: str = "F4", actor: Actor, session: Session,
     if record.number and registry.state_is(record.doctype, record.state, ISSUED):
         return record
     doctype = registry.document_types[record.doctype]
+    if doctype.legacy:  # e.g. an IUMK drafted before it was closed: never numbered now
+        raise ValidationError(f"{doctype.title} tidak lagi diterbitkan. {doctype.description}")
     workflow = registry.workflows[doctype.workflow]
     transition = check_transition(workflow, record.state, _issuing_step(workflow).name,
                                   actor.roles)
@@ -154,7 +166,8 @@ def _number_and_render(record: Record, doctype: DocumentType, paper: str, *, act
                        session: Session, desk: Desk):
     """Take the number (inside the open transaction), render, sign and archive the PDF."""
     today = desk.today()
-    number = allocate(session, doctype.register, kode=doctype.klasifikasi, on=today,
+    kode = (record.data or {}).get("klasifikasi") or doctype.klasifikasi  # chosen per letter
+    number = allocate(session, doctype.register, kode=kode, on=today,
                       actor=actor, record_id=record.id, kode_desa=record.desa_code or "")
     record.number, record.verify_code, record.issued_at = number.number, new_code(), utc_now()
     pdf, rendered = _render_signed(record, doctype, today, paper, session=session, desk=desk)
@@ -209,7 +222,13 @@ def document_context(record: Record, doctype: DocumentType, today: dt.date, *,
         "signer": signer_block(record, session, registry=desk.registry, required=require_signer,
                                on=today, kecamatan=desk.office.get("kecamatan", "")),
         "tracking": None,
+        "petugas": officer_block(session, _officer_of(record, desk.registry)),
+        "penanda_tangan": doctype.penanda_tangan,
     }
+    luar = (record.data or {}).get("pemohon_nonpermanen")
+    if luar and not holder:  # a non-resident applicant, identified from their KTP-el
+        context["holder"] = {**luar, "nonpermanen": True, "rt": "", "rw": "", "no_kk": "",
+                             "kepala_keluarga": ""}
     if record.verify_code:
         context["verification"] = {"code": record.verify_code,
                                    "url": f"{desk.base_url}/verify/{record.verify_code}"}
@@ -230,6 +249,32 @@ def person_dict(p) -> dict:
             "desa": p.desa.name if p.desa else "", "hubungan": p.hubungan,
             "kepala_keluarga": (keluarga.kepala.nama if keluarga and keluarga.kepala else ""),
             "nama_ayah": p.nama_ayah, "nama_ibu": p.nama_ibu}
+
+
+def officer_block(session: Session, username: str) -> dict | None:
+    """The officer as printed on a form or receipt: full name and NIP from their Pejabat
+    entry, else the account's full name; never the login name (a receipt reading "Petugas
+    penerima: petugas" names nobody)."""
+    if not username:
+        return None
+    pejabat = session.scalar(select(Pejabat).where(Pejabat.username == username))
+    if pejabat is not None:
+        return {"nama": pejabat.nama, "nip": pejabat.nip or "", "jabatan": pejabat.jabatan}
+    row = session.execute(text("SELECT first_name, last_name FROM ab_user WHERE username = :u"),
+                          {"u": username}).first()
+    if row is None:
+        return {"nama": "", "nip": "", "jabatan": ""}
+    first, last = (row[0] or "").strip(), (row[1] or "").strip()
+    nama = first if not last or last == first else f"{first} {last}"
+    return {"nama": nama, "nip": "", "jabatan": ""}
+
+
+def _officer_of(record: Record, registry: Registry) -> str:
+    """The petugas answerable for a form: who verified it last, else who drafted it."""
+    workflow = registry.workflow_of(record.doctype)
+    verifying = {t.name for t in workflow.transitions_tagged(VERIFIES)} if workflow else set()
+    step = next((h for h in reversed(record.history) if h.transition in verifying), None)
+    return step.actor if step else record.created_by
 
 
 def family_dict(k) -> dict:

@@ -23,13 +23,26 @@ from records.services.audit import record_event
 from records.services.clock import utc_now
 from records.services.klasifikasi import require_code
 
+#: A Keputusan Camat is numbered like the office's other naskah dinas (code, yearly sequence of
+#: its own register, unit, year: Permendagri 83/2022 Pasal 3 ayat (6); Permendagri 1/2023),
+#: printed "NOMOR 100.3.3/7/Kec.KB/2026". The former "{urut}" printed a bare "7".
+KEPUTUSAN_FORMAT = "{kode}/{urut}/{unit}/{tahun}"
+FORMULIR_FORMAT = "F-{urut:05}/{kode}/{unit}/{tahun}"
+TANDA_TERIMA_FORMAT = "TT-{urut:05}/{unit}/{tahun}"
+
 DEFAULT_REGISTERS = (
     {"name": "surat_keluar", "title": "Surat Keluar Kecamatan", "unit": "Kec.KB",
      "number_format": "{kode}/{urut:04}/{unit}/{tahun}", "scheme": "permendagri-83-2022"},
     {"name": "surat_keluar_lama", "title": "Surat Keluar (format lama 78/2012)", "unit": "KB",
      "number_format": "{kode}/{urut:04}/{unit}/{bulan_romawi}/{tahun}", "scheme": "permendagri-78-2012"},
     {"name": "keputusan", "title": "Keputusan Camat", "unit": "Kec.KB",
-     "number_format": "{urut}", "scheme": "permendagri-83-2022"},
+     "number_format": KEPUTUSAN_FORMAT, "scheme": "permendagri-83-2022"},
+    # Not naskah dinas: the citizen's forms (F-1.01, KTP-el application) and the petugas's
+    # receipts have their own series, never the Camat's outgoing-letter register.
+    {"name": "formulir_pemohon", "title": "Formulir Permohonan Warga (bukan naskah dinas)",
+     "unit": "Kec.KB", "number_format": FORMULIR_FORMAT, "scheme": "permendagri-83-2022"},
+    {"name": "tanda_terima", "title": "Tanda Terima Petugas (bukan naskah dinas)",
+     "unit": "Kec.KB", "number_format": TANDA_TERIMA_FORMAT, "scheme": "permendagri-83-2022"},
 )
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy import and_, false, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -11,9 +15,9 @@ from records.declarations import DocumentType, Registry
 from records.exceptions import InvalidTransitionError, NotFoundError, ValidationError
 from records.models import Penduduk, Record, RecordTransition
 from records.models.outbox import RECORD, enqueue
+from records.services import drafting
 from records.services.audit import record_event
 from records.services.clock import utc_now
-from records.services.fields import clean_fields
 from records.services.rows import changed_rows
 from records.workflow import check_transition
 
@@ -30,37 +34,73 @@ def _doctype(registry: Registry, name: str) -> DocumentType:
 
 
 def create_record(doctype_name: str, data: dict, *, penduduk_id: int | None, actor: Actor,
-                  session: Session, registry: Registry) -> Record:
+                  session: Session, registry: Registry,
+                  policy: Mapping[str, Any] | None = None) -> Record:
     """Open a new record in its workflow's initial state, for a resident within scope; commit."""
     record = new_record(doctype_name, data, penduduk_id=penduduk_id, actor=actor,
-                        session=session, registry=registry)
+                        session=session, registry=registry, policy=policy)
     session.commit()
     return record
 
 
 def new_record(doctype_name: str, data: dict, *, penduduk_id: int | None, actor: Actor,
-               session: Session, registry: Registry) -> Record:
-    """Like create_record, but leaves the commit to the caller (who adds more to it)."""
+               session: Session, registry: Registry, today: dt.date | None = None,
+               policy: Mapping[str, Any] | None = None) -> Record:
+    """Like create_record, but leaves the commit to the caller (who adds more to it).
+
+    `today` is the office's date (rules on event dates use it; WITA by default) and `policy`
+    the office's settings the rules read (services.drafting)."""
     actor.require("record.create")
     doctype = _doctype(registry, doctype_name)
     if doctype.internal:
         raise ValidationError(f"{doctype.title} dibuat otomatis oleh sistem, bukan dibuat manual.")
-    penduduk = _subject(doctype, penduduk_id, actor, session)
+    values, luar, penduduk = _drafted(doctype, data, penduduk_id, actor=actor, session=session,
+                                      today=today, policy=policy)
     workflow = registry.workflows[doctype.workflow]
+    nama = penduduk.nama if penduduk else (luar["nama"] if luar else "")
     record = Record(doctype=doctype.name, state=workflow.initial,
-                    title=f"{doctype.title} — {penduduk.nama}" if penduduk else doctype.title,
-                    desa_code=penduduk.desa_code if penduduk else None,
+                    title=f"{doctype.title} — {nama}" if nama else doctype.title,
+                    desa_code=penduduk.desa_code if penduduk else (luar or {}).get("desa_code") or None,
                     penduduk_id=penduduk.id if penduduk else None,
-                    data=clean_fields(doctype.fields, data), created_by=actor.username)
+                    data=values, created_by=actor.username)
     session.add(record)
     session.flush()
     session.add(RecordTransition(record_id=record.id, transition="buat", from_state=None,
                                  to_state=workflow.initial, actor=actor.username,
                                  at=utc_now(), note=""))
     record_event(session, actor, "record.create", object_type="record", object_id=record.id,
-                 desa_code=record.desa_code, detail={"doctype": doctype.name})
+                 desa_code=record.desa_code,
+                 detail={"doctype": doctype.name, "klasifikasi": values.get("klasifikasi", ""),
+                         **({"pemohon_nonpermanen": True} if luar else {})})
     enqueue(session, RECORD, record.id)  # search index follows in the same transaction
     return record
+
+
+def _drafted(doctype: DocumentType, data: dict, penduduk_id: int | None, *, actor: Actor,
+             session: Session, today: dt.date | None, policy: Mapping[str, Any] | None):
+    """(values, non-resident applicant or None, resident or None), every error at once."""
+    errors: dict[str, str] = {}
+    luar = penduduk = None
+    try:
+        if penduduk_id is None and drafting.wants_nonpermanen(data):
+            luar = drafting.nonpermanen_applicant(doctype, data, actor=actor, session=session,
+                                                  today=today, policy=policy)
+        else:
+            penduduk = _subject(doctype, penduduk_id, actor, session)
+    except ValidationError as exc:
+        errors.update(exc.errors or {"": str(exc)})
+    try:
+        values = drafting.draft_values(doctype, data, session=session, today=today,
+                                       policy=policy)
+    except ValidationError as exc:
+        if not exc.errors:
+            raise
+        errors.update(exc.errors)
+    if errors:
+        raise ValidationError("Periksa kembali isian formulir.", errors)
+    if luar:
+        values["pemohon_nonpermanen"] = luar
+    return values, luar, penduduk
 
 
 def _subject(doctype: DocumentType, penduduk_id: int | None, actor: Actor,

@@ -20,7 +20,7 @@ from records.exceptions import NotFoundError, ValidationError
 from records.models import HariLibur, Layanan, Record, RecordFile
 from records.services.audit import record_event
 from records.services.clock import utc_now
-from records.services.issuing import Desk, document_context
+from records.services.issuing import Desk, document_context, officer_block
 from records.services.records import new_record
 from records.verification import ALPHABET
 
@@ -57,7 +57,8 @@ def take_request(layanan_code: str, *, penduduk_id: int | None, received: list[s
     if unknown:
         raise ValidationError("Persyaratan tidak dikenal: " + ", ".join(sorted(unknown)))
     record = new_record(layanan.doctype, values, penduduk_id=penduduk_id, actor=actor,
-                        session=session, registry=desk.registry)
+                        session=session, registry=desk.registry, today=desk.today(),
+                        policy=desk.policy)
     now = utc_now()
     record.layanan_code, record.tracking_code = layanan.code, tracking_code or new_tracking_code()
     record.promised_date = promised_date(session, layanan, desk.today())
@@ -90,7 +91,8 @@ def _render_receipt(record: Record, layanan: Layanan, now: dt.datetime, paper: s
         "code": record.tracking_code, "url": f"{desk.base_url}/lacak/{record.tracking_code}",
         "promised_date": record.promised_date, "received_at": desk.local_time(now),
         "service": layanan.nama,
-        "requirements": record.data["persyaratan"], "officer": record.created_by}
+        "requirements": record.data["persyaratan"],
+        "officer": officer_block(session, record.created_by)}
     metadata = desk.metadata_factory(
         title=f"Tanda Terima {record.tracking_code}", author=desk.office["name"],
         subject=doctype.title, document_number=record.tracking_code,

@@ -170,6 +170,9 @@ DEMO_OFFICIALS = (
     {"username": "sekcam", "nama": "Rusdiansyah, S.Sos.", "nip": "197809232005011007",
      "pangkat": "Pembina", "golongan": "IV/a", "jabatan": "Sekretaris Kecamatan",
      "prefix": "a.n.", "atas_nama": "Camat Kota Bangun"},
+    # The loket officer: named with NIP on the forms and receipts they sign (never the login).
+    {"username": "petugas", "nama": "Nurhayati, A.Md.", "nip": "199203142019032011",
+     "pangkat": "Pengatur", "golongan": "II/c", "jabatan": "Pengadministrasi Kependudukan"},
 )
 
 

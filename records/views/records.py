@@ -13,8 +13,9 @@ from sqlalchemy import select
 from records.exceptions import NotFoundError, RecordsError, SetupRequiredError, ValidationError
 from records.extensions import db, lemari
 from records.models import Layanan, Record
-from records.services import files, issuing, kependudukan, personal_data, records, requests
+from records.services import drafting, files, issuing, kependudukan, personal_data, records, requests
 from records.services.fields import clean_fields
+from records.services.klasifikasi import CURRENT_SCHEME, codes_of
 from records.web_common import current_actor, nik_display, text_display
 
 PAGE_SIZE = 50
@@ -51,8 +52,9 @@ class RecordsView(BaseView):
     @expose("/baru")
     @has_access
     def new(self):
-        types = sorted((d for d in lemari().registry.document_types.values() if not d.internal),
-                       key=lambda d: d.title)
+        # A legacy type (IUMK) takes no new draft: its issued letters stay under "Dokumen".
+        types = sorted((d for d in lemari().registry.document_types.values()
+                        if not d.internal and not d.legacy), key=lambda d: d.title)
         return self.render_template("lemari/records_new.html", types=types)
 
     @expose("/baru/<doctype>", methods=["GET", "POST"])
@@ -65,8 +67,11 @@ class RecordsView(BaseView):
             if record is not None:
                 flash(_("Dokumen dibuat."), "success")
                 return redirect(url_for("RecordsView.show", record_id=record.id))
-        return self.render_template("lemari/records_form.html", spec=spec, values=values,
-                                    errors=errors), (422 if errors else 200)
+        return self.render_template(
+            "lemari/records_form.html", spec=spec, values=values, errors=errors,
+            kode_klasifikasi=codes_of(db.session, CURRENT_SCHEME),
+            desa=drafting.desa_choices(db.session, lemari().settings) if spec.pemohon_nonpermanen
+            else [], jenis_kelamin=drafting.JENIS_KELAMIN), (422 if errors else 200)
 
     @expose("/<int:record_id>")
     @has_access
@@ -174,13 +179,13 @@ def _take(layanan, spec, values: dict, received: list[str]):
 def _create(spec, values: dict) -> tuple[Record | None, dict]:
     """Create the record, or return every form error at once (applicant and fields)."""
     try:
-        penduduk_id = _penduduk_id(spec, values.get("nik", ""))
+        penduduk_id = _penduduk_id(spec, values.get("nik", ""), values)
     except ValidationError as exc:
         return None, {**_field_errors(spec, values), **exc.errors}
     try:
         return records.create_record(spec.name, values, penduduk_id=penduduk_id,
                                      actor=current_actor(), session=db.session,
-                                     registry=lemari().registry), {}
+                                     registry=lemari().registry, policy=lemari().settings), {}
     except ValidationError as exc:
         db.session.rollback()
         return None, exc.errors or {"": str(exc)}
@@ -199,8 +204,11 @@ def _field_errors(spec, values: dict) -> dict:
     return {}
 
 
-def _penduduk_id(spec, nik_text: str) -> int | None:
-    """Resolve the applicant typed as a NIK; blank, invalid or unknown NIK is a form error."""
+def _penduduk_id(spec, nik_text: str, values: dict | None = None) -> int | None:
+    """Resolve the applicant typed as a NIK; blank, invalid or unknown NIK is a form error.
+    None for a non-resident applicant (typed from the KTP-el, checked by the service)."""
+    if values is not None and spec.pemohon_nonpermanen and drafting.wants_nonpermanen(values):
+        return None
     if not nik_text.strip():
         if spec.needs_penduduk:
             raise ValidationError(MISSING_NIK, {"nik": MISSING_NIK})

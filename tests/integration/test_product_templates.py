@@ -265,6 +265,8 @@ def context_for(name: str, **overrides) -> dict:
                    "nip": "198609262015051001"},
         "verification": {"code": "KB7Q-2M4X-9TRA", "url": "https://lemari.example/v/KB7Q2M4X9TRA"},
         "tracking": sample.get("tracking"),
+        "petugas": {"nama": "NURHAYATI, A.Md.", "nip": "199001012019032001", "jabatan": "Pengadministrasi"},
+        "penanda_tangan": doctype.penanda_tangan,
     }
     context.update(overrides)
     return context

@@ -2,13 +2,13 @@
 (names, contacts, logo, public address, time zone, paper) as key/value rows, and the periods
 in which an account signs as Camat, Sekcam (a.n.), Plt. or Plh. Camat.
 
-Revision 0004_h14setup, after 0003.
+Revision 0004, after 0003.
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_h14setup"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
