@@ -20,6 +20,7 @@ from ..actor import Actor
 from ..declarations import Registry
 from ..exceptions import NotFoundError, ValidationError
 from ..models import Layanan, StandarPelayanan
+from . import persyaratan as syarat
 from .audit import record_event
 
 #: Who carries out a step: the swimlanes of the flowchart, in their left-to-right order.
@@ -31,16 +32,29 @@ PELAKSANA_ALIASES = {"pemohon": "warga", "rt": "rt_desa", "desa": "rt_desa", "rt
                      "dukcapil": "dinas", "dinas dukcapil": "dinas"}
 TEXT_FIELDS = ("nama", "kelompok", "ringkasan", "dasar_biaya", "produk", "pengaduan",
                "dasar_hukum", "pengawasan", "jumlah_pelaksana", "jaminan_pelayanan",
-               "jaminan_keamanan", "evaluasi", "keputusan", "catatan")
+               "jaminan_keamanan", "evaluasi", "keputusan", "catatan", "dasar_waktu")
 LIST_FIELDS = ("persyaratan", "sarana", "kompetensi")
 MAX_TEXT, MAX_ITEMS, MAX_ITEM, MAX_STEPS, MAX_DAYS = 2000, 30, 300, 30, 365
-STEP_KEYS = ("pelaksana", "kegiatan", "waktu", "output")
+STEP_KEYS = ("pelaksana", "kegiatan", "waktu", "output", "dasar_hukum", "jika_tidak")
 
 
 def catalogue_standards() -> dict:
     """The shipped standards (records/data/standar_pelayanan.json): office defaults + services."""
     text = files("records").joinpath("data/standar_pelayanan.json").read_text(encoding="utf-8")
     return json.loads(text)
+
+
+def national_items(code: str) -> tuple[list[dict], list[dict]]:
+    """The shipped national requirements and steps of a service (empty for an office's own service).
+
+    Read from the shipped files, never from the database: an office edit cannot make an item
+    national.
+    """
+    text = files("records").joinpath("data/layanan.json").read_text(encoding="utf-8")
+    shipped = {spec["code"]: spec for spec in json.loads(text)["layanan"]}
+    requirements = syarat.items(shipped.get(code, {}).get("persyaratan"))
+    steps = catalogue_standards().get("layanan", {}).get(code, {}).get("prosedur", [])
+    return requirements, [step for step in steps if step.get("lingkup") == "nasional"]
 
 
 def current_standard(code: str, *, session: Session) -> StandarPelayanan:
@@ -83,7 +97,9 @@ def save_standard(code: str, values: dict, *, actor: Actor, session: Session) ->
     layanan = session.get(Layanan, code)
     if layanan is None:
         raise NotFoundError(f"Layanan '{code}' tidak dikenal.")
-    cleaned = clean_standard(values)
+    current = session.scalar(select(StandarPelayanan).where(StandarPelayanan.layanan_code == code)
+                             .order_by(StandarPelayanan.versi.desc()).limit(1))
+    cleaned = clean_standard(values, code=code, previous=current)
     version = _new_version(session, layanan, cleaned, actor.username)
     record_event(session, actor, "standar.ubah", object_type="layanan", object_id=code,
                  detail={"versi": version.versi, "catatan": version.catatan})
@@ -104,7 +120,7 @@ def add_service(code: str, doctype: str, values: dict, *, actor: Actor, session:
     if doctype not in registry.document_types or registry.document_types[doctype].internal:
         errors["doctype"] = "Pilih jenis dokumen yang dihasilkan layanan ini."
     try:
-        cleaned = clean_standard(values)
+        cleaned = clean_standard(values, code=code)
     except ValidationError as exc:
         errors.update(exc.errors)
     if errors:
@@ -128,14 +144,19 @@ def _new_version(session: Session, layanan: Layanan, cleaned: dict, username: st
                                created_at=_now(), **cleaned)
     session.add(version)
     layanan.nama, layanan.waktu_hari, layanan.biaya = cleaned["nama"], cleaned["waktu_hari"], cleaned["biaya"]
-    layanan.persyaratan, layanan.produk = list(cleaned["persyaratan"]), cleaned["produk"]
+    layanan.persyaratan, layanan.produk = [dict(e) for e in cleaned["persyaratan"]], cleaned["produk"]
     layanan.dasar_hukum = cleaned["dasar_hukum"]
     session.flush()
     return version
 
 
-def clean_standard(values: dict) -> dict:
-    """Validate a standard's components; every problem is reported at once, by field."""
+def clean_standard(values: dict, *, code: str = "", previous: StandarPelayanan | None = None) -> dict:
+    """Validate a standard's components; every problem is reported at once, by field.
+
+    `code` names the service whose shipped national items are recognised; `previous` is the
+    version being replaced (items carried over unchanged keep what they had).
+    """
+    national, national_steps = national_items(code)
     cleaned: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for name in TEXT_FIELDS:
@@ -148,9 +169,20 @@ def clean_standard(values: dict) -> dict:
     elif len(cleaned["nama"]) > 120:
         errors["nama"] = "Nama layanan paling banyak 120 karakter."
     for name in LIST_FIELDS:
+        if name == "persyaratan":  # items with their basis, below
+            continue
         cleaned[name], problem = _clean_list(values.get(name))
         if problem:
             errors[name] = problem
+    try:
+        cleaned["persyaratan"] = syarat.clean_requirements(
+            values.get("persyaratan"), national=national,
+            previous=previous.persyaratan if previous is not None else None)
+    except ValidationError as exc:
+        errors["persyaratan"] = str(exc)
+    cleaned["ketentuan"], problem = _clean_ketentuan(values.get("ketentuan"))
+    if problem:
+        errors["ketentuan"] = problem
     for name, lowest in (("waktu_hari", 0), ("biaya", 0)):
         cleaned[name], problem = _clean_int(values.get(name), lowest)
         if problem:
@@ -160,7 +192,8 @@ def clean_standard(values: dict) -> dict:
     if cleaned.get("biaya") and not cleaned["dasar_biaya"]:
         errors["dasar_biaya"] = "Biaya selain Rp 0 wajib menyebut peraturan yang menetapkannya."
     try:
-        cleaned["prosedur"] = _clean_steps(values.get("prosedur"))
+        cleaned["prosedur"] = _clean_steps(values.get("prosedur"), national_steps,
+                                           previous.prosedur if previous is not None else [])
     except ValidationError as exc:
         errors["prosedur"] = str(exc)
     if errors:
@@ -187,8 +220,28 @@ def _clean_int(raw, lowest: int) -> tuple[int, str]:
     return value, "" if value >= lowest else f"Paling kecil {lowest}."
 
 
-def _clean_steps(raw) -> list[dict]:
-    """Ordered steps, from a list of dicts or from text lines 'pelaksana | kegiatan | waktu | output'."""
+def _clean_ketentuan(raw) -> tuple[list[dict], str]:
+    """Legal statements printed on the products ({teks, dasar_hukum}); each needs its basis.
+
+    Typed one per line as 'pernyataan | dasar hukum'.
+    """
+    if isinstance(raw, str):
+        raw = [dict(zip(("teks", "dasar_hukum"), [p.strip() for p in line.split("|", 1)] + [""],
+                        strict=False)) for line in raw.splitlines() if line.strip()]
+    found = [{"teks": str(e.get("teks") or "").strip(), "dasar_hukum": str(e.get("dasar_hukum") or "").strip()}
+             for e in raw or [] if isinstance(e, dict) and str(e.get("teks") or "").strip()]
+    if len(found) > MAX_ITEMS or any(len(e["teks"]) > MAX_ITEM for e in found):
+        return found, f"Paling banyak {MAX_ITEMS} pernyataan, masing-masing {MAX_ITEM} karakter."
+    bare = [e["teks"] for e in found if not e["dasar_hukum"]]
+    if bare:
+        return found, ("Setiap pernyataan hukum wajib menyebut dasar hukumnya (peraturan dan pasal) "
+                       f"setelah tanda |: {bare[0]}")
+    return found, ""
+
+
+def _clean_steps(raw, national: list[dict] | None = None, previous: list[dict] | None = None) -> list[dict]:
+    """Ordered steps, from a list of dicts or from text lines
+    'pelaksana | kegiatan | waktu | output | dasar hukum | jika tidak lengkap'."""
     steps = parse_steps(raw) if isinstance(raw, str) else [dict(s) for s in raw or []]
     if not steps:
         raise ValidationError("Prosedur wajib berisi paling sedikit satu langkah.")
@@ -203,9 +256,17 @@ def _clean_steps(raw) -> list[dict]:
         kegiatan = str(step.get("kegiatan") or "").strip()
         if not kegiatan or len(kegiatan) > 200:
             raise ValidationError(f"Langkah {number}: kegiatan wajib diisi (paling banyak 200 karakter).")
-        cleaned.append({"pelaksana": actor, "kegiatan": kegiatan,
-                        "waktu": str(step.get("waktu") or "").strip()[:60],
-                        "output": str(step.get("output") or "").strip()[:100]})
+        shipped = next((s for s in national or [] if (s["pelaksana"], s["kegiatan"]) == (actor, kegiatan)), None)
+        clean = {"pelaksana": actor, "kegiatan": kegiatan,
+                 "waktu": str(step.get("waktu") or "").strip()[:60],
+                 "output": str(step.get("output") or "").strip()[:100],
+                 "dasar_hukum": str(step.get("dasar_hukum") or "").strip()[:300],
+                 "jika_tidak": str(step.get("jika_tidak") or "").strip()[:200],
+                 "lingkup": "nasional" if shipped else "lokal"}
+        if shipped and not clean["dasar_hukum"]:
+            clean["dasar_hukum"] = shipped.get("dasar_hukum", "")
+        syarat.check_step(number, clean, previous or [])
+        cleaned.append(clean)
     return cleaned
 
 
@@ -216,7 +277,7 @@ def parse_steps(text: str) -> list[dict]:
         if line.strip():
             parts = [part.strip() for part in line.split("|")]
             # short lines are padded with empty fields; a fifth "|" and what follows is dropped
-            steps.append(dict(zip(STEP_KEYS, parts + [""] * (4 - len(parts)), strict=False)))
+            steps.append(dict(zip(STEP_KEYS, parts + [""] * (len(STEP_KEYS) - len(parts)), strict=False)))
     return steps
 
 
@@ -243,6 +304,9 @@ def standard_dict(standard: StandarPelayanan) -> dict:
     data["gratis"] = standard.biaya == 0
     data["prosedur"] = [{**step, "pelaksana_label": PELAKSANA.get(step["pelaksana"], step["pelaksana"])}
                         for step in standard.prosedur]
+    data["persyaratan"] = syarat.items(standard.persyaratan)
+    data["ketentuan"] = list(standard.ketentuan or [])
+    data["ada_lokal"] = any(e["lingkup"] == "lokal" for e in data["persyaratan"])
     data["berlaku_sejak"] = standard.created_at.date()
     return data
 
@@ -265,7 +329,7 @@ def seed_standards(session: Session, data: dict) -> int:
         spec.setdefault("prosedur", [{"pelaksana": "warga", "kegiatan": "Mengajukan permohonan"},
                                      {"pelaksana": "petugas", "kegiatan": "Memproses permohonan"}])
         spec.setdefault("catatan", "Versi awal dari data bawaan.")
-        _new_version(session, layanan, clean_standard(spec), "system")
+        _new_version(session, layanan, clean_standard(spec, code=layanan.code), "system")
         added += 1
     session.commit()
     return added
