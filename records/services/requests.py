@@ -19,6 +19,7 @@ from ..calendar_id import add_working_days
 from ..exceptions import NotFoundError, ValidationError
 from ..models import HariLibur, Layanan, Record, RecordFile
 from ..verification import ALPHABET
+from . import persyaratan as syarat
 from .audit import record_event
 from .issuing import Desk, document_context
 from .records import new_record
@@ -40,18 +41,21 @@ def promised_date(session: Session, layanan: Layanan, received: dt.date) -> dt.d
 def take_request(layanan_code: str, *, penduduk_id: int | None, received: list[str],
                  values: dict, actor: Actor, session: Session, desk: Desk,
                  paper: str = "A4", tracking_code: str | None = None,
-                 before_commit: Callable[[Record], None] | None = None) -> Record:
+                 before_commit: Callable[[Record], None] | None = None,
+                 berlaku: list[str] | None = None) -> Record:
     """Open a request, render and archive its receipt, commit; returns the record.
 
     `tracking_code` keeps a code the citizen already holds (their queue ticket's);
-    `before_commit(record)` lets the caller add its own rows to the same transaction.
+    `before_commit(record)` lets the caller add its own rows to the same transaction;
+    `berlaku` names the conditional requirements whose condition applies to this applicant
+    (the others are not listed as missing).
     """
     if tracking_code and session.scalar(select(Record.id).where(Record.tracking_code == tracking_code)):
         raise ValidationError(f"Kode lacak {tracking_code} sudah dipakai permohonan lain.")
     layanan = session.get(Layanan, layanan_code)
     if layanan is None:
         raise NotFoundError(f"Layanan '{layanan_code}' tidak dikenal.")
-    unknown = set(received) - set(layanan.persyaratan)
+    unknown = (set(received) | set(berlaku or ())) - set(syarat.names(layanan.persyaratan))
     if unknown:
         raise ValidationError("Persyaratan tidak dikenal: " + ", ".join(sorted(unknown)))
     record = new_record(layanan.doctype, values, penduduk_id=penduduk_id, actor=actor,
@@ -59,8 +63,8 @@ def take_request(layanan_code: str, *, penduduk_id: int | None, received: list[s
     now = _now()
     record.layanan_code, record.tracking_code = layanan.code, tracking_code or new_tracking_code()
     record.promised_date = promised_date(session, layanan, desk.today())
-    record.data = {**record.data, "persyaratan": [
-        {"name": name, "received": name in received} for name in layanan.persyaratan]}
+    record.data = {**record.data,
+                   "persyaratan": syarat.checklist(layanan.persyaratan, received, berlaku or ())}
     ref, rendered = _render_receipt(record, layanan, now, paper, session=session, desk=desk)
     try:
         session.add(RecordFile(record_id=record.id, kind="tanda_terima", sha256=ref.sha256,

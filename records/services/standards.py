@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from importlib.resources import files
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func, select
@@ -150,11 +151,12 @@ def _new_version(session: Session, layanan: Layanan, cleaned: dict, username: st
     return version
 
 
-def clean_standard(values: dict, *, code: str = "", previous: StandarPelayanan | None = None) -> dict:
+def clean_standard(values: dict, *, code: str = "", previous: Any = None) -> dict:
     """Validate a standard's components; every problem is reported at once, by field.
 
     `code` names the service whose shipped national items are recognised; `previous` is the
-    version being replaced (items carried over unchanged keep what they had).
+    version being replaced, or anything with its `persyaratan` and `prosedur` (items carried
+    over unchanged keep what they had).
     """
     national, national_steps = national_items(code)
     cleaned: dict[str, Any] = {}
@@ -228,7 +230,8 @@ def _clean_ketentuan(raw) -> tuple[list[dict], str]:
     if isinstance(raw, str):
         raw = [dict(zip(("teks", "dasar_hukum"), [p.strip() for p in line.split("|", 1)] + [""],
                         strict=False)) for line in raw.splitlines() if line.strip()]
-    found = [{"teks": str(e.get("teks") or "").strip(), "dasar_hukum": str(e.get("dasar_hukum") or "").strip()}
+    found = [{"teks": str(e.get("teks") or "").strip(),
+              "dasar_hukum": str(e.get("dasar_hukum") or "").strip()}
              for e in raw or [] if isinstance(e, dict) and str(e.get("teks") or "").strip()]
     if len(found) > MAX_ITEMS or any(len(e["teks"]) > MAX_ITEM for e in found):
         return found, f"Paling banyak {MAX_ITEMS} pernyataan, masing-masing {MAX_ITEM} karakter."
@@ -256,7 +259,8 @@ def _clean_steps(raw, national: list[dict] | None = None, previous: list[dict] |
         kegiatan = str(step.get("kegiatan") or "").strip()
         if not kegiatan or len(kegiatan) > 200:
             raise ValidationError(f"Langkah {number}: kegiatan wajib diisi (paling banyak 200 karakter).")
-        shipped = next((s for s in national or [] if (s["pelaksana"], s["kegiatan"]) == (actor, kegiatan)), None)
+        shipped = next((s for s in national or []
+                        if (s["pelaksana"], s["kegiatan"]) == (actor, kegiatan)), None)
         clean = {"pelaksana": actor, "kegiatan": kegiatan,
                  "waktu": str(step.get("waktu") or "").strip()[:60],
                  "output": str(step.get("output") or "").strip()[:100],
@@ -329,7 +333,9 @@ def seed_standards(session: Session, data: dict) -> int:
         spec.setdefault("prosedur", [{"pelaksana": "warga", "kegiatan": "Mengajukan permohonan"},
                                      {"pelaksana": "petugas", "kegiatan": "Memproses permohonan"}])
         spec.setdefault("catatan", "Versi awal dari data bawaan.")
-        _new_version(session, layanan, clean_standard(spec, code=layanan.code), "system")
+        # what the shipped file and the layanan row already hold is carried, not added
+        carried = SimpleNamespace(persyaratan=spec["persyaratan"], prosedur=spec["prosedur"])
+        _new_version(session, layanan, clean_standard(spec, code=layanan.code, previous=carried), "system")
         added += 1
     session.commit()
     return added
@@ -337,3 +343,84 @@ def seed_standards(session: Session, data: dict) -> int:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def upgrade_to_national(*, actor: Actor, session: Session) -> list[dict]:
+    """Bring an office's stored standards in line with the shipped national items; commit.
+
+    For every service whose shipped file has national requirements or steps (KTP-el, KK,
+    SKPWNI), a new version replaces the stored requirements with the national ones, keeping
+    the office's local items that cite a local instrument, and replaces the steps with the
+    shipped ones (no pengantar step; the check of the file is a decision). Every other
+    service gets the decision on its check step and the basis of its time. Old versions stay
+    readable and each change is an audit event naming the items removed; running it again
+    changes nothing. Returns one summary per new version.
+    """
+    actor.require("konfigurasi.write")
+    shipped = catalogue_standards()
+    done = []
+    for standard in list_current(session=session):
+        layanan = session.get(Layanan, standard.layanan_code)
+        spec = {**shipped.get("umum", {}), **shipped.get("layanan", {}).get(standard.layanan_code, {})}
+        if layanan is None or not shipped.get("layanan", {}).get(standard.layanan_code):
+            continue
+        values, removed = _upgraded_values(standard, spec)
+        if values is None:
+            continue
+        cleaned = clean_standard(values, code=standard.layanan_code, previous=SimpleNamespace(
+            persyaratan=values["persyaratan"], prosedur=values["prosedur"]))
+        version = _new_version(session, layanan, cleaned, actor.username)
+        record_event(session, actor, "standar.nasional", object_type="layanan",
+                     object_id=standard.layanan_code,
+                     detail={"versi": version.versi, "dihapus": removed})
+        done.append({"layanan": standard.layanan_code, "versi": version.versi, "dihapus": removed})
+    session.commit()
+    return done
+
+
+def _upgraded_values(standard: StandarPelayanan, spec: dict) -> tuple[dict | None, list[str]]:
+    """The values of the upgraded version and the names removed; (None, []) if already current."""
+    national, national_steps = national_items(standard.layanan_code)
+    current = syarat.items(standard.persyaratan)
+    removed: list[str] = []
+    if national:
+        kept = [e for e in current if e["lingkup"] == "lokal" and syarat.LOCAL_BASIS.search(e["dasar_hukum"])
+                and e["nama"].lower() not in {n["nama"].lower() for n in national}]
+        removed = [e["nama"] for e in current if e not in kept
+                   and e["nama"].lower() not in {n["nama"].lower() for n in national}]
+        persyaratan = national + kept
+    else:
+        persyaratan = current
+    steps = [dict(step) for step in standard.prosedur]
+    if national_steps:
+        removed += [s["kegiatan"] for s in steps if s["pelaksana"] == "rt_desa"
+                    or "pengantar" in s["kegiatan"].lower()]
+        steps = [dict(step) for step in spec.get("prosedur", [])]
+    elif not any(step.get("jika_tidak") for step in steps):
+        _add_decision(steps, spec.get("prosedur", []))
+    values = {name: getattr(standard, name) for name in (*TEXT_FIELDS, "sarana", "kompetensi",
+                                                          "waktu_hari", "biaya")}
+    values.update(persyaratan=persyaratan, prosedur=steps,
+                  ketentuan=standard.ketentuan or spec.get("ketentuan", []),
+                  dasar_waktu=standard.dasar_waktu or spec.get("dasar_waktu", ""))
+    if national:
+        values.update({key: spec_value for key in ("ringkasan",) if (spec_value := spec.get(key))})
+    unchanged = (persyaratan == current and steps == list(standard.prosedur)
+                 and values["ketentuan"] == list(standard.ketentuan or [])
+                 and values["dasar_waktu"] == standard.dasar_waktu)
+    if unchanged:
+        return None, []
+    values["catatan"] = ("Penyesuaian dengan Perpres 96/2018 dan dasar hukum per butir"
+                         + (f"; dihapus: {', '.join(removed)}" if removed else "") + ".")[:MAX_TEXT]
+    return values, removed
+
+
+def _add_decision(steps: list[dict], shipped: list[dict]) -> None:
+    """Make the first check of the file a decision (returned with a written reason)."""
+    model = next((s for s in shipped if s.get("jika_tidak")), None)
+    for step in steps:
+        if step.get("pelaksana") == "petugas" and step.get("kegiatan", "").lower().startswith("memeriksa"):
+            step["jika_tidak"] = (model or {}).get("jika_tidak") or (
+                "Berkas tidak lengkap: dikembalikan kepada pemohon dengan alasan tertulis")
+            step.setdefault("dasar_hukum", (model or {}).get("dasar_hukum", ""))
+            return
