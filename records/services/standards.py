@@ -365,10 +365,11 @@ def upgrade_to_national(*, actor: Actor, session: Session) -> list[dict]:
         if layanan is None or not shipped.get("layanan", {}).get(standard.layanan_code):
             continue
         values, removed = _upgraded_values(standard, spec)
-        if values is None:
-            continue
         cleaned = clean_standard(values, code=standard.layanan_code, previous=SimpleNamespace(
             persyaratan=values["persyaratan"], prosedur=values["prosedur"]))
+        if all(cleaned[name] == getattr(standard, name)
+               for name in ("persyaratan", "prosedur", "ketentuan", "dasar_waktu", "ringkasan")):
+            continue
         version = _new_version(session, layanan, cleaned, actor.username)
         record_event(session, actor, "standar.nasional", object_type="layanan",
                      object_id=standard.layanan_code,
@@ -378,8 +379,8 @@ def upgrade_to_national(*, actor: Actor, session: Session) -> list[dict]:
     return done
 
 
-def _upgraded_values(standard: StandarPelayanan, spec: dict) -> tuple[dict | None, list[str]]:
-    """The values of the upgraded version and the names removed; (None, []) if already current."""
+def _upgraded_values(standard: StandarPelayanan, spec: dict) -> tuple[dict, list[str]]:
+    """The values of the upgraded version and the names removed."""
     national, national_steps = national_items(standard.layanan_code)
     current = syarat.items(standard.persyaratan)
     removed: list[str] = []
@@ -405,11 +406,6 @@ def _upgraded_values(standard: StandarPelayanan, spec: dict) -> tuple[dict | Non
                   dasar_waktu=standard.dasar_waktu or spec.get("dasar_waktu", ""))
     if national:
         values.update({key: spec_value for key in ("ringkasan",) if (spec_value := spec.get(key))})
-    unchanged = (persyaratan == current and steps == list(standard.prosedur)
-                 and values["ketentuan"] == list(standard.ketentuan or [])
-                 and values["dasar_waktu"] == standard.dasar_waktu)
-    if unchanged:
-        return None, []
     values["catatan"] = ("Penyesuaian dengan Perpres 96/2018 dan dasar hukum per butir"
                          + (f"; dihapus: {', '.join(removed)}" if removed else "") + ".")[:MAX_TEXT]
     return values, removed
