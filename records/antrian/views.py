@@ -272,7 +272,8 @@ def _take(ticket: Tiket, spec, values: dict, received: list[str]):
             raise ValidationError("NIK pemohon wajib diisi.", {"nik": "NIK pemohon wajib diisi."})
         return antrian.take_request_for_ticket(ticket.id, penduduk_id=penduduk_id, received=received,
                                                values=values, actor=current_actor(),
-                                               session=db.session, desk=lemari().desk()), {}
+                                               session=db.session, desk=lemari().desk(),
+                                               berlaku=request.form.getlist("kondisi")), {}
     except ValidationError as exc:
         db.session.rollback()
         return None, exc.errors or {"": str(exc)}

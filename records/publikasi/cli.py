@@ -64,4 +64,22 @@ def expire_command() -> None:
     click.echo(f"{count} publikasi ditandai kedaluwarsa.")
 
 
-COMMANDS = (publish_kit_command, expire_command)
+@click.command("standar-nasional")
+@click.option("--as", "username", required=True, help="Akun Admin yang melakukan penyesuaian.")
+@with_appcontext
+def upgrade_standards_command(username: str) -> None:
+    """Bring the stored service standards in line with the national rules (Perpres 96/2018):
+    abolished requirements and pengantar steps are removed in a new version; old versions and
+    the audit trail stay."""
+    from records.cli import actor, run_service
+    from records.publikasi.services.standards import upgrade_to_national
+
+    who = actor(username)
+    done = run_service(lambda: upgrade_to_national(actor=who, session=db.session))
+    for row in done:
+        removed = "; ".join(row["dihapus"]) or "-"
+        click.echo(f"{row['layanan']}: versi {row['versi']} (dihapus: {removed})")
+    click.echo(f"{len(done)} standar diperbarui.")
+
+
+COMMANDS = (publish_kit_command, expire_command, upgrade_standards_command)

@@ -3,7 +3,9 @@
 The layout follows the SOP-AP table of PermenPANRB 35/2012: No · Kegiatan · one swimlane per
 actor (Pelaksana) · Mutu Baku (Waktu, Output). Each step is a symbol in its actor's lane —
 a terminator for the first and last step, a process box otherwise — joined by arrows that turn
-at right angles when the work passes to another actor. Nothing is drawn by hand, and because
+at right angles when the work passes to another actor. A step with `jika_tidak` (the check of
+the file) is a decision: a diamond whose "Ya" goes on and whose "Tidak" branch returns the file
+to the applicant's lane with the written reason. Nothing is drawn by hand, and because
 the picture is a scalable viewBox, `fit()` sizes any number of steps onto the page.
 """
 
@@ -70,8 +72,12 @@ def build_chart(title: str, steps: Sequence[dict], lanes: Sequence[tuple[str, st
         centres.append((lane_x[step["pelaksana"]] + LANE_W / 2, y + row_h / 2))
         y += row_h
     parts += _arrows(centres, heights, top)
-    for number, (cx, cy) in enumerate(centres, start=1):
-        parts.append(_symbol(number, cx, cy, terminal=number in (1, len(centres))))
+    first_lane = lane_x[lanes[0][0]] + LANE_W / 2 if lanes else 0
+    for number, ((cx, cy), step) in enumerate(zip(centres, steps, strict=True), start=1):
+        if step.get("jika_tidak"):
+            parts += _decision(number, cx, cy, first_lane, number < len(centres))
+        else:
+            parts.append(_symbol(number, cx, cy, terminal=number in (1, len(centres))))
     parts.append("</svg>")
     return Chart("".join(parts), width, height)
 
@@ -88,9 +94,40 @@ def fill_box(title: str, steps: Sequence[dict], lanes: Sequence[tuple[str, str]]
 
 
 def _row_texts(step: dict) -> dict[str, list[str]]:
-    """Wrapped lines of the text cells of one step."""
-    return {key: textwrap.wrap(str(step.get(key) or "-"), CHARS[key]) or ["-"]
-            for key in ("kegiatan", "waktu", "output")}
+    """Wrapped lines of the text cells of one step (a decision adds its 'Tidak' outcome)."""
+    cells = {key: str(step.get(key) or "-") for key in ("kegiatan", "waktu", "output")}
+    if step.get("jika_tidak"):
+        cells["kegiatan"] += f". Ya: lanjut. Tidak: {step['jika_tidak']}"
+    return {key: textwrap.wrap(text, CHARS[key]) or ["-"] for key, text in cells.items()}
+
+
+def _decision(number: int, cx: float, cy: float, back_x: float, goes_on: bool) -> list[str]:
+    """A diamond; 'Tidak' leads sideways to a return terminator, 'Ya' down to the next step.
+
+    The return lands in the applicant's lane (the first), or beside the diamond when the
+    decision is itself in that lane.
+    """
+    half_w, half_h = BOX_W / 2, BOX_H / 2 + 4
+    parts = [f'<polygon data-keputusan="{number}" points="{cx:g},{cy - half_h:g} {cx + half_w:g},{cy:g} '
+             f'{cx:g},{cy + half_h:g} {cx - half_w:g},{cy:g}" fill="#fbd5d5" stroke="#1f2d44" '
+             'stroke-width="1.1"/>',
+             f'<text x="{cx:g}" y="{cy + 4:g}" text-anchor="middle" font-weight="bold" fill="#111">'
+             f'{number}</text>']
+    target = back_x if abs(back_x - cx) > BOX_W else cx - BOX_W - 8
+    side = -1 if target < cx else 1
+    start, end = cx + side * half_w, target - side * 30
+    parts.append(f'<polyline points="{start:g},{cy:g} {end:g},{cy:g}" fill="none" stroke="#a11" '
+                 'stroke-width="1.2" stroke-dasharray="4 2"/>')
+    parts.append(f'<text x="{(start + end) / 2:g}" y="{cy - 4:g}" text-anchor="middle" font-size="10" '
+                 'fill="#a11" font-weight="bold">Tidak</text>')
+    parts.append(f'<rect x="{target - 30:g}" y="{cy - 10:g}" width="60" height="20" rx="10" '
+                 'fill="#fff" stroke="#a11" stroke-width="1"/>')
+    parts.append(f'<text x="{target:g}" y="{cy + 3.5:g}" text-anchor="middle" font-size="8.5" '
+                 'fill="#a11">Dikembalikan</text>')
+    if goes_on:
+        parts.append(f'<text x="{cx + 6:g}" y="{cy + half_h + 9:g}" font-size="10" fill="#0b5" '
+                     'font-weight="bold">Ya</text>')
+    return parts
 
 
 def _lanes_and_header(lanes, lane_x, width: float, height: float) -> list[str]:

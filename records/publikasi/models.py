@@ -47,6 +47,10 @@ class StandarPelayanan(Model):
     catatan: Mapped[str] = mapped_column(Text, default="")  # why this version was made
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     created_by: Mapped[str] = mapped_column(String(64))
+    # basis of the jangka waktu, and the legal statements printed on the products
+    # ([{"teks", "dasar_hukum"}], e.g. how long a KTP-el is valid and for whom); revision 0004
+    dasar_waktu: Mapped[str] = mapped_column(Text, default="")
+    ketentuan: Mapped[list] = mapped_column(JSON, default=list)
 
 
 class Publikasi(Model):

@@ -94,7 +94,9 @@ class StandarView(BaseView):
 def _form_values(standard) -> dict:
     """A standard as the edit form's text fields (lists one per line, steps as 'a | b | c | d')."""
     values = {name: getattr(standard, name) for name in standards.TEXT_FIELDS}
-    values.update({name: "\n".join(getattr(standard, name)) for name in FORM_LISTS})
+    values.update({name: "\n".join(getattr(standard, name)) for name in FORM_LISTS if name != "persyaratan"})
+    values["persyaratan"] = standards.syarat.lines_text(standard.persyaratan)
+    values["ketentuan"] = "\n".join(f"{k['teks']} | {k['dasar_hukum']}" for k in standard.ketentuan or [])
     values.update(waktu_hari=standard.waktu_hari, biaya=standard.biaya, catatan="",
                   prosedur=standards.steps_text(standard.prosedur))
     return values

@@ -18,6 +18,7 @@ from records.actor import Actor
 from records.calendar_id import add_working_days
 from records.exceptions import NotFoundError, ValidationError
 from records.models import HariLibur, Layanan, Record, RecordFile
+from records.services import persyaratan as syarat
 from records.services.audit import record_event
 from records.services.clock import utc_now
 from records.services.issuing import Desk, document_context, officer_block
@@ -41,11 +42,14 @@ def promised_date(session: Session, layanan: Layanan, received: dt.date) -> dt.d
 def take_request(layanan_code: str, *, penduduk_id: int | None, received: list[str],
                  values: dict, actor: Actor, session: Session, desk: Desk,
                  paper: str = "A4", tracking_code: str | None = None,
-                 before_commit: Callable[[Record], None] | None = None) -> Record:
+                 before_commit: Callable[[Record], None] | None = None,
+                 berlaku: list[str] | None = None) -> Record:
     """Open a request, render and archive its receipt, commit; returns the record.
 
     `tracking_code` keeps a code the citizen already holds (their queue ticket's);
-    `before_commit(record)` lets the caller add its own rows to the same transaction.
+    `before_commit(record)` lets the caller add its own rows to the same transaction;
+    `berlaku` names the conditional requirements whose condition applies to this applicant
+    (the others are not listed as missing).
     """
     desk.require_setup()
     if tracking_code and session.scalar(select(Record.id).where(Record.tracking_code == tracking_code)):
@@ -53,7 +57,7 @@ def take_request(layanan_code: str, *, penduduk_id: int | None, received: list[s
     layanan = session.get(Layanan, layanan_code)
     if layanan is None:
         raise NotFoundError(f"Layanan '{layanan_code}' tidak dikenal.")
-    unknown = set(received) - set(layanan.persyaratan)
+    unknown = (set(received) | set(berlaku or ())) - set(syarat.names(layanan.persyaratan))
     if unknown:
         raise ValidationError("Persyaratan tidak dikenal: " + ", ".join(sorted(unknown)))
     record = new_record(layanan.doctype, values, penduduk_id=penduduk_id, actor=actor,
@@ -62,8 +66,8 @@ def take_request(layanan_code: str, *, penduduk_id: int | None, received: list[s
     now = utc_now()
     record.layanan_code, record.tracking_code = layanan.code, tracking_code or new_tracking_code()
     record.promised_date = promised_date(session, layanan, desk.today())
-    record.data = {**record.data, "persyaratan": [
-        {"name": name, "received": name in received} for name in layanan.persyaratan]}
+    record.data = {**record.data,
+                   "persyaratan": syarat.checklist(layanan.persyaratan, received, berlaku or ())}
     ref, rendered = _render_receipt(record, layanan, now, paper, session=session, desk=desk)
     try:
         session.add(RecordFile(record_id=record.id, kind="tanda_terima", sha256=ref.sha256,

@@ -167,7 +167,7 @@ def _take(layanan, spec, values: dict, received: list[str]):
         penduduk_id = _penduduk_id(spec, values.get("nik", ""))
         return requests.take_request(layanan.code, penduduk_id=penduduk_id, received=received,
                                      values=values, actor=current_actor(), session=db.session,
-                                     desk=lemari().desk()), {}
+                                     desk=lemari().desk(), berlaku=request.form.getlist("kondisi")), {}
     except ValidationError as exc:
         db.session.rollback()
         return None, {**_field_errors(spec, values), **(exc.errors or {"": str(exc)})}

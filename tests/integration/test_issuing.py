@@ -62,7 +62,8 @@ def test_request_receipt_states_code_promised_date_and_free_service(app, residen
         assert "Biaya: Rp 0 (GRATIS)" in text
         assert person.nik not in text and mask_nik(person.nik)[:6] in text
         assert record.promised_date.weekday() < 5
-        assert record.data["persyaratan"][2] == {"name": "Fotokopi Kartu Keluarga", "received": False}
+        row = record.data["persyaratan"][2]
+        assert (row["name"], row["received"], row["berlaku"]) == ("Fotokopi Kartu Keluarga", False, True)
 
 
 def test_issue_numbers_signs_archives_and_verifies(app, resident):

@@ -23,6 +23,7 @@ from records.images import check_image
 from records.models import HariLibur, Layanan, Penduduk
 from records.publikasi.desk import publish_desk
 from records.publikasi.services import materials, publishing, standards
+from records.services import persyaratan
 from records.services.accounts import actor_for_username
 
 PT_PER_MM = 72 / 25.4
@@ -92,15 +93,17 @@ def test_an_edit_makes_a_new_version_and_the_next_receipt_promises_the_new_time(
 
     admin = who(app, "admin")
     before = standards.current_standard("sk_domisili", session=db.session)
-    new_list = [*before.persyaratan, "Pas foto 3x4 (satu lembar)"]
+    new_list = [*persyaratan.names(before.persyaratan), "Pas foto 3x4 (satu lembar)"]
+    # an item the office adds cites its own local basis (issue #15)
     saved = standards.save_standard("sk_domisili", standard_values(
-        "sk_domisili", waktu_hari=3, persyaratan="\n".join(new_list),
+        "sk_domisili", waktu_hari=3, persyaratan=persyaratan.lines_text(before.persyaratan)
+        + "\nPas foto 3x4 (satu lembar) | Keputusan Camat Kota Bangun Nomor 7 Tahun 2026",
         catatan="Keputusan Camat baru"), actor=admin, session=db.session)
     assert saved.versi == before.versi + 1
     old = standards.get_version("sk_domisili", before.versi, session=db.session)
     assert old.waktu_hari == 1 and old.persyaratan == before.persyaratan
     layanan = db.session.get(Layanan, "sk_domisili")
-    assert layanan.waktu_hari == 3 and layanan.persyaratan == new_list
+    assert layanan.waktu_hari == 3 and persyaratan.names(layanan.persyaratan) == new_list
 
     person = db.session.scalar(db.select(Penduduk.id).limit(1))
     record = take_request("sk_domisili", penduduk_id=person, received=[new_list[-1]],
@@ -133,9 +136,10 @@ def test_only_configuration_writers_may_change_a_standard(app):
 
 def test_steps_typed_as_lines_accept_labels_and_common_words():
     parsed = standards.parse_steps("Pemohon | Datang | 10 menit | Antrean\n\nSekcam | Paraf\n")
+    extra = {"dasar_hukum": "", "jika_tidak": "", "lingkup": "lokal"}
     assert standards._clean_steps(parsed) == [
-        {"pelaksana": "warga", "kegiatan": "Datang", "waktu": "10 menit", "output": "Antrean"},
-        {"pelaksana": "camat", "kegiatan": "Paraf", "waktu": "", "output": ""}]
+        {"pelaksana": "warga", "kegiatan": "Datang", "waktu": "10 menit", "output": "Antrean", **extra},
+        {"pelaksana": "camat", "kegiatan": "Paraf", "waktu": "", "output": "", **extra}]
     assert standards.parse_steps(standards.steps_text(parsed)) == parsed
 
 
@@ -148,7 +152,8 @@ def test_a3_poster_prints_requirements_steps_time_free_complaints_and_the_qr_lin
     standard = standards.current_standard("ktp_el", session=db.session)
     for expected in ("STANDAR PELAYANAN", "GRATIS", f"{standard.waktu_hari} HARI", "PERSYARATAN",
                      "PROSEDUR", "PENGADUAN", "lapor.go.id", f"{desk.base_url}/info/layanan/ktp_el",
-                     *standard.persyaratan, *(s["kegiatan"] for s in standard.prosedur)):
+                     *persyaratan.names(standard.persyaratan),
+                     *(s["kegiatan"] for s in standard.prosedur)):
         assert expected in text, expected
     assert reader.metadata.title.startswith("Poster standar pelayanan")
 
@@ -163,7 +168,9 @@ def test_every_service_poster_fits_one_page_in_a3_and_a4(app, desk):
 def test_a_fifteen_step_flowchart_still_fits_one_landscape_page(app, desk):
     lanes = ["warga", "rt_desa", "petugas", "camat", "dinas"]
     steps = [{"pelaksana": lanes[i % 5], "kegiatan": f"Langkah uji nomor {i + 1} dengan uraian yang "
-              f"cukup panjang untuk dibungkus", "waktu": "1 hari", "output": f"Hasil {i + 1}"}
+              f"cukup panjang untuk dibungkus", "waktu": "1 hari", "output": f"Hasil {i + 1}",
+              # a step at the RT/RW or desa needs a local basis (issue #15)
+              "dasar_hukum": "Keputusan Camat Kota Bangun Nomor 7 Tahun 2026"}
              for i in range(15)]
     standards.save_standard("nikah", standard_values("nikah", prosedur=steps), actor=who(app, "admin"),
                             session=db.session)
