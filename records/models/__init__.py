@@ -10,6 +10,8 @@ from .arsip import (
                     OcrJob,
                     Penyusutan,
                     PenyusutanItem,
+                    PenyusutanPihak,
+                    PenyusutanSyarat,
 )
 from .audit import AuditEvent
 from .batch import BatchItem
@@ -45,6 +47,8 @@ __all__ = [
     "Penduduk",
     "Penyusutan",
     "PenyusutanItem",
+    "PenyusutanPihak",
+    "PenyusutanSyarat",
     "Publikasi",
     "PublikasiLangkah",
     "Record",
