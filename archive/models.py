@@ -145,6 +145,50 @@ class Penyusutan(Model):
     items = relationship("PenyusutanItem", order_by="PenyusutanItem.id",
                          cascade="all, delete-orphan", back_populates="penyusutan")
     berita_acara = relationship("Record", foreign_keys=[berita_acara_id])
+    pihak = relationship("PenyusutanPihak", order_by="PenyusutanPihak.urutan",
+                         cascade="all, delete-orphan", back_populates="penyusutan")
+    syarat = relationship("PenyusutanSyarat", uselist=False, cascade="all, delete-orphan",
+                          back_populates="penyusutan")
+
+    def pihak_peran(self, peran: str) -> list:
+        """The panitia members or the witnesses of this batch, in their order."""
+        return [p for p in self.pihak if p.peran == peran]
+
+
+class PenyusutanSyarat(Model):
+    """What PP 28/2012 requires of a batch beyond its people: the panitia penilai's written
+    assessment and the dates of the Bupati's and the Kepala ANRI's written approvals (their
+    numbers are on the batch). One row per batch, made when the panitia records it."""
+
+    __tablename__ = "arsip_penyusutan_syarat"
+
+    penyusutan_id: Mapped[int] = mapped_column(ForeignKey("arsip_penyusutan.id"),
+                                               primary_key=True)
+    penilaian_panitia: Mapped[str] = mapped_column(Text, default="")
+    penilaian_tanggal: Mapped[dt.date | None] = mapped_column(Date)
+    penilaian_oleh: Mapped[str] = mapped_column(String(64), default="")
+    persetujuan_kepala_daerah_tanggal: Mapped[dt.date | None] = mapped_column(Date)
+    persetujuan_anri_tanggal: Mapped[dt.date | None] = mapped_column(Date)
+
+    penyusutan = relationship("Penyusutan", back_populates="syarat")
+
+
+class PenyusutanPihak(Model):
+    """A person named on a disposal batch: a member of the panitia penilai arsip (with the
+    unsur the rule requires) or a witness of the destruction (PP 28/2012 Pasal 66-67)."""
+
+    __tablename__ = "arsip_penyusutan_pihak"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    penyusutan_id: Mapped[int] = mapped_column(ForeignKey("arsip_penyusutan.id"), index=True)
+    peran: Mapped[str] = mapped_column(String(16))  # panitia, saksi
+    unsur: Mapped[str] = mapped_column(String(40), default="")  # ketua, unit_pengolah, arsiparis
+    urutan: Mapped[int] = mapped_column(Integer, default=0)
+    nama: Mapped[str] = mapped_column(String(120))
+    nip: Mapped[str] = mapped_column(String(18), default="")
+    jabatan: Mapped[str] = mapped_column(String(120))
+
+    penyusutan = relationship("Penyusutan", back_populates="pihak")
 
 
 class PenyusutanItem(Model):

@@ -298,7 +298,8 @@ class PenyusutanView(BaseView):
     default_view = "index"
     class_permission_name = AREA
     method_permission_name = {"index": "read", "propose": "propose", "batch": "read",
-                              "approve": "approve", "reject": "approve", "transfer": "export"}
+                              "assess": "propose", "approve": "approve", "reject": "approve",
+                              "transfer": "export"}
 
     @expose("/")
     @has_access
@@ -327,19 +328,50 @@ class PenyusutanView(BaseView):
     @expose("/<int:batch_id>")
     @has_access
     def batch(self, batch_id):
+        return self._batch_page(batch_id)
+
+    def _batch_page(self, batch_id: int, form: dict | None = None, errors: dict | None = None,
+                    status: int = 200):
+        """The batch with its panitia and decision forms; a refused form comes back filled
+        in with every problem beside its field (422)."""
         found = disposition.get_batch(batch_id, actor=current_actor(), session=db.session)
-        return self.render_template("lemari/arsip_batch.html", batch=found,
+        page = self.render_template("lemari/arsip_batch.html", batch=found,
                                     needs_anri=disposition.needs_anri_approval(found),
-                                    place=lemari().settings["OFFICE_PLACE"])
+                                    place=lemari().settings["OFFICE_PLACE"],
+                                    rules=disposition.aturan(), form=form or {},
+                                    errors=errors or {}, slots=range(disposition.MAX_PIHAK))
+        return page, status
+
+    def _decide(self, batch_id: int, action, success: str):
+        """Run a panitia/decision service; on a refusal nothing is kept and the form returns."""
+        archiving.catalogue_records(db.session, lemari().registry)
+        values = request.form.to_dict()
+        try:
+            action(values)
+        except RecordsError as exc:
+            db.session.rollback()
+            if exc.http_status == 404:
+                raise
+            flash(str(exc), "danger")
+            if isinstance(exc, ValidationError):
+                return self._batch_page(batch_id, values, exc.errors, 422)
+            return _back("PenyusutanView.batch", batch_id=batch_id)
+        flash(success, "success")
+        return _back("PenyusutanView.batch", batch_id=batch_id)
+
+    @expose("/<int:batch_id>/nilai", methods=["POST"])
+    @has_access
+    def assess(self, batch_id):
+        return self._decide(batch_id, lambda values: disposition.assess(
+            batch_id, values, actor=current_actor(), session=db.session),
+            _("Penilaian panitia penilai arsip dicatat."))
 
     @expose("/<int:batch_id>/setujui", methods=["POST"])
     @has_access
     def approve(self, batch_id):
-        values = request.form.to_dict()
-        return _run(lambda: disposition.approve(batch_id, values, actor=current_actor(),
-                                                session=db.session, desk=lemari().desk()),
-                    _("Pemusnahan disetujui; berita acara diterbitkan."), "PenyusutanView.batch",
-                    batch_id=batch_id)
+        return self._decide(batch_id, lambda values: disposition.approve(
+            batch_id, values, actor=current_actor(), session=db.session, desk=lemari().desk()),
+            _("Pemusnahan disetujui; berita acara diterbitkan."))
 
     @expose("/<int:batch_id>/tolak", methods=["POST"])
     @has_access

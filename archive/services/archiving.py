@@ -77,7 +77,10 @@ def clean_metadata(values: dict, *, session: Session, registry: Registry,
     errors: dict[str, str] = {}
     out: dict[str, object] = {"judul": _text(values, "judul", MAX_TITLE, errors),
                               "catatan": _text(values, "catatan", MAX_NOTE, errors)}
-    out["jenis_dokumen"] = _jenis(values, registry, errors)
+    out["jenis_dokumen"] = jenis = _jenis(values, registry, errors)
+    # The series the JRA matches with the class (a domisili scan is not a KTP-el/KK file).
+    spec = registry.document_types.get(jenis) if jenis else None
+    out["seri"] = spec.retention_class if spec else ""
     out["skema_code"] = str(values.get("skema") or CURRENT_SCHEME).strip()
     out["klasifikasi"] = _klasifikasi(values, out, session, registry, errors)
     out["tanggal_dokumen"] = _date(values.get("tanggal"), today or dt.date.today(), errors)
@@ -301,7 +304,7 @@ def _record_scan(name: str, kind: str, ref, report: dict, meta: dict, *, actor: 
 
 
 def _arsip_fields(meta: dict) -> dict:
-    keys = ("jenis_dokumen", "skema_code", "klasifikasi", "tanggal_dokumen", "niks", "no_kk",
+    keys = ("jenis_dokumen", "seri", "skema_code", "klasifikasi", "tanggal_dokumen", "niks", "no_kk",
             "catatan", *LOCATION_FIELDS)
     return {key: meta[key] for key in keys}
 
@@ -433,8 +436,11 @@ def update_metadata(record_id: int, values: dict, reason: str, *, actor: Actor,
     meta["no_kk"] = meta["no_kk"] if "no_kk" in values else list(arsip.no_kk or [])
     history = versions(record_id, session=session)
     current = history[-1] if history else None
+    kept_seri = arsip.seri
     for key, value in _arsip_fields(meta).items():
         setattr(arsip, key, value)
+    if arsip.sumber != "pindaian":  # an issued document's series is its document type's
+        arsip.seri = kept_seri
     record = arsip.record
     if arsip.sumber == "pindaian":  # an issued document keeps its own title and desa
         record.title = meta["judul"] or record.title

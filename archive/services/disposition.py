@@ -1,8 +1,12 @@
 """Disposition (penyusutan): records due, the Arsiparis's proposal, the Camat's decision.
 
-Destruction follows UU 43/2009 Pasal 51–52 and Perka ANRI 25/2012: only records whose JRA
-says *musnah*, whose retention is over and that are not on legal hold; series kept ten years
-or more need the Kepala ANRI's approval reference first. The Camat's approval destroys in one
+Destruction follows UU 43/2009 Pasal 51–52, PP 28/2012 Pasal 65–67 and Perka ANRI 25/2012
+(the requirements and their basis are data: records/data/pemusnahan.json): only records whose
+JRA says *musnah*, whose retention is over and that are not on legal hold; the panitia penilai
+arsip (named members covering the required unsur) records its written assessment; the
+Bupati's written approval (number and date) is required, and the Kepala ANRI's as well for
+series kept ten years or more; at least two witnesses are named. Without any of them the
+approval is refused and nothing changes. The Camat's approval destroys in one
 transaction: each record keeps a tombstone (metadata, hashes, who approved), becomes
 'musnah', and a berita acara pemusnahan arsip is issued as an archived record of its own.
 The files are deleted after the commit; a cut-off deletion leaves orphans that
@@ -12,12 +16,15 @@ The files are deleted after the commit; a cut-off deletion leaves orphans that
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
+from importlib.resources import files
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive.models import Arsip, Penyusutan, PenyusutanItem
+from archive.models import Arsip, Penyusutan, PenyusutanItem, PenyusutanPihak, PenyusutanSyarat
 from archive.services.retensi import is_destroyable, needs_anri, phase
 from records.actor import Actor
 from records.exceptions import NotFoundError, ValidationError
@@ -29,12 +36,17 @@ from records.services.clock import utc_now
 from records.services.issuing import Desk
 from records.services.klasifikasi import NASIB_LABELS
 from records.services.numbering import allocate
+from records.services.terbilang import kalimat_hari_ini
 
 BERITA_ACARA_DOCTYPE = "berita_acara_pemusnahan_arsip"
 BERITA_ACARA_TEMPLATE = "berita_acara_pemusnahan/document.html"
 BERITA_ACARA_CODE = "000.5.6.2"
 DESTROYED = "musnah"
 MAX_BATCH = 1000
+PANITIA, SAKSI = "panitia", "saksi"
+#: Rows of people a form may send per role (panitia members, witnesses).
+MAX_PIHAK = 9
+NIP_PATTERN = re.compile(r"[0-9]{18}")
 
 
 def due_list(*, actor: Actor, session: Session, registry, today: dt.date | None = None) -> dict:
@@ -157,7 +169,8 @@ def approve(batch_id: int, values: dict, *, actor: Actor, session: Session, desk
     actor.require("arsip.approve")
     batch = _open_batch(batch_id, actor=actor, session=session)
     today = today or desk.today()
-    _take_approval_refs(batch, values)
+    signer = _approver_block(actor, session)
+    _take_approval_refs(batch, values, today)
     held = [i.record_id for i in batch.items if i.record.arsip.legal_hold]
     if held:
         raise ValidationError("Arsip berikut ditahan (legal hold) sejak diusulkan: "
@@ -169,25 +182,175 @@ def approve(batch_id: int, values: dict, *, actor: Actor, session: Session, desk
     record_event(session, actor, "arsip.dispose.approve", object_type="arsip_penyusutan",
                  object_id=batch.id,
                  detail={"records": [i.record_id for i in batch.items][:200],
-                         "anri": batch.persetujuan_anri, "berita_acara": berita.id,
-                         "number": berita.number})
+                         "anri": batch.persetujuan_anri,
+                         "kepala_daerah": batch.persetujuan_kepala_daerah,
+                         "kepala_daerah_tanggal": _iso(batch.syarat.persetujuan_kepala_daerah_tanggal),
+                         "anri_tanggal": _iso(batch.syarat.persetujuan_anri_tanggal),
+                         "saksi": [_person(p) for p in batch.pihak_peran(SAKSI)],
+                         "signer": {"nama": signer["nama"], "nip": signer["nip"]},
+                         "berita_acara": berita.id, "number": berita.number})
     session.commit()
     _delete_unreferenced(session, desk.blobs, shas)
     return batch
 
 
-def _take_approval_refs(batch: Penyusutan, values: dict) -> None:
-    batch.metode = str(values.get("metode") or "Pencacahan").strip()[:120]
-    batch.tempat = str(values.get("tempat") or "").strip()[:200]
-    batch.persetujuan_anri = str(values.get("persetujuan_anri") or "").strip()[:200]
-    batch.persetujuan_kepala_daerah = str(values.get("persetujuan_kepala_daerah") or "").strip()[:200]
-    if needs_anri_approval(batch) and not batch.persetujuan_anri:
-        raise ValidationError(
-            "Usulan ini memuat arsip dengan retensi 10 tahun atau lebih: isi nomor dan tanggal "
-            "persetujuan Kepala ANRI sebelum pemusnahan.",
-            {"persetujuan_anri": "Wajib untuk retensi ≥ 10 tahun."})
-    if not batch.tempat:
-        raise ValidationError("Tempat pemusnahan wajib diisi.", {"tempat": "Wajib diisi."})
+def _take_approval_refs(batch: Penyusutan, values: dict, today: dt.date) -> None:
+    """Check everything the destruction needs, then write it to the batch; every problem at
+    once in Indonesian, and nothing written when one is missing."""
+    rules = aturan()
+    errors: dict[str, str] = {}
+    tempat = _field(values, "tempat", 200, errors, "Tempat pemusnahan wajib diisi.")
+    metode = str(values.get("metode") or "Pencacahan").strip()[:120]
+    if not (batch.syarat and batch.syarat.penilaian_panitia and batch.pihak_peran(PANITIA)):
+        errors["panitia"] = ("Panitia penilai arsip belum mencatat penilaiannya "
+                             f"({rules['panitia_penilai']['dasar'].split(':')[0]}).")
+    bupati = _approval(values, "persetujuan_kepala_daerah", today, errors,
+                       f"persetujuan tertulis {rules['persetujuan_kepala_daerah']['jabatan']}")
+    anri = _approval(values, "persetujuan_anri", today, errors,
+                     "persetujuan Kepala ANRI", required=needs_anri_approval(batch))
+    saksi = _people(values, SAKSI, errors)
+    minimum = rules["saksi"]["min"]
+    if len(saksi) < minimum and SAKSI not in errors:
+        errors[SAKSI] = (f"Pemusnahan wajib disaksikan paling sedikit {minimum} orang pejabat "
+                         f"(nama dan jabatan); baru {len(saksi)}.")
+    if errors:
+        raise ValidationError("Pemusnahan ditolak, belum lengkap: " + "; ".join(errors.values()),
+                              errors)
+    batch.tempat, batch.metode = tempat, metode
+    batch.persetujuan_kepala_daerah, batch.syarat.persetujuan_kepala_daerah_tanggal = bupati
+    batch.persetujuan_anri, batch.syarat.persetujuan_anri_tanggal = anri
+    batch.pihak = [p for p in batch.pihak if p.peran != SAKSI] + saksi
+
+
+def aturan() -> dict:
+    """The procedure's requirements with their legal basis (records/data/pemusnahan.json)."""
+    text = files("records").joinpath("data/pemusnahan.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def assess(batch_id: int, values: dict, *, actor: Actor, session: Session,
+           today: dt.date | None = None) -> Penyusutan:
+    """Record the panitia penilai arsip and its written assessment on an open proposal
+    (PP 28/2012 Pasal 66–67): at least the minimum members, every required unsur present.
+    Recording again replaces the earlier panitia; refused whole, nothing changed."""
+    actor.require("arsip.propose")
+    batch = _open_batch(batch_id, actor=actor, session=session)
+    today = today or dt.date.today()
+    rules = aturan()["panitia_penilai"]
+    errors: dict[str, str] = {}
+    members = _people(values, PANITIA, errors, unsur={u["kode"] for u in rules["unsur"]})
+    _check_panitia(members, rules, errors)
+    penilaian = _field(values, "penilaian_panitia", 4000, errors,
+                       "Isi pertimbangan tertulis panitia penilai arsip.")
+    tanggal = _date(values.get("penilaian_tanggal"), "penilaian_tanggal", today, errors,
+                    "Tanggal penilaian")
+    if tanggal and tanggal < batch.diusulkan_pada.date():
+        errors["penilaian_tanggal"] = "Tanggal penilaian tidak boleh sebelum tanggal usulan."
+    if errors:
+        raise ValidationError("Penilaian panitia belum lengkap: " + "; ".join(errors.values()),
+                              errors)
+    batch.pihak = [p for p in batch.pihak if p.peran != PANITIA] + members
+    batch.syarat = batch.syarat or PenyusutanSyarat()
+    batch.syarat.penilaian_panitia, batch.syarat.penilaian_tanggal = penilaian, tanggal
+    batch.syarat.penilaian_oleh = actor.username
+    session.flush()
+    record_event(session, actor, "arsip.dispose.assess", object_type="arsip_penyusutan",
+                 object_id=batch.id,
+                 detail={"panitia": [_person(m) for m in members],
+                         "tanggal": tanggal.isoformat() if tanggal else None})
+    session.commit()
+    return batch
+
+
+def _check_panitia(members: list[PenyusutanPihak], rules: dict, errors: dict) -> None:
+    """At least the minimum members, each required unsur filled, and the ketua's NIP (the
+    ketua signs the berita acara as the one who carried out the destruction)."""
+    if "panitia" in errors:
+        return
+    if len(members) < rules["min_anggota"]:
+        errors["panitia"] = (f"Panitia penilai arsip paling sedikit {rules['min_anggota']} "
+                             f"anggota ({rules['dasar'].split(' (')[0]}); baru {len(members)}.")
+        return
+    present = {m.unsur for m in members}
+    missing = [u["label"] for u in rules["unsur"] if u["kode"] not in present]
+    if missing:
+        errors["panitia"] = "Unsur panitia belum ada: " + "; ".join(missing) + "."
+    elif sum(m.unsur == "ketua" for m in members) != 1:
+        errors["panitia"] = "Panitia penilai arsip dipimpin oleh tepat satu ketua."
+    elif not next(m for m in members if m.unsur == "ketua").nip:
+        errors["panitia"] = "NIP ketua panitia wajib diisi (ketua menandatangani berita acara)."
+
+
+def _people(values: dict, peran: str, errors: dict,
+            unsur: set[str] | None = None) -> list[PenyusutanPihak]:
+    """The named people of a form (`panitia-0-nama`, `-nip`, `-jabatan`, `-unsur`); blank rows
+    are skipped, a half-filled row or a malformed NIP is an error."""
+    people: list[PenyusutanPihak] = []
+    problems: list[str] = []
+    for n in range(MAX_PIHAK):
+        row = {k: str(values.get(f"{peran}-{n}-{k}") or "").strip()
+               for k in ("nama", "nip", "jabatan", "unsur")}
+        if not any(row[k] for k in ("nama", "nip", "jabatan")):
+            continue
+        nip = row["nip"].replace(" ", "")
+        if not (row["nama"] and row["jabatan"]) or max(len(row["nama"]), len(row["jabatan"])) > 120:
+            problems.append(f"baris {n + 1}: nama lengkap dan jabatan wajib diisi "
+                            "(paling banyak 120 karakter)")
+        elif nip and not NIP_PATTERN.fullmatch(nip):
+            problems.append(f"baris {n + 1}: NIP harus 18 digit angka")
+        elif unsur is not None and row["unsur"] not in unsur:
+            problems.append(f"baris {n + 1}: pilih unsur panitia")
+        else:
+            people.append(PenyusutanPihak(peran=peran, unsur=row["unsur"] if unsur else "",
+                                          urutan=len(people) + 1, nama=row["nama"], nip=nip,
+                                          jabatan=row["jabatan"]))
+    if problems:
+        label = "Panitia" if peran == PANITIA else "Saksi"
+        errors[peran] = f"{label}: " + "; ".join(problems) + "."
+    return people
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _person(p: PenyusutanPihak) -> dict:
+    return {"nama": p.nama, "nip": p.nip, "jabatan": p.jabatan, "unsur": p.unsur}
+
+
+def _approval(values: dict, name: str, today: dt.date, errors: dict, what: str,
+              required: bool = True) -> tuple[str, dt.date | None]:
+    """A written approval's number and date; both required when the rule requires it."""
+    nomor = str(values.get(name) or "").strip()
+    raw = values.get(f"{name}_tanggal")
+    if not required and not nomor and not str(raw or "").strip():
+        return "", None
+    if not nomor or len(nomor) > 200:
+        errors[name] = f"Isi nomor {what} (paling banyak 200 karakter)."
+    tanggal = _date(raw, f"{name}_tanggal", today, errors, f"Tanggal {what}")
+    return nomor, tanggal
+
+
+def _field(values: dict, name: str, limit: int, errors: dict, message: str) -> str:
+    text = str(values.get(name) or "").strip()
+    if not text or len(text) > limit or "\x00" in text:
+        errors[name] = f"{message} (paling banyak {limit} karakter)." if text else message
+    return text
+
+
+def _date(raw, name: str, today: dt.date, errors: dict, label: str) -> dt.date | None:
+    """A date from a form (YYYY-MM-DD or DD-MM-YYYY), not after today."""
+    text = str(raw or "").strip()
+    for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"):
+        try:
+            day = dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+        if day > today:
+            errors[name] = f"{label} tidak boleh setelah hari ini."
+        return day
+    errors[name] = f"{label} wajib diisi (format HH-BB-TTTT)."
+    return None
 
 
 def _destroy_items(batch: Penyusutan, *, actor: Actor, session: Session) -> set[str]:
@@ -220,6 +383,7 @@ def tombstone(record: Record, arsip: Arsip, files, batch: Penyusutan, actor: Act
             "jra": arsip.jra.jenis_arsip if arsip.jra else "", "lokasi": arsip.lokasi,
             "files": [{"kind": f.kind, "sha256": f.sha256, "size": f.size} for f in files],
             "proposed_by": batch.diusulkan_oleh, "approved_by": actor.username,
+            "kepala_daerah": batch.persetujuan_kepala_daerah,
             "anri": batch.persetujuan_anri, "destroyed_at": utc_now().isoformat(timespec="seconds")}
 
 
@@ -274,30 +438,51 @@ def render_berita_acara(batch: Penyusutan, number: str, today: dt.date, *, actor
                             name=signer["nama"] if signer else None)
 
 
+def _approver_block(actor: Actor, session: Session) -> dict:
+    """The approving official's signature block; the berita acara names the signer with full
+    name and NIP, never a login name, so an approver without them is refused."""
+    from records.models import Pejabat
+
+    found = session.scalar(select(Pejabat).where(Pejabat.username == actor.username))
+    if found is None or not found.nama.strip() or not NIP_PATTERN.fullmatch(found.nip or ""):
+        raise ValidationError(
+            "Nama lengkap dan NIP Anda sebagai pejabat yang menyetujui belum tercatat di data "
+            "pejabat; berita acara pemusnahan harus memuat nama lengkap dan NIP penanda tangan.",
+            {"pejabat": "Lengkapi data pejabat (nama lengkap, NIP 18 digit)."})
+    return found.signature_block()
+
+
 def berita_acara_context(batch: Penyusutan, number: str, today: dt.date, *, actor: Actor,
                          session: Session, desk: Desk) -> dict[str, Any]:
     """What templates_pdf/berita_acara_pemusnahan/document.html prints (Perka ANRI 25/2012:
-    place, day and date, method, officials, the list with retention and JRA, the approval)."""
-    from records.models import Pejabat
-
-    def official(username: str):
-        found = session.scalar(select(Pejabat).where(Pejabat.username == username))
-        return found.signature_block() if found else None
-
-    pejabat = official(actor.username)
+    place, day and date in words, method, the panitia and its assessment, the Bupati's and
+    ANRI's approvals, the list with retention, JRA and the full SHA-256 of every file, and
+    the signatures: the ketua panitia who carried it out, the approving Camat, the witnesses)."""
+    panitia = [_person(p) for p in batch.pihak_peran(PANITIA)]
+    syarat = batch.syarat or PenyusutanSyarat()
+    ketua = next((p for p in panitia if p["unsur"] == "ketua"), None)
+    labels = {u["kode"]: u["label"] for u in aturan()["panitia_penilai"]["unsur"]}
+    for person in panitia:
+        person["unsur_label"] = labels.get(person["unsur"], person["unsur"])
     items = [{"no": n, "judul": i.tombstone["title"], "nomor": i.tombstone["number"] or "-",
               "klasifikasi": i.tombstone["klasifikasi"] or "-",
-              "tanggal": i.tombstone["tanggal_dokumen"] or "-",
+              "tanggal": i.tombstone["tanggal_dokumen"] or "",
               "retensi": i.tombstone["retensi_tahun"], "jra": i.tombstone["jra"] or "-",
-              "sha256": (i.tombstone["files"][0]["sha256"] if i.tombstone["files"] else "")}
+              "sha256": [f["sha256"] for f in i.tombstone["files"]]}
              for n, i in enumerate(batch.items, start=1)]
     return {"office": desk.office, "place": desk.office.get("place", ""), "issued_on": today,
             "nomor": number, "title": "Berita Acara Pemusnahan Arsip",
-            "signer": pejabat, "proposer_signer": official(batch.diusulkan_oleh),
-            "approver": actor.username, "proposer": batch.diusulkan_oleh,
+            "pembukaan": kalimat_hari_ini(today),
+            "signer": _approver_block(actor, session), "ketua": ketua, "panitia": panitia,
+            "saksi": [_person(p) for p in batch.pihak_peran(SAKSI)],
+            "kepala_daerah": aturan()["persetujuan_kepala_daerah"]["jabatan"],
             "data": {"metode": batch.metode, "tempat": batch.tempat,
                      "persetujuan_anri": batch.persetujuan_anri,
+                     "persetujuan_anri_tanggal": syarat.persetujuan_anri_tanggal,
                      "persetujuan_kepala_daerah": batch.persetujuan_kepala_daerah,
+                     "persetujuan_kepala_daerah_tanggal": syarat.persetujuan_kepala_daerah_tanggal,
+                     "penilaian_panitia": syarat.penilaian_panitia,
+                     "penilaian_tanggal": syarat.penilaian_tanggal,
                      "penyusutan_id": batch.id, "catatan": batch.catatan},
             "items": items}
 

@@ -129,20 +129,26 @@ def require_code(session: Session, skema_code: str, code: str) -> Klasifikasi:
 
 def resolve_jra(session: Session, skema_code: str, code: str,
                 series: str = "") -> JadwalRetensi | None:
-    """The JRA row for a class: a row for the document series first, else the row of the
-    longest code that is the class or one of its parents. A class of a revoked scheme is
-    looked up through the class it maps to in the current scheme."""
+    """The JRA row for a class, matched by the record's klasifikasi: the row of the longest
+    code that is the class or one of its parents; only when no code row applies, a row for
+    the document series alone. A class of a revoked scheme is looked up through the class
+    it maps to in the current scheme.
+
+    A row that names both a code and a series (the KTP-el/KK files under 400.12.2.1) covers
+    that series only: a record of another known series under the same code (a domisili
+    letter, series surat_keterangan) must not take its retention and fate. A record of no
+    known series (a scan filed without a document type) still takes it, as before.
+    """
     skema = session.get(KlasifikasiSkema, skema_code)
     if skema is not None and skema.read_only:
         old = find_class(session, skema_code, code)
         skema_code, code = CURRENT_SCHEME, (old.maps_to if old else "")
     rows = jra_of(session, skema_code)
-    if series:
-        for row in rows:
-            if row.series == series:
-                return row
-    matching = [r for r in rows if r.code and (code == r.code or code.startswith(r.code + "."))]
-    return max(matching, key=lambda r: len(r.code.split(".")), default=None)
+    matching = [r for r in rows if r.code and (code == r.code or code.startswith(r.code + "."))
+                and (not r.series or not series or r.series == series)]
+    if matching:
+        return max(matching, key=lambda r: (len(r.code.split(".")), r.series == series))
+    return next((r for r in rows if series and r.series == series and not r.code), None)
 
 
 def add_years(day: dt.date, years: int) -> dt.date:

@@ -227,6 +227,21 @@ def test_jra_edit_recomputes_and_revoked_scheme_is_read_only(app, tmp_path):
                                  session=db.session)
 
 
+# The panitia penilai arsip and the Bupati's approval with two witnesses (PP 28/2012; the full
+# procedure and its refusals: test_pemusnahan.py).
+PANITIA = {"panitia-0-unsur": "ketua", "panitia-0-nama": "Hj. Noorhayati, S.AP.",
+           "panitia-0-nip": "198003142006042011", "panitia-0-jabatan": "Kepala Subbagian Umum",
+           "panitia-1-unsur": "unit_pengolah", "panitia-1-nama": "Ahmad Rifani, S.Sos.",
+           "panitia-1-jabatan": "Kepala Seksi Pelayanan", "panitia-2-unsur": "arsiparis",
+           "panitia-2-nama": "Siti Aisyah, A.Md.", "panitia-2-jabatan": "Arsiparis",
+           "penilaian_panitia": "Tidak bernilai guna lagi.",
+           "penilaian_tanggal": dt.date.today().isoformat()}
+APPROVAL = {"persetujuan_kepala_daerah": "000.5.6.2/412/Bag.Org",
+            "persetujuan_kepala_daerah_tanggal": "2026-11-20",
+            "saksi-0-nama": "Muhammad Yusuf, S.H.", "saksi-0-jabatan": "Kasi Trantib",
+            "saksi-1-nama": "Rina Marlina, S.E.", "saksi-1-jabatan": "Kasubbag Program"}
+
+
 def _due_scan(app, tmp_path, seed, **values):
     result = ingest(app, f"due-{seed}.pdf", text_pdf(seed), tmp_path, klasifikasi="400.12.2.1",
                     tanggal="2015-01-05", desa="Loleng", **values)
@@ -249,11 +264,12 @@ def test_disposition_destroys_with_tombstone_and_berita_acara(app, tmp_path):
         batch = disposition.propose(ids, "Retensi berakhir", actor=who(app, "arsiparis"),
                                     session=db.session)
         shas = [f.sha256 for i in ids for f in db.session.get(Record, i).files]
+        disposition.assess(batch.id, PANITIA, actor=who(app, "arsiparis"), session=db.session)
         with pytest.raises(Exception, match="Tempat"):
-            disposition.approve(batch.id, {}, actor=who(app, "camat"), session=db.session,
+            disposition.approve(batch.id, APPROVAL, actor=who(app, "camat"), session=db.session,
                                 desk=lemari().desk())
         db.session.rollback()
-        disposition.approve(batch.id, {"tempat": "Kantor Camat Kota Bangun"},
+        disposition.approve(batch.id, {**APPROVAL, "tempat": "Kantor Camat Kota Bangun"},
                             actor=who(app, "camat"), session=db.session, desk=lemari().desk())
         batch = disposition.get_batch(batch.id, actor=who(app, "camat"), session=db.session)
         assert batch.status == "dilaksanakan"
@@ -266,7 +282,7 @@ def test_disposition_destroys_with_tombstone_and_berita_acara(app, tmp_path):
         berita = batch.berita_acara
         assert berita.number.startswith("000.5.6.2/") and berita.arsip.nasib_akhir == "permanen"
         pdf = archive_desk(app).blobs.read_bytes(berita.files[0].sha256)
-        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+        text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
         assert "BERITA ACARA PEMUSNAHAN ARSIP" in text and berita.number in text
         assert "Kantor Camat Kota Bangun" in text and db.session.get(Record, ids[1]).title in text
         again = ingest(app, "due-20.pdf", text_pdf(20), tmp_path)
@@ -286,12 +302,14 @@ def test_ten_year_series_need_the_anri_reference(app, tmp_path):
                              actor=who(app, "arsiparis"), session=db.session)
         record_id = _due_scan(app, tmp_path, 30)
         batch = disposition.propose([record_id], "", actor=who(app, "arsiparis"), session=db.session)
+        disposition.assess(batch.id, PANITIA, actor=who(app, "arsiparis"), session=db.session)
         with pytest.raises(ValidationError, match="ANRI"):
-            disposition.approve(batch.id, {"tempat": "Kantor"}, actor=who(app, "camat"),
+            disposition.approve(batch.id, {**APPROVAL, "tempat": "Kantor"}, actor=who(app, "camat"),
                                 session=db.session, desk=lemari().desk())
         db.session.rollback()
         with pytest.raises(PermissionDeniedError):
-            disposition.approve(batch.id, {"tempat": "Kantor", "persetujuan_anri": "X"},
+            disposition.approve(batch.id, {**APPROVAL, "tempat": "Kantor", "persetujuan_anri": "X",
+                                           "persetujuan_anri_tanggal": "2026-11-01"},
                                 actor=who(app, "arsiparis"), session=db.session,
                                 desk=lemari().desk())
         disposition.reject(batch.id, "Belum ada persetujuan ANRI", actor=who(app, "camat"),

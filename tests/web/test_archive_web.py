@@ -3,6 +3,7 @@ job progress, JRA form errors, the disposition procedure to its berita acara."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import shutil
 
@@ -113,6 +114,15 @@ def test_jra_form_shows_every_error_and_never_500s(client, auth):
     assert client.get("/arsip/klasifikasi/?skema=tidak-ada").status_code == 404
 
 
+PANITIA = {"panitia-0-unsur": "ketua", "panitia-0-nama": "Hj. Noorhayati, S.AP.",
+           "panitia-0-nip": "198003142006042011", "panitia-0-jabatan": "Kepala Subbagian Umum",
+           "panitia-1-unsur": "unit_pengolah", "panitia-1-nama": "Ahmad Rifani, S.Sos.",
+           "panitia-1-jabatan": "Kepala Seksi Pelayanan", "panitia-2-unsur": "arsiparis",
+           "panitia-2-nama": "Siti Aisyah, A.Md.", "panitia-2-jabatan": "Arsiparis",
+           "penilaian_panitia": "Tidak bernilai guna lagi.",
+           "penilaian_tanggal": dt.date.today().isoformat()}
+
+
 def test_disposition_through_the_browser_to_its_berita_acara(client, auth, app):
     auth.login("arsiparis")
     upload(client, [("lama.pdf", text_pdf(77))], klasifikasi="400.12.2.1", tanggal="2015-01-05",
@@ -125,11 +135,29 @@ def test_disposition_through_the_browser_to_its_berita_acara(client, auth, app):
     assert proposed.status_code == 302
     with app.app_context():
         batch_id = db.session.scalar(select(Penyusutan.id))
+    short = client.post(f"/arsip/penyusutan/{batch_id}/nilai",
+                        data={"panitia-0-unsur": "ketua", "panitia-0-nama": "Hj. Noorhayati",
+                              "panitia-0-nip": "198003142006042011", "panitia-0-jabatan": "Kasubbag"})
+    page = short.get_data(as_text=True)
+    assert short.status_code == 422 and "paling sedikit 3 anggota" in page
+    assert 'value="Hj. Noorhayati"' in page  # the refused form comes back filled in
+    assert client.post(f"/arsip/penyusutan/{batch_id}/nilai", data=PANITIA).status_code == 302
     auth.logout()
     auth.login("camat")
     assert "Setujui dan musnahkan" in client.get(f"/arsip/penyusutan/{batch_id}").get_data(as_text=True)
+    refused = client.post(f"/arsip/penyusutan/{batch_id}/setujui",
+                          data={"tempat": "Kantor Camat Kota Bangun", "metode": "Pencacahan"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "persetujuan tertulis Bupati Kutai Kartanegara" in page and "paling sedikit 2" in page
+    with app.app_context():
+        assert db.session.get(Penyusutan, batch_id).status == "diusulkan"
     client.post(f"/arsip/penyusutan/{batch_id}/setujui",
-                data={"tempat": "Kantor Camat Kota Bangun", "metode": "Pencacahan"})
+                data={"tempat": "Kantor Camat Kota Bangun", "metode": "Pencacahan",
+                      "persetujuan_kepala_daerah": "000.5.6.2/412/Bag.Org",
+                      "persetujuan_kepala_daerah_tanggal": "2026-11-20",
+                      "saksi-0-nama": "Muhammad Yusuf, S.H.", "saksi-0-jabatan": "Kasi Trantib",
+                      "saksi-1-nama": "Rina Marlina, S.E.", "saksi-1-jabatan": "Kasubbag Program"})
     page = client.get(f"/arsip/penyusutan/{batch_id}").get_data(as_text=True)
     assert "Dimusnahkan; berita acara nomor" in page
     with app.app_context():

@@ -88,6 +88,7 @@ ARCHIVE_POSTS = {
     "/arsip/{record}/tutup": ({"admin", "arsiparis"}, 302),
     "/arsip/penyusutan/usul": ({"admin", "arsiparis"}, 302),
     "/arsip/penyusutan/serah": ({"admin", "arsiparis"}, 302),
+    "/arsip/penyusutan/999/nilai": ({"admin", "arsiparis"}, 404),
     "/arsip/penyusutan/999/setujui": ({"admin", "camat"}, 404),
     "/arsip/penyusutan/999/tolak": ({"admin", "camat"}, 404),
     "/arsip/tugas/999/ulang": ({"admin", "arsiparis"}, 404),

@@ -20,13 +20,10 @@ from records.actor import Actor
 from records.declarations import Registry
 from records.exceptions import NotFoundError, ValidationError
 from records.models import Layanan
-from records.publikasi.actor import Actor
-from records.publikasi.declarations import Registry
-from records.publikasi.exceptions import NotFoundError, ValidationError
-from records.publikasi.models import Layanan, StandarPelayanan
-from records.publikasi.services import persyaratan as syarat
-from records.publikasi.services.audit import record_event
+from records.publikasi.models import StandarPelayanan
+from records.services import persyaratan as syarat
 from records.services.audit import record_event
+from records.services.clock import utc_now
 
 #: Who carries out a step: the swimlanes of the flowchart, in their left-to-right order.
 PELAKSANA = {"warga": "Pemohon", "rt_desa": "RT/RW dan Desa", "petugas": "Petugas Kecamatan",
@@ -146,7 +143,7 @@ def _new_version(session: Session, layanan: Layanan, cleaned: dict, username: st
     last = session.scalar(select(func.max(StandarPelayanan.versi))
                           .where(StandarPelayanan.layanan_code == layanan.code)) or 0
     version = StandarPelayanan(layanan_code=layanan.code, versi=last + 1, created_by=username,
-                               created_at=utcutc_now(), **cleaned)
+                               created_at=utc_now(), **cleaned)
     session.add(version)
     layanan.nama, layanan.waktu_hari, layanan.biaya = cleaned["nama"], cleaned["waktu_hari"], cleaned["biaya"]
     layanan.persyaratan, layanan.produk = [dict(e) for e in cleaned["persyaratan"]], cleaned["produk"]
