@@ -107,6 +107,10 @@ def test_the_wheel_inits_issues_a_letter_and_serves(installed):
         assert "Masuk" in page or "login" in page.lower()
         css = urllib.request.urlopen(f"http://127.0.0.1:{port}/static/lemari/lemari.css", timeout=5)
         assert css.status == 200
+        # each feature package's own page templates travel in the wheel too
+        for path in ("/antrian/ambil", "/pengaduan", "/info/", "/lacak"):
+            answer = urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10)
+            assert answer.status == 200, path
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -15,13 +15,14 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from archive.desk import archive_desk, close_archive_desk
+from archive.models import Arsip, Penyusutan
+from archive.scan_samples import text_pdf
 from archive.services import archiving, disposition, retensi
 from conftest import build_app
-from records.archive_desk import archive_desk, close_archive_desk
 from records.exceptions import ValidationError
 from records.extensions import db, lemari
-from records.models import Arsip, AuditEvent, JadwalRetensi, Penyusutan, Record
-from records.scan_samples import text_pdf
+from records.models import AuditEvent, JadwalRetensi, Record
 from records.services import klasifikasi
 from records.services.accounts import actor_for_username
 

@@ -16,9 +16,11 @@ from pypdf import PdfReader
 from conftest import build_app
 from records.exceptions import ValidationError
 from records.extensions import db, lemari
-from records.models import AuditEvent, Layanan, Penduduk, RecordFile, StandarPelayanan
-from records.publish_desk import publish_desk
-from records.services import materials, persyaratan, standards
+from records.models import AuditEvent, Layanan, Penduduk, RecordFile
+from records.publikasi.desk import publish_desk
+from records.publikasi.models import StandarPelayanan
+from records.publikasi.services import materials, standards
+from records.services import persyaratan
 from records.services.accounts import actor_for_username
 from records.services.requests import take_request
 
