@@ -477,3 +477,25 @@ def test_family_biodata_lists_every_member_and_column(renderer):
                   "Golongan Darah", "Status Perkawinan", "Tanggal Perkawinan", "Status Hub. Keluarga",
                   "Kewarganegaraan", "No. Paspor", "No. KITAP", "Nama Ayah", "Nama Ibu"):
         assert biodata.count(label) >= 6, label
+
+
+# Found in the legal review (issue 15): wording no product of the office may print again.
+NEVER_PRINTED = (
+    "Kepada Yth.",                       # the address line is "Yth." (Permendagri 1/2023)
+    "legacy",                            # the closed IUMK is reprinted in Indonesian only
+    "RW 000", "RT 000",                  # an empty RT/RW is left out
+    "Jumlah: 0",                         # a berita acara needs at least one item
+    "Petugas penerima: petugas",         # the officer's name, never the login
+    "Persetujuan Kepala Daerah: -",      # destruction needs the Bupati's approval
+)
+
+
+@pytest.mark.parametrize("name", sorted(DOCTYPES))
+def test_no_product_prints_what_the_legal_review_found(renderer, name):
+    """Every product, rendered and read back, carries none of the items the review listed."""
+    _, _, text = render(renderer, name, "F4")
+    flat_text = flat(text)
+    found = [phrase for phrase in NEVER_PRINTED if phrase.lower() in flat_text.lower()]
+    assert not found, f"{name}: {found}"
+    if "seumur hidup" in flat_text:  # only for WNI (UU 24/2013 Pasal 64 ayat (7))
+        assert "Warga Negara Indonesia" in flat_text, name
