@@ -1,4 +1,5 @@
-"""`lemari import-scans`, `fixity`, `export-bag` and `demo-scans`.
+"""`lemari import-scans`, `fixity`, `export-bag` and `demo-scans`: thin adapters over the
+archive services (the folder import is `archive.services.folder_ingest`).
 
 Thin adapters: each parses its arguments, calls the archive services and prints. The folder
 import is resumable: a journal in the data folder remembers each file already decided (by
@@ -8,12 +9,7 @@ SHA-256 check makes a re-import of the same content a reported duplicate, never 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import hashlib
-import io
-import json
-import os
 import sys
 from pathlib import Path
 
@@ -22,11 +18,6 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from records.extensions import db, lemari
-
-REPORT_COLUMNS = ("berkas", "status", "keterangan", "dokumen", "sha256")
-# CSV sidecar columns (the first names the file; the rest are archival metadata).
-CSV_COLUMNS = ("berkas", "judul", "jenis", "skema", "klasifikasi", "tanggal", "desa", "nik",
-               "no_kk", "lemari", "rak", "boks", "map", "catatan")
 
 
 def _cli():
@@ -49,154 +40,25 @@ def _cli():
 @with_appcontext
 def import_scans_command(folder, metadata_csv, username, report_path, klasifikasi, desa):
     """Archive every scan in FOLDER (PDF, JPEG, PNG, TIFF) with a progress bar and a report."""
+    from archive.blobstore.atomic import atomic_write_text
     from archive.desk import archive_desk
-    from archive.services.archiving import IngestResult
+    from archive.services import folder_ingest
 
     who = _cli().actor(username)
     _cli().run_service(lambda: who.require("arsip.write"))
     desk = archive_desk(current_app._get_current_object())
-    defaults = {"klasifikasi": klasifikasi, "desa": desa}
-    sidecar, results = _read_sidecar(metadata_csv, folder) if metadata_csv else ({}, [])
-    entries = list(scan_folder(folder, skip={metadata_csv.resolve()} if metadata_csv else set()))
-    journal = Journal(Path(lemari().settings["HOME"]) / "impor", folder)
-    results += [IngestResult(name, "gagal", "Disebut di CSV tetapi tidak ada di folder.")
-                for name in sorted(set(sidecar) - {e.name for e in entries})]
-    with click.progressbar(entries, label="Mengimpor", show_pos=True,
-                           item_show_func=lambda e: e.name[:40] if e else "") as bar:
-        for entry in bar:
-            results.append(_import_one(entry, {**defaults, **sidecar.get(entry.name, {})}, who,
-                                       desk, journal))
+    sidecar, refused = _cli().run_service(lambda: folder_ingest.read_sidecar(
+        metadata_csv.read_bytes())) if metadata_csv else ({}, [])
+    entries = list(folder_ingest.scan_folder(folder, skip={metadata_csv.resolve()} if metadata_csv
+                                             else set()))
+    journal = folder_ingest.Journal(Path(lemari().settings["HOME"]) / "impor", folder)
+    with click.progressbar(length=len(entries), label="Mengimpor", show_pos=True) as bar:
+        results = refused + folder_ingest.ingest_entries(
+            entries, sidecar, {"klasifikasi": klasifikasi, "desa": desa}, actor=who,
+            session=db.session, desk=desk, journal=journal, each=lambda result: bar.update(1))
     path = report_path or Path(f"laporan-impor-{dt.datetime.now():%Y%m%d-%H%M%S}.csv")
-    write_report(path, results)
+    atomic_write_text(path, folder_ingest.report_csv(results))
     _print_summary(results, path)
-
-
-class Entry:
-    """A file found in the folder: its display name (None when undecodable) and path."""
-
-    def __init__(self, path: Path, name: str, problem: str = "") -> None:
-        self.path, self.name, self.problem = path, name, problem
-
-
-def scan_folder(folder: Path, skip: set[Path]):
-    """Every regular file under folder, sorted; names that are not UTF-8 are reported,
-    symlinks and files outside the folder are refused."""
-    root = os.fsencode(folder.resolve())
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames.sort()
-        for raw in sorted(filenames):
-            full = os.path.join(dirpath, raw)
-            relative = os.path.relpath(full, root)
-            try:
-                name = relative.decode("utf-8")
-            except UnicodeDecodeError:
-                yield Entry(Path(os.fsdecode(full)), relative.decode("utf-8", "backslashreplace"),
-                            "Nama berkas bukan UTF-8 yang sah; ganti nama berkas.")
-                continue
-            path = Path(os.fsdecode(full))
-            if path.resolve() in skip or name.startswith((".lemari", "laporan-impor-")):
-                continue
-            if path.is_symlink() or not path.is_file():
-                yield Entry(path, name, "Tautan simbolik atau bukan berkas biasa; dilewati.")
-                continue
-            yield Entry(path, name)
-
-
-def _import_one(entry: Entry, values: dict, who, desk, journal: Journal):
-    from archive.services.archiving import FAILED, IngestResult, ingest_file
-
-    if entry.problem:
-        return IngestResult(entry.name, FAILED, entry.problem)
-    known = journal.seen(entry)
-    if known is not None:
-        return IngestResult(entry.name, known["status"],
-                            f"{known['reason'] or 'diproses pada impor sebelumnya'} (dilanjutkan)",
-                            known.get("record_id"), known.get("sha256", ""))
-    base = Path(entry.name).name
-    result = ingest_file(entry.path, base, values, actor=who, session=db.session, desk=desk)
-    result.name = entry.name
-    if result.status != FAILED:
-        journal.remember(entry, result)
-    return result
-
-
-class Journal:
-    """Files already decided in earlier runs of the same folder (JSON lines in HOME/impor)."""
-
-    def __init__(self, directory: Path, folder: Path) -> None:
-        key = hashlib.sha256(os.fsencode(folder.resolve())).hexdigest()[:16]
-        directory.mkdir(parents=True, exist_ok=True)
-        self.path = directory / f"{key}.jsonl"
-        self.known = {}
-        if self.path.exists():
-            for line in self.path.read_text(encoding="utf-8").splitlines():
-                try:
-                    row = json.loads(line)
-                except ValueError:
-                    continue  # a line cut by a power cut
-                self.known[row["key"]] = row
-
-    @staticmethod
-    def key(entry: Entry) -> str:
-        stat = entry.path.stat()
-        return f"{entry.name}|{stat.st_size}|{stat.st_mtime_ns}"
-
-    def seen(self, entry: Entry) -> dict | None:
-        return self.known.get(self.key(entry))
-
-    def remember(self, entry: Entry, result) -> None:
-        row = {"key": self.key(entry), "status": result.status, "reason": result.reason,
-               "record_id": result.record_id, "sha256": result.sha256}
-        with open(self.path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        self.known[row["key"]] = row
-
-
-def _read_sidecar(path: Path, folder: Path):
-    """Metadata per file name from the CSV; rows naming files outside the folder fail."""
-    from archive.scan_probe import ProbeError
-    from archive.services.archiving import IngestResult, check_name
-
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        _cli().run_service(lambda: _bad_csv("CSV pendamping harus UTF-8."))
-    rows = list(csv.DictReader(io.StringIO(text)))
-    if rows and "berkas" not in rows[0]:
-        _cli().run_service(lambda: _bad_csv("CSV pendamping harus punya kolom 'berkas'."))
-    found, failed = {}, []
-    for number, row in enumerate(rows, start=2):
-        name = (row.get("berkas") or "").strip()
-        try:
-            for part in Path(name).parts or ("",):
-                check_name(part)
-        except ProbeError as exc:
-            failed.append(IngestResult(name or f"(baris {number})", "gagal",
-                                       f"Baris {number} CSV: {exc}"))
-            continue
-        found[name] = {k: v for k, v in row.items() if k in CSV_COLUMNS and k != "berkas"}
-    return found, failed
-
-
-def _bad_csv(message: str):
-    from records.exceptions import ValidationError
-
-    raise ValidationError(message)
-
-
-def write_report(path: Path, results) -> None:
-    """The import report: one line per file with its status and reason."""
-    from archive.blobstore.atomic import atomic_write_text
-
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(REPORT_COLUMNS)
-    for r in results:
-        writer.writerow([r.name, r.status, r.reason, r.record_id or "", r.sha256])
-    atomic_write_text(path, out.getvalue())
 
 
 def _print_summary(results, path: Path) -> None:

@@ -246,3 +246,34 @@ def test_record_actions_in_the_browser(client, auth, app):
         kept = db.session.get(Arsip, ids["Keputusan Camat 2001"])
         assert kept.status == "diserahkan"
         assert db.session.get(Arsip, sop).status == "tersimpan"  # on hold: not transferred
+
+
+def test_upload_with_a_csv_sidecar_goes_through_the_folder_pipeline(client, auth, app, nik):
+    """Many files plus the same CSV sidecar as `lemari import-scans`: each file takes its row's
+    metadata, and a row naming a file that was not uploaded is reported, not dropped."""
+    auth.login("arsiparis")
+    sidecar = (b"berkas,judul,klasifikasi,desa,tanggal\n"
+               b"a.pdf,Surat domisili lama,400.12.2.1,Loleng,2018-05-02\n"
+               b"b.png,Catatan rapat desa,000.1.5,Pela,2017-01-09\n"
+               b"tidak-ada.pdf,Hilang,400.12.2.1,Loleng,2018-01-01\n")
+    data = {"berkas": [(io.BytesIO(text_pdf(80)), "a.pdf"),
+                       (io.BytesIO(image_bytes(81, "PNG", lines=2)), "b.png")],
+            "metadata": (io.BytesIO(sidecar), "metadata.csv")}
+    response = client.post("/arsip/unggah", data=data, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "tidak-ada.pdf" in page and "tidak ada di folder" in page
+    with app.app_context():
+        rows = {a.record.title: a for a in db.session.scalars(select(Arsip))}
+        assert rows["Surat domisili lama"].klasifikasi == "400.12.2.1"
+        assert rows["Catatan rapat desa"].klasifikasi == "000.1.5"
+        assert rows["Catatan rapat desa"].record.desa_code == PELA
+
+
+def test_a_sidecar_that_is_not_utf8_refuses_the_upload_and_archives_nothing(client, auth, app):
+    auth.login("arsiparis")
+    data = {"berkas": [(io.BytesIO(text_pdf(82)), "a.pdf")],
+            "metadata": (io.BytesIO("berkas,judul\na.pdf,Caf\xe9\n".encode("latin-1")), "m.csv")}
+    response = client.post("/arsip/unggah", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422 and "UTF-8" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(Arsip)).all() == []
