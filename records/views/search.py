@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, request
+import click
+from flask import current_app, has_request_context, request
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -62,6 +63,21 @@ def drain_after_commit(response):
     return response
 
 
+def drain_after_command(exc) -> None:
+    """When a `lemari` command's app context ends, apply the outbox its commits wrote, so a
+    letter issued from the CLI or a folder of imported scans is findable at once (jobs drain
+    after each task themselves). Waits for a drain already running; failures keep the rows."""
+    if (has_request_context() or click.get_current_context(silent=True) is None
+            or exc is not None or not db.session.info.pop(PENDING, False)):
+        return
+    try:
+        lemari().search().drain(budget=DRAIN_BUDGET * 10, wait=True)
+    except (SearchError, SQLAlchemyError, OSError) as error:
+        log.warning("search outbox drain failed; rows kept for later: %r", error)
+
+
 def install() -> None:
-    """Register the drain hook on the app being created (called inside its app context)."""
+    """Register the drain hooks on the app being created (called inside its app context):
+    after each request that committed, and at the end of each command or job."""
     current_app.after_request(drain_after_commit)
+    current_app.teardown_appcontext(drain_after_command)

@@ -165,3 +165,12 @@ def test_markup_in_fields_is_printed_literally_and_embeds_nothing(runner, nik):
         assert "".join(item.split()) in text
     raw = pdf.decode("latin-1")
     assert "/EmbeddedFile" not in raw and "/JavaScript" not in raw
+
+
+def test_a_letter_issued_from_the_cli_is_findable_before_the_command_exits(app, nik):
+    """Nobody runs `lemari index-drain`: the end of the command applies the outbox it wrote
+    (the outbox keeps a row until the index holds its change)."""
+    from records.models import SearchOutbox
+
+    issued_json(issue(app.test_cli_runner(), nik))
+    assert count(app, SearchOutbox) == 0
