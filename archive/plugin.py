@@ -6,7 +6,6 @@ berita acara pemusnahan) and a workflow without manual steps: records enter the 
 through the ingest service and leave it only through the disposition procedure.
 """
 
-import re
 from pathlib import Path
 
 from records.builtin.core import ARSIPARIS, AUDITOR, CAMAT, OPERATOR_DESA, PETUGAS, SEKCAM
@@ -115,16 +114,15 @@ def register_index_fields():
     return [index_fields]
 
 
-# Scanned text can hold NIK and No. KK of anyone; 16-digit runs are masked in the body
-# (snippets print it) and the numbers recorded as related are indexed as identifiers instead.
+# Scanned text can hold NIK and No. KK of anyone: masked in the body (snippets print it); the
+# numbers recorded as related are indexed as identifiers instead.
 _ARCHIVE_TEXT_LIMIT = 200_000
-_SIXTEEN_DIGITS = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{6}([0-9]{4})(?![0-9])")
 
 
 def index_fields(record):
     """The OCR or born-digital text of an archived record (16-digit numbers masked), where the
     paper lies, and the related NIKs."""
-    from records.indexing import IndexFields
+    from records.indexing import IndexFields, mask_sixteen_digits
 
     arsip = getattr(record, "arsip", None)
     if arsip is None:
@@ -132,7 +130,7 @@ def index_fields(record):
     text = ""
     if arsip.teks:
         location = " ".join(filter(None, (arsip.klasifikasi, arsip.lokasi, arsip.catatan)))
-        masked = _SIXTEEN_DIGITS.sub(r"\1●●●●●●\2", arsip.teks[:_ARCHIVE_TEXT_LIMIT])
+        masked = mask_sixteen_digits(arsip.teks[:_ARCHIVE_TEXT_LIMIT])
         text = f"{location}\n{masked}".strip()
     return IndexFields(text=text, niks=tuple(arsip.niks or ()))
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from records.declarations import Registry
@@ -118,6 +119,11 @@ def record_doc(record: Record, registry: Registry, desa_name: DesaNames) -> Inde
 _SIXTEEN_DIGITS = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{6}([0-9]{4})(?![0-9])")
 
 
+def mask_sixteen_digits(text: str) -> str:
+    """Free text for an index body: every 16-digit run (NIK, No. KK) masked, as snippets show it."""
+    return _SIXTEEN_DIGITS.sub(r"\1●●●●●●\2", text)
+
+
 @dataclass(frozen=True)
 class IndexFields:
     """What a feature adds to a record's search document (hook `register_index_fields`):
@@ -150,7 +156,7 @@ def _record_text(record: Record, spec, registry: Registry) -> str:
         value = data.get(field.name)
         if field.kind != "nik" and value not in (None, ""):
             # a typed list (berita acara) carries NIKs: masked here, indexed as identifiers
-            text = _SIXTEEN_DIGITS.sub(r"\1●●●●●●\2", str(value)[:_FIELD_TEXT_LIMIT])
+            text = mask_sixteen_digits(str(value)[:_FIELD_TEXT_LIMIT])
             lines.append(f"{field.label}: {text}")
     lines += [extra.text for extra in _extras(record, registry)]
     return "\n".join(line for line in lines if line)
@@ -440,6 +446,11 @@ def docs_of(ids: Iterable[str]) -> dict[str, set[int]]:
 
 def drain_app(app, *, budget: float = 5.0) -> int:
     """Apply the outbox from outside a request (a finished job, a CLI command about to exit),
-    so what they committed is findable at once; waits for a drain already running."""
-    with app.app_context():
-        return app.extensions["lemari"].search().drain(budget=budget, wait=True)
+    so what they committed is findable at once; waits for a drain already running. Never
+    raises: a failed drain is logged and its rows stay for the next one."""
+    try:
+        with app.app_context():
+            return app.extensions["lemari"].search().drain(budget=budget, wait=True)
+    except (SearchError, SQLAlchemyError, OSError) as exc:
+        log.warning("search outbox drain failed; rows kept for later: %r", exc)
+        return 0

@@ -43,8 +43,8 @@ def make_huey(settings: dict) -> Huey:
 class Jobs:
     """The app's queue; features add their tasks through the `register_jobs` hook.
 
-    Every task runs inside the app's context with a fresh session, and the search index is
-    drained after it, so what a job commits (an OCR text, a fixity run) is findable at once.
+    Every task runs inside the app's context with a fresh session; when its commits wrote
+    search outbox rows (an OCR text) the outbox is drained after it, so they are findable at once.
     """
 
     def __init__(self, app) -> None:
@@ -94,13 +94,18 @@ class Jobs:
 
         def run(*args):
             from records.extensions import db
+            from records.indexing import drain_app
+            from records.models.outbox import PENDING
 
             with app.app_context():
                 try:
-                    return fn(app, *args)
+                    result = fn(app, *args)
                 finally:
+                    wrote = db.session.info.pop(PENDING, False)
                     db.session.remove()
-                    _drain_index(app)
+            if wrote:  # what the task committed is findable at once
+                drain_app(app)
+            return result
         run.__name__ = getattr(fn, "__name__", "task")
         return run
 
@@ -136,17 +141,6 @@ class Jobs:
         if self.consumer is not None:
             self.consumer.stop(graceful=False)
             self.consumer = None
-
-
-def _drain_index(app) -> None:
-    """Apply the search outbox a job's commit wrote (never fails the job: the next drain
-    retries)."""
-    from records.indexing import drain_app
-
-    try:
-        drain_app(app)
-    except Exception:
-        log.exception("index drain after a job failed")
 
 
 def jobs_of(app) -> Jobs:

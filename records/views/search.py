@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from records.exceptions import RecordsError
 from records.extensions import db, lemari
+from records.indexing import drain_app
 from records.models.outbox import PENDING
 from records.web_common import run_search, search_request_from_args
 from search import FACET_KEYS, SearchError
@@ -70,10 +71,7 @@ def drain_after_command(exc) -> None:
     if (has_request_context() or click.get_current_context(silent=True) is None
             or exc is not None or not db.session.info.pop(PENDING, False)):
         return
-    try:
-        lemari().search().drain(budget=DRAIN_BUDGET * 10, wait=True)
-    except (SearchError, SQLAlchemyError, OSError) as error:
-        log.warning("search outbox drain failed; rows kept for later: %r", error)
+    drain_app(current_app._get_current_object())
 
 
 def install() -> None:
