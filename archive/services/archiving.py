@@ -26,7 +26,7 @@ from archive.services.retensi import recompute
 from records.actor import Actor
 from records.declarations import Registry
 from records.exceptions import NotFoundError, ValidationError
-from records.models import IssuedNumber, Record, RecordFile, RecordTransition, Wilayah
+from records.models import IssuedNumber, Record, RecordFile, Wilayah
 from records.models.outbox import RECORD, enqueue
 from records.nik import NikError, parse_nik, parse_no_kk, restore_masked_numbers
 from records.ports import BlobStore, ScanProbe
@@ -35,6 +35,7 @@ from records.services.clock import utc_now
 from records.services.klasifikasi import CURRENT_SCHEME, check_class
 from records.services.personal_data import require_unmaskable_file
 from records.services.records import get_record
+from records.services.workflow_history import remember
 
 SCAN_DOCTYPE = "arsip_pindaian"
 ARCHIVED_STATE = "arsip"
@@ -288,9 +289,8 @@ def _record_scan(name: str, kind: str, ref, report: dict, meta: dict, *, actor: 
                            file_asli_id=stored.id, nama_berkas=name[:255], jenis_berkas=kind,
                            metadata_json=_snapshot(meta), dibuat_oleh=actor.username,
                            dibuat_pada=now))
-    session.add(RecordTransition(record_id=record.id, transition="arsipkan", from_state=None,
-                                 to_state=ARCHIVED_STATE, actor=actor.username, at=now,
-                                 note=f"Pindaian {name[:200]}"))
+    remember(session, RECORD, record.id, "arsipkan", None, ARCHIVED_STATE, actor.username,
+             f"Pindaian {name[:200]}", at=now)
     session.flush()
     recompute(session, arsip)
     job = _new_job(session, record.id, 1, report["pages"]) if needs_ocr else None

@@ -28,7 +28,7 @@ from archive.models import Arsip, Penyusutan, PenyusutanItem, PenyusutanPihak, P
 from archive.services.retensi import is_destroyable, needs_anri, phase
 from records.actor import Actor
 from records.exceptions import NotFoundError, ValidationError
-from records.models import Record, RecordFile, RecordTransition
+from records.models import Record, RecordFile
 from records.models.outbox import RECORD, enqueue
 from records.ports import BlobStore
 from records.services.audit import record_event
@@ -37,6 +37,7 @@ from records.services.issuing import Desk
 from records.services.klasifikasi import NASIB_LABELS
 from records.services.numbering import allocate
 from records.services.terbilang import kalimat_hari_ini
+from records.services.workflow_history import remember
 
 BERITA_ACARA_DOCTYPE = "berita_acara_pemusnahan_arsip"
 BERITA_ACARA_TEMPLATE = "berita_acara_pemusnahan/document.html"
@@ -361,10 +362,8 @@ def _destroy_items(batch: Penyusutan, *, actor: Actor, session: Session) -> set[
         files = list(session.scalars(select(RecordFile).where(RecordFile.record_id == record.id)))
         item.tombstone = tombstone(record, arsip, files, batch, actor)
         shas |= {f.sha256 for f in files}
-        session.add(RecordTransition(record_id=record.id, transition="musnahkan",
-                                     from_state=record.state, to_state=DESTROYED,
-                                     actor=actor.username, at=utc_now(),
-                                     note=f"Penyusutan #{batch.id}"))
+        remember(session, RECORD, record.id, "musnahkan", record.state, DESTROYED,
+                 actor.username, f"Penyusutan #{batch.id}")
         record.state, arsip.status = DESTROYED, DESTROYED
         arsip.teks = ""
         record.data = {"dimusnahkan": True}
@@ -407,9 +406,8 @@ def _berita_acara(batch: Penyusutan, today: dt.date, *, actor: Actor, session: S
     session.add(RecordFile(record_id=record.id, kind="terbit", sha256=ref.sha256, size=ref.size,
                            template_name=BERITA_ACARA_TEMPLATE, signed=desk.signer is not None,
                            created_at=utc_now()))
-    session.add(RecordTransition(record_id=record.id, transition="arsipkan", from_state=None,
-                                 to_state=ARCHIVED_STATE, actor=actor.username, at=utc_now(),
-                                 note=f"Nomor {record.number}"))
+    remember(session, RECORD, record.id, "arsipkan", None, ARCHIVED_STATE, actor.username,
+             f"Nomor {record.number}")
     arsip = Arsip(record_id=record.id, sumber="terbit", jenis_dokumen=BERITA_ACARA_DOCTYPE,
                   seri="berita_acara_pemusnahan", skema_code=CURRENT_SCHEME,
                   klasifikasi=BERITA_ACARA_CODE, tanggal_dokumen=today, versi=0,

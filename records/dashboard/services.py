@@ -28,7 +28,8 @@ from records.antrian.models import Tiket
 from records.calendar_id import is_working_day
 from records.charts import bar_chart
 from records.declarations import Registry
-from records.models import HariLibur, Layanan, Record, RecordTransition, Wilayah
+from records.models import HariLibur, Layanan, Record, Wilayah, WorkflowStep
+from records.models.outbox import RECORD
 from records.services.clock import clock, local_day_bounds, local_time, month_bounds
 from records.services.issuing import Desk
 from records.services.lacak import COMPLETE, NOT_OVERDUE, state_means_any
@@ -125,13 +126,12 @@ def _desa_level(by_desa: dict, code: str | None, names: dict) -> Level:
 
 def _requests(session: Session, registry: Registry, start: dt.datetime, end: dt.datetime):
     """(record, received at, first completion at) of requests opened in [start, end)."""
-    received = (select(RecordTransition.record_id, func.min(RecordTransition.at).label("at"))
-                .where(RecordTransition.from_state.is_(None)).group_by(RecordTransition.record_id)
-                .subquery())
-    completed = (select(RecordTransition.record_id, func.min(RecordTransition.at).label("at"))
-                 .join(Record, Record.id == RecordTransition.record_id)
-                 .where(in_tagged_state(registry, *COMPLETE, state=RecordTransition.to_state))
-                 .group_by(RecordTransition.record_id).subquery())
+    steps = select(WorkflowStep.subject_id.label("record_id"), func.min(WorkflowStep.at).label("at")) \
+        .where(WorkflowStep.subject == RECORD).group_by(WorkflowStep.subject_id)
+    received = steps.where(WorkflowStep.from_state.is_(None)).subquery()
+    completed = (steps.join(Record, Record.id == WorkflowStep.subject_id)
+                 .where(in_tagged_state(registry, *COMPLETE, state=WorkflowStep.to_state))
+                 .subquery())
     query = (select(Record, received.c.at, completed.c.at)
              .join(received, received.c.record_id == Record.id)
              .outerjoin(completed, completed.c.record_id == Record.id)

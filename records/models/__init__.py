@@ -9,9 +9,10 @@ from records.models.kependudukan import Keluarga, Penduduk
 from records.models.klasifikasi import JadwalRetensi, Klasifikasi, KlasifikasiSkema
 from records.models.outbox import SearchOutbox
 from records.models.pejabat import Pejabat
-from records.models.records import Record, RecordTransition
+from records.models.records import Record
 from records.models.security import AccountSecurity, CacheEpoch, LocalRole, LoginThrottle, SessionEpoch
 from records.models.wilayah import Wilayah
+from records.models.workflow import WorkflowStep
 
 __all__ = [
     "AccountSecurity",
@@ -34,9 +35,9 @@ __all__ = [
     "Penduduk",
     "Record",
     "RecordFile",
-    "RecordTransition",
     "Register",
     "SearchOutbox",
     "SessionEpoch",
     "Wilayah",
+    "WorkflowStep",
 ]

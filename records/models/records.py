@@ -1,12 +1,14 @@
-"""Documents handled by the office and the recorded history of their workflow."""
+"""Documents handled by the office; their workflow history is in `models.workflow`."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from flask_appbuilder import Model
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from records.models.workflow import history_of
 
 
 class Record(Model):
@@ -35,22 +37,4 @@ class Record(Model):
     desa = relationship("Wilayah")
     layanan = relationship("Layanan")
     files = relationship("RecordFile", order_by="RecordFile.id")
-    history = relationship("RecordTransition", back_populates="record",
-                           order_by="RecordTransition.id", cascade="all, delete-orphan")
-
-
-class RecordTransition(Model):
-    """Who moved a record from which state to which, when, and why."""
-
-    __tablename__ = "record_transition"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    record_id: Mapped[int] = mapped_column(ForeignKey("record.id"), index=True)
-    transition: Mapped[str] = mapped_column(String(32))
-    from_state: Mapped[str | None] = mapped_column(String(32))
-    to_state: Mapped[str] = mapped_column(String(32))
-    actor: Mapped[str] = mapped_column(String(64))
-    at: Mapped[dt.datetime] = mapped_column(DateTime)
-    note: Mapped[str] = mapped_column(Text, default="")
-
-    record = relationship("Record", back_populates="history")
+    history = history_of("record", "Record")

@@ -9,6 +9,8 @@ from flask_appbuilder import Model
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from records.models.workflow import history_of
+
 
 class Pengaduan(Model):
     """One complaint, question or suggestion, with its deadline and the office's answer."""
@@ -33,20 +35,4 @@ class Pengaduan(Model):
     answered_by: Mapped[str] = mapped_column(String(64), default="")
 
     layanan = relationship("Layanan")
-    history = relationship("PengaduanLangkah", order_by="PengaduanLangkah.id",
-                           cascade="all, delete-orphan")
-
-
-class PengaduanLangkah(Model):
-    """Who moved a complaint from which state to which, when, with what note."""
-
-    __tablename__ = "pengaduan_langkah"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    pengaduan_id: Mapped[int] = mapped_column(ForeignKey("pengaduan.id"), index=True)
-    transition: Mapped[str] = mapped_column(String(32))
-    from_state: Mapped[str | None] = mapped_column(String(16))
-    to_state: Mapped[str] = mapped_column(String(16))
-    actor: Mapped[str] = mapped_column(String(64))
-    at: Mapped[dt.datetime] = mapped_column(DateTime)
-    note: Mapped[str] = mapped_column(Text, default="")
+    history = history_of("pengaduan", "Pengaduan")

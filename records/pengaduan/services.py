@@ -26,15 +26,17 @@ from records.calendar_id import add_working_days
 from records.declarations import Registry
 from records.exceptions import NotFoundError, ValidationError
 from records.models import HariLibur, Layanan
-from records.pengaduan.models import Pengaduan, PengaduanLangkah
+from records.pengaduan.models import Pengaduan
+from records.services import workflow_history
 from records.services.audit import record_event
 from records.services.clock import clock, month_bounds
 from records.services.issuing import Desk
 from records.services.public_guard import add_hit, check_form, check_rate
 from records.verification import ALPHABET
-from records.workflow import check_transition
 
 WORKFLOW = "pengaduan"
+#: How complaints are named in the workflow history and the audit trail.
+SUBJECT = "pengaduan"
 RECEIVED, ANSWERED = "diterima", "dijawab"
 SCOPE = "pengaduan"
 MAX_TITLE, MAX_TEXT, MAX_NAME, MAX_ANSWER = 150, 5000, 100, 5000
@@ -107,8 +109,7 @@ def submit(values: dict, *, client: str, token: str, honeypot: str, session: Ses
                           due_date=_due(session, today, category.days))
     session.add(complaint)
     session.flush()
-    session.add(PengaduanLangkah(pengaduan_id=complaint.id, transition="kirim", from_state=None,
-                                 to_state=RECEIVED, actor="publik", at=now, note=""))
+    workflow_history.remember(session, SUBJECT, complaint.id, "kirim", None, RECEIVED, "publik", at=now)
     add_hit(session, SCOPE, client, now)
     record_event(session, "publik", "pengaduan.terima", object_type="pengaduan",
                  object_id=complaint.id, detail={"kategori": category.code})
@@ -164,19 +165,15 @@ def fire(complaint_id: int, name: str, *, note: str, actor: Actor, session: Sess
     note = (note or "").strip()
     if len(note) > MAX_ANSWER:
         raise ValidationError("Jawaban terlalu panjang.", {"note": f"Maksimal {MAX_ANSWER} karakter."})
-    if name == "jawab" and not note:
+    workflow = registry.workflows[WORKFLOW]
+    answers = name in {t.name for t in workflow.transitions if t.target == ANSWERED}
+    if answers and not note:
         raise ValidationError("Jawaban wajib diisi.", {"note": "Jawaban wajib diisi."})
-    transition = check_transition(registry.workflows[WORKFLOW], complaint.state, name, actor.roles, note)
     now, today = clock(tz, now)
-    session.add(PengaduanLangkah(pengaduan_id=complaint.id, transition=transition.name,
-                                 from_state=complaint.state, to_state=transition.target,
-                                 actor=actor.username, at=now, note=note))
-    if transition.target == ANSWERED:
-        complaint.jawaban, complaint.answered_at, complaint.answered_on = note, now, today
-        complaint.answered_by = actor.username
-    record_event(session, actor, f"pengaduan.{transition.name}", object_type="pengaduan",
-                 object_id=complaint.id, detail={"from": complaint.state, "to": transition.target})
-    complaint.state = transition.target
+    answer = {"jawaban": note, "answered_at": now, "answered_on": today,
+              "answered_by": actor.username} if answers else {}
+    workflow_history.fire(session, complaint, workflow, name, subject=SUBJECT, actor=actor,
+                          note=note, values=answer)
     session.commit()
     return complaint
 

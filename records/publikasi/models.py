@@ -12,7 +12,9 @@ import datetime as dt
 
 from flask_appbuilder import Model
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
+
+from records.models.workflow import history_of
 
 
 class StandarPelayanan(Model):
@@ -87,23 +89,7 @@ class Publikasi(Model):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
-    history = relationship("PublikasiLangkah", order_by="PublikasiLangkah.id",
-                           cascade="all, delete-orphan")
-
-
-class PublikasiLangkah(Model):
-    """One workflow step of a publication: who, when, from, to and the reviewer's comment."""
-
-    __tablename__ = "publikasi_langkah"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    publikasi_id: Mapped[int] = mapped_column(ForeignKey("publikasi.id"), index=True)
-    transition: Mapped[str] = mapped_column(String(32))
-    from_state: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    to_state: Mapped[str] = mapped_column(String(32))
-    actor: Mapped[str] = mapped_column(String(64))
-    at: Mapped[dt.datetime] = mapped_column(DateTime)
-    note: Mapped[str] = mapped_column(Text, default="")
+    history = history_of("publikasi", "Publikasi")
 
 
 class TemplatVersi(Model):

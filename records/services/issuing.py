@@ -30,7 +30,7 @@ from records.declarations import (
     Workflow,
 )
 from records.exceptions import DocumentProductionError, InvalidTransitionError, NotFoundError, ValidationError
-from records.models import Pejabat, Record, RecordFile, RecordTransition
+from records.models import Pejabat, Record, RecordFile
 from records.models.outbox import RECORD, enqueue
 from records.ports import BlobStore, DocumentSigner, Renderer
 from records.services.audit import record_event
@@ -40,6 +40,7 @@ from records.services.numbering import allocate
 from records.services.penandatangan import signer_on
 from records.services.records import get_record
 from records.services.rows import changed_rows
+from records.services.workflow_history import remember
 from records.verification import new_code
 from records.workflow import check_transition
 
@@ -197,9 +198,8 @@ def _finish(record: Record, doctype: DocumentType, transition, ref, rendered, *,
                            template_name=rendered.template_name,
                            template_sha256=rendered.template_sha256,
                            signed=True, created_at=utc_now()))
-    session.add(RecordTransition(record_id=record.id, transition=transition.name,
-                                 from_state=record.state, to_state=transition.target,
-                                 actor=actor.username, at=utc_now(), note=f"Nomor {record.number}"))
+    remember(session, RECORD, record.id, transition.name, record.state, transition.target,
+             actor.username, f"Nomor {record.number}")
     record.state = transition.target
     record_event(session, actor, "record.issue", object_type="record", object_id=record.id,
                  desa_code=record.desa_code,

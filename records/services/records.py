@@ -6,20 +6,17 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import and_, false, func, or_, select, update
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from records.actor import Actor
 from records.declarations import DocumentType, Registry
-from records.exceptions import InvalidTransitionError, NotFoundError, ValidationError
-from records.models import Penduduk, Record, RecordTransition
+from records.exceptions import NotFoundError, ValidationError
+from records.models import Penduduk, Record, WorkflowStep
 from records.models.outbox import RECORD, enqueue
 from records.services import drafting
 from records.services.audit import record_event
-from records.services.clock import utc_now
-from records.services.rows import changed_rows
-from records.workflow import check_transition
+from records.services.workflow_history import fire, remember
 
 #: Primary keys are 32-bit integers; a larger id from a URL or JSON would make PostgreSQL fail.
 MAX_ID = 2**31 - 1
@@ -65,9 +62,7 @@ def new_record(doctype_name: str, data: dict, *, penduduk_id: int | None, actor:
                     data=values, created_by=actor.username)
     session.add(record)
     session.flush()
-    session.add(RecordTransition(record_id=record.id, transition="buat", from_state=None,
-                                 to_state=workflow.initial, actor=actor.username,
-                                 at=utc_now(), note=""))
+    remember(session, RECORD, record.id, "buat", None, workflow.initial, actor.username)
     record_event(session, actor, "record.create", object_type="record", object_id=record.id,
                  desa_code=record.desa_code,
                  detail={"doctype": doctype.name, "klasifikasi": values.get("klasifikasi", ""),
@@ -162,7 +157,7 @@ def list_records(*, actor: Actor, session: Session, state: str | None = None,
 
 
 def fire_transition(record_id: int, name: str, *, note: str = "", actor: Actor,
-                    session: Session, registry: Registry, pm=None) -> RecordTransition:
+                    session: Session, registry: Registry, pm=None) -> WorkflowStep:
     """Move a record along its workflow; the move, the record and the audit commit together."""
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
@@ -170,31 +165,13 @@ def fire_transition(record_id: int, name: str, *, note: str = "", actor: Actor,
                               {"note": f"Catatan terlalu panjang (maksimal {MAX_NOTE} karakter)."})
     record = get_record(record_id, actor=actor, session=session)
     workflow = registry.workflows[_doctype(registry, record.doctype).workflow]
-    transition = check_transition(workflow, record.state, name, actor.roles, note)
-    step = RecordTransition(record_id=record.id, transition=transition.name,
-                            from_state=record.state, to_state=transition.target,
-                            actor=actor.username, at=utc_now(), note=note)
-    _move(session, record, record.state, transition.target)
-    session.add(step)
-    record_event(session, actor, f"record.{transition.name}", object_type="record",
-                 object_id=record.id, desa_code=record.desa_code,
-                 detail={"from": step.from_state, "to": step.to_state, "note": step.note})
+    transition, step = fire(session, record, workflow, name, subject=RECORD, actor=actor,
+                            note=note, desa_code=record.desa_code)
     enqueue(session, RECORD, record.id)  # search index follows in the same transaction
     session.commit()
     if pm is not None:
         pm.hook.record_transitioned(record=record, transition=transition, actor=actor)
     return step
-
-
-def _move(session: Session, record: Record, from_state: str, to_state: str) -> None:
-    """Compare-and-set the state, so two clerks clicking at once cannot both move the record."""
-    moved = session.execute(update(Record).where(Record.id == record.id,
-                                                 Record.state == from_state)
-                            .values(state=to_state).execution_options(synchronize_session=False))
-    if changed_rows(moved) != 1:
-        raise InvalidTransitionError("Status dokumen sudah diubah oleh pengguna lain; "
-                                     "muat ulang halaman.")
-    set_committed_value(record, "state", to_state)
 
 
 def _valid_id(value: object) -> bool:

@@ -36,12 +36,22 @@ HEAD = schema.scripts().get_current_head()
 #: Tables the office owns and `lemari init` never rewrites: every row the release wrote must
 #: come through an upgrade unchanged, over the columns the release had. (Permissions, roles and
 #: the shipped catalogues are re-synced by init and may grow.)
-OFFICE_TABLES = ("penduduk", "keluarga", "record", "record_transition", "record_file",
+OFFICE_TABLES = ("penduduk", "keluarga", "record", "record_file",
                  "issued_number", "number_sequence", "audit_event", "arsip", "arsip_versi",
                  "arsip_tugas", "ab_user", "ab_user_role", "lemari_local_role",
                  "lemari_account_security", "pejabat")
 #: Of those, the append-only ones a later release may add rows to during init.
 APPEND_ONLY = ("audit_event",)
+STEP = "transition, from_state, to_state, actor, at, note"
+#: Office tables a later release folded into another: old table → the query giving its rows
+#: there, with the old columns (but the id) in the old order. Revision 0008 moved the three
+#: workflow histories into workflow_step.
+MOVED = {
+    table: (f"SELECT {column}, {STEP} FROM {table} ORDER BY id",
+            f"SELECT subject_id, {STEP} FROM workflow_step WHERE subject = '{subject}' ORDER BY id")
+    for table, column, subject in (("record_transition", "record_id", "record"),
+                                   ("pengaduan_langkah", "pengaduan_id", "pengaduan"),
+                                   ("publikasi_langkah", "publikasi_id", "publikasi"))}
 
 # --- helpers --------------------------------------------------------------------------------
 
@@ -113,6 +123,17 @@ def _digest(conn, table: str, columns: list[str], order: list[str],
                                 + ", ".join(f'"{c}"' for c in order)).fetchall()
     kept = rows if first is None else rows[:first]
     return len(rows), hashlib.sha256(repr([tuple(map(str, r)) for r in kept]).encode()).hexdigest()
+
+
+def moved_rows(url: str, side: int) -> dict[str, list[tuple]]:
+    """The rows of each moved table, read from the old table (side 0, before the upgrade) or
+    from where the release put them (side 1, after)."""
+    engine = sqlalchemy.create_engine(url)
+    with engine.connect() as conn:
+        found = {table: [tuple(map(str, row)) for row in conn.exec_driver_sql(queries[side])]
+                 for table, queries in MOVED.items()}
+    engine.dispose()
+    return found
 
 
 def catalog(url: str) -> dict[str, list]:
@@ -219,16 +240,21 @@ def test_an_empty_database_is_built_by_the_baseline(tmp_path):
 
 # --- an office made by the previous release -------------------------------------------------
 
-def check_release_office(home: Path, url: str, expected: dict, columns: dict, before: dict) -> None:
-    """After the upgrade: every office row unchanged, no row of any table lost, exact values
-    and files in place, and the audit chain, doctor and the issued letter's verification pass."""
+def check_release_office(home: Path, url: str, expected: dict, columns: dict, before: dict,
+                         moved: dict) -> None:
+    """After the upgrade: every office row unchanged (a moved table's rows where they were moved
+    to, in order), no row of any table lost, exact values and files in place, and the audit
+    chain, doctor and the issued letter's verification pass."""
+    assert moved_rows(url, 1) == moved
     office = {t: columns[t] for t in OFFICE_TABLES}
     after = table_contents(url, office, first={t: before[t][0] for t in OFFICE_TABLES})
     assert {t: after[t][1] for t in office} == {t: before[t][1] for t in office}
     counts = {t: n for t, (n, _) in table_contents(url).items()}
     assert {t: counts[t] for t in office if t not in APPEND_ONLY} \
         == {t: expected["counts"][t] for t in office if t not in APPEND_ONLY}
-    assert [t for t, n in expected["counts"].items() if counts.get(t, -1) < n] == []
+    assert [t for t, n in expected["counts"].items()
+            if t not in MOVED and counts.get(t, -1) < n] == []
+    assert {t: len(rows) for t, rows in moved.items()} == {t: expected["counts"][t] for t in MOVED}
     engine = sqlalchemy.create_engine(url)
     with engine.connect() as conn:
         row = conn.exec_driver_sql(
@@ -263,13 +289,13 @@ def test_sqlite_office_of_the_previous_release_upgrades_with_init(tmp_path):
     expected = EXPECTED["sqlite"]
     home = restore_home(tmp_path, "sqlite-home.tar.gz")
     url = sqlite_url(home)
-    columns, before = table_columns(url), table_contents(url)
+    columns, before, moved = table_columns(url), table_contents(url), moved_rows(url, 0)
     assert {t: n for t, (n, _) in before.items()} == expected["counts"]
     assert "belum bertanda revisi" in lemari(home, "db", "current").stdout
     done = lemari(home, "init")
     assert done.returncode == 0, done.stderr
     assert f"dikenali sebagai revisi dasar {schema.BASELINE}" in done.stdout
-    check_release_office(home, url, expected, columns, before)
+    check_release_office(home, url, expected, columns, before, moved)
     refused = lemari(home, "db", "downgrade", "base", "--yes")
     assert refused.returncode == 1 and "tidak dapat diturunkan" in refused.stderr
 
@@ -280,7 +306,7 @@ def test_postgres_office_of_the_previous_release_upgrades_with_db_upgrade(tmp_pa
     expected = EXPECTED["postgres"]
     home = restore_home(tmp_path, "postgres-home.tar.gz")
     restore_pg_dump(pg_url)
-    columns, before = table_columns(pg_url), table_contents(pg_url)
+    columns, before, moved = table_columns(pg_url), table_contents(pg_url), moved_rows(pg_url, 0)
     assert {t: n for t, (n, _) in before.items()} == expected["counts"]
     done = lemari(home, "db", "upgrade", url=pg_url)
     assert done.returncode == 0, done.stderr
@@ -288,7 +314,7 @@ def test_postgres_office_of_the_previous_release_upgrades_with_db_upgrade(tmp_pa
     again = lemari(home, "init", url=pg_url)
     assert again.returncode == 0, again.stderr
     assert f"Skema basis data pada revisi {HEAD} (terbaru)." in again.stdout
-    check_release_office(home, pg_url, expected, columns, before)
+    check_release_office(home, pg_url, expected, columns, before, moved)
 
 
 # --- a column change, up and down -----------------------------------------------------------

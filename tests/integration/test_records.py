@@ -13,7 +13,7 @@ from records.exceptions import (
     ValidationError,
 )
 from records.extensions import db, lemari
-from records.models import AuditEvent, Penduduk, Record, RecordTransition
+from records.models import AuditEvent, Penduduk, Record, WorkflowStep
 from records.services import records
 from records.services.accounts import actor_for_username
 
@@ -69,8 +69,8 @@ def refused(error, record_id, name, username, note=""):
 
 def history(record_id):
     return [(h.transition, h.from_state, h.to_state, h.actor, h.note) for h in db.session.scalars(
-        select(RecordTransition).where(RecordTransition.record_id == record_id)
-        .order_by(RecordTransition.id))]
+        select(WorkflowStep).where(WorkflowStep.subject == "record", WorkflowStep.subject_id == record_id)
+        .order_by(WorkflowStep.id))]
 
 
 def audit_actions(record_id):
@@ -116,8 +116,8 @@ def test_every_step_carries_its_time_in_order(office):
     record = create()
     fire(record.id, "verifikasi", "petugas")
     times = [h.at for h in db.session.scalars(
-        select(RecordTransition).where(RecordTransition.record_id == record.id)
-        .order_by(RecordTransition.id))]
+        select(WorkflowStep).where(WorkflowStep.subject == "record", WorkflowStep.subject_id == record.id)
+        .order_by(WorkflowStep.id))]
     assert len(times) == 2 and times[0] <= times[1]
     event = db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "record.verifikasi", AuditEvent.object_id == str(record.id))).one()

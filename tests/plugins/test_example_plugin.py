@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 import lemari_surat_kehilangan
 from records.extensions import db, lemari
-from records.models import Penduduk, RecordTransition
+from records.models import Penduduk, WorkflowStep
 from records.pdf import PdfMetadata, PdfRenderer
 from records.services import records
 from records.services.accounts import actor_for_username
@@ -67,8 +67,9 @@ def test_record_moves_through_the_standard_workflow(app):
                                ("terbitkan", "petugas"), ("serahkan", "petugas")):
             records.fire_transition(record.id, name, actor=actor(username), session=db.session,
                                     registry=registry, pm=lemari().pm)
-        steps = db.session.scalars(select(RecordTransition.to_state).where(
-            RecordTransition.record_id == record.id).order_by(RecordTransition.id)).all()
+        steps = db.session.scalars(select(WorkflowStep.to_state).where(
+            WorkflowStep.subject == "record", WorkflowStep.subject_id == record.id)
+            .order_by(WorkflowStep.id)).all()
         # the declared fields, plus the klasifikasi the letter is numbered with (the type's default)
         assert record.data == {**DATA, "klasifikasi": registry.document_types[DOCTYPE].klasifikasi}
     assert steps == ["diajukan", "diverifikasi", "ditandatangani", "terbit", "diserahkan"]

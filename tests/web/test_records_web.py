@@ -9,7 +9,7 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from records.extensions import db, lemari
-from records.models import Penduduk, Record, RecordTransition
+from records.models import Penduduk, Record, WorkflowStep
 from records.services.setup import DEMO_PASSWORD
 
 LOLENG = "64.02.08.2004"
@@ -305,9 +305,9 @@ def test_openapi_lists_the_dokumen_paths(app, client):
 
 
 def test_no_transition_row_written_on_refusal(app, client):
-    before = count(app, RecordTransition)
+    before = count(app, WorkflowStep)
     headers = token(client, "petugas")
     record_id = api_create(client, app, headers).json["result"]["id"]
     client.post(f"/api/v1/dokumen/{record_id}/transition/cabut", json={"note": "x"},
                 headers=headers)
-    assert count(app, RecordTransition) == before + 1
+    assert count(app, WorkflowStep) == before + 1

@@ -11,23 +11,24 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from records.actor import Actor
 from records.declarations import Registry
 from records.exceptions import InvalidTransitionError, NotFoundError, ValidationError
 from records.images import check_image
-from records.models import Layanan
-from records.publikasi.models import Publikasi, PublikasiLangkah
+from records.models import Layanan, WorkflowStep
+from records.publikasi.models import Publikasi
 from records.publikasi.services import materials
 from records.publikasi.services.materials import PublishDesk
+from records.services import workflow_history
 from records.services.audit import record_event
 from records.services.clock import utc_now
-from records.services.rows import changed_rows
-from records.workflow import check_transition
 
 WORKFLOW = "publikasi"
+#: How publications are named in the workflow history and the audit trail.
+SUBJECT = "publikasi"
 PUBLISHED, EXPIRED = "terbit", "kedaluwarsa"
 EDITABLE_STATES = frozenset({"privat"})
 JENIS = {"pengumuman": ("pengumuman",),
@@ -49,8 +50,8 @@ def create_publikasi(values: dict, *, image: bytes | None = None, actor: Actor,
     session.flush()
     _attach_image(item, image, desk=desk)
     _render(item, session=session, desk=desk)
-    session.add(PublikasiLangkah(publikasi_id=item.id, transition="buat", from_state=None,
-                                 to_state=item.state, actor=actor.username, at=now, note=""))
+    workflow_history.remember(session, SUBJECT, item.id, "buat", None, item.state,
+                              actor.username, at=now)
     record_event(session, actor, "publikasi.buat", object_type="publikasi", object_id=item.id,
                  detail={"jenis": item.jenis, "templat": item.templat, "judul": item.judul})
     session.commit()
@@ -204,19 +205,20 @@ def list_publikasi(*, actor: Actor, session: Session, state: str | None = None,
 
 
 def fire(item_id: int, name: str, *, note: str = "", actor: Actor, session: Session,
-         registry: Registry, today: dt.date) -> PublikasiLangkah:
+         registry: Registry, today: dt.date) -> WorkflowStep:
     """Move a publication along its workflow; the move and its audit entry commit together."""
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         raise ValidationError("Catatan terlalu panjang.", {"note": f"Paling banyak {MAX_NOTE} karakter."})
     item = get_publikasi(item_id, actor=actor, session=session)
-    transition = check_transition(registry.workflows[WORKFLOW], item.state, name, actor.roles, note)
-    if transition.target == PUBLISHED and item.berlaku_sampai and item.berlaku_sampai < today:
+    workflow = registry.workflows[WORKFLOW]
+    publishes = name in {t.name for t in workflow.transitions if t.target == PUBLISHED}
+    if publishes and item.berlaku_sampai and item.berlaku_sampai < today:
         raise ValidationError("Tanggal kedaluwarsa sudah lewat; ubah tanggalnya sebelum menerbitkan.")
-    step = _move(session, item, transition, actor.username, note)
-    record_event(session, actor, f"publikasi.{transition.name}", object_type="publikasi",
-                 object_id=item.id, detail={"from": step.from_state, "to": step.to_state,
-                                            "note": note, "pdf": item.pdf_sha256})
+    _, step = workflow_history.fire(
+        session, item, workflow, name, subject=SUBJECT, actor=actor, note=note,
+        values={"published_at": utc_now()} if publishes else None,
+        detail={"pdf": item.pdf_sha256})
     session.commit()
     return step
 
@@ -229,30 +231,12 @@ def expire_due(*, session: Session, registry: Registry, today: dt.date) -> int:
     for item in due:
         until = item.berlaku_sampai
         assert until is not None  # the query selected berlaku_sampai < today
-        _move(session, item, transition, SYSTEM, f"Kedaluwarsa {until.isoformat()}")
+        workflow_history.move(session, item, transition, subject=SUBJECT, actor=SYSTEM,
+                              note=f"Kedaluwarsa {until.isoformat()}")
         record_event(session, SYSTEM, "publikasi.kedaluwarsa", object_type="publikasi",
                      object_id=item.id, detail={"berlaku_sampai": until.isoformat()})
     session.commit()
     return len(due)
-
-
-def _move(session: Session, item: Publikasi, transition, who: str, note: str) -> PublikasiLangkah:
-    """Compare-and-set the state so two reviewers clicking at once cannot both move it."""
-    values = {"state": transition.target}
-    if transition.target == PUBLISHED:
-        values["published_at"] = utc_now()
-    moved = session.execute(update(Publikasi).where(Publikasi.id == item.id,
-                                                    Publikasi.state == item.state)
-                            .values(**values).execution_options(synchronize_session=False))
-    if changed_rows(moved) != 1:
-        raise InvalidTransitionError("Status publikasi sudah diubah pengguna lain; muat ulang halaman.")
-    step = PublikasiLangkah(publikasi_id=item.id, transition=transition.name,
-                            from_state=item.state, to_state=transition.target, actor=who,
-                            at=utc_now(), note=note)
-    session.add(step)
-    session.flush()
-    session.refresh(item)
-    return step
 
 
 def _in_force(query, today: dt.date):
