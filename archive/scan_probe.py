@@ -2,19 +2,19 @@
 
 pypdf bounds memory but not CPU time on crafted files (dozens of denial-of-service fixes in
 2026 alone), and Pillow refuses decompression bombs only when asked to. So uploads are
-opened here, never in the web or import process: a worker with an address-space ceiling
-answers one file at a time, and a file that takes too long gets the worker killed and a
-fresh one started for the next file. The answer is plain data (kind, pages, text).
+opened here, never in the web or import process: a worker of the core's sandboxed pool
+(`records.sandbox`, the same one that renders letters) with an address-space ceiling answers
+one file at a time, and a file that takes too long gets the worker killed and a fresh one
+started for the next file. The answer is plain data (kind, pages, text).
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import resource
-import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+
+from records.sandbox import WorkerDiedError, WorkerPool, WorkerTimeoutError
 
 # Magic bytes → kind; the file name's extension must agree.
 MAGIC = ((b"%PDF-", "pdf"), (b"\xff\xd8\xff", "jpeg"), (b"\x89PNG\r\n\x1a\n", "png"),
@@ -138,87 +138,55 @@ def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
         raise ProbeError(f"Gambar {width}×{height} piksel melebihi batas {max_pixels:,} piksel.")
 
 
-def _limit_memory(limit_bytes: int) -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    wanted = limit_bytes if hard == resource.RLIM_INFINITY else min(limit_bytes, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
-
-
-def _worker_main(conn, limits: ProbeLimits) -> None:
-    """Answer (path, kind) requests until the pipe closes."""
+def _prober(limits: ProbeLimits):
+    """Worker set-up: quiet pypdf (reasons go in the report); the handler inspects one file
+    and turns whatever a hostile file makes pypdf or Pillow raise into a ProbeError."""
     import logging
 
-    logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # reasons go in the report instead
-    _limit_memory(limits.memory_bytes)
-    while True:
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
+
+    def probe(job: tuple[str, str, ProbeLimits]) -> dict:
+        path, kind, job_limits = job
         try:
-            path, kind = conn.recv()
-        except EOFError:
-            return
-        try:
-            conn.send(("ok", inspect(path, kind, limits)))
-        except ProbeError as exc:
-            conn.send(("rejected", str(exc)))
-        except MemoryError:
-            conn.send(("rejected", "Berkas membutuhkan memori melebihi batas saat dibuka."))
+            return inspect(path, kind, job_limits)
+        except ProbeError:
+            raise
         except Exception as exc:  # pypdf and Pillow raise anything on hostile input
-            conn.send(("rejected", f"Berkas tidak dapat dibaca: {type(exc).__name__}."))
+            raise ProbeError(f"Berkas tidak dapat dibaca: {type(exc).__name__}.") from None
+    return probe
 
 
 class ProbePool:
-    """One long-lived probe worker, restarted after a timeout or a crash.
+    """One long-lived probe worker in the sandboxed pool, started on first use and replaced
+    after a timeout or a crash.
 
     Spawning a Python per file would cost ~0.2 s; one worker keeps ingest above 20 files/s.
+    Web threads share the one worker: files are probed one at a time, in turn.
     """
 
     def __init__(self, limits: ProbeLimits | None = None) -> None:
         self.limits = limits or ProbeLimits()
-        self._context = multiprocessing.get_context("spawn")
-        self._process = None
-        self._conn = None
-        self._lock = threading.Lock()  # web threads share one worker: one file at a time
+        self._pool = WorkerPool(_prober, (self.limits,), what="pemeriksa berkas", workers=1,
+                                timeout_s=self.limits.timeout_s,
+                                memory_limit_bytes=self.limits.memory_bytes, lazy=True,
+                                max_jobs_per_worker=10_000, process_name="lemari-scan-probe")
 
     def probe(self, path: Path, kind: str) -> dict:
         """The worker's report on the file; ProbeError when it must be refused."""
-        with self._lock:
-            return self._probe(path, kind)
-
-    def _probe(self, path: Path, kind: str) -> dict:
-        self._ensure()
-        self._conn.send((str(path), kind))
-        if not self._conn.poll(self.limits.timeout_s):
-            self._kill()
-            raise ProbeError(f"Membuka berkas melebihi batas waktu {self.limits.timeout_s:.0f} "
-                             "detik (berkas rusak atau sengaja dibuat berat).")
+        limits = self.limits
         try:
-            status, payload = self._conn.recv()
-        except (EOFError, OSError):
-            self._kill()
+            return self._pool.run((str(path), kind, limits), timeout_s=limits.timeout_s)
+        except WorkerTimeoutError:
+            raise ProbeError(f"Membuka berkas melebihi batas waktu {limits.timeout_s:.0f} "
+                             "detik (berkas rusak atau sengaja dibuat berat).") from None
+        except WorkerDiedError:
             raise ProbeError("Pemeriksa berkas berhenti saat membuka berkas ini "
                              "(melebihi batas memori atau berkas merusak pembaca).") from None
-        if status != "ok":
-            raise ProbeError(payload)
-        return payload
 
-    def _ensure(self) -> None:
-        if self._process is not None and self._process.is_alive():
-            return
-        self._kill()
-        parent, child = self._context.Pipe()
-        self._process = self._context.Process(target=_worker_main, args=(child, self.limits),
-                                              daemon=True, name="lemari-scan-probe")
-        self._process.start()
-        child.close()
-        self._conn = parent
-
-    def _kill(self) -> None:
-        if self._process is not None:
-            self._process.kill()
-            self._process.join(5)
-        if self._conn is not None:
-            self._conn.close()
-        self._process = self._conn = None
+    def pids(self) -> list[int]:
+        """Process ids of the live worker (none before first use or after a kill)."""
+        return self._pool.pids()
 
     def close(self) -> None:
         """Stop the worker (it also dies with its parent: daemon)."""
-        self._kill()
+        self._pool.close()

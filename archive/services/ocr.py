@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from records.exceptions import NotFoundError, ValidationError
 from records.models import Record, RecordFile
 from records.models.outbox import RECORD, enqueue
 from records.ports import BlobStore
+from records.sandbox import limit_memory
 from records.services.audit import record_event
 from records.services.clock import utc_now
 
@@ -70,7 +70,7 @@ def ocr_to_pdfa(source: Path, kind: str, pages: int, settings: OcrSettings,
     try:
         done = subprocess.run([*command, str(source), str(output)], env=env, timeout=timeout,
                               capture_output=True, text=True,
-                              preexec_fn=lambda: _limit_memory(settings.memory_bytes))
+                              preexec_fn=lambda: limit_memory(settings.memory_bytes))
     except subprocess.TimeoutExpired:
         raise OcrFailed(f"OCR melebihi batas waktu {timeout} detik.") from None
     if done.returncode != 0 or not output.exists():
@@ -86,12 +86,6 @@ def _clean_text(text: str) -> str:
     lines = [line.rstrip() for line in text.replace("\f", "\n").splitlines()]
     kept = [line for line in lines if not line.startswith("[OCR skipped on page")]
     return "\n".join(kept).strip()[:MAX_TEXT_CHARS]
-
-
-def _limit_memory(limit: int) -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    resource.setrlimit(resource.RLIMIT_AS,
-                       (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
 
 
 def run_job(job_id: int, *, session: Session, blobs: BlobStore, settings: OcrSettings) -> str:
