@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask_appbuilder.api import expose, protect
 
-from archive.desk import ingest_upload
+from archive.desk import ingest_upload, ingest_uploads
 from archive.services import archiving, ocr
 from records.api.base import ServiceApi
 from records.exceptions import RecordsError
@@ -103,7 +103,9 @@ class ArsipApi(ServiceApi):
     @protect()
     def upload(self):
         """Archive one scan (multipart: berkas, plus metadata fields judul, jenis,
-        klasifikasi, skema, tanggal, desa, nik, no_kk, lemari, rak, boks, map, catatan).
+        klasifikasi, skema, tanggal, desa, nik, no_kk, lemari, rak, boks, map, catatan), or
+        many at once (several `berkas` parts and/or a CSV sidecar in `metadata`, as
+        `lemari import-scans` reads it): then the answer lists every file and its outcome.
         ---
         post:
           requestBody:
@@ -113,18 +115,23 @@ class ArsipApi(ServiceApi):
                 schema:
                   type: object
                   properties:
-                    berkas: {type: string, format: binary}
+                    berkas: {type: array, items: {type: string, format: binary}}
+                    metadata: {type: string, format: binary, description: CSV sidecar}
                     klasifikasi: {type: string}
                     tanggal: {type: string}
                     desa: {type: string}
           responses:
             201: {description: Archived; OCR queued when needed}
-            200: {description: Duplicate of an archived file}
+            200: {description: Duplicate of an archived file; or, for many files, the report}
             422: {description: Refused, with the reason}
         """
-        upload = request.files.get("berkas")
-        if upload is None or not upload.filename:
+        uploads = [f for f in request.files.getlist("berkas") if f.filename]
+        if not uploads:
             return self.response_400(message="Kirim berkas pada kolom 'berkas'.")
+        sidecar = request.files.get("metadata")
+        if len(uploads) > 1 or (sidecar is not None and sidecar.filename):
+            return self._upload_many(uploads, sidecar)
+        upload = uploads[0]
         try:
             result = ingest_upload(upload, request.form.to_dict())
         except RecordsError as exc:
@@ -135,6 +142,18 @@ class ArsipApi(ServiceApi):
                                              "record_id": result.record_id,
                                              "sha256": result.sha256,
                                              "ocr_job_id": result.ocr_job_id})
+
+    def _upload_many(self, uploads, sidecar):
+        """Many files through the folder pipeline; 200 with one line per file (those refused
+        included), or the reason nothing was read (a bad sidecar)."""
+        try:
+            results = ingest_uploads(uploads, sidecar, request.form.to_dict())
+        except RecordsError as exc:
+            db.session.rollback()
+            return self.response(exc.http_status, message=str(exc))
+        return self.response(200, result=[
+            {"berkas": r.name, "status": r.status, "reason": r.reason, "record_id": r.record_id,
+             "sha256": r.sha256, "ocr_job_id": r.ocr_job_id} for r in results])
 
     @expose("/tugas", methods=["GET"])
     @protect()

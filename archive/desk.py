@@ -7,6 +7,7 @@ a scan never pays for it.
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 
 from archive.scan_probe import ProbeLimits, ProbePool
 from archive.services.archiving import ArchiveDesk, IngestResult, ingest_file
@@ -74,3 +75,49 @@ def ingest_upload(upload, values: dict) -> IngestResult:
     with staged_upload(upload) as path:
         return ingest_file(path, upload.filename, values, actor=current_actor(),
                            session=db.session, desk=archive_desk_of_app())
+
+
+MAX_UPLOAD_FILES = 200
+MAX_SIDECAR_BYTES = 2 * 1024 * 1024
+
+
+def ingest_uploads(uploads, sidecar_upload, values: dict) -> list[IngestResult]:
+    """Many files (or a folder) and an optional CSV sidecar through the same pipeline as
+    `lemari import-scans` (the upload page and the REST API); the result names every file,
+    the ones over the limit included."""
+    from contextlib import ExitStack
+
+    from flask_babel import gettext as _
+
+    from archive.services import folder_ingest
+    from records.exceptions import ValidationError
+    from records.extensions import db
+    from records.web_common import current_actor
+
+    sidecar, refused = {}, []
+    if sidecar_upload is not None and sidecar_upload.filename:
+        raw = sidecar_upload.read(MAX_SIDECAR_BYTES + 1)
+        if len(raw) > MAX_SIDECAR_BYTES:
+            raise ValidationError(_("CSV pendamping terlalu besar (paling besar 2 MB)."))
+        sidecar, refused = folder_ingest.read_sidecar(raw)
+    over = [IngestResult(f.filename, "gagal",
+                         _("Lebih dari %(n)d berkas sekaligus; unggah sisanya lagi.", n=MAX_UPLOAD_FILES))
+            for f in uploads[MAX_UPLOAD_FILES:]]
+    with ExitStack() as stack:
+        entries = [_upload_entry(stack, f) for f in uploads[:MAX_UPLOAD_FILES]]
+        results = folder_ingest.ingest_entries(entries, sidecar, values, actor=current_actor(),
+                                               session=db.session, desk=archive_desk_of_app())
+    return refused + results + over
+
+
+def _upload_entry(stack, upload):
+    """A staged upload as a pipeline entry; a name with a path in it is refused, not cut."""
+    from archive.scan_probe import ProbeError
+    from archive.services import archiving, folder_ingest
+    from records.web_common import staged_upload
+
+    try:
+        archiving.check_name(upload.filename)
+    except ProbeError as exc:
+        return folder_ingest.Entry(Path(upload.filename), upload.filename, str(exc))
+    return folder_ingest.Entry(stack.enter_context(staged_upload(upload)), upload.filename)

@@ -15,6 +15,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from archive.desk import ingest_uploads
 from archive.services import archiving, bagexport, disposition, fixity, ocr, retensi
 from archive.services.archiving import IngestResult
 from records.exceptions import RecordsError, ValidationError
@@ -126,7 +127,7 @@ class ArsipView(BaseView):
             if not uploads:
                 flash(_("Pilih minimal satu berkas pindaian."), "danger")
             try:
-                results = _ingest_uploads(uploads, request.files.get("metadata"), values)
+                results = ingest_uploads(uploads, request.files.get("metadata"), values)
             except ValidationError as exc:
                 flash(str(exc), "danger")
                 results = [IngestResult(getattr(request.files.get("metadata"), "filename", "CSV"),
@@ -437,43 +438,3 @@ def register(appbuilder, menu, category: str) -> None:
         menus[name] = frozenset({permission})
         menus[category] = menus.get(category, frozenset()) | {permission}
     appbuilder.add_api(ArsipApi)
-
-
-MAX_UPLOAD_FILES = 200
-MAX_SIDECAR_BYTES = 2 * 1024 * 1024
-
-
-def _ingest_uploads(uploads, sidecar_upload, values: dict) -> list:
-    """Many files (or a folder) and an optional CSV sidecar through the same pipeline as
-    `lemari import-scans`; the result names every file, the ones over the limit included."""
-    from contextlib import ExitStack
-
-    from archive.desk import archive_desk_of_app
-    from archive.services import folder_ingest
-
-    sidecar, refused = {}, []
-    if sidecar_upload is not None and sidecar_upload.filename:
-        raw = sidecar_upload.read(MAX_SIDECAR_BYTES + 1)
-        if len(raw) > MAX_SIDECAR_BYTES:
-            raise ValidationError(_("CSV pendamping terlalu besar (paling besar 2 MB)."))
-        sidecar, refused = folder_ingest.read_sidecar(raw)
-    over = [IngestResult(f.filename, "gagal",
-                         _("Lebih dari %(n)d berkas sekaligus; unggah sisanya lagi.", n=MAX_UPLOAD_FILES))
-            for f in uploads[MAX_UPLOAD_FILES:]]
-    with ExitStack() as stack:
-        entries = [_upload_entry(stack, f) for f in uploads[:MAX_UPLOAD_FILES]]
-        results = folder_ingest.ingest_entries(entries, sidecar, values, actor=current_actor(),
-                                               session=db.session, desk=archive_desk_of_app())
-    return refused + results + over
-
-
-def _upload_entry(stack, upload):
-    """A staged upload as a pipeline entry; a name with a path in it is refused, not cut."""
-    from archive.scan_probe import ProbeError
-    from archive.services import folder_ingest
-
-    try:
-        archiving.check_name(upload.filename)
-    except ProbeError as exc:
-        return folder_ingest.Entry(Path(upload.filename), upload.filename, str(exc))
-    return folder_ingest.Entry(stack.enter_context(staged_upload(upload)), upload.filename)

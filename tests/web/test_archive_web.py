@@ -207,6 +207,26 @@ def test_rest_api_upload_list_and_masking(client, app, nik):
     assert client.get("/api/v1/arsip/").status_code == 401
 
 
+def test_rest_api_takes_many_files_and_a_sidecar_through_the_same_pipeline(client, app):
+    """The REST upload with several files and the CSV sidecar answers one line per file named
+    on either side: archived with its row's metadata, refused with the reason, or missing."""
+    arsiparis = _token(client, "arsiparis")
+    sidecar = (b"berkas,judul,klasifikasi,desa,tanggal\n"
+               b"a.pdf,Notulen rapat 2016,000.1.5,Loleng,2016-03-01\n"
+               b"hilang.pdf,Hilang,000.1.5,Loleng,2016-01-01\n")
+    sent = client.post("/api/v1/arsip/pindaian", headers=arsiparis, data={
+        "berkas": [(io.BytesIO(text_pdf(83)), "a.pdf"), (io.BytesIO(b""), "kosong.pdf")],
+        "metadata": (io.BytesIO(sidecar), "metadata.csv")}, content_type="multipart/form-data")
+    assert sent.status_code == 200, sent.get_json()
+    lines = {r["berkas"]: r for r in sent.get_json()["result"]}
+    assert set(lines) == {"a.pdf", "kosong.pdf", "hilang.pdf"}
+    assert lines["a.pdf"]["status"] == "diimpor" and lines["kosong.pdf"]["status"] == "gagal"
+    assert "0 byte" in lines["kosong.pdf"]["reason"] and lines["hilang.pdf"]["status"] == "gagal"
+    with app.app_context():
+        archived = db.session.get(Arsip, lines["a.pdf"]["record_id"])
+        assert (archived.record.title, archived.klasifikasi) == ("Notulen rapat 2016", "000.1.5")
+
+
 def test_record_actions_in_the_browser(client, auth, app):
     import zipfile
 
