@@ -380,7 +380,7 @@ def bench_issue(n: int, log: Callable[[str], None]) -> dict:
                 ext = lemari()
                 initialise(session=db.session, engine=db.engine, sm=app.appbuilder.sm,
                            appbuilder=app.appbuilder, registry=ext.registry,
-                           menu_permissions=ext.menu_permissions)
+                           menu_permissions=ext.menu_permissions, pm=ext.pm)
                 load_demo(session=db.session, sm=app.appbuilder.sm, population=generate_population(),
                           desa=DESA, force_password_change=False)
 

@@ -54,7 +54,7 @@ def _office(home: Path):
         ext = lemari()
         initialise(session=db.session, engine=db.engine, sm=app.appbuilder.sm,
                    appbuilder=app.appbuilder, registry=ext.registry,
-                   menu_permissions=ext.menu_permissions)
+                   menu_permissions=ext.menu_permissions, pm=ext.pm)
         load_demo(session=db.session, sm=app.appbuilder.sm, population=generate_population()[:20],
                   desa=DESA, force_password_change=False)
     return app

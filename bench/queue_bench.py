@@ -145,7 +145,7 @@ def prepare(home: Path, url: str, counters: int) -> None:
     with app.app_context():
         ext = lemari()
         initialise(session=db.session, engine=db.engine, sm=app.appbuilder.sm, appbuilder=app.appbuilder,
-                   registry=ext.registry, menu_permissions=ext.menu_permissions)
+                   registry=ext.registry, menu_permissions=ext.menu_permissions, pm=ext.pm)
         load_demo(session=db.session, sm=app.appbuilder.sm, population=generate_population(), desa=DESA,
                   force_password_change=False)
         antrian.ensure_setup(db.session, [s["code"] for s in catalogue()["layanan"]])

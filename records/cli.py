@@ -77,7 +77,7 @@ def init_command() -> None:
     migrated = run_service(lambda: initialise(
         session=db.session, engine=db.engine, sm=current_app.appbuilder.sm,
         appbuilder=current_app.appbuilder, registry=lemari().registry,
-        menu_permissions=lemari().menu_permissions))
+        menu_permissions=lemari().menu_permissions, pm=lemari().pm))
     for line in describe_upgrade(*migrated):
         click.echo(line)
     if signing_config(lemari().settings).demo:

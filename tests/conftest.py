@@ -120,7 +120,7 @@ def initialise_app(app, *, demo: bool = True) -> None:
         ext = lemari()
         initialise(session=db.session, engine=db.engine, sm=app.appbuilder.sm,
                    appbuilder=app.appbuilder, registry=ext.registry,
-                   menu_permissions=ext.menu_permissions)
+                   menu_permissions=ext.menu_permissions, pm=ext.pm)
         if demo:
             load_demo(session=db.session, sm=app.appbuilder.sm,
                       population=generate_population(), desa=DESA,

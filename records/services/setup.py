@@ -81,9 +81,10 @@ def _date(raw: str | None) -> dt.date | None:
 
 
 def initialise(*, session: Session, engine, sm, appbuilder, registry: Registry,
-               menu_permissions) -> tuple[SchemaState, SchemaState]:
-    """Schema, FAB permissions, declared roles and the wilayah table; returns the schema state
-    before and after its migrations."""
+               menu_permissions, pm) -> tuple[SchemaState, SchemaState]:
+    """Schema, FAB permissions, declared roles, the wilayah table and what each plugin seeds
+    (hook `seed_office` of the plugin manager `pm`); returns the schema state before and after
+    its migrations."""
     migrated = create_schema(engine)
     for role in (sm.auth_role_admin, sm.auth_role_public):
         sm.find_role(role) or sm.add_role(role)
@@ -93,7 +94,7 @@ def initialise(*, session: Session, engine, sm, appbuilder, registry: Registry,
     seed_registers(session)
     seed_klasifikasi(session)
     seed_layanan(session, catalogue())
-    appbuilder.app.extensions["lemari"].pm.hook.seed_office(session=session)
+    pm.hook.seed_office(session=session)
     return migrated
 
 
