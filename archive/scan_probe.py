@@ -10,10 +10,12 @@ started for the next file. The answer is plain data (kind, pages, text).
 
 from __future__ import annotations
 
+import logging
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from records.formats import angka
 from records.sandbox import WorkerDiedError, WorkerPool, WorkerTimeoutError
 
 # Magic bytes → kind; the file name's extension must agree.
@@ -29,7 +31,16 @@ MAX_TEXT_CHARS = 1_000_000
 
 
 class ProbeError(Exception):
-    """The file cannot be archived; the message says why, in Indonesian."""
+    """The file cannot be archived; the message says why, in Indonesian, in words a clerk
+    knows. `detail` keeps what the library said (exception name and text) for the Admin's
+    "detail teknis"."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+
+    def __reduce__(self):
+        return ProbeError, (str(self), self.detail)  # crosses the worker's pipe whole
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,11 @@ class ProbeLimits:
     max_pages: int = 2000
     timeout_s: float = 30.0
     memory_bytes: int = 1024 * 1024 * 1024
+
+
+def technical(error: BaseException) -> str:
+    """What a library said about a file, for the Admin (never shown to clerks as the reason)."""
+    return f"{type(error).__name__}: {error}"[:500]
 
 
 def sniff(head: bytes) -> str | None:
@@ -89,7 +105,8 @@ def _inspect_pdf(path: str, limits: ProbeLimits) -> dict:
     except ProbeError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
-        raise ProbeError(f"PDF rusak atau terpotong: {type(exc).__name__}.") from None
+        raise ProbeError("PDF rusak atau terpotong; pindai ulang atau simpan ulang dari "
+                         "aplikasi asalnya.", technical(exc)) from None
     if pages == 0:
         raise ProbeError("PDF tidak berisi halaman.")
     if pages > limits.max_pages:
@@ -123,11 +140,11 @@ def _inspect_image(path: str, limits: ProbeLimits) -> dict:
                     image.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise ProbeError("Gambar terlalu besar (dicurigai bom dekompresi); "
-                             f"batas {limits.max_pixels:,} piksel per halaman.") from None
+                             f"batas {angka(limits.max_pixels)} piksel per halaman.") from None
         except ProbeError:
             raise
         except (OSError, ValueError, SyntaxError, EOFError) as exc:
-            raise ProbeError(f"Gambar rusak atau terpotong: {exc}.") from None
+            raise ProbeError("Gambar rusak atau terpotong; pindai ulang.", technical(exc)) from None
     return {"kind": image.format.lower() if image.format else "image", "pages": frames,
             "has_text": False, "text": ""}
 
@@ -135,14 +152,13 @@ def _inspect_image(path: str, limits: ProbeLimits) -> dict:
 def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
     width, height = size
     if width * height > max_pixels:
-        raise ProbeError(f"Gambar {width}×{height} piksel melebihi batas {max_pixels:,} piksel.")
+        raise ProbeError(f"Gambar {angka(width)}×{angka(height)} piksel melebihi batas "
+                         f"{angka(max_pixels)} piksel.")
 
 
 def _prober(limits: ProbeLimits):
     """Worker set-up: quiet pypdf (reasons go in the report); the handler inspects one file
     and turns whatever a hostile file makes pypdf or Pillow raise into a ProbeError."""
-    import logging
-
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)
 
     def probe(job: tuple[str, str, ProbeLimits]) -> dict:
@@ -152,7 +168,8 @@ def _prober(limits: ProbeLimits):
         except ProbeError:
             raise
         except Exception as exc:  # pypdf and Pillow raise anything on hostile input
-            raise ProbeError(f"Berkas tidak dapat dibaca: {type(exc).__name__}.") from None
+            raise ProbeError("Berkas tidak dapat dibaca (rusak atau bukan dokumen).",
+                             technical(exc)) from None
     return probe
 
 

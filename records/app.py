@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from records.declarations import Registry
 from records.extensions import Lemari, db
+from records.formats import angka, rupiah, ukuran
 from records.logs import configure_logging
 from records.plugins import import_models, make_plugin_manager, page_template_dirs
 from records.services.audit import install_config_audit
@@ -110,6 +111,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(app.extensions["lemari"].refresh_office)
     app.context_processor(views.actor_context)
     app.add_template_filter(waktu, "waktu")
+    for name, number_filter in (("angka", angka), ("ukuran", ukuran), ("rupiah", rupiah)):
+        app.add_template_filter(number_filter, name)
     app.register_blueprint(views.public.public)
     app.register_blueprint(views.lacak.public)
     pm.hook.register_public_pages(app=app)

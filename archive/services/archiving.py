@@ -26,6 +26,7 @@ from archive.services.retensi import recompute
 from records.actor import Actor
 from records.declarations import Registry
 from records.exceptions import NotFoundError, ValidationError
+from records.formats import ukuran
 from records.models import IssuedNumber, Record, RecordFile, Wilayah
 from records.models.outbox import RECORD, enqueue
 from records.nik import NikError, parse_nik, parse_no_kk, restore_masked_numbers
@@ -57,6 +58,7 @@ class IngestResult:
     record_id: int | None = None
     sha256: str = ""
     ocr_job_id: int | None = None
+    detail: str = ""  # what a library said, for the Admin's "detail teknis"
 
 
 @dataclass
@@ -196,7 +198,7 @@ def ingest_file(path: Path, name: str, values: dict, *, actor: Actor, session: S
         report = desk.probe.probe(path, checked)
     except (ValidationError, ProbeError, NotFoundError) as exc:
         session.rollback()
-        return IngestResult(name, FAILED, str(exc))
+        return IngestResult(name, FAILED, str(exc), detail=getattr(exc, "detail", ""))
     return _store(path, name, checked, sha256, report, meta, actor=actor, session=session,
                   desk=desk)
 
@@ -209,8 +211,7 @@ def _check_file(path: Path, name: str, max_bytes: int) -> str:
     if size == 0:
         raise ProbeError("Berkas kosong (0 byte).")
     if size > max_bytes:
-        raise ProbeError(f"Berkas {size / 1_000_000:,.0f} MB melebihi batas "
-                         f"{max_bytes / 1_000_000:,.0f} MB.")
+        raise ProbeError(f"Berkas {ukuran(size)} melebihi batas {ukuran(max_bytes)}.")
     return kind_of(path, name)
 
 
@@ -485,7 +486,7 @@ def replace_file(record_id: int, path: Path, name: str, reason: str, *, actor: A
             raise ProbeError(duplicate)
         report = desk.probe.probe(path, kind)
     except ProbeError as exc:
-        return IngestResult(name, FAILED, str(exc))
+        return IngestResult(name, FAILED, str(exc), detail=exc.detail)
     with open(path, "rb") as fh:
         ref = desk.blobs.put(fh)
     job = _record_replacement(arsip, name, kind, ref, report, reason, actor=actor,

@@ -25,6 +25,7 @@ from records.actor import Actor
 from records.calendar_id import add_working_days
 from records.declarations import Registry
 from records.exceptions import NotFoundError, ValidationError
+from records.formats import angka
 from records.models import HariLibur, Layanan
 from records.pengaduan.models import Pengaduan
 from records.services import workflow_history
@@ -79,8 +80,8 @@ def clean_submission(values: dict, *, session: Session) -> dict:
     if not 5 <= len(text["judul"]) <= MAX_TITLE:
         errors["judul"] = f"Judul 5 sampai {MAX_TITLE} karakter."
     if len(text["isi"]) > MAX_TEXT:
-        errors["isi"] = (f"Isi pengaduan terlalu panjang ({len(text['isi']):,} karakter; "
-                         f"maksimal {MAX_TEXT:,}).").replace(",", ".")
+        errors["isi"] = (f"Isi pengaduan terlalu panjang ({angka(len(text['isi']))} karakter; "
+                         f"maksimal {angka(MAX_TEXT)}).")
     elif len(text["isi"]) < 10:
         errors["isi"] = "Tuliskan isi pengaduan (minimal 10 karakter)."
     for key in ("nama", "kontak"):

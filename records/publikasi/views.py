@@ -69,7 +69,8 @@ class PublikasiView(BaseView):
         rows = publishing.list_publikasi(actor=current_actor(), session=db.session, state=state)
         workflow = ext.registry.workflows[publishing.WORKFLOW]
         return self.render_template("lemari/publikasi_list.html", rows=rows, state=state,
-                                    workflow=workflow)
+                                    workflow=workflow, titles={
+                                        key: spec.title for key, spec in materials.MATERIALS.items()})
 
     @expose("/baru/<jenis>", methods=["GET", "POST"])
     @has_access

@@ -3,6 +3,8 @@ worker afterwards, and every broken sample refused with a reason."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from archive.scan_probe import ProbeError, ProbeLimits, ProbePool, kind_of, sniff
@@ -54,6 +56,18 @@ def test_every_broken_sample_is_refused_with_a_reason(pool, tmp_path, name):
     with pytest.raises(ProbeError) as refused:
         pool.probe(path, kind_of(path, name))
     assert len(str(refused.value)) > 10
+    # the reason is for a clerk: no library's exception names (those are the Admin's detail)
+    assert not re.search(r"[A-Z][a-z]+[A-Z]\w*(Error|Exception)|Error\b", str(refused.value))
+
+
+def test_a_library_failure_keeps_its_technical_detail_apart(pool, tmp_path):
+    """What pypdf said is kept for the Admin's "detail teknis", not in the clerk's reason."""
+    path = tmp_path / "potong.pdf"
+    path.write_bytes(text_pdf(5, pages=2)[:300])
+    with pytest.raises(ProbeError) as refused:
+        pool.probe(path, "pdf")
+    assert "rusak atau terpotong" in str(refused.value) and "Error" not in str(refused.value)
+    assert re.match(r"\w+(Error|Exception)\b", refused.value.detail)
 
 
 def test_an_image_over_the_pixel_limit_is_refused(tmp_path):

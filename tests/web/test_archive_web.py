@@ -268,6 +268,28 @@ def test_record_actions_in_the_browser(client, auth, app):
         assert db.session.get(Arsip, sop).status == "tersimpan"  # on hold: not transferred
 
 
+def test_the_archive_page_speaks_to_clerks_and_keeps_hashes_for_the_admin(client, auth, app):
+    """Sizes in KB/MB and what the text status means, for everyone; SHA-256 and byte counts
+    only in the Admin's "Detail teknis" fold; a library's exception name never as a reason."""
+    auth.login("arsiparis")
+    page = upload(client, [("notulen.pdf", text_pdf(84)),
+                           ("potong.pdf", text_pdf(85, pages=2)[:300])],
+                  klasifikasi="000.1.5").get_data(as_text=True)
+    assert "rusak atau terpotong" in page and "Error" not in page and "Detail teknis" not in page
+    with app.app_context():
+        [arsip] = db.session.scalars(select(Arsip)).all()
+        size = arsip.record.files[0].size
+    clerk = client.get(f"/arsip/{arsip.record_id}").get_data(as_text=True)
+    assert "SHA-256" not in clerk and "Detail teknis" not in clerk and f"{size} B" not in clerk
+    assert " KB" in clerk and "teks sudah ada di berkas" in clerk and "teks_asli" not in clerk
+    auth.logout()
+    auth.login("admin")
+    admin = client.get(f"/arsip/{arsip.record_id}").get_data(as_text=True)
+    assert "Detail teknis" in admin and "SHA-256" in admin
+    assert upload(client, [("potong2.pdf", text_pdf(86, pages=2)[:300])]).get_data(
+        as_text=True).count("Detail teknis") == 1
+
+
 def test_upload_with_a_csv_sidecar_goes_through_the_folder_pipeline(client, auth, app, nik):
     """Many files plus the same CSV sidecar as `lemari import-scans`: each file takes its row's
     metadata, and a row naming a file that was not uploaded is reported, not dropped."""

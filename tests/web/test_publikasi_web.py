@@ -66,6 +66,8 @@ def test_humas_drafts_camat_approves_and_the_public_and_the_tv_see_it(client, au
                    judul="Cara mengurus KK")
     shown = client.get(f"/publikasi/{poster}").get_data(as_text=True)
     assert "Draf (privat)" in shown and f"/publikasi/{poster}/berkas/layar" in shown
+    listed = client.get("/publikasi/").get_data(as_text=True)  # the material's name, not its code
+    assert "Poster" in listed and "poster_layanan" not in listed
     assert client.get(f"/info/pengumuman/{notice}").status_code == 404  # a draft does not leak
     for item in (notice, poster):
         assert "Menunggu tinjauan" in step(client, item, "ajukan")
