@@ -155,7 +155,8 @@ def test_restore_asks_for_the_passphrase_and_refuses_a_wrong_one_or_a_changed_by
     _ingest(app, tmp_path, "b.pdf", text_pdf(401), judul="Surat sesudah cadangan")
     database = (home / "lemari.db").read_bytes()
 
-    wrong = runner.invoke(args=["restore", str(usb), "--yes"], env={"LEMARI_BACKUP_PASSPHRASE": "bukan frasa ini"})
+    wrong = runner.invoke(args=["restore", str(usb), "--yes"],
+                          env={"LEMARI_BACKUP_PASSPHRASE": "bukan frasa ini"})
     assert wrong.exit_code == 1 and "Frasa sandi cadangan salah" in wrong.output
     assert (home / "lemari.db").read_bytes() == database
 
@@ -164,7 +165,8 @@ def test_restore_asks_for_the_passphrase_and_refuses_a_wrong_one_or_a_changed_by
     changed = bytearray(original)
     changed[len(changed) // 2] ^= 1
     obj.write_bytes(bytes(changed))
-    tampered = runner.invoke(args=["restore", str(usb), "--yes"], env={"LEMARI_BACKUP_PASSPHRASE": PASSPHRASE})
+    tampered = runner.invoke(args=["restore", str(usb), "--yes"],
+                             env={"LEMARI_BACKUP_PASSPHRASE": PASSPHRASE})
     assert tampered.exit_code == 1 and "rusak atau diubah" in tampered.output
     assert (home / "lemari.db").read_bytes() == database
     assert not (home / "cadangan" / "pulih").exists()  # no plaintext left behind
