@@ -289,3 +289,73 @@ def test_a_backup_killed_mid_write_is_not_counted_and_earlier_generations_restor
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(BackupRun)
                                  .where(BackupRun.status == "berjalan")) == 0
+
+
+def test_jobs_schedule_backups_and_drills_and_the_upgrade_and_ups_hooks_back_up(office, tmp_path):
+    from records import backup_desk
+    from records.jobs import jobs_of
+
+    app, home = office
+    runner = app.test_cli_runner()
+    jobs = jobs_of(app)
+    assert {"backup", "backup_drill", "backup_now"} <= set(jobs.tasks)
+    with app.app_context():  # not set up yet: nothing to do, nothing fails
+        assert backup_desk.before_upgrade(app, ["9999"]) is None
+    usb, share = _set_up(app, tmp_path, runner)
+
+    with frozen(_at(dt.date(2026, 12, 1))):
+        jobs.enqueue("backup_now", "ups")  # what the UPS monitor will call
+    with frozen(_at(dt.date(2026, 12, 2))), app.app_context():
+        line = backup_desk.before_upgrade(app, ["9999"])
+    assert line and "usb" in line and "share" in line
+    with app.app_context():
+        triggers = sorted(db.session.scalars(select(BackupRun.pemicu).where(BackupRun.status == "berhasil")))
+    assert triggers == ["pembaruan", "pembaruan", "ups", "ups"]
+
+    # every target unreachable: the upgrade is refused with the reason
+    shutil.rmtree(usb)
+    shutil.rmtree(share)
+    with frozen(_at(dt.date(2026, 12, 3))), app.app_context():
+        with pytest.raises(bt.BackupError, match="sebelum pembaruan gagal"):
+            backup_desk.before_upgrade(app, ["9999"])
+
+    # the scheduled drill without a passphrase on the server is a failed drill, said clearly
+    usb.mkdir()
+    (usb / "LEMARI-LABEL").write_text("CADANGAN-KOTABANGUN")
+    with app.app_context():
+        run = backup_desk.drill(app)
+        assert run.status == "gagal" and "Tidak ada generasi" in run.pesan
+    assert _run(runner, _at(dt.date(2026, 12, 4))).exit_code == 1  # share is still gone
+    with app.app_context():
+        run = backup_desk.drill(app)
+        assert run.status == "gagal" and "BACKUP_PASSPHRASE_FILE" in run.pesan
+        passphrase_file = home / "frasa.txt"
+        passphrase_file.write_text(PASSPHRASE)
+        app.extensions["lemari"].settings["BACKUP_PASSPHRASE_FILE"] = str(passphrase_file)
+        with frozen(_at(dt.date(2026, 12, 4), 18)):
+            run = backup_desk.drill(app)
+        assert run.status == "berhasil", run.pesan
+
+
+@pytest.mark.postgres
+def test_postgresql_office_backs_up_encrypted_drills_and_restores(offices, pg_server, pg_office_template,
+                                                                  tmp_path):
+    home, template = pg_office_template
+    app = offices.fresh(home, pg=(pg_server, template), SEARCH_BACKEND="postgres", JOBS_IMMEDIATE=True)
+    runner = app.test_cli_runner()
+    usb, _share = _set_up(app, tmp_path, runner)
+    with app.app_context():
+        residents = db.session.scalar(select(func.count()).select_from(Penduduk))
+    made = _run(runner, _at(dt.date(2026, 12, 1)))
+    assert made.exit_code == 0, made.output
+    assert b"PGDMP" not in _target_bytes(usb)
+    drill = runner.invoke(args=["backup", "drill"], env={"LEMARI_BACKUP_PASSPHRASE": PASSPHRASE})
+    assert drill.exit_code == 0 and "basis data sementara" in drill.output, drill.output
+    with app.app_context():
+        db.session.execute(Penduduk.__table__.delete().where(Penduduk.id.in_(
+            select(Penduduk.id).limit(5).scalar_subquery())))
+        db.session.commit()
+    done = runner.invoke(args=["restore", str(usb), "--yes"], env={"LEMARI_BACKUP_PASSPHRASE": PASSPHRASE})
+    assert done.exit_code == 0, done.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Penduduk)) == residents
