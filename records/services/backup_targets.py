@@ -36,6 +36,7 @@ import json
 import os
 import shutil
 import tarfile
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -475,15 +476,19 @@ def _object_rel(name: str) -> str:
 # --- the run: lock, snapshot, every target, the record ---------------------------------------
 
 @contextmanager
-def backup_lock(home: Path) -> Iterator[None]:
+def backup_lock(home: Path, wait: int = 5) -> Iterator[None]:
     """One backup, restore or drill at a time per data folder (released when the process dies)."""
     folder = server_dir(home)
     ensure_dir(folder)
     with open(folder / "proses.lock", "a+") as fh:
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BackupError("Pencadangan lain sedang berjalan; coba lagi sebentar lagi.") from None
+        for attempt in range(wait * 10 + 1):  # a status look (home page) holds it an instant
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if attempt == wait * 10:
+                    raise BackupError("Pencadangan lain sedang berjalan; coba lagi sebentar lagi.") from None
+                time.sleep(0.1)
         try:
             yield
         finally:
@@ -492,7 +497,7 @@ def backup_lock(home: Path) -> Iterator[None]:
 
 def lock_is_free(home: Path) -> bool:
     try:
-        with backup_lock(home):
+        with backup_lock(home, wait=0):
             return True
     except BackupError:
         return False
