@@ -195,6 +195,34 @@ AUDIT_CHECKPOINT_MINUTE = 50
 FIXITY_HOUR = 2
 # Minute of the nightly fixity check.
 FIXITY_MINUTE = 30
+# Local time of the daily automatic backup to every configured target (after office hours).
+BACKUP_HOUR = 17
+# Minute of the daily automatic backup.
+BACKUP_MINUTE = 30
+# Generations kept on each target: the newest of each of the last N days, weeks and months.
+BACKUP_KEEP_DAILY = 7
+# Weekly generations kept (the newest of each ISO week).
+BACKUP_KEEP_WEEKLY = 4
+# Monthly generations kept (the newest of each month).
+BACKUP_KEEP_MONTHLY = 12
+# Hours after the last good backup of a target before the home page and doctor call it missed.
+BACKUP_MAX_AGE_HOURS = 26
+# Megabytes a backup leaves free on its target: a backup that would leave less is refused
+# before it writes anything (the previous generations stay).
+BACKUP_RESERVE_MB = 8
+# A target with less free space than this share (percent) after a backup is warned about.
+BACKUP_WARN_FREE_PERCENT = 10
+# Day of the week of the restore drill (0 Sunday … 6 Saturday), and its local hour and minute.
+BACKUP_DRILL_WEEKDAY = 5
+# Local hour of the weekly restore drill.
+BACKUP_DRILL_HOUR = 18
+# Minute of the weekly restore drill.
+BACKUP_DRILL_MINUTE = 30
+# Days after the last passed restore drill before it is called missed.
+BACKUP_DRILL_MAX_AGE_DAYS = 8
+# File (mode 0600, inside the data folder's disk) holding the backup passphrase, read only by the
+# unattended weekly restore drill. Empty: the drill needs `lemari backup drill` typed by a person.
+BACKUP_PASSPHRASE_FILE = ""
 # Tesseract languages for OCR of scans (Indonesian plus English).
 OCR_LANGUAGES = "ind+eng"
 # Seconds Tesseract may spend on one page before the page is given up.

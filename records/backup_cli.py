@@ -4,6 +4,7 @@ features are installed (backup copies every table and every stored file).
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -15,11 +16,28 @@ from records.extensions import db, lemari
 
 # --- backup / restore ---------------------------------------------------------------------
 
-@click.command("backup")
+class BackupGroup(click.Group):
+    """`lemari backup run|drill|target|…`, and the old `lemari backup DEST` (a plain copy into
+    a new folder) kept working: an argument that names no subcommand is that folder."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["folder", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group("backup", cls=BackupGroup)
+def backup_command() -> None:
+    """Backups: automatic encrypted ones to the office's targets (run, drill, target, status,
+    passphrase), or `lemari backup DEST`: a plain copy into a new folder."""
+
+
+@backup_command.command("folder", hidden=True)
 @click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
 @with_appcontext
-def backup_command(dest: Path) -> None:
-    """Consistent backup while the app runs: database snapshot, files, keys, manifest."""
+def backup_folder(dest: Path) -> None:
+    """Consistent backup while the app runs: database snapshot, files, keys, manifest (NOT
+    encrypted: keep such a folder inside the office; automatic backups are encrypted)."""
     from records.desk import blob_store
     from records.services.backup import BackupError, backup
 
@@ -40,6 +58,187 @@ def backup_command(dest: Path) -> None:
             sys.exit(1)
     click.echo(f"Cadangan {result.database} dengan {result.files} berkas "
                f"({result.bytes / 1_000_000:.1f} MB) tersimpan di {result.path}")
+    click.echo("Perhatian: salinan ini TIDAK terenkripsi (berisi NIK dan kunci); simpan di kantor. "
+               "Cadangan otomatis (lemari backup run) terenkripsi.")
+
+
+def _admin():
+    """The actor for backup set-up commands run at the server's console (an Admin)."""
+    from records.actor import Actor
+
+    return Actor(user_id=None, username="konsol", roles=frozenset({"Admin"}),
+                 permissions=frozenset({"cadangan.manage", "cadangan.read"}))
+
+
+def _fail(exc: Exception) -> None:
+    click.echo(f"Gagal: {exc}", err=True)
+    sys.exit(1)
+
+
+@backup_command.command("passphrase")
+@click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Berkas berisi frasa sandi (selain itu: LEMARI_BACKUP_PASSPHRASE atau ditanya).")
+@with_appcontext
+def backup_passphrase(passphrase_file: Path | None) -> None:
+    """Set the backup passphrase once (write it on paper; it is not stored)."""
+    from records.services import backup_targets as bt
+
+    phrase = _passphrase(passphrase_file, confirm=True)
+    try:
+        key = bt.set_passphrase(db.session, _admin(), home=Path(lemari().settings["HOME"]),
+                                passphrase=phrase, confirmation=phrase)
+    except bt.BackupError as exc:
+        _fail(exc)
+    click.echo(f"Kunci cadangan {key.key_id} dibuat. TULIS FRASA SANDI DI KERTAS dan simpan di lemari "
+               "besi: tanpa frasa sandi, cadangan tidak dapat dipulihkan. Lemari tidak menyimpannya.")
+
+
+@backup_command.command("recipient")
+@click.argument("name")
+@click.argument("public_key")
+@with_appcontext
+def backup_recipient(name: str, public_key: str) -> None:
+    """Also encrypt every new backup for PUBLIC_KEY (e.g. the kabupaten's; base64 X25519)."""
+    from records.services import backup_targets as bt
+
+    try:
+        bt.add_recipient(db.session, _admin(), home=Path(lemari().settings["HOME"]), name=name,
+                         public=public_key)
+    except bt.BackupError as exc:
+        _fail(exc)
+    click.echo(f"Penerima {name} ditambahkan; berlaku untuk berkas yang ditulis mulai sekarang.")
+
+
+@backup_command.command("identity")
+def backup_identity() -> None:
+    """Print a new key pair for a second holder (the kabupaten keeps the private half)."""
+    from records.services.backup_crypto import new_identity
+
+    private, public = new_identity()
+    click.echo(f"Kunci privat (simpan di kabupaten, jangan dikirim): {private}")
+    click.echo(f"Kunci publik (berikan ke kecamatan): {public}")
+
+
+@backup_command.group("target")
+def target_group() -> None:
+    """The backup targets."""
+
+
+@target_group.command("add")
+@click.argument("name")
+@click.argument("path")
+@click.option("--label", default="", help="Isi berkas LEMARI-LABEL yang harus ada di disk itu.")
+@with_appcontext
+def target_add(name: str, path: str, label: str) -> None:
+    """Add a folder target (an external drive's mount point or a mounted share)."""
+    from records.services import backup_targets as bt
+
+    try:
+        bt.add_target(db.session, _admin(), nama=name, lokasi=path, label=label)
+    except bt.BackupError as exc:
+        db.session.rollback()
+        _fail(exc)
+    click.echo(f"Target {name} ({path}) ditambahkan.")
+
+
+@target_group.command("list")
+@with_appcontext
+def target_list() -> None:
+    """Every target and its complete generations."""
+    from records.services import backup_targets as bt
+
+    for target in bt.list_targets(db.session):
+        try:
+            found = bt.generations(bt.FolderTarget(target))
+        except OSError:
+            found = []
+        newest = found[-1].name if found else "-"
+        label = f" label={target.label}" if target.label else ""
+        click.echo(f"{target.nama}\t{target.lokasi}{label}\t{len(found)} generasi, terbaru {newest}")
+
+
+@target_group.command("remove")
+@click.argument("name")
+@with_appcontext
+def target_remove(name: str) -> None:
+    """Stop backing up to a target (what it already holds stays)."""
+    from records.services import backup_targets as bt
+
+    try:
+        bt.remove_target(db.session, _admin(), name)
+    except bt.BackupError as exc:
+        _fail(exc)
+    click.echo(f"Target {name} dihapus dari daftar; isinya tidak disentuh.")
+
+
+@backup_command.command("run")
+@click.option("--trigger", "pemicu", default="manual", type=click.Choice(["manual", "ups", "jadwal"]),
+              help="Alasan (ups: dipanggil oleh pemantau UPS).")
+@with_appcontext
+def backup_run(pemicu: str) -> None:
+    """Back up to every target now (encrypted, incremental, rotated); exit 1 if one failed."""
+    from records import backup_desk
+    from records.services import backup_targets as bt
+
+    try:
+        runs = backup_desk.run_now(current_app._get_current_object(), pemicu)
+    except bt.BackupError as exc:
+        _fail(exc)
+    for run in runs:
+        mark = "OK" if run.status == "berhasil" else "GAGAL"
+        click.echo(f"[{mark}] {run.target_nama}: {run.generasi or '-'} — {run.pesan}")
+    if any(run.status != "berhasil" for run in runs):
+        sys.exit(1)
+
+
+@backup_command.command("drill")
+@click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_drill(passphrase_file: Path | None) -> None:
+    """Restore the newest generation into a temporary folder and check it (doctor, audit)."""
+    from records import backup_desk
+    from records.services import backup_targets as bt
+
+    app = current_app._get_current_object()
+    phrase = None
+    if backup_desk.drill_passphrase(lemari().settings) is None:
+        phrase = _passphrase(passphrase_file, confirm=False)
+    try:
+        run = backup_desk.drill(app, "manual", passphrase=phrase)
+    except bt.BackupError as exc:
+        _fail(exc)
+    click.echo(f"[{'OK' if run.status == 'berhasil' else 'GAGAL'}] {run.pesan}")
+    if run.status != "berhasil":
+        sys.exit(1)
+
+
+@backup_command.command("status")
+@with_appcontext
+def backup_status() -> None:
+    """Targets, last results, and what is missed or failed; exit 1 when something is."""
+    from records.services import backup_targets as bt
+
+    found = bt.status(db.session, home=Path(lemari().settings["HOME"]), settings=lemari().settings)
+    for line in found.lines:
+        click.echo(line)
+    for problem in found.problems:
+        click.echo(f"MASALAH: {problem}")
+    for run in bt.history(db.session, 10):
+        click.echo(f"  {run.mulai:%Y-%m-%d %H:%M} UTC {run.jenis} {run.pemicu} {run.target_nama} "
+                   f"{run.status} {run.generasi}")
+    if found.problems:
+        sys.exit(1)
+
+
+def _passphrase(path: Path | None, *, confirm: bool) -> str:
+    """From --passphrase-file, LEMARI_BACKUP_PASSPHRASE, or typed (hidden)."""
+    import os
+
+    if path is not None:
+        return path.read_text(encoding="utf-8").strip()
+    if os.environ.get("LEMARI_BACKUP_PASSPHRASE"):
+        return os.environ["LEMARI_BACKUP_PASSPHRASE"]
+    return click.prompt("Frasa sandi cadangan", hide_input=True, confirmation_prompt=confirm)
 
 
 def _audit_checkpoint(settings) -> dict | None:
@@ -63,32 +262,78 @@ def _audit_checkpoint(settings) -> dict | None:
 @click.command("restore")
 @click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Jangan bertanya lagi (basis data akan diganti).")
+@click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Cadangan terenkripsi: berkas berisi frasa sandi (atau LEMARI_BACKUP_PASSPHRASE).")
+@click.option("--identity-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Cadangan terenkripsi: kunci privat penerima lain (kabupaten) sebagai ganti frasa sandi.")
+@click.option("--generation", default=None, help="Generasi yang dipulihkan (bawaan: terbaru).")
+@click.option("--other-office", is_flag=True, help="Izinkan memulihkan cadangan dari kantor lain.")
 @with_appcontext
-def restore_command(src: Path, yes: bool) -> None:
-    """Verify a backup's manifest, then replace the database and files and rebuild search."""
+def restore_command(src: Path, yes: bool, passphrase_file: Path | None, identity_file: Path | None,
+                    generation: str | None, other_office: bool) -> None:
+    """Restore a backup: an encrypted target (asks for the passphrase) or a plain folder.
+    Everything is verified before anything is replaced; then the search index is rebuilt."""
     from records.desk import blob_store
+    from records.services import backup_targets as bt
     from records.services.backup import BackupError, restore, verify_backup
 
-    try:
-        info = verify_backup(src)
-    except BackupError as exc:
-        click.echo(f"Gagal: {exc}", err=True)
-        sys.exit(1)
-    click.echo(f"Cadangan utuh: {info['database']}, {info['files']} berkas, dibuat {info['created']}.")
-    if not yes:
-        click.confirm("Hentikan `lemari serve` dulu. Ganti basis data dan berkas sekarang?",
-                      abort=True)
     settings = lemari().settings
+    home = Path(settings["HOME"])
+    opened = None
+    if (src / bt.ROOT_DIR).is_dir() or (src.name == bt.ROOT_DIR and (src / bt.OFFICE_FILE).is_file()):
+        base = src.parent if src.name == bt.ROOT_DIR else src
+        identity = identity_file.read_text(encoding="utf-8") if identity_file else None
+        phrase = None if identity else _passphrase(passphrase_file, confirm=False)
+        staging = bt.server_dir(home) / "pulih"
+        try:
+            opened = bt.open_generation(bt.FolderTarget(path=base), staging, passphrase=phrase,
+                                        identity=identity, generation=generation)
+            _check_restorable(opened.contents, home, other_office)
+        except BackupError as exc:
+            if opened is not None:
+                shutil.rmtree(opened.folder, ignore_errors=True)
+            _fail(exc)
+        folder = opened.folder
+    else:
+        folder = src
     try:
-        restore(src, database_url=settings["SQLALCHEMY_DATABASE_URI"], engine=db.engine,
-                blobs=blob_store(settings), home=Path(settings["HOME"]))
+        info = verify_backup(folder)
     except BackupError as exc:
-        click.echo(f"Gagal: {exc}", err=True)
-        sys.exit(1)
+        _fail(exc)
+    click.echo(f"Cadangan utuh: {info['database']}, {info['files']} berkas, dibuat {info['created']}.")
+    try:
+        if not yes:
+            click.confirm("Hentikan `lemari serve` dulu. Ganti basis data dan berkas sekarang?",
+                          abort=True)
+        try:
+            restore(folder, database_url=settings["SQLALCHEMY_DATABASE_URI"], engine=db.engine,
+                    blobs=blob_store(settings), home=home)
+        except BackupError as exc:
+            _fail(exc)
+        if opened is not None:
+            bt.restore_server_keys(opened, home)
+    finally:
+        if opened is not None:
+            shutil.rmtree(opened.folder, ignore_errors=True)
     db.session.remove()
     written = lemari().search().rebuild() if lemari()._search else _rebuild_index()
     click.echo(f"Dipulihkan; indeks pencarian dibangun ulang ({written} dokumen).")
     _set_aside_newer_checkpoints(settings)
+
+
+def _check_restorable(contents: dict, home: Path, other_office: bool) -> None:
+    """Refuse another office's backup (unless asked) and one from a newer schema."""
+    from records.services import backup_targets as bt
+    from records.services.schema import history
+
+    mine = bt.office_of(home)
+    if mine is not None and contents.get("kantor") != mine and not other_office:
+        raise bt.BackupError(f"Cadangan ini milik kantor lain ({contents.get('nama_kantor') or '?'}); "
+                             "tidak ada yang dipulihkan. Pakai --other-office bila memang disengaja.")
+    known = {revision.id for revision in history()}
+    if contents.get("revisi") and contents["revisi"] not in known:
+        raise bt.BackupError(f"Cadangan ini dibuat oleh versi Lemari yang lebih baru (revisi skema "
+                             f"{contents['revisi']}); perbarui Lemari dulu, lalu pulihkan lagi.")
 
 
 def _set_aside_newer_checkpoints(settings) -> None:

@@ -68,11 +68,17 @@ def actor(username: str):
 
 
 @click.command("init")
+@click.option("--tanpa-cadangan", "no_backup", is_flag=True,
+              help="Jangan mencadangkan ke target sebelum migrasi.")
 @with_appcontext
-def init_command() -> None:
-    """Migrate the schema, create roles and permissions, load the wilayah table (safe to re-run)."""
+def init_command(no_backup: bool) -> None:
+    """Migrate the schema, create roles and permissions, load the wilayah table (safe to re-run);
+    with pending migrations and backups set up, backs up to every target first."""
+    from records.db_cli import backup_before_upgrade
     from records.desk import signing_config
     from records.services.setup import initialise
+
+    backup_before_upgrade(no_backup)
 
     migrated = run_service(lambda: initialise(
         session=db.session, engine=db.engine, sm=current_app.appbuilder.sm,

@@ -62,11 +62,35 @@ def db_group() -> None:
     """Skema basis data: migrasi (lemari init sudah menerapkan yang tertunda)."""
 
 
+def backup_before_upgrade(skip: bool) -> None:
+    """When migrations are pending on a database that has data and backups are set up, back up
+    to every target first; exit 1 (nothing migrated) when every target failed."""
+    from flask import current_app
+
+    from records import backup_desk
+    from records.services.backup_targets import BackupError
+
+    state = _run(lambda: schema.current_state(db.engine))
+    if skip or not state.pending or (state.current is None and not state.legacy):
+        return
+    try:
+        line = backup_desk.before_upgrade(current_app._get_current_object(), state.pending)
+    except BackupError as exc:
+        click.echo(f"Gagal: {exc} Pembaruan skema dibatalkan; pasang disk cadangan, atau jalankan "
+                   "dengan --tanpa-cadangan bila sudah ada cadangan lain.", err=True)
+        sys.exit(1)
+    if line:
+        click.echo(line)
+
+
 @db_group.command("upgrade")
 @click.argument("revision", default="head")
+@click.option("--tanpa-cadangan", "no_backup", is_flag=True,
+              help="Jangan mencadangkan ke target sebelum migrasi.")
 @with_appcontext
-def upgrade_command(revision: str) -> None:
-    """Apply migrations up to REVISION (default: the newest)."""
+def upgrade_command(revision: str, no_backup: bool) -> None:
+    """Apply migrations up to REVISION (default: the newest); backs up to every target first."""
+    backup_before_upgrade(no_backup)
     before, after = _run(lambda: schema.upgrade(db.engine, revision))
     for line in describe_upgrade(before, after):
         click.echo(line)

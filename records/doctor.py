@@ -147,3 +147,23 @@ def check_office_setup(settings) -> Check:
     return Check("kantor.setup", False, problem,
                  ["Lengkapi dengan: halaman Pengaturan Kantor (/pengaturan-kantor/) atau "
                   "lemari setup kantor --url-publik https://… --as admin"])
+
+
+# --- backups (issue 21): a missed or failed backup or drill is a failed check ----------------
+
+def check_backups(session: Session, settings) -> Check:
+    """Every target had a good backup within BACKUP_MAX_AGE_HOURS, the last run to it did not
+    fail, and the last restore drill passed. Not yet set up is said, not failed."""
+    from pathlib import Path
+
+    from records.services.backup_targets import status
+
+    found = status(session, home=Path(settings["HOME"]), settings=settings)
+    session.rollback()
+    if not found.configured:
+        return Check("cadangan", True, "; ".join(found.lines),
+                     ["Atur di halaman Cadangan (/cadangan/) atau: lemari backup passphrase; "
+                      "lemari backup target add NAMA /media/disk"])
+    if found.problems:
+        return Check("cadangan", False, found.problems[0], [*found.problems[1:], *found.lines])
+    return Check("cadangan", True, "cadangan dan latihan pemulihan terbaru berhasil", found.lines)

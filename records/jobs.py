@@ -56,6 +56,7 @@ class Jobs:
         self._status: list[Callable] = []
         self.periodic("audit_checkpoint", self._audit_checkpoint,
                       minute=settings["AUDIT_CHECKPOINT_MINUTE"], hour=settings["AUDIT_CHECKPOINT_HOUR"])
+        self._backup_jobs(settings)
         app.extensions["lemari"].pm.hook.register_jobs(jobs=self, settings=settings)
         self.consumer: Consumer | None = None
 
@@ -64,10 +65,23 @@ class Jobs:
         self.tasks[name] = self.huey.task(name=name, retries=retries,
                                           retry_delay=retry_delay)(self._in_app(fn))
 
-    def periodic(self, name: str, fn: Callable, *, minute, hour) -> None:
-        """Declare a task `fn(app)` run by the consumer at the given crontab minute and hour."""
-        self.tasks[name] = self.huey.periodic_task(crontab(minute=str(minute), hour=str(hour)),
-                                                   name=name)(self._in_app(fn))
+    def periodic(self, name: str, fn: Callable, *, minute, hour, day_of_week="*") -> None:
+        """Declare a task `fn(app)` run by the consumer at the given crontab minute and hour
+        (and day of the week, 0 Sunday … 6 Saturday)."""
+        self.tasks[name] = self.huey.periodic_task(
+            crontab(minute=str(minute), hour=str(hour), day_of_week=str(day_of_week)),
+            name=name)(self._in_app(fn))
+
+    def _backup_jobs(self, settings) -> None:
+        """The core's backups (issue 21): daily to every target, a weekly restore drill, and
+        `backup_now` that anyone (a UPS hook, the web page) may queue with its trigger."""
+        from records import backup_desk
+
+        self.periodic("backup", backup_desk.scheduled_backup, minute=settings["BACKUP_MINUTE"],
+                      hour=settings["BACKUP_HOUR"])
+        self.periodic("backup_drill", backup_desk.scheduled_drill, minute=settings["BACKUP_DRILL_MINUTE"],
+                      hour=settings["BACKUP_DRILL_HOUR"], day_of_week=settings["BACKUP_DRILL_WEEKDAY"])
+        self.task("backup_now", backup_desk.scheduled_backup)
 
     def on_start(self, requeue: Callable[[Jobs], int]) -> None:
         """`requeue(jobs)` queues again what the database says is unfinished; returns a count."""

@@ -87,11 +87,12 @@ def _print_page(result: dict) -> None:
 def doctor_command() -> None:
     """Report drift between schema and code, database and search index, rows and files;
     exit 1 when they disagree."""
-    from records.doctor import check_office_setup, schema_checks, search_checks
+    from records.doctor import check_backups, check_office_setup, schema_checks, search_checks
 
     checks = schema_checks(db.engine)
     lemari().refresh_office(force=True)
     checks.append(check_office_setup(lemari().settings))
+    checks.append(check_backups(db.session, lemari().settings))
     checks += search_checks(db.session, _unchecked_engine())
     checks += _archive_checks()
     for check in checks:

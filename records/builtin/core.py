@@ -44,6 +44,8 @@ PERMISSIONS = (
                frozenset()),
     Permission("audit.read", "Melihat log audit", frozenset({AUDITOR})),
     Permission("search.read", "Mencari arsip (hasil sesuai cakupan dan izin)", READERS),
+    Permission("cadangan.read", "Melihat hasil cadangan dan latihan pemulihan", frozenset({CAMAT})),
+    Permission("cadangan.manage", "Mengatur target, jadwal dan frasa sandi cadangan", frozenset()),
 )
 
 

@@ -2,6 +2,7 @@
 all on Flask-AppBuilder's declarative base so one metadata holds them."""
 
 from records.models.audit import AuditEvent
+from records.models.backup import BackupRun, BackupTarget
 from records.models.batch import BatchItem
 from records.models.issuance import HariLibur, IssuedNumber, Layanan, NumberSequence, RecordFile, Register
 from records.models.kantor import MasaJabatan, PengaturanKantor
@@ -17,6 +18,8 @@ from records.models.workflow import WorkflowStep
 __all__ = [
     "AccountSecurity",
     "AuditEvent",
+    "BackupRun",
+    "BackupTarget",
     "BatchItem",
     "HariLibur",
     "IssuedNumber",

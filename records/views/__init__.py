@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from records.views import lacak, public  # noqa: F401  (blueprints registered by create_app)
+from records.views.backup import CadanganView
 from records.views.importing import ImportView
 from records.views.kantor import PengaturanKantorView
 from records.views.kependudukan import KeluargaView, PendudukView
@@ -32,6 +33,7 @@ MENU = (
     (PengaturanKantorView, "Pengaturan Kantor", _l("Pengaturan Kantor"), "Referensi",
      "konfigurasi.write"),
     (AuditView, "Log Audit", _l("Log Audit"), "Pengawasan", "audit.read"),
+    (CadanganView, "Cadangan", _l("Cadangan"), "Pengawasan", "cadangan.read"),
 )
 CATEGORY_LABELS = {"Layanan": _l("Layanan"), "Kependudukan": _l("Kependudukan"),
                    "Referensi": _l("Referensi"), "Pengawasan": _l("Pengawasan")}

@@ -23,4 +23,17 @@ class HomeView(IndexView):
         roles = [lemari().registry.roles[r] for r in sorted(actor.roles) if r in lemari().registry.roles]
         problem = (setup_problem(lemari().settings) if actor.can("konfigurasi.write") else None)
         return self.render_template("lemari/home.html", actor=actor, roles=roles,
-                                    setup_problem=problem)
+                                    setup_problem=problem, backup_problems=_backup_problems(actor))
+
+
+def _backup_problems(actor) -> list[str]:
+    """A missed or failed backup or drill, for the Admin and the Camat (cadangan.read)."""
+    from pathlib import Path
+
+    from records.extensions import db
+    from records.services.backup_targets import status
+
+    if not actor.can("cadangan.read"):
+        return []
+    settings = lemari().settings
+    return status(db.session, home=Path(settings["HOME"]), settings=settings).problems
