@@ -1,7 +1,7 @@
 """Automatic encrypted backups (issue 21): the backup targets and the record of every backup
 and restore drill.
 
-Revision 0009, after 0007. Two new tables; no existing row changes.
+Revision 0009, after 0008. Two new tables; no existing row changes.
 """
 
 import sqlalchemy as sa
