@@ -65,7 +65,7 @@ def kiosk():
     ensure_setup()
     asked, error = request.args.get("kertas", ""), ""
     if asked and asked not in {str(w) for w in WIDTHS}:
-        error = _("Lebar kertas tiket harus %(widths)s mm.", widths=" atau ".join(map(str, WIDTHS)))
+        error = _("Lebar kertas tiket harus %(a)s atau %(b)s mm.", a=WIDTHS[0], b=WIDTHS[1])
     page = render_template("lemari/antrian_kiosk.html", error=error,
                            services=antrian.queue_services(db.session))
     response = make_response(page, 400 if error else 200)
