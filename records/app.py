@@ -92,7 +92,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
                              extra=settings.get("EXTRA_PLUGINS", ()),
                              trace=settings["TRACE_PLUGINS"])
     registry = Registry.from_plugins(pm)
-    from records import cli, errors, form_drafts, health, models, security, views  # noqa: F401  (models: tables)
+    from records import cli, errors, form_drafts, health, models, security, static_files, views  # noqa: F401  (models: tables)
 
     import_models(pm)
     app.jinja_loader = ChoiceLoader([FileSystemLoader(PACKAGE_DIR / "templates"),
@@ -121,6 +121,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.register(app)
     form_drafts.register(app)
     cli.register(app, pm)
+    static_files.install(app)  # last: every blueprint's static folder is known
     return app
 
 

@@ -384,6 +384,7 @@ class Registry:
     index_fields: tuple[Callable, ...] = ()
     search_backends: Mapping[str, Callable] = field(default_factory=dict)
     trackers: tuple[Callable, ...] = ()
+    screen_slides: tuple[Callable, ...] = ()
     doctor_checks: tuple[Callable, ...] = ()
 
     @classmethod
@@ -397,6 +398,7 @@ class Registry:
             index_fields=_flat(pm.hook.register_index_fields()),
             search_backends=_merged(pm.hook.register_search_backends(), "search backend"),
             trackers=_flat(pm.hook.register_trackers()),
+            screen_slides=_flat(pm.hook.register_screen_slides()),
             doctor_checks=_flat(pm.hook.register_doctor_checks()),
         )
         registry.check()

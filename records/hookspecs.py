@@ -96,6 +96,15 @@ def register_trackers():
 
 
 @hookspec
+def register_screen_slides():
+    """Return callables `fn(*, session, today) -> list[dict]` giving the slides the waiting-room
+    TV shows beside the queue (the publications plugin: notices and posters in force today).
+    A slide is text, drawn for a TV by the page (`lemari/_slides.html`): `jenis`, `judul`,
+    `isi` (plain text), `daftar` (short lines), `fakta` ({waktu_hari, gratis, biaya, produk}),
+    `sampai` (last day in force, a date or None)."""
+
+
+@hookspec
 def register_jobs(jobs, settings):
     """Declare background tasks on the app's queue: `jobs.task`, `jobs.periodic`, `jobs.on_start`."""
 

@@ -39,6 +39,8 @@ from flask_appbuilder.security.sqla.models import (
     ViewMenu,
     assoc_permissionview_role,
 )
+from flask_appbuilder.security.views import ResetPasswordView
+from flask_babel import lazy_gettext
 from flask_login import current_user, user_logged_in, user_logged_out
 from sqlalchemy import event, select, update
 from sqlalchemy import inspect as sa_inspect
@@ -163,8 +165,16 @@ def end_sessions_on_account_change(db_session, _flush_context, _instances) -> No
             session[EPOCH_KEY] = epoch
 
 
+class ResetOtherPasswordView(ResetPasswordView):
+    """The Admin's form for another user's password, titled apart from one's own."""
+
+    form_title = lazy_gettext("Atur Ulang Kata Sandi Pengguna Lain")
+
+
 class LemariSecurityManager(SecurityManager):
     """FAB's database auth (self-registration stays off); roles come from plugin declarations."""
+
+    resetpasswordview = ResetOtherPasswordView
 
     # FAB's login-count chart: the audit trail answers who logged in when, and the chart
     # answers a malformed URL with a 500.

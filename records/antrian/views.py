@@ -14,6 +14,7 @@ from flask import (
     abort,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -39,6 +40,12 @@ from records.web_common import client, current_actor, tz
 
 public = Blueprint("antrian_public", __name__)
 WIDTHS = (58, 80)
+#: Seconds each notice or poster stays beside the queue on the TV.
+SLIDE_SECONDS = 12
+#: The kiosk's paper width is the device's (set once by the Admin through the kiosk's start
+#: address, /antrian/ambil?kertas=58); the browser keeps it in this cookie for a year.
+PAPER_COOKIE = "lemari_kios_kertas"
+PAPER_COOKIE_AGE = 366 * 24 * 3600
 
 
 def settings() -> dict:
@@ -53,9 +60,24 @@ def ensure_setup() -> None:
 
 @public.route("/antrian/ambil")
 def kiosk():
-    """Big buttons, one per service."""
+    """Big buttons, one per service. `?kertas=58` or `80` (the kiosk's start address, set once
+    by the Admin) remembers this device's ticket paper width in a cookie."""
     ensure_setup()
-    return render_template("lemari/antrian_kiosk.html", services=antrian.queue_services(db.session))
+    asked, error = request.args.get("kertas", ""), ""
+    if asked and asked not in {str(w) for w in WIDTHS}:
+        error = _("Lebar kertas tiket harus %(a)s atau %(b)s mm.", a=WIDTHS[0], b=WIDTHS[1])
+    page = render_template("lemari/antrian_kiosk.html", error=error,
+                           services=antrian.queue_services(db.session))
+    response = make_response(page, 400 if error else 200)
+    if asked and not error:
+        response.set_cookie(PAPER_COOKIE, asked, max_age=PAPER_COOKIE_AGE, httponly=True, samesite="Lax")
+    return response
+
+
+def paper_width() -> int:
+    """This kiosk's ticket width (its cookie), else the office's TICKET_WIDTH_MM."""
+    kept = request.cookies.get(PAPER_COOKIE, "")
+    return int(kept) if kept in {str(w) for w in WIDTHS} else int(settings()["TICKET_WIDTH_MM"])
 
 
 @public.route("/antrian/ambil/<code>", methods=["GET", "POST"])
@@ -91,14 +113,14 @@ def ticket_page(code: str):
     ticket = antrian.ticket_by_code(code, session=db.session)
     sheet = antrian.ticket_sheet(ticket, session=db.session, tz=tz(),
                                  base_url=settings()["PUBLIC_BASE_URL"].rstrip("/"))
-    return render_template("lemari/antrian_ticket.html", sheet=sheet, widths=WIDTHS,
-                           default_width=settings()["TICKET_WIDTH_MM"], fresh=bool(request.args.get("baru")))
+    return render_template("lemari/antrian_ticket.html", sheet=sheet, width=paper_width(),
+                           fresh=bool(request.args.get("baru")))
 
 
 @public.route("/antrian/tiket/<code>/cetak")
 def ticket_pdf(code: str):
-    """The thermal-printer PDF (?lebar=58 or 80)."""
-    width = request.args.get("lebar", type=int) or settings()["TICKET_WIDTH_MM"]
+    """The thermal-printer PDF at the device's width (?lebar=58 or 80 overrides it)."""
+    width = request.args.get("lebar", type=int) or paper_width()
     if width not in WIDTHS:
         abort(400)
     ticket = antrian.ticket_by_code(code, session=db.session)
@@ -120,7 +142,17 @@ def display():
     """The waiting-room TV; its script polls /antrian/layar/data."""
     ensure_setup()
     return render_template("lemari/antrian_display.html", poll_ms=settings()["DISPLAY_POLL_MS"],
-                           state=antrian.display_state(db.session, tz()))
+                           state=antrian.display_state(db.session, tz()), items=screen_slides(),
+                           slide_seconds=SLIDE_SECONDS)
+
+
+def screen_slides() -> list[dict]:
+    """The slides other plugins give the TV (notices and posters in force today)."""
+    _, today = clock(tz())
+    found: list[dict] = []
+    for source in lemari().registry.screen_slides:
+        found.extend(source(session=db.session, today=today))
+    return found
 
 
 @public.route("/antrian/layar/data")

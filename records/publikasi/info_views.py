@@ -12,7 +12,7 @@ from flask import Blueprint, Response, render_template
 from records.exceptions import NotFoundError
 from records.extensions import db, lemari
 from records.publikasi.flowchart import build_chart
-from records.publikasi.services import publishing, standards
+from records.publikasi.services import publishing, slides, standards
 from records.publikasi.views import desk, file_name, send_bytes
 
 info = Blueprint("info", __name__, url_prefix="/info")
@@ -110,9 +110,10 @@ def item_file(item_id: int, kind: str):
 
 @info.route("/layar")
 def slideshow():
-    """Full-screen slideshow of the published posters for the waiting-room TV."""
-    items = publishing.public_items(session=db.session, today=_today(), jenis="poster")
-    return _page("lemari/info_layar.html", items=items, seconds=SLIDE_SECONDS)
+    """Full-screen slideshow of the notices and posters in force, drawn for a landscape TV from
+    their text (the queue's TV, /antrian/layar, shows the same slides beside the queue)."""
+    return _page("lemari/info_layar.html", items=slides.screen_slides(session=db.session, today=_today()),
+                 seconds=SLIDE_SECONDS)
 
 
 @info.errorhandler(NotFoundError)

@@ -103,3 +103,11 @@ def seed_office(session):
     from records.publikasi.services.standards import catalogue_standards, seed_standards
 
     seed_standards(session, catalogue_standards())
+
+
+@hookimpl
+def register_screen_slides():
+    """Notices and posters in force today, as text slides for the waiting-room TV."""
+    from records.publikasi.services.slides import screen_slides
+
+    return [screen_slides]

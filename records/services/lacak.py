@@ -12,7 +12,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from records.declarations import CLOSED, HANDED_OVER, READY, Registry
+from records.declarations import CLOSED, HANDED_OVER, ISSUED, READY, REVOKED, Registry
 from records.exceptions import NotFoundError, ValidationError
 from records.models import Record
 from records.services.clock import clock, local_time
@@ -23,6 +23,27 @@ TRACKING = re.compile(r"KB-[" + ALPHABET + "]{8}")
 COMPLETE = (READY, HANDED_OVER)
 #: ... and never overdue once complete or closed (rejected, revoked).
 NOT_OVERDUE = (READY, HANDED_OVER, CLOSED)
+
+#: What a resident reads on /lacak, by the meaning tags of the record's state (never its name):
+#: the first row whose tag the state carries wins; a state with none of them is in progress.
+#: The words are the page's (lacak.html, translated there); the service names the kind.
+PLAIN_STATUS = (
+    (REVOKED, "dicabut"),         # "Dicabut — dokumen tidak berlaku lagi"
+    (HANDED_OVER, "diambil"),     # "Sudah diambil"
+    (READY, "siap"),              # "Siap diambil"
+    (CLOSED, "berhenti"),         # "Tidak dilanjutkan — silakan tanyakan di meja layanan"
+    (ISSUED, "siap"),
+)
+IN_PROGRESS = "proses"            # "Sedang diproses"
+
+
+def plain_status(registry: Registry, doctype: str, state: str) -> str:
+    """The kind of status a resident is told, from the workflow's tags (see PLAIN_STATUS)."""
+    for tag, kind in PLAIN_STATUS:
+        if registry.state_is(doctype, state, tag):
+            return kind
+    return IN_PROGRESS
+
 
 def normalise_tracking(text: str) -> str | None:
     """The tracking code ("KB-" and eight characters) from what a citizen typed (case, spaces,
@@ -66,6 +87,7 @@ def _request(record: Record, registry: Registry, tz: str) -> dict:
             "layanan": record.layanan.nama if record.layanan else (doctype.title if doctype else ""),
             "state": record.state,
             "status": workflow.states.get(record.state, record.state) if workflow else record.state,
+            "plain": plain_status(registry, record.doctype, record.state),
             "received": received, "promised_date": record.promised_date, "overdue": overdue,
             "complete": state_means_any(registry, record.doctype, record.state, COMPLETE),
             "survey": registry.state_is(record.doctype, record.state, HANDED_OVER)}

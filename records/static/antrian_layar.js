@@ -1,6 +1,10 @@
-/* TV display of the queue: polls the server, redraws, optionally speaks each call.
-   No library, no CDN. A failed poll (server restarting, cable out) is retried until the
-   server answers again, so the display recovers by itself. */
+/* TV display of the queue: polls the server, redraws, optionally speaks each call, turns the
+   notice and poster slides. No library, no CDN. A failed poll (server restarting, cable out)
+   is retried until the server answers again, so the display recovers by itself.
+   Sound: the choice is kept in the browser (localStorage), so after a power cut the TV comes
+   back speaking with nobody touching a mouse; the browser must allow speech without a click
+   (Chromium: --autoplay-policy=no-user-gesture-required, docs/operations.md). Opening the page
+   as /antrian/layar?suara=1 (or ?suara=0) sets the choice too. */
 (function () {
   "use strict";
   var body = document.body;
@@ -11,6 +15,10 @@
   var failures = 0;
   var speak = false;
   var shown = {};
+  var SOUND_KEY = "lemari.layar.suara";
+  var NBH = "\u2011";  /* non-breaking hyphen: "C‑001" never breaks into "C-" / "001" */
+
+  function label(text) { return (text || "").split("-").join(NBH); }
 
   var DIGITS = ["nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan"];
 
@@ -53,7 +61,7 @@
         holder.appendChild(card);
       }
       setText(card.children[0], b.loket);
-      setText(card.children[1], b.tiket || "—");
+      setText(card.children[1], label(b.tiket) || "—");
       setText(card.children[2], b.layanan || "");
       if (shown[b.loket] !== undefined && shown[b.loket] !== b.tiket && b.tiket) {
         card.classList.add("flash");
@@ -77,7 +85,7 @@
     drawList("waiting", state.menunggu, function (w) { return w.layanan + ": " + w.jumlah; });
     var fresh = state.panggilan.filter(function (c) { return c.id > lastCall; });
     if (fresh.length) {
-      drawList("calls", state.panggilan.slice(-6).reverse(), function (c) { return c.tiket + " → " + c.loket; });
+      drawList("calls", state.panggilan.slice(-4).reverse(), function (c) { return label(c.tiket) + " → " + c.loket; });
       fresh.forEach(announce);
       lastCall = fresh[fresh.length - 1].id;
     }
@@ -112,17 +120,69 @@
     request.send();
   }
 
+  function stored() {
+    try { return window.localStorage.getItem(SOUND_KEY); } catch (e) { return null; }
+  }
+
+  function store(on) {
+    try { window.localStorage.setItem(SOUND_KEY, on ? "1" : "0"); } catch (e) { /* private mode */ }
+  }
+
   var button = document.getElementById("sound");
+
+  function setSound(on) {
+    speak = on && !!window.speechSynthesis;
+    store(on);
+    if (button) {
+      button.textContent = speak ? button.getAttribute("data-on") : button.getAttribute("data-off");
+      button.classList.toggle("on", speak);
+    }
+    if (speak) {
+      window.speechSynthesis.getVoices();  /* loads the voice list before the first call */
+      window.speechSynthesis.resume();
+    }
+  }
+
   if (button) {
     if (!window.speechSynthesis) { button.hidden = true; }
-    button.addEventListener("click", function () {
-      speak = !speak;
-      button.textContent = speak ? button.getAttribute("data-on") : button.getAttribute("data-off");
-      if (speak) { window.speechSynthesis.getVoices(); }
-    });
+    button.addEventListener("click", function () { setSound(!speak); });
   }
+  var asked = /[?&]suara=([01])/.exec((window.location && window.location.search) || "");
+  setSound(asked ? asked[1] === "1" : stored() === "1");
+  /* A browser without the autoplay flag refuses speech until a gesture: any key of a remote
+     control or keyboard, or a touch, re-arms it (the choice itself is already kept). */
+  ["keydown", "pointerdown"].forEach(function (name) {
+    if (!document.addEventListener) { return; }
+    document.addEventListener(name, function () {
+      if (speak && window.speechSynthesis) { window.speechSynthesis.resume(); }
+    });
+  });
+
+  /* Notices and posters beside the queue, one after another. */
+  var slides = document.querySelectorAll("#slides .slide-card");
+  var slideSeconds = parseInt(body.getAttribute("data-slide-seconds"), 10) || 12;
+  var current = 0;
+  if (slides.length > 1) {
+    window.setInterval(function () {
+      slides[current].classList.remove("active");
+      current = (current + 1) % slides.length;
+      slides[current].classList.add("active");
+    }, slideSeconds * 1000);
+  }
+  /* Reload now and then so newly published slides appear and expired ones go; never in the
+     middle of an announcement. */
+  var reload = parseInt(body.getAttribute("data-reload"), 10) || 0;
+  if (reload > 0) {
+    window.setInterval(function () {
+      if (!(window.speechSynthesis && window.speechSynthesis.speaking) && failures === 0) {
+        window.location.reload();
+      }
+    }, reload * 1000);
+  }
+
   document.querySelectorAll("#board .board-counter").forEach(function (card) {
-    shown[card.children[0].textContent] = card.children[1].textContent === "—" ? "" : card.children[1].textContent;
+    var text = card.children[1].textContent.split(NBH).join("-");
+    shown[card.children[0].textContent] = text === "—" ? "" : text;
   });
   schedule();
 }());

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 
+from records.extensions import lemari
 from records.views import lacak, public  # noqa: F401  (blueprints registered by create_app)
 from records.views.backup import CadanganView
 from records.views.importing import ImportView
@@ -61,4 +63,39 @@ def register(appbuilder) -> dict[str, frozenset[str]]:
 def actor_context() -> dict:
     """Template variables every page may use (text_display: free text with NIK / No. KK masked
     for a role without the full-NIK right)."""
-    return {"current_actor_permissions": current_actor().permissions, "text_display": text_display}
+    return {"current_actor_permissions": current_actor().permissions, "text_display": text_display,
+            "has_endpoint": has_endpoint, "office_name": office_name, "page_title": page_title}
+
+
+def has_endpoint(name: str) -> bool:
+    """Whether a page exists in this app (a plugin's page may be switched off)."""
+    return name in current_app.view_functions
+
+
+def office_name() -> str:
+    """The office's name as a title ("Kecamatan Kota Bangun")."""
+    return str(lemari().settings["OFFICE_NAME"]).title()
+
+
+def page_title(explicit=None) -> str:
+    """The browser tab's title: the page's own name, else the menu entry of the address (the
+    longest menu address it starts with) or of the view serving it, then the office."""
+    name = str(explicit).strip() if explicit else _menu_label()
+    return f"{name} · {office_name()}" if name else office_name()
+
+
+def _menu_label() -> str:
+    by_path, by_view = ("", ""), ""
+    for item in current_app.appbuilder.menu.get_list():
+        for child in item.childs or [item]:
+            try:
+                url = child.get_url()
+            except Exception:  # a link whose view is not built in this app
+                continue
+            label = str(child.label or child.name or "")
+            if url and url != "#" and len(url) > len(by_path[0]) and (
+                    request.path == url or request.path.startswith(url.rstrip("/") + "/")):
+                by_path = (url, label)
+            if child.baseview is not None and type(child.baseview).__name__ == request.blueprint:
+                by_view = by_view or label
+    return by_path[1] or by_view

@@ -117,8 +117,9 @@ def test_a_morning_at_the_front_office(app, client):
     # Budi tracks his request from home: still in process, not overdue, no personal data
     client.get("/logout/")
     page = client.get(f"/lacak/{budi}").get_data(as_text=True)
-    assert "Diajukan" in page and "TERLAMBAT" not in page
-    assert "Isi survei kepuasan" in client.get(f"/lacak/{siti}").get_data(as_text=True)
+    assert "Sedang diproses" in page and "TERLAMBAT" not in page
+    handed = client.get(f"/lacak/{siti}").get_data(as_text=True)
+    assert "Sudah diambil" in handed and "Isi survei kepuasan" in handed
 
     # Budi complains about the wait; the Sekcam answers; Budi reads the answer
     with app.app_context():

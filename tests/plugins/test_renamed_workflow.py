@@ -182,7 +182,8 @@ def test_request_under_other_names_is_issued_tracked_surveyed_and_found(app):
         db.session.commit()
 
     tracked = page(public, f"/lacak/{code}")
-    assert "Berkas masuk" in tracked and "TERLAMBAT" in tracked
+    # plain words from the renamed workflow's tags, never its state names
+    assert "Sedang diproses" in tracked and "Berkas masuk" not in tracked and "TERLAMBAT" in tracked
     assert "Isi survei kepuasan" not in tracked
     assert "setelah dokumen diserahkan" in page(public, f"/survei/{code}", 409)
 
@@ -214,13 +215,14 @@ def test_request_under_other_names_is_issued_tracked_surveyed_and_found(app):
     assert "SAH — dokumen tercatat dan berlaku" in page(public, f"/verify/{verify_code}")
 
     tracked = page(public, f"/lacak/{code}")
-    assert "Surat keluar, siap diambil" in tracked and "TERLAMBAT" not in tracked
+    assert "Siap diambil" in tracked and "Surat keluar" not in tracked and "TERLAMBAT" not in tracked
     assert "Isi survei kepuasan" not in tracked
     page(public, f"/survei/{code}", 409)
 
     step(client, record_id, "ambilkan")
     tracked = page(public, f"/lacak/{code}")
-    assert "Sudah diambil pemohon" in tracked and "Isi survei kepuasan" in tracked
+    assert "Sudah diambil" in tracked and "Sudah diambil pemohon" not in tracked
+    assert "Isi survei kepuasan" in tracked
     page(public, f"/survei/{code}")
     answers = {f"u{i}": "4" for i in range(1, 10)}
     assert public.post(f"/survei/{code}", data=answers).status_code == 200

@@ -27,3 +27,23 @@ def test_display_recovers_after_the_server_comes_back():
 def test_scripts_parse(script):
     assert subprocess.run(["node", "--check", str(ROOT / "records/static" / script)],
                           capture_output=True, timeout=60).returncode == 0
+
+
+@pytest.mark.skipif(shutil.which("node") is None,
+                    reason="node is not installed (scripts/system-deps.sh test)")
+@pytest.mark.parametrize(("kept", "speaks"), [("1", True), ("0", False), ("none", False)])
+def test_sound_choice_survives_a_power_cut(kept, speaks):
+    """The TV reloads with the choice the browser kept: on means the next call is spoken with
+    no click; off or never chosen stays silent."""
+    import json
+
+    result = subprocess.run(["node", str(ROOT / "tests/web/js/sound_harness.js"),
+                             str(ROOT / "records/static/antrian_layar.js"), kept],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["button"] == ("Suara: aktif" if speaks else "Aktifkan suara")
+    if speaks:
+        assert seen["spoken"] == ["Nomor antrian, B, dua belas. Silakan menuju Loket 1."]
+    else:
+        assert seen["spoken"] == []

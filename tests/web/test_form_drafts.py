@@ -89,7 +89,7 @@ def test_typed_fields_come_back_after_login_and_nothing_was_created(office):
     draft = draft_in(page)
     assert draft == {"nik": [nik], "keperluan": ["Syarat <b>beasiswa</b> & KIP"]}
     assert "<b>beasiswa" not in page             # JSON in the page is escaped, not markup
-    assert 'src="/static/lemari/form_draft.js"' in page
+    assert 'src="/static/lemari/form_draft.js?v=' in page
     assert draft_in(client.get(FORM).get_data(as_text=True)) is None     # shown once
     assert list((home / "draf_formulir").glob("*.json")) == []
     assert records(app) == before
