@@ -120,9 +120,11 @@ def bench_search_command(docs: int, per_class: int, engines: tuple[str, ...], as
 @bench_group.command("pages")
 @click.option("--n", "n", default=15, show_default=True, type=click.IntRange(min=3),
               help="Requests timed per page (medians).")
+@click.option("--routes", is_flag=True, help="Also print every route's median, p95 and CPU time.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
-def bench_pages_command(n: int, as_json: bool) -> None:
+def bench_pages_command(n: int, routes: bool, as_json: bool) -> None:
     """Every staff page per role (server time, in-process), with /health as the reference."""
     pages_bench = _bench_module("pages_bench")
     results = pages_bench.run(n, log=lambda line: click.echo(line, err=True))
-    click.echo(json.dumps(results, ensure_ascii=False) if as_json else pages_bench.format_table(results))
+    click.echo(json.dumps(results, ensure_ascii=False) if as_json
+               else pages_bench.format_table(results, routes=routes))
