@@ -128,3 +128,14 @@ def bench_pages_command(n: int, routes: bool, as_json: bool) -> None:
     results = pages_bench.run(n, log=lambda line: click.echo(line, err=True))
     click.echo(json.dumps(results, ensure_ascii=False) if as_json
                else pages_bench.format_table(results, routes=routes))
+
+
+@bench_group.command("cli")
+@click.option("--n", "n", default=10, show_default=True, type=click.IntRange(min=3),
+              help="Fresh processes started per command.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
+def bench_cli_command(n: int, as_json: bool) -> None:
+    """Start-up time of lemari commands (app-free ones ≤ 0.3 s), with `python -c pass` as floor."""
+    cli_bench = _bench_module("cli_bench")
+    results = cli_bench.run(n, log=lambda line: click.echo(line, err=True))
+    click.echo(json.dumps(results, ensure_ascii=False) if as_json else cli_bench.format_table(results))
