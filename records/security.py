@@ -287,7 +287,7 @@ class LemariSecurityManager(SecurityManager):
         memo = g.get("_lemari_held")
         if memo is not None and memo[0] is user:
             return memo[1]
-        safe = self._get_safe_user(g.user) if getattr(g, "user", None) is not None else None
+        safe = self._get_safe_user(g.user if getattr(g, "user", None) is not None else user)
         if safe is None or not safe.is_active:
             held: frozenset[tuple[str, str]] | None = frozenset()
         else:

@@ -160,3 +160,30 @@ def test_fresh_copy_of_a_home_is_independent(demo_home, tmp_path):
     client.post("/login/", data={"username": "auditor", "password": "Demo#KotaBangun2026"})
     assert client.get("/auditview/list/").status_code == 200
     other.extensions["lemari"].close()
+
+
+def test_an_admins_role_edit_on_the_roles_screen_is_seen_by_a_logged_in_user(app, client, auth):
+    """The real admin path: FAB's role edit form adds `can_read on Audit` to Humas; the Humas
+    session already cached its rights and menu, and its next request follows the edit."""
+    assert auth.login("humas").status_code == 302
+    assert client.get("/auditview/list/").status_code == 403
+    with app.app_context():
+        sm = app.appbuilder.sm
+        role = sm.find_role("Humas")
+        held = [str(pv.id) for pv in role.permissions]
+        added = [str(sm.find_permission_view_menu(name, view).id)
+                 for name, view in (("can_read", "Audit"), ("menu_access", "Log Audit"))]
+        role_id = role.id
+        db.session.remove()
+    admin = app.test_client()
+    assert admin.post("/login/", data={"username": "admin", "password": "Demo#KotaBangun2026"}
+                      ).status_code == 302
+    edited = admin.post(f"/roles/edit/{role_id}",
+                        data={"name": "Humas", "permissions": held + added})
+    assert edited.status_code == 302, edited.get_data(as_text=True)[:2000]
+    assert client.get("/auditview/list/").status_code == 200
+    assert "/auditview/list/" in client.get("/").get_data(as_text=True)
+    assert admin.post(f"/roles/edit/{role_id}",
+                      data={"name": "Humas", "permissions": held}).status_code == 302
+    assert client.get("/auditview/list/").status_code == 403
+    assert "/auditview/list/" not in client.get("/").get_data(as_text=True)
