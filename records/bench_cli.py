@@ -120,9 +120,22 @@ def bench_search_command(docs: int, per_class: int, engines: tuple[str, ...], as
 @bench_group.command("pages")
 @click.option("--n", "n", default=15, show_default=True, type=click.IntRange(min=3),
               help="Requests timed per page (medians).")
+@click.option("--routes", is_flag=True, help="Also print every route's median, p95 and CPU time.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
-def bench_pages_command(n: int, as_json: bool) -> None:
+def bench_pages_command(n: int, routes: bool, as_json: bool) -> None:
     """Every staff page per role (server time, in-process), with /health as the reference."""
     pages_bench = _bench_module("pages_bench")
     results = pages_bench.run(n, log=lambda line: click.echo(line, err=True))
-    click.echo(json.dumps(results, ensure_ascii=False) if as_json else pages_bench.format_table(results))
+    click.echo(json.dumps(results, ensure_ascii=False) if as_json
+               else pages_bench.format_table(results, routes=routes))
+
+
+@bench_group.command("cli")
+@click.option("--n", "n", default=10, show_default=True, type=click.IntRange(min=3),
+              help="Fresh processes started per command.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
+def bench_cli_command(n: int, as_json: bool) -> None:
+    """Start-up time of lemari commands (app-free ones ≤ 0.3 s), with `python -c pass` as floor."""
+    cli_bench = _bench_module("cli_bench")
+    results = cli_bench.run(n, log=lambda line: click.echo(line, err=True))
+    click.echo(json.dumps(results, ensure_ascii=False) if as_json else cli_bench.format_table(results))

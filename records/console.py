@@ -1,18 +1,21 @@
 """The `lemari` console script: commands that need no app answer without loading one.
 
 Importing the full command group costs ~1.2 s (Flask-AppBuilder, SQLAlchemy, the services) and
-building the app ~2 s more; `lemari nik` needs neither. Such commands are listed in LIGHT and run
-as plain click commands; every other command goes to the full group (records.cli), which also
-lists the light ones in `lemari --help`.
+building the app ~2 s more; `lemari nik` needs neither, nor does `lemari bench` (each benchmark
+builds its own throw-away office, and imports what it measures only when it runs). Such
+commands are listed in LIGHT and run as plain click commands; every other command goes to the
+full group (records.cli), which also lists the light ones in `lemari --help`.
+`lemari bench cli` times them.
 """
 
 from __future__ import annotations
 
 import sys
 
+from records.bench_cli import bench_group
 from records.nik_cli import nik_command
 
-LIGHT = {"nik": nik_command}
+LIGHT = {"nik": nik_command, "bench": bench_group}
 
 
 def main() -> None:

@@ -12,8 +12,9 @@
 - Accounts that must choose a new password (demo and initial accounts, resets by an Admin)
   reach nothing but the password form until they do, and get no REST token.
 - Which role holds which permission is read once per role and process, not once per menu item
-  (`PermissionCache`); a change to any role or permission moves an epoch counter in the
-  database, and every process drops its copy at its next request.
+  (`PermissionCache`, with one union per set of roles); a change to any role or permission
+  moves an epoch counter in the database, and every process drops its copy at its next
+  request. A page's ~40 `has_access` questions (menu, buttons) are one set lookup each.
 - Every response carries security headers and a Content-Security-Policy whose scripts need
   a per-request nonce (FAB's templates already print ``csp_nonce()``): no 'unsafe-inline'.
 """
@@ -26,8 +27,10 @@ import ipaddress
 import secrets
 import threading
 from itertools import chain
+from pathlib import Path
 from types import SimpleNamespace
 
+import flask_appbuilder
 from flask import Flask, abort, current_app, g, has_request_context, redirect, request, session, url_for
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from flask_appbuilder.security.sqla.manager import SecurityManager
@@ -40,8 +43,9 @@ from flask_appbuilder.security.sqla.models import (
     assoc_permissionview_role,
 )
 from flask_appbuilder.security.views import ResetPasswordView
-from flask_babel import lazy_gettext
+from flask_babel import get_locale, lazy_gettext
 from flask_login import current_user, user_logged_in, user_logged_out
+from markupsafe import Markup
 from sqlalchemy import event, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
@@ -91,6 +95,8 @@ class PermissionCache:
         self._lock = threading.Lock()
         self._epoch: int | None = None
         self._pairs: dict[int, frozenset[tuple[str, str]]] = {}
+        self._role_sets: dict[frozenset[int], frozenset[tuple[str, str]]] = {}
+        self._menus: dict[tuple, str] = {}
         self._public_role_id: int | None = None
 
     def role_pairs(self, role_id: int) -> frozenset[tuple[str, str]]:
@@ -111,8 +117,15 @@ class PermissionCache:
         return found
 
     def roles_pairs(self, role_ids) -> frozenset[tuple[str, str]]:
-        """What any of the roles may do."""
-        return frozenset(chain.from_iterable(self.role_pairs(role_id) for role_id in role_ids))
+        """What any of the roles may do (one union per set of roles and epoch)."""
+        key = frozenset(role_ids)
+        self._check_epoch()
+        found = self._role_sets.get(key)
+        if found is None:
+            found = frozenset(chain.from_iterable(self.role_pairs(role_id) for role_id in key))
+            with self._lock:
+                self._role_sets[key] = found
+        return found
 
     def public_role_id(self, find) -> int | None:
         """The Public role's id (looked up once per epoch with `find`)."""
@@ -121,6 +134,16 @@ class PermissionCache:
             role = find()
             self._public_role_id = role.id if role is not None else -1
         return None if self._public_role_id == -1 else self._public_role_id
+
+    def menu(self, key: tuple, render) -> str:
+        """The menu's HTML for `key` (what the user holds, language, …), rendered once per epoch."""
+        self._check_epoch()
+        found = self._menus.get(key)
+        if found is None:
+            found = render()
+            with self._lock:
+                self._menus[key] = found
+        return found
 
     def _check_epoch(self) -> None:
         """Drop everything when the database's epoch moved (read once per request)."""
@@ -133,8 +156,34 @@ class PermissionCache:
         if epoch != self._epoch:
             with self._lock:
                 self._pairs.clear()
+                self._role_sets.clear()
+                self._menus.clear()
                 self._public_role_id = None
                 self._epoch = epoch
+
+
+#: Flask-AppBuilder's own menu template, which records/templates/appbuilder/navbar_menu.html replaces.
+FAB_MENU_TEMPLATE = Path(flask_appbuilder.__file__).parent / "templates" / "appbuilder" / "navbar_menu.html"
+
+
+def menu_html(menu) -> Markup:
+    """The navigation menu (template global `lemari_menu`): FAB's template, rendered once per
+    set of held permissions, language and URL root, and kept until the permissions epoch moves.
+
+    FAB renders it on every page: one `has_access`, one translation and one `url_for` per item,
+    a third of a light page's time. What it shows depends only on what the user's roles hold
+    (anonymous visitors and built-in roles are rendered every time)."""
+    app = current_app._get_current_object()
+    template = app.extensions.get("lemari_menu_template")
+    if template is None:
+        template = app.jinja_env.from_string(FAB_MENU_TEMPLATE.read_text(encoding="utf-8"))
+        app.extensions["lemari_menu_template"] = template
+    sm = app.appbuilder.sm
+    held = sm.held_pairs()
+    if held is None:
+        return Markup(template.render(menu=menu))
+    key = (held, str(get_locale()), request.script_root, id(menu))
+    return Markup(sm.permission_cache.menu(key, lambda: template.render(menu=menu)))
 
 
 def _read_epoch() -> int:
@@ -226,6 +275,36 @@ class LemariSecurityManager(SecurityManager):
         except (KeyError, TypeError, ValueError):
             return True
         return payload.get(EPOCH_CLAIM) != accounts.session_epoch(db.session, user_id)
+
+    def has_access(self, permission_name, view_name):
+        """Whether the current user may: for a logged-in user of the web screens, one lookup in
+        the pairs their roles hold (`held_pairs`, once per request). FAB asks this for every
+        menu item and link on a page (~40 times), each time walking the user's roles and groups;
+        API-key and token users, anonymous visitors and built-in roles take FAB's own path."""
+        held = self.held_pairs()
+        if held is None:
+            return super().has_access(permission_name, view_name)
+        return (permission_name, view_name) in held
+
+    def held_pairs(self) -> frozenset[tuple[str, str]] | None:
+        """The logged-in user's (permission, view menu) pairs for this request, or None when
+        FAB's own check must answer (no request, API key, not logged in, a built-in role)."""
+        if not has_request_context() or getattr(g, "_api_key_user", False) \
+                or not current_user.is_authenticated:
+            return None
+        user = current_user._get_current_object()
+        memo = g.get("_lemari_held")
+        if memo is not None and memo[0] is user:
+            return memo[1]
+        safe = self._get_safe_user(g.user if getattr(g, "user", None) is not None else user)
+        if safe is None or not safe.is_active:
+            held: frozenset[tuple[str, str]] | None = frozenset()
+        else:
+            roles = self.get_user_roles(safe)
+            held = None if any(role.name in self.builtin_roles for role in roles) \
+                else self.permission_cache.roles_pairs(role.id for role in roles)
+        g._lemari_held = (user, held)
+        return held
 
     def exist_permission_on_roles(self, view_name, permission_name, role_ids):
         """FAB's per-check query, answered from the cache."""
@@ -435,6 +514,7 @@ def register(app: Flask) -> None:
     app.after_request(deny_as_forbidden)
     app.after_request(security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.jinja_env.globals["lemari_menu"] = menu_html
     user_logged_in.connect(remember_epoch, app)
     user_logged_out.connect(end_sessions_at_logout, app)
     limit_lookups(app)

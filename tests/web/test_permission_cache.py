@@ -16,21 +16,30 @@ from conftest import build_app
 from records.extensions import db
 
 
-def count_queries(app, fn) -> int:
-    """Statements the app's engine runs while `fn` runs."""
+def statements(app, fn) -> list[str]:
+    """The SQL statements the app's engine runs while `fn` runs."""
     with app.app_context():
         engine = db.engine
-    seen = []
+    seen: list[str] = []
 
-    def note(*_args):
-        seen.append(1)
+    def note(_conn, _cursor, statement, *_args):
+        seen.append(statement)
 
     event.listen(engine, "before_cursor_execute", note)
     try:
         fn()
     finally:
         event.remove(engine, "before_cursor_execute", note)
-    return len(seen)
+    return seen
+
+
+def count_queries(app, fn) -> int:
+    """How many statements the app's engine runs while `fn` runs."""
+    return len(statements(app, fn))
+
+
+#: FAB's permission tables: a repeated page must not read them (the cache answers).
+PERMISSION_TABLES = ("ab_permission", "ab_view_menu", "ab_permission_view")
 
 
 def test_a_staff_page_asks_the_database_once_per_request_not_per_menu_item(app, client, auth):
@@ -38,6 +47,58 @@ def test_a_staff_page_asks_the_database_once_per_request_not_per_menu_item(app, 
     assert client.get("/").status_code == 200  # warm: the cache holds the camat's role
     queries = count_queries(app, lambda: client.get("/dokumen/"))
     assert queries <= 15, queries
+
+
+@pytest.mark.parametrize(("username", "url", "most"), [
+    ("camat", "/", 8), ("camat", "/dokumen/", 10), ("petugas", "/cari/?q=siti", 14),
+    ("petugas", "/antrian/loket/", 12), ("admin", "/pendudukview/list/", 16),
+    ("arsiparis", "/arsip/", 12)])
+def test_a_repeated_page_reads_no_permission_table(app, client, auth, username, url, most):
+    """Menu, buttons and the route's own check: the second request of a page reads neither
+    FAB's permission tables nor the user's rights item by item."""
+    assert auth.login(username).status_code == 302
+    first = client.get(url)
+    assert first.status_code == 200, url
+    seen = statements(app, lambda: client.get(url))
+    asked = [s for s in seen if any(table in s for table in PERMISSION_TABLES)]
+    assert asked == []
+    assert len(seen) <= most, "\n".join(seen)
+
+
+def test_the_menu_is_the_roles_own_after_another_role_filled_the_cache(app, auth, client):
+    """The menu is cached per set of held permissions: the Auditor's menu never reaches Humas."""
+    auditor = app.test_client()
+    auditor.post("/login/", data={"username": "auditor", "password": "Demo#KotaBangun2026"})
+    assert "/auditview/list/" in auditor.get("/").get_data(as_text=True)
+    assert auth.login("humas").status_code == 302
+    page = client.get("/").get_data(as_text=True)
+    assert "/auditview/list/" not in page and "/pendudukview/list/" not in page
+
+
+def test_the_menu_follows_a_grant_and_a_revoke_made_by_another_process(app, client, auth):
+    assert auth.login("humas").status_code == 302
+    assert "/auditview/list/" not in client.get("/").get_data(as_text=True)  # cached now
+    other = build_app(app.config["HOME"])  # a second server process on the same database
+    try:
+        grant(other, "Humas", "menu_access", "Log Audit")
+        grant(other, "Humas", "can_read", "Audit")
+        assert "/auditview/list/" in client.get("/").get_data(as_text=True)
+        assert client.get("/auditview/list/").status_code == 200
+        revoke(other, "Humas", "menu_access", "Log Audit")
+        revoke(other, "Humas", "can_read", "Audit")
+        assert "/auditview/list/" not in client.get("/").get_data(as_text=True)
+        assert client.get("/auditview/list/").status_code == 403
+    finally:
+        other.extensions["lemari"].close()
+
+
+def test_a_deactivated_account_is_refused_although_its_roles_are_cached(app, client, auth):
+    assert auth.login("auditor").status_code == 302
+    assert client.get("/auditview/list/").status_code == 200
+    with app.app_context():
+        app.appbuilder.sm.find_user(username="auditor").active = False
+        db.session.commit()
+    assert client.get("/auditview/list/").status_code in (302, 403)
 
 
 def revoke(app, role_name: str, permission: str, view: str) -> None:
@@ -99,3 +160,30 @@ def test_fresh_copy_of_a_home_is_independent(demo_home, tmp_path):
     client.post("/login/", data={"username": "auditor", "password": "Demo#KotaBangun2026"})
     assert client.get("/auditview/list/").status_code == 200
     other.extensions["lemari"].close()
+
+
+def test_an_admins_role_edit_on_the_roles_screen_is_seen_by_a_logged_in_user(app, client, auth):
+    """The real admin path: FAB's role edit form adds `can_read on Audit` to Humas; the Humas
+    session already cached its rights and menu, and its next request follows the edit."""
+    assert auth.login("humas").status_code == 302
+    assert client.get("/auditview/list/").status_code == 403
+    with app.app_context():
+        sm = app.appbuilder.sm
+        role = sm.find_role("Humas")
+        held = [str(pv.id) for pv in role.permissions]
+        added = [str(sm.find_permission_view_menu(name, view).id)
+                 for name, view in (("can_read", "Audit"), ("menu_access", "Log Audit"))]
+        role_id = role.id
+        db.session.remove()
+    admin = app.test_client()
+    assert admin.post("/login/", data={"username": "admin", "password": "Demo#KotaBangun2026"}
+                      ).status_code == 302
+    edited = admin.post(f"/roles/edit/{role_id}",
+                        data={"name": "Humas", "permissions": held + added})
+    assert edited.status_code == 302, edited.get_data(as_text=True)[:2000]
+    assert client.get("/auditview/list/").status_code == 200
+    assert "/auditview/list/" in client.get("/").get_data(as_text=True)
+    assert admin.post(f"/roles/edit/{role_id}",
+                      data={"name": "Humas", "permissions": held}).status_code == 302
+    assert client.get("/auditview/list/").status_code == 403
+    assert "/auditview/list/" not in client.get("/").get_data(as_text=True)
