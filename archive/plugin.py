@@ -132,6 +132,14 @@ def index_fields(record):
         location = " ".join(filter(None, (arsip.klasifikasi, arsip.lokasi, arsip.catatan)))
         masked = mask_sixteen_digits(arsip.teks[:_ARCHIVE_TEXT_LIMIT])
         text = f"{location}\n{masked}".strip()
+    daftar = (record.data or {}).get("daftar_arsip")
+    if daftar:  # a berkas of the paper archive's finding aid: found by its codes and place
+        baru = (record.data or {}).get("klasifikasi_baru") or ""
+        lines = [f"Daftar arsip: berkas {daftar.get('nomor_berkas') or '-'}, kurun waktu "
+                 f"{daftar.get('kurun_waktu') or '-'}", f"Klasifikasi {arsip.klasifikasi}"
+                 + (f" (Permendagri 83/2022: {baru})" if baru and baru != arsip.klasifikasi else ""),
+                 arsip.lokasi, mask_sixteen_digits(arsip.catatan or "")]
+        text = "\n".join(filter(None, [*lines, text]))
     return IndexFields(text=text, niks=tuple(arsip.niks or ()))
 
 
