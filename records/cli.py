@@ -128,13 +128,19 @@ def serve_command(host: str | None, port: int | None) -> None:
 @click.command("import-penduduk")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--as", "username", required=True, help="Akun yang melakukan impor.")
+@click.option("--format", "fmt", type=click.Choice(["lemari", "opensid", "dkb"]), default="lemari",
+              help="lemari (kolom Lemari), opensid (ekspor OpenSID desa) atau dkb (Disdukcapil).")
+@click.option("--desa", "desa_code", default="", help="Kode desa (wajib untuk opensid dan dkb).")
 @with_appcontext
-def import_command(path: Path, username: str) -> None:
+def import_command(path: Path, username: str, fmt: str, desa_code: str) -> None:
     """Import residents from CSV/XLSX (all rows or none)."""
     from records.services.importing import import_penduduk, read_table
 
     cfg = current_app.config
     who = actor(username)
+    if fmt != "lemari":
+        _import_from_source(path, fmt, desa_code, who)
+        return
     rows = run_service(lambda: read_table(path.read_bytes(), path.name,
                                           max_bytes=cfg["IMPORT_MAX_BYTES"],
                                           max_rows=cfg["IMPORT_MAX_ROWS"]))
@@ -143,6 +149,24 @@ def import_command(path: Path, username: str) -> None:
     click.echo(f"{report.created} penduduk diimpor.")
     for row, message in report.warnings:
         click.echo(f"  peringatan baris {row}: {message}")
+
+
+def _import_from_source(path: Path, fmt: str, desa_code: str, who) -> None:
+    """`lemari import-penduduk --format opensid|dkb --desa KODE`: create or update one desa."""
+    from records.services.impor_kependudukan import import_from_source, read_source
+
+    cfg = current_app.config
+    if not desa_code:
+        click.echo("Gagal: --desa wajib diisi untuk format opensid dan dkb.", err=True)
+        sys.exit(1)
+    rows = run_service(lambda: read_source(path.read_bytes(), path.name, fmt,
+                                           max_bytes=cfg["IMPORT_MAX_BYTES"],
+                                           max_rows=cfg["IMPORT_MAX_ROWS"]))
+    report = run_service(lambda: import_from_source(rows, fmt, desa_code=desa_code, actor=who,
+                                                    session=db.session, source=path.name))
+    click.echo(f"{report.created} penduduk dibuat, {report.updated} diperbarui.")
+    for row, status, message in report.rows:
+        click.echo(f"  baris {row}: {status} · {message}")
 
 
 @click.group("audit")
