@@ -53,6 +53,7 @@ DOCUMENT_TYPES = (
 MENU = (
     ("Arsip Digital", "/arsip/", "arsip.read"),
     ("Unggah Pindaian", "/arsip/unggah", "arsip.write"),
+    ("Impor Daftar Arsip", "/arsip/daftar-arsip", "arsip.write"),
     ("Tugas OCR", "/arsip/tugas", "arsip.read"),
     ("Klasifikasi dan JRA", "/arsip/klasifikasi", "arsip.read"),
     ("Penyusutan", "/arsip/penyusutan/", "arsip.read"),
@@ -231,3 +232,22 @@ def check_archive_files(session, blobs, registry) -> list:
                  "kurang dari satu jam lalu; dihapus setelahnya)" if recent else ""),
               orphans + (["Hapus dengan: lemari fixity --hapus-yatim"] if orphans else [])),
     ]
+
+
+@hookimpl
+def register_movein_items():
+    """The "Pindah ke Lemari" checklist: has the daftar arsip of the iron cabinets been read?"""
+    return [movein_daftar_arsip]
+
+
+def movein_daftar_arsip(session, registry, *, year):
+    """One line: how many berkas are known from a daftar arsip, how many of them scanned."""
+    from archive.services.daftar_arsip import paper_status
+    from records.services.pindah import MoveInItem
+
+    total, scanned = paper_status(session)
+    return [MoveInItem(
+        "daftar_arsip", "Daftar arsip lemari besi diimpor", total > 0,
+        f"{total} berkas tercatat dari daftar arsip, {scanned} sudah dipindai." if total else
+        "Belum ada daftar arsip yang diimpor; arsip kertas lama belum dapat dicari.",
+        "/arsip/daftar-arsip", "lemari import-daftar-arsip FILE.xlsx --as arsiparis", urutan=40)]

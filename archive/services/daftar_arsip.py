@@ -306,9 +306,12 @@ def _record(session: Session, values: dict, actor: Actor, source: str) -> Record
     return record
 
 
-def paper_only_count(session: Session) -> int:
-    """How many berkas are known from a daftar arsip (with or without their scan since)."""
-    total = 0
-    for (data,) in session.execute(select(Record.data).join(Arsip, Arsip.record_id == Record.id)):
-        total += 1 if (data or {}).get("daftar_arsip") else 0
-    return total
+def paper_status(session: Session) -> tuple[int, int]:
+    """(berkas known from a daftar arsip, how many of them have their scan since)."""
+    total = scanned = 0
+    query = select(Record.data, Arsip.sumber).join(Arsip, Arsip.record_id == Record.id)
+    for data, sumber in session.execute(query.where(Arsip.sumber.in_((PAPER_ONLY, "pindaian")))):
+        if (data or {}).get("daftar_arsip"):
+            total += 1
+            scanned += sumber != PAPER_ONLY
+    return total, scanned
