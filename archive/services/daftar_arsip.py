@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -118,7 +119,8 @@ def read_daftar(data: bytes, filename: str) -> list[dict]:
             "disimpan.", [(first, coord, "sel gabungan") for coord, first, _ in merged])
     rows = []
     for number, cells in grid.rows[header_at + 1:]:
-        row = {key: _cell(cells[i]) if i < len(cells) else "" for key, i in index.items()}
+        row: dict[str, object] = {key: _cell(cells[i]) if i < len(cells) else ""
+                                  for key, i in index.items()}
         if not any(row.values()):
             continue
         row["_baris"] = number
@@ -205,7 +207,7 @@ def _recorded_keys(session: Session) -> dict[str, int]:
 
 
 def _clean_row(row: dict, codes: dict, today: dt.date, errors: list) -> dict:
-    out = {name: str(row.get(name) or "").strip() for name in LABELS}
+    out: dict[str, Any] = {name: str(row.get(name) or "").strip() for name in LABELS}
     if not out["uraian"]:
         errors.append(("Uraian", "Uraian wajib diisi."))
     elif len(out["uraian"]) > 2000:

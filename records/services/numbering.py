@@ -22,6 +22,7 @@ from records.numbering import NumberFormatError, NumberParts, check_format, form
 from records.services.audit import record_event
 from records.services.clock import utc_now
 from records.services.klasifikasi import require_code
+from records.services.rows import changed_rows
 
 #: A Keputusan Camat is numbered like the office's other naskah dinas (code, yearly sequence of
 #: its own register, unit, year: Permendagri 83/2022 Pasal 3 ayat (6); Permendagri 1/2023),
@@ -199,7 +200,7 @@ def _lock_sequence(session: Session, register: Register, year: int) -> None:
     touch = (update(NumberSequence)
              .where(NumberSequence.register_id == register.id, NumberSequence.year == year)
              .values(last=NumberSequence.last))
-    if session.execute(touch).rowcount:
+    if changed_rows(session.execute(touch)):
         return
     try:
         with session.begin_nested():
