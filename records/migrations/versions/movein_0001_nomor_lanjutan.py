@@ -25,9 +25,9 @@ def upgrade() -> None:
         sa.Column("keterangan", sa.Text(), nullable=False),
         sa.Column("dicatat_oleh", sa.String(length=64), nullable=False),
         sa.Column("dicatat_pada", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["register_id"], ["register.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("register_id", "year"),
+        sa.ForeignKeyConstraint(["register_id"], ["register.id"]),
     )
     op.create_index("ix_nomor_lanjutan_register_id", "nomor_lanjutan", ["register_id"])
 
