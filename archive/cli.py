@@ -139,4 +139,30 @@ def demo_scans_command(folder: Path) -> None:
     click.echo(f"Coba: lemari import-scans {folder} --metadata {folder}/metadata.csv --as arsiparis")
 
 
-ARCHIVE_COMMANDS = (demo_scans_command, import_scans_command, fixity_command, export_bag_command)
+# --- import-daftar-arsip ------------------------------------------------------------------
+
+@click.command("import-daftar-arsip")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "username", required=True, help="Akun yang mengimpor (Arsiparis).")
+@with_appcontext
+def import_daftar_command(path: Path, username: str) -> None:
+    """Record the berkas of a daftar arsip spreadsheet (XLSX/CSV) without scans; all or none."""
+    from archive.services.daftar_arsip import import_daftar_arsip, read_daftar
+
+    cli = _cli()
+    who = cli.actor(username)
+    rows = cli.run_service(lambda: read_daftar(path.read_bytes(), path.name))
+    report = cli.run_service(lambda: import_daftar_arsip(rows, actor=who, session=db.session,
+                                                         source=path.name))
+    click.echo(f"{len(report.created)} berkas dicatat dari daftar arsip, "
+               f"{len(report.skipped)} sudah tercatat sebelumnya.")
+    for row, record_id, code in report.created:
+        click.echo(f"  baris {row}: dokumen #{record_id} ({code})")
+    for row, text in report.mapped:
+        click.echo(f"  baris {row}: {text}")
+    for row, text in report.skipped:
+        click.echo(f"  baris {row}: {text}")
+
+
+ARCHIVE_COMMANDS = (demo_scans_command, import_scans_command, fixity_command, export_bag_command,
+                    import_daftar_command)

@@ -53,6 +53,7 @@ DOCUMENT_TYPES = (
 MENU = (
     ("Arsip Digital", "/arsip/", "arsip.read"),
     ("Unggah Pindaian", "/arsip/unggah", "arsip.write"),
+    ("Impor Daftar Arsip", "/arsip/daftar-arsip", "arsip.write"),
     ("Tugas OCR", "/arsip/tugas", "arsip.read"),
     ("Klasifikasi dan JRA", "/arsip/klasifikasi", "arsip.read"),
     ("Penyusutan", "/arsip/penyusutan/", "arsip.read"),
@@ -132,6 +133,14 @@ def index_fields(record):
         location = " ".join(filter(None, (arsip.klasifikasi, arsip.lokasi, arsip.catatan)))
         masked = mask_sixteen_digits(arsip.teks[:_ARCHIVE_TEXT_LIMIT])
         text = f"{location}\n{masked}".strip()
+    daftar = (record.data or {}).get("daftar_arsip")
+    if daftar:  # a berkas of the paper archive's finding aid: found by its codes and place
+        baru = (record.data or {}).get("klasifikasi_baru") or ""
+        lines = [f"Daftar arsip: berkas {daftar.get('nomor_berkas') or '-'}, kurun waktu "
+                 f"{daftar.get('kurun_waktu') or '-'}", f"Klasifikasi {arsip.klasifikasi}"
+                 + (f" (Permendagri 83/2022: {baru})" if baru and baru != arsip.klasifikasi else ""),
+                 arsip.lokasi, mask_sixteen_digits(arsip.catatan or "")]
+        text = "\n".join(filter(None, [*lines, text]))
     return IndexFields(text=text, niks=tuple(arsip.niks or ()))
 
 
@@ -223,3 +232,22 @@ def check_archive_files(session, blobs, registry) -> list:
                  "kurang dari satu jam lalu; dihapus setelahnya)" if recent else ""),
               orphans + (["Hapus dengan: lemari fixity --hapus-yatim"] if orphans else [])),
     ]
+
+
+@hookimpl
+def register_movein_items():
+    """The "Pindah ke Lemari" checklist: has the daftar arsip of the iron cabinets been read?"""
+    return [movein_daftar_arsip]
+
+
+def movein_daftar_arsip(session, registry, *, year):
+    """One line: how many berkas are known from a daftar arsip, how many of them scanned."""
+    from archive.services.daftar_arsip import paper_status
+    from records.services.pindah import MoveInItem
+
+    total, scanned = paper_status(session)
+    return [MoveInItem(
+        "daftar_arsip", "Daftar arsip lemari besi diimpor", total > 0,
+        f"{total} berkas tercatat dari daftar arsip, {scanned} sudah dipindai." if total else
+        "Belum ada daftar arsip yang diimpor; arsip kertas lama belum dapat dicari.",
+        "/arsip/daftar-arsip", "lemari import-daftar-arsip FILE.xlsx --as arsiparis", urutan=40)]

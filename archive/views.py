@@ -27,6 +27,7 @@ from records.web_common import current_actor, nik_display, staged_upload, text_d
 PAGE_SIZE = 50
 AREA = "Arsip"
 LABELS = {"Arsip Digital": _l("Arsip Digital"), "Unggah Pindaian": _l("Unggah Pindaian"),
+          "Impor Daftar Arsip": _l("Impor Daftar Arsip"),
           "Tugas OCR": _l("Tugas OCR"), "Klasifikasi dan JRA": _l("Klasifikasi dan JRA"),
           "Penyusutan": _l("Penyusutan"), "Keutuhan Berkas": _l("Keutuhan Berkas")}
 PHASES = {"aktif": _l("Aktif"), "inaktif": _l("Inaktif"), "jatuh_tempo": _l("Jatuh tempo"),
@@ -71,7 +72,35 @@ class ArsipView(BaseView):
                               "upload": "write", "correct": "write", "replace": "write",
                               "close": "write", "hold": "hold", "reappraise": "propose",
                               "jobs": "read", "jobs_status": "read", "retry": "write",
-                              "fixity_page": "fixity", "fixity_run": "fixity"}
+                              "fixity_page": "fixity", "fixity_run": "fixity",
+                              "daftar": "write"}
+
+    @expose("/daftar-arsip", methods=["GET", "POST"])
+    @has_access
+    def daftar(self):
+        """Import a daftar arsip spreadsheet: archive records without scans, all or none."""
+        from archive.services.daftar_arsip import MAX_BYTES, import_daftar_arsip, read_daftar
+
+        problems, report = None, None
+        if request.method == "POST":
+            upload = request.files.get("berkas")
+            if upload is None or not upload.filename:
+                flash(_("Pilih berkas daftar arsip (XLSX atau CSV)."), "danger")
+                return self.render_template("lemari/arsip_daftar.html", problems=None,
+                                            report=None), 400
+            try:
+                rows = read_daftar(upload.stream.read(MAX_BYTES + 1), upload.filename)
+                report = import_daftar_arsip(rows, actor=current_actor(), session=db.session,
+                                             source=upload.filename)
+            except ValidationError as exc:
+                db.session.rollback()
+                flash(str(exc), "danger")
+                problems = getattr(exc, "rows", None) or []
+                return self.render_template("lemari/arsip_daftar.html", problems=problems,
+                                            report=None), 422
+            flash(_("%(n)d berkas dicatat dari daftar arsip; %(s)d sudah tercatat sebelumnya.",
+                    n=len(report.created), s=len(report.skipped)), "success")
+        return self.render_template("lemari/arsip_daftar.html", problems=problems, report=report)
 
     @expose("/")
     @has_access

@@ -134,13 +134,19 @@ def serve_command(host: str | None, port: int | None) -> None:
 @click.command("import-penduduk")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--as", "username", required=True, help="Akun yang melakukan impor.")
+@click.option("--format", "fmt", type=click.Choice(["lemari", "opensid", "dkb"]), default="lemari",
+              help="lemari (kolom Lemari), opensid (ekspor OpenSID desa) atau dkb (Disdukcapil).")
+@click.option("--desa", "desa_code", default="", help="Kode desa (wajib untuk opensid dan dkb).")
 @with_appcontext
-def import_command(path: Path, username: str) -> None:
+def import_command(path: Path, username: str, fmt: str, desa_code: str) -> None:
     """Import residents from CSV/XLSX (all rows or none)."""
     from records.services.importing import import_penduduk, read_table
 
     cfg = current_app.config
     who = actor(username)
+    if fmt != "lemari":
+        _import_from_source(path, fmt, desa_code, who)
+        return
     rows = run_service(lambda: read_table(path.read_bytes(), path.name,
                                           max_bytes=cfg["IMPORT_MAX_BYTES"],
                                           max_rows=cfg["IMPORT_MAX_ROWS"]))
@@ -149,6 +155,24 @@ def import_command(path: Path, username: str) -> None:
     click.echo(f"{report.created} penduduk diimpor.")
     for row, message in report.warnings:
         click.echo(f"  peringatan baris {row}: {message}")
+
+
+def _import_from_source(path: Path, fmt: str, desa_code: str, who) -> None:
+    """`lemari import-penduduk --format opensid|dkb --desa KODE`: create or update one desa."""
+    from records.services.impor_kependudukan import import_from_source, read_source
+
+    cfg = current_app.config
+    if not desa_code:
+        click.echo("Gagal: --desa wajib diisi untuk format opensid dan dkb.", err=True)
+        sys.exit(1)
+    rows = run_service(lambda: read_source(path.read_bytes(), path.name, fmt,
+                                           max_bytes=cfg["IMPORT_MAX_BYTES"],
+                                           max_rows=cfg["IMPORT_MAX_ROWS"]))
+    report = run_service(lambda: import_from_source(rows, fmt, desa_code=desa_code, actor=who,
+                                                    session=db.session, source=path.name))
+    click.echo(f"{report.created} penduduk dibuat, {report.updated} diperbarui.")
+    for row, status, message in report.rows:
+        click.echo(f"  baris {row}: {status} · {message}")
 
 
 @click.group("audit")
@@ -318,9 +342,63 @@ def print_batch_command(output: Path, ids: tuple[int, ...], username: str) -> No
     click.echo(f"{len(ids)} dokumen digabung ke {output}")
 
 
+@click.group("nomor")
+def nomor_group() -> None:
+    """Number registers: continue a register from its paper book when moving in."""
+
+
+@nomor_group.command("lanjutkan")
+@click.argument("register")
+@click.argument("terakhir", type=int)
+@click.option("--tahun", type=int, default=None, help="Tahun register (bawaan: tahun ini, WITA).")
+@click.option("--teks", default="", help="Nomor terakhir seperti tertulis di kertas.")
+@click.option("--keterangan", default="", help="Catatan berita acara (buku register, halaman).")
+@click.option("--as", "username", required=True, help="Akun Admin yang mencatat.")
+@with_appcontext
+def nomor_lanjutkan(register: str, terakhir: int, tahun: int | None, teks: str, keterangan: str,
+                    username: str) -> None:
+    """Record the last number used on paper this year; Lemari continues at the next one."""
+    from records.services.numbering import continue_register
+
+    who = actor(username)
+    year = tahun or _office_today().year
+    row = run_service(lambda: continue_register(db.session, register, terakhir, actor=who,
+                                                year=year, last_text=teks, note=keterangan))
+    click.echo(f"Register {register} tahun {year} dilanjutkan: nomor kertas 1–{row.nomor_terakhir}, "
+               f"nomor berikutnya dari Lemari {row.nomor_terakhir + 1}.")
+
+
+@nomor_group.command("tautkan-kertas")
+@click.argument("register")
+@click.argument("urut", type=int)
+@click.option("--dokumen", "record_id", type=int, required=True, help="ID arsip pindaian surat itu.")
+@click.option("--nomor", "nomor_teks", default="", help="Nomor lengkap seperti tertulis di kertas.")
+@click.option("--kode", default="", help="Kode klasifikasi yang tertulis di kertas.")
+@click.option("--tahun", type=int, default=None, help="Tahun register (bawaan: tahun ini, WITA).")
+@click.option("--as", "username", required=True, help="Akun Admin yang menautkan.")
+@with_appcontext
+def nomor_tautkan(register: str, urut: int, record_id: int, nomor_teks: str, kode: str,
+                  tahun: int | None, username: str) -> None:
+    """Link a number issued on paper to the archived scan of its letter."""
+    from records.services.numbering import link_paper_number
+
+    who = actor(username)
+    year = tahun or _office_today().year
+    issued = run_service(lambda: link_paper_number(
+        db.session, register, urut, year=year, record_id=record_id, number_text=nomor_teks,
+        kode=kode, actor=who))
+    click.echo(f"Nomor kertas {issued.number} tertaut ke dokumen #{record_id}.")
+
+
+def _office_today():
+    from records.services.clock import clock
+
+    return clock(_office_settings()["TIMEZONE"])[1]
+
+
 COMMANDS = (issue_command, print_batch_command, verify_command, init_command, demo_command,
             serve_command, nik_command, import_command, audit_group, sync_roles_command,
-            issue_batch_command, *SEARCH_COMMANDS, *BACKUP_COMMANDS, bench_group, db_group)
+            issue_batch_command, nomor_group, *SEARCH_COMMANDS, *BACKUP_COMMANDS, bench_group, db_group)
 
 
 def _office_settings() -> dict:

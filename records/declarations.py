@@ -386,6 +386,7 @@ class Registry:
     trackers: tuple[Callable, ...] = ()
     screen_slides: tuple[Callable, ...] = ()
     doctor_checks: tuple[Callable, ...] = ()
+    movein_items: tuple[Callable, ...] = ()
 
     @classmethod
     def from_plugins(cls, pm) -> Registry:
@@ -400,6 +401,7 @@ class Registry:
             trackers=_flat(pm.hook.register_trackers()),
             screen_slides=_flat(pm.hook.register_screen_slides()),
             doctor_checks=_flat(pm.hook.register_doctor_checks()),
+            movein_items=_flat(pm.hook.register_movein_items()),
         )
         registry.check()
         return registry

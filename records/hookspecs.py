@@ -118,3 +118,10 @@ def register_doctor_checks():
 def seed_office(session):
     """Add this plugin's shipped reference data that is missing (an office's edits are kept);
     called by `lemari init` after the core's seeds."""
+
+
+@hookspec
+def register_movein_items():
+    """Return callables `fn(session, registry, *, year) -> list[services.pindah.MoveInItem]`:
+    this plugin's lines on the Admin's "Pindah ke Lemari" checklist (what has been imported,
+    what is still missing before go-live; the archive adds its daftar arsip)."""

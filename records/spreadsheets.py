@@ -50,3 +50,26 @@ def workbook_bytes(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence]
     output = io.BytesIO()
     book.save(output)
     return output.getvalue()
+
+
+def first_sheet_grid(data: bytes, max_rows: int) -> tuple[list[tuple[int, list]], list[tuple[str, int, int]]]:
+    """The first sheet's non-empty rows as (sheet row number, cell values), and its merged
+    ranges as (A5:A7, first row, last row). Loaded in full (not read-only), since only then does
+    openpyxl know the merged cells; a sheet with more than `max_rows` rows is refused by the
+    caller from the count returned before any row is parsed further."""
+    try:
+        book = load_workbook(io.BytesIO(data), data_only=True)
+        sheet = book.worksheets[0]
+    except Exception:  # openpyxl raises many types on a damaged or disguised file
+        raise SpreadsheetError("not an xlsx workbook") from None
+    try:
+        merged = [(str(r.coord), r.min_row, r.max_row) for r in sheet.merged_cells.ranges]
+        rows: list[tuple[int, list]] = []
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if any(c is not None and str(c).strip() for c in cells):
+                rows.append((number, list(cells)))
+                if len(rows) > max_rows + 1:
+                    break
+        return rows, merged
+    finally:
+        book.close()

@@ -474,7 +474,7 @@ def replace_file(record_id: int, path: Path, name: str, reason: str, *, actor: A
     OCR runs again; the earlier files stay in the archive and in the history."""
     actor.require("arsip.write")
     arsip = _kept(record_id, actor=actor, session=session)
-    if arsip.sumber != "pindaian":
+    if arsip.sumber not in ("pindaian", "kertas"):  # kertas: known from a daftar arsip only
         raise ValidationError("Dokumen terbit tidak dapat diganti berkasnya; cabut dan terbitkan "
                               "ulang melalui layanan.")
     reason = _reason(reason)
@@ -507,6 +507,7 @@ def _record_replacement(arsip: Arsip, name: str, kind: str, ref, report: dict, r
     _add_version(session, arsip, reason, actor, meta, file_asli_id=stored.id, file_ocr_id=None,
                  name=name, kind=kind)
     needs_ocr = not report["has_text"]
+    arsip.sumber = "pindaian"  # a berkas from the daftar arsip now has its scan
     arsip.halaman = report["pages"]
     arsip.teks = "" if needs_ocr else report["text"]
     arsip.ocr_status = "antri" if needs_ocr else "teks_asli"

@@ -4,7 +4,15 @@ all on Flask-AppBuilder's declarative base so one metadata holds them."""
 from records.models.audit import AuditEvent
 from records.models.backup import BackupRun, BackupTarget
 from records.models.batch import BatchItem
-from records.models.issuance import HariLibur, IssuedNumber, Layanan, NumberSequence, RecordFile, Register
+from records.models.issuance import (
+    HariLibur,
+    IssuedNumber,
+    Layanan,
+    NomorLanjutan,
+    NumberSequence,
+    RecordFile,
+    Register,
+)
 from records.models.kantor import MasaJabatan, PengaturanKantor
 from records.models.kependudukan import Keluarga, Penduduk
 from records.models.klasifikasi import JadwalRetensi, Klasifikasi, KlasifikasiSkema
@@ -33,6 +41,7 @@ __all__ = [
     "LoginThrottle",
     "MasaJabatan",
     "PengaturanKantor",
+    "NomorLanjutan",
     "NumberSequence",
     "Pejabat",
     "Penduduk",

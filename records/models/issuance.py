@@ -66,6 +66,26 @@ class IssuedNumber(Model):
     register = relationship("Register")
 
 
+class NomorLanjutan(Model):
+    """The switch-over of a register to Lemari in the middle of a year: the last number used on
+    paper, who recorded it and when. Numbers up to it are "issued on paper" (reserved, never
+    issued again); one row per register and year."""
+
+    __tablename__ = "nomor_lanjutan"
+    __table_args__ = (UniqueConstraint("register_id", "year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    register_id: Mapped[int] = mapped_column(ForeignKey("register.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    nomor_terakhir: Mapped[int] = mapped_column(Integer)
+    nomor_terakhir_teks: Mapped[str] = mapped_column(String(120), default="")
+    keterangan: Mapped[str] = mapped_column(Text, default="")
+    dicatat_oleh: Mapped[str] = mapped_column(String(64))
+    dicatat_pada: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    register = relationship("Register")
+
+
 class RecordFile(Model):
     """A file of a record (receipt, issued PDF) in the content-addressed archive."""
 

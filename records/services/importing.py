@@ -21,7 +21,7 @@ from records.models import Keluarga, Penduduk
 from records.models.outbox import enqueue_residents_by_nik
 from records.services.audit import record_event
 from records.services.kependudukan import LABELS, REQUIRED, find_or_create_keluarga, validate_penduduk
-from records.spreadsheets import SpreadsheetError, open_first_sheet
+from records.spreadsheets import SpreadsheetError, first_sheet_grid, open_first_sheet
 
 COLUMNS = tuple(LABELS)
 REQUIRED_COLUMNS = tuple(name for name in REQUIRED if name != "desa_code") + ("desa_code",)
@@ -54,6 +54,35 @@ def read_table(data: bytes, filename: str, *, max_bytes: int, max_rows: int) -> 
         raise ImportRejectedError("Berkas kosong.", [])
     rows = _read_rows(data, filename.lower(), max_rows)
     return _to_dicts(rows)
+
+
+@dataclass
+class Grid:
+    """A sheet as read: non-empty rows (sheet row number, cells) and merged ranges
+    (A5:A7, first row, last row); CSV files have no merged ranges."""
+
+    rows: list[tuple[int, list]]
+    merged: list[tuple[str, int, int]] = field(default_factory=list)
+
+
+def read_grid(data: bytes, filename: str, *, max_bytes: int, max_rows: int) -> Grid:
+    """The raw grid of an uploaded CSV or XLSX, for importers that find their own header
+    (OpenSID and Dukcapil exports, a daftar arsip with title rows above its table)."""
+    if len(data) > max_bytes:
+        raise ImportRejectedError(
+            f"Berkas terlalu besar ({len(data) // 1024} KB; maksimal {max_bytes // 1024} KB).", [])
+    if not data.strip():
+        raise ImportRejectedError("Berkas kosong.", [])
+    name = filename.lower()
+    if name.endswith(".xlsx") and data.startswith(ZIP_MAGIC):
+        try:
+            rows, merged = first_sheet_grid(data, max_rows)
+        except SpreadsheetError:
+            raise ImportRejectedError("Berkas XLSX rusak atau bukan berkas Excel.", []) from None
+        if len(rows) > max_rows + 1:
+            raise _too_many(max_rows)
+        return Grid([(n, [_cell_text(c) for c in cells]) for n, cells in rows], merged)
+    return Grid([(n, list(cells)) for n, cells in _read_rows(data, name, max_rows)])
 
 
 def _read_rows(data: bytes, name: str, max_rows: int) -> list[tuple[int, list[str]]]:

@@ -12,6 +12,7 @@ from records.views.importing import ImportView
 from records.views.kantor import PengaturanKantorView
 from records.views.kependudukan import KeluargaView, PendudukView
 from records.views.numbers import NomorView
+from records.views.pindah import PindahView
 from records.views.records import RecordsView
 from records.views.reference import AuditView, WilayahView
 from records.views.search import SearchView
@@ -34,6 +35,7 @@ MENU = (
     (RegisterView, "Register", _l("Format Nomor Surat"), "Referensi", "konfigurasi.read"),
     (PengaturanKantorView, "Pengaturan Kantor", _l("Pengaturan Kantor"), "Referensi",
      "konfigurasi.write"),
+    (PindahView, "Pindah ke Lemari", _l("Pindah ke Lemari"), "Referensi", "konfigurasi.write"),
     (AuditView, "Log Audit", _l("Log Audit"), "Pengawasan", "audit.read"),
     (CadanganView, "Cadangan", _l("Cadangan"), "Pengawasan", "cadangan.read"),
 )
