@@ -865,12 +865,44 @@ def lembar_disposisi_pdf(surat_id: int, *, actor: Actor, session: Session, desk)
                                      document_type="lembar_disposisi", issue_date=desk.today(),
                                      office=desk.office["name"])
     options = [i.teks for i in instructions(session)]
+    letter = {k: getattr(surat, k) for k in ("pengirim", "nomor_surat", "tanggal_surat", "perihal",
+                                              "lampiran", "klasifikasi", "tanggal_terima",
+                                              "nomor_agenda", "tahun")}
+    states = desk.registry.workflows[DISPOSITION].states
+    rows = [(depth, {"dari": d.dari, "kepada": d.kepada, "instruksi": list(d.instruksi or []),
+                     "catatan": d.catatan, "batas_waktu": d.batas_waktu,
+                     "state": states.get(d.state, d.state),
+                     "dibuat": desk.local_time(d.dibuat_pada).strftime("%d-%m-%Y %H:%M")})
+            for depth, d in chain(surat)]
     pdf = desk.renderer.render("surat_masuk/lembar_disposisi.html",
-                               {"s": surat, "sifat": SIFAT[surat.sifat], "chain": chain(surat),
+                               {"s": letter, "sifat": SIFAT[surat.sifat], "chain": rows,
                                 "options": options, "office": desk.office, "title": title,
-                                "made_on": desk.today(), "local": desk.local_time},
+                                "made_on": desk.today()},
                                paper="A4", metadata=metadata).pdf
     record_event(session, actor, "surat_masuk.cetak_disposisi", object_type=LETTER,
                  object_id=surat.id, detail={"sifat": surat.sifat})
     session.commit()
     return pdf
+
+
+def read_scan(surat_id: int, record_id: int, *, actor: Actor, session: Session,
+              registry: Registry, blobs) -> tuple[object, str]:
+    """The stored file of the letter's scan or of a report's attachment, for anyone who may
+    see the letter (a disposition's recipient needs no archive right to read what they were
+    sent); checked against its hash and audited."""
+    from records.models import RecordFile
+
+    surat = get_letter(surat_id, actor=actor, session=session, registry=registry)
+    owned = {surat.record_id} | {lap.record_id for d in surat.disposisi for lap in d.laporan}
+    if not record_id or record_id not in owned:
+        raise NotFoundError("Berkas tidak ditemukan.")
+    stored = session.scalar(select(RecordFile).where(RecordFile.record_id == record_id)
+                            .order_by(RecordFile.id.desc()).limit(1))
+    if stored is None:
+        raise NotFoundError("Berkas tidak ditemukan.")
+    if not blobs.verify(stored.sha256):
+        raise NotFoundError("Berkas rusak (tidak sesuai hash); pulihkan dari cadangan.")
+    record_event(session, actor, "surat_masuk.unduh", object_type=LETTER, object_id=surat.id,
+                 detail={"record_id": record_id, "sha256": stored.sha256, "sifat": surat.sifat})
+    session.commit()
+    return blobs.open(stored.sha256), f"surat-masuk-{surat.nomor_agenda}-{surat.tahun}-{record_id}"

@@ -48,7 +48,7 @@ class SuratMasukView(BaseView):
     class_permission_name = "Surat_masuk"
     method_permission_name = {"list": "read", "show": "read", "new": "register",
                               "dispose": "dispose", "forward": "follow", "act": "follow",
-                              "lembar": "read", "reply": "read", "file": "read",
+                              "lembar": "read", "scan": "read", "reply": "read", "file": "read",
                               "report": "report", "agenda": "report", "mine": "follow",
                               "instructions": "manage"}
 
@@ -189,6 +189,21 @@ class SuratMasukView(BaseView):
         if made:
             return redirect(url_for("RecordsView.show", record_id=made[0].id))
         return redirect(url_for("SuratMasukView.show", surat_id=surat_id))
+
+    @expose("/<int:surat_id>/berkas/<int:record_id>")
+    @has_access
+    def scan(self, surat_id, record_id):
+        from records.desk import blob_store
+
+        stream, name = sm.read_scan(surat_id, record_id, actor=current_actor(), session=db.session,
+                                    registry=lemari().registry,
+                                    blobs=blob_store(lemari().settings))
+        head = stream.read(8)
+        stream.seek(0)
+        kind = ("application/pdf", ".pdf") if head.startswith(b"%PDF") else \
+            ("image/png", ".png") if head.startswith(b"\x89PNG") else \
+            ("image/jpeg", ".jpg") if head.startswith(b"\xff\xd8") else ("image/tiff", ".tif")
+        return send_file(stream, mimetype=kind[0], download_name=name + kind[1])
 
     @expose("/<int:surat_id>/lembar-disposisi.pdf")
     @has_access
