@@ -323,7 +323,7 @@ def register_letter(values: dict, *, actor: Actor, session: Session, registry: R
     archival = {"judul": f"Surat masuk — {clean['perihal']}"[:200] if clean["sifat"] != RAHASIA
                 else "Surat masuk (rahasia)",
                 "klasifikasi": clean["klasifikasi"],
-                "tanggal": clean["tanggal_surat"].isoformat()}  # type: ignore[union-attr]
+                "tanggal": clean["tanggal_surat"].isoformat()}
     outcome = scan(archival, enter)
     if outcome.status != "diimpor" or not made:
         session.rollback()
@@ -480,7 +480,7 @@ def dispose(surat_id: int, *, kepada: Iterable[str], instruksi: Iterable[str], c
         errors["batas_waktu"] = "Batas waktu wajib diisi."
     elif deadline is not None and deadline < today:
         errors["batas_waktu"] = "Batas waktu sudah lewat; pilih hari ini atau sesudahnya."
-    if errors:
+    if errors or deadline is None:
         raise ValidationError("Disposisi belum benar: " + "; ".join(errors.values()), errors)
     workflows = registry.workflows
     if induk is not None:
@@ -504,7 +504,7 @@ def dispose(surat_id: int, *, kepada: Iterable[str], instruksi: Iterable[str], c
                                   actor.username, note, at=now)
         record_event(session, actor, "disposisi.buat", object_type=DISPOSITION, object_id=row.id,
                      detail={"surat": surat.id, "kepada": r.label, "instruksi": texts,
-                             "batas_waktu": deadline.isoformat(),  # type: ignore[union-attr]
+                             "batas_waktu": deadline.isoformat(),
                              "induk": induk.id if induk else None})
         made.append(row)
     _restrict(session, surat, registry)

@@ -102,8 +102,8 @@ class SuratMasukView(BaseView):
                 db.session.rollback()
                 errors = {"": str(exc)}
             else:
-                flash(_("Surat masuk tercatat dengan nomor agenda %(n)s.",
-                        n=f"{surat.nomor_agenda}/{surat.tahun}"), "success")
+                agenda = f"{surat.nomor_agenda}/{surat.tahun}"
+                flash(_("Surat masuk tercatat dengan nomor agenda %(n)s.", n=agenda), "success")
                 if sm.may_see(actor, surat, lemari().registry):
                     return redirect(url_for("SuratMasukView.show", surat_id=surat.id))
                 return redirect(url_for("SuratMasukView.list"))
