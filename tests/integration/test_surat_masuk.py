@@ -397,3 +397,26 @@ def test_web_register_dispose_and_rest(app, tmp_path):
         assert surat.balasan_record_id is not None
         assert surat.balasan.data["balasan_surat_masuk_id"] == surat_id
         assert sm.reply_of(db.session, surat.balasan_record_id).id == surat_id
+
+
+def test_without_the_archive_letters_are_registered_without_a_scan(demo_home, tmp_path):
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    app = build_app(home, DISABLED_PLUGINS="archive.plugin")
+    try:
+        runner = app.test_cli_runner()
+        base = ["surat-masuk", "catat", "--as", "petugas", "--pengirim", "Camat Tenggarong",
+                "--tanggal", "2026-01-05", "--perihal", "Koordinasi", "--diterima", "2026-01-06"]
+        done = runner.invoke(args=[*base, "--nomor", "1/2026"])
+        assert done.exit_code == 0 and "Tercatat: agenda 1/2026" in done.output, done.output
+        scan = tmp_path / "surat.pdf"
+        scan.write_bytes(text_pdf(3))
+        refused = runner.invoke(args=[*base, "--nomor", "2/2026", "--pindaian", str(scan)])
+        assert refused.exit_code == 1 and "Fitur arsip tidak aktif" in refused.output
+        with app.app_context():
+            assert db.session.scalar(select(func.count()).select_from(SuratMasuk)) == 1
+        login(client := app.test_client(), "petugas")
+        form = client.get("/surat-masuk/catat").get_data(as_text=True)
+        assert 'name="berkas"' not in form
+    finally:
+        app.extensions["lemari"].close()
