@@ -32,6 +32,11 @@ class Actor:
         if not self.can(permission):
             raise PermissionDeniedError(f"Anda tidak berwenang ({permission}).")
 
+    def reader_principals(self) -> frozenset[str]:
+        """What names this user in a record's reader list (`RecordReader`): the user and
+        each of their roles (a restricted record, e.g. a rahasia letter, lists only these)."""
+        return frozenset({user_reader(self.username), *(role_reader(r) for r in self.roles)})
+
     def sees_desa(self, desa_code: str | None) -> bool:
         """True when the desa lies inside the user's scope (office-wide roles see all)."""
         return self.desa_scope is None or desa_code in self.desa_scope
@@ -41,4 +46,15 @@ class Actor:
         pass the message an absent object of the same kind gets, so both read the same."""
         if not self.sees_desa(desa_code):
             raise NotFoundError(not_found)
+
+
+def user_reader(username: str) -> str:
+    """A user as a record's reader principal."""
+    return f"u:{username}"
+
+
+def role_reader(role: str) -> str:
+    """Every holder of a role as a record's reader principal (spaces kept out: engines split
+    list values on commas and some tokenise on spaces)."""
+    return "r:" + role.replace(" ", "_")
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, joinedload, sessionmaker
+from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 
 from records.declarations import Registry
 from records.models import Penduduk, Record, SearchOutbox, Wilayah
@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 # States whose records must never be found (destroyed per the retention schedule).
 HIDDEN_STATES = frozenset({"dimusnahkan", "musnah"})
 OFFICE, RESIDENTS = "office", "warga:office"
+#: Prefix of a restricted record's readers in the index (never shared with office or desa).
+READER = "baca:"
 # Principals that together see every document: used only by maintenance (doctor), never users.
 EVERYTHING = frozenset({OFFICE, RESIDENTS})
 _STREAM = 500
@@ -69,6 +71,16 @@ def parse_doc_id(value: str) -> tuple[str, int]:
 def record_principals(desa_code: str | None) -> frozenset[str]:
     """Office-wide readers see every record; a desa operator only their desa's."""
     return frozenset({OFFICE, f"desa:{desa_code}"} if desa_code else {OFFICE})
+
+
+def restricted_principals(record: Record) -> frozenset[str]:
+    """A restricted record's readers (`RecordReader`) as index principals, or empty."""
+    return frozenset(READER + r.principal for r in record.readers)
+
+
+def reader_principals(principals: frozenset[str]) -> frozenset[str]:
+    """An actor's reader principals (`Actor.reader_principals`) as index principals."""
+    return frozenset(READER + p for p in principals)
 
 
 def resident_principals(desa_code: str | None) -> frozenset[str]:
@@ -112,7 +124,7 @@ def record_doc(record: Record, registry: Registry, desa_name: DesaNames) -> Inde
         klasifikasi=(record.data or {}).get("klasifikasi") or (spec.klasifikasi if spec else ""),
         status=record.state,
         date=when.isoformat(timespec="seconds") if when else "",
-        principals=record_principals(record.desa_code))
+        principals=(restricted_principals(record) or record_principals(record.desa_code)))
 
 
 # 16-digit runs (NIK, No. KK) in free text are masked in the body (snippets print it).
@@ -190,7 +202,8 @@ def penduduk_doc(person: Penduduk, desa_name: DesaNames) -> IndexDoc:
 
 
 def _records_query():
-    return select(Record).options(joinedload(Record.penduduk).joinedload(Penduduk.keluarga))
+    return select(Record).options(joinedload(Record.penduduk).joinedload(Penduduk.keluarga),
+                                  selectinload(Record.readers))
 
 
 def _residents_query():

@@ -30,6 +30,7 @@ DEFAULT_PLUGINS = (
     "archive.plugin",
     "records.antrian.plugin",
     "records.pengaduan.plugin",
+    "records.surat_masuk.plugin",
     "records.survei.plugin",
     "records.dashboard.plugin",
 )

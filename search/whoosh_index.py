@@ -548,7 +548,15 @@ def _allowed(principals: frozenset[str], reader=None) -> query.Query | None:
         if any(reader.doc_frequency("principals", p) >= total for p in principals):
             return None
     terms = [query.Term("principals", p, boost=0.0) for p in sorted(principals)]
-    return terms[0] if len(terms) == 1 else query.Or(terms)
+    if len(terms) == 1:
+        return terms[0]
+    either = query.Or(terms)
+    # Whoosh's preloading Or (chosen for small indexes and three or more clauses) loses the
+    # matches of all but the last segments when several principals are absent from a
+    # segment (a reader of restricted records holds user and role principals few documents
+    # carry); the binary tree of unions is exact.
+    either.matcher_type = query.Or.DEFAULT_MATCHER
+    return either
 
 
 def _word_query(word: WordClause, typos: dict[str, list[str]]) -> query.Query:

@@ -35,7 +35,7 @@ from records.services.audit import record_event
 from records.services.clock import utc_now
 from records.services.klasifikasi import CURRENT_SCHEME, check_class
 from records.services.personal_data import require_unmaskable_file
-from records.services.records import get_record
+from records.services.records import get_record, readable_by
 from records.services.workflow_history import remember
 
 SCAN_DOCTYPE = "arsip_pindaian"
@@ -179,13 +179,19 @@ def _identifiers(raw, parse, name: str, errors: dict) -> list[str]:
 # --- ingest -------------------------------------------------------------------------------
 
 def ingest_file(path: Path, name: str, values: dict, *, actor: Actor, session: Session,
-                desk: ArchiveDesk) -> IngestResult:
+                desk: ArchiveDesk, then: Callable[[Record], None] | None = None,
+                permission: str = "arsip.write") -> IngestResult:
     """Archive one scan file; never raises for a bad file, it reports why instead.
 
     Order: cheap checks (size, kind), hash, duplicate lookup, metadata, the sandboxed probe,
     then store and record in one transaction. Nothing already archived is touched.
+
+    `then(record)` adds what another feature keeps about the scan (a letter in the buku
+    agenda, its readers) to the same transaction, before its one commit; if it raises, nothing
+    is kept (the stored file is removed). `permission` is the one the caller's feature
+    requires to file a scan (an incoming letter: `surat_masuk.register`).
     """
-    actor.require("arsip.write")
+    actor.require(permission)
     try:
         meta = clean_metadata(values, session=session, registry=desk.registry)
         if meta["desa_code"]:
@@ -200,7 +206,7 @@ def ingest_file(path: Path, name: str, values: dict, *, actor: Actor, session: S
         session.rollback()
         return IngestResult(name, FAILED, str(exc), detail=getattr(exc, "detail", ""))
     return _store(path, name, checked, sha256, report, meta, actor=actor, session=session,
-                  desk=desk)
+                  desk=desk, then=then)
 
 
 def _check_file(path: Path, name: str, max_bytes: int) -> str:
@@ -247,14 +253,16 @@ def find_duplicate(session: Session, sha256: str) -> str | None:
 
 
 def _store(path: Path, name: str, kind: str, sha256: str, report: dict, meta: dict, *,
-           actor: Actor, session: Session, desk: ArchiveDesk) -> IngestResult:
+           actor: Actor, session: Session, desk: ArchiveDesk,
+           then: Callable[[Record], None] | None = None) -> IngestResult:
     with open(path, "rb") as fh:
         ref = desk.blobs.put(fh)
     if ref.sha256 != sha256:
         desk.blobs.delete(ref.sha256)
         return IngestResult(name, FAILED, "Berkas berubah selama diimpor; ulangi impor.")
     try:
-        record, job = _record_scan(name, kind, ref, report, meta, actor=actor, session=session)
+        record, job = _record_scan(name, kind, ref, report, meta, actor=actor, session=session,
+                                   then=then)
     except Exception:
         session.rollback()
         if session.scalar(select(RecordFile.id).where(RecordFile.sha256 == ref.sha256)) is None:
@@ -267,7 +275,7 @@ def _store(path: Path, name: str, kind: str, sha256: str, report: dict, meta: di
 
 
 def _record_scan(name: str, kind: str, ref, report: dict, meta: dict, *, actor: Actor,
-                 session: Session):
+                 session: Session, then: Callable[[Record], None] | None = None):
     """Record, archival row, file, version 1, OCR job, audit and outbox; one commit."""
     now = utc_now()
     title = meta["judul"] or Path(name).stem[:MAX_TITLE] or "Arsip pindaian"
@@ -300,6 +308,8 @@ def _record_scan(name: str, kind: str, ref, report: dict, meta: dict, *, actor: 
                  detail={"file": name[:200], "sha256": ref.sha256, "size": ref.size,
                          "pages": report["pages"], "ocr": needs_ocr})
     enqueue(session, RECORD, record.id)
+    if then is not None:
+        then(record)
     session.commit()
     return record, job
 
@@ -383,7 +393,7 @@ def list_arsip(*, actor: Actor, session: Session, registry: Registry, filter_: s
     """Archived records within the actor's desa scope, newest first, with the total."""
     actor.require("arsip.read")
     catalogue_records(session, registry)
-    query = select(Arsip).join(Record, Record.id == Arsip.record_id)
+    query = select(Arsip).join(Record, Record.id == Arsip.record_id).where(readable_by(actor))
     if actor.desa_scope is not None:
         query = query.where(Record.desa_code.in_(actor.desa_scope))
     query = _filtered(query, filter_, today or dt.date.today())

@@ -28,6 +28,7 @@ from records.exceptions import ValidationError
 from records.models import Record, RecordFile
 from records.ports import BlobStore
 from records.services.audit import record_event
+from records.services.records import readable_by
 
 _SELECTION = re.compile(r"(permanen)|id:([0-9,]+)|klasifikasi:([0-9.]+)|tahun:([0-9]{4})")
 SUFFIX = {"asli": "", "ocr": ".pdf", "terbit": ".pdf", "tanda_terima": ".pdf"}
@@ -48,7 +49,7 @@ def select_records(selection: str, *, actor: Actor, session: Session,
     """Kept archival rows matching the selection, within the actor's scope."""
     kind, value = parse_selection(selection)
     query = select(Arsip).join(Record, Record.id == Arsip.record_id).where(
-        Arsip.status == "tersimpan")
+        Arsip.status == "tersimpan", readable_by(actor))
     if actor.desa_scope is not None:
         query = query.where(Record.desa_code.in_(actor.desa_scope))
     if kind == "permanen":  # due for transfer; a record on legal hold stays where it is

@@ -36,6 +36,7 @@ from records.services.clock import utc_now
 from records.services.issuing import Desk
 from records.services.klasifikasi import NASIB_LABELS
 from records.services.numbering import allocate
+from records.services.records import readable_by
 from records.services.terbilang import kalimat_hari_ini
 from records.services.workflow_history import remember
 
@@ -59,7 +60,7 @@ def due_list(*, actor: Actor, session: Session, registry, today: dt.date | None 
     today = today or dt.date.today()
     query = select(Arsip).join(Record, Record.id == Arsip.record_id).where(
         Arsip.status == "tersimpan", Arsip.retensi_sampai.is_not(None),
-        Arsip.retensi_sampai <= today)
+        Arsip.retensi_sampai <= today, readable_by(actor))
     if actor.desa_scope is not None:
         query = query.where(Record.desa_code.in_(actor.desa_scope))
     groups: dict[str, list[Arsip]] = {"musnah": [], "permanen": [], "dinilai_kembali": [],

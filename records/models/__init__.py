@@ -18,7 +18,7 @@ from records.models.kependudukan import Keluarga, Penduduk
 from records.models.klasifikasi import JadwalRetensi, Klasifikasi, KlasifikasiSkema
 from records.models.outbox import SearchOutbox
 from records.models.pejabat import Pejabat
-from records.models.records import Record
+from records.models.records import Record, RecordReader
 from records.models.security import AccountSecurity, CacheEpoch, LocalRole, LoginThrottle, SessionEpoch
 from records.models.wilayah import Wilayah
 from records.models.workflow import WorkflowStep
@@ -46,6 +46,7 @@ __all__ = [
     "Pejabat",
     "Penduduk",
     "Record",
+    "RecordReader",
     "RecordFile",
     "Register",
     "SearchOutbox",

@@ -38,3 +38,18 @@ class Record(Model):
     layanan = relationship("Layanan")
     files = relationship("RecordFile", order_by="RecordFile.id")
     history = history_of("record", "Record")
+    readers = relationship("RecordReader", order_by="RecordReader.principal",
+                           cascade="all, delete-orphan")
+
+
+class RecordReader(Model):
+    """Who alone may read a restricted record (a rahasia letter and its scans): a user
+    (`u:name`) or every holder of a role (`r:Camat`), see `records.actor.user_reader`. A record
+    with no reader rows is read by everyone its desa scope admits; one with rows only by the
+    principals listed (and still within scope), in every list, detail, file, export and search.
+    """
+
+    __tablename__ = "record_reader"
+
+    record_id: Mapped[int] = mapped_column(ForeignKey("record.id"), primary_key=True)
+    principal: Mapped[str] = mapped_column(String(80), primary_key=True)

@@ -6,13 +6,13 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, delete, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from records.actor import Actor
 from records.declarations import DocumentType, Registry
 from records.exceptions import NotFoundError, ValidationError
-from records.models import Penduduk, Record, WorkflowStep
+from records.models import Penduduk, Record, RecordReader, WorkflowStep
 from records.models.outbox import RECORD, enqueue
 from records.services import drafting
 from records.services.audit import record_event
@@ -119,7 +119,36 @@ def get_record(record_id: int, *, actor: Actor, session: Session) -> Record:
     if record is None:
         raise NotFoundError("Dokumen tidak ditemukan.")
     actor.require_desa(record.desa_code, "Dokumen tidak ditemukan.")
+    if not may_read(actor, record):
+        raise NotFoundError("Dokumen tidak ditemukan.")
     return record
+
+
+def may_read(actor: Actor, record: Record) -> bool:
+    """False when the record is restricted to readers the actor is none of (its existence
+    is not told: callers answer 'not found')."""
+    readers = {r.principal for r in record.readers}
+    return not readers or bool(readers & actor.reader_principals())
+
+
+def readable_by(actor: Actor, record_id=Record.id):
+    """SQL condition: the record (column `record_id`) is unrestricted or lists the actor as a
+    reader. Every list of records, archives and exports adds it next to the desa scope."""
+    listed = select(RecordReader.record_id).where(RecordReader.record_id == record_id)
+    return or_(~exists(listed),
+               exists(listed.where(RecordReader.principal.in_(sorted(actor.reader_principals())))))
+
+
+def set_readers(session: Session, record_id: int, principals: set[str] | frozenset[str]) -> None:
+    """Restrict a record to `principals` (empty: unrestrict); re-indexes it. The caller audits
+    and commits."""
+    session.execute(delete(RecordReader).where(RecordReader.record_id == record_id))
+    for principal in sorted(principals):
+        session.add(RecordReader(record_id=record_id, principal=principal))
+    record = session.get(Record, record_id)
+    if record is not None:
+        session.expire(record, ["readers"])
+    enqueue(session, RECORD, record_id)
 
 
 def in_tagged_state(registry: Registry, *tags: str, doctype=Record.doctype, state=Record.state):
@@ -146,7 +175,7 @@ def list_records(*, actor: Actor, session: Session, state: str | None = None,
     """
     actor.require("record.read")
     offset = min(max(offset, 0), MAX_ID)
-    query = select(Record)
+    query = select(Record).where(readable_by(actor))
     if actor.desa_scope is not None:
         query = query.where(Record.desa_code.in_(actor.desa_scope))
     if state:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from records.actor import Actor
 from records.declarations import REVOKED, Registry
 from records.exceptions import RecordsError
-from records.indexing import OFFICE, RESIDENTS, parse_doc_id
+from records.indexing import OFFICE, RESIDENTS, parse_doc_id, reader_principals
 from records.models import Wilayah
 from records.nik import MASK_CHAR, mask_numbers_in_text
 from records.services.audit import record_event
@@ -82,6 +82,8 @@ def principals_for(actor: Actor) -> frozenset[str]:
     scope = actor.desa_scope
     if actor.can("record.read"):
         found |= {OFFICE} if scope is None else {f"desa:{c}" for c in scope}
+        if scope is None:  # restricted records (rahasia letters) carry no desa
+            found |= reader_principals(actor.reader_principals())
     if actor.can("penduduk.read"):
         found |= {RESIDENTS} if scope is None else {f"warga:desa:{c}" for c in scope}
     return frozenset(found)

@@ -662,3 +662,19 @@ def test_pg_unreachable_server_is_a_search_error_not_a_crash():
     with pytest.raises(SearchError) as raised:
         index.search(Query(text="surat", principals=OFFICE))
     assert not isinstance(raised.value, IndexCorruptError)
+
+
+def test_a_restricted_document_is_seen_by_its_readers_only_and_others_lose_nothing(index):
+    """A rahasia letter's scan carries only its readers' principals (a user, a role); a reader
+    searches with several principals most documents lack, added one document at a time (one
+    segment each in Whoosh, later merged), and still sees every office document."""
+    for i in range(20):
+        secret = {"principals": frozenset({"baca:r:Camat", "baca:u:humas"})} if i == 6 else {}
+        index.add_or_update([make_doc(f"d{i:02}", date=f"2024-02-{i + 1:02}", **secret)])
+    outsider = frozenset({"office", "baca:u:sekcam", "baca:r:Sekcam"})
+    reader = frozenset({"office", "warga:office", "baca:u:humas", "baca:r:Humas"})
+    found = index.search(Query(text="domisili", principals=outsider, page_size=50))
+    assert found.total == 19 and "d06" not in {h.id for h in found.hits}
+    seen = index.search(Query(text="domisili", principals=reader, page_size=50))
+    assert seen.total == 20 and "d06" in {h.id for h in seen.hits}
+    assert ids(index, "domisili", principals=frozenset({"baca:u:sekcam", "baca:r:Sekcam"})) == []

@@ -111,6 +111,12 @@ FRONT_ROUTES = {
     "/dasbor/ekspor.csv": {"admin", "camat", "sekcam", "auditor"},
     "/dasbor/ekspor.xlsx": {"admin", "camat", "sekcam", "auditor"},
     "/dasbor/laporan?bulan=2026-12": {"admin", "camat", "sekcam", "auditor"},
+    "/surat-masuk/": {"admin", "camat", "sekcam", "petugas", "arsiparis", "humas", "auditor"},
+    "/surat-masuk/disposisi-saya": {"admin", "camat", "sekcam", "petugas", "arsiparis", "humas"},
+    "/surat-masuk/catat": {"admin", "sekcam", "petugas", "arsiparis"},
+    "/surat-masuk/laporan": {"admin", "camat", "sekcam", "arsiparis", "auditor"},
+    "/surat-masuk/agenda.xlsx": {"admin", "camat", "sekcam", "arsiparis", "auditor"},
+    "/surat-masuk/instruksi": {"admin", "camat", "sekcam"},
 }
 # A sensitive complaint outside one's rights answers 404 (its existence is not revealed);
 # Admin's blanket rights do not open pungli/gratifikasi complaints (docs/roles.md).
@@ -178,6 +184,8 @@ MENUS = {
     "/survei/hasil/": FRONT_ROUTES["/survei/hasil/"],
     "/dasbor/": FRONT_ROUTES["/dasbor/"],
     "/cari/": ROUTES["/cari/"],
+    "/surat-masuk/": {"admin", "camat", "sekcam", "petugas", "arsiparis", "humas", "auditor"},
+    "/surat-masuk/disposisi-saya": {"admin", "camat", "sekcam", "petugas", "arsiparis", "humas"},
 }
 
 MATRIX = [(role, route, 200 if role in allowed else 403)

@@ -1,0 +1,1 @@
+"""Incoming letters (naskah masuk), the buku agenda and the Camat's dispositions."""

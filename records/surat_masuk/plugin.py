@@ -1,0 +1,145 @@
+"""Incoming letters (naskah masuk): the buku agenda, the Camat's dispositions and their
+follow-up, the registers and reports (issue #18; the national SRIKANDI's core).
+
+Everything here is data: the permissions and the roles holding them, the two workflows (the
+letter's and the disposition's) with their meaning tags, the agenda register and the default
+instruction list. Who may dispose is whoever holds `surat_masuk.dispose` through a role the
+declaration names (Camat and Sekcam by default); who may read a `rahasia` letter is whoever
+holds `surat_masuk.rahasia` that way (the Camat) plus the people the letter is disposed to.
+"""
+
+from pathlib import Path
+
+from records.builtin.core import ARSIPARIS, AUDITOR, CAMAT, HUMAS, PETUGAS, SEKCAM
+from records.declarations import CLOSED, Permission, Transition, Workflow
+from records.hookspecs import hookimpl
+
+STAFF = frozenset({CAMAT, SEKCAM, PETUGAS, ARSIPARIS, HUMAS})
+REGISTRARS = frozenset({PETUGAS, ARSIPARIS, SEKCAM})
+DISPOSERS = frozenset({CAMAT, SEKCAM})
+
+PERMISSIONS = (
+    Permission("surat_masuk.read", "Melihat buku agenda surat masuk (selain surat rahasia)",
+               STAFF | {AUDITOR}),
+    Permission("surat_masuk.register", "Mencatat surat masuk di buku agenda", REGISTRARS),
+    Permission("surat_masuk.dispose", "Mendisposisikan surat masuk", DISPOSERS),
+    Permission("surat_masuk.follow", "Menindaklanjuti, meneruskan dan menyelesaikan disposisi",
+               STAFF),
+    Permission("surat_masuk.rahasia", "Membaca semua surat masuk bersifat rahasia",
+               frozenset({CAMAT})),
+    Permission("surat_masuk.report", "Mencetak buku agenda dan laporan disposisi",
+               frozenset({CAMAT, SEKCAM, ARSIPARIS, AUDITOR})),
+    Permission("surat_masuk.manage", "Mengatur daftar instruksi disposisi", DISPOSERS),
+)
+
+LETTER_WORKFLOW = Workflow(
+    name="surat_masuk",
+    title="Surat masuk",
+    initial="diterima",
+    states={"diterima": "Diterima", "didisposisi": "Didisposisi", "selesai": "Selesai",
+            "diarsipkan": "Diarsipkan"},
+    transitions=(
+        Transition("disposisikan", "Disposisikan", ("diterima",), "didisposisi", DISPOSERS),
+        # taken by the system when the last disposition of the letter is closed
+        Transition("selesaikan", "Selesaikan", ("didisposisi",), "selesai", DISPOSERS),
+        Transition("arsipkan", "Arsipkan", ("diterima", "selesai"), "diarsipkan",
+                   REGISTRARS | DISPOSERS),
+    ),
+    state_tags={"selesai": {CLOSED}, "diarsipkan": {CLOSED}},
+)
+
+DISPOSITION_WORKFLOW = Workflow(
+    name="disposisi",
+    title="Disposisi",
+    initial="baru",
+    states={"baru": "Baru", "dibaca": "Dibaca", "ditindaklanjuti": "Ditindaklanjuti",
+            "diteruskan": "Diteruskan", "selesai": "Selesai"},
+    transitions=(
+        Transition("baca", "Tandai dibaca", ("baru",), "dibaca", STAFF),
+        Transition("laporkan", "Laporkan perkembangan", ("baru", "dibaca", "ditindaklanjuti"),
+                   "ditindaklanjuti", STAFF, note_required=True),
+        Transition("teruskan", "Teruskan (disposisi lanjutan)",
+                   ("baru", "dibaca", "ditindaklanjuti", "diteruskan"), "diteruskan", STAFF),
+        Transition("selesaikan", "Selesaikan", ("baru", "dibaca", "ditindaklanjuti", "diteruskan"),
+                   "selesai", STAFF, note_required=True),
+    ),
+    state_tags={"selesai": {CLOSED}},
+)
+
+
+@hookimpl
+def register_permissions():
+    return list(PERMISSIONS)
+
+
+@hookimpl
+def register_workflows():
+    return [LETTER_WORKFLOW, DISPOSITION_WORKFLOW]
+
+
+@hookimpl
+def register_models():
+    """Letters, dispositions, progress reports and the instruction list."""
+    return ["records.surat_masuk.models"]
+
+
+@hookimpl
+def register_page_templates():
+    """This feature's pages (templates/lemari/)."""
+    return [Path(__file__).parent / "templates"]
+
+
+@hookimpl
+def register_template_dirs():
+    """The lembar disposisi and the buku agenda (templates/pdf/surat_masuk/)."""
+    return [Path(__file__).parent / "templates" / "pdf"]
+
+
+@hookimpl
+def register_views(appbuilder):
+    """The agenda desk, the disposition worklist and the REST API."""
+    from records.surat_masuk.views import register
+
+    register(appbuilder)
+
+
+@hookimpl
+def register_commands(cli):
+    """`lemari surat-masuk daftar|lihat|catat|disposisi|…`."""
+    from records.surat_masuk.cli import surat_masuk_group
+
+    cli.add_command(surat_masuk_group)
+
+
+@hookimpl
+def register_index_fields():
+    """A letter's sender, number and subject join its scan's search document."""
+    return [index_fields]
+
+
+def index_fields(record):
+    """Pengirim, nomor, perihal and the agenda number of the letter this record is the scan
+    of (a rahasia letter's scan is restricted to its readers: `RecordReader`)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import object_session
+
+    from records.indexing import IndexFields, mask_sixteen_digits
+    from records.surat_masuk.models import SuratMasuk
+
+    session = object_session(record)
+    if session is None:
+        return None
+    surat = session.scalar(select(SuratMasuk).where(SuratMasuk.record_id == record.id))
+    if surat is None:
+        return None
+    text = (f"Surat masuk agenda {surat.nomor_agenda}/{surat.tahun} dari {surat.pengirim} "
+            f"nomor {surat.nomor_surat} perihal {surat.perihal}")
+    return IndexFields(text=mask_sixteen_digits(text))
+
+
+@hookimpl
+def seed_office(session):
+    """The agenda register and the default instructions (an office's edits are kept)."""
+    from records.surat_masuk.services import seed
+
+    seed(session)
