@@ -385,6 +385,7 @@ class Registry:
     search_backends: Mapping[str, Callable] = field(default_factory=dict)
     trackers: tuple[Callable, ...] = ()
     doctor_checks: tuple[Callable, ...] = ()
+    page_notices: tuple[Callable, ...] = ()
 
     @classmethod
     def from_plugins(cls, pm) -> Registry:
@@ -398,6 +399,7 @@ class Registry:
             search_backends=_merged(pm.hook.register_search_backends(), "search backend"),
             trackers=_flat(pm.hook.register_trackers()),
             doctor_checks=_flat(pm.hook.register_doctor_checks()),
+            page_notices=_flat(pm.hook.register_page_notices()),
         )
         registry.check()
         return registry
