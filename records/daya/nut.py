@@ -102,6 +102,8 @@ def read_ups(host: str, port: int, ups: str, *, timeout: float = 3.0) -> Reading
     status = variables.get("ups.status", "")
     if not status:
         raise UpsUnreachable("UPS tidak melaporkan ups.status")
+    if status.split() == ["WAIT"]:
+        raise UpsUnreachable("upsd masih menunggu data pertama dari driver UPS")
     return Reading(ups, frozenset(status.split()), variables)
 
 
