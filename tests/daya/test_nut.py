@@ -2,9 +2,9 @@
 can be missing (refused, unknown name, no driver) as UpsUnreachable, never a crash."""
 
 import pytest
+from nut_rig import UPS, free_port, wait_for
 
 from records.daya.nut import UpsUnreachable, parse_var, read_ups
-from nut_rig import UPS, free_port, wait_for
 
 STATIC = "ups.status: OB DISCHRG\nbattery.charge: 57\nbattery.runtime: 840\nups.mfr: Uji Kantor\n"
 
