@@ -1,4 +1,4 @@
-"""A real NUT server for the power tests: NUT's own `upsd` and `dummy-ups` driver (Debian's
+"""A real NUT server for the power tests (and the `nut` fixture the test modules import):
 nut-server), started in a temporary folder with their own configuration on a free loopback
 port, run as the current user (as root they are told to stay root: `-u root`).
 
@@ -105,3 +105,22 @@ def wait_for(predicate, *, timeout: float = 60.0, what: str = "condition", inter
             return found
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(interval)
+
+
+@pytest.fixture(name="nut")
+def nut_fixture(tmp_path):
+    """Build rigs in this test's folder; every rig is closed after the test."""
+    require_nut()
+    rigs: list[NutRig] = []
+
+    def make(definition: str, *, suffix: str = "seq", driver: bool = True) -> NutRig:
+        rig = NutRig(tmp_path / f"nut{len(rigs)}", definition, suffix=suffix)
+        rigs.append(rig)
+        rig.start_upsd()
+        if driver:
+            rig.start_driver()
+        return rig
+
+    yield make
+    for rig in rigs:
+        rig.close()

@@ -2,7 +2,7 @@
 can be missing (refused, unknown name, no driver) as UpsUnreachable, never a crash."""
 
 import pytest
-from nut_rig import UPS, free_port, wait_for
+from nut_rig import UPS, free_port, nut_fixture, wait_for  # noqa: F401  (the `nut` fixture)
 
 from records.daya.nut import UpsUnreachable, parse_var, read_ups
 

@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from nut_rig import UPS, free_port, wait_for
+from nut_rig import UPS, free_port, nut_fixture, wait_for  # noqa: F401  (the `nut` fixture)
 from sqlalchemy import select
 
 from records.app import create_app
