@@ -184,6 +184,8 @@ JOBS_URL = ""
 JOBS_IMMEDIATE = False
 # Worker threads `lemari serve` starts for jobs; each OCR job uses one core (OMP_THREAD_LIMIT=1).
 JOB_WORKERS = 2
+# Seconds a long job (OCR, fixity) held by a gate (the UPS on battery) waits before it tries again.
+JOB_GATE_RETRY_SECONDS = 60
 # Folder of the audit trail's signed checkpoints (its head: last entry, hash, count), one file
 # a day. Empty means <HOME>/titik_periksa_audit; better on another disk or a mounted share.
 AUDIT_CHECKPOINT_DIR = ""
@@ -244,3 +246,20 @@ PENGADUAN_PER_HOUR = 5
 DISPLAY_POLL_MS = 1000
 # Width of the thermal ticket printer at the kiosk: 58 or 80 (millimetres).
 TICKET_WIDTH_MM = 80
+
+# --- power (records/daya): the office UPS watched through NUT's upsd ------------------------
+# Host of NUT's upsd that serves the office UPS (e.g. 127.0.0.1). Empty: the UPS is not watched
+# and `lemari doctor` says so.
+UPS_HOST = ""
+# TCP port of upsd (NUT's default is 3493).
+UPS_PORT = 3493
+# Name of the UPS in upsd's ups.conf (the [section] name).
+UPS_NAME = "ups"
+# Seconds between two readings of the UPS status.
+UPS_POLL_SECONDS = 5.0
+# Seconds a reading may take before the UPS counts as unreachable.
+UPS_TIMEOUT_SECONDS = 3.0
+# Folder of the backups taken when the office goes on battery. Empty means <HOME>/cadangan_daya.
+UPS_BACKUP_DIR = ""
+# Seconds a clean shutdown at low battery waits for a backup still being taken.
+UPS_BACKUP_WAIT_SECONDS = 60.0

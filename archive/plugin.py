@@ -148,8 +148,9 @@ def index_fields(record):
 def register_jobs(jobs, settings):
     """OCR of each scan (queued by ingest), the nightly fixity check, and re-queuing the OCR
     jobs a crash left unfinished."""
-    jobs.task("ocr", _run_ocr, retries=1, retry_delay=60)
-    jobs.periodic("fixity", _run_fixity, minute=settings["FIXITY_MINUTE"], hour=settings["FIXITY_HOUR"])
+    jobs.task("ocr", _run_ocr, retries=1, retry_delay=60, long=True)
+    jobs.periodic("fixity", _run_fixity, minute=settings["FIXITY_MINUTE"], hour=settings["FIXITY_HOUR"],
+                  long=True)
     jobs.on_start(_requeue_ocr)
     jobs.on_status(_ocr_status)
 

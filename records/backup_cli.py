@@ -38,21 +38,16 @@ def backup_command() -> None:
 def backup_folder(dest: Path) -> None:
     """Consistent backup while the app runs: database snapshot, files, keys, manifest (NOT
     encrypted: keep such a folder inside the office; automatic backups are encrypted)."""
-    from records.desk import blob_store
-    from records.services.backup import BackupError, backup
+    from records.services.backup import BackupError
 
-    settings = lemari().settings
-    checkpoint = _audit_checkpoint(settings)
     with click.progressbar(length=1, label="Menyalin berkas") as bar:
         def progress(done, total):
             bar.length = total
             bar.update(done - bar.pos)
 
         try:
-            result = backup(dest, database_url=settings["SQLALCHEMY_DATABASE_URI"],
-                            engine=db.engine, blobs=blob_store(settings),
-                            home=Path(settings["HOME"]), progress=progress,
-                            audit_checkpoint=checkpoint)
+            result = take_backup(lemari().settings, dest, progress=progress,
+                                 warn=lambda text: click.echo(f"Peringatan: {text}", err=True))
         except BackupError as exc:
             click.echo(f"Gagal: {exc}", err=True)
             sys.exit(1)
@@ -241,7 +236,20 @@ def _passphrase(path: Path | None, *, confirm: bool) -> str:
     return click.prompt("Frasa sandi cadangan", hide_input=True, confirmation_prompt=confirm)
 
 
-def _audit_checkpoint(settings) -> dict | None:
+def take_backup(settings, dest: Path, *, progress=None, warn=None):
+    """One consistent backup of the whole office into `dest` (in an app context): the audit
+    checkpoint, then the snapshot. `lemari backup` and the UPS watcher (records/daya, on
+    battery) both call this. Raises BackupError with the reason."""
+    from records.desk import blob_store
+    from records.services.backup import backup
+
+    checkpoint = _audit_checkpoint(settings, warn=warn)
+    return backup(dest, database_url=settings["SQLALCHEMY_DATABASE_URI"], engine=db.engine,
+                  blobs=blob_store(settings), home=Path(settings["HOME"]), progress=progress,
+                  audit_checkpoint=checkpoint)
+
+
+def _audit_checkpoint(settings, *, warn=None) -> dict | None:
     """The signed head of the audit chain, read before the snapshot: written into the backup
     and, when the trail holds its earlier checkpoints, as today's checkpoint file too."""
     from records.audit_desk import checkpoint_signer, write_checkpoint
@@ -251,7 +259,8 @@ def _audit_checkpoint(settings) -> dict | None:
     try:
         written = write_checkpoint(settings, db.session)
     except CheckpointRefusedError as exc:
-        click.echo(f"Peringatan: {exc}", err=True)
+        if warn is not None:
+            warn(str(exc))
         written = None
     document = written[1] if written else audit_checkpoint.make(
         db.session, checkpoint_signer(settings), office=settings["OFFICE_NAME"])
@@ -380,15 +389,23 @@ def jobs_worker(workers: int | None) -> None:
     import time
 
     from records.jobs import jobs_of
+    from records.lifecycle import Shutdown
 
-    jobs = jobs_of(current_app._get_current_object())
+    app = current_app._get_current_object()
+    shutdown = Shutdown()
+    shutdown.install_sigterm()
+    jobs = jobs_of(app)
     jobs.start(workers or lemari().settings["JOB_WORKERS"])
+    for stop in lemari().pm.hook.register_watchers(app=app, stop=shutdown.request):
+        shutdown.add_stopper(stop)
     click.echo("Pekerja tugas berjalan; tekan Ctrl-C untuk berhenti.")
     try:
-        while True:
+        while not shutdown.requested.is_set():
             time.sleep(1)
     except KeyboardInterrupt:
-        jobs.stop()
+        pass
+    finally:
+        shutdown.finish(app)
 
 
 @jobs_group.command("status")

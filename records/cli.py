@@ -118,17 +118,31 @@ def demo_command(keep_demo_passwords: bool) -> None:
 @click.option("--port", default=None, type=int, help="Port (bawaan: LEMARI_PORT).")
 @with_appcontext
 def serve_command(host: str | None, port: int | None) -> None:
-    """Serve the app with waitress (a production WSGI server; no debug mode)."""
-    from waitress import serve
+    """Serve the app with waitress (a production WSGI server; no debug mode).
+
+    SIGTERM or a plugin's watcher (the UPS at low battery) stops it cleanly and it exits 0
+    (records.lifecycle says what happens at each step)."""
+    from waitress import create_server
 
     from records.jobs import jobs_of
+    from records.lifecycle import Shutdown
 
     require_current_schema()
+    app = current_app._get_current_object()
     host = host or current_app.config["HOST"]
     port = port or current_app.config["PORT"]
-    jobs_of(current_app._get_current_object()).start(current_app.config["JOB_WORKERS"])
+    server = create_server(app, host=host, port=port, threads=SERVE_THREADS)
+    shutdown = Shutdown(server)
+    shutdown.install_sigterm()
+    jobs_of(app).start(current_app.config["JOB_WORKERS"])
+    for stop in lemari().pm.hook.register_watchers(app=app, stop=shutdown.request):
+        shutdown.add_stopper(stop)
     click.echo(f"Lemari berjalan di http://{host}:{port}/ (pekerja OCR di latar belakang aktif)")
-    serve(current_app._get_current_object(), host=host, port=port, threads=SERVE_THREADS)
+    try:
+        server.run()
+    finally:
+        shutdown.finish(app)
+    click.echo(f"Lemari berhenti dengan rapi: {shutdown.reason or 'dihentikan'}")
 
 
 @click.command("import-penduduk")

@@ -125,3 +125,18 @@ def register_movein_items():
     """Return callables `fn(session, registry, *, year) -> list[services.pindah.MoveInItem]`:
     this plugin's lines on the Admin's "Pindah ke Lemari" checklist (what has been imported,
     what is still missing before go-live; the archive adds its daftar arsip)."""
+
+
+@hookspec
+def register_page_notices():
+    """Return callables `fn(screen: bool) -> list[dict]` run in a request: banners
+    (`{"level": "danger"|"warning"|"info", "text": ...}`) shown on top of every staff page,
+    and with `screen=True` on the public screens (the waiting-room TV); the power watcher
+    says the office runs on the UPS battery."""
+
+
+@hookspec
+def register_watchers(app, stop):
+    """Start this plugin's background watchers in a long-running process (`lemari serve`,
+    `lemari jobs worker`); `stop(reason)` asks the process for a clean shutdown (from any
+    thread; records.lifecycle). Return a callable that stops the watchers, or None."""

@@ -7,6 +7,11 @@ threads in its own process, so a new user gets OCR without extra steps; `lemari 
 runs it alone. The queue is built per app on first use, never at import time. Job state the
 UI shows lives in the database (`arsip_tugas`), so a lost queue entry is found again: every
 consumer start re-queues jobs still waiting or cut off mid-run.
+
+Long jobs (OCR, the nightly fixity check: `long=True`) pass a gate before they run: a plugin's
+`jobs.gate(fn)` may hold them (the UPS watcher while the office runs on battery). A held job
+is not lost: it is retried after `JOB_GATE_RETRY_SECONDS` (Huey's RetryTask, which keeps it in
+the queue's schedule, and the database's requeue at the next start covers a queue lost with it).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from pathlib import Path
 
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
+from huey.exceptions import RetryTask
 
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "lemari_jobs"
@@ -54,23 +60,29 @@ class Jobs:
         self.tasks: dict = {}
         self._on_start: list[Callable[[Jobs], int]] = []
         self._status: list[Callable] = []
+        self._gates: list[Callable] = []
+        self.gate_retry = int(settings.get("JOB_GATE_RETRY_SECONDS", 60))
         self.periodic("audit_checkpoint", self._audit_checkpoint,
                       minute=settings["AUDIT_CHECKPOINT_MINUTE"], hour=settings["AUDIT_CHECKPOINT_HOUR"])
         self._backup_jobs(settings)
         app.extensions["lemari"].pm.hook.register_jobs(jobs=self, settings=settings)
         self.consumer: Consumer | None = None
 
-    def task(self, name: str, fn: Callable, *, retries: int = 0, retry_delay: int = 0) -> None:
-        """Declare a task `fn(app, *args)` that `enqueue(name, *args)` queues."""
+    def task(self, name: str, fn: Callable, *, retries: int = 0, retry_delay: int = 0,
+             long: bool = False) -> None:
+        """Declare a task `fn(app, *args)` that `enqueue(name, *args)` queues; a `long` one
+        waits while a gate holds long jobs."""
         self.tasks[name] = self.huey.task(name=name, retries=retries,
-                                          retry_delay=retry_delay)(self._in_app(fn))
+                                          retry_delay=retry_delay)(self._in_app(fn, long=long))
 
-    def periodic(self, name: str, fn: Callable, *, minute, hour, day_of_week="*") -> None:
+    def periodic(self, name: str, fn: Callable, *, minute, hour, day_of_week="*",
+                 long: bool = False) -> None:
         """Declare a task `fn(app)` run by the consumer at the given crontab minute and hour
-        (and day of the week, 0 Sunday … 6 Saturday)."""
+        (and day of the week, 0 Sunday … 6 Saturday); a `long` one waits while a gate holds
+        long jobs."""
         self.tasks[name] = self.huey.periodic_task(
             crontab(minute=str(minute), hour=str(hour), day_of_week=str(day_of_week)),
-            name=name)(self._in_app(fn))
+            name=name)(self._in_app(fn, long=long))
 
     def _backup_jobs(self, settings) -> None:
         """The core's backups (issue 21): daily to every target, a weekly restore drill, and
@@ -82,6 +94,25 @@ class Jobs:
         self.periodic("backup_drill", backup_desk.scheduled_drill, minute=settings["BACKUP_DRILL_MINUTE"],
                       hour=settings["BACKUP_DRILL_HOUR"], day_of_week=settings["BACKUP_DRILL_WEEKDAY"])
         self.task("backup_now", backup_desk.scheduled_backup)
+
+    def gate(self, held: Callable) -> None:
+        """`held(app) -> str | None` (run in the app context): a reason to hold long jobs now,
+        or None to let them run."""
+        self._gates.append(held)
+
+    def held(self) -> str | None:
+        """The first gate's reason to hold long jobs now (None: they may run). A gate that
+        fails is logged and does not hold: jobs are not stopped by a broken watcher."""
+        with self.app.app_context():
+            for held in self._gates:
+                try:
+                    reason = held(self.app)
+                except Exception:
+                    log.exception("job gate failed; not holding")
+                    continue
+                if reason:
+                    return reason
+        return None
 
     def on_start(self, requeue: Callable[[Jobs], int]) -> None:
         """`requeue(jobs)` queues again what the database says is unfinished; returns a count."""
@@ -103,7 +134,7 @@ class Jobs:
         except Exception:  # the feature's own row survives; on_start re-queues it
             log.exception("could not queue job %s%r", name, args)
 
-    def _in_app(self, fn: Callable) -> Callable:
+    def _in_app(self, fn: Callable, *, long: bool = False) -> Callable:
         app = self.app
 
         def run(*args):
@@ -111,6 +142,11 @@ class Jobs:
             from records.indexing import drain_app
             from records.models.outbox import PENDING
 
+            if long:
+                reason = self.held()
+                if reason:
+                    log.info("long job %s held: %s", getattr(fn, "__name__", "task"), reason)
+                    raise RetryTask(reason, delay=self.gate_retry)
             with app.app_context():
                 try:
                     result = fn(app, *args)

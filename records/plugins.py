@@ -33,6 +33,7 @@ DEFAULT_PLUGINS = (
     "records.surat_masuk.plugin",
     "records.survei.plugin",
     "records.dashboard.plugin",
+    "records.daya.plugin",
 )
 ESSENTIAL_PLUGINS = frozenset({"records.builtin.core", "records.builtin.issuance_workflow",
                                "records.builtin.tanda_terima"})

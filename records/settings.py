@@ -37,6 +37,11 @@ def _cast(key: str, raw: str, like: Any) -> Any:
             return int(raw)
         except ValueError:
             raise ValueError(f"{key} harus bilangan bulat, bukan {raw!r}") from None
+    if isinstance(like, float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"{key} harus bilangan, bukan {raw!r}") from None
     return raw
 
 

@@ -4,8 +4,9 @@
 set -euo pipefail
 
 runtime=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig tesseract-ocr tesseract-ocr-ind tesseract-ocr-eng ghostscript)
-# chromium: the browser journey; postgresql-client: pg_dump for backups; nodejs: the TV script test
-test_only=(chromium postgresql-client nodejs)
+# chromium: the browser journey; postgresql-client: pg_dump for backups; nodejs: the TV script test;
+# nut-server, nut-client: NUT's upsd and dummy-ups driver for the power-cut tests (tests/daya)
+test_only=(chromium postgresql-client nodejs nut-server nut-client)
 
 wanted=("${runtime[@]}")
 [ "${1:-runtime}" = "test" ] && wanted+=("${test_only[@]}")

@@ -32,12 +32,13 @@ from archive.services.archiving import ARCHIVED_STATE, SCAN_DOCTYPE
 from archive.services.retensi import recompute
 from records.actor import Actor
 from records.exceptions import ImportRejectedError
-from records.models import Klasifikasi, Record, RecordTransition
+from records.models import Klasifikasi, Record
 from records.models.outbox import RECORD, enqueue
 from records.services.audit import record_event
 from records.services.clock import utc_now
 from records.services.importing import read_grid
 from records.services.klasifikasi import CURRENT_SCHEME, LEGACY_SCHEME
+from records.services.workflow_history import remember
 
 PAPER_ONLY = "kertas"  # Arsip.sumber of a berkas known only from the daftar arsip
 MAX_ROWS = 5000
@@ -299,9 +300,8 @@ def _record(session: Session, values: dict, actor: Actor, source: str) -> Record
     session.add(ArsipVersi(record_id=record.id, versi=1, metadata_json=snapshot,
                            alasan=f"Dicatat dari daftar arsip {source[:120]} baris {values['baris']}",
                            dibuat_oleh=actor.username, dibuat_pada=now))
-    session.add(RecordTransition(record_id=record.id, transition="arsipkan", from_state=None,
-                                 to_state=ARCHIVED_STATE, actor=actor.username, at=now,
-                                 note=f"Daftar arsip {source[:120]} baris {values['baris']}"))
+    remember(session, RECORD, record.id, "arsipkan", None, ARCHIVED_STATE, actor.username,
+             f"Daftar arsip {source[:120]} baris {values['baris']}", at=now)
     session.flush()
     recompute(session, arsip)
     enqueue(session, RECORD, record.id)

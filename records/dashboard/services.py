@@ -7,7 +7,9 @@
              requests are closed, not overdue);
 * median     working days from receipt to completion (weekends and office holidays skipped);
 * waiting    minutes from taking a queue ticket to its first call, for the period's tickets
-             (per desa through the request the ticket became).
+             (per desa through the request the ticket became);
+* power cuts the outages the UPS carried the office through (records/daya), each beside the
+             day it fell on with that day's requests received and how many of them ran late.
 
 Only aggregates leave this module: no names or NIKs, so the exports need no masking.
 """
@@ -27,6 +29,7 @@ from records.actor import Actor
 from records.antrian.models import Tiket
 from records.calendar_id import is_working_day
 from records.charts import bar_chart
+from records.daya.services import outages_by_day
 from records.declarations import Registry
 from records.models import HariLibur, Layanan, Record, Wilayah, WorkflowStep
 from records.models.outbox import RECORD
@@ -93,13 +96,18 @@ def service_levels(first: dt.date, last: dt.date, *, actor: Actor, session: Sess
     by_service = {code: Level(code, name) for code, name in services.items()}
     by_desa: dict[str, Level] = {}
     total = Level("total", "Jumlah")
+    per_day: dict[dt.date, list[int]] = {}
     for record, received, completed in _requests(session, registry, start, end):
         groups = (by_service.setdefault(record.layanan_code, Level(record.layanan_code, record.layanan_code)),
                   _desa_level(by_desa, record.desa_code, desa), total)
         closed = state_means_any(registry, record.doctype, record.state, NOT_OVERDUE)
-        _count(groups, record, local_time(tz, received).date(),
-               local_time(tz, completed).date() if completed else None, today, holidays,
-               closed=closed)
+        received_day = local_time(tz, received).date()
+        late = _count(groups, record, received_day,
+                      local_time(tz, completed).date() if completed else None, today, holidays,
+                      closed=closed)
+        day = per_day.setdefault(received_day, [0, 0])
+        day[0] += 1
+        day[1] += late
     for ticket, desa_code in _tickets(session, first, last):
         wait = ((ticket.first_called_at - ticket.created_at).total_seconds() / 60
                 if ticket.first_called_at else None)
@@ -114,7 +122,20 @@ def service_levels(first: dt.date, last: dt.date, *, actor: Actor, session: Sess
     per_service = [lv.close() for lv in by_service.values() if lv.diterima or lv.tiket]
     per_desa = sorted((lv.close() for lv in by_desa.values()), key=lambda lv: lv.nama)
     return {"first": first, "last": last, "per_layanan": sorted(per_service, key=lambda lv: lv.nama),
-            "per_desa": per_desa, "total": total.close()}
+            "per_desa": per_desa, "total": total.close(),
+            "padam": _outage_days(session, first, last, tz, per_day)}
+
+
+def _outage_days(session: Session, first: dt.date, last: dt.date, tz: str,
+                 per_day: dict[dt.date, list[int]]) -> list[dict]:
+    """The days with a power cut, each with its outages and that day's requests (received,
+    of which late): what the cut may have delayed."""
+    days = []
+    for day, outages in sorted(outages_by_day(session, first, last, tz).items()):
+        received, late = per_day.get(day, [0, 0])
+        days.append({"tanggal": day, "padam": outages, "diterima": received, "terlambat": late,
+                     "menit": sum(o["menit"] for o in outages)})
+    return days
 
 
 def _desa_level(by_desa: dict, code: str | None, names: dict) -> Level:
@@ -146,9 +167,9 @@ def _tickets(session: Session, first: dt.date, last: dt.date):
 
 
 def _count(groups, record: Record, received: dt.date, completed: dt.date | None, today: dt.date,
-           holidays: set[dt.date], *, closed: bool) -> None:
+           holidays: set[dt.date], *, closed: bool) -> bool:
     """Count one request; `closed`: its state is complete or closed (never overdue, never
-    in progress)."""
+    in progress). Returns whether it is late."""
     promised = record.promised_date
     late = (completed is not None and promised is not None and completed > promised) or \
         (completed is None and not closed and promised is not None and today > promised)
@@ -161,6 +182,7 @@ def _count(groups, record: Record, received: dt.date, completed: dt.date | None,
         elif not closed:
             level.proses += 1
         level.terlambat += late
+    return late
 
 
 def charts(levels: dict) -> dict[str, str]:

@@ -66,7 +66,8 @@ def actor_context() -> dict:
     """Template variables every page may use (text_display: free text with NIK / No. KK masked
     for a role without the full-NIK right)."""
     return {"current_actor_permissions": current_actor().permissions, "text_display": text_display,
-            "has_endpoint": has_endpoint, "office_name": office_name, "page_title": page_title}
+            "has_endpoint": has_endpoint, "office_name": office_name, "page_title": page_title,
+            "page_notices": page_notices}
 
 
 def has_endpoint(name: str) -> bool:
@@ -101,3 +102,20 @@ def _menu_label() -> str:
             if child.baseview is not None and type(child.baseview).__name__ == request.blueprint:
                 by_view = by_view or label
     return by_path[1] or by_view
+
+
+def page_notices(screen: bool = False) -> list[dict]:
+    """The plugins' banners for this page (hook `register_page_notices`); `screen`: a public
+    screen (the TV), else a staff page. A notice that fails is logged and left out: a banner
+    never breaks the page under it."""
+    import logging
+
+    from records.extensions import lemari
+
+    found: list[dict] = []
+    for notices in lemari().registry.page_notices:
+        try:
+            found.extend(notices(screen) or ())
+        except Exception:
+            logging.getLogger(__name__).exception("page notice failed")
+    return found

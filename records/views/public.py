@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 
 from records.extensions import db, lemari
 from records.services.verifying import verify_code, verify_upload
@@ -21,6 +21,16 @@ def _page(template: str, status: int = 200, **context):
 def favicon():
     """The icon browsers ask for on every page (a filing cabinet), shipped with the app."""
     return current_app.send_static_file("favicon.ico")
+
+
+@public.route("/pemberitahuan.json")
+def screen_notices():
+    """The banners of the public screens (the waiting-room TV polls this), never cached."""
+    from records.views import page_notices
+
+    response = jsonify({"pemberitahuan": page_notices(screen=True)})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @public.route("/verify", methods=["GET", "POST"])
