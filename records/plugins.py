@@ -32,6 +32,7 @@ DEFAULT_PLUGINS = (
     "records.pengaduan.plugin",
     "records.survei.plugin",
     "records.dashboard.plugin",
+    "records.gratifikasi.plugin",
 )
 ESSENTIAL_PLUGINS = frozenset({"records.builtin.core", "records.builtin.issuance_workflow",
                                "records.builtin.tanda_terima"})
