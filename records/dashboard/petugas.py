@@ -35,7 +35,7 @@ import math
 import statistics
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import and_, func, select, text
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from records.actor import Actor
@@ -48,7 +48,7 @@ from records.models.outbox import RECORD
 from records.pengaduan.models import Pengaduan
 from records.pengaduan.services import SENSITIVE, sees_sensitive
 from records.services.clock import clock, local_day_bounds, local_time, month_bounds
-from records.services.issuing import Desk
+from records.services.issuing import Desk, officer_block
 from records.services.lacak import NOT_OVERDUE, state_means_any
 from records.services.records import in_tagged_state
 from records.spreadsheets import workbook_bytes
@@ -269,17 +269,9 @@ def _count_complaints(session: Session, first: dt.date, last: dt.date, rows: dic
 
 
 def _names(session: Session, usernames: list[str]) -> dict[str, str]:
-    """Full names of the accounts (the login name when the account has none)."""
-    names = {}
-    for username in usernames:
-        row = session.execute(text("SELECT first_name, last_name FROM ab_user WHERE username = :u"),
-                              {"u": username}).first()
-        if row is None:
-            names[username] = username
-            continue
-        first, last = (row[0] or "").strip(), (row[1] or "").strip()
-        names[username] = first if not last or last == first else f"{first} {last}".strip()
-    return names
+    """Names as printed on receipts (Pejabat entry, else the account's full name); the login
+    name when neither has one."""
+    return {u: ((officer_block(session, u) or {}).get("nama") or u) for u in usernames}
 
 
 def _table(stats: dict) -> list[list]:

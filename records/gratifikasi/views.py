@@ -81,7 +81,7 @@ class GratifikasiView(BaseView):
         workflow = registry.workflows[gratifikasi.WORKFLOW]
         actions = (workflow.available(row.state, actor.roles)
                    if actor.can("gratifikasi.review") and row.pelapor != actor.username else [])
-        return self.render_template("lemari/gratifikasi_show.html", g=row, workflow=workflow,
+        return self.render_template("lemari/gratifikasi_show.html", item=row, workflow=workflow,
                                     actions=actions, rupiah=gratifikasi.rupiah,
                                     sikap=gratifikasi.SIKAP, fresh=bool(request.args.get("baru")))
 

@@ -146,8 +146,8 @@ def test_a_morning_gives_sensible_numbers_and_speed_alone_never_ranks_first(app,
         assert (good.responden, good.ikm, good.mutu) == (5, 90.0, "A")
         # one complaint (not the question) names the KTP-el service each of them served
         assert cepat.pengaduan == good.pengaduan == new.pengaduan == 1
-        assert good.nama == "Petugas Pelayanan" or good.nama  # the account's full name
-        assert cepat.nama == "Budi Cepat"
+        assert good.nama == "Nurhayati, A.Md."  # as on the receipts: the Pejabat entry
+        assert cepat.nama == "Budi Cepat"  # else the account's full name
 
         # the rule: 0.5 × on-time % + 0.5 × IKM; the fast officer is second, the new one unranked
         assert (good.skor, good.peringkat) == (90.0, 1)
