@@ -124,10 +124,11 @@ def may_see_all(actor: Actor) -> bool:
 
 
 def officer_statistics(year: int, month: int, *, actor: Actor, session: Session,
-                       registry: Registry, tz: str) -> dict:
-    """The month's rows, ranked by score (eligible officers first), then the rest by name."""
-    everyone = may_see_all(actor)
-    if not everyone and not actor.can("dashboard.petugas_sendiri"):
+                       registry: Registry, tz: str, own_only: bool = False) -> dict:
+    """The month's rows, ranked by score (eligible officers first), then the rest by name;
+    only the actor's own row, unranked, when they may not see everyone or ask for `own_only`."""
+    everyone = may_see_all(actor) and not own_only
+    if not (may_see_all(actor) or actor.can("dashboard.petugas_sendiri")):
         raise PermissionDeniedError("Anda tidak berwenang (dashboard.petugas).")
     first, last = month_bounds(year, month)
     start, end = local_day_bounds(tz, first, last)
@@ -212,10 +213,11 @@ def _count_requests(session: Session, registry: Registry, start: dt.datetime, en
     _, today = clock(tz)
     holidays = set(session.scalars(select(HariLibur.tanggal)))
     records = _requests(session, registry, start, end)
+    # the creation step is what `_requests` calls received, so the same window finds it
     intake = dict(session.execute(
         select(WorkflowStep.subject_id, WorkflowStep.actor)
         .where(WorkflowStep.subject == RECORD, WorkflowStep.from_state.is_(None),
-               WorkflowStep.subject_id.in_([r.id for r, _, _ in records] or [0]))).all())
+               WorkflowStep.at >= start, WorkflowStep.at < end)).all())
     for record, received, completed in records:
         officer = of(intake.get(record.id) or record.created_by)
         officer.permohonan += 1
@@ -286,9 +288,11 @@ def export_xlsx(stats: dict) -> bytes:
     return workbook_bytes([(f"Petugas {stats['first']:%m-%Y}", HEADER, rows)])
 
 
-def report_pdf(year: int, month: int, *, actor: Actor, session: Session, desk: Desk, tz: str) -> bytes:
+def report_pdf(year: int, month: int, *, actor: Actor, session: Session, desk: Desk, tz: str,
+               own_only: bool = False) -> bytes:
     """The month's recognition report as a PDF (what the actor may see)."""
-    stats = officer_statistics(year, month, actor=actor, session=session, registry=desk.registry, tz=tz)
+    stats = officer_statistics(year, month, actor=actor, session=session, registry=desk.registry, tz=tz,
+                               own_only=own_only)
     title = f"Laporan Kinerja Petugas {stats['first']:%m/%Y}"
     context = {"title": title, "office": desk.office, "first": stats["first"], "last": stats["last"],
                "rows": [r.row() for r in stats["rows"]], "semua": stats["semua"],

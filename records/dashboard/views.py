@@ -88,17 +88,17 @@ class KinerjaPetugasView(BaseView):
     method_permission_name = {"index": "petugas", "export_xlsx": "petugas", "report": "petugas",
                               "mine": "petugas_sendiri", "my_report": "petugas_sendiri"}
 
-    def _page(self):
+    def _page(self, own_only: bool = False):
         year, month = parse_month(request.args.get("bulan", ""), tz())
         stats = kinerja.officer_statistics(year, month, actor=current_actor(), session=db.session,
-                                           registry=lemari().registry, tz=tz())
+                                           registry=lemari().registry, tz=tz(), own_only=own_only)
         return self.render_template("lemari/dashboard_petugas.html", stats=stats,
                                     month=f"{year}-{month:02d}")
 
-    def _pdf(self):
+    def _pdf(self, own_only: bool = False):
         year, month = parse_month(request.args.get("bulan", ""), tz())
         data = kinerja.report_pdf(year, month, actor=current_actor(), session=db.session,
-                                  desk=lemari().desk(), tz=tz())
+                                  desk=lemari().desk(), tz=tz(), own_only=own_only)
         return send_file(io.BytesIO(data), mimetype="application/pdf",
                          download_name=f"kinerja-petugas-{year}-{month:02d}.pdf")
 
@@ -110,7 +110,7 @@ class KinerjaPetugasView(BaseView):
     @expose("/saya")
     @has_access
     def mine(self):
-        return self._page()
+        return self._page(own_only=True)
 
     @expose("/ekspor.xlsx")
     @has_access
@@ -129,7 +129,7 @@ class KinerjaPetugasView(BaseView):
     @expose("/saya/laporan")
     @has_access
     def my_report(self):
-        return self._pdf()
+        return self._pdf(own_only=True)
 
 
 def register(appbuilder) -> None:

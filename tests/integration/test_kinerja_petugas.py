@@ -181,6 +181,9 @@ def test_only_camat_sekcam_admin_see_everyone_and_a_clerk_sees_only_their_own_ro
         mine = kinerja.officer_statistics(year, month, actor=_actor(app, "cepat"), session=db.session,
                                           registry=registry, tz=TZ)
         assert [r.username for r in mine["rows"]] == ["cepat"] and mine["rows"][0].peringkat is None
+        asked = kinerja.officer_statistics(year, month, actor=_actor(app, "admin"), session=db.session,
+                                           registry=registry, tz=TZ, own_only=True)
+        assert asked["rows"] == [] and asked["semua"] is False  # Admin served nobody
         for username in ("auditor", "arsiparis", "humas"):
             with pytest.raises(PermissionDeniedError):
                 kinerja.officer_statistics(year, month, actor=_actor(app, username), session=db.session,
