@@ -263,3 +263,22 @@ def test_web_form_rest_and_cli(app, runner, tmp_path):
     out = runner.invoke(args=["gratifikasi", "laporan", str(year), str(dest), "--as", "camat"])
     assert out.exit_code == 0, out.output
     assert load_workbook(dest)["Daftar"].max_row == 4
+
+
+@pytest.mark.postgres
+def test_declare_review_and_report_on_postgresql(postgres_office):
+    pg = postgres_office
+    with pg.app_context():
+        registry = lemari().registry
+        row = declare(pg, nilai="Rp 12.500.000", sikap="diterima")
+        gratifikasi.fire(row.id, "telaah", note="", actor=who(pg, "camat"), session=db.session,
+                         registry=registry, tz=TZ)
+        gratifikasi.fire(row.id, "tetapkan_negara", note="Disetor ke kas negara.", actor=who(pg, "camat"),
+                         session=db.session, registry=registry, tz=TZ)
+        assert [h.to_state for h in row.history] == ["dilaporkan", "ditelaah", "milik_negara"]
+        data = gratifikasi.report("2026-T4", actor=who(pg, "camat"), session=db.session, registry=registry)
+        assert data["jumlah"] == 1 and data["nilai"] == 12_500_000 and data["selesai"] == 1
+        with pytest.raises(ValidationError):
+            declare(pg, nilai="-1")
+        db.session.rollback()
+        assert counts()[0] == 1

@@ -37,6 +37,12 @@ PASSWORD = "Demo#KotaBangun2026"
 TO_READY = ("rekam", "kirim", "catat_cetak", "siapkan")
 
 
+@pytest.fixture
+def app(office_app):
+    """The demo office on SQLite and on PostgreSQL (the queries group and join by subquery)."""
+    return office_app
+
+
 def _actor(app, username):
     return actor_for_username(username, sm=app.appbuilder.sm, session=db.session, registry=lemari().registry)
 
