@@ -34,6 +34,7 @@ DEFAULT_PLUGINS = (
     "records.survei.plugin",
     "records.dashboard.plugin",
     "records.daya.plugin",
+    "records.gratifikasi.plugin",
 )
 ESSENTIAL_PLUGINS = frozenset({"records.builtin.core", "records.builtin.issuance_workflow",
                                "records.builtin.tanda_terima"})

@@ -177,7 +177,7 @@ def test_mypy_catches_planted_type_errors(tmp_path, source, code):
 # --- the cut: core and feature packages ------------------------------------------------------------
 
 FEATURE_PACKAGES = {"antrian", "pengaduan", "survei", "publikasi", "dashboard", "surat_masuk",
-                    "daya"}
+                    "daya", "gratifikasi"}
 NOT_CODE = {"data", "migrations", "static", "templates", "translations", "__pycache__"}
 
 

@@ -10,6 +10,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from records.dashboard import petugas as kinerja
 from records.dashboard import services as dashboard
 from records.extensions import db, lemari
 from records.pengaduan.views import parse_month
@@ -77,9 +78,71 @@ class DashboardView(BaseView):
                          download_name=f"laporan-pelayanan-{year}-{month:02d}.pdf")
 
 
+class KinerjaPetugasView(BaseView):
+    """/dasbor/petugas: per-officer numbers of a month for the recognition scheme; a clerk's
+    own row at /dasbor/petugas/saya."""
+
+    route_base = "/dasbor/petugas"
+    default_view = "index"
+    class_permission_name = "Dashboard"
+    method_permission_name = {"index": "petugas", "export_xlsx": "petugas", "report": "petugas",
+                              "mine": "petugas_sendiri", "my_report": "petugas_sendiri"}
+
+    def _page(self, own_only: bool = False):
+        year, month = parse_month(request.args.get("bulan", ""), tz())
+        stats = kinerja.officer_statistics(year, month, actor=current_actor(), session=db.session,
+                                           registry=lemari().registry, tz=tz(), own_only=own_only)
+        return self.render_template("lemari/dashboard_petugas.html", stats=stats,
+                                    month=f"{year}-{month:02d}")
+
+    def _pdf(self, own_only: bool = False):
+        year, month = parse_month(request.args.get("bulan", ""), tz())
+        data = kinerja.report_pdf(year, month, actor=current_actor(), session=db.session,
+                                  desk=lemari().desk(), tz=tz(), own_only=own_only)
+        return send_file(io.BytesIO(data), mimetype="application/pdf",
+                         download_name=f"kinerja-petugas-{year}-{month:02d}.pdf")
+
+    @expose("/")
+    @has_access
+    def index(self):
+        return self._page()
+
+    @expose("/saya")
+    @has_access
+    def mine(self):
+        return self._page(own_only=True)
+
+    @expose("/ekspor.xlsx")
+    @has_access
+    def export_xlsx(self):
+        year, month = parse_month(request.args.get("bulan", ""), tz())
+        stats = kinerja.officer_statistics(year, month, actor=current_actor(), session=db.session,
+                                           registry=lemari().registry, tz=tz())
+        return send_file(io.BytesIO(kinerja.export_xlsx(stats)), mimetype=XLSX,
+                         download_name=f"kinerja-petugas-{year}-{month:02d}.xlsx")
+
+    @expose("/laporan")
+    @has_access
+    def report(self):
+        return self._pdf()
+
+    @expose("/saya/laporan")
+    @has_access
+    def my_report(self):
+        return self._pdf(own_only=True)
+
+
 def register(appbuilder) -> None:
     menus = lemari().menu_permissions
     appbuilder.add_view(DashboardView, "Dasbor Pelayanan", label=_l("Dasbor Kinerja Pelayanan"),
                         category="Pengawasan", category_label=_l("Pengawasan"))
     menus["Dasbor Pelayanan"] = frozenset({"dashboard.read"})
     menus["Pengawasan"] = menus.get("Pengawasan", frozenset()) | {"dashboard.read"}
+    appbuilder.add_view_no_menu(KinerjaPetugasView)
+    appbuilder.add_link("Kinerja Petugas", label=_l("Kinerja Petugas"), href="/dasbor/petugas/",
+                        category="Pengawasan")
+    appbuilder.add_link("Kinerja Saya", label=_l("Kinerja Saya"), href="/dasbor/petugas/saya",
+                        category="Pengawasan")
+    menus["Kinerja Petugas"] = frozenset({"dashboard.petugas"})
+    menus["Kinerja Saya"] = frozenset({"dashboard.petugas_sendiri"})
+    menus["Pengawasan"] |= {"dashboard.petugas", "dashboard.petugas_sendiri"}

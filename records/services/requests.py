@@ -96,7 +96,9 @@ def _render_receipt(record: Record, layanan: Layanan, now: dt.datetime, paper: s
         "promised_date": record.promised_date, "received_at": desk.local_time(now),
         "service": layanan.nama,
         "requirements": record.data["persyaratan"],
-        "officer": officer_block(session, record.created_by)}
+        "officer": officer_block(session, record.created_by),
+        # the free-service notice: where to report a fee or a "thank-you" gift asked for
+        "pengaduan_url": f"{desk.base_url}/pengaduan"}
     metadata = desk.metadata_factory(
         title=f"Tanda Terima {record.tracking_code}", author=desk.office["name"],
         subject=doctype.title, document_number=record.tracking_code,

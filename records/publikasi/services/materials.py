@@ -126,7 +126,9 @@ def build_context(key: str, *, session: Session, desk: PublishDesk, layanan_code
     context: dict[str, Any] = {"office": desk.office, "hours": desk.hours, "today": desk.today(),
                                "place": desk.office.get("place", ""), "format": ukuran,
                                "density": 0, "base_url": desk.base_url,
-                               "url": f"{desk.base_url}/info/layanan"}
+                               "url": f"{desk.base_url}/info/layanan",
+                               # the free-service notice on the service posters links here
+                               "pengaduan_url": f"{desk.base_url}/pengaduan"}
     if spec.per == "layanan":
         standard = standard_dict(current_standard(layanan_code or "", session=session))
         context.update(layanan=standard, url=f"{desk.base_url}/info/layanan/{standard['code']}")
