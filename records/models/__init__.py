@@ -3,6 +3,7 @@ all on Flask-AppBuilder's declarative base so one metadata holds them."""
 
 from records.models.audit import AuditEvent
 from records.models.batch import BatchItem
+from records.models.idempotency import IdempotencyKey
 from records.models.issuance import HariLibur, IssuedNumber, Layanan, NumberSequence, RecordFile, Register
 from records.models.kantor import MasaJabatan, PengaturanKantor
 from records.models.kependudukan import Keluarga, Penduduk
@@ -18,6 +19,7 @@ __all__ = [
     "AuditEvent",
     "BatchItem",
     "HariLibur",
+    "IdempotencyKey",
     "IssuedNumber",
     "JadwalRetensi",
     "Keluarga",

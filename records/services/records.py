@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from records.actor import Actor
-from records.declarations import DocumentType, Registry
+from records.declarations import VERIFIES, DocumentType, Registry
 from records.exceptions import InvalidTransitionError, NotFoundError, ValidationError
 from records.models import Penduduk, Record, RecordTransition
 from records.models.outbox import RECORD, enqueue
-from records.services import drafting
+from records.services import drafting, idempotency, persyaratan
 from records.services.audit import record_event
 from records.services.clock import utc_now
 from records.services.rows import changed_rows
@@ -35,10 +35,19 @@ def _doctype(registry: Registry, name: str) -> DocumentType:
 
 def create_record(doctype_name: str, data: dict, *, penduduk_id: int | None, actor: Actor,
                   session: Session, registry: Registry,
-                  policy: Mapping[str, Any] | None = None) -> Record:
-    """Open a new record in its workflow's initial state, for a resident within scope; commit."""
+                  policy: Mapping[str, Any] | None = None,
+                  idempotency_key: str | None = None) -> Record:
+    """Open a new record in its workflow's initial state, for a resident within scope; commit.
+
+    A second call with the same `idempotency_key` (a form's one-time token, a REST
+    `Idempotency-Key` header) returns the first call's record and writes nothing."""
+    actor.require("record.create")
+    first = idempotency.claim(idempotency_key, actor=actor, session=session)
+    if first is not None:
+        return get_record(first, actor=actor, session=session)
     record = new_record(doctype_name, data, penduduk_id=penduduk_id, actor=actor,
                         session=session, registry=registry, policy=policy)
+    idempotency.bind(idempotency_key, record, session=session)
     session.commit()
     return record
 
@@ -171,6 +180,8 @@ def fire_transition(record_id: int, name: str, *, note: str = "", actor: Actor,
     record = get_record(record_id, actor=actor, session=session)
     workflow = registry.workflows[_doctype(registry, record.doctype).workflow]
     transition = check_transition(workflow, record.state, name, actor.roles, note)
+    if VERIFIES in transition.tags:
+        persyaratan.require_complete((record.data or {}).get("persyaratan"))
     step = RecordTransition(record_id=record.id, transition=transition.name,
                             from_state=record.state, to_state=transition.target,
                             actor=actor.username, at=utc_now(), note=note)
