@@ -33,7 +33,8 @@ class RecordsView(BaseView):
     method_permission_name = {"list": "read", "show": "read", "new": "create",
                               "create": "create", "transition": "read", "download": "read",
                               "intake": "create", "intake_form": "create", "print_batch": "read",
-                              "preview": "read", "requirements": "create"}
+                              "preview": "read", "requirements": "create",
+                              "sign_and_issue": "read"}
 
     @expose("/")
     @has_access
@@ -152,6 +153,25 @@ class RecordsView(BaseView):
                         date=record.promised_date.strftime("%d-%m-%Y")), "success")
             else:
                 flash(_("Persyaratan disimpan. Berkas belum lengkap."), "warning")
+        return redirect(url_for("RecordsView.show", record_id=record_id))
+
+    @expose("/<int:record_id>/tandatangani-terbitkan", methods=["POST"])
+    @has_access
+    def sign_and_issue(self, record_id):
+        """The signer's one click from the worklist: sign, then issue when the workflow lets
+        the same role issue (services.issuing.sign_and_issue)."""
+        ext = lemari()
+        try:
+            issuing.sign_and_issue(record_id, paper=_paper(request.form.get("kertas")),
+                                           actor=current_actor(), session=db.session,
+                                           registry=ext.registry, pm=ext.pm, desk_factory=ext.desk)
+        except RecordsError as exc:
+            db.session.rollback()
+            if exc.http_status == 404:
+                raise
+            flash(setup_link(exc) if isinstance(exc, SetupRequiredError) else str(exc), "danger")
+        else:
+            flash(_("Status dokumen diperbarui."), "success")
         return redirect(url_for("RecordsView.show", record_id=record_id))
 
     @expose("/cetak", methods=["POST"])

@@ -183,3 +183,37 @@ def test_rest_idempotency_key_header(app, client):
     other = client.post("/api/v1/dokumen/", json=body,
                         headers={**headers, "Idempotency-Key": "rest-kunci-0002"})
     assert other.get_json()["result"]["id"] != first.get_json()["result"]["id"]
+
+
+def test_worklists_on_the_home_page_and_sign_and_issue_in_one_click(app, client):
+    with app.app_context():
+        ext = lemari()
+        record = take_request("sk_domisili", penduduk_id=resident(app).id, received=ALL,
+                              values={"keperluan": "Uji"}, actor=who(app, "petugas"),
+                              session=db.session, desk=ext.desk())
+        record_id = record.id
+        advance(record_id, "verifikasi", actor=who(app, "petugas"), session=db.session,
+                registry=ext.registry, pm=ext.pm, desk_factory=ext.desk)
+    login_as(client, "petugas")
+    home = client.get("/").get_data(as_text=True)
+    assert 'id="worklist-permohonan_hari_ini"' in home and f"/dokumen/{record_id}" in home
+    login_as(client, "camat")
+    home = client.get("/").get_data(as_text=True)
+    assert 'id="worklist-tanda_tangan"' in home and f"/dokumen/{record_id}/tandatangani-terbitkan" in home
+    done = client.post(f"/dokumen/{record_id}/tandatangani-terbitkan", follow_redirects=True)
+    assert "Status dokumen diperbarui" in done.get_data(as_text=True)
+    with app.app_context():
+        issued = db.session.get(Record, record_id)
+        assert issued.state == "terbit" and issued.number
+        assert [h.transition for h in issued.history][-2:] == ["tandatangani", "terbitkan"]
+    assert f"/dokumen/{record_id}/tandatangani-terbitkan" not in client.get("/").get_data(as_text=True)
+    login_as(client, "petugas")
+    assert f"/dokumen/{record_id}" in client.get("/").get_data(as_text=True).split(
+        'id="worklist-siap_diserahkan"')[1]
+
+
+def test_operator_home_names_the_desa(client):
+    login_as(client, "operator_loleng")
+    home = client.get("/").get_data(as_text=True)
+    assert "Loleng" in home and "64.02.08.2004" not in home
+    assert 'id="worklist-desa_terbuka"' in home
