@@ -87,6 +87,20 @@ def tanggal_lampau(name: str, *, kode: str, label: str) -> Aturan:
                   "Validasi isian (bukan ketentuan peraturan).", periksa)
 
 
+def tanggal_tidak_lampau(name: str, *, kode: str, label: str) -> Aturan:
+    """A date that may be today but not before it (an invitation to an event already held,
+    dated before the letter that announces it)."""
+    def periksa(data: dict, today: dt.date, policy: Mapping[str, Any]) -> dict[str, str]:
+        day = _date(data.get(name))
+        if day is not None and day < today:
+            return {name: f"{label} ({_tgl(day)}) sudah lewat; tanggal surat adalah {_tgl(today)}."}
+        return {}
+
+    return Aturan(kode, f"{label} tidak sebelum tanggal surat.",
+                  "Validasi isian (bukan ketentuan peraturan): acara tidak mendahului suratnya.",
+                  periksa)
+
+
 # --- Validity -------------------------------------------------------------------------------
 
 def bulan_positif(name: str = "masa_berlaku_bulan", *, kode: str = "masa_berlaku_positif",

@@ -365,7 +365,8 @@ def reinstate(ticket_id: int, *, actor: Actor, session: Session, tz: str,
 
 def take_request_for_ticket(ticket_id: int, *, penduduk_id: int | None, received: list[str],
                             values: dict, actor: Actor, session: Session, desk: Desk,
-                            paper: str = "A4", berlaku: list[str] | None = None) -> Record:
+                            paper: str = "A4", berlaku: list[str] | None = None,
+                            duplicate_ok: bool = False) -> Record:
     """The request the ticket was for, under the ticket's own tracking code; one transaction
     opens the request, archives its receipt and closes the ticket (`berlaku`: the conditional
     requirements that apply, as in `take_request`)."""
@@ -386,7 +387,7 @@ def take_request_for_ticket(ticket_id: int, *, penduduk_id: int | None, received
     return take_request(ticket.layanan_code, penduduk_id=penduduk_id, received=received,
                         values=values, actor=actor, session=session, desk=desk, paper=paper,
                         tracking_code=ticket.tracking_code, before_commit=close_ticket,
-                        berlaku=berlaku)
+                        berlaku=berlaku, duplicate_ok=duplicate_ok)
 
 
 # ----- what screens show ---------------------------------------------------------------------

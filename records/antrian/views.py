@@ -262,6 +262,7 @@ class LoketView(BaseView):
                 return redirect(url_for("RecordsView.show", record_id=record.id))
         return self.render_template("lemari/intake_form.html", layanan=layanan, spec=spec,
                                     values=values, errors=errors, ticket=ticket,
+                                    duplicates=getattr(errors, "duplicates", []),
                                     checked=request.form.getlist("persyaratan")), (422 if errors else 200)
 
 
@@ -305,7 +306,8 @@ def _take(ticket: Tiket, spec, values: dict, received: list[str]):
         return antrian.take_request_for_ticket(ticket.id, penduduk_id=penduduk_id, received=received,
                                                values=values, actor=current_actor(),
                                                session=db.session, desk=lemari().desk(),
-                                               berlaku=request.form.getlist("kondisi")), {}
+                                               berlaku=request.form.getlist("kondisi"),
+                                               duplicate_ok=bool(values.get("tetap_buat"))), {}
     except ValidationError as exc:
         db.session.rollback()
         return None, exc.errors or {"": str(exc)}

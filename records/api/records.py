@@ -89,6 +89,10 @@ class RecordApi(ServiceApi):
         """Create a document of a declared type.
         ---
         post:
+          description: "An `Idempotency-Key` header (8-80 characters) makes a retry return the
+            record the first call created instead of a second one."
+          parameters:
+          - {in: header, name: Idempotency-Key, required: false, schema: {type: string}}
           requestBody:
             required: true
             content:
@@ -110,7 +114,8 @@ class RecordApi(ServiceApi):
         return self._run(lambda: record_json(records.create_record(
             body["doctype"], body.get("data", {}), penduduk_id=body.get("penduduk_id"),
             actor=current_actor(), session=db.session, registry=lemari().registry,
-            policy=lemari().settings)), status=201)
+            policy=lemari().settings,
+            idempotency_key=request.headers.get("Idempotency-Key"))), status=201)
 
     @expose("/<int:record_id>/transition/<name>", methods=["POST"])
     @protect()

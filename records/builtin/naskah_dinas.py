@@ -3,7 +3,7 @@ berita acara and Keputusan Camat. Office letters: no resident is attached.
 """
 
 from records.declarations import DocumentType, Field
-from records.document_rules import urutan_tanggal
+from records.document_rules import tanggal_tidak_lampau, urutan_tanggal
 from records.hookspecs import hookimpl
 
 SIFAT = Field("sifat", "Sifat", kind="choice",
@@ -39,6 +39,8 @@ NASKAH_DINAS = (
         Field("acara", "Acara", kind="textarea", max_length=500),
         Field("penutup", "Kalimat penutup", kind="textarea", required=False, max_length=1000),
         TEMBUSAN), "000.1.5",
+        aturan=(tanggal_tidak_lampau("tanggal_acara", kode="undangan_acara_tidak_lampau",
+                                     label="Tanggal acara"),),
         description="Undangan rapat atau kegiatan."),
     naskah("surat_tugas", "Surat Tugas", (
         Field("dasar", "Dasar (satu per baris)", kind="textarea", required=False, max_length=1000),

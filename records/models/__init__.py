@@ -4,6 +4,7 @@ all on Flask-AppBuilder's declarative base so one metadata holds them."""
 from records.models.audit import AuditEvent
 from records.models.backup import BackupRun, BackupTarget
 from records.models.batch import BatchItem
+from records.models.idempotency import IdempotencyKey
 from records.models.issuance import (
     HariLibur,
     IssuedNumber,
@@ -30,6 +31,7 @@ __all__ = [
     "BackupTarget",
     "BatchItem",
     "HariLibur",
+    "IdempotencyKey",
     "IssuedNumber",
     "JadwalRetensi",
     "Keluarga",

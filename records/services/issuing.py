@@ -357,3 +357,34 @@ def preview(record_id: int, *, paper: str = "F4", actor: Actor, session: Session
                                      author=desk.office["name"], subject=doctype.title,
                                      document_type=doctype.name, office=desk.office["name"])
     return desk.renderer.render(doctype.template, context, paper=paper, metadata=metadata).pdf
+
+
+def sign_and_issue(record_id: int, *, note: str = "", paper: str = "F4", actor: Actor,
+                   session: Session, registry: Registry, pm,
+                   desk_factory: Callable[[], Desk]) -> str:
+    """The signer's one click: fire the step tagged `signs` open to the actor, then, when the
+    workflow offers the step tagged `issues` to the same actor from there, issue; returns the
+    new state. Both go through `advance`, so nothing bypasses its checks.
+
+    Two transactions, one after the other: signing commits, then issuing commits (issuing
+    renders and signs a PDF and must not hold the signature step's transaction open). A crash
+    between them leaves the record signed and not issued, as if the signer had clicked only
+    "tandatangani"; calling this again on that record skips the signature (its state no longer
+    offers one) and issues. A crash inside issuing is `issue`'s own (no number consumed)."""
+    record = get_record(record_id, actor=actor, session=session)
+    workflow = registry.workflow_of(record.doctype)
+    if workflow is None:
+        raise NotFoundError("Dokumen tidak ditemukan.")
+    open_steps = workflow.available(record.state, actor.roles)
+    signing = next((t for t in open_steps if SIGNS in t.tags), None)
+    state = record.state
+    if signing is not None:
+        state = advance(record_id, signing.name, note=note, paper=paper, actor=actor,
+                        session=session, registry=registry, pm=pm, desk_factory=desk_factory)
+    elif not any(ISSUES in t.tags for t in open_steps):
+        raise InvalidTransitionError("Dokumen ini tidak menunggu tanda tangan Anda.")
+    issuing = next((t for t in workflow.available(state, actor.roles) if ISSUES in t.tags), None)
+    if issuing is None:
+        return state
+    return advance(record_id, issuing.name, paper=paper, actor=actor, session=session,
+                   registry=registry, pm=pm, desk_factory=desk_factory)

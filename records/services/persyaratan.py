@@ -135,6 +135,21 @@ def missing(rows: Iterable[dict]) -> list[dict]:
     return [row for row in rows if row.get("berlaku", True) and not row.get("received")]
 
 
+def require_complete(rows: Iterable[dict] | None) -> None:
+    """Refuse verifying a request while an applicable requirement is not ticked (called by
+    services.records.fire_transition for the step its workflow tags `verifies`, so the web,
+    the REST API and the CLI all refuse). Conditional items count only when they apply."""
+    rows = list(rows or [])
+    gaps = missing(rows)
+    if gaps:
+        names = "; ".join(row["name"] for row in gaps)
+        applicable = len([row for row in rows if row.get("berlaku", True)])
+        raise ValidationError(
+            f"Berkas belum lengkap: {len(gaps)} dari {applicable} persyaratan yang berlaku belum "
+            f"dicentang ({names}). Centang persyaratan yang sudah diterima sebelum verifikasi.",
+            {"persyaratan": f"Belum lengkap: {names}."})
+
+
 def check_step(number: int, step: dict, previous_steps: Iterable[dict]) -> None:
     """A new step at the RT/RW or desa adds a trip the national rules removed: it needs a basis."""
     known = {(s.get("pelaksana"), s.get("kegiatan")) for s in previous_steps}

@@ -10,13 +10,14 @@ from sqlalchemy import and_, delete, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from records.actor import Actor
-from records.declarations import DocumentType, Registry
+from records.declarations import VERIFIES, DocumentType, Registry
 from records.exceptions import NotFoundError, ValidationError
 from records.models import Penduduk, Record, RecordReader, WorkflowStep
 from records.models.outbox import RECORD, enqueue
-from records.services import drafting
+from records.services import drafting, idempotency, persyaratan
 from records.services.audit import record_event
 from records.services.workflow_history import fire, remember
+from records.workflow import check_transition
 
 #: Primary keys are 32-bit integers; a larger id from a URL or JSON would make PostgreSQL fail.
 MAX_ID = 2**31 - 1
@@ -32,10 +33,19 @@ def _doctype(registry: Registry, name: str) -> DocumentType:
 
 def create_record(doctype_name: str, data: dict, *, penduduk_id: int | None, actor: Actor,
                   session: Session, registry: Registry,
-                  policy: Mapping[str, Any] | None = None) -> Record:
-    """Open a new record in its workflow's initial state, for a resident within scope; commit."""
+                  policy: Mapping[str, Any] | None = None,
+                  idempotency_key: str | None = None) -> Record:
+    """Open a new record in its workflow's initial state, for a resident within scope; commit.
+
+    A second call with the same `idempotency_key` (a form's one-time token, a REST
+    `Idempotency-Key` header) returns the first call's record and writes nothing."""
+    actor.require("record.create")
+    first = idempotency.claim(idempotency_key, actor=actor, session=session)
+    if first is not None:
+        return get_record(first, actor=actor, session=session)
     record = new_record(doctype_name, data, penduduk_id=penduduk_id, actor=actor,
                         session=session, registry=registry, policy=policy)
+    idempotency.bind(idempotency_key, record, session=session)
     session.commit()
     return record
 
@@ -194,6 +204,9 @@ def fire_transition(record_id: int, name: str, *, note: str = "", actor: Actor,
                               {"note": f"Catatan terlalu panjang (maksimal {MAX_NOTE} karakter)."})
     record = get_record(record_id, actor=actor, session=session)
     workflow = registry.workflows[_doctype(registry, record.doctype).workflow]
+    planned = check_transition(workflow, record.state, name, actor.roles, note)
+    if VERIFIES in planned.tags:  # a file is verified only when it is complete
+        persyaratan.require_complete((record.data or {}).get("persyaratan"))
     transition, step = fire(session, record, workflow, name, subject=RECORD, actor=actor,
                             note=note, desa_code=record.desa_code)
     enqueue(session, RECORD, record.id)  # search index follows in the same transaction

@@ -3,6 +3,17 @@
 A request is a record of the service's product type, opened with the requirements checklist,
 a tracking code and the promised completion date computed from the service standard in
 working days. Its receipt (tanda terima) is rendered and archived in the same transaction.
+
+The service time counts from the day the file is complete (PermenPANRB 15/2014, Lampiran:
+"jangka waktu penyelesaian ... sejak diterimanya berkas permohonan yang lengkap"): a request
+taken with an applicable requirement missing has no promised date yet; the day the clerk ticks
+the last one (`update_requirements`) fixes it, in working days with the office's holidays.
+The step its workflow tags `verifies` is refused while an applicable requirement is missing
+(`require_complete`, called by services.records.fire_transition for web, REST and CLI alike).
+
+A request is created at most once per idempotency key (services.idempotency), and a second
+open request for the same resident and service is refused unless the clerk confirms it
+(`DuplicateRequestError` names the open ones).
 """
 
 from __future__ import annotations
@@ -11,21 +22,38 @@ import datetime as dt
 import secrets
 from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import not_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from records.actor import Actor
 from records.calendar_id import add_working_days
+from records.declarations import CLOSED, Registry
 from records.exceptions import NotFoundError, ValidationError
 from records.models import HariLibur, Layanan, Record, RecordFile
+from records.services import idempotency
 from records.services import persyaratan as syarat
 from records.services.audit import record_event
 from records.services.clock import utc_now
 from records.services.issuing import Desk, document_context, officer_block
-from records.services.records import new_record
+from records.services.records import get_record, in_tagged_state, new_record
 from records.verification import ALPHABET
 
 RECEIPT_TYPE = "tanda_terima_permohonan"
+PENDING_DATE = "Janji selesai dihitung sejak berkas lengkap (PermenPANRB 15/2014)."
+
+
+class DuplicateRequestError(ValidationError):
+    """The resident already has an open request for this service; `existing` lists them
+    (newest first). The clerk may confirm and take another (`duplicate_ok=True`)."""
+
+    def __init__(self, existing: list[Record]) -> None:
+        codes = ", ".join(r.tracking_code or f"#{r.id}" for r in existing)
+        message = (f"Pemohon ini masih memiliki permohonan terbuka untuk layanan yang sama "
+                   f"({codes}). Buka permohonan itu, atau pilih 'tetap buat' bila memang perlu "
+                   "permohonan baru.")
+        super().__init__(message, {"duplikat": message})
+        self.existing = existing
 
 
 def new_tracking_code() -> str:
@@ -39,19 +67,38 @@ def promised_date(session: Session, layanan: Layanan, received: dt.date) -> dt.d
     return add_working_days(received, layanan.waktu_hari, holidays)
 
 
+def open_requests(session: Session, *, penduduk_id: int | None, layanan_code: str,
+                  registry: Registry) -> list[Record]:
+    """The resident's requests for this service that are not closed, newest first."""
+    if penduduk_id is None:
+        return []
+    query = (select(Record).where(Record.penduduk_id == penduduk_id,
+                                  Record.layanan_code == layanan_code,
+                                  not_(in_tagged_state(registry, CLOSED)))
+             .order_by(Record.id.desc()))
+    return list(session.scalars(query))
+
+
 def take_request(layanan_code: str, *, penduduk_id: int | None, received: list[str],
                  values: dict, actor: Actor, session: Session, desk: Desk,
                  paper: str = "A4", tracking_code: str | None = None,
                  before_commit: Callable[[Record], None] | None = None,
-                 berlaku: list[str] | None = None) -> Record:
+                 berlaku: list[str] | None = None, idempotency_key: str | None = None,
+                 duplicate_ok: bool = False) -> Record:
     """Open a request, render and archive its receipt, commit; returns the record.
 
     `tracking_code` keeps a code the citizen already holds (their queue ticket's);
     `before_commit(record)` lets the caller add its own rows to the same transaction;
     `berlaku` names the conditional requirements whose condition applies to this applicant
-    (the others are not listed as missing).
+    (the others are not listed as missing). `idempotency_key` (a form's one-time token, a REST
+    `Idempotency-Key`): a second call with the same key returns the first call's record and
+    writes nothing. An open request of the same resident for the same service raises
+    `DuplicateRequestError` unless `duplicate_ok`.
     """
     desk.require_setup()
+    first = idempotency.claim(idempotency_key, actor=actor, session=session)
+    if first is not None:
+        return get_record(first, actor=actor, session=session)
     if tracking_code and session.scalar(select(Record.id).where(Record.tracking_code == tracking_code)):
         raise ValidationError(f"Kode lacak {tracking_code} sudah dipakai permohonan lain.")
     layanan = session.get(Layanan, layanan_code)
@@ -60,14 +107,20 @@ def take_request(layanan_code: str, *, penduduk_id: int | None, received: list[s
     unknown = (set(received) | set(berlaku or ())) - set(syarat.names(layanan.persyaratan))
     if unknown:
         raise ValidationError("Persyaratan tidak dikenal: " + ", ".join(sorted(unknown)))
+    if not duplicate_ok:
+        existing = open_requests(session, penduduk_id=penduduk_id, layanan_code=layanan.code,
+                                 registry=desk.registry)
+        if existing:
+            raise DuplicateRequestError(existing)
     record = new_record(layanan.doctype, values, penduduk_id=penduduk_id, actor=actor,
                         session=session, registry=desk.registry, today=desk.today(),
                         policy=desk.policy)
+    idempotency.bind(idempotency_key, record, session=session)
     now = utc_now()
     record.layanan_code, record.tracking_code = layanan.code, tracking_code or new_tracking_code()
-    record.promised_date = promised_date(session, layanan, desk.today())
-    record.data = {**record.data,
-                   "persyaratan": syarat.checklist(layanan.persyaratan, received, berlaku or ())}
+    rows = syarat.checklist(layanan.persyaratan, received, berlaku or ())
+    record.data = {**record.data, "persyaratan": rows}
+    _date_if_complete(record, layanan, session=session, today=desk.today())
     ref, rendered = _render_receipt(record, layanan, now, paper, session=session, desk=desk)
     try:
         session.add(RecordFile(record_id=record.id, kind="tanda_terima", sha256=ref.sha256,
@@ -94,6 +147,7 @@ def _render_receipt(record: Record, layanan: Layanan, now: dt.datetime, paper: s
     context["tracking"] = {
         "code": record.tracking_code, "url": f"{desk.base_url}/lacak/{record.tracking_code}",
         "promised_date": record.promised_date, "received_at": desk.local_time(now),
+        "waktu_hari": layanan.waktu_hari,
         "service": layanan.nama,
         "requirements": record.data["persyaratan"],
         "officer": officer_block(session, record.created_by),
@@ -105,6 +159,50 @@ def _render_receipt(record: Record, layanan: Layanan, now: dt.datetime, paper: s
         document_type=doctype.name, issue_date=desk.today(), office=desk.office["name"])
     rendered = desk.renderer.render(doctype.template, context, paper=paper, metadata=metadata)
     return desk.blobs.put(rendered.pdf), rendered
+
+
+def _date_if_complete(record: Record, layanan: Layanan, *, session: Session,
+                      today: dt.date) -> bool:
+    """Fix the promised date the first time the file is complete (counted from `today`, the
+    day it became complete); a date already promised never moves. True when complete."""
+    complete = not syarat.missing(record.data.get("persyaratan") or [])
+    if complete and record.promised_date is None:
+        record.promised_date = promised_date(session, layanan, today)
+        record.data = {**record.data, "berkas_lengkap": today.isoformat()}
+    return complete
+
+
+def update_requirements(record_id: int, *, received: list[str], berlaku: list[str] | None = None,
+                        actor: Actor, session: Session, registry: Registry,
+                        today: dt.date) -> Record:
+    """Tick the requirements handed in since intake (the whole list as the clerk sees it now);
+    the day the last applicable one is ticked fixes the promised date. Commits.
+
+    Only before the step its workflow tags `verifies`: a verified file is not re-opened here."""
+    actor.require("record.create")
+    record = get_record(record_id, actor=actor, session=session)
+    layanan = record.layanan
+    if layanan is None or "persyaratan" not in (record.data or {}):
+        raise ValidationError("Dokumen ini bukan permohonan dengan daftar persyaratan.")
+    workflow = registry.workflow_of(record.doctype)
+    if workflow is None or record.state != workflow.initial:
+        raise ValidationError("Persyaratan hanya dapat diubah sebelum berkas diverifikasi.")
+    unknown = (set(received) | set(berlaku or ())) - set(syarat.names(layanan.persyaratan))
+    if unknown:
+        raise ValidationError("Persyaratan tidak dikenal: " + ", ".join(sorted(unknown)))
+    before = {row["name"] for row in record.data["persyaratan"] if row.get("received")}
+    rows = syarat.checklist(layanan.persyaratan, received, berlaku or ())
+    record.data = {**record.data, "persyaratan": rows}
+    flag_modified(record, "data")
+    complete = _date_if_complete(record, layanan, session=session, today=today)
+    record_event(session, actor, "permohonan.persyaratan", object_type="record",
+                 object_id=record.id, desa_code=record.desa_code,
+                 detail={"diterima": sorted(set(received) - before),
+                         "dibatalkan": sorted(before - set(received)), "lengkap": complete,
+                         "janji_selesai": record.promised_date.isoformat()
+                         if record.promised_date else None})
+    session.commit()
+    return record
 
 
 def find_by_tracking(code: str, *, session: Session) -> Record:

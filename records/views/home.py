@@ -3,7 +3,9 @@
 from flask import g, redirect
 from flask_appbuilder import IndexView, expose
 
-from records.extensions import lemari
+from records.extensions import db, lemari
+from records.models import Wilayah
+from records.services import worklists
 from records.services.kantor import setup_problem
 from records.web_common import current_actor
 
@@ -22,8 +24,16 @@ class HomeView(IndexView):
         actor = current_actor()
         roles = [lemari().registry.roles[r] for r in sorted(actor.roles) if r in lemari().registry.roles]
         problem = (setup_problem(lemari().settings) if actor.can("konfigurasi.write") else None)
+        desa = sorted((db.session.get(Wilayah, code).name if db.session.get(Wilayah, code) else code)
+                      for code in actor.desa_scope or ())
+        ext = lemari()
+        lists = (worklists.for_actor(actor, session=db.session, registry=ext.registry,
+                                     today=ext.desk().today(),
+                                     timezone=ext.settings.get("TIMEZONE", "Asia/Makassar"))
+                 if actor.can("record.read") else [])
         return self.render_template("lemari/home.html", actor=actor, roles=roles,
-                                    setup_problem=problem, backup_problems=_backup_problems(actor))
+                                    setup_problem=problem, desa_names=desa, worklists=lists,
+                                    backup_problems=_backup_problems(actor))
 
 
 def _backup_problems(actor) -> list[str]:

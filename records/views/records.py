@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import secrets
 
 from flask import abort, flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
@@ -32,7 +33,8 @@ class RecordsView(BaseView):
     method_permission_name = {"list": "read", "show": "read", "new": "create",
                               "create": "create", "transition": "read", "download": "read",
                               "intake": "create", "intake_form": "create", "print_batch": "read",
-                              "preview": "read"}
+                              "preview": "read", "requirements": "create",
+                              "sign_and_issue": "read"}
 
     @expose("/")
     @has_access
@@ -62,6 +64,7 @@ class RecordsView(BaseView):
     def create(self, doctype):
         spec = lemari().registry.document_types.get(doctype) or abort(404)
         values, errors = request.form.to_dict(), {}
+        values.setdefault("idempotency_key", new_form_token())
         if request.method == "POST":
             record, errors = _create(spec, values)
             if record is not None:
@@ -117,15 +120,59 @@ class RecordsView(BaseView):
         layanan = db.session.get(Layanan, code) or abort(404)
         spec = lemari().registry.document_types.get(layanan.doctype) or abort(404)
         values, errors = request.form.to_dict(), {}
+        values.setdefault("idempotency_key", new_form_token())
+        duplicates = []
         if request.method == "POST":
-            record, errors = _take(layanan, spec, values, request.form.getlist("persyaratan"))
-            if record is not None:
+            record, errors, duplicates = _take(layanan, spec, values,
+                                               request.form.getlist("persyaratan"))
+            if record is not None:  # Post/Redirect/Get: a reload never posts again
                 flash(_("Permohonan diterima. Kode lacak: %(code)s", code=record.tracking_code),
                       "success")
                 return redirect(url_for("RecordsView.show", record_id=record.id))
         return self.render_template("lemari/intake_form.html", layanan=layanan, spec=spec,
-                                    values=values, errors=errors,
+                                    values=values, errors=errors, duplicates=duplicates,
                                     checked=request.form.getlist("persyaratan")), (422 if errors else 200)
+
+    @expose("/<int:record_id>/persyaratan", methods=["POST"])
+    @has_access
+    def requirements(self, record_id):
+        """Tick the requirements handed in since intake; the last one fixes the promised date."""
+        try:
+            record = requests.update_requirements(
+                record_id, received=request.form.getlist("persyaratan"),
+                berlaku=request.form.getlist("kondisi"), actor=current_actor(),
+                session=db.session, registry=lemari().registry, today=lemari().desk().today())
+        except RecordsError as exc:
+            db.session.rollback()
+            if exc.http_status == 404:
+                raise
+            flash(str(exc), "danger")
+        else:
+            if record.promised_date:
+                flash(_("Persyaratan disimpan. Berkas lengkap; janji selesai %(date)s.",
+                        date=record.promised_date.strftime("%d-%m-%Y")), "success")
+            else:
+                flash(_("Persyaratan disimpan. Berkas belum lengkap."), "warning")
+        return redirect(url_for("RecordsView.show", record_id=record_id))
+
+    @expose("/<int:record_id>/tandatangani-terbitkan", methods=["POST"])
+    @has_access
+    def sign_and_issue(self, record_id):
+        """The signer's one click from the worklist: sign, then issue when the workflow lets
+        the same role issue (services.issuing.sign_and_issue)."""
+        ext = lemari()
+        try:
+            issuing.sign_and_issue(record_id, paper=_paper(request.form.get("kertas")),
+                                           actor=current_actor(), session=db.session,
+                                           registry=ext.registry, pm=ext.pm, desk_factory=ext.desk)
+        except RecordsError as exc:
+            db.session.rollback()
+            if exc.http_status == 404:
+                raise
+            flash(setup_link(exc) if isinstance(exc, SetupRequiredError) else str(exc), "danger")
+        else:
+            flash(_("Status dokumen diperbarui."), "success")
+        return redirect(url_for("RecordsView.show", record_id=record_id))
 
     @expose("/cetak", methods=["POST"])
     @has_access
@@ -161,19 +208,31 @@ class RecordsView(BaseView):
         return redirect(url_for("RecordsView.show", record_id=record_id))
 
 
+def new_form_token() -> str:
+    """A one-time token for a record-creating form: its first submission creates the record,
+    any resubmission (Back, reload, double click) returns that record (services.idempotency)."""
+    return secrets.token_urlsafe(24)
+
+
 def _take(layanan, spec, values: dict, received: list[str]):
-    """Take the request, or return every form error at once."""
+    """Take the request: (record, {}, []), or (None, every form error at once, the open
+    requests of the same resident and service when that was the refusal)."""
     try:
         penduduk_id = _penduduk_id(spec, values.get("nik", ""))
         return requests.take_request(layanan.code, penduduk_id=penduduk_id, received=received,
                                      values=values, actor=current_actor(), session=db.session,
-                                     desk=lemari().desk(), berlaku=request.form.getlist("kondisi")), {}
+                                     desk=lemari().desk(), berlaku=request.form.getlist("kondisi"),
+                                     idempotency_key=values.get("idempotency_key"),
+                                     duplicate_ok=bool(values.get("tetap_buat"))), {}, []
+    except requests.DuplicateRequestError as exc:
+        db.session.rollback()
+        return None, {"": str(exc)}, exc.existing
     except ValidationError as exc:
         db.session.rollback()
-        return None, {**_field_errors(spec, values), **(exc.errors or {"": str(exc)})}
+        return None, {**_field_errors(spec, values), **(exc.errors or {"": str(exc)})}, []
     except SetupRequiredError as exc:
         db.session.rollback()
-        return None, {"": str(exc)}
+        return None, {"": str(exc)}, []
 
 
 def _create(spec, values: dict) -> tuple[Record | None, dict]:
@@ -185,7 +244,8 @@ def _create(spec, values: dict) -> tuple[Record | None, dict]:
     try:
         return records.create_record(spec.name, values, penduduk_id=penduduk_id,
                                      actor=current_actor(), session=db.session,
-                                     registry=lemari().registry, policy=lemari().settings), {}
+                                     registry=lemari().registry, policy=lemari().settings,
+                                     idempotency_key=values.get("idempotency_key")), {}
     except ValidationError as exc:
         db.session.rollback()
         return None, exc.errors or {"": str(exc)}

@@ -377,7 +377,9 @@ def test_issued_documents_join_the_archive_and_doctor_checks_their_files(app, tm
     with app.app_context():
         ext = lemari()
         person = db.session.scalar(select(Penduduk.id).where(Penduduk.desa_code == LOLENG))
-        record = take_request("sk_domisili", penduduk_id=person, received=[],
+        record = take_request("sk_domisili", penduduk_id=person, received=[
+                "Surat pengantar dari desa", "Fotokopi KTP-el",
+                                            "Fotokopi Kartu Keluarga"],
                               values={"keperluan": "Arsip"}, actor=who(app, "petugas"),
                               session=db.session, desk=ext.desk())
         for name, user in (("verifikasi", "petugas"), ("tandatangani", "camat"),

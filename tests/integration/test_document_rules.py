@@ -278,7 +278,9 @@ def test_receipt_prints_the_officers_name_and_nip_never_the_login(app, resident)
     from records.services.requests import take_request
 
     with app.app_context():
-        record = take_request("sk_domisili", penduduk_id=resident, received=[],
+        record = take_request("sk_domisili", penduduk_id=resident, received=[
+                "Surat pengantar dari desa", "Fotokopi KTP-el",
+                                            "Fotokopi Kartu Keluarga"],
                               values={"keperluan": "Bank"}, actor=actor(app, "petugas"),
                               session=db.session, desk=lemari().desk())
         receipt = [f for f in record.files if f.kind == "tanda_terima"][0]

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from records.antrian.models import Tiket
 from records.extensions import db
-from records.models import Penduduk, Record
+from records.models import Layanan, Penduduk, Record
+from records.services import persyaratan
 from records.services.public_guard import form_token
 
 LOLENG, PELA = "64.02.08.2004", "64.02.08.2009"
@@ -51,8 +52,12 @@ def ticket_id(app, code):
 
 
 def take_request(client, app, code, nik):
+    with app.app_context():  # the clerk ticks every requirement the citizen brought
+        ticket = db.session.get(Tiket, ticket_id(app, code))
+        names = persyaratan.names(db.session.get(Layanan, ticket.layanan_code).persyaratan)
     response = client.post(f"/antrian/loket/tiket/{ticket_id(app, code)}/permohonan",
-                           data={"nik": nik, "keperluan": "Persyaratan administrasi"})
+                           data={"nik": nik, "keperluan": "Persyaratan administrasi",
+                                 "persyaratan": names, "tetap_buat": "1"})
     assert response.status_code == 302, response.get_data(as_text=True)
     return int(response.location.rstrip("/").rsplit("/", 1)[1])
 

@@ -43,16 +43,18 @@ def resident(app):
         return db.session.scalar(select(Penduduk).where(Penduduk.desa_code == LOLENG)).id
 
 
-def take(app, resident_id):
-    return take_request("sk_domisili", penduduk_id=resident_id,
-                        received=["Surat pengantar dari desa", "Fotokopi KTP-el"],
+ALL_THREE = ["Surat pengantar dari desa", "Fotokopi KTP-el", "Fotokopi Kartu Keluarga"]
+
+
+def take(app, resident_id, received=tuple(ALL_THREE)):
+    return take_request("sk_domisili", penduduk_id=resident_id, received=list(received),
                         values={"keperluan": "Melamar pekerjaan <script>x</script>"},
                         actor=actor(app, "petugas"), session=db.session, desk=lemari().desk())
 
 
 def test_request_receipt_states_code_promised_date_and_free_service(app, resident):
     with app.app_context():
-        record = take(app, resident)
+        record = take(app, resident, received=ALL_THREE[:2])
         receipt = record.files[0]
         assert receipt.kind == "tanda_terima"
         pdf = lemari().desk().blobs.read_bytes(receipt.sha256)
@@ -61,9 +63,16 @@ def test_request_receipt_states_code_promised_date_and_free_service(app, residen
         assert record.tracking_code in text
         assert "Biaya: Rp 0 (GRATIS)" in text
         assert person.nik not in text and mask_nik(person.nik)[:6] in text
-        assert record.promised_date.weekday() < 5
         row = record.data["persyaratan"][2]
         assert (row["name"], row["received"], row["berlaku"]) == ("Fotokopi Kartu Keluarga", False, True)
+        # the service time counts from the complete file (PermenPANRB 15/2014): none yet
+        assert record.promised_date is None
+        assert "dihitung sejak berkas lengkap" in " ".join(text.split())
+        from records.services.requests import update_requirements
+        done = update_requirements(record.id, received=ALL_THREE, actor=actor(app, "petugas"),
+                                   session=db.session, registry=lemari().registry,
+                                   today=lemari().desk().today())
+        assert done.promised_date is not None and done.promised_date.weekday() < 5
 
 
 def test_issue_numbers_signs_archives_and_verifies(app, resident):

@@ -124,7 +124,9 @@ def _signed_records(app, count: int) -> list[int]:
         people = db.session.scalars(select(Penduduk.id).limit(count)).all()
         ids = []
         for person in people:
-            record = take_request("sk_domisili", penduduk_id=person, received=[],
+            record = take_request("sk_domisili", penduduk_id=person, received=[
+                "Surat pengantar dari desa", "Fotokopi KTP-el",
+                                            "Fotokopi Kartu Keluarga"],
                                   values={"keperluan": "Uji bersamaan"}, actor=who("petugas"),
                                   session=db.session, desk=ext.desk())
             for name, username in (("verifikasi", "petugas"), ("tandatangani", "camat")):

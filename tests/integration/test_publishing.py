@@ -106,7 +106,7 @@ def test_an_edit_makes_a_new_version_and_the_next_receipt_promises_the_new_time(
     assert layanan.waktu_hari == 3 and persyaratan.names(layanan.persyaratan) == new_list
 
     person = db.session.scalar(db.select(Penduduk.id).limit(1))
-    record = take_request("sk_domisili", penduduk_id=person, received=[new_list[-1]],
+    record = take_request("sk_domisili", penduduk_id=person, received=new_list,
                           values={"keperluan": "Uji versi standar"}, actor=who(app, "petugas"),
                           session=db.session, desk=lemari().desk())
     holidays = set(db.session.scalars(db.select(HariLibur.tanggal)))

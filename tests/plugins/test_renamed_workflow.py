@@ -241,7 +241,7 @@ def test_dashboard_and_doctor_read_the_meanings(app):
     with app.app_context():
         ext = lemari()
         person = db.session.scalar(select(Penduduk).order_by(Penduduk.id))
-        record = take_request(LAYANAN, penduduk_id=person.id, received=[],
+        record = take_request(LAYANAN, penduduk_id=person.id, received=["Surat kematian", "Kartu Keluarga"],
                               values={"pewaris": PEWARIS}, actor=actor("petugas"),
                               session=db.session, desk=ext.desk())
         for name in ("periksa", "sahkan", "keluarkan"):

@@ -150,7 +150,9 @@ def test_tracking_a_request_shows_status_and_promise_but_no_personal_data(app, c
         petugas = actor_for_username("petugas", sm=app.appbuilder.sm, session=db.session,
                                      registry=ext.registry)
         person = db.session.scalars(select(Penduduk).limit(1)).first()
-        record = take_request("sk_domisili", penduduk_id=person.id, received=[],
+        record = take_request("sk_domisili", penduduk_id=person.id, received=[
+                "Surat pengantar dari desa", "Fotokopi KTP-el",
+                                            "Fotokopi Kartu Keluarga"],
                               values={"keperluan": "Rahasia keperluan"}, actor=petugas,
                               session=db.session, desk=ext.desk())
         record.promised_date = dt.date(2020, 1, 2)  # long past: overdue

@@ -61,7 +61,9 @@ def issue_domisili(app, signer: str) -> bytes:
     with app.app_context():
         resident = db.session.scalar(select(Penduduk).where(Penduduk.desa_code == LOLENG)).id
         record = take_request("sk_domisili", penduduk_id=resident,
-                              received=["Surat pengantar dari desa", "Fotokopi KTP-el"],
+                              received=[
+                "Surat pengantar dari desa", "Fotokopi KTP-el",
+                                        "Fotokopi Kartu Keluarga"], duplicate_ok=True,
                               values={"keperluan": "Melamar pekerjaan"},
                               actor=actor(app, "petugas"), session=db.session,
                               desk=lemari().desk())
@@ -204,7 +206,9 @@ def test_outside_demo_mode_a_loopback_address_prints_nothing(app, client, auth):
         lemari().refresh_office(force=True)
         resident = db.session.scalar(select(Penduduk).where(Penduduk.desa_code == LOLENG)).id
         with pytest.raises(SetupRequiredError, match="/pengaturan-kantor/"):
-            take_request("sk_domisili", penduduk_id=resident, received=[], values={},
+            take_request("sk_domisili", penduduk_id=resident, received=[
+                "Surat pengantar dari desa", "Fotokopi KTP-el",
+                                            "Fotokopi Kartu Keluarga"], values={},
                          actor=actor(app, "petugas"), session=db.session, desk=lemari().desk())
         assert db.session.scalar(select(func.count()).select_from(IssuedNumber)) == 0
     auth.login("admin")

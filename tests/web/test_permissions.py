@@ -219,7 +219,9 @@ def issued_home(demo_home, tmp_path_factory):
                                           registry=ext.registry)
 
             person = db.session.scalar(select(Penduduk.id).where(Penduduk.desa_code == LOLENG))
-            record = take_request("sk_domisili", penduduk_id=person, received=[],
+            record = take_request("sk_domisili", penduduk_id=person, received=[
+                "Surat pengantar dari desa", "Fotokopi KTP-el",
+                                            "Fotokopi Kartu Keluarga"],
                                   values={"keperluan": "Uji hak akses"}, actor=who("petugas"),
                                   session=db.session, desk=ext.desk())
             for name, username in (("verifikasi", "petugas"), ("tandatangani", "camat"),
