@@ -387,6 +387,7 @@ class Registry:
     screen_slides: tuple[Callable, ...] = ()
     doctor_checks: tuple[Callable, ...] = ()
     movein_items: tuple[Callable, ...] = ()
+    worklists: tuple[Callable, ...] = ()
     page_notices: tuple[Callable, ...] = ()
 
     @classmethod
@@ -403,6 +404,7 @@ class Registry:
             screen_slides=_flat(pm.hook.register_screen_slides()),
             doctor_checks=_flat(pm.hook.register_doctor_checks()),
             movein_items=_flat(pm.hook.register_movein_items()),
+            worklists=_flat(pm.hook.register_worklists()),
             page_notices=_flat(pm.hook.register_page_notices()),
         )
         registry.check()

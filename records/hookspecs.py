@@ -121,6 +121,13 @@ def seed_office(session):
 
 
 @hookspec
+def register_worklists():
+    """Return callables `fn(session, actor, today) -> services.worklists.Filled | None`: this
+    plugin's lists on the home page (what waits for the actor: dispositions, drafts returned,
+    files to check), with `links` of (title, url); None when the list is not the actor's."""
+
+
+@hookspec
 def register_movein_items():
     """Return callables `fn(session, registry, *, year) -> list[services.pindah.MoveInItem]`:
     this plugin's lines on the Admin's "Pindah ke Lemari" checklist (what has been imported,

@@ -49,6 +49,7 @@ class Filled:
     count: int
     items: list = field(default_factory=list)
     action: str = ""
+    links: list[tuple[str, str]] = field(default_factory=list)  # a feature's (title, url)
 
 
 def _open_to(registry: Registry, tag: str, roles: frozenset[str]):
@@ -110,14 +111,20 @@ CORE = (
 
 
 def for_actor(actor: Actor, *, session: Session, registry: Registry, today: dt.date,
-              timezone: str = "Asia/Makassar", extra: tuple[Worklist, ...] = ()) -> list[Filled]:
-    """The worklists that apply to the actor, with their counts and first items."""
+              timezone: str = "Asia/Makassar", extra: tuple[Worklist, ...] = (),
+              records: bool = True) -> list[Filled]:
+    """The worklists that apply to the actor, with their counts and first items: the record
+    lists (when the actor may read records), then the features' (hook `register_worklists`)."""
     found = []
-    for worklist in (*CORE, *extra):
+    for worklist in (*CORE, *extra) if records else ():
         query = worklist.query(session, actor, registry, today, timezone)
         if query is None:
             continue
         count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         items = list(session.scalars(query.order_by(Record.id.desc()).limit(LIMIT)))
         found.append(Filled(worklist.key, worklist.title, count, items, worklist.action))
+    for feature_list in registry.worklists:
+        filled = feature_list(session, actor, today)
+        if filled is not None:
+            found.append(filled)
     return found

@@ -143,3 +143,24 @@ def seed_office(session):
     from records.surat_masuk.services import seed
 
     seed(session)
+
+
+@hookimpl
+def register_worklists():
+    """"Disposisi untuk saya" on the home page: open dispositions, soonest deadline first."""
+    return [_my_dispositions]
+
+
+def _my_dispositions(session, actor, today):
+    from flask import url_for
+
+    from records.services.worklists import Filled
+    from records.surat_masuk import services
+
+    if not actor.can("surat_masuk.follow"):
+        return None
+    rows = services.worklist(actor=actor, session=session)
+    links = [(f"{d.surat.perihal} — batas {d.batas_waktu:%d-%m-%Y}"
+              + (" (lewat)" if d.batas_waktu < today else ""),
+              url_for("SuratMasukView.show", surat_id=d.surat_id)) for d in rows[:10]]
+    return Filled("disposisi_saya", "Disposisi untuk saya", len(rows), links=links)

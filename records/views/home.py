@@ -27,10 +27,10 @@ class HomeView(IndexView):
         desa = sorted((db.session.get(Wilayah, code).name if db.session.get(Wilayah, code) else code)
                       for code in actor.desa_scope or ())
         ext = lemari()
-        lists = (worklists.for_actor(actor, session=db.session, registry=ext.registry,
-                                     today=ext.desk().today(),
-                                     timezone=ext.settings.get("TIMEZONE", "Asia/Makassar"))
-                 if actor.can("record.read") else [])
+        lists = worklists.for_actor(actor, session=db.session, registry=ext.registry,
+                                    today=ext.desk().today(),
+                                    timezone=ext.settings.get("TIMEZONE", "Asia/Makassar"),
+                                    records=actor.can("record.read"))
         return self.render_template("lemari/home.html", actor=actor, roles=roles,
                                     setup_problem=problem, desa_names=desa, worklists=lists,
                                     backup_problems=_backup_problems(actor))

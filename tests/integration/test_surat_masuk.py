@@ -372,6 +372,9 @@ def test_web_register_dispose_and_rest(app, tmp_path):
     login(client, "sekcam")
     home = client.get("/surat-masuk/").get_data(as_text=True)
     assert "Disposisi untuk saya" in home and "Undangan rapat guru" in home
+    start = client.get("/").get_data(as_text=True)  # the home page's worklist, through the hook
+    assert 'id="worklist-disposisi_saya"' in start and "Undangan rapat guru" in start
+    assert f"/surat-masuk/{surat_id}" in start
     headers = token(client, "sekcam")
     mine = client.get("/api/v1/surat-masuk/disposisi-saya", headers=headers).get_json()
     assert [d["instruksi"] for d in mine["result"]["items"]] == [["Hadiri", "Laporkan"]]
