@@ -24,8 +24,9 @@ from records.builtin.core import PETUGAS
 from records.dashboard import petugas as kinerja
 from records.exceptions import PermissionDeniedError
 from records.extensions import db, lemari
-from records.models import Penduduk, Record
+from records.models import Layanan, Penduduk, Record
 from records.pengaduan import services as pengaduan
+from records.services import persyaratan
 from records.services.accounts import actor_for_username, ensure_user
 from records.services.clock import frozen
 from records.services.issuing import advance
@@ -63,7 +64,8 @@ def _serve(app, officer, loket_id, penduduk_id, start, minutes):
     assert called.id == ticket.id
     with frozen(start + dt.timedelta(minutes=1 + minutes)):
         record = antrian.take_request_for_ticket(
-            ticket.id, penduduk_id=penduduk_id, received=[], values={"jenis": "Baru"},
+            ticket.id, penduduk_id=penduduk_id, values={"jenis": "Baru"},
+            received=persyaratan.names(db.session.get(Layanan, "ktp_el").persyaratan),
             actor=_actor(app, officer), session=db.session, desk=lemari().desk())
     return record
 

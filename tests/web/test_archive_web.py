@@ -168,7 +168,15 @@ def test_disposition_through_the_browser_to_its_berita_acara(client, auth, app):
     text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
     assert "BERITA ACARA PEMUSNAHAN ARSIP" in text and "Berkas KTP 2015" in text
     shown = client.get(f"/arsip/{record_id}").get_data(as_text=True)
-    assert "Dimusnahkan" in shown and "SHA-256" in shown
+    # the tombstone names what was destroyed, in words for the Camat; its hashes (the proof of
+    # which bytes were destroyed) are in the Admin's "Detail teknis"
+    assert "Dimusnahkan" in shown and "Pindaian asli" in shown and "SHA-256" not in shown
+    with app.app_context():
+        gone = [f["sha256"] for f in db.session.get(Penyusutan, batch_id).items[0].tombstone["files"]]
+    auth.logout()
+    auth.login("admin")
+    proof = client.get(f"/arsip/{record_id}").get_data(as_text=True)
+    assert "Dimusnahkan" in proof and all(f"SHA-256 {sha}" in proof for sha in gone) and gone
 
 
 def _token(client, username):
