@@ -225,6 +225,11 @@ BACKUP_DRILL_MAX_AGE_DAYS = 8
 # File (mode 0600, inside the data folder's disk) holding the backup passphrase, read only by the
 # unattended weekly restore drill. Empty: the drill needs `lemari backup drill` typed by a person.
 BACKUP_PASSPHRASE_FILE = ""
+# The office's SSH key for SFTP targets (OpenSSH at the kabupaten). Empty: cadangan/kunci-ssh in
+# the data folder, made by `lemari backup sftp-key`.
+BACKUP_SFTP_KEY_FILE = ""
+# Seconds to wait for an SFTP server to answer (connect, login, each read or write).
+BACKUP_SFTP_TIMEOUT_SECONDS = 20.0
 # Tesseract languages for OCR of scans (Indonesian plus English).
 OCR_LANGUAGES = "ind+eng"
 # Seconds Tesseract may spend on one page before the page is given up.

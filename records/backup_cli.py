@@ -122,18 +122,36 @@ def target_group() -> None:
 @target_group.command("add")
 @click.argument("name")
 @click.argument("path")
-@click.option("--label", default="", help="Isi berkas LEMARI-LABEL yang harus ada di disk itu.")
+@click.option("--label", default="", help="Isi berkas LEMARI-LABEL yang harus ada di disk itu; untuk "
+              "sftp://…: sidik jari kunci host server (SHA256:…).")
 @with_appcontext
 def target_add(name: str, path: str, label: str) -> None:
-    """Add a folder target (an external drive's mount point or a mounted share)."""
+    """Add a folder target (an external drive's mount point or a mounted share), or an SFTP
+    server: PATH sftp://user@host[:port]/folder with --label SHA256:… (the host key's pin)."""
     from records.services import backup_targets as bt
 
     try:
-        bt.add_target(db.session, _admin(), nama=name, lokasi=path, label=label)
+        bt.add_target(db.session, _admin(), nama=name, lokasi=path, label=label,
+                      home=Path(lemari().settings["HOME"]), settings=lemari().settings)
     except bt.BackupError as exc:
         db.session.rollback()
         _fail(exc)
     click.echo(f"Target {name} ({path}) ditambahkan.")
+
+
+@backup_command.command("sftp-key")
+@with_appcontext
+def backup_sftp_key() -> None:
+    """Make the office's SSH key for SFTP targets (once) and print its public line for the
+    kabupaten's authorized_keys."""
+    from records.services import backup_targets as bt
+    from records.services.backup_sftp import make_key
+
+    settings = lemari().settings
+    path = bt.sftp_key_file(Path(settings["HOME"]), settings)
+    line = make_key(path, f"lemari-{settings['OFFICE_NAME']}".replace(" ", "-").lower())
+    click.echo("Kirim baris ini ke admin kabupaten untuk authorized_keys pengguna SFTP kantor:")
+    click.echo(line)
 
 
 @target_group.command("list")
@@ -142,10 +160,13 @@ def target_list() -> None:
     """Every target and its complete generations."""
     from records.services import backup_targets as bt
 
+    settings = lemari().settings
     for target in bt.list_targets(db.session):
         try:
-            found = bt.generations(bt.FolderTarget(target))
-        except OSError:
+            with bt.open_target(target, home=Path(settings["HOME"]), settings=settings) as opened:
+                found = bt.generations(opened)
+        except (OSError, bt.BackupError) as exc:
+            click.echo(f"Peringatan: {exc}", err=True)
             found = []
         newest = found[-1].name if found else "-"
         label = f" label={target.label}" if target.label else ""

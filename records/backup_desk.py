@@ -90,26 +90,29 @@ def drill(app, pemicu: str = "jadwal", passphrase: str | None = None):
     home = Path(ext.settings["HOME"])
     session = db.session
     targets = [t for t in bt.list_targets(session) if t.aktif]
-    newest = None
+    newest, unreachable = None, []
     for target in targets:
-        folder = bt.FolderTarget(target)
         try:
-            found = bt.generations(folder)
-        except OSError:
+            with bt.open_target(target, home=home, settings=ext.settings) as opened:
+                found = bt.generations(opened)
+        except (OSError, bt.BackupError) as exc:
+            unreachable.append(str(exc))
             continue
         if found and (newest is None or found[-1].created > newest[1].created):
             newest = (target, found[-1])
     if newest is None:
         run = bt.start_run(session, jenis="latihan", pemicu=pemicu, target=None)
         bt.finish_run(session, run, ok=False,
-                      message="Tidak ada generasi cadangan yang bisa dilatih-pulihkan.")
+                      message=" ".join(["Tidak ada generasi cadangan yang bisa dilatih-pulihkan.",
+                                        *unreachable]))
         return run
     target, generation = newest
     with bt.backup_lock(home):
         run = bt.start_run(session, jenis="latihan", pemicu=pemicu, target=target)
         staging = bt.server_dir(home) / f"latihan-{clock.utc_now():%Y%m%dT%H%M%S}"
         try:
-            ok, message = _drill_in(ext, bt.FolderTarget(target), generation.name, staging, passphrase)
+            with bt.open_target(target, home=home, settings=ext.settings) as opened:
+                ok, message = _drill_in(ext, opened, generation.name, staging, passphrase)
         except bt.BackupError as exc:
             ok, message = False, str(exc)
         except Exception as exc:  # a drill reports; it never takes the job consumer down

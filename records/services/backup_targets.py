@@ -39,9 +39,10 @@ import tarfile
 import time
 import uuid
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -73,7 +74,9 @@ DATABASE_ENC, KEYS_ENC, CONTENTS_ENC = "basisdata.enc", "kunci.enc", "isi.enc"
 LABEL_FILE = "LEMARI-LABEL"
 FORMAT = 2
 SERVER_DIR, OFFICE_KEY_FILE, NAMING_KEY_FILE = "cadangan", "kunci-kantor.json", "kunci-nama"
-KEY_FILES = ("secret_key", "pki", f"{SERVER_DIR}/{OFFICE_KEY_FILE}", f"{SERVER_DIR}/{NAMING_KEY_FILE}")
+SFTP_KEY_NAME = "kunci-ssh"
+KEY_FILES = ("secret_key", "pki", f"{SERVER_DIR}/{OFFICE_KEY_FILE}", f"{SERVER_DIR}/{NAMING_KEY_FILE}",
+             f"{SERVER_DIR}/{SFTP_KEY_NAME}")
 TRIGGERS = ("jadwal", "pembaruan", "manual", "ups")
 
 
@@ -150,22 +153,59 @@ def add_recipient(session: Session, actor: Actor, *, home: Path, name: str, publ
 
 # --- targets ---------------------------------------------------------------------------------
 
-def add_target(session: Session, actor: Actor, *, nama: str, lokasi: str, label: str = "") -> BackupTarget:
-    """A folder target; the folder must exist now (a drive is plugged in when it is added)."""
+def add_target(session: Session, actor: Actor, *, nama: str, lokasi: str, label: str = "",
+               home: Path | None = None, settings: Mapping | None = None) -> BackupTarget:
+    """A folder target (the folder must exist now: a drive is plugged in when it is added), or
+    an SFTP target when `lokasi` is `sftp://user@host[:port]/folder`; then `label` is the
+    server's host key fingerprint (SHA256:…) and the server must answer with that key now."""
     actor.require("cadangan.manage")
     nama, lokasi, label = nama.strip(), lokasi.strip(), label.strip()
     if not nama or not lokasi:
         raise BackupError("Nama dan lokasi target wajib diisi.")
     if session.scalar(select(BackupTarget).where(BackupTarget.nama == nama)):
         raise BackupError(f"Target bernama {nama} sudah ada.")
-    if not Path(lokasi).is_absolute():
-        raise BackupError("Lokasi target harus path lengkap, mis. /media/usb-cadangan.")
-    target = BackupTarget(nama=nama, jenis="folder", lokasi=lokasi, label=label, aktif=True,
-                          dibuat=clock.utc_now())
-    FolderTarget(target).check()
+    if lokasi.lower().startswith("sftp://"):
+        from records.services.backup_sftp import normalise_fingerprint
+
+        target = BackupTarget(nama=nama, jenis="sftp", lokasi=lokasi,
+                              label=normalise_fingerprint(label), aktif=True, dibuat=clock.utc_now())
+        if home is None or settings is None:
+            raise BackupError("Target SFTP butuh folder data dan pengaturan Lemari.")
+        with open_target(target, home=home, settings=settings) as opened:
+            opened.check()
+    else:
+        if not Path(lokasi).is_absolute():
+            raise BackupError("Lokasi target harus path lengkap, mis. /media/usb-cadangan, "
+                              "atau sftp://pengguna@server/folder.")
+        target = BackupTarget(nama=nama, jenis="folder", lokasi=lokasi, label=label, aktif=True,
+                              dibuat=clock.utc_now())
+        FolderTarget(target).check()
     session.add(target)
     session.commit()
     return target
+
+
+@contextmanager
+def open_target(target: BackupTarget, *, home: Path, settings: Mapping) -> Iterator:
+    """The target as something to read and write (FolderTarget or SftpTarget), closed after.
+    An SFTP target connects here: an unreachable server or a wrong host key is a BackupError."""
+    if target.jenis != "sftp":
+        yield FolderTarget(target)
+        return
+    from records.services.backup_sftp import SftpTarget
+
+    opened = SftpTarget(target, key_file=sftp_key_file(home, settings),
+                        timeout=float(settings.get("BACKUP_SFTP_TIMEOUT_SECONDS", 20)))
+    opened.connect()
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def sftp_key_file(home: Path, settings: Mapping) -> Path:
+    """The office's SSH key for SFTP targets (BACKUP_SFTP_KEY_FILE, by default in the data folder)."""
+    return Path(settings.get("BACKUP_SFTP_KEY_FILE") or server_dir(home) / SFTP_KEY_NAME)
 
 
 def remove_target(session: Session, actor: Actor, nama: str) -> None:
@@ -180,6 +220,33 @@ def remove_target(session: Session, actor: Actor, nama: str) -> None:
 
 def list_targets(session: Session) -> list[BackupTarget]:
     return list(session.scalars(select(BackupTarget).order_by(BackupTarget.nama)))
+
+
+class Target(Protocol):
+    """What a backup, a rotation and a restore need of a target: a folder (FolderTarget) or an
+    SFTP server (records.services.backup_sftp.SftpTarget). Paths are relative to
+    `lemari-cadangan/`, with `/`. A file written with write_stream or write_text appears under
+    its name only when whole (written as `*.tmp`, then renamed)."""
+
+    name: str
+
+    @property
+    def where(self) -> str: ...
+    def check(self) -> None: ...
+    def free(self) -> tuple[int, int] | None: ...
+    def exists(self, rel: str) -> bool: ...
+    def is_dir(self, rel: str) -> bool: ...
+    def write_stream(self, rel: str, writer) -> str: ...
+    def write_text(self, rel: str, text: str) -> None: ...
+    def read_text(self, rel: str) -> str: ...
+    def open(self, rel: str) -> AbstractContextManager: ...
+    def folders(self, rel: str) -> list[str]: ...
+    def object_rels(self) -> list[str]: ...
+    def remove(self, rel: str) -> None: ...
+    def remove_tree(self, rel: str) -> None: ...
+    def sync(self, rel: str) -> None: ...
+    def tree_size(self, rel: str) -> int: ...
+    def close(self) -> None: ...
 
 
 class FolderTarget:
@@ -211,9 +278,29 @@ class FolderTarget:
             raise BackupError(f"Target {self.name}: tidak dapat menulis ke {self.base} "
                               f"({exc.strerror or exc}); disk hanya-baca atau penuh?") from None
 
-    def free(self) -> tuple[int, int]:
+    @property
+    def where(self) -> str:
+        return str(self.base)
+
+    def free(self) -> tuple[int, int] | None:
         usage = shutil.disk_usage(self.base)
         return usage.free, usage.total
+
+    def is_dir(self, rel: str) -> bool:
+        return self.path(rel).is_dir()
+
+    def sync(self, rel: str) -> None:
+        """Make a folder's renames and removals durable (fsync of the folder)."""
+        fsync_dir(self.path(rel))
+
+    def tree_size(self, rel: str) -> int:
+        return sum(p.stat().st_size for p in self.path(rel).iterdir() if p.is_file())
+
+    def object_rels(self) -> list[str]:
+        return [p.relative_to(self.root).as_posix() for p in self.objects()]
+
+    def close(self) -> None:
+        """Nothing to close for a folder (SftpTarget closes its connection)."""
 
     def path(self, rel: str) -> Path:
         return self.root / rel
@@ -285,7 +372,7 @@ class Generation:
     done: dict
 
 
-def generations(target: FolderTarget) -> list[Generation]:
+def generations(target: Target) -> list[Generation]:
     """Complete generations, oldest first; a folder without a readable SELESAI.json is not one."""
     found = []
     for name in target.folders(GENERATIONS):
@@ -322,7 +409,7 @@ def plan_keep(found: list[Generation], *, tz: str, daily: int, weekly: int, mont
     return keep
 
 
-def prune(target: FolderTarget, keep: set[str]) -> list[str]:
+def prune(target: Target, keep: set[str]) -> list[str]:
     """Remove generations outside `keep`, unfinished ones, and objects no kept generation names.
     Call it only under the backup lock (no other run is writing). Returns the removed names."""
     complete = {g.name: g for g in generations(target)}
@@ -331,14 +418,14 @@ def prune(target: FolderTarget, keep: set[str]) -> list[str]:
         if name in complete and name in keep:
             continue
         target.remove(f"{GENERATIONS}/{name}/{DONE}")  # it stops counting first
-        fsync_dir(target.path(f"{GENERATIONS}/{name}"))
+        target.sync(f"{GENERATIONS}/{name}")
         target.remove_tree(f"{GENERATIONS}/{name}")
         if name in complete:
             removed.append(name)
     referenced = {obj for name in keep if name in complete for obj in complete[name].done["objek"]}
-    for path in list(target.objects()):
-        if path.name not in referenced:
-            path.unlink(missing_ok=True)
+    for rel in target.object_rels():  # *.tmp of a cut write too
+        if rel.rsplit("/", 1)[-1] not in referenced:
+            target.remove(rel)
     return removed
 
 
@@ -392,7 +479,7 @@ def _blob_size(blobs: BlobStore, sha256: str) -> int:
         return fh.seek(0, os.SEEK_END)
 
 
-def _ensure_office(target: FolderTarget, key: OfficeKey, office_name: str) -> None:
+def _ensure_office(target: Target, key: OfficeKey, office_name: str) -> None:
     office = key.document["kantor"]
     if target.exists(OFFICE_FILE):
         try:
@@ -410,7 +497,7 @@ def _ensure_office(target: FolderTarget, key: OfficeKey, office_name: str) -> No
         target.write_text(key_rel, json.dumps(key.document, indent=1))
 
 
-def write_generation(target: FolderTarget, snapshot: Snapshot, *, blobs: BlobStore, key: OfficeKey,
+def write_generation(target: Target, snapshot: Snapshot, *, blobs: BlobStore, key: OfficeKey,
                      naming_key: bytes, settings: Mapping, now: dt.datetime) -> Written:
     """Write one generation; SELESAI.json last. Raises BackupError before writing when the
     target is missing, another office's, or too full."""
@@ -421,10 +508,10 @@ def write_generation(target: FolderTarget, snapshot: Snapshot, *, blobs: BlobSto
     need = (snapshot.database_file.stat().st_size + snapshot.keys_file.stat().st_size
             + sum(_blob_size(blobs, sha) for sha in missing)
             + int(settings.get("BACKUP_RESERVE_MB", 8)) * 1024 * 1024)
-    free, total = target.free()
-    if free < need:
+    space = target.free()  # None: the server does not say (the write itself may still fail)
+    if space is not None and space[0] < need:
         raise BackupError(f"Target {target.name} hampir penuh: perlu {need / 1e6:.0f} MB, tersisa "
-                          f"{free / 1e6:.0f} MB. Generasi lama tetap utuh; kosongkan atau ganti disk.")
+                          f"{space[0] / 1e6:.0f} MB. Generasi lama tetap utuh; kosongkan atau ganti disk.")
     _ensure_office(target, key, settings.get("OFFICE_NAME", ""))
     written = 0
     for sha in missing:
@@ -434,7 +521,7 @@ def write_generation(target: FolderTarget, snapshot: Snapshot, *, blobs: BlobSto
         written += 1
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
     gen = f"{GENERATIONS}/{stamp}"
-    if target.path(gen).exists():  # a cut run of this same second: start it afresh
+    if target.is_dir(gen):  # a cut run of this same second: start it afresh
         target.remove_tree(gen)
     files, plain_sha = {}, {}
     for label, source, enc in (("basisdata", snapshot.database_file, DATABASE_ENC),
@@ -455,17 +542,17 @@ def write_generation(target: FolderTarget, snapshot: Snapshot, *, blobs: BlobSto
     done = {"format": FORMAT, "kantor": key.document["kantor"], "kunci": key.key_id,
             "dibuat": now.isoformat(), "objek": sorted(names.values()), "berkas": files}
     target.write_text(f"{gen}/{DONE}", json.dumps(done, indent=1))  # the generation now counts
-    fsync_dir(target.path(GENERATIONS))
+    target.sync(GENERATIONS)
     keep = plan_keep(generations(target), tz=settings["TIMEZONE"],
                      daily=settings["BACKUP_KEEP_DAILY"], weekly=settings["BACKUP_KEEP_WEEKLY"],
                      monthly=settings["BACKUP_KEEP_MONTHLY"])
     removed = prune(target, keep)
-    free, total = target.free()
+    space = target.free()
     warning = ""
-    if total and free * 100 < total * settings["BACKUP_WARN_FREE_PERCENT"]:
-        warning = (f"Target {target.name} hampir penuh: tersisa {free / 1e6:.0f} MB "
-                   f"({free * 100 // total}%).")
-    size = sum(p.stat().st_size for p in target.path(gen).iterdir())
+    if space and space[1] and space[0] * 100 < space[1] * settings["BACKUP_WARN_FREE_PERCENT"]:
+        warning = (f"Target {target.name} hampir penuh: tersisa {space[0] / 1e6:.0f} MB "
+                   f"({space[0] * 100 // space[1]}%).")
+    size = target.tree_size(gen)
     return Written(stamp, written, size, removed, warning)
 
 
@@ -542,8 +629,9 @@ def run_backup(session: Session, *, engine, database_url: str, blobs: BlobStore,
             session.commit()
             for target, run in zip(targets, runs, strict=True):
                 try:
-                    result = write_generation(FolderTarget(target), snapshot, blobs=blobs, key=key,
-                                              naming_key=naming, settings=settings, now=now)
+                    with open_target(target, home=home, settings=settings) as opened:
+                        result = write_generation(opened, snapshot, blobs=blobs, key=key,
+                                                  naming_key=naming, settings=settings, now=now)
                 except (BackupError, CryptoError) as exc:
                     run.status, run.pesan = "gagal", str(exc)
                 except OSError as exc:
@@ -573,14 +661,14 @@ class Opened:
     generation: str
 
 
-def open_generation(target: FolderTarget, staging: Path, *, passphrase: str | None = None,
+def open_generation(target: Target, staging: Path, *, passphrase: str | None = None,
                     identity: str | None = None, generation: str | None = None) -> Opened:
     """Decrypt a generation (the newest by default) into `staging`, checking every plaintext
     SHA-256; the result passes `services.backup.verify_backup`. Any problem raises BackupError
     and removes what was written."""
     found = generations(target)
     if not found:
-        raise BackupError(f"{target.base} tidak berisi generasi cadangan Lemari yang lengkap.")
+        raise BackupError(f"{target.where} tidak berisi generasi cadangan Lemari yang lengkap.")
     chosen = found[-1] if generation is None else next((g for g in found if g.name == generation), None)
     if chosen is None:
         raise BackupError(f"Generasi {generation} tidak ada; yang ada: "
@@ -607,7 +695,7 @@ def open_generation(target: FolderTarget, staging: Path, *, passphrase: str | No
         raise
 
 
-def _decrypt_into(target: FolderTarget, gen: Generation, private, staging: Path) -> Opened:
+def _decrypt_into(target: Target, gen: Generation, private, staging: Path) -> Opened:
     base = f"{GENERATIONS}/{gen.name}"
     for name, expected in gen.done["berkas"].items():
         if not target.exists(f"{base}/{name}"):
@@ -650,7 +738,7 @@ def _decrypt_into(target: FolderTarget, gen: Generation, private, staging: Path)
     return Opened(staging, contents, gen.name)
 
 
-def _decrypt(target: FolderTarget, rel: str, out, private) -> str:
+def _decrypt(target: Target, rel: str, out, private) -> str:
     if not target.exists(rel):
         raise BackupError(f"Cadangan rusak: {rel} hilang; tidak ada yang dipulihkan.")
     try:

@@ -35,6 +35,10 @@ class CadanganView(BaseView):
         home = Path(settings["HOME"])
         targets = []
         for target in bt.list_targets(db.session):
+            if target.jenis == "sftp":  # no connection to the kabupaten on every page view
+                targets.append({"row": target, "count": "—", "newest": "—",
+                                "problem": _("server SFTP: lihat riwayat")})
+                continue
             try:
                 found = bt.generations(bt.FolderTarget(target))
                 reachable = ""
@@ -68,8 +72,10 @@ class CadanganView(BaseView):
     @has_access
     def add_target(self):
         form = request.form
+        settings = lemari().settings
         return self._act(lambda: bt.add_target(db.session, current_actor(), nama=form.get("nama", ""),
-                                               lokasi=form.get("lokasi", ""), label=form.get("label", "")),
+                                               lokasi=form.get("lokasi", ""), label=form.get("label", ""),
+                                               home=Path(settings["HOME"]), settings=settings),
                          _("Target cadangan ditambahkan."))
 
     @expose("/target/<nama>/hapus", methods=["POST"])
