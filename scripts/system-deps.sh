@@ -5,8 +5,10 @@ set -euo pipefail
 
 runtime=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig tesseract-ocr tesseract-ocr-ind tesseract-ocr-eng ghostscript)
 # chromium: the browser journey; postgresql-client: pg_dump for backups; nodejs: the TV script test;
-# nut-server, nut-client: NUT's upsd and dummy-ups driver for the power-cut tests (tests/daya)
-test_only=(chromium postgresql-client nodejs nut-server nut-client)
+# nut-server, nut-client: NUT's upsd and dummy-ups driver for the power-cut tests (tests/daya);
+# openssh-server: the sshd the SFTP backup tests start (tests/sshd_rig.py); postgresql: initdb,
+# pg_ctl and pg_basebackup for the point-in-time recovery test's own throwaway cluster
+test_only=(chromium postgresql-client nodejs nut-server nut-client openssh-server postgresql)
 
 wanted=("${runtime[@]}")
 [ "${1:-runtime}" = "test" ] && wanted+=("${test_only[@]}")

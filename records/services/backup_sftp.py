@@ -229,9 +229,22 @@ class SftpTarget:
                 hashing = _HashingWriter(raw)
                 writer(hashing)
                 raw.flush()
+                self._drain(raw)
                 self.client._request(CMD_EXTENDED, "fsync@openssh.com", raw.handle)
+            written = self.client.stat(temp).st_size
+            if written != hashing.size:
+                raise BackupError(f"Target {self.name}: server menyimpan {written} dari {hashing.size} "
+                                  f"byte {rel}; disk server penuh? Generasi sebelumnya tetap utuh.")
             self.client.posix_rename(temp, final)
         return hashing.hexdigest()
+
+    def _drain(self, raw) -> None:
+        """Read the server's answer to every pipelined write still unanswered, raising on the
+        first refusal. paramiko (5.1) reads them only when more than 100 are waiting, and its
+        close() drops the rest unread: a disk that fills up near the end of a file would go
+        unnoticed and a cut-short file would be renamed into place."""
+        while raw._reqs:
+            self.client._read_response(raw._reqs.popleft())
 
     def write_text(self, rel: str, text: str) -> None:
         self.write_stream(rel, lambda fh: fh.write(text.encode("utf-8")))
