@@ -48,6 +48,19 @@ def run_now(app, pemicu: str) -> list:
                          pemicu=pemicu, checkpoint=audit_checkpoint(settings, db.session))
 
 
+def is_set_up(app) -> bool:
+    """Automatic backups are set up: the office key exists and at least one target is active."""
+    from records.extensions import db
+
+    settings = app.extensions["lemari"].settings
+    if bt.load_office_key(Path(settings["HOME"])) is None:
+        return False
+    try:
+        return any(t.aktif for t in bt.list_targets(db.session))
+    finally:
+        db.session.rollback()
+
+
 def scheduled_backup(app, pemicu: str = "jadwal") -> None:
     """The job: a refusal (no key, no target) is logged; each target's result is in the DB."""
     try:

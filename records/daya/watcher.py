@@ -1,8 +1,8 @@
 """The UPS watcher: a thread of `lemari serve` (and `lemari jobs worker`) that reads the UPS
 every UPS_POLL_SECONDS and acts on what changed (records.daya.services.record_reading):
 
-* OB (on battery):  the outage is opened; one backup is taken in its own thread (the one
-                    line `take_backup` below is where an integrator points another backup);
+* OB (on battery):  the outage is opened; one backup is taken in its own thread
+                    (`take_backup`: the encrypted backup to every target when set up);
                     banners show (they read the status row); long jobs are held by the gate.
 * OB LB (low):      the low battery is stamped; the process is asked for a clean shutdown
                     (`stop`, records.lifecycle), after the backup in progress ends (at most
@@ -27,11 +27,23 @@ log = logging.getLogger(__name__)
 
 
 def take_backup(app, dest: Path) -> str:
-    """One backup of the whole office into `dest`; returns where it is. The one line to
-    redirect when backups move elsewhere (scheduled, encrypted targets)."""
+    """One backup of the whole office on battery; returns where it went. When the Admin set up
+    automatic backups (a passphrase and a target), it is the encrypted one to every target
+    (records.backup_desk.run_now, trigger `ups`), recorded in the backup history like the
+    daily one; raises when no target took it. Before that, a plain copy into `dest` (inside
+    the data folder by default), so an office not yet set up still has something."""
+    from records import backup_desk
     from records.backup_cli import take_backup as core_backup
+    from records.services import backup_targets as bt
 
-    return str(core_backup(app.extensions["lemari"].settings, dest).path)
+    settings = app.extensions["lemari"].settings
+    if not backup_desk.is_set_up(app):
+        return str(core_backup(settings, dest).path)
+    runs = backup_desk.run_now(app, "ups")
+    good = [f"{r.target_nama} {r.generasi}" for r in runs if r.status == "berhasil"]
+    if not good:
+        raise bt.BackupError("Cadangan saat padam gagal: " + "; ".join(r.pesan for r in runs))
+    return "cadangan terenkripsi: " + ", ".join(good)
 
 
 def backup_folder(settings: dict, now: dt.datetime) -> Path:
