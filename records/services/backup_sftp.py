@@ -22,6 +22,7 @@ import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import paramiko
@@ -114,7 +115,9 @@ class SftpTarget:
             self.sftp = paramiko.SFTPClient.from_transport(transport)
             if self.sftp is None:
                 raise paramiko.SSHException("subsistem sftp tidak tersedia")
-            self.sftp.get_channel().settimeout(self.timeout * 3)
+            channel = self.sftp.get_channel()
+            if channel is not None:
+                channel.settimeout(self.timeout * 3)
         except paramiko.AuthenticationException:
             self.close()
             raise BackupError(f"Target {self.name}: server {self.host} menolak kunci SSH kantor; pasang "
@@ -142,6 +145,12 @@ class SftpTarget:
         if self.sftp is None:
             raise BackupError(f"Target {self.name}: belum tersambung.")
         return self.sftp
+
+    @property
+    def _internals(self) -> Any:
+        """paramiko's request layer, for the OpenSSH extensions it has no public call for
+        (fsync, statvfs) and for reading pipelined answers (see _drain)."""
+        return self.client
 
     def _path(self, rel: str) -> str:
         return posixpath.join(self.root, rel) if rel else self.root
@@ -180,7 +189,7 @@ class SftpTarget:
         """Free and total bytes of the server's disk (statvfs@openssh.com); None when the
         server does not tell."""
         try:
-            kind, msg = self.client._request(CMD_EXTENDED, "statvfs@openssh.com", self.base)
+            kind, msg = self._internals._request(CMD_EXTENDED, "statvfs@openssh.com", self.base)
         except (OSError, paramiko.SSHException, EOFError):
             return None
         if msg is None:
@@ -230,7 +239,7 @@ class SftpTarget:
                 writer(hashing)
                 raw.flush()
                 self._drain(raw)
-                self.client._request(CMD_EXTENDED, "fsync@openssh.com", raw.handle)
+                self._internals._request(CMD_EXTENDED, "fsync@openssh.com", raw.handle)
             written = self.client.stat(temp).st_size
             if written != hashing.size:
                 raise BackupError(f"Target {self.name}: server menyimpan {written} dari {hashing.size} "
@@ -244,7 +253,7 @@ class SftpTarget:
         close() drops the rest unread: a disk that fills up near the end of a file would go
         unnoticed and a cut-short file would be renamed into place."""
         while raw._reqs:
-            self.client._read_response(raw._reqs.popleft())
+            self._internals._read_response(raw._reqs.popleft())
 
     def write_text(self, rel: str, text: str) -> None:
         self.write_stream(rel, lambda fh: fh.write(text.encode("utf-8")))

@@ -13,7 +13,8 @@ import shutil
 import pytest
 from sqlalchemy import select
 from sshd_rig import SshdRig, sshd_fixture  # noqa: F401  (the `sshd` fixture)
-from test_backup_auto import PASSPHRASE, _at, _ingest, _run, _secrets, _target_bytes, office  # noqa: F401
+from test_backup_auto import PASSPHRASE, _at, _ingest, _run, _secrets, _target_bytes
+from test_backup_auto import office as office_fixture  # noqa: F401  (the `office` fixture)
 
 from archive.scan_samples import text_pdf
 from records.extensions import db
