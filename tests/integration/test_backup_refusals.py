@@ -10,9 +10,9 @@ import json
 import shutil
 
 import pytest
+import test_backup_auto
 from sqlalchemy import select
 from test_backup_auto import PASSPHRASE, _at, _ingest, _run, _set_up
-from test_backup_auto import office as office_fixture  # noqa: F401  (the `office` fixture)
 
 from archive.desk import close_archive_desk
 from archive.scan_samples import text_pdf
@@ -23,6 +23,7 @@ from records.models import Record
 from records.services import backup_targets as bt
 
 pytestmark = pytest.mark.slow
+office = test_backup_auto.office  # the fixture: a copy of the demo office
 
 OTHER_PASSPHRASE = "kantor kecamatan tetangga punya kertas sendiri"
 

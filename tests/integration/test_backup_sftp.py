@@ -11,10 +11,10 @@ import datetime as dt
 import shutil
 
 import pytest
+import test_backup_auto
 from sqlalchemy import select
 from sshd_rig import SshdRig, sshd_fixture  # noqa: F401  (the `sshd` fixture)
 from test_backup_auto import PASSPHRASE, _at, _ingest, _run, _secrets, _target_bytes
-from test_backup_auto import office as office_fixture  # noqa: F401  (the `office` fixture)
 
 from archive.scan_samples import text_pdf
 from records.extensions import db
@@ -22,6 +22,7 @@ from records.models.backup import BackupRun, BackupTarget
 from records.services import backup_targets as bt
 
 pytestmark = pytest.mark.slow
+office = test_backup_auto.office  # the fixture: a copy of the demo office
 
 
 def _set_up(app, runner, rig: SshdRig, folder) -> None:
