@@ -426,6 +426,9 @@ def test_every_screen_speaks_indonesian_with_names_and_office_time(office, engli
                          for f in findings(answer.get_data(as_text=True), english, desa, usernames)]
     assert errors == []
     assert opened > 150
+    # the stamped times do reach the screens, in the office's zone
+    record = _client(app, "admin", 99).get(f"/dokumen/{facts['record']}").get_data(as_text=True)
+    assert "02-12-2026 01.58" in record and "WITA" in record
     assert sorted(set(problems)) == []
 
 
