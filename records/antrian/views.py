@@ -333,6 +333,8 @@ class AntrianLayananView(ModelView):
     method_permission_name = MANAGE
     base_permissions = ["can_manage"]
     list_title = _l("Layanan Antrian")
+    add_title, edit_title = _l("Tambah Layanan Antrian"), _l("Ubah Layanan Antrian")
+    show_title = _l("Detail Layanan Antrian")
     list_columns = ["prefix", "layanan", "aktif", "urutan"]
     add_columns = edit_columns = show_columns = ["layanan", "prefix", "aktif", "urutan"]
     label_columns = {"prefix": _l("Huruf nomor"), "layanan": _l("Layanan"), "aktif": _l("Aktif"),
@@ -353,11 +355,12 @@ class LoketConfigView(ModelView):
     method_permission_name = MANAGE
     base_permissions = ["can_manage"]
     list_title = _l("Loket")
+    add_title, edit_title, show_title = _l("Tambah Loket"), _l("Ubah Loket"), _l("Detail Loket")
     list_columns = ["nama", "layanan", "aktif"]
     add_columns = edit_columns = show_columns = ["nama", "layanan", "aktif"]
     label_columns = {"nama": _l("Nama loket"), "layanan": _l("Kode layanan"), "aktif": _l("Aktif")}
     description_columns = {
-        "layanan": _l("Kode layanan dipisah koma (mis. ktp_el,kk); kosong = semua layanan")}
+        "layanan": _l("Kode layanan dipisah koma (mis. <code>ktp_el,kk</code>); kosong = semua layanan")}
 
     def pre_add(self, item):
         _check_counter(item)

@@ -126,7 +126,8 @@ class SuratMasukView(BaseView):
             may_dispose=may_dispose, holds=lambda d: sm._holds(actor, d)
             and actor.can("surat_masuk.follow") and d.state != sm.CLOSED_STATE,
             options=sm.instructions(db.session), today=today(), overdue=sm.is_overdue,
-            scans=archive_loaded(), reply_types=sm.REPLY_TYPES,
+            scans=archive_loaded(), reply_types=[(t, registry.document_types[t].title) for t in sm.REPLY_TYPES
+                                                 if t in registry.document_types],
             can_file=surat.state in registry.workflows[sm.LETTER].transition("arsipkan").sources
             and bool(actor.roles & registry.workflows[sm.LETTER].transition("arsipkan").roles))
 

@@ -8,12 +8,26 @@ from flask import Response, request
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from records.exceptions import ValidationError
 from records.extensions import db
 from records.models import AuditEvent, Wilayah
 from records.services import audit
 from records.web_common import CRUD_PERMISSIONS, current_actor, text_display, waktu
+
+
+def desa_name(code) -> str:
+    """A desa as people name it, its code beside it (the code alone means nothing to them)."""
+    if not code:
+        return ""
+    found = db.session.get(Wilayah, code)
+    return f"{found.name} ({code})" if found is not None else code
+
+
+def object_words(kind) -> str:
+    """An audit entry's object kind in words: `surat_masuk` reads "surat masuk"."""
+    return (kind or "").replace("_", " ")
 
 
 class WilayahView(ModelView):
@@ -48,8 +62,10 @@ class AuditView(ModelView):
                      "object_type": _l("Objek"), "object_id": _l("ID objek"),
                      "desa_code": _l("Desa"), "detail": _l("Rincian")}
     # details quote searches and filters (a NIK, say): masked without the full-NIK right
-    formatters_columns = {"at": partial(waktu, seconds=True),
-                          "detail": lambda detail: text_display(
+    formatters_columns = {"at": partial(waktu, seconds=True), "desa_code": desa_name,
+                          "object_type": object_words,
+                          # the entry's recorded data, as data (its keys are field names)
+                          "detail": lambda detail: Markup("<code>%s</code>") % text_display(
                               json.dumps(detail, ensure_ascii=False, sort_keys=True))}
 
     list_template = "lemari/audit_list.html"
