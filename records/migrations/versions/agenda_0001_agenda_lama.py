@@ -39,9 +39,10 @@ def upgrade() -> None:
         sa.Column("diimpor_pada", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("jenis", "tahun", "kunci", name="uq_agenda_lama_kunci"),
+        # in the order `create_all` writes them, so SQLite stores the same DDL
         sa.UniqueConstraint("surat_masuk_id"),
-        sa.UniqueConstraint("record_id"),
         sa.ForeignKeyConstraint(["surat_masuk_id"], ["surat_masuk.id"]),
+        sa.UniqueConstraint("record_id"),
         sa.ForeignKeyConstraint(["record_id"], ["record.id"]),
     )
     op.create_index("ix_agenda_lama_tahun", "agenda_lama", ["tahun"])
