@@ -382,6 +382,37 @@ def nomor_lanjutkan(register: str, terakhir: int, tahun: int | None, teks: str, 
                f"nomor berikutnya dari Lemari {row.nomor_terakhir + 1}.")
 
 
+@nomor_group.command("berita-acara")
+@click.argument("register")
+@click.option("--tahun", type=int, default=None, help="Tahun register (bawaan: tahun ini, WITA).")
+@click.option("--keluaran", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Berkas PDF yang ditulis.")
+@click.option("--as", "username", required=True, help="Akun Admin yang mencetak.")
+@with_appcontext
+def nomor_berita_acara(register: str, tahun: int | None, keluaran: Path, username: str) -> None:
+    """Write the berita acara (PDF) of a register's switch-over from its paper book."""
+    from sqlalchemy import select
+
+    from archive.blobstore.atomic import atomic_write_bytes
+    from records.models import NomorLanjutan
+    from records.services.numbering import get_register
+    from records.services.pindah import berita_acara_pdf
+
+    who = actor(username)
+    year = tahun or _office_today().year
+    found = run_service(lambda: get_register(db.session, register))
+    row = db.session.scalar(select(NomorLanjutan).where(NomorLanjutan.register_id == found.id,
+                                                        NomorLanjutan.year == year))
+    if row is None:
+        click.echo(f"Gagal: register {register} tahun {year} belum dilanjutkan dari buku kertas.",
+                   err=True)
+        sys.exit(1)
+    pdf = run_service(lambda: berita_acara_pdf(row.id, actor=who, session=db.session,
+                                               desk=lemari().desk()))
+    atomic_write_bytes(keluaran, pdf)
+    click.echo(f"Berita acara peralihan register {register} tahun {year} ditulis ke {keluaran}")
+
+
 @nomor_group.command("tautkan-kertas")
 @click.argument("register")
 @click.argument("urut", type=int)

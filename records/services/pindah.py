@@ -3,8 +3,8 @@ still missing before the office goes live with Lemari.
 
 The core answers for its own parts (office setup, number registers continued from paper,
 residents per desa); features add lines through the `register_movein_items` hook (the archive
-answers for its daftar arsip; an incoming-letters feature can add its old agenda books the
-same way). Reading only: nothing here writes.
+answers for its daftar arsip, the incoming-letters feature for its old agenda books). The
+checklist only reads; the berita acara of a switch-over is printed here as a PDF (audited).
 """
 
 from __future__ import annotations
@@ -14,8 +14,12 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from records.actor import Actor
 from records.declarations import Registry
+from records.exceptions import NotFoundError
 from records.models import NomorLanjutan, Penduduk, PengaturanKantor, Register, Wilayah
+from records.services.audit import record_event
+from records.services.issuing import Desk
 from records.services.kantor import is_complete
 
 
@@ -76,3 +80,34 @@ def _residents(session: Session, kecamatan_code: str) -> MoveInItem:
                       text or "Kode kecamatan kantor belum diatur.", "/penduduk-impor/",
                       "lemari import-penduduk FILE --format opensid --desa KODE --as admin",
                       urutan=30)
+
+
+# --- the berita acara of a switch-over, as a PDF --------------------------------------------
+
+def berita_acara_pdf(lanjutan_id: int, *, actor: Actor, session: Session, desk: Desk) -> bytes:
+    """The berita acara peralihan of one register's switch-over (templates_pdf/
+    berita_acara_peralihan), printed through the one WeasyPrint renderer, so the office files
+    a real document with who recorded what and when; audited."""
+    actor.require("nomor.manage")
+    row = session.get(NomorLanjutan, lanjutan_id) if isinstance(lanjutan_id, int) else None
+    if row is None:
+        raise NotFoundError("Berita acara peralihan register tidak ditemukan.")
+    register = row.register
+    title = f"Berita Acara Peralihan Register {register.title} {row.year}"
+    recorded = desk.local_time(row.dicatat_pada)
+    context = {"title": title, "office": desk.office, "register": register, "year": row.year,
+               "last": row.nomor_terakhir, "last_text": row.nomor_terakhir_teks,
+               "first_lemari": row.nomor_terakhir + 1, "note": row.keterangan,
+               "recorded_by": row.dicatat_oleh,
+               "recorded_at": f"{recorded:%d-%m-%Y} pukul {recorded:%H.%M} ({desk.timezone})",
+               "made_on": desk.today(), "made_by": actor.username}
+    metadata = desk.metadata_factory(title=title, author=desk.office["name"], subject=title,
+                                     document_type="berita_acara_peralihan",
+                                     issue_date=desk.today(), office=desk.office["name"])
+    pdf = desk.renderer.render("berita_acara_peralihan/document.html", context, paper="A4",
+                               metadata=metadata).pdf
+    record_event(session, actor, "nomor.berita_acara", object_type="register",
+                 object_id=register.id, detail={"register": register.name, "year": row.year,
+                                                "lanjutan": row.id})
+    session.commit()
+    return pdf

@@ -216,3 +216,38 @@ def report_command(username):
     average = r["rata_rata_hari"]
     click.echo(f"Rata-rata penyelesaian: {average if average is not None else '-'} hari")
 
+
+
+@click.command("impor-agenda")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--jenis", type=click.Choice(["masuk", "keluar"]), required=True,
+              help="Buku agenda surat masuk atau surat keluar.")
+@click.option("--as", "username", default="", help="Akun yang mengimpor (Arsiparis atau Admin).")
+@click.option("--templat", "template", is_flag=True,
+              help="Tulis templat kosong ke PATH (kolom yang diharapkan) alih-alih mengimpor.")
+@with_appcontext
+def impor_agenda_command(path: Path, jenis: str, username: str, template: bool) -> None:
+    """Impor buku agenda lama (XLSX/CSV) dengan nomor dan tanggal aslinya; semua baris atau
+    tidak sama sekali. Dengan --templat: tulis templat kosongnya ke PATH."""
+    from archive.blobstore.atomic import atomic_write_bytes
+    from records.surat_masuk import agenda_lama
+
+    if template:
+        atomic_write_bytes(path, agenda_lama.template_xlsx(jenis))
+        click.echo(f"Templat {agenda_lama.JENIS[jenis].lower()} ditulis ke {path}")
+        return
+    if not username:
+        raise click.UsageError("Sebutkan akun yang mengimpor: --as USERNAME.")
+    if not path.is_file():
+        raise click.BadParameter(f"Berkas {path} tidak ada.", param_hint="PATH")
+    who = _cli().actor(username)
+    rows = _cli().run_service(lambda: agenda_lama.read_agenda(path.read_bytes(), path.name, jenis))
+    report = _cli().run_service(lambda: agenda_lama.import_agenda(
+        rows, jenis, actor=who, session=db.session, registry=lemari().registry, source=path.name,
+        today=_today()))
+    click.echo(f"{len(report.created)} baris baru dicatat, {len(report.updated)} baris diperbarui "
+               f"dari {agenda_lama.JENIS[jenis].lower()} {path.name}.")
+    for row, text in report.created:
+        click.echo(f"  baris {row}: {text} dicatat")
+    for row, text in report.updated:
+        click.echo(f"  baris {row}: {text} diperbarui")

@@ -103,3 +103,42 @@ class InstruksiDisposisi(Model):
     teks: Mapped[str] = mapped_column(String(100))
     urutan: Mapped[int] = mapped_column(Integer, default=0)
     aktif: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class AgendaLama(Model):
+    """One line of an old, hand-kept buku agenda brought in when the office moved to Lemari
+    (issue 22, item 3), with its original number and dates.
+
+    An incoming line is also a `SuratMasuk` (`surat_masuk_id`: the incoming register holds it
+    under its original agenda number); an outgoing line lives only here, since Lemari's
+    outgoing registers (`issued_number`) hold the numbers Lemari itself consumed and must never
+    be renumbered. `record_id` is the line's search entry (an `agenda_lama` record), so search
+    finds it through the one outbox. One row per (jenis, tahun, kunci): importing the book
+    again updates the line instead of adding a second one.
+    """
+
+    __tablename__ = "agenda_lama"
+    __table_args__ = (UniqueConstraint("jenis", "tahun", "kunci", name="uq_agenda_lama_kunci"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    jenis: Mapped[str] = mapped_column(String(8))  # "masuk" or "keluar"
+    tahun: Mapped[int] = mapped_column(Integer, index=True)
+    kunci: Mapped[str] = mapped_column(String(160))
+    nomor_agenda: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    nomor_surat: Mapped[str] = mapped_column(String(120))
+    tanggal: Mapped[dt.date] = mapped_column(Date, index=True)  # received (masuk) or sent (keluar)
+    tanggal_surat: Mapped[dt.date] = mapped_column(Date)
+    pihak: Mapped[str] = mapped_column(String(200))  # pengirim (masuk) or tujuan (keluar)
+    perihal: Mapped[str] = mapped_column(String(500))
+    klasifikasi: Mapped[str] = mapped_column(String(40), default="")
+    keterangan: Mapped[str] = mapped_column(Text, default="")
+    surat_masuk_id: Mapped[int | None] = mapped_column(ForeignKey("surat_masuk.id"), unique=True,
+                                                       nullable=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("record.id"), unique=True)
+    berkas: Mapped[str] = mapped_column(String(200))
+    baris: Mapped[int] = mapped_column(Integer)
+    diimpor_oleh: Mapped[str] = mapped_column(String(64))
+    diimpor_pada: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    surat = relationship("SuratMasuk")
+    record = relationship("Record")

@@ -11,7 +11,7 @@ holds `surat_masuk.rahasia` that way (the Camat) plus the people the letter is d
 from pathlib import Path
 
 from records.builtin.core import ARSIPARIS, AUDITOR, CAMAT, HUMAS, PETUGAS, SEKCAM
-from records.declarations import CLOSED, Permission, Transition, Workflow
+from records.declarations import CLOSED, DocumentType, Field, Permission, Transition, Workflow
 from records.hookspecs import hookimpl
 
 STAFF = frozenset({CAMAT, SEKCAM, PETUGAS, ARSIPARIS, HUMAS})
@@ -30,7 +30,29 @@ PERMISSIONS = (
     Permission("surat_masuk.report", "Mencetak buku agenda dan laporan disposisi",
                frozenset({CAMAT, SEKCAM, ARSIPARIS, AUDITOR})),
     Permission("surat_masuk.manage", "Mengatur daftar instruksi disposisi", DISPOSERS),
+    Permission("surat_masuk.impor", "Mengimpor buku agenda lama (surat masuk dan keluar)",
+               frozenset({ARSIPARIS})),
 )
+
+#: The search entry of a line of an old agenda book (agenda_lama.py): made by the import only,
+#: never drafted, never issued; its fields are what search indexes ("label: value").
+OLD_AGENDA_WORKFLOW = Workflow(
+    name="agenda_lama", title="Buku agenda lama", initial="diimpor",
+    states={"diimpor": "Diimpor dari buku agenda"}, transitions=())
+OLD_AGENDA_TYPE = DocumentType(
+    name="agenda_lama", title="Buku Agenda Lama (impor)", workflow="agenda_lama",
+    needs_penduduk=False, internal=True, klasifikasi="",
+    description="Baris buku agenda surat masuk/keluar yang ditulis tangan sebelum Lemari, "
+                "diimpor dengan nomor dan tanggal aslinya.",
+    fields=(Field("buku", "Buku agenda", required=False),
+            Field("nomor_agenda", "Nomor agenda", required=False),
+            Field("nomor_surat", "Nomor surat", required=False),
+            Field("tanggal_surat", "Tanggal surat", required=False),
+            Field("tanggal", "Tanggal diterima/dikirim", required=False),
+            Field("pihak", "Pengirim/tujuan", required=False),
+            Field("perihal", "Perihal", required=False),
+            Field("keterangan", "Keterangan", required=False),
+            Field("sumber", "Sumber", required=False)))
 
 LETTER_WORKFLOW = Workflow(
     name="surat_masuk",
@@ -74,7 +96,13 @@ def register_permissions():
 
 @hookimpl
 def register_workflows():
-    return [LETTER_WORKFLOW, DISPOSITION_WORKFLOW]
+    return [LETTER_WORKFLOW, DISPOSITION_WORKFLOW, OLD_AGENDA_WORKFLOW]
+
+
+@hookimpl
+def register_document_types():
+    """The search entry of an imported line of an old agenda book."""
+    return [OLD_AGENDA_TYPE]
 
 
 @hookimpl
@@ -105,10 +133,11 @@ def register_views(appbuilder):
 
 @hookimpl
 def register_commands(cli):
-    """`lemari surat-masuk daftar|lihat|catat|disposisi|…`."""
-    from records.surat_masuk.cli import surat_masuk_group
+    """`lemari surat-masuk daftar|lihat|catat|disposisi|…` and `lemari impor-agenda`."""
+    from records.surat_masuk.cli import impor_agenda_command, surat_masuk_group
 
     cli.add_command(surat_masuk_group)
+    cli.add_command(impor_agenda_command)
 
 
 @hookimpl
@@ -164,3 +193,25 @@ def _my_dispositions(session, actor, today):
               + (" (lewat)" if d.batas_waktu < today else ""),
               url_for("SuratMasukView.show", surat_id=d.surat_id)) for d in rows[:10]]
     return Filled("disposisi_saya", "Disposisi untuk saya", len(rows), links=links)
+
+
+@hookimpl
+def register_movein_items():
+    """The "Pindah ke Lemari" checklist: have the old agenda books been imported?"""
+    return [_movein_agenda]
+
+
+def _movein_agenda(session, registry, *, year):
+    """One line: which books and years are in, or that none is yet."""
+    from records.services.pindah import MoveInItem
+    from records.surat_masuk.agenda_lama import summary
+
+    rows = summary(session)
+    words = {"masuk": "surat masuk", "keluar": "surat keluar"}
+    detail = "; ".join(f"{words.get(jenis, jenis)} {tahun}: {count} baris"
+                       for jenis, tahun, count, _, _ in rows)
+    return [MoveInItem(
+        "agenda_lama", "Buku agenda lama (surat masuk dan keluar) diimpor", bool(rows),
+        detail or "Belum ada buku agenda lama yang diimpor; surat sebelum Lemari belum dapat "
+        "dicari.", "/surat-masuk/impor-agenda",
+        "lemari impor-agenda FILE.xlsx --jenis masuk|keluar --as arsiparis", urutan=35)]

@@ -43,7 +43,13 @@ from records.services.clock import utc_now
 from records.services.klasifikasi import CURRENT_SCHEME, check_class
 from records.services.numbering import allocate
 from records.services.records import get_record, new_record, set_readers
-from records.surat_masuk.models import Disposisi, InstruksiDisposisi, LaporanDisposisi, SuratMasuk
+from records.surat_masuk.models import (
+    AgendaLama,
+    Disposisi,
+    InstruksiDisposisi,
+    LaporanDisposisi,
+    SuratMasuk,
+)
 
 LETTER, DISPOSITION = "surat_masuk", "disposisi"  # workflow names and history subjects
 RECEIVED, DISPOSED, DONE, FILED = "diterima", "didisposisi", "selesai", "diarsipkan"
@@ -341,6 +347,17 @@ def _enter(clean: dict, duplicates: list[SuratMasuk], record: Record | None, *, 
                       actor=actor, kind="agenda", record_id=record.id if record else None,
                       note=f"Surat masuk dari {clean['pengirim']}"[:200]
                       if clean["sifat"] != RAHASIA else "Surat masuk (rahasia)")
+    taken = session.scalar(select(SuratMasuk.id).where(SuratMasuk.tahun == received.year,
+                                                      SuratMasuk.nomor_agenda == number.sequence))
+    if taken is not None:
+        # a line of an old agenda book imported above the register's last number (the import
+        # refuses that for the years Lemari numbers; a late letter of an earlier year can
+        # still meet one): a clear refusal instead of the unique constraint's error
+        raise ValidationError(
+            f"Nomor agenda {number.sequence}/{received.year} sudah dipakai baris buku agenda "
+            f"lama yang diimpor. Admin perlu melanjutkan register {AGENDA_REGISTER['title']} "
+            f"tahun {received.year} dari nomor terakhir buku kertas (Pindah ke Lemari); "
+            "surat belum dicatat.", {"tanggal_terima": "Nomor agenda tahun itu sudah terpakai."})
     now = utc_now()
     surat = SuratMasuk(tahun=received.year, nomor_agenda=number.sequence,
                        pengirim=clean["pengirim"], nomor_surat=clean["nomor_surat"],
@@ -708,6 +725,7 @@ def reply_of(session: Session, record_id: int) -> SuratMasuk | None:
 # --- registers and reports ------------------------------------------------------------------
 
 HIDDEN = "(rahasia)"
+IMPORTED_MARK = "Diimpor dari buku agenda"
 
 
 @dataclass
@@ -734,9 +752,12 @@ def agenda_masuk(first: dt.date, last: dt.date, *, actor: Actor, session: Sessio
     register is gapless); a rahasia letter the actor may not read shows only its number, dates
     and sifat."""
     actor.require("surat_masuk.report")
-    rows = session.scalars(select(SuratMasuk).where(SuratMasuk.tanggal_terima.between(first, last))
-                           .order_by(SuratMasuk.tahun, SuratMasuk.nomor_agenda))
+    rows = list(session.scalars(select(SuratMasuk)
+                                .where(SuratMasuk.tanggal_terima.between(first, last))
+                                .order_by(SuratMasuk.tahun, SuratMasuk.nomor_agenda)))
     states = registry.workflows[LETTER].states
+    imported = set(session.scalars(select(AgendaLama.surat_masuk_id).where(
+        AgendaLama.surat_masuk_id.in_([s.id for s in rows])))) if rows else set()
     out = []
     for s in rows:
         shown = may_see(actor, s, registry)
@@ -748,8 +769,9 @@ def agenda_masuk(first: dt.date, last: dt.date, *, actor: Actor, session: Sessio
             perihal=s.perihal if shown else HIDDEN, sifat=SIFAT[s.sifat],
             klasifikasi=s.klasifikasi if shown else "",
             disposisi=", ".join(sorted({d.kepada for d in s.disposisi if d.induk_id is None}))
-            if shown else "", status=states.get(s.state, s.state),
-            surat_id=s.id if shown else None))
+            if shown else "",
+            status=IMPORTED_MARK if s.id in imported else states.get(s.state, s.state),
+            surat_id=s.id if shown else None, extra={"diimpor": s.id in imported}))
     return out
 
 
@@ -776,7 +798,18 @@ def agenda_keluar(first: dt.date, last: dt.date, *, actor: Actor, session: Sessi
                     "perihal": HIDDEN if hidden else (data.get("hal") or number.note or
                                                       (record.title if record else "")),
                     "klasifikasi": number.klasifikasi, "record_id": None if hidden else number.record_id})
-    return out
+    return sorted(out + _old_outgoing(first, last, session), key=lambda r: r["tanggal"])
+
+
+def _old_outgoing(first: dt.date, last: dt.date, session: Session) -> list[dict]:
+    """Lines of old agenda books surat keluar sent in the period (`agenda_lama`): their
+    original numbers, never in Lemari's registers."""
+    lines = session.scalars(select(AgendaLama).where(AgendaLama.jenis == "keluar",
+                                                     AgendaLama.tanggal.between(first, last))
+                            .order_by(AgendaLama.tanggal, AgendaLama.id))
+    return [{"nomor": line.nomor_surat, "tanggal": line.tanggal, "register": IMPORTED_MARK,
+             "kepada": line.pihak, "perihal": line.perihal, "klasifikasi": line.klasifikasi,
+             "record_id": line.record_id} for line in lines]
 
 
 def is_overdue(d: Disposisi, today: dt.date) -> bool:

@@ -14,7 +14,9 @@ from flask_babel import lazy_gettext as _l
 from records.exceptions import RecordsError, ValidationError
 from records.extensions import db, lemari
 from records.services.clock import clock
+from records.surat_masuk import agenda_lama
 from records.surat_masuk import services as sm
+from records.surat_masuk.agenda_lama import imported_letter_ids
 from records.surat_masuk.desk import archive_loaded, scan_from_upload
 from records.views.common import flash_outcome
 from records.web_common import current_actor, tz
@@ -50,7 +52,8 @@ class SuratMasukView(BaseView):
                               "dispose": "dispose", "forward": "follow", "act": "follow",
                               "lembar": "read", "scan": "read", "reply": "read", "file": "read",
                               "report": "report", "agenda": "report", "mine": "follow",
-                              "instructions": "manage"}
+                              "instructions": "manage", "impor_agenda": "impor",
+                              "templat_agenda": "impor"}
 
     @expose("/")
     @has_access
@@ -64,7 +67,9 @@ class SuratMasukView(BaseView):
         rows = sm.list_letters(actor=actor, session=db.session, registry=registry, tahun=year,
                                state=state, teks=text)
         mine = sm.worklist(actor=actor, session=db.session) if actor.can("surat_masuk.follow") else []
+        imported = imported_letter_ids(db.session, [s.id for s in rows])
         return self.render_template("lemari/surat_masuk_list.html", rows=rows, mine=mine,
+                                    imported=imported, imported_mark=sm.IMPORTED_MARK,
                                     sifat=sm.SIFAT, today=today(), q=text, state=state,
                                     states=registry.workflows[sm.LETTER].states,
                                     overdue=sm.is_overdue)
@@ -240,6 +245,45 @@ class SuratMasukView(BaseView):
         return send_file(io.BytesIO(data), mimetype=mimetype,
                          download_name=f"buku-agenda-{first}-{last}.{fmt}")
 
+    @expose("/impor-agenda", methods=["GET", "POST"])
+    @has_access
+    def impor_agenda(self):
+        """Import an old agenda book (surat masuk or keluar): all lines or none, per-row report."""
+        jenis = request.values.get("jenis", agenda_lama.MASUK)
+        problems, report, status = None, None, 200
+        if request.method == "POST":
+            upload = request.files.get("berkas")
+            try:
+                if upload is None or not upload.filename:
+                    raise ValidationError(_("Pilih berkas buku agenda (XLSX atau CSV)."))
+                rows = agenda_lama.read_agenda(upload.stream.read(agenda_lama.MAX_BYTES + 1),
+                                               upload.filename, jenis)
+                report = agenda_lama.import_agenda(
+                    rows, jenis, actor=current_actor(), session=db.session,
+                    registry=lemari().registry, source=upload.filename, today=today())
+            except ValidationError as exc:
+                db.session.rollback()
+                flash(str(exc), "danger")
+                problems, status = getattr(exc, "rows", None) or [], 422
+            else:
+                flash(_("%(n)d baris baru dicatat dan %(u)d baris diperbarui dari buku agenda.",
+                        n=len(report.created), u=len(report.updated)), "success")
+        return self.render_template(
+            "lemari/surat_masuk_impor_agenda.html", problems=problems, report=report,
+            jenis=jenis if jenis in agenda_lama.COLUMNS else agenda_lama.MASUK,
+            books=agenda_lama.JENIS, columns=agenda_lama.COLUMNS,
+            summary=agenda_lama.summary(db.session)), status
+
+    @expose("/impor-agenda/templat-<jenis>.xlsx")
+    @has_access
+    def templat_agenda(self, jenis):
+        """The empty agenda book with the expected columns."""
+        if jenis not in agenda_lama.COLUMNS:
+            abort(404)
+        return send_file(io.BytesIO(agenda_lama.template_xlsx(jenis)),
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                         download_name=f"templat-buku-agenda-{jenis}.xlsx")
+
     @expose("/instruksi", methods=["GET", "POST"])
     @has_access
     def instructions(self):
@@ -264,5 +308,9 @@ def register(appbuilder) -> None:
     appbuilder.add_api(SuratMasukApi)
     menus["Surat Masuk"] = frozenset({"surat_masuk.read"})
     menus["Disposisi Saya"] = frozenset({"surat_masuk.follow"})
+    appbuilder.add_link("Impor Buku Agenda", label=_l("Impor Buku Agenda Lama"),
+                        href="/surat-masuk/impor-agenda", category="Persuratan")
+    menus["Impor Buku Agenda"] = frozenset({"surat_masuk.impor"})
     menus["Persuratan"] = menus.get("Persuratan", frozenset()) | {"surat_masuk.read",
-                                                                   "surat_masuk.follow"}
+                                                                   "surat_masuk.follow",
+                                                                   "surat_masuk.impor"}

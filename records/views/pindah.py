@@ -4,7 +4,9 @@ and the printable berita acara of each switch-over."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+import io
+
+from flask import abort, flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 
@@ -13,7 +15,7 @@ from records.extensions import db, lemari
 from records.models import NomorLanjutan
 from records.services.clock import clock
 from records.services.numbering import continuations, continue_register
-from records.services.pindah import checklist
+from records.services.pindah import berita_acara_pdf, checklist
 from records.web_common import current_actor, waktu
 
 
@@ -27,7 +29,8 @@ class PindahView(BaseView):
     route_base = "/pindah"
     default_view = "index"
     class_permission_name = "Konfigurasi"
-    method_permission_name = {"index": "write", "lanjutkan": "write", "berita_acara": "write"}
+    method_permission_name = {"index": "write", "lanjutkan": "write", "berita_acara": "write",
+                              "berita_acara_pdf": "write"}
 
     def _page(self, values: dict, errors: dict, status: int = 200):
         today = _today()
@@ -72,3 +75,15 @@ class PindahView(BaseView):
         settings = lemari().settings
         return self.render_template("lemari/pindah_berita_acara.html", row=row,
                                     register=row.register, waktu=waktu, settings=settings)
+
+    @expose("/berita-acara/<int:lanjutan_id>.pdf")
+    @has_access
+    def berita_acara_pdf(self, lanjutan_id):
+        """The same berita acara as a PDF (WeasyPrint), to print, sign and file."""
+        row = db.session.get(NomorLanjutan, lanjutan_id)
+        if row is None:
+            abort(404)
+        pdf = berita_acara_pdf(lanjutan_id, actor=current_actor(), session=db.session,
+                               desk=lemari().desk())
+        return send_file(io.BytesIO(pdf), mimetype="application/pdf",
+                         download_name=f"berita-acara-peralihan-{row.register.name}-{row.year}.pdf")

@@ -127,3 +127,52 @@ def test_an_office_with_300_paper_letters_issues_its_next_letter_as_301(app):
     with app.app_context():
         assert db.session.scalar(select(IssuedNumber.sequence).where(
             IssuedNumber.number == number)) == 301
+
+
+def test_the_berita_acara_of_a_switch_over_is_a_pdf_that_reads_back(demo_home, tmp_path):
+    """The switch-over's berita acara comes out of the WeasyPrint pipeline (web and CLI) and
+    says which register, the last paper number, the first from Lemari and who recorded it."""
+    import io
+    import shutil
+
+    from pypdf import PdfReader
+
+    from conftest import build_app
+    from records.services.setup import DEMO_PASSWORD
+
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    app = build_app(home)
+    try:
+        runner = app.test_cli_runner()
+        done = runner.invoke(args=["nomor", "lanjutkan", "surat_keluar", "300", "--teks",
+                                   "470/300/KB/VI/2026", "--keterangan", "Buku register hal. 31",
+                                   "--as", "admin"])
+        assert done.exit_code == 0, done.output
+        out = tmp_path / "ba.pdf"
+        printed = runner.invoke(args=["nomor", "berita-acara", "surat_keluar", "--keluaran",
+                                      str(out), "--as", "admin"])
+        assert printed.exit_code == 0, printed.output
+        text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(out).pages)
+        for words in ("BERITA ACARA PERALIHAN REGISTER NOMOR NASKAH DINAS",
+                      "Surat Keluar Kecamatan", "470/300/KB/VI/2026", "Buku register hal. 31",
+                      "Nomor urut pertama dari Lemari : 301", "Dicatat oleh : admin"):
+            assert words in text, (words, text)
+        missing = runner.invoke(args=["nomor", "berita-acara", "keputusan", "--keluaran",
+                                      str(tmp_path / "x.pdf"), "--as", "admin"])
+        assert missing.exit_code == 1 and "belum dilanjutkan" in missing.output
+        client = app.test_client()
+        client.post("/login/", data={"username": "admin", "password": DEMO_PASSWORD})
+        with app.app_context():
+            row_id = db.session.scalar(select(NomorLanjutan.id))
+            assert db.session.scalar(select(AuditEvent).where(
+                AuditEvent.action == "nomor.berita_acara")) is not None
+        reply = client.get(f"/pindah/berita-acara/{row_id}.pdf")
+        assert reply.status_code == 200 and reply.mimetype == "application/pdf"
+        assert "301" in PdfReader(io.BytesIO(reply.data)).pages[0].extract_text()
+        assert f"/pindah/berita-acara/{row_id}.pdf" in client.get("/pindah/").get_data(as_text=True)
+        client.get("/logout/")
+        client.post("/login/", data={"username": "petugas", "password": DEMO_PASSWORD})
+        assert client.get(f"/pindah/berita-acara/{row_id}.pdf").status_code in (302, 403)
+    finally:
+        app.extensions["lemari"].close()
