@@ -64,7 +64,7 @@ CLIENT_HEADER, SCHEME_HEADER = "X-Lemari-Client", "X-Lemari-Scheme"
 _HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
                          "te", "trailer", "trailers", "transfer-encoding", "upgrade", "server", "date"})
 _PRIVATE = ("HTTP_X_LEMARI_CLIENT", "HTTP_X_LEMARI_SCHEME")
-UNAVAILABLE = "Lemari sedang dimulai ulang; coba lagi sebentar lagi.".encode()
+UNAVAILABLE = b"Lemari sedang dimulai ulang; coba lagi sebentar lagi."
 
 
 def can_prefork() -> bool:
