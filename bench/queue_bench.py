@@ -77,7 +77,7 @@ class Browser:
         if cookie.startswith("session="):
             self.cookie = cookie.split(";", 1)[0]
         if status not in expect:
-            self.stats.error(f"{method} {path}: HTTP {status}")
+            self.stats.error(f"{method} {path}: HTTP {status}{_why(content)}")
         return status, reply, content, elapsed
 
     def _send(self, method, path, body, headers):
@@ -99,6 +99,14 @@ class Browser:
         status, headers, _, _ = self.request("POST", "/login/", {"username": username, "password": PASSWORD})
         if status != 302 or "/login" in headers.get("location", ""):
             raise RuntimeError(f"login of {username} failed")
+
+
+def _why(page: bytes) -> str:
+    """The first form error or danger flash of a refused page, to name the error."""
+    import re
+
+    found = re.search(rb'(?:invalid-feedback|alert-danger|text-danger)[^>]*>\s*([^<]{3,160})', page)
+    return f" ({found.group(1).decode(errors='replace').strip()})" if found else ""
 
 
 class Stats:
@@ -351,15 +359,17 @@ def clerk(browser, camat, stats, stop, speed, rng, niks):
         stats.add("search", elapsed)
         turn += 1
         if turn % 4 == 0:
-            issue_letter(browser, camat, stats, rng.choice(niks))
+            issue_letter(browser, camat, stats, rng.choice(niks[0]), niks[1])
         stop.wait(rng.uniform(60, 180) / speed)
 
 
-def issue_letter(browser: Browser, camat: Browser, stats: Stats, nik: str) -> None:
-    """One request from intake to hand-over, each step as the clerk clicks it."""
+def issue_letter(browser: Browser, camat: Browser, stats: Stats, nik: str, received: list[str]) -> None:
+    """One request from intake to hand-over, each step as the clerk clicks it (every
+    requirement ticked as brought; a second request of the same resident confirmed)."""
     started = time.perf_counter()
     status, headers, _, _ = browser.request("POST", "/dokumen/permohonan/sk_domisili",
-                                            {"nik": nik, "keperluan": "Beban uji antrian"}, expect=(302,))
+                                            {"nik": nik, "keperluan": "Beban uji antrian",
+                                             "persyaratan": received, "tetap_buat": "1"}, expect=(302,))
     if status != 302:
         return
     record = headers["location"].rstrip("/").rsplit("/", 1)[1]
@@ -411,7 +421,7 @@ def warm_up(port: int, stats: Stats) -> None:
     browser.request("GET", f"/antrian/tiket/{code}/cetak?lebar=58", expect=(200,))  # render worker up
 
 
-def load(port: int, settings: dict, niks: list[str], log, server_pid: int) -> dict:
+def load(port: int, settings: dict, niks: tuple[list[str], list[str]], log, server_pid: int) -> dict:
     """Warm up, the idle reference, a queue-only phase (reference), then the full load."""
     stats = Stats()
     warm_up(port, stats)
@@ -536,15 +546,18 @@ def _server_errors(path: Path) -> list[str]:
     return found
 
 
-def _niks(home: Path, url: str) -> list[str]:
+def _niks(home: Path, url: str) -> tuple[list[str], list[str]]:
+    """Residents the clerks take requests for, and the requirements of sk_domisili."""
     from sqlalchemy import select
 
     from records.extensions import db
-    from records.models import Penduduk
+    from records.models import Layanan, Penduduk
+    from records.services import persyaratan
 
     app = _app(home, url)
     with app.app_context():
-        return list(db.session.scalars(select(Penduduk.nik).limit(200)))
+        return (list(db.session.scalars(select(Penduduk.nik).limit(200))),
+                persyaratan.names(db.session.get(Layanan, "sk_domisili").persyaratan))
 
 
 def run(minutes: float = 60, speed: float = 50, engines=("sqlite", "postgresql"), pg_url: str = DEFAULT_PG,
