@@ -169,7 +169,7 @@ def _serve_prefork(app, host: str, port: int, workers: int) -> None:
     from records.lifecycle import Shutdown
     from records.serving import FRONT_THREADS, Children, FrontOffice, front_office_pattern, warn_shared_limits
 
-    children = Children(workers)
+    children = Children(workers, current_app.config["HOME"])
     front = FrontOffice(app, front_office_pattern(lemari().registry.front_office_paths),
                         children.socket_path)
     server = create_server(front, host=host, port=port, threads=FRONT_THREADS)

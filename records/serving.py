@@ -45,6 +45,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -245,8 +246,9 @@ def _child_setup(nice: int) -> Callable[[], None]:
 class Children:
     """The main workers' arbiter and the job consumer, started, watched and stopped together."""
 
-    def __init__(self, workers: int, threads: int = POOL_THREADS, *, jobs: bool = True) -> None:
+    def __init__(self, workers: int, home: str, threads: int = POOL_THREADS, *, jobs: bool = True) -> None:
         self.workers, self.threads, self.with_jobs = workers, threads, jobs
+        self.home = str(Path(home).resolve())  # the children work in another folder
         self.run_dir = tempfile.mkdtemp(prefix="lemari-serve-")  # 0700: only we reach the socket
         self.socket_path = os.path.join(self.run_dir, "main.sock")
         self.processes: dict[str, subprocess.Popen] = {}
@@ -254,17 +256,21 @@ class Children:
 
     def start(self) -> None:
         """Start both children; returns when the main workers answer /health."""
+        # -P and --chdir to our empty folder: a config.py in the working directory (the data
+        # folder's own, under systemd) must not shadow Lemari's `config` module
+        env = {**os.environ, "LEMARI_HOME": self.home}
         self.processes["main workers"] = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", str(self.workers),
+            [sys.executable, "-P", "-m", "gunicorn", "--chdir", self.run_dir, "--workers", str(self.workers),
              "--worker-class", "gthread", "--threads", str(self.threads),
              "--bind", f"unix:{self.socket_path}", "--timeout", "120", "--graceful-timeout", "10",
              "--keep-alive", "2", "--log-level", "warning", "--error-logfile", "-",
              "records.serving:pool_app()"],
-            preexec_fn=_child_setup(POOL_NICE), start_new_session=True)  # noqa: PLW1509 — no threads yet
+            env=env, preexec_fn=_child_setup(POOL_NICE), start_new_session=True)  # noqa: PLW1509
         if self.with_jobs:
             self.processes["job consumer"] = subprocess.Popen(
-                [sys.executable, "-m", "records.console", "jobs", "worker", "--tanpa-pengawas"],
-                preexec_fn=_child_setup(JOBS_NICE), start_new_session=True)  # noqa: PLW1509
+                [sys.executable, "-P", "-m", "records.console", "jobs", "worker", "--tanpa-pengawas"],
+                env=env, cwd=self.run_dir, preexec_fn=_child_setup(JOBS_NICE),
+                start_new_session=True)  # noqa: PLW1509
         self._wait_ready()
 
     def _wait_ready(self) -> None:
