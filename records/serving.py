@@ -265,7 +265,8 @@ class Children:
              "--bind", f"unix:{self.socket_path}", "--timeout", "120", "--graceful-timeout", "10",
              "--keep-alive", "2", "--log-level", "warning", "--error-logfile", "-",
              "records.serving:pool_app()"],
-            env=env, preexec_fn=_child_setup(POOL_NICE), start_new_session=True)  # noqa: PLW1509
+            env=env, cwd=self.run_dir, preexec_fn=_child_setup(POOL_NICE),
+            start_new_session=True)  # noqa: PLW1509
         if self.with_jobs:
             self.processes["job consumer"] = subprocess.Popen(
                 [sys.executable, "-P", "-m", "records.console", "jobs", "worker", "--tanpa-pengawas"],
