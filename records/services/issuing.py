@@ -57,6 +57,7 @@ from records.verification import new_code
 from records.workflow import check_transition
 
 if TYPE_CHECKING:
+    from archive.blobstore.base import BlobRef
     from records.pdf import PdfMetadata, RenderResult
 
 @dataclass
@@ -103,8 +104,8 @@ class _Ahead:
     number: str
     verify_code: str
     issued_at: dt.datetime
-    ref: object
-    rendered: object
+    ref: BlobRef
+    rendered: RenderResult
 
 
 def issue(record_id: int, *, paper: str = "F4", actor: Actor, session: Session,
