@@ -542,7 +542,9 @@ def _server_errors(path: Path) -> list[str]:
         except ValueError:
             continue
         if entry.get("level") in ("ERROR", "CRITICAL"):
-            found.append(f"{entry.get('event')}: {(entry.get('exc') or '').strip().splitlines()[-1:]}")
+            lines = [line for line in (entry.get("exc") or "").strip().splitlines()
+                     if line and not line.startswith(("(Background", "[SQL", "[parameters", " "))]
+            found.append(f"{entry.get('event')}: {lines[-1] if lines else ''}")
     return found
 
 
