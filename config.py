@@ -20,6 +20,10 @@ DATABASE_URL = ""
 HOST = "127.0.0.1"
 # Port of `lemari serve`.
 PORT = 8080
+# Main worker processes of `lemari serve` on Linux (gunicorn; the counters, kiosk and TV get a
+# front-office process of their own): 0 = as many as CPU cores (at least 2); 1 = one waitress
+# process (as on Windows). Each worker takes ~150 MB and its own render workers.
+SERVE_WORKERS = 0
 
 # Default interface language ("id" Bahasa Indonesia or "en" English); users can switch.
 DEFAULT_LOCALE = "id"

@@ -1,12 +1,13 @@
 """`lemari bench queue`: the front office under a morning's load, on a real server on loopback.
 
 Per database engine (SQLite file, PostgreSQL throw-away database) it builds a demo office in a
-temporary folder, starts the app with waitress in a separate process (as `lemari serve` does,
-8 threads) and drives it over HTTP, at `speed` times real time:
+temporary folder, starts `lemari serve` itself in a separate process (`--workers`: by default
+the front office, main workers sized to the cores and the job consumer; 1: one waitress
+process, the layout before issue 17) and drives it over HTTP, at `speed` times real time:
 
 * a kiosk takes `tickets_per_hour` tickets (15 % priority) spread over the services;
 * `counters` clerks call next, serve for 1.6 min on average (0.5–1.5 ×) and call again;
-* `displays` TV clients poll /antrian/layar/data every second with If-None-Match, as the
+* `displays` TV clients long-poll /antrian/layar/data (`tunggu`) with If-None-Match, as the
   page's script does; a call counts as shown when a display first receives it;
 * `clerks` other clerks search the archive (/cari) every 1–3 minutes and every fourth time
   take a request through the whole workflow (intake with receipt, verify, the Camat signs,
@@ -14,15 +15,16 @@ temporary folder, starts the app with waitress in a separate process (as `lemari
 
 Reported: errors (target 0: any status other than the expected one, or a failed connection),
 p95 call-next latency (target ≤ 100 ms), p95 display latency from the call's response to the
-display receiving it (target ≤ 2 s), and as references measured in the same run: call-next
-on the idle server before the load, and GET /health under the load.
+display receiving it (target ≤ 1 s), and as references measured in the same run: call-next
+on the idle server before the load, GET /health under the load (answered by a main worker),
+the CPU seconds of the server's processes, how busy the whole machine was and its load
+average (the machine may be shared: the load says how much else ran).
 """
 
 from __future__ import annotations
 
 import http.client
 import json
-import multiprocessing
 import os
 import random
 import shutil
@@ -37,7 +39,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-TARGETS = {"errors": ("≤", 0), "call_next_p95_ms": ("≤", 100.0), "display_p95_ms": ("≤", 2000.0)}
+TARGETS = {"errors": ("≤", 0), "call_next_p95_ms": ("≤", 100.0), "display_p95_ms": ("≤", 1000.0)}
+#: The TV's long poll, as records/static/antrian_layar.js asks it.
+LONG_POLL_S = 20
 PASSWORD = "Demo#KotaBangun2026"
 SERVICES = (("sk_domisili", 5), ("ktp_el", 4), ("kk", 3), ("sktm", 2), ("skck", 2), ("sk_usaha", 1),
             ("nikah", 1), ("pindah", 1))
@@ -73,7 +77,7 @@ class Browser:
         if cookie.startswith("session="):
             self.cookie = cookie.split(";", 1)[0]
         if status not in expect:
-            self.stats.error(f"{method} {path}: HTTP {status}")
+            self.stats.error(f"{method} {path}: HTTP {status}{_why(content)}")
         return status, reply, content, elapsed
 
     def _send(self, method, path, body, headers):
@@ -95,6 +99,14 @@ class Browser:
         status, headers, _, _ = self.request("POST", "/login/", {"username": username, "password": PASSWORD})
         if status != 302 or "/login" in headers.get("location", ""):
             raise RuntimeError(f"login of {username} failed")
+
+
+def _why(page: bytes) -> str:
+    """The first form error or danger flash of a refused page, to name the error."""
+    import re
+
+    found = re.search(rb'(?:invalid-feedback|alert-danger|text-danger)[^>]*>\s*([^<]{3,160})', page)
+    return f" ({found.group(1).decode(errors='replace').strip()})" if found else ""
 
 
 class Stats:
@@ -164,34 +176,123 @@ def _app(home: Path, url: str):
                        "LOGIN_RATE_LIMIT": "10000 per minute"})
 
 
-def _serve(home: str, url: str, conn) -> None:
-    """Child process: the app on waitress, port 0, as `lemari serve` runs it (8 threads)."""
-    sys.path.insert(0, str(REPO))
-    import signal
-
-    from waitress import create_server
-
-    app = _app(Path(home), url)
-    server = create_server(app, host="127.0.0.1", port=0, threads=8)
-
-    def stop(*_):
-        app.extensions["lemari"].close()  # stop the render workers cleanly
-        os._exit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    conn.send(server.effective_port)
-    server.run()
+#: What the served processes read from the office's config file (every process of `lemari
+#: serve` reads it; environment strings cannot say False for a key config.py lacks).
+BENCH_CONFIG = """LOG_LEVEL = "ERROR"
+WTF_CSRF_ENABLED = False
+KIOSK_TICKETS_PER_MINUTE = 100000
+LOGIN_RATE_LIMIT = "10000 per minute"  # all simulated clerks and counters log in from 127.0.0.1
+"""
 
 
-def start_server(home: Path, url: str):
-    context = multiprocessing.get_context("spawn")
-    parent, child = context.Pipe()
-    process = context.Process(target=_serve, args=(str(home), url, child))  # it starts render workers
-    process.start()
-    if not parent.poll(120):
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(home: Path, url: str, workers: int):
+    """`lemari serve` itself in a process of its own (front office, `workers` main workers and
+    the job consumer; workers=1: one waitress process, as before issue 17), when /health answers."""
+    import subprocess
+
+    port = _free_port()
+    env = {**os.environ, "LEMARI_HOME": str(home), "LEMARI_DATABASE_URL": url,
+           "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    process = subprocess.Popen([sys.executable, "-m", "records.console", "serve", "--port", str(port),
+                                "--workers", str(workers)], env=env, cwd=str(REPO),
+                               stdout=subprocess.DEVNULL, stderr=open(home / "serve.log", "wb"))
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"lemari serve stopped at start (exit {process.returncode}): "
+                               + (home / "serve.log").read_text(errors="replace")[-2000:])
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("GET", "/health")
+            if conn.getresponse().status == 200:
+                return process, port
+        except (OSError, http.client.HTTPException):
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError("server did not start")
+
+
+def stop_server(process) -> None:
+    """SIGTERM (the clean stop), then SIGKILL after a minute."""
+    import subprocess
+
+    process.terminate()
+    try:
+        process.wait(60)
+    except subprocess.TimeoutExpired:
         process.kill()
-        raise RuntimeError("server did not start")
-    return process, parent.recv()
+        process.wait()
+
+
+# ----------------------------------------------------------------------------- CPU and load
+
+def _ticks(path: str) -> int:
+    with open(path) as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime of the process
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds used so far by `root` and every living descendant (Linux /proc)."""
+    if not os.path.isdir("/proc"):
+        return 0.0
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parents[int(entry)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, ppid in parents.items() if ppid in tree} - tree
+        tree |= more
+        grew = bool(more)
+    total = 0
+    for pid in tree:
+        try:
+            total += _ticks(f"/proc/{pid}/stat")
+        except OSError:
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> tuple[int, int]:
+    """(busy, total) jiffies of every core since boot (/proc/stat), to diff over a phase."""
+    try:
+        with open("/proc/stat") as stat:
+            values = [int(v) for v in stat.readline().split()[1:]]
+    except OSError:
+        return 0, 0
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return sum(values) - idle, sum(values)
+
+
+class Meter:
+    """CPU of the server's processes, of the whole machine, and the load average over a phase."""
+
+    def __init__(self, pid: int):
+        self.pid, self.cpu, self.busy = pid, tree_cpu_seconds(pid), machine_busy()
+        self.wall = time.monotonic()
+        self.load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+
+    def result(self) -> dict:
+        wall = time.monotonic() - self.wall
+        busy, total = machine_busy()
+        share = (busy - self.busy[0]) / max(1, total - self.busy[1])
+        return {"server_cpu_s": round(tree_cpu_seconds(self.pid) - self.cpu, 1), "wall_s": round(wall, 1),
+                "machine_busy_pct": round(100 * share, 1),
+                "load_before": self.load_before,
+                "load_after": os.getloadavg()[0] if hasattr(os, "getloadavg") else None}
 
 
 # ----------------------------------------------------------------------------- the load
@@ -228,11 +329,13 @@ def counter(browser, stats, stop, loket_id, speed, rng):
 
 
 def display(port, stats, stop, poll_s):
+    """The TV page's script: a long poll (`tunggu`), asked again at once after news."""
     browser = Browser(port, stats)
     etag, since = "", 0
     while not stop.is_set():
         headers = {"If-None-Match": etag} if etag else {}
-        status, reply, body, elapsed = browser.request("GET", f"/antrian/layar/data?sejak={since}",
+        status, reply, body, elapsed = browser.request("GET", f"/antrian/layar/data?sejak={since}"
+                                                       f"&tunggu={LONG_POLL_S}",
                                                        headers=headers, expect=(200, 304))
         stats.add("display_poll", elapsed)
         if status == 200:
@@ -243,7 +346,9 @@ def display(port, stats, stop, poll_s):
                 with stats.lock:
                     if key in stats.calls and key not in stats.shown:
                         stats.shown[key] = received
-        stop.wait(poll_s)
+            stop.wait(0.05)
+        elif elapsed < poll_s / 2:
+            stop.wait(poll_s)  # a server that does not hold the request: poll as before
 
 
 def clerk(browser, camat, stats, stop, speed, rng, niks):
@@ -254,15 +359,17 @@ def clerk(browser, camat, stats, stop, speed, rng, niks):
         stats.add("search", elapsed)
         turn += 1
         if turn % 4 == 0:
-            issue_letter(browser, camat, stats, rng.choice(niks))
+            issue_letter(browser, camat, stats, rng.choice(niks[0]), niks[1])
         stop.wait(rng.uniform(60, 180) / speed)
 
 
-def issue_letter(browser: Browser, camat: Browser, stats: Stats, nik: str) -> None:
-    """One request from intake to hand-over, each step as the clerk clicks it."""
+def issue_letter(browser: Browser, camat: Browser, stats: Stats, nik: str, received: list[str]) -> None:
+    """One request from intake to hand-over, each step as the clerk clicks it (every
+    requirement ticked as brought; a second request of the same resident confirmed)."""
     started = time.perf_counter()
     status, headers, _, _ = browser.request("POST", "/dokumen/permohonan/sk_domisili",
-                                            {"nik": nik, "keperluan": "Beban uji antrian"}, expect=(302,))
+                                            {"nik": nik, "keperluan": "Beban uji antrian",
+                                             "persyaratan": received, "tetap_buat": "1"}, expect=(302,))
     if status != 302:
         return
     record = headers["location"].rstrip("/").rsplit("/", 1)[1]
@@ -314,7 +421,7 @@ def warm_up(port: int, stats: Stats) -> None:
     browser.request("GET", f"/antrian/tiket/{code}/cetak?lebar=58", expect=(200,))  # render worker up
 
 
-def load(port: int, settings: dict, niks: list[str], log) -> dict:
+def load(port: int, settings: dict, niks: tuple[list[str], list[str]], log, server_pid: int) -> dict:
     """Warm up, the idle reference, a queue-only phase (reference), then the full load."""
     stats = Stats()
     warm_up(port, stats)
@@ -324,11 +431,16 @@ def load(port: int, settings: dict, niks: list[str], log) -> dict:
     clerks = [(_logged_in(port, stats, "petugas"), _logged_in(port, stats, "camat"))
               for _ in range(settings["clerks"])]
     quiet = Stats()
+    meter = Meter(server_pid)
     phase(port, quiet, settings, desks, [], niks, settings["minutes"] / 3, log, "queue only")
+    quiet_cpu = meter.result()
+    meter = Meter(server_pid)
     phase(port, stats, settings, desks, clerks, niks, settings["minutes"], log, "full load")
     result = _result(stats)
+    result["cpu"] = meter.result()
     result["queue_only"] = {k: v for k, v in _result(quiet).items()
                             if k in ("errors", "call_next", "display_latency", "counts")}
+    result["queue_only"]["cpu"] = quiet_cpu
     return result
 
 
@@ -404,40 +516,60 @@ def run_engine(engine: str, settings: dict, log) -> dict:
             except Exception as exc:  # noqa: BLE001 — reported, not raised: SQLite still runs
                 return {"skipped": f"PostgreSQL unreachable: {type(exc).__name__}"}
         log(f"{engine}: preparing the demo office")
+        (home / "config.py").write_text(BENCH_CONFIG, encoding="utf-8")
         prepare(home, url, settings["counters"])
         niks = _niks(home, url)
-        process, port = start_server(home, url)
+        process, port = start_server(home, url, settings["workers"])
         try:
-            log(f"{engine}: server on 127.0.0.1:{port}")
-            return load(port, settings, niks, log)
+            log(f"{engine}: lemari serve --workers {settings['workers']} on 127.0.0.1:{port}")
+            result = load(port, settings, niks, log, process.pid)
         finally:
-            process.terminate()
-            process.join(10)
-            if process.is_alive():
-                process.kill()
+            stop_server(process)
+        result["server_errors"] = _server_errors(home / "serve.log")
+        return result
     finally:
         if drop:
             drop()
         shutil.rmtree(home, ignore_errors=True)
 
 
-def _niks(home: Path, url: str) -> list[str]:
+def _server_errors(path: Path) -> list[str]:
+    """The server's logged errors (event and last line of the traceback), for the report."""
+    found = []
+    for line in path.read_text(errors="replace").splitlines() if path.exists() else []:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if entry.get("level") in ("ERROR", "CRITICAL"):
+            lines = [line for line in (entry.get("exc") or "").strip().splitlines()
+                     if line and not line.startswith(("(Background", "[SQL", "[parameters", " "))]
+            found.append(f"{entry.get('event')}: {lines[-1] if lines else ''}")
+    return found
+
+
+def _niks(home: Path, url: str) -> tuple[list[str], list[str]]:
+    """Residents the clerks take requests for, and the requirements of sk_domisili."""
     from sqlalchemy import select
 
     from records.extensions import db
-    from records.models import Penduduk
+    from records.models import Layanan, Penduduk
+    from records.services import persyaratan
 
     app = _app(home, url)
     with app.app_context():
-        return list(db.session.scalars(select(Penduduk.nik).limit(200)))
+        return (list(db.session.scalars(select(Penduduk.nik).limit(200))),
+                persyaratan.names(db.session.get(Layanan, "sk_domisili").persyaratan))
 
 
 def run(minutes: float = 60, speed: float = 50, engines=("sqlite", "postgresql"), pg_url: str = DEFAULT_PG,
         counters: int = 10, displays: int = 2, clerks: int = 20, tickets_per_hour: int = 300,
-        seed: int = 7, log: Callable[[str], None] = lambda line: None) -> dict:
-    """The whole benchmark; a JSON-able dict."""
+        seed: int = 7, workers: int = 0, log: Callable[[str], None] = lambda line: None) -> dict:
+    """The whole benchmark; a JSON-able dict. workers: `lemari serve --workers` (0: its
+    default, sized to the cores; 1: one waitress process, the layout before issue 17)."""
     settings = {"minutes": minutes, "speed": speed, "counters": counters, "displays": displays,
-                "clerks": clerks, "tickets_per_hour": tickets_per_hour, "seed": seed, "pg_url": pg_url}
+                "clerks": clerks, "tickets_per_hour": tickets_per_hour, "seed": seed, "pg_url": pg_url,
+                "workers": workers}
     started = time.perf_counter()
     results = {"settings": {k: v for k, v in settings.items() if k != "pg_url"}, "machine": _machine(),
                "engines": {engine: run_engine(engine, settings, log) for engine in engines}}
@@ -464,6 +596,12 @@ def _ms(summary: dict) -> str:
     return f"p95 {summary['p95']:g} ms (p50 {summary['p50']:g}, max {summary['max']:g}; n={summary['n']})"
 
 
+def _cpu(cpu: dict) -> str:
+    load = "–" if cpu.get("load_before") is None else f"{cpu['load_before']:.1f} → {cpu['load_after']:.1f}"
+    return (f"server {cpu['server_cpu_s']:g} CPU-s in {cpu['wall_s']:g} s; machine busy "
+            f"{cpu['machine_busy_pct']:g} %; load {load}")
+
+
 def _yes(met) -> str:
     return "n/a" if met is None else ("yes" if met else "NO")
 
@@ -482,13 +620,15 @@ def format_table(results: dict) -> str:
             f"| {_yes(t['call_next_p95_ms']['met'])} |",
             f"| {engine} | Display shows a call | {_ms(r['display_latency'])}; "
             f"not shown {r['calls_not_shown']} "
-            f"| ≤ 2000 ms | {_yes(t['display_p95_ms']['met'])} |",
+            f"| ≤ 1000 ms | {_yes(t['display_p95_ms']['met'])} |",
             f"| {engine} | Call next, idle server | {_ms(r['idle_call_next'])} | reference | |",
             f"| {engine} | Call next, queue only (no clerks) | {_ms(r['queue_only']['call_next'])} "
             "| reference | |",
             f"| {engine} | Display, queue only (no clerks) | {_ms(r['queue_only']['display_latency'])} "
             "| reference | |",
             f"| {engine} | GET /health, under load | {_ms(r['health'])} | reference | |",
+            f"| {engine} | CPU, full load | {_cpu(r['cpu'])} | saturated | |",
+            f"| {engine} | CPU, queue only | {_cpu(r['queue_only']['cpu'])} | reference | |",
             f"| {engine} | Kiosk ticket (POST) | {_ms(r['kiosk'])} | | |",
             f"| {engine} | Archive search (/cari) | {_ms(r['search'])} | | |",
             f"| {engine} | Request intake → hand-over (6 requests) | {_ms(r['issue_flow'])} | | |",
@@ -498,8 +638,11 @@ def format_table(results: dict) -> str:
     for engine, r in results["engines"].items():
         for message, count in sorted(r.get("error_kinds", {}).items(), key=lambda kv: -kv[1])[:5]:
             lines.append(f"| {engine} | errors: {message} | {count} | | |")
+        for message in r.get("server_errors", [])[:5]:
+            lines.append(f"| {engine} | server log: {message[:200]} | | | |")
     s = results["settings"]
-    lines += ["", f"{s['counters']} counters, {s['displays']} displays, {s['clerks']} clerks, "
+    lines += ["", f"`lemari serve --workers {s.get('workers', 0)}`; "
+              f"{s['counters']} counters, {s['displays']} displays, {s['clerks']} clerks, "
               f"{s['tickets_per_hour']} tickets/h, {s['minutes']} simulated minutes at {s['speed']}×; "
               f"{results['machine']['nproc']} cores, Python {results['machine']['python']}; "
               f"run took {results['elapsed_s']} s."]

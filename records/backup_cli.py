@@ -404,9 +404,12 @@ def jobs_group() -> None:
 
 @jobs_group.command("worker")
 @click.option("--workers", default=None, type=int, help="Jumlah thread (bawaan JOB_WORKERS).")
+@click.option("--tanpa-pengawas", "no_watchers", is_flag=True, hidden=True,
+              help="Tanpa pengawas plugin (UPS): `lemari serve` sudah menjalankannya.")
 @with_appcontext
-def jobs_worker(workers: int | None) -> None:
-    """Run the job consumer alone (when `lemari serve` runs elsewhere); Ctrl-C stops it."""
+def jobs_worker(workers: int | None, no_watchers: bool) -> None:
+    """Run the job consumer alone (when `lemari serve` runs elsewhere, or as its child, which
+    passes --tanpa-pengawas: the watchers run once, in the server); Ctrl-C stops it."""
     import time
 
     from records.jobs import jobs_of
@@ -417,7 +420,8 @@ def jobs_worker(workers: int | None) -> None:
     shutdown.install_sigterm()
     jobs = jobs_of(app)
     jobs.start(workers or lemari().settings["JOB_WORKERS"])
-    for stop in lemari().pm.hook.register_watchers(app=app, stop=shutdown.request):
+    for stop in ([] if no_watchers else
+                 lemari().pm.hook.register_watchers(app=app, stop=shutdown.request)):
         shutdown.add_stopper(stop)
     click.echo("Pekerja tugas berjalan; tekan Ctrl-C untuk berhenti.")
     try:

@@ -116,21 +116,38 @@ def demo_command(keep_demo_passwords: bool) -> None:
 @click.command("serve")
 @click.option("--host", default=None, help="Alamat (bawaan: LEMARI_HOST).")
 @click.option("--port", default=None, type=int, help="Port (bawaan: LEMARI_PORT).")
+@click.option("--workers", default=None, type=click.IntRange(min=0),
+              help="Proses pekerja utama (bawaan: SERVE_WORKERS; 0 = sebanyak inti CPU; "
+                   "1 = satu proses waitress).")
 @with_appcontext
-def serve_command(host: str | None, port: int | None) -> None:
-    """Serve the app with waitress (a production WSGI server; no debug mode).
+def serve_command(host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the app: on Linux a front-office process (counters, kiosk, TV) before several
+    gunicorn workers and a job consumer (records.serving); with one worker, or where gunicorn
+    does not run, one waitress process. No debug mode.
 
     SIGTERM or a plugin's watcher (the UPS at low battery) stops it cleanly and it exits 0
     (records.lifecycle says what happens at each step)."""
-    from waitress import create_server
-
-    from records.jobs import jobs_of
-    from records.lifecycle import Shutdown
+    from records.serving import can_prefork, default_workers
 
     require_current_schema()
     app = current_app._get_current_object()
     host = host or current_app.config["HOST"]
     port = port or current_app.config["PORT"]
+    wanted = current_app.config["SERVE_WORKERS"] if workers is None else workers
+    count = (wanted or default_workers()) if can_prefork() else 1
+    if count > 1:
+        _serve_prefork(app, host, port, count)
+    else:
+        _serve_single(app, host, port)
+
+
+def _serve_single(app, host: str, port: int) -> None:
+    """One waitress process with threads; it also runs the job consumer."""
+    from waitress import create_server
+
+    from records.jobs import jobs_of
+    from records.lifecycle import Shutdown
+
     server = create_server(app, host=host, port=port, threads=SERVE_THREADS)
     shutdown = Shutdown(server)
     shutdown.install_sigterm()
@@ -141,6 +158,41 @@ def serve_command(host: str | None, port: int | None) -> None:
     try:
         server.run()
     finally:
+        shutdown.finish(app)
+    click.echo(f"Lemari berhenti dengan rapi: {shutdown.reason or 'dihentikan'}")
+
+
+def _serve_prefork(app, host: str, port: int, workers: int) -> None:
+    """The front office here, `workers` gunicorn workers and the job consumer as children."""
+    from waitress import create_server
+
+    from records.lifecycle import Shutdown
+    from records.serving import FRONT_THREADS, Children, FrontOffice, front_office_pattern, warn_shared_limits
+
+    children = Children(workers, current_app.config["HOME"])
+    front = FrontOffice(app, front_office_pattern(lemari().registry.front_office_paths),
+                        children.socket_path)
+    server = create_server(front, host=host, port=port, threads=FRONT_THREADS)
+    shutdown = Shutdown(server)
+    shutdown.install_sigterm()
+    try:
+        children.start()
+    except RuntimeError as exc:
+        children.stop()
+        server.close()
+        raise click.ClickException(f"Pekerja utama tidak mulai: {exc}") from exc
+    children.watch(shutdown.request)
+    for stop in lemari().pm.hook.register_watchers(app=app, stop=shutdown.request):
+        shutdown.add_stopper(stop)
+    warn_shared_limits(current_app.config, lambda line: click.echo(line, err=True))
+    click.echo(f"Lemari berjalan di http://{host}:{port}/ ({workers} pekerja utama, loket dan layar "
+               "di proses sendiri, pekerja OCR di latar belakang aktif)")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        children.stop()
         shutdown.finish(app)
     click.echo(f"Lemari berhenti dengan rapi: {shutdown.reason or 'dihentikan'}")
 

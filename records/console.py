@@ -27,3 +27,7 @@ def main() -> None:
     from records.cli import main as full
 
     full()
+
+
+if __name__ == "__main__":  # `python -m records.console`: how `lemari serve` starts its children
+    main()

@@ -389,6 +389,7 @@ class Registry:
     movein_items: tuple[Callable, ...] = ()
     worklists: tuple[Callable, ...] = ()
     page_notices: tuple[Callable, ...] = ()
+    front_office_paths: tuple[str, ...] = ()
 
     @classmethod
     def from_plugins(cls, pm) -> Registry:
@@ -406,6 +407,7 @@ class Registry:
             movein_items=_flat(pm.hook.register_movein_items()),
             worklists=_flat(pm.hook.register_worklists()),
             page_notices=_flat(pm.hook.register_page_notices()),
+            front_office_paths=_patterns(pm.hook.register_front_office_paths()),
         )
         registry.check()
         return registry
@@ -461,6 +463,15 @@ def _flat(results: Iterable[Iterable | None]) -> tuple[Callable, ...]:
     strays = [fn for fn in found if not callable(fn)]
     if strays:
         raise ValueError(f"a plugin returned {strays[0]!r} where a function belongs")
+    return found
+
+
+def _patterns(results: Iterable[Iterable | None]) -> tuple[str, ...]:
+    """Hook results (lists of regular expressions) as one tuple; one that does not compile
+    is refused at start-up, not at the first request."""
+    found = tuple(p for result in results for p in (result or ()))
+    for pattern in found:
+        re.compile(pattern)
     return found
 
 

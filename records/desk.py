@@ -6,7 +6,12 @@ a clerk browsing the registry never pays for it.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from archive.blobstore import LocalBlobStore
@@ -95,4 +100,34 @@ def build_desk(settings: dict, pm, registry):
                 base_url=settings["PUBLIC_BASE_URL"].rstrip("/"), registry=registry,
                 metadata_factory=PdfMetadata, pdf_context_hook=pm.hook.pdf_context,
                 timezone=settings["TIMEZONE"], demo_mode=bool(settings.get("DEMO_MODE")),
-                policy=document_policy(settings))
+                policy=document_policy(settings),
+                serial=partial(installation_lock, Path(settings["HOME"]) / "issue.lock",
+                               timeout=2 * settings["PDF_TIMEOUT_SECONDS"]
+                               + settings["PDF_QUEUE_WAIT_SECONDS"]))
+
+
+@contextmanager
+def installation_lock(path: Path, *, timeout: float) -> Iterator[None]:
+    """Hold a lock shared by every process of the installation (flock on a file in HOME; the
+    kernel frees it when its holder dies), waiting up to `timeout` seconds for it."""
+    from records.exceptions import DocumentProductionError
+    from search.versions import holding
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise DocumentProductionError(
+                        "Penerbitan lain belum selesai; tidak ada yang berubah. Coba lagi sebentar lagi."
+                    ) from None
+                time.sleep(0.05)
+        with holding(fd):  # a forked child (an index rebuild's writer) does not keep it
+            yield
+    finally:
+        os.close(fd)

@@ -40,7 +40,8 @@ def home_status(home: Path) -> dict:
 
 def health():
     """503 when a check fails, so a monitor needs no JSON parsing to raise the alarm."""
-    status = {"version": package_version(), "database": database_status(),
+    status = {"version": package_version(), "process": os.getpid(),  # which of the server's answered
+              "database": database_status(),
               "data_folder": home_status(Path(current_app.config["HOME"]))}
     ok = status["database"]["ok"] and status["data_folder"]["ok"]
     return jsonify(status=("ok" if ok else "error"), **status), (200 if ok else 503)

@@ -105,6 +105,14 @@ def register_screen_slides():
 
 
 @hookspec
+def register_front_office_paths():
+    """Return regular expressions (matched from the start of the URL path) of this plugin's
+    requests that must never wait behind heavy work: `lemari serve` answers them in its
+    front-office process (records.serving), the rest in the main workers. Only cheap
+    requests belong here (no rendering, signing or search)."""
+
+
+@hookspec
 def register_jobs(jobs, settings):
     """Declare background tasks on the app's queue: `jobs.task`, `jobs.periodic`, `jobs.on_start`."""
 

@@ -78,6 +78,9 @@ class Shutdown:
 
         if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGTERM"):
             signal.signal(signal.SIGTERM, on_term)
+            # `request` interrupts the main thread with a simulated SIGINT, which does nothing
+            # where SIGINT is ignored (a server started in the background by a shell script)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def add_stopper(self, stop: Callable[[], None] | None) -> None:
         """A watcher's stop function, called by `finish` before the jobs stop."""

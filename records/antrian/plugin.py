@@ -60,3 +60,10 @@ def register_trackers():
     from records.antrian.services import track_ticket
 
     return [track_ticket]
+
+
+@hookimpl
+def register_front_office_paths():
+    """The kiosk, the TV display and the counters answer in the front-office process; a
+    ticket's PDF and a request's intake (rendering, the whole workflow) go to the main workers."""
+    return [r"/antrian/(?!.*/(cetak|permohonan)$)"]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
+import time
 
 from flask import (
     Blueprint,
@@ -46,6 +48,17 @@ SLIDE_SECONDS = 12
 #: address, /antrian/ambil?kertas=58); the browser keeps it in this cookie for a year.
 PAPER_COOKIE = "lemari_kios_kertas"
 PAPER_COOKIE_AGE = 366 * 24 * 3600
+#: Longest a TV's request waits for news (`?tunggu=`), and how often a waiting request looks
+#: at the database for a change made by another process (a call in this one wakes it at once).
+LONG_POLL_MAX_SECONDS = 25
+LONG_POLL_CHECK_SECONDS = 0.2
+_NEWS = threading.Condition()
+
+
+def announce() -> None:
+    """Wake the TVs' waiting requests in this process: a call or a ticket was just committed."""
+    with _NEWS:
+        _NEWS.notify_all()
 
 
 def settings() -> dict:
@@ -90,6 +103,7 @@ def kiosk_lane(code: str):
     if request.method == "POST":
         try:
             ticket = _kiosk_ticket(code, request.form.get("prioritas", ""))
+            announce()
             return redirect(url_for("antrian_public.ticket_page", code=ticket.tracking_code, baru=1))
         except RecordsError as exc:
             db.session.rollback()
@@ -157,8 +171,10 @@ def screen_slides() -> list[dict]:
 
 @public.route("/antrian/layar/data")
 def display_data():
-    """JSON for the display; 304 when nothing changed since the client's version (ETag)."""
-    version = antrian.display_version(db.session, tz())
+    """JSON for the display; 304 when nothing changed since the client's version (ETag).
+    With `?tunggu=N` (long poll) an unchanged display waits up to N seconds for news, so a
+    call reaches the TV within milliseconds instead of a poll interval."""
+    version = _wait_for_news(request.args.get("tunggu", 0, type=int) or 0)
     if request.if_none_match.contains(version):
         return "", 304, {"ETag": f'"{version}"', "Cache-Control": "no-cache"}
     since = request.args.get("sejak", 0, type=int) or 0
@@ -166,6 +182,19 @@ def display_data():
     response.headers["ETag"] = f'"{version}"'
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+def _wait_for_news(seconds: int) -> str:
+    """The display's version, waiting up to `seconds` while it equals the client's. The read
+    transaction ends before each wait (no connection held, and the next read sees commits)."""
+    version = antrian.display_version(db.session, tz())
+    deadline = time.monotonic() + max(0, min(seconds, LONG_POLL_MAX_SECONDS))
+    while request.if_none_match.contains(version) and time.monotonic() < deadline:
+        db.session.rollback()
+        with _NEWS:
+            _NEWS.wait(min(LONG_POLL_CHECK_SECONDS, max(0.0, deadline - time.monotonic())))
+        version = antrian.display_version(db.session, tz())
+    return version
 
 
 # ----- counters (login) ----------------------------------------------------------------------
@@ -276,6 +305,7 @@ def _wants_json() -> bool:
 
 
 def _answer(loket_id: int, ticket: Tiket | None, message, category: str):
+    announce()
     if _wants_json():
         return jsonify(message=str(message), tiket=ticket.label if ticket else None,
                        status=ticket.status if ticket else None)

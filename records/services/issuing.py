@@ -5,12 +5,23 @@ PDF is rendered and signed, its file is written atomically to the archive, and o
 the commit mark the record issued. A crash before the commit leaves no number consumed and at
 worst an orphan file, which `lemari doctor` reports and removes; never an issued record
 without its file.
+
+Rendering and signing take seconds, and no lock is held meanwhile: on SQLite a write
+transaction locks the whole database, so the counters' call-next would wait behind every
+letter (issue 17). The PDF is made first with the number that is next *now* (read, not
+taken), then one short transaction claims the record and takes the number; when another
+issuer took that number meanwhile, it rolls back and renders again with the new one. After
+`OPTIMISTIC_TRIES` such races, or when the render workers are busy, it claims first and
+renders inside the transaction as before (always progresses). Issuers still go one at a time
+(`Desk.serial`: a file lock of the installation, not a database lock), so a double click
+renders once and renders queue as they did.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -33,10 +44,11 @@ from records.exceptions import DocumentProductionError, InvalidTransitionError, 
 from records.models import Pejabat, Record, RecordFile
 from records.models.outbox import RECORD, enqueue
 from records.ports import BlobStore, DocumentSigner, Renderer
+from records.sandbox import WorkerBusyError
 from records.services.audit import record_event
 from records.services.clock import utc_now
 from records.services.kantor import require_setup
-from records.services.numbering import allocate
+from records.services.numbering import allocate, peek_number
 from records.services.penandatangan import signer_on
 from records.services.records import get_record
 from records.services.rows import changed_rows
@@ -45,6 +57,7 @@ from records.verification import new_code
 from records.workflow import check_transition
 
 if TYPE_CHECKING:
+    from archive.blobstore.base import BlobRef
     from records.pdf import PdfMetadata, RenderResult
 
 @dataclass
@@ -63,6 +76,9 @@ class Desk:
     timezone: str = "Asia/Makassar"
     policy: dict = field(default_factory=dict)  # settings the document rules read (drafting)
     demo_mode: bool = False  # a demo office may print its loopback address
+    #: One issuance at a time in the installation, held while rendering (records.desk: a file
+    #: lock), so renders queue as they did behind the database lock; no database lock is held.
+    serial: Callable[[], AbstractContextManager] = nullcontext
 
     def require_setup(self) -> None:
         """Refuse to print a QR code or link residents cannot open (services.kantor)."""
@@ -75,6 +91,21 @@ class Desk:
     def local_time(self, utc_naive: dt.datetime) -> dt.datetime:
         """A stored (naive UTC) timestamp as the office's wall-clock time, for printing."""
         return utc_naive.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(self.timezone))
+
+
+#: Renders made ahead of the transaction before one is made inside it (see the module docstring).
+OPTIMISTIC_TRIES = 2
+
+
+@dataclass(frozen=True)
+class _Ahead:
+    """A PDF rendered, signed and archived before its number was taken."""
+
+    number: str
+    verify_code: str
+    issued_at: dt.datetime
+    ref: BlobRef
+    rendered: RenderResult
 
 
 def issue(record_id: int, *, paper: str = "F4", actor: Actor, session: Session,
@@ -93,6 +124,33 @@ def issue(record_id: int, *, paper: str = "F4", actor: Actor, session: Session,
     transition = check_transition(workflow, record.state, _issuing_step(workflow).name,
                                   actor.roles)
     desk.require_setup()
+    checked = record.state
+    session.rollback()  # no snapshot kept while waiting for the issuance before this one
+    with desk.serial():
+        return _issue_serially(record_id, checked, doctype, transition, paper, actor=actor,
+                               session=session, desk=desk)
+
+
+def _issue_serially(record_id: int, checked: str, doctype: DocumentType, transition, paper: str, *,
+                    actor: Actor, session: Session, desk: Desk) -> Record:
+    """Render ahead and take the number in a short transaction (twice at most), then as before:
+    claim, number, render and sign inside the transaction."""
+    registry = desk.registry
+    for _ in range(OPTIMISTIC_TRIES):
+        record = get_record(record_id, actor=actor, session=session)
+        if record.number or record.state != checked:  # issued (a double click) or moved meanwhile
+            return _issued_meanwhile(record_id, actor=actor, session=session, registry=registry)
+        try:
+            ahead = _render_ahead(record, doctype, paper, session=session, desk=desk)
+        except WorkerBusyError:
+            break
+        record = get_record(record_id, actor=actor, session=session)
+        if record.number or record.state != checked:
+            desk.blobs.delete(ahead.ref.sha256)
+            return _issued_meanwhile(record_id, actor=actor, session=session, registry=registry)
+        if _take_ahead(record, doctype, transition, ahead, actor=actor, session=session, desk=desk):
+            return record
+    record = get_record(record_id, actor=actor, session=session)
     if not _claim(session, record):
         return _issued_meanwhile(record_id, actor=actor, session=session, registry=registry)
     try:
@@ -112,6 +170,52 @@ def issue(record_id: int, *, paper: str = "F4", actor: Actor, session: Session,
         desk.blobs.delete(ref.sha256)
         raise
     return record
+
+
+def _render_ahead(record: Record, doctype: DocumentType, paper: str, *, session: Session,
+                  desk: Desk) -> _Ahead:
+    """Render, sign and archive with the number that is next now, writing nothing to the
+    database; the read transaction ends before returning, so no lock or snapshot is kept."""
+    today = desk.today()
+    kode = (record.data or {}).get("klasifikasi") or doctype.klasifikasi
+    try:
+        with session.no_autoflush:
+            number = peek_number(session, doctype.register, kode=kode, on=today,
+                                 kode_desa=record.desa_code or "")
+            record.number, record.verify_code, record.issued_at = number, new_code(), utc_now()
+            ahead = (record.number, record.verify_code, record.issued_at)
+            pdf, rendered = _render_signed(record, doctype, today, paper, session=session, desk=desk)
+    except DocumentProductionError as error:
+        raise DocumentProductionError(
+            f"Dokumen belum diterbitkan dan tidak ada nomor yang terpakai. {error}") from error
+    finally:
+        session.rollback()  # drops the in-memory number: nothing was written
+    return _Ahead(*ahead, desk.blobs.put(pdf), rendered)
+
+
+def _take_ahead(record: Record, doctype: DocumentType, transition, ahead: _Ahead, *, actor: Actor,
+                session: Session, desk: Desk) -> bool:
+    """One short transaction: claim the record, take the number and finish, when the number
+    taken is the one printed; otherwise roll back, drop the file and say so (False)."""
+    try:
+        if not _claim(session, record):
+            session.rollback()
+            desk.blobs.delete(ahead.ref.sha256)
+            return False
+        kode = (record.data or {}).get("klasifikasi") or doctype.klasifikasi
+        number = allocate(session, doctype.register, kode=kode, on=desk.today(), actor=actor,
+                          record_id=record.id, kode_desa=record.desa_code or "")
+        if number.number != ahead.number:
+            session.rollback()
+            desk.blobs.delete(ahead.ref.sha256)
+            return False
+        record.number, record.verify_code, record.issued_at = ahead.number, ahead.verify_code, ahead.issued_at
+        _finish(record, doctype, transition, ahead.ref, ahead.rendered, actor=actor, session=session)
+    except Exception:
+        session.rollback()
+        desk.blobs.delete(ahead.ref.sha256)
+        raise
+    return True
 
 
 def _issuing_step(workflow: Workflow) -> Transition:

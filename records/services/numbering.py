@@ -79,6 +79,21 @@ def next_sequence(session: Session, register: Register, year: int) -> int:
     return session.execute(bump).scalar_one()
 
 
+def peek_number(session: Session, register_name: str, *, kode: str, on: dt.date,
+                kode_desa: str = "") -> str:
+    """The number `allocate` would give now, read without writing (no lock taken): an issuer
+    renders with it first and takes it only if it is still next (records.services.issuing)."""
+    register = get_register(session, register_name)
+    last = session.scalar(select(NumberSequence.last).where(
+        NumberSequence.register_id == register.id, NumberSequence.year == on.year)) or 0
+    try:
+        return format_number(register.number_format,
+                             NumberParts(kode=kode, urut=last + 1, unit=register.unit, on=on,
+                                         kode_desa=kode_desa))
+    except NumberFormatError as exc:
+        raise ValidationError(str(exc)) from None
+
+
 def allocate(session: Session, register_name: str, *, kode: str, on: dt.date, actor: Actor,
              kind: str = "dokumen", record_id: int | None = None, kode_desa: str = "",
              note: str = "") -> IssuedNumber:

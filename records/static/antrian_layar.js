@@ -97,16 +97,21 @@
     setText(el, ok ? el.getAttribute("data-online") : el.getAttribute("data-offline"));
   }
 
-  function schedule() {
-    var wait = failures ? Math.min(5000, pollMs * (failures + 1)) : pollMs;
-    window.setTimeout(poll, wait);
+  /* Long poll: the server holds an unchanged answer up to LONG_POLL_S seconds and answers as
+     soon as a call is made; news is asked for again at once, a quick "nothing new" (a server
+     that does not wait) after pollMs. */
+  var LONG_POLL_S = 20;
+
+  function schedule(wait) {
+    window.setTimeout(poll, failures ? Math.min(5000, pollMs * (failures + 1)) : wait);
   }
 
   function poll() {
     var request = new XMLHttpRequest();
-    request.open("GET", url + "?sejak=" + lastCall, true);
+    var started = Date.now();
+    request.open("GET", url + "?sejak=" + lastCall + "&tunggu=" + LONG_POLL_S, true);
     if (etag) { request.setRequestHeader("If-None-Match", etag); }
-    request.timeout = 5000;
+    request.timeout = (LONG_POLL_S + 10) * 1000;
     request.onload = function () {
       if (request.status === 200) {
         etag = request.getResponseHeader("ETag") || "";
@@ -114,9 +119,10 @@
       }
       failures = (request.status === 200 || request.status === 304) ? 0 : failures + 1;
       status(failures === 0);
-      schedule();
+      var quick = Date.now() - started < pollMs / 2;
+      schedule(request.status === 200 ? 50 : (quick ? pollMs : 0));
     };
-    request.onerror = request.ontimeout = function () { failures += 1; status(false); schedule(); };
+    request.onerror = request.ontimeout = function () { failures += 1; status(false); schedule(pollMs); };
     request.send();
   }
 
@@ -184,5 +190,5 @@
     var text = card.children[1].textContent.split(NBH).join("-");
     shown[card.children[0].textContent] = text === "—" ? "" : text;
   });
-  schedule();
+  schedule(pollMs);
 }());

@@ -32,4 +32,5 @@ server = "up"; version = 2; tick(1);
 if (ids.board.children[0].children[1].textContent !== "A\u2011001") throw "no recovery: " + ids.board.children[0].children[1].textContent;
 if (ids["display-status"].textContent !== "Terhubung") throw "online status";
 if (ids.calls.children[0].textContent !== "A\u2011001 → Loket 1") throw "calls list";
+if (!requests.every(u => /[?&]tunggu=\d+/.test(u))) throw "the display does not long-poll: " + requests[0];
 console.log("ok", requests.length, "requests");
