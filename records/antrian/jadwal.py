@@ -602,9 +602,10 @@ def release_job(session: Session, *, tz: str, now: dt.datetime | None = None) ->
     return released
 
 
-def todays_board(session: Session, tz: str) -> list[dict]:
-    """The day's bookings for the TV: code, time and status only (no name, no NIK)."""
-    _, today = clock(tz)
+def todays_board(session: Session, tz: str, today: dt.date | None = None) -> list[dict]:
+    """The day's bookings for the TV: code, time and status only (no name, no NIK); those
+    still expected, and those checked in whose ticket still waits."""
+    today = today or clock(tz)[1]
     rows = session.execute(
         select(Janji.kode, Janji.jam_mulai, Janji.status, Tiket.status)
         .outerjoin(Tiket, Tiket.id == Janji.tiket_id)
