@@ -13,6 +13,8 @@ from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from wtforms import TimeField
+from wtforms.validators import DataRequired
 
 from records.antrian import jadwal
 from records.antrian.models import JadwalLayanan
@@ -56,7 +58,7 @@ def _choices(values: dict) -> dict:
 def _parse(values: dict) -> tuple[int, dt.date]:
     day = _day(values["tanggal"])
     if day is None:
-        raise ValidationError("Tanggal janji tidak valid.", {"tanggal": "Pilih tanggal janji."})
+        raise ValidationError("Tanggal janji tidak valid.", {"tanggal": "Tanggal janji tidak valid."})
     slot = int(values["jadwal"]) if values["jadwal"].isdigit() and len(values["jadwal"]) < 10 else 0
     return slot, day
 
@@ -162,6 +164,7 @@ def slip_pdf(code: str):
 def kiosk_check_in():
     """At the kiosk: a booked visitor types the code from their slip and gets their ticket."""
     error, status, code = "", 200, (request.form.get("kode", "") or "").strip()[:20]
+    ensure_setup()
     if request.method == "POST":
         try:
             ticket = jadwal.check_in(code, actor=None, session=db.session, tz=tz())
@@ -211,6 +214,7 @@ class JanjiView(BaseView):
     @expose("/buat", methods=["POST"])
     @has_access
     def create(self):
+        ensure_setup()
         values = _values()
         if not values["jadwal"]:
             return self._page(values)
@@ -251,6 +255,7 @@ class JanjiView(BaseView):
     @expose("/<code>/hadir", methods=["POST"])
     @has_access
     def check_in(self, code):
+        ensure_setup()
         try:
             ticket = jadwal.check_in(code, actor=current_actor(), session=db.session, tz=tz())
         except RecordsError as exc:
@@ -283,6 +288,12 @@ class JadwalLayananView(ModelView):
         "aktif",
     ]
     add_columns = edit_columns = show_columns = list_columns
+    search_columns = ["layanan", "khusus", "aktif"]
+    # Flask-AppBuilder has no converter for a time column: the form gets wtforms' own.
+    add_form_extra_fields = edit_form_extra_fields = {
+        "jam_mulai": TimeField(_l("Jam mulai"), validators=[DataRequired()]),
+        "jam_selesai": TimeField(_l("Jam selesai"), validators=[DataRequired()]),
+    }
     label_columns = {
         "layanan": _l("Layanan"),
         "jam_mulai": _l("Jam mulai"),

@@ -34,8 +34,7 @@ def wita(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 
 def who(app, username):
-    return actor_for_username(username, sm=app.appbuilder.sm, session=db.session,
-                              registry=lemari().registry)
+    return actor_for_username(username, sm=app.appbuilder.sm, session=db.session, registry=lemari().registry)
 
 
 def setup(app, *, quota_special=2, quota_regular=3):
@@ -43,12 +42,26 @@ def setup(app, *, quota_special=2, quota_regular=3):
     from records.services.setup import catalogue
 
     antrian.ensure_setup(db.session, [s["code"] for s in catalogue()["layanan"]])
-    special = JadwalLayanan(layanan_code="ktp_el", jam_mulai=dt.time(8), jam_selesai=dt.time(9),
-                            kuota=quota_special, khusus=True, hari="0,1,2,3,4", tenggang_menit=30,
-                            aktif=True)
-    regular = JadwalLayanan(layanan_code="ktp_el", jam_mulai=dt.time(9), jam_selesai=dt.time(12),
-                            kuota=quota_regular, khusus=False, hari="0,1,2,3,4", tenggang_menit=30,
-                            aktif=True)
+    special = JadwalLayanan(
+        layanan_code="ktp_el",
+        jam_mulai=dt.time(8),
+        jam_selesai=dt.time(9),
+        kuota=quota_special,
+        khusus=True,
+        hari="0,1,2,3,4",
+        tenggang_menit=30,
+        aktif=True,
+    )
+    regular = JadwalLayanan(
+        layanan_code="ktp_el",
+        jam_mulai=dt.time(9),
+        jam_selesai=dt.time(12),
+        kuota=quota_regular,
+        khusus=False,
+        hari="0,1,2,3,4",
+        tenggang_menit=30,
+        aktif=True,
+    )
     db.session.add_all([special, regular])
     db.session.commit()
     return special.id, regular.id
@@ -59,15 +72,26 @@ def niks(count: int) -> list[str]:
 
 
 def book(app, slot, day=TUESDAY, *, nik, reason="", user="petugas", now=None, nama=""):
-    return jadwal.book(slot, day, nik=nik, nama=nama, reason=reason, actor=who(app, user),
-                       source=jadwal.CLERK, session=db.session, tz=TZ,
-                       now=now or wita(MONDAY, 10))
+    return jadwal.book(
+        slot,
+        day,
+        nik=nik,
+        nama=nama,
+        reason=reason,
+        actor=who(app, user),
+        source=jadwal.CLERK,
+        session=db.session,
+        tz=TZ,
+        now=now or wita(MONDAY, 10),
+    )
 
 
 def saved() -> tuple[int, int]:
     """(bookings, places taken): what a refused booking must leave unchanged."""
-    return (db.session.scalar(select(func.count(Janji.id))) or 0,
-            db.session.scalar(select(func.coalesce(func.sum(JadwalIsi.terisi), 0))) or 0)
+    return (
+        db.session.scalar(select(func.count(Janji.id))) or 0,
+        db.session.scalar(select(func.coalesce(func.sum(JadwalIsi.terisi), 0))) or 0,
+    )
 
 
 def refused(call, *words) -> str:
@@ -110,16 +134,28 @@ def test_only_bookers_book_and_a_desa_operator_only_for_their_desa(app):
         _, regular = setup(app)
         operator = who(app, "operator_loleng")
         own = db.session.scalar(select(Penduduk).where(Penduduk.desa_code.in_(sorted(operator.desa_scope))))
-        other = db.session.scalar(select(Penduduk).where(Penduduk.desa_code.not_in(sorted(operator.desa_scope))))
+        other = db.session.scalar(
+            select(Penduduk).where(Penduduk.desa_code.not_in(sorted(operator.desa_scope)))
+        )
         with pytest.raises(PermissionDeniedError):
             book(app, regular, nik=own.nik, user="arsiparis")
         message = refused(lambda: book(app, regular, nik=other.nik, user="operator_loleng"), "desa Anda")
         assert other.nama not in message
-        booking = jadwal.book(regular, TUESDAY, nik=own.nik, actor=operator, source=jadwal.DESA,
-                              session=db.session, tz=TZ, now=wita(MONDAY, 10))
+        booking = jadwal.book(
+            regular,
+            TUESDAY,
+            nik=own.nik,
+            actor=operator,
+            source=jadwal.DESA,
+            session=db.session,
+            tz=TZ,
+            now=wita(MONDAY, 10),
+        )
         assert booking.desa_code == own.desa_code and booking.nama == own.nama
         book(app, regular, nik=other.nik)  # the clerk books anyone
-        assert [b.kode for b in jadwal.bookings_on(TUESDAY, actor=operator, session=db.session)] == [booking.kode]
+        assert [b.kode for b in jadwal.bookings_on(TUESDAY, actor=operator, session=db.session)] == [
+            booking.kode
+        ]
         assert len(jadwal.bookings_on(TUESDAY, actor=who(app, "petugas"), session=db.session)) == 2
 
 
@@ -142,17 +178,25 @@ def test_booked_visitor_is_called_at_the_time_ahead_of_walk_ins(app):
         _, regular = setup(app)
         (nik,) = niks(1)
         booking = book(app, regular, nik=nik)  # 09.00 on Tuesday
-        walk = [antrian.issue_ticket("ktp_el", actor=None, session=db.session, tz=TZ,
-                                     now=wita(TUESDAY, 8, 30 + i)) for i in range(3)]
-        ticket = jadwal.check_in(booking.kode, actor=None, session=db.session, tz=TZ, now=wita(TUESDAY, 8, 40))
+        walk = [
+            antrian.issue_ticket(
+                "ktp_el", actor=None, session=db.session, tz=TZ, now=wita(TUESDAY, 8, 30 + i)
+            )
+            for i in range(3)
+        ]
+        ticket = jadwal.check_in(
+            booking.kode, actor=None, session=db.session, tz=TZ, now=wita(TUESDAY, 8, 40)
+        )
         assert ticket.tracking_code == booking.kode and not ticket.prioritas
         petugas = who(app, "petugas")
 
         def call(hour, minute):
-            return antrian.call_next(1, actor=petugas, session=db.session, tz=TZ, now=wita(TUESDAY, hour, minute))
+            return antrian.call_next(
+                1, actor=petugas, session=db.session, tz=TZ, now=wita(TUESDAY, hour, minute)
+            )
 
-        assert call(8, 45).id == walk[0].id      # before its time the booking waits its turn
-        assert call(9, 0).id == ticket.id        # at its time it goes ahead of the walk-ins
+        assert call(8, 45).id == walk[0].id  # before its time the booking waits its turn
+        assert call(9, 0).id == ticket.id  # at its time it goes ahead of the walk-ins
         assert [call(9, 10).id, call(9, 20).id] == [walk[1].id, walk[2].id]
         with pytest.raises(InvalidTransitionError):
             jadwal.check_in(booking.kode, actor=None, session=db.session, tz=TZ, now=wita(TUESDAY, 9, 30))
@@ -162,16 +206,26 @@ def test_booked_priority_tickets_keep_the_no_starvation_rule(app):
     with app.app_context():
         special, _ = setup(app, quota_special=3)
         codes = [book(app, special, nik=n, reason="lansia").kode for n in niks(3)]
-        regular = [antrian.issue_ticket("ktp_el", actor=None, session=db.session, tz=TZ,
-                                        now=wita(TUESDAY, 7, 50 + i)) for i in range(3)]
-        booked = [jadwal.check_in(c, actor=None, session=db.session, tz=TZ, now=wita(TUESDAY, 7, 55)) for c in codes]
+        regular = [
+            antrian.issue_ticket(
+                "ktp_el", actor=None, session=db.session, tz=TZ, now=wita(TUESDAY, 7, 50 + i)
+            )
+            for i in range(3)
+        ]
+        booked = [
+            jadwal.check_in(c, actor=None, session=db.session, tz=TZ, now=wita(TUESDAY, 7, 55)) for c in codes
+        ]
         assert all(t.prioritas for t in booked)
         petugas = who(app, "petugas")
-        order = [antrian.call_next(1, actor=petugas, session=db.session, tz=TZ, now=wita(TUESDAY, 8, i))
-                 for i in range(6)]
+        order = [
+            antrian.call_next(1, actor=petugas, session=db.session, tz=TZ, now=wita(TUESDAY, 8, i))
+            for i in range(6)
+        ]
         b, r = [t.id for t in booked], [t.id for t in regular]
         assert [t.id for t in order] == [b[0], b[1], r[0], b[2], r[1], r[2]]
-        lanes = db.session.execute(select(Panggilan.jalur, Panggilan.umum_menunggu).order_by(Panggilan.id)).all()
+        lanes = db.session.execute(
+            select(Panggilan.jalur, Panggilan.umum_menunggu).order_by(Panggilan.id)
+        ).all()
         streak = 0
         for lane, regular_waiting in lanes:
             streak = streak + 1 if lane == PRIORITY and regular_waiting else 0
@@ -201,8 +255,12 @@ def test_no_show_is_released_after_the_grace_period(app):
         db.session.rollback()
         # The periodic job releases too, with no counter calling.
         assert jadwal.release_job(db.session, tz=TZ, now=wita(TUESDAY, 9, 31)) == 1
-        assert db.session.scalar(select(func.count(AuditEvent.id))
-                                 .where(AuditEvent.action == "antrian.janji_lepas")) == 2
+        assert (
+            db.session.scalar(
+                select(func.count(AuditEvent.id)).where(AuditEvent.action == "antrian.janji_lepas")
+            )
+            == 2
+        )
 
 
 def test_tv_and_lacak_show_codes_only(app):
@@ -226,7 +284,9 @@ def test_cancel_frees_the_place_and_the_nik(app):
         nik, other = niks(2)
         booking = book(app, regular, nik=nik)
         refused(lambda: book(app, regular, nik=other), "penuh")
-        jadwal.cancel(booking.kode, actor=who(app, "petugas"), session=db.session, tz=TZ, now=wita(MONDAY, 11))
+        jadwal.cancel(
+            booking.kode, actor=who(app, "petugas"), session=db.session, tz=TZ, now=wita(MONDAY, 11)
+        )
         assert book(app, regular, nik=nik).kode != booking.kode
         with pytest.raises(InvalidTransitionError):
             jadwal.cancel(booking.kode, actor=who(app, "petugas"), session=db.session, tz=TZ)
@@ -245,8 +305,18 @@ def _last_place_race(app, clerks: int = 4) -> None:
             actor = who(app, "petugas")
             start.wait()
             try:
-                won.append(jadwal.book(regular, TUESDAY, nik=nik, actor=actor, source=jadwal.CLERK,
-                                       session=db.session, tz=TZ, now=wita(MONDAY, 10)).kode)
+                won.append(
+                    jadwal.book(
+                        regular,
+                        TUESDAY,
+                        nik=nik,
+                        actor=actor,
+                        source=jadwal.CLERK,
+                        session=db.session,
+                        tz=TZ,
+                        now=wita(MONDAY, 10),
+                    ).kode
+                )
             except ValidationError as exc:
                 lost.append(str(exc))
             except Exception as exc:  # noqa: BLE001 — any other error fails the test
