@@ -25,7 +25,7 @@ from records.extensions import db, lemari
 from records.nik import mask_nik
 from records.services.clock import clock
 from records.services.public_guard import form_token
-from records.web_common import client, current_actor, public_page, tz
+from records.web_common import ANONYMOUS, client, current_actor, public_page, tz
 
 public = Blueprint("jadwal_public", __name__)
 FIELDS = ("layanan", "tanggal", "jadwal", "nik", "nama", "telepon", "prioritas")
@@ -117,11 +117,17 @@ def book():
     return redirect(url_for("jadwal_public.slip_page", code=booking.kode, baru=1, kios=1 if kiosk else None))
 
 
+def _reader() -> str:
+    """Who opened a slip, for its audit entry: the signed-in user, else the public."""
+    actor = current_actor()
+    return "publik" if actor is ANONYMOUS else actor.username
+
+
 @public.route("/jadwal/slip/<code>")
 def slip_page(code: str):
     """The booking on screen (NIK masked), with the print button."""
     booking = jadwal.booking_by_code(code, session=db.session)
-    jadwal.audit_slip(booking, actor="publik", session=db.session)
+    jadwal.audit_slip(booking, actor=_reader(), session=db.session)
     sheet = jadwal.slip(booking, tz=tz(), base_url=settings()["PUBLIC_BASE_URL"].rstrip("/"))
     return public_page(
         "lemari/jadwal_slip.html",
@@ -139,7 +145,7 @@ def slip_pdf(code: str):
     if width not in (58, 80):
         abort(400)
     booking = jadwal.booking_by_code(code, session=db.session)
-    jadwal.audit_slip(booking, actor="publik", session=db.session)
+    jadwal.audit_slip(booking, actor=_reader(), session=db.session)
     desk = lemari().desk()
     sheet = jadwal.slip(booking, tz=tz(), base_url=desk.base_url)
     metadata = desk.metadata_factory(

@@ -211,3 +211,19 @@ def test_pages_for_who_may_see_them(app, client, auth):
     auth.logout()
     auth.login("camat")
     assert "08:00:00" in client.get("/jadwallayananview/list/").get_data(as_text=True)
+
+
+def test_camat_sets_a_slot_as_data_and_a_bad_one_is_refused(app, client, auth):
+    auth.login("camat")
+    assert client.get("/jadwallayananview/add").status_code == 200
+    form = {"layanan": "ktp_el", "jam_mulai": "08:00", "jam_selesai": "09:00", "kuota": "4",
+            "khusus": "y", "hari": "0,1,2,3,4", "tenggang_menit": "30", "aktif": "y"}
+    bad = client.post("/jadwallayananview/add", data={**form, "jam_selesai": "07:00"},
+                      follow_redirects=True)
+    assert "Jam selesai harus sesudah jam mulai" in bad.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(JadwalLayanan.id))) == 0
+    client.post("/jadwallayananview/add", data=form)
+    with app.app_context():
+        slot = db.session.scalar(select(JadwalLayanan))
+        assert (slot.jam_mulai, slot.kuota, slot.khusus) == (dt.time(8), 4, True)
