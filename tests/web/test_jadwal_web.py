@@ -142,8 +142,9 @@ def test_public_booking_page_guards_and_clear_refusals(app, client):
 
 def test_kiosk_offers_booking_and_check_in(app, client):
     _, regular, nik, _ = slots(app)
-    page = client.get("/antrian/ambil").get_data(as_text=True)
-    assert "/antrian/hadir" in page and "/jadwal?kios=1" in page
+    client.get("/antrian/ambil")  # the kiosk's first page sets the queue up
+    page = client.get("/antrian/ambil/ktp_el").get_data(as_text=True)
+    assert "/antrian/hadir" in page and "/jadwal?kios=1&amp;layanan=ktp_el" in page
     with frozen(wita(MONDAY, 10)):
         today = client.post("/jadwal?kios=1", data=public_form(app, regular, nik, day=MONDAY))
         assert today.status_code == 422 and "hari berikutnya" in today.get_data(as_text=True)
