@@ -251,6 +251,10 @@ SCAN_PROBE_MEMORY_MB = 1024
 KIOSK_TICKETS_PER_MINUTE = 30
 # Complaints accepted per address per hour on the public form (/pengaduan).
 PENGADUAN_PER_HOUR = 5
+# Bookings (janji layanan) accepted per address per hour on the public page and the kiosk.
+JANJI_PER_HOUR = 5
+# ... and at the kiosk, which is one address serving the whole waiting room.
+JANJI_KIOSK_PER_HOUR = 60
 # How often the TV display (/antrian/layar) asks for news, in milliseconds (≤ 2 s promised).
 DISPLAY_POLL_MS = 1000
 # Width of the thermal ticket printer at the kiosk: 58 or 80 (millimetres).

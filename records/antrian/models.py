@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_appbuilder import Model
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 WAITING, CALLED, SERVING, DONE, SKIPPED = "menunggu", "dipanggil", "dilayani", "selesai", "dilewati"
@@ -124,3 +124,86 @@ class Panggilan(Model):
 
     tiket = relationship("Tiket")
     loket = relationship("Loket")
+
+
+# ----- appointments (jadwal layanan), services in records/antrian/jadwal.py --------------------
+
+BOOKED, ARRIVED, RELEASED, CANCELLED = "terjadwal", "hadir", "tidak_hadir", "batal"
+WEEKDAYS = "0,1,2,3,4"
+
+
+class JadwalLayanan(Model):
+    """A daily slot of a service: its hours, quota, grace and whether it is the reserved
+    window for lansia, disabilitas and ibu hamil (UU 25/2009 Pasal 29). Set by Admin/Camat."""
+
+    __tablename__ = "antrian_jadwal"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    layanan_code: Mapped[str] = mapped_column(ForeignKey("layanan.code"), index=True)
+    jam_mulai: Mapped[dt.time] = mapped_column(Time)
+    jam_selesai: Mapped[dt.time] = mapped_column(Time)
+    kuota: Mapped[int] = mapped_column(Integer, default=5)
+    khusus: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Weekdays it runs, Monday = 0 (the office's working days; holidays are skipped anyway).
+    hari: Mapped[str] = mapped_column(String(13), default=WEEKDAYS)
+    # Minutes after the start when a booking nobody checked in for is released.
+    tenggang_menit: Mapped[int] = mapped_column(Integer, default=30)
+    aktif: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    layanan = relationship("Layanan")
+
+    def __str__(self) -> str:
+        return f"{self.layanan_code} {self.jam_mulai:%H.%M}–{self.jam_selesai:%H.%M}"
+
+    @property
+    def weekdays(self) -> set[int]:
+        return {int(d) for d in (self.hari or "").split(",") if d.strip().isdigit()}
+
+
+class JadwalIsi(Model):
+    """How many bookings a slot holds on one day; the conditional UPDATE on this row is what
+    lets only one of two clerks take the last place."""
+
+    __tablename__ = "antrian_jadwal_isi"
+    __table_args__ = (UniqueConstraint("jadwal_id", "tanggal"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    jadwal_id: Mapped[int] = mapped_column(ForeignKey("antrian_jadwal.id"))
+    tanggal: Mapped[dt.date] = mapped_column(Date)
+    terisi: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Janji(Model):
+    """One booking; its code is the tracking code of the ticket (and request) it turns into."""
+
+    __tablename__ = "antrian_janji"
+    # One live booking per NIK, service and day: `nik_aktif` is the NIK while the booking
+    # holds and NULL once released or cancelled (NULLs never clash).
+    __table_args__ = (UniqueConstraint("layanan_code", "tanggal", "nik_aktif"),
+                      Index("ix_antrian_janji_hari", "tanggal", "status"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kode: Mapped[str] = mapped_column(String(16), unique=True)
+    jadwal_id: Mapped[int] = mapped_column(ForeignKey("antrian_jadwal.id"))
+    layanan_code: Mapped[str] = mapped_column(ForeignKey("layanan.code"))
+    tanggal: Mapped[dt.date] = mapped_column(Date)
+    jam_mulai: Mapped[dt.time] = mapped_column(Time)
+    jam_selesai: Mapped[dt.time] = mapped_column(Time)
+    mulai_at: Mapped[dt.datetime] = mapped_column(DateTime)  # slot start, UTC
+    alasan_prioritas: Mapped[str] = mapped_column(String(20), default="")
+    nik: Mapped[str] = mapped_column(String(16))
+    nik_aktif: Mapped[str | None] = mapped_column(String(16))
+    nama: Mapped[str] = mapped_column(String(100))
+    telepon: Mapped[str] = mapped_column(String(20), default="")
+    desa_code: Mapped[str | None] = mapped_column(String(13), index=True)
+    penduduk_id: Mapped[int | None] = mapped_column(ForeignKey("penduduk.id"))
+    sumber: Mapped[str] = mapped_column(String(12))  # petugas, desa, kios, publik
+    dibuat_oleh: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(12), default=BOOKED)
+    tiket_id: Mapped[int | None] = mapped_column(ForeignKey("antrian_tiket.id"), unique=True)
+    selesai_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    layanan = relationship("Layanan")
+    jadwal = relationship("JadwalLayanan")
+    tiket = relationship("Tiket")

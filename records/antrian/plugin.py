@@ -1,4 +1,5 @@
-"""The queue (antrian): kiosk, counters, TV display and thermal tickets.
+"""The queue (antrian): kiosk, counters, TV display and thermal tickets, and the appointments
+(jadwal layanan) that turn into tickets on their day (jadwal.py, jadwal_views.py).
 
 Declarations are data; the adapters (views, blueprints) are imported only when the app
 registers its views, so declaring the plugin costs nothing and disabling it removes its pages.
@@ -6,7 +7,7 @@ registers its views, so declaring the plugin costs nothing and disabling it remo
 
 from pathlib import Path
 
-from records.builtin.core import PETUGAS
+from records.builtin.core import CAMAT, OPERATOR_DESA, PETUGAS
 from records.declarations import Permission
 from records.hookspecs import hookimpl
 
@@ -17,6 +18,10 @@ PERMISSIONS = (
                frozenset({PETUGAS})),
     Permission("antrian.manage", "Mengatur loket dan huruf awal nomor antrian per layanan",
                frozenset()),
+    Permission("antrian.janji", "Membuat dan membatalkan janji layanan untuk warga (Operator Desa: "
+               "warga desanya)", frozenset({PETUGAS, OPERATOR_DESA})),
+    Permission("antrian.jadwal", "Mengatur jam layanan, kuota dan jam khusus lansia/disabilitas/ibu hamil",
+               frozenset({CAMAT})),
 )
 
 
@@ -29,9 +34,11 @@ def register_permissions():
 @hookimpl
 def register_views(appbuilder):
     """Counter screens, queue settings, and the public kiosk, display and ticket pages."""
+    from records.antrian import jadwal_views
     from records.antrian.views import register
 
     register(appbuilder)
+    jadwal_views.register(appbuilder)
 
 
 @hookimpl
@@ -48,18 +55,21 @@ def register_page_templates():
 
 @hookimpl
 def register_public_pages(app):
-    """The kiosk, the waiting-room TV and the ticket: no login."""
+    """The kiosk, the waiting-room TV, the ticket, the booking page and its slip: no login."""
+    from records.antrian.jadwal_views import public as jadwal_public
     from records.antrian.views import public
 
     app.register_blueprint(public)
+    app.register_blueprint(jadwal_public)
 
 
 @hookimpl
 def register_trackers():
     """/lacak answers for a ticket's code with its place in the queue."""
+    from records.antrian.jadwal import track_booking
     from records.antrian.services import track_ticket
 
-    return [track_ticket]
+    return [track_ticket, track_booking]
 
 
 @hookimpl
@@ -67,3 +77,16 @@ def register_front_office_paths():
     """The kiosk, the TV display and the counters answer in the front-office process; a
     ticket's PDF and a request's intake (rendering, the whole workflow) go to the main workers."""
     return [r"/antrian/(?!.*/(cetak|permohonan)$)"]
+
+
+@hookimpl
+def register_jobs(jobs, settings):
+    """Bookings nobody checked in for are released every five minutes (and on every call)."""
+    jobs.periodic("antrian_janji_lepas", _release_no_shows, minute="*/5", hour="*")
+
+
+def _release_no_shows(app) -> None:
+    from records.antrian.jadwal import release_job
+    from records.extensions import db
+
+    release_job(db.session, tz=app.extensions["lemari"].settings["TIMEZONE"])

@@ -15,19 +15,22 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from records.actor import Actor
+from records.antrian.jadwal import release_no_shows, todays_board
 from records.antrian.models import (
     ACTIVE,
+    BOOKED,
     CALLED,
     DONE,
     SERVING,
     SKIPPED,
     WAITING,
     AntrianLayanan,
+    Janji,
     Loket,
     NomorAntrian,
     Panggilan,
@@ -107,21 +110,31 @@ def issue_ticket(layanan_code: str, *, reason: str = "", actor: Actor | None, se
         actor.require("antrian.issue")
     if reason and reason not in PRIORITY_REASONS:
         raise ValidationError("Alasan antrian prioritas tidak dikenal.", {"prioritas": reason})
+    now, today = clock(tz, now)
+    ticket = new_ticket(session, layanan_code, reason=reason, actor=actor, now=now, today=today)
+    session.commit()
+    return ticket
+
+
+def new_ticket(session: Session, layanan_code: str, *, reason: str, actor: Actor | None,
+               now: dt.datetime, today: dt.date, booking_code: str = "") -> Tiket:
+    """Number and add a waiting ticket with its audit entry (the caller commits); a booking's
+    check-in passes its code, which the ticket keeps as its tracking code."""
     service = session.get(AntrianLayanan, layanan_code or "")
     if service is None or not service.aktif:
         raise NotFoundError("Layanan ini tidak tersedia di antrian.")
-    now, today = clock(tz, now)
     ticket = Tiket(tanggal=today, layanan_code=service.layanan_code, prefix=service.prefix,
                    nomor=_next_number(session, today, service.prefix), prioritas=bool(reason),
-                   alasan_prioritas=reason, status=WAITING, tracking_code=new_tracking_code(),
+                   alasan_prioritas=reason, status=WAITING,
+                   tracking_code=booking_code or new_tracking_code(),
                    sumber=KIOSK if actor is None else "petugas",
                    dibuat_oleh=KIOSK if actor is None else actor.username,
                    created_at=now, antri_sejak=now)
     session.add(ticket)
     session.flush()
     record_event(session, actor or KIOSK, "antrian.ambil", object_type="tiket", object_id=ticket.id,
-                 detail={"tiket": ticket.label, "layanan": ticket.layanan_code, "prioritas": reason})
-    session.commit()
+                 detail={"tiket": ticket.label, "layanan": ticket.layanan_code, "prioritas": reason,
+                         "janji": booking_code})
     return ticket
 
 
@@ -186,6 +199,7 @@ def call_next(loket_id: int, *, actor: Actor, session: Session, tz: str,
     loket = get_counter(loket_id, session=session)
     now, today = clock(tz, now)
     _lock_counter(session, loket)
+    release_no_shows(session, now=now)
     current = current_ticket(loket, session=session, today=today)
     if current is not None:
         _finish(session, current, loket, actor, now, DONE, "selesai")
@@ -206,7 +220,7 @@ def _claim_next(session: Session, loket: Loket, actor: Actor, now: dt.datetime,
                 today: dt.date) -> Tiket | None:
     """Pick by the fairness rule and take the ticket; retry when another counter won it."""
     for _ in range(CLAIM_ATTEMPTS):
-        choice = _candidate(session, loket, today)
+        choice = _candidate(session, loket, today, now)
         if choice is None:
             return None
         ticket, lane, regular_waiting = choice
@@ -224,8 +238,11 @@ def _claim_next(session: Session, loket: Loket, actor: Actor, now: dt.datetime,
     raise InvalidTransitionError("Antrian sedang sangat ramai; tekan Panggil sekali lagi.")
 
 
-def _candidate(session: Session, loket: Loket, today: dt.date):
-    """(ticket, lane, regular_waiting) of the next call, or None when nobody waits."""
+def _candidate(session: Session, loket: Loket, today: dt.date, now: dt.datetime):
+    """(ticket, lane, regular_waiting) of the next call, or None when nobody waits.
+
+    Within a lane, a booked ticket whose slot time has come goes first (earliest slot first);
+    everyone else in arrival order. The lanes themselves follow the no-starvation rule."""
     reserved = session.scalar(_waiting(today).where(Tiket.loket_tujuan_id == loket.id)
                               .order_by(Tiket.antri_sejak, Tiket.id).limit(1))
     if reserved is not None:
@@ -233,8 +250,13 @@ def _candidate(session: Session, loket: Loket, today: dt.date):
     mine = _waiting(today).where(Tiket.loket_tujuan_id.is_(None))
     if loket.service_codes:
         mine = mine.where(Tiket.layanan_code.in_(loket.service_codes))
+    # A checked-in booking is the ticket's Janji row; its slot start says when it is due.
+    mine = mine.outerjoin(Janji, Janji.tiket_id == Tiket.id)
+    due = and_(Janji.mulai_at.is_not(None), Janji.mulai_at <= now)
+    order = (case((due, 0), else_=1), case((due, Janji.mulai_at), else_=Tiket.antri_sejak),
+             Tiket.antri_sejak, Tiket.id)
     heads = {lane: session.scalar(mine.where(Tiket.prioritas.is_(lane == PRIORITY))
-                                  .order_by(Tiket.antri_sejak, Tiket.id).limit(1))
+                                  .order_by(*order).limit(1))
              for lane in (PRIORITY, REGULAR)}
     streak = priority_streak(_recent_calls(session, loket, today))
     lane = choose_lane(streak, heads[PRIORITY] is not None, heads[REGULAR] is not None)
@@ -426,7 +448,9 @@ def display_version(session: Session, tz: str) -> str:
     _, today = clock(tz)
     last_call = session.scalar(select(func.max(Panggilan.id)).where(Panggilan.tanggal == today)) or 0
     last_ticket = session.scalar(select(func.max(Tiket.id)).where(Tiket.tanggal == today)) or 0
-    return f"{today.isoformat()}.{last_call}.{last_ticket}"
+    booked = session.scalar(select(func.count(Janji.id)).where(Janji.tanggal == today,
+                                                               Janji.status == BOOKED)) or 0
+    return f"{today.isoformat()}.{last_call}.{last_ticket}.{booked}"
 
 
 def display_state(session: Session, tz: str, *, since: int = 0) -> dict:
@@ -451,6 +475,7 @@ def display_state(session: Session, tz: str, *, since: int = 0) -> dict:
                                    Panggilan.jenis.in_(("panggil", "ulang")))
                             .order_by(Panggilan.id.desc()).limit(8)).all()
     return {"version": display_version(session, tz), "tanggal": today.isoformat(), "loket": boards,
+            "janji": todays_board(session, tz),
             "menunggu": [{"layanan": names[code], "jumlah": waiting.get(code, 0)} for code in names],
             "panggilan": [{"id": i, "tiket": f"{p}-{n:03d}", "loket": nama}
                           for i, p, n, nama in reversed(calls)]}

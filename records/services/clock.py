@@ -39,7 +39,7 @@ def frozen(at: dt.datetime) -> Iterator[None]:
 
 def clock(tz: str, now: dt.datetime | None = None) -> tuple[dt.datetime, dt.date]:
     """(now as naive UTC, the office's local date); `now` lets tests and benchmarks set time."""
-    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = now or utc_now()  # `frozen` reaches the web pages' "today" too
     return now, local_time(tz, now).date()
 
 

@@ -83,6 +83,14 @@
   function draw(state) {
     drawBoards(state.loket);
     drawList("waiting", state.menunggu, function (w) { return w.layanan + ": " + w.jumlah; });
+    var booked = document.getElementById("janji");
+    if (booked && state.janji) {
+      /* The day's appointments by code only: no name or NIK ever reaches the TV. */
+      drawList("janji", state.janji, function (j) {
+        return j.jam + " · " + j.kode + (j.status === "hadir" ? " ✓" : "");
+      });
+      booked.parentNode.hidden = !state.janji.length;
+    }
     var fresh = state.panggilan.filter(function (c) { return c.id > lastCall; });
     if (fresh.length) {
       drawList("calls", state.panggilan.slice(-4).reverse(), function (c) { return label(c.tiket) + " → " + c.loket; });

@@ -36,8 +36,10 @@ PUBLIC_ENDPOINTS = {
 # FAB's bulk actions check the permission of the named action inside the view.
 GUARDED_INSIDE = ("action", "action_post")
 # Blueprints whose every page is public by design (plugins add theirs here).
-# (the /info pages, tracking, the kiosk, TV display and ticket pages, complaints, the survey).
-PUBLIC_BLUEPRINTS = {"public", "info", "lacak", "antrian_public", "pengaduan_public", "survei_public"}
+# (the /info pages, tracking, the kiosk, TV display and ticket pages, booking and its slip,
+# complaints, the survey).
+PUBLIC_BLUEPRINTS = {"public", "info", "lacak", "antrian_public", "jadwal_public", "pengaduan_public",
+                     "survei_public"}
 # What a refusal looks like: FAB's login redirect (anonymous), 401 (REST), 403, 404 (scope),
 # 405 (method not served to this user).
 REFUSED = {302, 401, 403, 404, 405}
