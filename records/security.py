@@ -76,6 +76,9 @@ SESSION_ENDING = ("password", "active", "roles", "username")
 LOOKUP_ENDPOINTS = ("lacak.form", "lacak.link", "public.verify_form", "public.verify_link",
                     "pengaduan_public.track_form", "pengaduan_public.track_link")
 
+#: The staff's applicant look-up, limited per account (APPLICANT_LOOKUP_RATE_LIMIT).
+APPLICANT_LOOKUP_ENDPOINTS = ("RecordsView.applicant_lookup",)
+
 PERMISSIONS_EPOCH = "permissions"
 #: Rows whose change alters what a role may do (the role–permission link marks its Role dirty).
 PERMISSION_MODELS = (Role, Permission, ViewMenu, PermissionView)
@@ -435,10 +438,20 @@ def end_sessions_at_logout(_app, user, **_extra) -> None:
 def limit_lookups(app: Flask) -> None:
     """One rate limit per client address shared by the public look-ups (LOOKUP_RATE_LIMIT);
     the view functions are wrapped once the plugins have registered them."""
-    limit = app.appbuilder.sm.limiter.shared_limit(app.config["LOOKUP_RATE_LIMIT"], scope="lookup")
+    limiter = app.appbuilder.sm.limiter
+    limit = limiter.shared_limit(app.config["LOOKUP_RATE_LIMIT"], scope="lookup")
     for endpoint in LOOKUP_ENDPOINTS:
         if endpoint in app.view_functions:
             app.view_functions[endpoint] = limit(app.view_functions[endpoint])
+    per_account = limiter.shared_limit(app.config["APPLICANT_LOOKUP_RATE_LIMIT"],
+                                       scope="applicant-lookup", key_func=_account_key)
+    for endpoint in APPLICANT_LOOKUP_ENDPOINTS:
+        app.view_functions[endpoint] = per_account(app.view_functions[endpoint])
+
+
+def _account_key() -> str:
+    """The rate-limit key of a staff look-up: the account (clerks may share one address)."""
+    return f"user:{current_user.get_id()}" if current_user.is_authenticated else (request.remote_addr or "?")
 
 
 def password_policy(password: str) -> None:
