@@ -6,6 +6,7 @@ of every list are one statement, and the home page's statements do not grow with
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import shutil
@@ -189,3 +190,31 @@ def test_the_home_page_reads_the_same_number_of_statements_for_one_item_or_many(
         take(app, LOLENG)
     many = len(statements(app, lambda: client.get("/")))
     assert many == one
+
+
+def test_gratifikasi_waits_for_the_camat_and_a_late_one_flags_the_auditor(app):
+    """A gift reported 90 days after it was given: the Camat reviews it, the Auditor sees it."""
+    from records.gratifikasi.services import declare
+
+    with app.app_context():
+        ext = lemari()
+        actor = actor_for_username("petugas", sm=app.appbuilder.sm, session=db.session,
+                                   registry=ext.registry)
+        given = ext.desk().today() - dt.timedelta(days=90)
+        row = declare({"uraian": "Parsel lebaran", "pemberi": "Pak Amir", "hubungan": "Pemohon",
+                       "tempat": "Loket", "sikap": "ditolak", "nilai": "250.000",
+                       "tanggal": given.isoformat()}, actor=actor, session=db.session,
+                      registry=ext.registry, tz=ext.settings["TIMEZONE"])
+        assert row.terlambat
+        declaration = row.id
+    client = app.test_client()
+    login_as(client, "camat")
+    home = client.get("/").get_data(as_text=True)
+    assert f"/gratifikasi/{declaration}" in panel(home, "gratifikasi_telaah")
+    assert menu_badge(home, "/gratifikasi/") == panel_count(home, "gratifikasi_telaah") >= 1
+    login_as(client, "auditor")
+    home = client.get("/").get_data(as_text=True)
+    assert f"/gratifikasi/{declaration}" in panel(home, "gratifikasi_terlambat")
+    assert 'id="worklist-gratifikasi_telaah"' not in home  # the Auditor reads, never reviews
+    login_as(client, "petugas")
+    assert 'id="worklist-gratifikasi' not in client.get("/").get_data(as_text=True)
