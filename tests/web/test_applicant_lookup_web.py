@@ -6,10 +6,12 @@ resident; the document list filters by one workflow's states at a time."""
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 from sqlalchemy import func, select
 
+from conftest import build_app
 from records.extensions import db
 from records.models import AuditEvent, Penduduk, Record
 from records.nik import mask_nik
@@ -176,3 +178,19 @@ def test_the_document_list_filters_by_one_workflow_then_its_states(app, client):
     assert unknown.status_code == 200 and "Alur dokumen itu tidak dikenal" in unknown.get_data(as_text=True)
     wrong = client.get("/dokumen/", query_string={"alur": "issuance", "state": "siap_diambil"})
     assert wrong.status_code == 200 and "Status itu tidak ada pada alur" in wrong.get_data(as_text=True)
+
+
+def test_the_lookup_is_rate_limited_per_account_not_per_address(demo_home, tmp_path):
+    """A script paging through the register is stopped; a colleague at the same address is not."""
+    shutil.copytree(demo_home, tmp_path / "home")
+    app = build_app(tmp_path / "home", APPLICANT_LOOKUP_RATE_LIMIT="3 per minute")
+    try:
+        clerk, colleague = app.test_client(), app.test_client()
+        login_as(clerk, "petugas")
+        login_as(colleague, "operator_loleng")
+        statuses = [clerk.get("/dokumen/pemohon/cari", query_string={"q": "siti"}).status_code
+                    for _ in range(4)]
+        assert statuses[:3] == [200, 200, 200] and statuses[3] == 429
+        assert colleague.get("/dokumen/pemohon/cari", query_string={"q": "siti"}).status_code == 200
+    finally:
+        app.extensions["lemari"].close()
