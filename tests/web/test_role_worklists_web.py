@@ -173,8 +173,15 @@ def test_camat_badge_counts_what_waits_for_a_signature(app):
     waiting = panel_count(home, "tanda_tangan")
     assert waiting >= 1 and f"/dokumen/{record_id}/tandatangani-terbitkan" in home
     assert menu_badge(home, "/dokumen/") == waiting
+    category = re.search(r'data-toggle="dropdown" href="#">\s*Layanan'
+                         r' <span class="badge lemari-menu-count">([0-9.]+)', home)
+    assert category and int(category.group(1).replace(".", "")) >= waiting  # the menu's sum
     other = client.get("/dokumen/").get_data(as_text=True)  # every staff page shows the badge
     assert menu_badge(other, "/dokumen/") == waiting
+    login_as(client, "sekcam")  # the Sekcam signs a.n. Camat: the same list
+    assert f"/dokumen/{record_id}/tandatangani-terbitkan" in panel(client.get("/").get_data(as_text=True),
+                                                                   "tanda_tangan")
+    login_as(client, "camat")
     client.post(f"/dokumen/{record_id}/tandatangani-terbitkan")
     assert menu_badge(client.get("/").get_data(as_text=True), "/dokumen/") == waiting - 1
 
