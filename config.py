@@ -75,6 +75,9 @@ LOGIN_OFFICE_NETWORKS = "127.0.0.0/8, ::1/128, 10.0.0.0/8, 172.16.0.0/12, 192.16
 # Public look-ups (/lacak, /verify, /pengaduan/lacak, together) accepted per client address;
 # more answer 429 with Retry-After (Flask-Limiter syntax, counters where RATELIMIT_STORAGE_URI says).
 LOOKUP_RATE_LIMIT = "30 per minute"
+# The applicant look-up on the intake form (suggestions while a clerk types), per account;
+# generous for typing, a wall for a script paging through the register.
+APPLICANT_LOOKUP_RATE_LIMIT = "120 per minute"
 # Where rate-limit counters live: "memory://" (one server process, the default) or Redis
 # when several processes or PCs serve the office, e.g. redis://127.0.0.1:6379/0.
 RATELIMIT_STORAGE_URI = "memory://"

@@ -252,3 +252,77 @@ def movein_daftar_arsip(session, registry, *, year):
         f"{total} berkas tercatat dari daftar arsip, {scanned} sudah dipindai." if total else
         "Belum ada daftar arsip yang diimpor; arsip kertas lama belum dapat dicari.",
         "/arsip/daftar-arsip", "lemari import-daftar-arsip FILE.xlsx --as arsiparis", urutan=40)]
+
+
+@hookimpl
+def register_worklists():
+    """The Arsiparis's inbox (scans whose OCR waits or failed) and the records due for
+    disposition; the Camat's disposal batches waiting for a decision."""
+    return [_ocr_inbox, _disposition_due, _disposal_proposed]
+
+
+def _count(query):
+    from sqlalchemy import func, select
+
+    return select(func.count()).select_from(query.order_by(None).subquery())
+
+
+def _ocr_inbox(session, actor, today):
+    from flask import url_for
+    from sqlalchemy.orm import joinedload
+
+    from archive.models import OcrJob
+    from archive.services import ocr
+    from records.services.worklists import Pending
+
+    if not actor.can("arsip.write"):
+        return None
+    query = ocr.inbox_query(actor)
+    words = {ocr.FAILED: "OCR gagal", ocr.QUEUED: "menunggu OCR", ocr.RUNNING: "sedang OCR"}
+
+    def links(limit):
+        rows = session.scalars(query.options(joinedload(OcrJob.record)).limit(limit))
+        return [(f"{job.record.title} — {words.get(job.status, job.status)}",
+                 url_for("ArsipView.show", record_id=job.record_id)) for job in rows]
+
+    return Pending("arsip_ocr", "Pindaian menunggu OCR atau gagal OCR", _count(query), links=links,
+                   menu="Tugas OCR")
+
+
+def _disposition_due(session, actor, today):
+    from flask import url_for
+    from sqlalchemy.orm import joinedload
+
+    from archive.models import Arsip
+    from archive.services import disposition
+    from records.services.worklists import Pending
+
+    if not actor.can("arsip.propose"):
+        return None
+    query = disposition.due_query(actor, today)
+
+    def links(limit):
+        rows = session.scalars(query.options(joinedload(Arsip.record)).limit(limit))
+        return [(f"{arsip.record.title} — retensi habis {arsip.retensi_sampai:%d-%m-%Y}",
+                 url_for("ArsipView.show", record_id=arsip.record_id)) for arsip in rows]
+
+    return Pending("arsip_jatuh_tempo", "Arsip jatuh tempo penyusutan", _count(query),
+                   links=links, menu="Penyusutan")
+
+
+def _disposal_proposed(session, actor, today):
+    from flask import url_for
+
+    from archive.services import disposition
+    from records.services.worklists import Pending
+
+    if not actor.can("arsip.approve"):
+        return None
+    query = disposition.proposed_query()
+
+    def links(limit):
+        return [(f"Usulan penyusutan #{batch.id}", url_for("PenyusutanView.batch", batch_id=batch.id))
+                for batch in session.scalars(query.limit(limit))]
+
+    return Pending("penyusutan_usulan", "Usulan penyusutan menunggu keputusan", _count(query),
+                   links=links, menu="Penyusutan")

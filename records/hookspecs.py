@@ -130,9 +130,13 @@ def seed_office(session):
 
 @hookspec
 def register_worklists():
-    """Return callables `fn(session, actor, today) -> services.worklists.Filled | None`: this
-    plugin's lists on the home page (what waits for the actor: dispositions, drafts returned,
-    files to check), with `links` of (title, url); None when the list is not the actor's."""
+    """Return callables `fn(session, actor, today) -> services.worklists.Pending | None`: this
+    plugin's lists on the home page and badges on the menu (what waits for the actor:
+    dispositions, drafts returned, scans to check). A callable runs no statement (it runs on
+    every page): it declares `count` (a select of one integer, batched with every other list's
+    into one statement), `links(limit)` (the first (title, url) pairs, read by the home page
+    only) and `menu` (the menu item whose badge counts it); None when the list is not the
+    actor's."""
 
 
 @hookspec

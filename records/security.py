@@ -24,13 +24,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import ipaddress
+import re
 import secrets
 import threading
 from itertools import chain
 from pathlib import Path
 from types import SimpleNamespace
 
-import flask_appbuilder
 from flask import Flask, abort, current_app, g, has_request_context, redirect, request, session, url_for
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from flask_appbuilder.security.sqla.manager import SecurityManager
@@ -43,7 +43,7 @@ from flask_appbuilder.security.sqla.models import (
     assoc_permissionview_role,
 )
 from flask_appbuilder.security.views import ResetPasswordView, RoleModelView, UserGroupModelView
-from flask_babel import get_locale, lazy_gettext
+from flask_babel import get_locale, gettext, lazy_gettext
 from flask_login import current_user, user_logged_in, user_logged_out
 from markupsafe import Markup
 from sqlalchemy import event, select, update
@@ -75,6 +75,9 @@ SESSION_ENDING = ("password", "active", "roles", "username")
 #: The public look-ups that share LOOKUP_RATE_LIMIT (endpoints of plugins that are off are skipped).
 LOOKUP_ENDPOINTS = ("lacak.form", "lacak.link", "public.verify_form", "public.verify_link",
                     "pengaduan_public.track_form", "pengaduan_public.track_link")
+
+#: The staff's applicant look-up, limited per account (APPLICANT_LOOKUP_RATE_LIMIT).
+APPLICANT_LOOKUP_ENDPOINTS = ("RecordsView.applicant_lookup",)
 
 PERMISSIONS_EPOCH = "permissions"
 #: Rows whose change alters what a role may do (the role–permission link marks its Role dirty).
@@ -162,13 +165,16 @@ class PermissionCache:
                 self._epoch = epoch
 
 
-#: Flask-AppBuilder's own menu template, which records/templates/appbuilder/navbar_menu.html replaces.
-FAB_MENU_TEMPLATE = Path(flask_appbuilder.__file__).parent / "templates" / "appbuilder" / "navbar_menu.html"
+#: Flask-AppBuilder's menu template with a badge marker after each label (see the template).
+MENU_TEMPLATE = Path(__file__).parent / "templates" / "lemari" / "_menu.html"
+MENU_BADGE = re.compile(r"<!--lemari-badge:([^>]*)-->")
 
 
 def menu_html(menu) -> Markup:
     """The navigation menu (template global `lemari_menu`): FAB's template, rendered once per
-    set of held permissions, language and URL root, and kept until the permissions epoch moves.
+    set of held permissions, language and URL root, and kept until the permissions epoch moves;
+    then this user's counts of what waits (records.web_common.menu_counts, one statement per
+    request) go into the badge markers.
 
     FAB renders it on every page: one `has_access`, one translation and one `url_for` per item,
     a third of a light page's time. What it shows depends only on what the user's roles hold
@@ -176,14 +182,34 @@ def menu_html(menu) -> Markup:
     app = current_app._get_current_object()
     template = app.extensions.get("lemari_menu_template")
     if template is None:
-        template = app.jinja_env.from_string(FAB_MENU_TEMPLATE.read_text(encoding="utf-8"))
+        template = app.jinja_env.from_string(MENU_TEMPLATE.read_text(encoding="utf-8"))
         app.extensions["lemari_menu_template"] = template
     sm = app.appbuilder.sm
     held = sm.held_pairs()
     if held is None:
-        return Markup(template.render(menu=menu))
-    key = (held, str(get_locale()), request.script_root, id(menu))
-    return Markup(sm.permission_cache.menu(key, lambda: template.render(menu=menu)))
+        html = template.render(menu=menu)
+    else:
+        key = (held, str(get_locale()), request.script_root, id(menu))
+        html = sm.permission_cache.menu(key, lambda: template.render(menu=menu))
+    return Markup(_with_badges(html))
+
+
+def _with_badges(html: str) -> str:
+    """Each marker becomes the count of its items (a category adds its items up), or nothing."""
+    from records.formats import angka
+    from records.web_common import menu_counts
+
+    counts = menu_counts() if current_user.is_authenticated else {}
+    waiting = str(Markup.escape(gettext("menunggu")))
+
+    def badge(found) -> str:
+        total = sum(counts.get(name, 0) for name in found.group(1).split("|") if name)
+        if not total:
+            return ""
+        return (f' <span class="badge lemari-menu-count">{angka(total)}'
+                f'<span class="sr-only"> {waiting}</span></span>')
+
+    return MENU_BADGE.sub(badge, html)
 
 
 def _read_epoch() -> int:
@@ -431,10 +457,20 @@ def end_sessions_at_logout(_app, user, **_extra) -> None:
 def limit_lookups(app: Flask) -> None:
     """One rate limit per client address shared by the public look-ups (LOOKUP_RATE_LIMIT);
     the view functions are wrapped once the plugins have registered them."""
-    limit = app.appbuilder.sm.limiter.shared_limit(app.config["LOOKUP_RATE_LIMIT"], scope="lookup")
+    limiter = app.appbuilder.sm.limiter
+    limit = limiter.shared_limit(app.config["LOOKUP_RATE_LIMIT"], scope="lookup")
     for endpoint in LOOKUP_ENDPOINTS:
         if endpoint in app.view_functions:
             app.view_functions[endpoint] = limit(app.view_functions[endpoint])
+    per_account = limiter.shared_limit(app.config["APPLICANT_LOOKUP_RATE_LIMIT"],
+                                       scope="applicant-lookup", key_func=_account_key)
+    for endpoint in APPLICANT_LOOKUP_ENDPOINTS:
+        app.view_functions[endpoint] = per_account(app.view_functions[endpoint])
+
+
+def _account_key() -> str:
+    """The rate-limit key of a staff look-up: the account (clerks may share one address)."""
+    return f"user:{current_user.get_id()}" if current_user.is_authenticated else (request.remote_addr or "?")
 
 
 def password_policy(password: str) -> None:

@@ -22,7 +22,7 @@ from records.actor import Actor
 from records.extensions import db, lemari
 from records.models import Record
 from records.nik import mask_nik, mask_numbers_deep, mask_numbers_in_text
-from records.services import kependudukan, personal_data
+from records.services import kependudukan, personal_data, worklists
 from records.services.accounts import actor_for
 from records.services.public_guard import client_key
 from records.services.searching import SearchRequest, clean_request, search_archive
@@ -53,6 +53,29 @@ def current_actor() -> Actor:
             g.lemari_actor = actor_for(user, sm=current_app.appbuilder.sm, session=db.session,
                                        registry=lemari().registry)
     return g.lemari_actor
+
+
+def current_worklists() -> tuple[list, dict[str, int]]:
+    """This request's worklists (declared, services.worklists.Pending) and their counts, read
+    once per request in one statement: the menu's badges and the home page share them."""
+    if "lemari_worklists" not in g:
+        actor = current_actor()
+        if not actor.roles:
+            g.lemari_worklists = ([], {})
+        else:
+            ext = lemari()
+            lists = worklists.pending(actor, session=db.session, registry=ext.registry,
+                                      today=ext.desk().today(),
+                                      timezone=ext.settings.get("TIMEZONE", "Asia/Makassar"),
+                                      records=actor.can("record.read"))
+            g.lemari_worklists = (lists, worklists.count_all(lists, session=db.session))
+    return g.lemari_worklists
+
+
+def menu_counts() -> dict[str, int]:
+    """{menu item name: how many things wait there for the current user} (badges)."""
+    lists, counts = current_worklists()
+    return worklists.menu_counts(lists, counts)
 
 
 def actor_desa_scope():

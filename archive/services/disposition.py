@@ -21,7 +21,7 @@ import re
 from importlib.resources import files
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from archive.models import Arsip, Penyusutan, PenyusutanItem, PenyusutanPihak, PenyusutanSyarat
@@ -505,3 +505,20 @@ def transfer_candidates(*, actor: Actor, session: Session, registry,
 def phase_label(arsip: Arsip, today: dt.date | None = None) -> str:
     """The record's retention phase for display."""
     return phase(arsip, today or dt.date.today())
+
+
+def due_query(actor: Actor, today: dt.date) -> Select:
+    """Catalogued records whose retention is over and that no legal hold keeps: what the
+    Arsiparis proposes next (the home page counts it without cataloguing; the Penyusutan
+    page catalogues and groups them by fate, `due_list`)."""
+    query = select(Arsip).join(Record, Record.id == Arsip.record_id).where(
+        Arsip.status == "tersimpan", Arsip.retensi_sampai.is_not(None),
+        Arsip.retensi_sampai <= today, Arsip.legal_hold.is_(False), readable_by(actor))
+    if actor.desa_scope is not None:
+        query = query.where(Record.desa_code.in_(sorted(actor.desa_scope)))
+    return query.order_by(Arsip.retensi_sampai, Arsip.record_id)
+
+
+def proposed_query() -> Select:
+    """Disposal batches proposed and waiting for the Camat's decision."""
+    return select(Penyusutan).where(Penyusutan.status == "diusulkan").order_by(Penyusutan.id)

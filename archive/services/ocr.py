@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from archive.models import Arsip, ArsipVersi, OcrJob
@@ -204,3 +204,13 @@ def job_progress(jobs: list[OcrJob], now: dt.datetime | None = None) -> dict:
     total = len(jobs)
     return {"counts": counts, "jobs": rows,
             "persen": int(100 * (counts[DONE] + counts[FAILED]) / total) if total else 100}
+
+
+def inbox_query(actor: Actor) -> Select:
+    """The ingest desk's inbox: scans whose OCR waits, runs or failed (failed ones first, they
+    need a hand), within the actor's desa scope; the home page counts it."""
+    query = (select(OcrJob).join(Record, Record.id == OcrJob.record_id)
+             .where(OcrJob.status.in_((FAILED, QUEUED, RUNNING))))
+    if actor.desa_scope is not None:
+        query = query.where(Record.desa_code.in_(sorted(actor.desa_scope)))
+    return query.order_by((OcrJob.status != FAILED), OcrJob.id.desc())

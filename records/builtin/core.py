@@ -59,3 +59,18 @@ def register_roles():
 def register_permissions():
     """Core permissions with their default roles."""
     return list(PERMISSIONS)
+
+
+@hookimpl
+def register_worklists():
+    """The Auditor's alerts on the home page and the "Log Audit" menu: refused logins."""
+    return [_login_alerts]
+
+
+def _login_alerts(session, actor, today):
+    from flask import url_for
+
+    from records.services.worklists import login_alerts
+
+    return login_alerts(session, actor, today,
+                        link=lambda event: url_for("AuditView.show", pk=event.id))

@@ -98,3 +98,45 @@ def register_commands(cli):
 def register_page_templates():
     """This feature's pages (templates/lemari/)."""
     return [Path(__file__).parent / "templates"]
+
+
+@hookimpl
+def register_worklists():
+    """Reviewers: declarations still to review; the Auditor: late declarations (flags)."""
+    return [_to_review, _late]
+
+
+def _declaration_list(session, key: str, title: str, query):
+    from flask import url_for
+    from sqlalchemy import func, select
+
+    from records.services.worklists import Pending
+
+    def links(limit):
+        return [(f"{row.kode or row.id} — {row.pemberi}",
+                 url_for("GratifikasiView.show", declaration_id=row.id))
+                for row in session.scalars(query.limit(limit))]
+
+    return Pending(key, title, select(func.count()).select_from(query.order_by(None).subquery()),
+                   links=links, menu="Gratifikasi")
+
+
+def _to_review(session, actor, today):
+    from records.gratifikasi import services
+
+    if not actor.can("gratifikasi.review"):
+        return None
+    return _declaration_list(session, "gratifikasi_telaah", "Laporan gratifikasi yang belum selesai ditelaah",
+                             services.open_query(WORKFLOW))
+
+
+def _late(session, actor, today):
+    import datetime as dt
+
+    from records.gratifikasi import services
+
+    if not (actor.can("audit.read") and actor.can("gratifikasi.read")):
+        return None
+    return _declaration_list(session, "gratifikasi_terlambat",
+                             "Laporan gratifikasi terlambat (90 hari terakhir)",
+                             services.late_query(today - dt.timedelta(days=90)))

@@ -24,12 +24,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from records.actor import Actor
 from records.calendar_id import add_working_days
-from records.declarations import CLOSED, Registry
+from records.declarations import CLOSED, Registry, Workflow
 from records.exceptions import NotFoundError, PermissionDeniedError, ValidationError
 from records.gratifikasi.models import Gratifikasi
 from records.models import HariLibur, Layanan
@@ -348,3 +348,17 @@ def report_pdf(period: str, *, actor: Actor, session: Session, desk: Desk) -> by
                                      office=desk.office["name"])
     return desk.renderer.render("laporan_gratifikasi/document.html", context, paper="A4",
                                 metadata=metadata).pdf
+
+
+def open_query(workflow: Workflow) -> Select:
+    """Declarations whose review is not finished (no state tagged `closed`), oldest first:
+    what the Camat and the UPG officer review next."""
+    closed = sorted(state for state in workflow.states if workflow.state_is(state, CLOSED))
+    return select(Gratifikasi).where(Gratifikasi.state.not_in(closed)).order_by(Gratifikasi.id)
+
+
+def late_query(since: dt.date) -> Select:
+    """Declarations reported after the deadline (REPORT_RULE and its legal source), since
+    a date, newest first: the Auditor's flags."""
+    return (select(Gratifikasi).where(Gratifikasi.terlambat.is_(True), Gratifikasi.tanggal_lapor >= since)
+            .order_by(Gratifikasi.id.desc()))

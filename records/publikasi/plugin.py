@@ -111,3 +111,51 @@ def register_screen_slides():
     from records.publikasi.services.slides import screen_slides
 
     return [screen_slides]
+
+
+@hookimpl
+def register_worklists():
+    """Humas: drafts sent back with a note, and the other drafts; the Camat and the Sekcam:
+    publications waiting for their review (badges on "Pengumuman dan Poster")."""
+    return [_returned_drafts, _drafts, _to_review]
+
+
+def _publication_list(session, key: str, title: str, query):
+    from flask import url_for
+    from sqlalchemy import func, select
+
+    from records.services.worklists import Pending
+
+    def links(limit):
+        return [(item.judul, url_for("PublikasiView.show", item_id=item.id))
+                for item in session.scalars(query.limit(limit))]
+
+    return Pending(key, title, select(func.count()).select_from(query.order_by(None).subquery()),
+                   links=links, menu="Pengumuman dan Poster")
+
+
+def _returned_drafts(session, actor, today):
+    from records.publikasi.services import publishing
+
+    if not actor.can("publikasi.write"):
+        return None
+    return _publication_list(session, "publikasi_dikembalikan", "Publikasi dikembalikan dengan catatan",
+                             publishing.drafts_query(returned=True))
+
+
+def _drafts(session, actor, today):
+    from records.publikasi.services import publishing
+
+    if not actor.can("publikasi.write"):
+        return None
+    return _publication_list(session, "publikasi_draf", "Draf publikasi yang belum diajukan",
+                             publishing.drafts_query(returned=False))
+
+
+def _to_review(session, actor, today):
+    from records.publikasi.services import publishing
+
+    if not (actor.can("publikasi.read") and publishing.reviews(actor, PUBLIKASI_WORKFLOW)):
+        return None
+    return _publication_list(session, "publikasi_tinjauan", "Publikasi menunggu tinjauan",
+                             publishing.review_query())

@@ -7,17 +7,18 @@ desa scope, uniqueness and audit entry apply whichever door the data came throug
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from records import codes
 from records.actor import Actor
 from records.exceptions import NotFoundError, ValidationError
 from records.models import Keluarga, Penduduk, Wilayah
 from records.models.outbox import DELETE, PENDUDUK, enqueue, enqueue_saved
-from records.nik import NikError, parse_nik, parse_no_kk
+from records.nik import NikError, mask_numbers_in_text, parse_nik, parse_no_kk
 from records.services.audit import record_event
 
 CHOICE_FIELDS = {
@@ -345,3 +346,61 @@ def find_penduduk_by_nik(nik_text: str, *, actor: Actor, session: Session) -> in
     if found is None or not actor.sees_desa(found.desa_code):
         raise ValidationError("NIK tidak terdaftar.", {"nik": "NIK tidak terdaftar di data penduduk."})
     return found.id
+
+
+# --- finding the applicant at the counter ---------------------------------------------------
+
+LOOKUP_MIN = 3
+LOOKUP_LIMIT = 8
+LOOKUP_MAX = 100
+NIK_PREFIX_MIN = 6
+_NUMBER_TYPING = re.compile(r"[0-9 .\-]+")
+TOO_SHORT = f"Ketik sedikitnya {LOOKUP_MIN} huruf nama atau angka NIK."
+WHOLE_NIK = ("Tanpa izin melihat NIK lengkap, cari dengan NIK yang lengkap (16 digit) atau "
+             "dengan nama.")
+
+
+def lookup_residents(text: str, *, actor: Actor, session: Session,
+                     limit: int = LOOKUP_LIMIT) -> list[Penduduk]:
+    """Residents whose name contains `text`, or whose NIK is `text` (a role with the full-NIK
+    right may type its first digits, at least NIK_PREFIX_MIN), within the actor's desa scope;
+    at most `limit`, by name. Refuses a query too short to narrow the register (a clerk would
+    otherwise page through every resident) with a plain message. Every answer that shows
+    someone is audited with the ids shown, so "who saw this resident?" covers the counter."""
+    actor.require("penduduk.read")
+    query = _lookup_query(" ".join((text or "").split())[:LOOKUP_MAX], actor)
+    if actor.desa_scope is not None:
+        query = query.where(Penduduk.desa_code.in_(sorted(actor.desa_scope)))
+    found = list(session.scalars(query.options(joinedload(Penduduk.desa))
+                                 .order_by(Penduduk.nama, Penduduk.id).limit(limit)))
+    if found:
+        record_event(session, actor, "penduduk.cari", object_type="penduduk",
+                     detail={"channel": "lookup", "query": mask_numbers_in_text(text[:LOOKUP_MAX]),
+                             "ids": [p.id for p in found], "full_nik": actor.can("penduduk.view_nik")})
+        session.commit()
+    return found
+
+
+def _lookup_query(text: str, actor: Actor):
+    """SQL for a name (contains, case-insensitive) or a NIK (whole, or its start)."""
+    if len(text) < LOOKUP_MIN:
+        raise ValidationError(TOO_SHORT, {"q": TOO_SHORT})
+    if _NUMBER_TYPING.fullmatch(text):
+        digits = re.sub(r"[^0-9]", "", text)
+        if len(digits) == 16:
+            return select(Penduduk).where(Penduduk.nik == digits)
+        if not actor.can("penduduk.view_nik") or len(digits) < NIK_PREFIX_MIN or len(digits) > 16:
+            message = WHOLE_NIK if not actor.can("penduduk.view_nik") else (
+                f"Ketik sedikitnya {NIK_PREFIX_MIN} angka NIK, atau NIK lengkap (16 digit).")
+            raise ValidationError(message, {"q": message})
+        return select(Penduduk).where(Penduduk.nik.startswith(digits))
+    pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return select(Penduduk).where(Penduduk.nama.ilike(f"%{pattern}%", escape="\\"))
+
+
+def family_of(person: Penduduk) -> list[Penduduk]:
+    """The members of the resident's Kartu Keluarga (the resident included), head first."""
+    if person.keluarga is None:
+        return [person]
+    members = list(person.keluarga.anggota)
+    return sorted(members, key=lambda p: (p.hubungan != "KEPALA KELUARGA", p.id))

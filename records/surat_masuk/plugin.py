@@ -182,17 +182,25 @@ def register_worklists():
 
 def _my_dispositions(session, actor, today):
     from flask import url_for
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import joinedload
 
-    from records.services.worklists import Filled
+    from records.services.worklists import Pending
     from records.surat_masuk import services
 
     if not actor.can("surat_masuk.follow"):
         return None
-    rows = services.worklist(actor=actor, session=session)
-    links = [(f"{d.surat.perihal} — batas {d.batas_waktu:%d-%m-%Y}"
-              + (" (lewat)" if d.batas_waktu < today else ""),
-              url_for("SuratMasukView.show", surat_id=d.surat_id)) for d in rows[:10]]
-    return Filled("disposisi_saya", "Disposisi untuk saya", len(rows), links=links)
+    query = services.worklist_query(actor)
+
+    def links(limit):
+        rows = session.scalars(query.options(joinedload(services.Disposisi.surat)).limit(limit))
+        return [(f"{d.surat.perihal} — batas {d.batas_waktu:%d-%m-%Y}"
+                 + (" (lewat)" if d.batas_waktu < today else ""),
+                 url_for("SuratMasukView.show", surat_id=d.surat_id)) for d in rows]
+
+    return Pending("disposisi_saya", "Disposisi untuk saya",
+                   select(func.count()).select_from(query.order_by(None).subquery()),
+                   links=links, menu="Disposisi Saya")
 
 
 @hookimpl

@@ -29,7 +29,7 @@ import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import column, exists, func, or_, select, table
+from sqlalchemy import Select, column, exists, func, or_, select, table
 from sqlalchemy.orm import Session
 
 from records.actor import Actor, role_reader, user_reader
@@ -628,14 +628,19 @@ def file_letter(surat_id: int, *, note: str, actor: Actor, session: Session,
     return surat
 
 
-def worklist(*, actor: Actor, session: Session, open_only: bool = True) -> list[Disposisi]:
-    """Dispositions sent to the actor (as user or through one of their roles), soonest
-    deadline first. The home page's worklist hook can call this."""
+def worklist_query(actor: Actor, *, open_only: bool = True) -> Select:
+    """SQL of the dispositions sent to the actor (as user or through one of their roles),
+    soonest deadline first; the home page counts it without loading a row."""
     query = select(Disposisi).where(or_(Disposisi.kepada_user == actor.username,
                                         Disposisi.kepada_role.in_(sorted(actor.roles))))
     if open_only:
         query = query.where(Disposisi.state != CLOSED_STATE)
-    return list(session.scalars(query.order_by(Disposisi.batas_waktu, Disposisi.id)))
+    return query.order_by(Disposisi.batas_waktu, Disposisi.id)
+
+
+def worklist(*, actor: Actor, session: Session, open_only: bool = True) -> list[Disposisi]:
+    """Dispositions sent to the actor, soonest deadline first."""
+    return list(session.scalars(worklist_query(actor, open_only=open_only)))
 
 
 def worklist_count(*, actor: Actor, session: Session) -> int:

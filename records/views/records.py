@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import secrets
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -22,6 +22,7 @@ from records.web_common import current_actor, nik_display, text_display
 PAGE_SIZE = 50
 MISSING_NIK = "NIK pemohon wajib diisi."
 UNKNOWN_NIK = "NIK tidak terdaftar di data penduduk."
+UNKNOWN_APPLICANT = "Pemohon yang dipilih tidak ditemukan; cari dan pilih lagi."
 
 
 class RecordsView(BaseView):
@@ -34,22 +35,37 @@ class RecordsView(BaseView):
                               "create": "create", "transition": "read", "download": "read",
                               "intake": "create", "intake_form": "create", "print_batch": "read",
                               "preview": "read", "requirements": "create",
-                              "sign_and_issue": "read"}
+                              "sign_and_issue": "read", "applicant_lookup": "create",
+                              "applicant": "create"}
 
     @expose("/")
     @has_access
     def list(self):
+        """The document list, filtered by one workflow at a time (`alur`), then by one of its
+        states: one state name may mean two things in two workflows."""
         page = max(request.args.get("page", 1, type=int), 1)
-        state = request.args.get("state") or None
-        rows, total = records.list_records(actor=current_actor(), session=db.session,
-                                           state=state, limit=PAGE_SIZE,
-                                           offset=(page - 1) * PAGE_SIZE)
         registry = lemari().registry
-        states = {code: label for workflow in registry.workflows.values()
-                  for code, label in workflow.states.items()}
+        choices = record_workflows(registry)
+        alur, state = request.args.get("alur") or None, request.args.get("state") or None
+        workflow = registry.workflows[alur] if alur in choices else None
+        if alur and workflow is None:
+            flash(_("Alur dokumen itu tidak dikenal; semua dokumen ditampilkan."), "warning")
+        if workflow is not None and state and state not in workflow.states:
+            flash(_("Status itu tidak ada pada alur %(alur)s; semua statusnya ditampilkan.",
+                    alur=workflow.title), "warning")
+            state = None
+        doctypes = ([name for name, spec in registry.document_types.items()
+                     if spec.workflow == workflow.name] if workflow is not None else None)
+        rows, total = records.list_records(actor=current_actor(), session=db.session,
+                                           state=state, limit=PAGE_SIZE, doctypes=doctypes,
+                                           offset=(page - 1) * PAGE_SIZE)
+        counts = (records.count_by_state(actor=current_actor(), session=db.session,
+                                         doctypes=doctypes) if doctypes is not None else {})
         return self.render_template("lemari/records_list.html", rows=rows, total=total,
                                     page=page, pages=max((total - 1) // PAGE_SIZE + 1, 1),
-                                    state=state, states=states, registry=registry)
+                                    state=state, alur=workflow.name if workflow else None,
+                                    workflow=workflow, workflows=choices, counts=counts,
+                                    state_label=state_label, registry=registry)
 
     @expose("/baru")
     @has_access
@@ -129,9 +145,35 @@ class RecordsView(BaseView):
                 flash(_("Permohonan diterima. Kode lacak: %(code)s", code=record.tracking_code),
                       "success")
                 return redirect(url_for("RecordsView.show", record_id=record.id))
+        search, chosen = _applicant_search(values), _chosen_applicant(values)
         return self.render_template("lemari/intake_form.html", layanan=layanan, spec=spec,
                                     values=values, errors=errors, duplicates=duplicates,
-                                    checked=request.form.getlist("persyaratan")), (422 if errors else 200)
+                                    checked=request.form.getlist("persyaratan"), search=search,
+                                    chosen=chosen, family=kependudukan.family_of(chosen) if chosen
+                                    else [], nik_display=nik_display), (422 if errors else 200)
+
+    @expose("/pemohon/cari")
+    @has_access
+    def applicant_lookup(self):
+        """Suggestions while the clerk types a name or a NIK (JSON; NIK always masked)."""
+        try:
+            found = kependudukan.lookup_residents(request.args.get("q", ""), actor=current_actor(),
+                                                  session=db.session)
+        except RecordsError as exc:
+            return jsonify(pesan=str(exc), hasil=[]), exc.http_status
+        return jsonify(hasil=[_suggestion(p) for p in found])
+
+    @expose("/pemohon/<int:penduduk_id>")
+    @has_access
+    def applicant(self, penduduk_id):
+        """The chosen resident's biodata and family panel (JSON with its HTML), audited."""
+        try:
+            person = _open_applicant(penduduk_id)
+        except RecordsError as exc:
+            return jsonify(pesan=str(exc)), exc.http_status
+        html = render_template("lemari/_pemohon.html", chosen=person, nik_display=nik_display,
+                               family=kependudukan.family_of(person))
+        return jsonify(id=person.id, nama=person.nama, html=html)
 
     @expose("/<int:record_id>/persyaratan", methods=["POST"])
     @has_access
@@ -208,6 +250,22 @@ class RecordsView(BaseView):
         return redirect(url_for("RecordsView.show", record_id=record_id))
 
 
+def record_workflows(registry) -> dict:
+    """{workflow name: workflow} of the workflows records follow (those a document type
+    names), by title: the document list's first choice."""
+    names = {spec.workflow for spec in registry.document_types.values()}
+    found = [registry.workflows[name] for name in names if name in registry.workflows]
+    return {w.name: w for w in sorted(found, key=lambda w: w.title)}
+
+
+def state_label(record: Record) -> str:
+    """The record's state in its own workflow's words (not another workflow's label)."""
+    registry = lemari().registry
+    spec = registry.document_types.get(record.doctype)
+    workflow = registry.workflows.get(spec.workflow) if spec else None
+    return workflow.states.get(record.state, record.state) if workflow else record.state
+
+
 def new_form_token() -> str:
     """A one-time token for a record-creating form: its first submission creates the record,
     any resubmission (Back, reload, double click) returns that record (services.idempotency)."""
@@ -218,7 +276,7 @@ def _take(layanan, spec, values: dict, received: list[str]):
     """Take the request: (record, {}, []), or (None, every form error at once, the open
     requests of the same resident and service when that was the refusal)."""
     try:
-        penduduk_id = _penduduk_id(spec, values.get("nik", ""))
+        penduduk_id = _applicant_id(spec, values)
         return requests.take_request(layanan.code, penduduk_id=penduduk_id, received=received,
                                      values=values, actor=current_actor(), session=db.session,
                                      desk=lemari().desk(), berlaku=request.form.getlist("kondisi"),
@@ -274,6 +332,62 @@ def _penduduk_id(spec, nik_text: str, values: dict | None = None) -> int | None:
             raise ValidationError(MISSING_NIK, {"nik": MISSING_NIK})
         return None
     return kependudukan.find_penduduk_by_nik(nik_text, actor=current_actor(), session=db.session)
+
+
+def _applicant_id(spec, values: dict) -> int | None:
+    """The applicant chosen from the look-up (`penduduk_id`, checked against the actor's
+    scope), else the one typed as a NIK."""
+    chosen = (values.get("penduduk_id") or "").strip()
+    if not chosen:
+        return _penduduk_id(spec, values.get("nik", ""))
+    if not (chosen.isascii() and chosen.isdigit()) or len(chosen) > 9:
+        raise ValidationError(UNKNOWN_APPLICANT, {"nik": UNKNOWN_APPLICANT})
+    try:
+        return kependudukan.get_penduduk(int(chosen), actor=current_actor(), session=db.session).id
+    except NotFoundError:
+        raise ValidationError(UNKNOWN_APPLICANT, {"nik": UNKNOWN_APPLICANT}) from None
+
+
+def _applicant_search(values: dict) -> dict | None:
+    """The look-up without JavaScript (`?cari=`): {"q", "found", "message"}, or None."""
+    if "cari" not in request.args:
+        return None
+    text = request.args.get("cari", "")
+    try:
+        found = kependudukan.lookup_residents(text, actor=current_actor(), session=db.session)
+    except RecordsError as exc:
+        return {"q": text, "found": [], "message": str(exc)}
+    return {"q": text, "found": found, "message": "" if found else _("Tidak ada penduduk yang cocok.")}
+
+
+def _chosen_applicant(values: dict):
+    """The resident chosen (`?pemohon=` without JavaScript, or the form's `penduduk_id`),
+    opened and audited like any view of a resident; None when none or not in scope."""
+    raw = request.args.get("pemohon") or values.get("penduduk_id") or ""
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+        return None
+    try:
+        person = _open_applicant(int(raw))
+    except RecordsError:
+        return None
+    values["penduduk_id"] = str(person.id)
+    return person
+
+
+def _open_applicant(penduduk_id: int):
+    """A resident for the applicant panel: scoped like every read, and audited (the panel
+    shows the biodata and the family)."""
+    person = kependudukan.get_penduduk(penduduk_id, actor=current_actor(), session=db.session)
+    personal_data.note_viewed("penduduk", person.id, desa_code=person.desa_code,
+                              actor=current_actor(), session=db.session, channel="lookup")
+    return person
+
+
+def _suggestion(person) -> dict:
+    """One suggestion: enough to tell two namesakes apart, the NIK masked."""
+    return {"id": person.id, "nama": person.nama, "nik": person.nik_masked,
+            "desa": person.desa.name if person.desa else person.desa_code,
+            "rt_rw": f"{person.rt}/{person.rw}" if person.rt or person.rw else ""}
 
 
 def setup_link(exc: SetupRequiredError) -> Markup:

@@ -23,7 +23,8 @@ def test_display_recovers_after_the_server_comes_back():
 
 @pytest.mark.skipif(shutil.which("node") is None,
                     reason="node is not installed (scripts/system-deps.sh test)")
-@pytest.mark.parametrize("script", ["antrian_layar.js", "antrian_kiosk.js", "lemari.js", "form_draft.js"])
+@pytest.mark.parametrize("script", ["antrian_layar.js", "antrian_kiosk.js", "lemari.js", "form_draft.js",
+                                    "pemohon.js"])
 def test_scripts_parse(script):
     assert subprocess.run(["node", "--check", str(ROOT / "records/static" / script)],
                           capture_output=True, timeout=60).returncode == 0
@@ -47,3 +48,15 @@ def test_sound_choice_survives_a_power_cut(kept, speaks):
         assert seen["spoken"] == ["Nomor antrian, B, dua belas. Silakan menuju Loket 1."]
     else:
         assert seen["spoken"] == []
+
+
+@pytest.mark.skipif(shutil.which("node") is None,
+                    reason="node is not installed (scripts/system-deps.sh test)")
+def test_applicant_lookup_script_suggests_as_text_and_keeps_the_choice():
+    """records/static/pemohon.js: no request under 3 letters, suggestions as text, refusals
+    and empty answers said, the chosen resident's panel and id kept, a typed NIK replaces it."""
+    result = subprocess.run(["node", str(ROOT / "tests/web/js/pemohon_harness.js"),
+                             str(ROOT / "records/static/pemohon.js")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok")

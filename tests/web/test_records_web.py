@@ -191,7 +191,9 @@ def test_list_shows_state_labels(app, client, auth):
     auth.login("petugas")
     created(client, app)
     text = page(client, "/dokumen/")
-    assert "Diajukan</span>" in text and "?state=diverifikasi" in text
+    assert "Diajukan</span>" in text and "state=diverifikasi" not in text  # a workflow first
+    text = page(client, "/dokumen/?alur=issuance")
+    assert "Diajukan</span>" in text and "?alur=issuance&amp;state=diverifikasi" in text
 
 
 def test_absurd_page_number_is_an_empty_page(app, client, auth):

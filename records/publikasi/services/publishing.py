@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from records.actor import Actor
-from records.declarations import Registry
+from records.declarations import Registry, Workflow
 from records.exceptions import InvalidTransitionError, NotFoundError, ValidationError
 from records.images import check_image
 from records.models import Layanan, WorkflowStep
@@ -279,3 +279,35 @@ def item_file(item: Publikasi, kind: str, *, blobs) -> tuple[bytes, str, str]:
 
 def _valid_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+# --- what waits for Humas and the reviewers (the home page's worklists) ---------------------
+
+RETURN = "kembalikan"
+SUBMITTED = "menunggu_tinjauan"
+
+
+def _returned():
+    """SQL: the publication's latest move was the reviewer's 'send back with a note'."""
+    later = aliased(WorkflowStep)
+    latest = (select(func.max(later.id))
+              .where(later.subject == SUBJECT, later.subject_id == Publikasi.id).scalar_subquery())
+    return exists().where(WorkflowStep.id == latest, WorkflowStep.transition == RETURN)
+
+
+def drafts_query(*, returned: bool) -> Select:
+    """Drafts Humas works on: those the reviewer sent back (`returned`) or the others."""
+    condition = _returned() if returned else ~_returned()
+    return (select(Publikasi).where(Publikasi.state.in_(sorted(EDITABLE_STATES)), condition)
+            .order_by(Publikasi.updated_at.desc(), Publikasi.id.desc()))
+
+
+def review_query() -> Select:
+    """Publications submitted and waiting for the Camat's or the Sekcam's review."""
+    return select(Publikasi).where(Publikasi.state == SUBMITTED).order_by(Publikasi.id)
+
+
+def reviews(actor: Actor, workflow: Workflow) -> bool:
+    """True when one of the actor's roles may approve a submitted publication."""
+    return any(t.roles & actor.roles for t in workflow.transitions
+               if SUBMITTED in t.sources and t.target == PUBLISHED)
