@@ -283,6 +283,8 @@ class JadwalLayananView(ModelView):
     method_permission_name = {name: "jadwal" for name in MANAGE}
     base_permissions = ["can_jadwal"]
     list_title = _l("Jadwal Layanan")
+    add_title, edit_title = _l("Tambah Jadwal Layanan"), _l("Ubah Jadwal Layanan")
+    show_title = _l("Detail Jadwal Layanan")
     list_columns = [
         "layanan",
         "jam_mulai",

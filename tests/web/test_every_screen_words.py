@@ -68,6 +68,9 @@ UNFILLED = {
     "antrian_public.ticket_pdf": "a PDF, not a screen",
     "info.layanan_chart": "an SVG chart, not a screen",
     "SuratMasukView.lembar": "a PDF, not a screen",
+    "jadwal_public.slip_pdf": "a PDF, not a screen",
+    "PindahView.berita_acara_pdf": "a PDF, not a screen",
+    "SuratMasukView.templat_agenda": "a spreadsheet, not a screen",
     "SuratMasukView.agenda": "a spreadsheet or PDF, not a screen",
     "GroupView.edit": "no group in the demo office",
     "GroupView.show": "no group in the demo office",
@@ -172,12 +175,35 @@ def _fill_office(app) -> dict:
         {"jenis": "pengumuman", "judul": "Perekaman KTP-el hari Sabtu", "isi": "Bawa KK asli.",
          "berlaku_mulai": today.isoformat()}, actor=who("humas"), session=db.session,
         registry=ext.registry, desk=publish_desk(ext))
+    slot, booking = _booking(who("petugas"), tz, today)
     ext.search().drain()
-    return {"record": issued.id, "waiting": waiting.id, "penduduk": people[0],
+    return {"slot": slot, "booking": booking, "record": issued.id, "waiting": waiting.id, "penduduk": people[0],
             "verify_code": issued.verify_code, "tracking": issued.tracking_code,
             "files": files, "ticket": ticket.id, "ticket_code": ticket.tracking_code,
             "complaint": complaint.id, "complaint_code": complaint.tracking_code,
             "surat": letter.id, "gratifikasi": declaration.id, "publikasi": notice.id}
+
+
+def _booking(clerk, tz: str, today: dt.date) -> tuple[int, str]:
+    """A KTP-el slot and one booking on the next day the office is open (the clerk's phone
+    booking): (the slot's id, the booking's code)."""
+    from records.antrian import jadwal
+    from records.antrian.models import JadwalLayanan
+    from records.exceptions import ValidationError
+
+    slot = JadwalLayanan(layanan_code="ktp_el", jam_mulai=dt.time(9), jam_selesai=dt.time(12),
+                         kuota=5, khusus=False, hari="0,1,2,3,4,5,6", tenggang_menit=30, aktif=True)
+    db.session.add(slot)
+    db.session.commit()
+    nik = db.session.scalar(select(Penduduk.nik).where(Penduduk.desa_code == LOLENG))
+    for ahead in range(1, 15):  # the next day that is no holiday
+        try:
+            booking = jadwal.book(slot.id, today + dt.timedelta(days=ahead), nik=nik, actor=clerk,
+                                  source=jadwal.CLERK, session=db.session, tz=tz)
+        except ValidationError:
+            continue
+        return slot.id, booking.kode
+    raise AssertionError("no day in the next two weeks took a booking")
 
 
 def _stamp_every_time(engine) -> None:
@@ -205,6 +231,10 @@ def _args(app, facts: dict, rule) -> dict | None:
         "LoketView.counter": {"loket_id": 1},
         "LoketView.intake": {"ticket_id": facts["ticket"]},
         "RecordsView.show": {"record_id": facts["record"]},
+        "RecordsView.applicant": {"penduduk_id": facts["penduduk"]},
+        "JadwalLayananView.show": {"pk": facts["slot"]},
+        "JadwalLayananView.edit": {"pk": facts["slot"]},
+        "jadwal_public.slip_page": {"code": facts["booking"]},
         "RecordsView.preview": {"record_id": facts["waiting"]},
         "RecordsView.create": {"doctype": "sk_domisili_penduduk"},
         "RecordsView.intake_form": {"code": layanan},
