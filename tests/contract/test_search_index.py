@@ -25,6 +25,7 @@ from search import (
     WhooshSearchIndex,
 )
 from search.pg_index import PgSearchIndex
+from search.sqlite_index import SqliteSearchIndex
 from search.versions import POINTER
 
 OFFICE = frozenset({"office"})
@@ -71,13 +72,18 @@ CORPUS = (
 )
 
 
-@pytest.fixture(params=["memory", "whoosh", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=["memory", "whoosh", "sqlite",
+                        pytest.param("postgres", marks=pytest.mark.postgres)])
 def index(request, tmp_path) -> SearchIndex:
     """An empty index of each adapter (PostgreSQL in a throw-away database)."""
     if request.param == "memory":
         return MemorySearchIndex()
     if request.param == "whoosh":
         return WhooshSearchIndex(tmp_path / "ix")
+    if request.param == "sqlite":
+        found = SqliteSearchIndex(tmp_path / "lemari.db")
+        request.addfinalizer(found.close)
+        return found
     found = PgSearchIndex(request.getfixturevalue("pg_url"))
     request.addfinalizer(found.close)
     return found
