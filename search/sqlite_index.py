@@ -15,14 +15,22 @@ written. Columns:
   through the name vocabulary (``_term``) and confirmed with the shared edit distance;
 - ``i`` NIK and No. KK digits, and the letter number (hex-encoded: it holds punctuation);
 - ``f`` filter tokens (``desa``, ``tahun``, ``jenis``, ``nik`` … as key + hex value);
-- ``p`` principal tokens: the permission filter is one more AND inside the MATCH, so counts,
-  facets and pages only ever see what the caller may see;
 - ``w`` readable words, for "did you mean" and completion limited to visible documents.
 
 The FTS table is contentless; ``_tok`` keeps each row's tokens for FTS5's ``delete`` command.
-Facets count distinct (jenis, desa, tahun, klasifikasi, status) combinations (``_combo``) over
-the matches in one GROUP BY. Relevance is FTS5's bm25 with identifiers above names above body
-words; above ``RELEVANCE_LIMIT`` matches a search is ordered newest first and says so.
+
+Every document points at its combination (``_combo``) of jenis, desa, tahun, klasifikasi,
+status and principals, of which an archive has a few hundred. The permission filter is
+``combo IN (combinations sharing a principal with the caller)`` in the same statement as the
+MATCH, so counts, facets and pages only ever see what the caller may see; facets are one
+GROUP BY combo over the matches, and a browse without words is counted from the combinations'
+document counts without reading a row. (A principal phrase inside the MATCH cost more than the
+query itself: "office" is on every record, and FTS5 walks its whole posting list.)
+
+Relevance: up to ``_SCORE_IN_PYTHON`` matches are scored like the in-memory reference
+(identifiers above names above body words, exact names above typos, phrases a bonus), from
+their stored tokens; more are ranked by FTS5's bm25 with the same column order of weights;
+above ``RELEVANCE_LIMIT`` matches a search is ordered newest first and says so.
 
 ``rebuild`` fills ``<prefix>_build_*`` tables in batches and swaps them in by renaming inside
 one transaction: an exception or a SIGKILL leaves the live tables as they were, and the
@@ -54,6 +62,7 @@ from search.base import (
     SearchError,
 )
 from search.highlight import SNIPPET_SOURCE_CHARS, snippet
+from search.memory_index import _EXACT_WEIGHT, _PHRASE_WEIGHT, _contains, _name_score
 from search.plan import (
     PhraseClause,
     QueryPlan,
@@ -75,8 +84,13 @@ BUSY_TIMEOUT = 10.0
 
 # bm25 weights of the FTS columns b, n, i, f, p, w: identifiers beat names, names beat body words;
 # filters, principals and the readable words only select.
-_WEIGHTS = "1.0, 3.0, 10.0, 0.0, 0.0, 0.0"
-_COLUMNS = ("b", "n", "i", "f", "p", "w")
+_WEIGHTS = "1.0, 3.0, 10.0, 0.0, 0.0"
+_COLUMNS = ("b", "n", "i", "f", "w")
+# Most matches scored in Python from their tokens (bm25 must first walk the posting list of
+# every term of the query, common ones included, to weigh it).
+_SCORE_IN_PYTHON = 300
+# Filters answered by the combination; the identifiers (nik, kk, nomor) go to the MATCH.
+_COMBO_FILTERS = {"jenis": 0, "desa": 1, "tahun": 2, "klasifikasi": 3, "status": 4}
 _BATCH = 2_000
 _PROGRESS_EVERY = 500
 _SUGGEST_RANK, _SUGGEST_MAX = 200, 50
@@ -101,7 +115,9 @@ class SqliteSearchIndex:
         self._connections: list[sqlite3.Connection] = []
         self._guard = threading.Lock()
         self._ready = False
-        self._combos: dict[int, tuple[str, ...]] = {}
+        self._combos: dict[int, _Combo] = {}
+        self._stamp: tuple | None = None
+        self._access: dict[int, frozenset[str]] = {}
 
     # -- the port --------------------------------------------------------------------------
 
@@ -128,22 +144,26 @@ class SqliteSearchIndex:
                 self._count_terms(db, tables, frequencies)
 
     def search(self, query: Query) -> Page:
-        """Run the query: principals and filters are part of the one MATCH expression."""
+        """Run the query: the MATCH and the permission filter in one statement."""
         plan = plan_query(query)
         if not query.principals:
             return Page((), 0, {key: {} for key in FACET_KEYS}, None, plan.notes)
         with self._reading() as db:
-            match = _Match(self, db, plan, query.principals).expression
-            total, facets = self._facets(db, match)
+            allowed = self._allowed(db, query.principals, plan.filters)
+            match = _Match(self, db, plan).expression
+            total, facets = self._facets(db, match, allowed)
             notes = plan.notes
             scored = query.sort == "relevance" and not plan.is_empty
             if scored and total > RELEVANCE_LIMIT:
                 scored, notes = False, (*notes, NOTE_NEWEST_FIRST)
-            ranked = self._ranked(db, match, query, scored) if total > query.offset else []
+            ranked: list[tuple[int, float]] = []
+            if total > query.offset:
+                ranked = self._ranked(db, plan, match, allowed.access, query, scored, total)
             hits = self._hits(db, plan, ranked, scored)
             suggestion = None
             if total < SUGGEST_BELOW:
-                suggestion = did_you_mean(query.text, plan, _Vocabulary(self, db, query.principals))
+                visible = self._allowed(db, query.principals, ())
+                suggestion = did_you_mean(query.text, plan, _Vocabulary(self, db, visible.access))
         return Page(tuple(hits), total, facets, suggestion, notes)
 
     def suggest(self, prefix: str, limit: int = 10, *, principals: frozenset[str]) -> list[str]:
@@ -157,7 +177,7 @@ class SqliteSearchIndex:
                 f"SELECT term FROM {self.prefix}_term WHERE field = ? AND term >= ? AND term < ?"
                 f" ORDER BY df DESC, term LIMIT {_SUGGEST_RANK}",
                 (_WORDS, start, start + "\U0010ffff"))]
-            vocabulary = _Vocabulary(self, db, principals)
+            vocabulary = _Vocabulary(self, db, self._allowed(db, principals, ()).access)
             return [t for t in terms if vocabulary.has("words", [t])][:limit]
 
     def rebuild(
@@ -180,7 +200,6 @@ class SqliteSearchIndex:
                     db.rollback()
                 self._drop(db, build)
                 raise
-        self._combos = {}
         self._ready = True
         if progress is not None:
             progress(count)
@@ -192,7 +211,7 @@ class SqliteSearchIndex:
             with self._reading() as db:
                 count = db.execute(f"SELECT count(*) FROM {self.prefix}_doc").fetchone()[0]
                 db.execute(f"SELECT rowid FROM {self.prefix}_fts WHERE {self.prefix}_fts MATCH"
-                           " 'p:x' LIMIT 1").fetchall()
+                           " 'w:x' LIMIT 1").fetchall()
         except SearchError as exc:
             return {"ok": False, "doc_count": 0, "detail": str(exc)}
         return {"ok": True, "doc_count": count, "detail": f"sqlite fts5 {self.path.name}"}
@@ -201,10 +220,11 @@ class SqliteSearchIndex:
         """Remove every document and the vocabulary."""
         with self._writing() as db:
             tables = _Tables(self.prefix)
-            for table in (tables.doc, tables.tok, tables.term, tables.combo):
+            for table in (tables.doc, tables.tok, tables.term, tables.combo, tables.access):
                 db.execute(f"DELETE FROM {table}")
             db.execute(f"INSERT INTO {tables.fts} ({tables.fts}) VALUES ('delete-all')")
-        self._combos = {}
+            db.execute(f"UPDATE {tables.meta} SET value = ? WHERE key = 'generation'",
+                       (uuid.uuid4().hex,))
 
     def ids(self) -> list[str]:
         """Every indexed id (for ``lemari doctor``'s drift check)."""
@@ -309,22 +329,27 @@ class SqliteSearchIndex:
         tag = uuid.uuid4().hex[:8]
         statements = (
             f"""CREATE TABLE {tables.doc} (rowid INTEGER PRIMARY KEY, combo INTEGER NOT NULL,
+                access INTEGER NOT NULL,
                 date TEXT NOT NULL, id TEXT NOT NULL UNIQUE, title TEXT NOT NULL,
                 excerpt TEXT NOT NULL, shown TEXT NOT NULL)""",
             f"CREATE INDEX {tables.doc}_date_{tag} ON {tables.doc} (date)",
             f"""CREATE TABLE {tables.tok} (rowid INTEGER PRIMARY KEY, b TEXT, n TEXT, i TEXT,
-                f TEXT, p TEXT, w TEXT)""",
+                f TEXT, w TEXT)""",
             f"""CREATE VIRTUAL TABLE {tables.fts} USING fts5({', '.join(_COLUMNS)},
                 content='', tokenize='ascii')""",
             f"""CREATE TABLE {tables.combo} (id INTEGER PRIMARY KEY, jenis TEXT NOT NULL,
                 desa TEXT NOT NULL, tahun TEXT NOT NULL, klasifikasi TEXT NOT NULL,
-                status TEXT NOT NULL, UNIQUE (jenis, desa, tahun, klasifikasi, status))""",
+                status TEXT NOT NULL, principals TEXT NOT NULL, docs INTEGER NOT NULL,
+                UNIQUE (jenis, desa, tahun, klasifikasi, status, principals))""",
             f"""CREATE TABLE {tables.term} (field TEXT NOT NULL, term TEXT NOT NULL,
                 lead TEXT NOT NULL, size INTEGER NOT NULL, df INTEGER NOT NULL,
                 PRIMARY KEY (field, term)) WITHOUT ROWID""",
             f"CREATE INDEX {tables.term}_near_{tag} ON {tables.term} (field, lead, size, df)",
+            f"""CREATE TABLE {tables.access} (id INTEGER PRIMARY KEY,
+                principals TEXT NOT NULL UNIQUE)""",
             f"CREATE TABLE {tables.meta} (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-            f"INSERT INTO {tables.meta} VALUES ('schema', '{SCHEMA_VERSION}')",
+            f"INSERT INTO {tables.meta} VALUES ('schema', '{SCHEMA_VERSION}'),"
+            f" ('generation', '{uuid.uuid4().hex}')",
         )
         if in_transaction:
             for statement in statements:
@@ -365,49 +390,61 @@ class SqliteSearchIndex:
         for chunk in _chunks(ids, 500):
             marks = ",".join("?" * len(chunk))
             found = db.execute(
-                f"SELECT t.rowid, {', '.join('t.' + c for c in _COLUMNS)} FROM {tables.doc} d"
-                f" JOIN {tables.tok} t ON t.rowid = d.rowid WHERE d.id IN ({marks})",
-                chunk).fetchall()
+                f"SELECT t.rowid, {', '.join('t.' + c for c in _COLUMNS)}, d.combo"
+                f" FROM {tables.doc} d JOIN {tables.tok} t ON t.rowid = d.rowid"
+                f" WHERE d.id IN ({marks})", chunk).fetchall()
             if not found:
                 continue
             db.executemany(f"INSERT INTO {tables.fts} ({tables.fts}, rowid, {', '.join(_COLUMNS)})"
-                           f" VALUES ('delete', ?, ?, ?, ?, ?, ?, ?)", found)
+                           f" VALUES ('delete', ?, ?, ?, ?, ?, ?)", [row[:-1] for row in found])
+            db.executemany(f"UPDATE {tables.combo} SET docs = docs - 1 WHERE id = ?",
+                           [(row[-1],) for row in found])
             rowids = [(row[0],) for row in found]
             db.executemany(f"DELETE FROM {tables.doc} WHERE rowid = ?", rowids)
             db.executemany(f"DELETE FROM {tables.tok} WHERE rowid = ?", rowids)
             for row in found:
-                frequencies.subtract(_terms_of(row[2], row[6]))
+                frequencies.subtract(_terms_of(row[2], row[5]))
 
     def _insert(self, db: sqlite3.Connection, tables: _Tables, rows: Iterable[_Row],
                 frequencies: Counter) -> None:
         """Insert analysed rows (their ids must not be present)."""
         combos = self._combo_ids(db, tables)
-        docs, toks = [], []
+        access = {row[1]: row[0] for row in db.execute(f"SELECT id, principals FROM {tables.access}")}
+        docs, toks, added = [], [], Counter()
         for row in rows:
             combo = combos.get(row.combo)
             if combo is None:
                 combo = db.execute(f"INSERT INTO {tables.combo} (jenis, desa, tahun, klasifikasi,"
-                                   f" status) VALUES (?, ?, ?, ?, ?)", row.combo).lastrowid
+                                   f" status, principals, docs) VALUES (?, ?, ?, ?, ?, ?, 0)",
+                                   row.combo).lastrowid
                 combos[row.combo] = combo
-            docs.append((combo, *row.doc))
+            principals = row.combo[-1]
+            if principals not in access:
+                access[principals] = db.execute(f"INSERT INTO {tables.access} (principals)"
+                                                f" VALUES (?)", (principals,)).lastrowid
+            docs.append((combo, access[principals], *row.doc))
             toks.append(row.tokens)
-            frequencies.update(_terms_of(row.tokens[1], row.tokens[5]))
+            added[combo] += 1
+            frequencies.update(_terms_of(row.tokens[1], row.tokens[4]))
+        db.executemany(f"UPDATE {tables.combo} SET docs = docs + ? WHERE id = ?",
+                       [(n, combo) for combo, n in added.items()])
         first = db.execute(f"SELECT coalesce(max(rowid), 0) + 1 FROM {tables.doc}").fetchone()[0]
         numbered = range(first, first + len(docs))
-        db.executemany(f"INSERT INTO {tables.doc} (rowid, combo, date, id, title, excerpt, shown)"
-                       f" VALUES (?, ?, ?, ?, ?, ?, ?)",
+        db.executemany(f"INSERT INTO {tables.doc} (rowid, combo, access, date, id, title, excerpt,"
+                       f" shown) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        [(n, *doc) for n, doc in zip(numbered, docs, strict=True)])
         values = [(n, *tok) for n, tok in zip(numbered, toks, strict=True)]
         db.executemany(f"INSERT INTO {tables.tok} (rowid, {', '.join(_COLUMNS)})"
-                       f" VALUES (?, ?, ?, ?, ?, ?, ?)", values)
+                       f" VALUES (?, ?, ?, ?, ?, ?)", values)
         db.executemany(f"INSERT INTO {tables.fts} (rowid, {', '.join(_COLUMNS)})"
-                       f" VALUES (?, ?, ?, ?, ?, ?, ?)", values)
+                       f" VALUES (?, ?, ?, ?, ?, ?)", values)
 
     @staticmethod
     def _combo_ids(db: sqlite3.Connection, tables: _Tables) -> dict[tuple, int]:
         """Facet combination → id, as stored."""
         return {tuple(row[1:]): row[0] for row in db.execute(
-            f"SELECT id, jenis, desa, tahun, klasifikasi, status FROM {tables.combo}")}
+            f"SELECT id, jenis, desa, tahun, klasifikasi, status, principals"
+            f" FROM {tables.combo}")}
 
     @staticmethod
     def _count_terms(db: sqlite3.Connection, tables: _Tables, frequencies: Counter) -> None:
@@ -451,35 +488,81 @@ class SqliteSearchIndex:
 
     # -- searching ---------------------------------------------------------------------------
 
-    def _facets(self, db: sqlite3.Connection, match: str) -> tuple[int, dict]:
-        """Total and facet counts over every match, from one pass grouping by combination."""
+    def _allowed(self, db: sqlite3.Connection, principals: frozenset[str],
+                 filters: Sequence[tuple[str, str]]) -> _Visible:
+        """The principal sets and the combinations the caller may see (the latter passing
+        the facet filters); read again only when another writer has added one."""
+        stamp = db.execute(
+            f"SELECT (SELECT value FROM {self.prefix}_meta WHERE key = 'generation'),"
+            f" (SELECT max(id) FROM {self.prefix}_combo)").fetchone()
+        if stamp != self._stamp:  # ids are only ever added within one generation of tables
+            self._combos = {row[0]: _Combo(row) for row in db.execute(
+                f"SELECT id, jenis, desa, tahun, klasifikasi, status, principals"
+                f" FROM {self.prefix}_combo")}
+            self._access = {row[0]: frozenset(row[1].split(",")) for row in db.execute(
+                f"SELECT id, principals FROM {self.prefix}_access")}
+            self._stamp = stamp
+        wanted = [(_COMBO_FILTERS[key], value) for key, value in filters if key in _COMBO_FILTERS]
+        access = ",".join(str(i) for i, found in self._access.items() if found & principals)
+        return _Visible(access or "NULL", lambda: {
+            combo_id: combo for combo_id, combo in self._combos.items()
+            if combo.principals & principals
+            and all(combo.values[i] == value for i, value in wanted)})
+
+    def _facets(self, db: sqlite3.Connection, match: str,
+                allowed: _Visible) -> tuple[int, dict]:
+        """Total and facet counts over every visible match: one GROUP BY combination, or
+        without a MATCH the combinations' own document counts."""
         tables = _Tables(self.prefix)
-        counts = db.execute(
-            f"SELECT d.combo, count(*) FROM {tables.fts} CROSS JOIN {tables.doc} d"
-            f" ON d.rowid = {tables.fts}.rowid WHERE {tables.fts} MATCH ? GROUP BY d.combo",
-            (match,)).fetchall()
-        if any(combo not in self._combos for combo, _ in counts):
-            self._combos = {row[0]: tuple(row[1:]) for row in db.execute(
-                f"SELECT id, jenis, desa, tahun, klasifikasi, status FROM {tables.combo}")}
+        if match:
+            counts = db.execute(
+                f"SELECT d.combo, count(*) FROM {tables.fts} CROSS JOIN {tables.doc} d"
+                f" ON d.rowid = {tables.fts}.rowid WHERE {tables.fts} MATCH ?"
+                f" AND d.access IN ({allowed.access}) GROUP BY d.combo", (match,)).fetchall()
+        else:
+            combos = allowed.combos()
+            counts = [(combo, number) for combo, number in db.execute(
+                f"SELECT id, docs FROM {tables.combo} WHERE docs > 0") if combo in combos]
         facets: dict[str, Counter] = {key: Counter() for key in _FACET_KEYS}
         total = 0
         for combo, number in counts:
             total += number
-            for key, value in zip(_FACET_KEYS, self._combos.get(combo, ()), strict=False):
+            for key, value in zip(_FACET_KEYS, self._combos[combo].values, strict=True):
                 facets[key][value] += number
         return total, {key: facet_order(facets.get(key, Counter())) for key in FACET_KEYS}
 
-    def _ranked(self, db: sqlite3.Connection, match: str, query: Query,
-                scored: bool) -> list[tuple[int, float]]:
-        """(rowid, score) of the page: bm25 then newest, or newest first."""
+    def _ranked(self, db: sqlite3.Connection, plan: QueryPlan, match: str,
+                access: str, query: Query, scored: bool,
+                total: int) -> list[tuple[int, float]]:
+        """(rowid, score) of the page: scored, then newest; or newest first."""
         tables = _Tables(self.prefix)
+        visible = f"d.access IN ({access})"
+        if not match:
+            return db.execute(
+                f"SELECT d.rowid, 0.0 FROM {tables.doc} d WHERE {visible}"
+                f" ORDER BY d.date DESC, d.id LIMIT ? OFFSET ?",
+                (query.page_size, query.offset)).fetchall()
+        if scored and total <= _SCORE_IN_PYTHON:
+            rows = db.execute(
+                f"SELECT d.rowid, d.date, d.id, t.b, t.n, t.i FROM {tables.fts}"
+                f" CROSS JOIN {tables.doc} d ON d.rowid = {tables.fts}.rowid"
+                f" JOIN {tables.tok} t ON t.rowid = d.rowid"
+                f" WHERE {tables.fts} MATCH ? AND {visible}", (match,)).fetchall()
+            ranked = [(_score(plan, b, n, i), date, doc_id, rowid)
+                      for rowid, date, doc_id, b, n, i in rows]
+            ranked.sort(key=lambda item: item[2])  # stable sorts, as the reference does
+            ranked.sort(key=lambda item: item[1], reverse=True)
+            ranked.sort(key=lambda item: item[0], reverse=True)
+            page = ranked[query.offset : query.offset + query.page_size]
+            return [(rowid, score) for score, _, _, rowid in page]
         score = f"bm25({tables.fts}, {_WEIGHTS})" if scored else "0.0"
         order = "score, d.date DESC, d.id" if scored else "d.date DESC, d.id"
-        return db.execute(
+        rows = db.execute(
             f"SELECT d.rowid, {score} AS score FROM {tables.fts} CROSS JOIN {tables.doc} d"
-            f" ON d.rowid = {tables.fts}.rowid WHERE {tables.fts} MATCH ?"
+            f" ON d.rowid = {tables.fts}.rowid WHERE {tables.fts} MATCH ? AND {visible}"
             f" ORDER BY {order} LIMIT ? OFFSET ?",
             (match, query.page_size, query.offset)).fetchall()
+        return [(rowid, -score) for rowid, score in rows]
 
     def _hits(self, db: sqlite3.Connection, plan: QueryPlan, ranked, scored: bool) -> list[Hit]:
         """Stored fields and snippets for the page, in rank order."""
@@ -493,7 +576,7 @@ class SqliteSearchIndex:
         hits = []
         for rowid, score in ranked:
             doc_id, title, excerpt, shown = stored[rowid]
-            hits.append(Hit(id=doc_id, score=-float(score) if scored else 0.0, title=title,
+            hits.append(Hit(id=doc_id, score=float(score) if scored else 0.0, title=title,
                             snippet=snippet(excerpt, stems, names), fields=_shown(shown)))
         return hits
 
@@ -518,10 +601,8 @@ class SqliteSearchIndex:
 class _Match:
     """The FTS5 MATCH expression of a plan for one caller."""
 
-    def __init__(self, index: SqliteSearchIndex, db: sqlite3.Connection, plan: QueryPlan,
-                 principals: frozenset[str]) -> None:
-        parts = [_any("p", [_encoded("p", p) for p in sorted(principals)])]
-        parts += [_any("f", [_filter_token(k, v)]) for k, v in plan.filters]
+    def __init__(self, index: SqliteSearchIndex, db: sqlite3.Connection, plan: QueryPlan) -> None:
+        parts = [_any("f", [_filter_token(k, v)]) for k, v in plan.filters]
         parts += [self._word(index, db, word) for word in plan.words]
         parts += [self._phrase(phrase) for phrase in plan.phrases]
         self.expression = " AND ".join(parts)
@@ -557,17 +638,17 @@ class _Vocabulary:
     """``spelling.Vocabulary`` over the index, for one caller with at least one principal."""
 
     def __init__(self, index: SqliteSearchIndex, db: sqlite3.Connection,
-                 principals: frozenset[str]) -> None:
-        self.index, self.db = index, db
-        self.allowed = _any("p", [_encoded("p", p) for p in sorted(principals)])
+                 access: str) -> None:
+        self.index, self.db, self.allowed = index, db, access
 
     def has(self, field: str, terms: Sequence[str]) -> bool:
         """Whether a visible document holds every term; stops at the first one found."""
         column = {"words": "w", "body": "b", "names": "n"}[field]
-        fts = f"{self.index.prefix}_fts"
-        match = f"{_all(column, terms)} AND {self.allowed}"
-        return self.db.execute(f"SELECT 1 FROM {fts} WHERE {fts} MATCH ? LIMIT 1",
-                               (match,)).fetchone() is not None
+        tables = _Tables(self.index.prefix)
+        return self.db.execute(
+            f"SELECT 1 FROM {tables.fts} CROSS JOIN {tables.doc} d ON d.rowid = {tables.fts}.rowid"
+            f" WHERE {tables.fts} MATCH ? AND d.access IN ({self.allowed}) LIMIT 1",
+            (_all(column, terms),)).fetchone() is not None
 
     def near(self, word: str, distance: int) -> list[str]:
         """Vocabulary words within distance edits, same first letter, most frequent first."""
@@ -583,9 +664,10 @@ class _Tables:
     def __init__(self, prefix: str) -> None:
         self.doc, self.tok, self.fts = f"{prefix}_doc", f"{prefix}_tok", f"{prefix}_fts"
         self.combo, self.term, self.meta = f"{prefix}_combo", f"{prefix}_term", f"{prefix}_meta"
+        self.access = f"{prefix}_access"
 
     def all(self) -> tuple[str, ...]:
-        return (self.doc, self.tok, self.fts, self.combo, self.term, self.meta)
+        return (self.doc, self.tok, self.fts, self.combo, self.access, self.term, self.meta)
 
 
 class _Row:
@@ -609,12 +691,54 @@ def _analysed(doc: IndexDoc) -> _Row:
         " ".join(analysis.name_keys(" ".join(doc.names))),
         " ".join(identifiers),
         " ".join(filters),
-        " ".join(_encoded("p", p) for p in sorted(doc.principals)),
         " ".join(dict.fromkeys(analysis.vocabulary(vocabulary_text(doc)))),
     )
     shown = json.dumps(doc.display_fields(), ensure_ascii=False)
     stored = (doc.date, doc.id, doc.title, doc.text[:SNIPPET_SOURCE_CHARS], shown)
-    return _Row(tuple(one(key) for key in _FACET_KEYS), stored, tokens)
+    combo = (*(one(key) for key in _FACET_KEYS), ",".join(sorted(doc.principals)))
+    return _Row(combo, stored, tokens)
+
+
+class _Combo:
+    """A stored combination: facet values in ``_FACET_KEYS`` order and principals."""
+
+    __slots__ = ("principals", "values")
+
+    def __init__(self, row: Sequence) -> None:
+        self.values = tuple(row[1:6])
+        self.principals = frozenset(row[6].split(","))
+
+
+class _Visible:
+    """What one caller may see: principal-set ids as an SQL list (integers, so no
+    parameters are needed) and, on demand, the visible combinations passing the filters."""
+
+    __slots__ = ("access", "combos")
+
+    def __init__(self, access: str, combos: Callable[[], dict[int, _Combo]]) -> None:
+        self.access, self.combos = access, combos
+
+
+def _score(plan: QueryPlan, body: str, names: str, identifiers: str) -> float:
+    """The in-memory reference's relevance (``search.memory_index``) from stored tokens."""
+    body_terms, name_keys, idents = body.split(), tuple(names.split()), set(identifiers.split())
+    total = 0.0
+    for clause in plan.clauses:
+        if isinstance(clause, WordClause):
+            score = 0.0
+            if clause.digits and clause.digits in idents:
+                score += _EXACT_WEIGHT
+            if clause.exact and _encoded("x", clause.exact) in idents:
+                score += _EXACT_WEIGHT
+            if clause.stems and all(s in body_terms for s in clause.stems):
+                score += sum(body_terms.count(s) for s in clause.stems)
+            score += _name_score(clause.names, name_keys)
+        else:
+            found = (_contains(tuple(body_terms), clause.stems)
+                     or _contains(name_keys, clause.names))
+            score = _PHRASE_WEIGHT if found else 0.0
+        total += score
+    return total
 
 
 def _terms_of(names: str, words: str) -> Iterator[tuple[str, str]]:
