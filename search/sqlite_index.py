@@ -104,7 +104,7 @@ class SqliteSearchIndex:
     """``SearchIndex`` in tables of one SQLite database (the app's, normally). Each thread
     gets its own connection; the tables are created on first use."""
 
-    def __init__(self, database: str | Path, *, prefix: str = "search",
+    def __init__(self, database: str | Path, *, prefix: str = "search_index",
                  busy_timeout: float = BUSY_TIMEOUT) -> None:
         if not prefix.isidentifier() or not prefix.islower():
             raise ValueError(f"table prefix must be a lower-case identifier: {prefix!r}")
@@ -231,6 +231,22 @@ class SqliteSearchIndex:
         with self._reading() as db:
             return [row[0] for row in db.execute(f"SELECT id FROM {self.prefix}_doc")]
 
+    @contextmanager
+    def joined(self, db: sqlite3.Connection) -> Iterator[bool]:
+        """Make this thread's writes go through db, inside its owner's transaction (the
+        outbox drain's session), so the index write and the deletion of the applied outbox
+        rows commit or roll back together. Yields False, and changes nothing, when db is
+        another database than the index's."""
+        row = db.execute("PRAGMA database_list").fetchone()
+        if not row or not row[2] or Path(row[2]).resolve() != self.path.resolve():
+            yield False
+            return
+        self._local.joined = db
+        try:
+            yield True
+        finally:
+            self._local.joined = None
+
     def close(self) -> None:
         """Close every thread's connection (a later call reconnects)."""
         with self._guard:
@@ -278,9 +294,15 @@ class SqliteSearchIndex:
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (``IndexBusyError`` after ``busy_timeout``)."""
+        """A write transaction (``IndexBusyError`` after ``busy_timeout``), or the joined
+        connection's transaction (see ``joined``), which its owner commits."""
         with self._errors():
             self._ensure_schema()
+            joined = getattr(self._local, "joined", None)
+            if joined is not None:
+                self._check_version(joined)
+                yield joined
+                return
             db = self._connection()
             with self._transaction(db):
                 self._check_version(db)

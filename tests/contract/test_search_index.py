@@ -697,6 +697,7 @@ def fts(tmp_path) -> SqliteSearchIndex:
     with sqlite3.connect(database) as db:
         db.execute("CREATE TABLE record (id INTEGER PRIMARY KEY, title TEXT)")
         db.execute("INSERT INTO record VALUES (1, 'Surat Keterangan Usaha')")
+        db.execute("CREATE TABLE search_outbox (id INTEGER PRIMARY KEY)")  # the app's, not ours
     index = SqliteSearchIndex(database, busy_timeout=0.2)
     index.add_or_update(CORPUS)
     yield index
@@ -712,8 +713,9 @@ def sqlite_tables(index: SqliteSearchIndex) -> list[str]:
 
 
 def test_sqlite_index_lives_beside_the_records_and_leaves_them_alone(fts):
-    assert sqlite_tables(fts) == ["record", "search_access", "search_combo", "search_doc", "search_fts",
-                                  "search_meta", "search_term", "search_tok"]
+    assert sqlite_tables(fts) == ["record", "search_index_access", "search_index_combo",
+                                  "search_index_doc", "search_index_fts", "search_index_meta",
+                                  "search_index_term", "search_index_tok", "search_outbox"]
     fts.rebuild(CORPUS[:2])
     fts.clear()
     with sqlite3.connect(fts.path) as db:
@@ -781,8 +783,9 @@ def test_sqlite_a_held_write_lock_raises_index_busy(fts):
     assert ids(fts, "nikah") == ["baru-1"]
 
 
-@pytest.mark.parametrize("damage", ["DROP TABLE search_fts", "DROP TABLE search_doc",
-                                    "UPDATE search_meta SET value = '0' WHERE key = 'schema'"])
+@pytest.mark.parametrize("damage", ["DROP TABLE search_index_fts",
+                                    "DROP TABLE search_index_doc",
+                                    "UPDATE search_index_meta SET value = '0' WHERE key = 'schema'"])
 def test_sqlite_damage_is_reported_and_rebuild_restores_it(fts, damage):
     with sqlite3.connect(fts.path) as db:
         db.execute(damage)
@@ -815,3 +818,23 @@ def test_sqlite_orders_a_very_broad_search_newest_first_and_says_so(tmp_path):
 def test_sqlite_needs_a_sqlite_database():
     with pytest.raises(SearchError):
         SqliteSearchIndex("postgresql+psycopg://postgres@127.0.0.1/lemari")
+
+
+def test_sqlite_writes_joined_to_a_callers_transaction_commit_and_roll_back_with_it(fts):
+    caller = sqlite3.connect(fts.path)  # as the outbox drain's session holds it
+    with fts.joined(caller) as joined:
+        assert joined is True
+        fts.add_or_update([make_doc("baru-1", text="Surat pengantar nikah.")])
+        caller.execute("DELETE FROM search_outbox")
+        assert ids(fts, "nikah") == []  # other connections see nothing before the commit
+    caller.rollback()
+    assert ids(fts, "nikah") == []
+    with fts.joined(caller):
+        fts.add_or_update([make_doc("baru-1", text="Surat pengantar nikah.")])
+    caller.commit()
+    assert ids(fts, "nikah") == ["baru-1"]
+    caller.close()
+    elsewhere = sqlite3.connect(":memory:")
+    with fts.joined(elsewhere) as joined:
+        assert joined is False
+    elsewhere.close()
