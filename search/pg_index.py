@@ -28,6 +28,8 @@ Writers serialise on a transaction-scoped advisory lock.
 from __future__ import annotations
 
 import json
+import queue
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -387,20 +389,47 @@ class PgSearchIndex:
 
     def _fill(self, conn: Connection, table: str, docs: Iterable[IndexDoc],
               progress: Callable[[int], None] | None) -> tuple[int, Counter]:
-        """Insert docs in batches into the build table, counting their words on the way."""
+        """Insert docs in batches into the build table, counting their words on the way.
+
+        Our analysis (Python, this thread) of the next batch overlaps the server's work on the
+        previous one (``to_tsvector``, written by a sender thread that waits on the socket
+        without the GIL): on two cores that is most of the rebuild's speed."""
         frequencies: Counter = Counter()
+        batches: queue.Queue[dict[str, dict] | None] = queue.Queue(maxsize=2)
+        failed: list[BaseException] = []
+
+        def send() -> None:
+            while (batch := batches.get()) is not None:
+                if not failed:
+                    try:
+                        self._flush_build(conn, table, batch, frequencies)
+                    except BaseException as exc:  # handed to the producing thread
+                        failed.append(exc)
+
+        sender = threading.Thread(target=send, name="pg-index-rebuild", daemon=True)
+        sender.start()
         batch: dict[str, dict] = {}
         count = 0
-        for doc in docs:
-            if doc.id in batch:  # a repeated id replaces the earlier one, as in add_or_update
-                count -= 1
-            batch[doc.id] = _row(doc)
-            count += 1
-            if len(batch) >= _BATCH:
-                self._flush_build(conn, table, batch, frequencies)
-            if progress is not None and count % _PROGRESS_EVERY == 0:
-                progress(count)
-        self._flush_build(conn, table, batch, frequencies)
+        try:
+            for doc in docs:
+                if doc.id in batch:  # a repeated id replaces the earlier one, as in add_or_update
+                    count -= 1
+                batch[doc.id] = _row(doc)
+                count += 1
+                if len(batch) >= _BATCH:
+                    batches.put(batch)
+                    batch = {}
+                    if failed:
+                        break
+                if progress is not None and count % _PROGRESS_EVERY == 0:
+                    progress(count)
+            if batch and not failed:
+                batches.put(batch)
+        finally:
+            batches.put(None)
+            sender.join()
+        if failed:
+            raise failed[0]
         return count, frequencies
 
     def _flush_build(self, conn: Connection, table: str, batch: dict[str, dict],
