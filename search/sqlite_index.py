@@ -432,18 +432,17 @@ class SqliteSearchIndex:
         """Insert analysed rows (their ids must not be present)."""
         combos = self._combo_ids(db, tables)
         access = {row[1]: row[0] for row in db.execute(f"SELECT id, principals FROM {tables.access}")}
-        docs, toks, added = [], [], Counter()
+        docs, toks, added = [], [], Counter[int]()
         for row in rows:
-            combo = combos.get(row.combo)
-            if combo is None:
-                combo = db.execute(f"INSERT INTO {tables.combo} (jenis, desa, tahun, klasifikasi,"
-                                   f" status, principals, docs) VALUES (?, ?, ?, ?, ?, ?, 0)",
-                                   row.combo).lastrowid
-                combos[row.combo] = combo
+            if row.combo not in combos:
+                combos[row.combo] = _inserted(db.execute(
+                    f"INSERT INTO {tables.combo} (jenis, desa, tahun, klasifikasi, status,"
+                    f" principals, docs) VALUES (?, ?, ?, ?, ?, ?, 0)", row.combo))
+            combo = combos[row.combo]
             principals = row.combo[-1]
             if principals not in access:
-                access[principals] = db.execute(f"INSERT INTO {tables.access} (principals)"
-                                                f" VALUES (?)", (principals,)).lastrowid
+                access[principals] = _inserted(db.execute(
+                    f"INSERT INTO {tables.access} (principals) VALUES (?)", (principals,)))
             docs.append((combo, access[principals], *row.doc))
             toks.append(row.tokens)
             added[combo] += 1
@@ -798,6 +797,12 @@ def _any(column: str, terms: Sequence[str]) -> str:
 def _all(column: str, terms: Sequence[str]) -> str:
     """Every one of terms in column."""
     return f"{column} : (" + " AND ".join(map(_quoted, terms)) + ")"
+
+
+def _inserted(cursor: sqlite3.Cursor) -> int:
+    """The rowid an INSERT gave its row."""
+    assert cursor.lastrowid is not None  # an INSERT into a rowid table always sets it
+    return cursor.lastrowid
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:

@@ -1,8 +1,8 @@
 """Search wired into the app: outbox in the service transaction, drain, scope, doctor, repair.
 
-Runs on the demo office (~485 residents) twice: SQLite with its FTS5 index (the default), and PostgreSQL with its own
-full-text search (SEARCH_BACKEND=postgres). Records are created and issued through the real
-services; the index follows only through the outbox.
+Runs on the demo office (~485 residents) twice: SQLite with its FTS5 index (the default), and
+PostgreSQL with its own full-text search (SEARCH_BACKEND=postgres). Records are created and
+issued through the real services; the index follows only through the outbox.
 """
 
 from __future__ import annotations
