@@ -509,13 +509,15 @@ class PgSearchIndex:
                                 snippet=snippet(excerpt, stems, names), fields=_shown(shown)))
         return hits
 
-    def fuzzy_keys(self, conn: Connection, key: str) -> list[str]:
-        """Name keys in the vocabulary within one edit of key (same first letter), found
-        through the trigram index and confirmed with the shared edit distance."""
-        if len(key) < analysis.FUZZY_MIN_LENGTH:
-            return []
-        return [t for t in self.neighbours(conn, _NAMES, key, 1)
-                if t != key and analysis.fuzzy_match(key, t)]
+    def fuzzy_keys(self, conn: Connection, key: str, loose: str = "") -> list[str]:
+        """Name keys in the vocabulary within one edit of key or of its loose form (same
+        first letter), found through the trigram index and confirmed with the shared edit
+        distance."""
+        found: dict[str, None] = {}
+        for typed in dict.fromkeys(t for t in (key, loose) if t):
+            if len(typed) >= analysis.FUZZY_MIN_LENGTH:
+                found.update(dict.fromkeys(self.neighbours(conn, _NAMES, typed, 1)))
+        return [t for t in found if t != key and analysis.fuzzy_match(key, t, loose)]
 
     def neighbours(self, conn: Connection, field: str, word: str,
                             distance: int) -> list[str]:
@@ -587,8 +589,8 @@ class _Compiled:
             scores.append(f"(CASE WHEN title_tsv @@ {body} THEN {_TITLE} ELSE 0 END)")
         if word.names:
             alternatives = []
-            for key in word.names:
-                near = index.fuzzy_keys(conn, key)
+            for i, key in enumerate(word.names):
+                near = index.fuzzy_keys(conn, key, word.typed(i))
                 alternatives.append(_any_of([key, *near]))
                 fuzzy = self.param(_any_of(near)) if near else None
                 scores.append(

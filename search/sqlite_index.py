@@ -617,12 +617,14 @@ class SqliteSearchIndex:
             (field, word[:analysis.FUZZY_PREFIX], len(word) - distance, len(word) + distance))
         return [t for (t,) in candidates if analysis.within_edits(word, t, distance)]
 
-    def fuzzy_keys(self, db: sqlite3.Connection, key: str) -> list[str]:
-        """Name keys in the vocabulary within one edit of key (same first letter)."""
-        if len(key) < analysis.FUZZY_MIN_LENGTH:
-            return []
-        return [t for t in self.neighbours(db, _NAMES, key, 1)
-                if t != key and analysis.fuzzy_match(key, t)]
+    def fuzzy_keys(self, db: sqlite3.Connection, key: str, loose: str = "") -> list[str]:
+        """Name keys in the vocabulary within one edit of key, or of its loose form (same
+        first letter)."""
+        found: dict[str, None] = {}
+        for typed in dict.fromkeys(t for t in (key, loose) if t):
+            if len(typed) >= analysis.FUZZY_MIN_LENGTH:
+                found.update(dict.fromkeys(self.neighbours(db, _NAMES, typed, 1)))
+        return [t for t in found if t != key and analysis.fuzzy_match(key, t, loose)]
 
 
 class _Match:
@@ -643,7 +645,8 @@ class _Match:
             options.append(_all("b", word.stems))
         if word.names:
             options.append("(" + " AND ".join(
-                _any("n", [key, *index.fuzzy_keys(db, key)]) for key in word.names) + ")")
+                _any("n", [key, *index.fuzzy_keys(db, key, word.typed(i))])
+                for i, key in enumerate(word.names)) + ")")
         if word.digits:
             options.append(_any("i", [word.digits]))
         if word.exact:
@@ -759,7 +762,7 @@ def _score(plan: QueryPlan, body: str, names: str, identifiers: str) -> float:
                 score += _EXACT_WEIGHT
             if clause.stems and all(s in body_terms for s in clause.stems):
                 score += sum(body_terms.count(s) for s in clause.stems)
-            named = _name_score(clause.names, name_keys)
+            named = _name_score(clause.names, name_keys, clause.loose)
             if named:
                 # the share of the document's name words the query names: "Nor Saidah" puts
                 # NOR SAIDAH before NOR HASANAH SAIDAH (bm25's length normalisation does the
