@@ -597,7 +597,12 @@ class _Compiled:
                     f"(CASE WHEN names @@ {self.param(_lexeme(key))}::tsquery THEN {_NAME}"
                     + (f" WHEN names @@ {fuzzy}::tsquery THEN {_FUZZY}" if fuzzy else "")
                     + " ELSE 0 END)")
-            options.append(f"names @@ {self.param(' & '.join(alternatives))}::tsquery")
+            named = f"names @@ {self.param(' & '.join(alternatives))}::tsquery"
+            options.append(named)
+            # the share of the document's name words the query names, as the SQLite adapter
+            # ranks: "Nor Saidah" puts NOR SAIDAH before NOR HASANAH SAIDAH
+            scores.append(f"(CASE WHEN {named} THEN {_NAME}.0 * {len(word.names)}"
+                          " / greatest(length(names), 1) ELSE 0 END)")
         if word.digits:
             ident = self.param([word.digits])
             matched = f"(nik @> {ident}::text[] OR no_kk @> {ident}::text[])"
