@@ -177,10 +177,12 @@ SKTM_BATAS_UMUR_HARI = 90
 SKTM_BATAS_UMUR_DASAR = ("Kebijakan kantor (belum ada Perbup Kutai Kartanegara yang ditemukan); "
                          "ubah SKTM_BATAS_UMUR_HARI dan dasar ini bila ada ketentuan daerah")
 
-# Search engine behind the search port: "whoosh" (embedded, default) or "postgres" (PostgreSQL
-# full text in the app's own PostgreSQL database: DATABASE_URL must point at PostgreSQL).
-SEARCH_BACKEND = "whoosh"
-# Folder of the Whoosh search index (a rebuildable cache of the database). Empty means <HOME>/index.
+# Search engine behind the search port. Empty (the default) means the full text of the app's
+# own database: "sqlite" (SQLite FTS5 tables beside the records) on SQLite, "postgres"
+# (PostgreSQL full text) on PostgreSQL. "whoosh" (a folder of its own) is kept as a supported
+# adapter. docs/decisions.md, "Embedded search: SQLite FTS5 in the records' database".
+SEARCH_BACKEND = ""
+# Folder of the Whoosh search index (SEARCH_BACKEND=whoosh only). Empty means <HOME>/index.
 SEARCH_INDEX_DIR = ""
 
 # --- Archive (scans, OCR, fixity, backup) ---------------------------------------------------

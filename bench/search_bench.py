@@ -15,7 +15,8 @@ For each engine, on the synthetic Kota Bangun archive of ``bench.search_corpus``
 * RSS          resident memory (current and peak) of the process that searches, measured in
                a fresh child that only opens the index and queries; target ≤ 400 MB at 1M.
 
-Engines: ``whoosh`` (the embedded default), ``postgres`` (when a server answers at
+Engines: ``sqlite`` (the embedded default: our FTS5 adapter in the records' database),
+``whoosh`` (supported adapter), ``postgres`` (when a server answers at
 ``LEMARI_BENCH_PG_URL``, default the local one; a throw-away database is created and dropped)
 and ``fts5``: SQLite FTS5 fed the same analysed terms, answering the same pages (top hits by
 bm25, total, facets), as the reference measured in the same run. FTS5 has no typo tolerance,
@@ -41,7 +42,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-ENGINES = ("whoosh", "postgres", "fts5")
+ENGINES = ("sqlite", "whoosh", "postgres", "fts5")
 PG_ADMIN_URL = os.environ.get("LEMARI_BENCH_PG_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PAGE_SIZE = 20
@@ -134,6 +135,10 @@ def _open(engine: str, target: str):
         from search.pg_index import PgSearchIndex
 
         return PgSearchIndex(target)
+    if engine == "sqlite":
+        from search.sqlite_index import SqliteSearchIndex
+
+        return SqliteSearchIndex(Path(target) / "lemari.db")
     return Fts5Reference(target)
 
 

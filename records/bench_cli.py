@@ -106,7 +106,8 @@ def bench_queue_command(minutes: float, speed: float, engine: str, pg_url: str |
               help="Documents in the synthetic archive.")
 @click.option("--queries", "per_class", default=200, show_default=True,
               type=click.IntRange(min=20), help="Queries timed per class.")
-@click.option("--engine", "engines", multiple=True, type=click.Choice(["whoosh", "postgres", "fts5"]),
+@click.option("--engine", "engines", multiple=True,
+              type=click.Choice(["sqlite", "whoosh", "postgres", "fts5"]),
               help="Engines to measure (default: all; postgres only when a server answers).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
 def bench_search_command(docs: int, per_class: int, engines: tuple[str, ...], as_json: bool) -> None:

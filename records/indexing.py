@@ -252,11 +252,25 @@ def apply_outbox(session: Session, index: SearchIndex, registry: Registry, batch
         rows = session.scalars(select(SearchOutbox).order_by(SearchOutbox.id).limit(batch)).all()
         if not rows:
             break
-        _apply_rows(session, index, registry, rows)
-        session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
-        session.commit()
+        with _one_transaction(session, index):
+            _apply_rows(session, index, registry, rows)
+            session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
+            session.commit()
         applied += len(rows)
     return applied
+
+
+@contextmanager
+def _one_transaction(session: Session, index: SearchIndex) -> Iterator[None]:
+    """An index kept in the session's own SQLite database (FTS5) writes through the session's
+    connection, so the index write and the deletion of the applied rows are one commit."""
+    joined = getattr(index, "joined", None)
+    if not callable(joined) or session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    raw = session.connection().connection.driver_connection
+    with joined(raw):
+        yield
 
 
 def _apply_rows(session: Session, index: SearchIndex, registry: Registry, rows) -> None:
@@ -324,8 +338,27 @@ def _postgres(settings: dict) -> SearchIndex:
     return PgSearchIndex(settings["SQLALCHEMY_DATABASE_URI"])
 
 
-# The core's two adapters; a plugin offers more through `register_search_backends`.
-BACKENDS: dict[str, Callable[[dict], SearchIndex]] = {"whoosh": _whoosh, "postgres": _postgres}
+def _sqlite(settings: dict) -> SearchIndex:
+    """The embedded default: SQLite FTS5 tables in the app's own SQLite database, so index
+    and records share one file, one journal and one backup (docs/decisions.md)."""
+    from search.sqlite_index import SqliteSearchIndex
+
+    return SqliteSearchIndex(settings["SQLALCHEMY_DATABASE_URI"])
+
+
+# The core's adapters; a plugin offers more through `register_search_backends`.
+BACKENDS: dict[str, Callable[[dict], SearchIndex]] = {
+    "sqlite": _sqlite, "postgres": _postgres, "whoosh": _whoosh}
+
+
+def default_backend(settings: dict) -> str:
+    """SEARCH_BACKEND, or when empty the full text of the app's own database: FTS5 on SQLite,
+    PostgreSQL full text on PostgreSQL."""
+    chosen = settings.get("SEARCH_BACKEND")
+    if chosen:
+        return chosen
+    url = str(settings.get("SQLALCHEMY_DATABASE_URI") or "")
+    return "postgres" if url.startswith("postgres") else "sqlite"
 
 
 def index_dir(settings: dict) -> Path:
@@ -336,7 +369,7 @@ def index_dir(settings: dict) -> Path:
 def make_index(settings: dict, offered: Mapping[str, Callable[[dict], SearchIndex]] | None = None
                ) -> SearchIndex:
     """The configured backend (SEARCH_BACKEND), among the core's and the plugins' offers."""
-    name = settings.get("SEARCH_BACKEND") or "whoosh"
+    name = default_backend(settings)
     backends = {**BACKENDS, **(offered or {})}
     try:
         factory = backends[name]
@@ -396,7 +429,8 @@ class SearchEngine:
         return "ok"
 
     def close(self) -> None:
-        """Release the index's resources (a PostgreSQL connection pool); Whoosh has none."""
+        """Release the index's resources (connections to SQLite or PostgreSQL); Whoosh has
+        none."""
         closing = getattr(self.index, "close", None)
         if callable(closing):
             closing()

@@ -149,13 +149,15 @@ def vocabulary(text: str) -> list[str]:
     return [w for w in words(text) if len(w) >= 3 and w.isalpha() and w not in _STOPSET]
 
 
-def name_key(word: str) -> str:
+def name_key(word: str, *, collapse: bool = True) -> str:
     """One key for all usual spellings of a name word (see ``_NAME_RULES`` and aliases);
-    anything but letters is dropped ("Moh." → "muhamad")."""
+    anything but letters is dropped ("Moh." → "muhamad"). ``collapse=False`` keeps doubled
+    letters (see ``loose_keys``)."""
     key = "".join(ch for ch in fold(word) if ch.isalpha())
     for old, new in _NAME_RULES:
         key = key.replace(old, new)
-    key = _DOUBLED.sub(r"\1", key)
+    if collapse:
+        key = _DOUBLED.sub(r"\1", key)
     if len(key) > 2 and key.endswith("y"):
         key = key[:-1] + "i"  # Rudy/Rudi, Rizky/Rizki, Sity/Siti
     return _NAME_ALIASES.get(key, key)
@@ -164,6 +166,15 @@ def name_key(word: str) -> str:
 def name_keys(text: str) -> list[str]:
     """Name keys of every word in a person's name, in order ("Moh. Nor" → muhamad, nur)."""
     return [name_key(w) for w in _NAME_WORD.findall(_APOSTROPHES.sub("", fold(text)))]
+
+
+def loose_keys(text: str) -> list[str]:
+    """``name_keys`` of a typed name with doubled letters kept, one per word: a typo that
+    doubles a letter ("Raadan" for Ramadhan, "Haanah" for Hasanah) is folded by the key into
+    a second edit ("radan"), but is one edit from the key before folding. Used only to find
+    typo neighbours of what the user typed, never as a key."""
+    return [name_key(w, collapse=False)
+            for w in _NAME_WORD.findall(_APOSTROPHES.sub("", fold(text)))]
 
 
 def exact_key(value: str) -> str:
@@ -196,12 +207,14 @@ def within_edits(a: str, b: str, limit: int) -> bool:
     return previous[-1] <= limit
 
 
-def fuzzy_match(query_key: str, doc_key: str) -> bool:
-    """Whether a name key typed by the user matches one in a document, allowing one typo."""
+def fuzzy_match(query_key: str, doc_key: str, loose: str = "") -> bool:
+    """Whether a name key typed by the user (or its ``loose_keys`` form) matches one in a
+    document, allowing one typo."""
     if query_key == doc_key:
         return True
-    return (
-        len(query_key) >= FUZZY_MIN_LENGTH
-        and query_key[:FUZZY_PREFIX] == doc_key[:FUZZY_PREFIX]
-        and within_edits(query_key, doc_key, 1)
+    return any(
+        len(typed) >= FUZZY_MIN_LENGTH
+        and typed[:FUZZY_PREFIX] == doc_key[:FUZZY_PREFIX]
+        and within_edits(typed, doc_key, 1)
+        for typed in (query_key, loose) if typed
     )

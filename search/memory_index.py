@@ -142,16 +142,18 @@ def _word_score(word: WordClause, entry: _Entry) -> float:
         score += _EXACT_WEIGHT
     if word.stems and all(s in entry.body for s in word.stems):
         score += sum(entry.body.count(s) for s in word.stems)
-    return score + _name_score(word.names, entry.names)
+    return score + _name_score(word.names, entry.names, word.loose)
 
 
-def _name_score(wanted: tuple[str, ...], names: tuple[str, ...]) -> float:
+def _name_score(wanted: tuple[str, ...], names: tuple[str, ...],
+                loose: tuple[str, ...] = ()) -> float:
     """Exact name keys score more than one-typo ones; 0.0 unless every key matches."""
     score = 0.0
-    for key in wanted:
+    for i, key in enumerate(wanted):
+        typed = loose[i] if i < len(loose) else ""
         if key in names:
             score += _NAME_WEIGHT
-        elif any(analysis.fuzzy_match(key, name) for name in names):
+        elif any(analysis.fuzzy_match(key, name, typed) for name in names):
             score += _FUZZY_WEIGHT
         else:
             return 0.0

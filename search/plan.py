@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from search.analysis import body_terms, digits_key, exact_key, name_keys
+from search.analysis import body_terms, digits_key, exact_key, loose_keys, name_keys
 from search.base import FILTER_KEYS, IndexDoc, Query, QueryError
 from search.query_parser import check_field, parse_query
 
@@ -29,6 +29,11 @@ class WordClause:
     names: tuple[str, ...]
     digits: str
     exact: str
+    loose: tuple[str, ...] = ()  # the names' ``analysis.loose_keys``, one per key
+
+    def typed(self, index: int) -> str:
+        """The loose form of name key ``index`` ("" when there is none)."""
+        return self.loose[index] if index < len(self.loose) else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +129,7 @@ def _word(text: str) -> WordClause:
         names=tuple(name_keys(text)),
         digits=digits_key(text) if text.isdigit() else "",
         exact=exact_key(text) if has_digit else "",
+        loose=tuple(loose_keys(text)),
     )
 
 

@@ -510,11 +510,15 @@ def _document(doc: IndexDoc) -> dict[str, object]:
 def _typos(reader, plan: QueryPlan) -> dict[str, list[str]]:
     """Name keys of the index within one typo of each name key the plan asks for, looked up
     once in the whole lexicon (a FuzzyTerm would search every segment's lexicon again)."""
-    found = {}
-    for key in {k for clause in plan.words for k in clause.names}:
-        if len(key) >= analysis.FUZZY_MIN_LENGTH:
-            near = reader.terms_within("names", key, 1, prefix=analysis.FUZZY_PREFIX)
-            found[key] = sorted(t for t in near if t != key and analysis.fuzzy_match(key, t))
+    found: dict[str, list[str]] = {}
+    for clause in plan.words:
+        for i, key in enumerate(clause.names):
+            loose = clause.typed(i)
+            near = {t for typed in {key, loose} - {""} if len(typed) >= analysis.FUZZY_MIN_LENGTH
+                    for t in reader.terms_within("names", typed, 1,
+                                                 prefix=analysis.FUZZY_PREFIX)}
+            found[key] = sorted({*found.get(key, ()), *(
+                t for t in near if t != key and analysis.fuzzy_match(key, t, loose))})
     return found
 
 

@@ -33,7 +33,8 @@ from records.exceptions import RecordsError
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 #: The revision that is the schema of the last release before migrations (commit 6c75a7e).
 BASELINE = "0001"
-#: Tables in our database that no model declares: the PostgreSQL search index keeps its own
+#: Tables in our database that no model declares: the search index keeps its own, on SQLite
+#: (search/sqlite_index.py, FTS5 shadow tables included) and on PostgreSQL
 #: (search/pg_index.py), rebuilt from the database and never migrated.
 FOREIGN_TABLE_PREFIXES = ("search_index_",)
 #: PostgreSQL advisory lock held while migrating, so a second `lemari init` waits its turn.

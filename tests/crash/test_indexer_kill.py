@@ -1,7 +1,7 @@
 """SIGKILL the indexer mid-batch, restart it, and the index catches up (the outbox survives).
 
 Runs the installed `lemari` console script in a subprocess on a copy of the demo office, as
-tests/integration/test_cli.py does: on SQLite with Whoosh, and on PostgreSQL with its full-text
+tests/integration/test_cli.py does: on SQLite with its FTS5 index, and on PostgreSQL with its full-text
 backend. Set LEMARI_TEST_SCRIPT to run another script.
 """
 

@@ -1,8 +1,8 @@
 """Search wired into the app: outbox in the service transaction, drain, scope, doctor, repair.
 
-Runs on the demo office (~485 residents) twice: SQLite with Whoosh, and PostgreSQL with its own
-full-text search (SEARCH_BACKEND=postgres). Records are created and issued through the real
-services; the index follows only through the outbox.
+Runs on the demo office (~485 residents) twice: SQLite with its FTS5 index (the default), and
+PostgreSQL with its own full-text search (SEARCH_BACKEND=postgres). Records are created and
+issued through the real services; the index follows only through the outbox.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from search_offices import committed_outbox_rows
 from sqlalchemy import func, select
 
 from records.extensions import db, lemari
-from records.indexing import index_dir
+from records.indexing import default_backend, index_dir
 from records.models import AuditEvent, Penduduk, Record, SearchOutbox
 from records.search_cli import doctor_command, drain_command, reindex_command
 from records.services.accounts import actor_for_username
@@ -225,12 +225,14 @@ def test_index_drain_command_applies_pending_rows(app, home):
 
 
 def damage_index(app) -> None:
-    """What a power cut or an operator can do to each backend's index: Whoosh files zeroed,
-    or the PostgreSQL index table dropped."""
-    if app.config["SEARCH_BACKEND"] == "postgres":
+    """What an operator (or a bad restore) can do to each backend's index: an index table
+    dropped from the database (SQLite FTS5, PostgreSQL), or Whoosh files zeroed."""
+    backend = default_backend(app.config)
+    if backend in ("postgres", "sqlite"):
         engine = sqlalchemy.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
         with engine.begin() as conn:
-            conn.execute(sqlalchemy.text("DROP TABLE search_index_doc"))
+            table = "search_index_doc" if backend == "postgres" else "search_index_fts"
+            conn.execute(sqlalchemy.text(f"DROP TABLE {table}"))
         engine.dispose()
         return
     live = index_dir(app.config) / (index_dir(app.config) / "CURRENT").read_text().strip()

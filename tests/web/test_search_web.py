@@ -19,7 +19,7 @@ HOSTILE = [
 
 @pytest.fixture
 def app(office_app):
-    """Every test here runs on SQLite + Whoosh and on PostgreSQL full text."""
+    """Every test here runs on SQLite FTS5 and on PostgreSQL full text."""
     return office_app
 
 
