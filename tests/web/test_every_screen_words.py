@@ -177,7 +177,8 @@ def _fill_office(app) -> dict:
         registry=ext.registry, desk=publish_desk(ext))
     slot, booking = _booking(who("petugas"), tz, today)
     ext.search().drain()
-    return {"slot": slot, "booking": booking, "record": issued.id, "waiting": waiting.id, "penduduk": people[0],
+    return {"slot": slot, "booking": booking,
+            "record": issued.id, "waiting": waiting.id, "penduduk": people[0],
             "verify_code": issued.verify_code, "tracking": issued.tracking_code,
             "files": files, "ticket": ticket.id, "ticket_code": ticket.tracking_code,
             "complaint": complaint.id, "complaint_code": complaint.tracking_code,
