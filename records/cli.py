@@ -76,6 +76,7 @@ def init_command(no_backup: bool) -> None:
     with pending migrations and backups set up, backs up to every target first."""
     from records.db_cli import backup_before_upgrade
     from records.desk import signing_config
+    from records.search_cli import fill_empty_index
     from records.services.setup import initialise
 
     backup_before_upgrade(no_backup)
@@ -86,6 +87,7 @@ def init_command(no_backup: bool) -> None:
         menu_permissions=lemari().menu_permissions, pm=lemari().pm))
     for line in describe_upgrade(*migrated):
         click.echo(line)
+    fill_empty_index()
     if signing_config(lemari().settings).demo:
         click.echo("Sertifikat DEMO untuk tanda tangan elektronik tersedia di folder pki "
                    "(bukan sertifikat resmi BSrE).")

@@ -36,6 +36,21 @@ def reindex_command() -> None:
     click.echo(f"{written} dokumen diindeks.")
 
 
+def fill_empty_index() -> None:
+    """After `lemari init`: an empty index beside a database with findable items is built from
+    the database. That is an upgrade that changed the search engine (Whoosh to SQLite FTS5 or
+    PostgreSQL, issue 17) or a data folder whose index was lost; the database is the source of
+    truth, and without this every search would answer nothing until somebody ran reindex."""
+    engine = _unchecked_engine()
+    total = count_docs(db.session)
+    db.session.rollback()
+    if not total or engine.index.health().get("doc_count"):
+        return
+    click.echo(f"Indeks pencarian kosong, dibangun dari basis data ({total} dokumen)...")
+    written = engine.rebuild()
+    click.echo(f"{written} dokumen diindeks.")
+
+
 @click.command("index-drain")
 @click.option("--batch", default=200, show_default=True, help="Baris outbox per langkah.")
 @with_appcontext

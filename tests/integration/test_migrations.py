@@ -88,12 +88,15 @@ def restore_pg_dump(url: str) -> None:
 
 
 def table_columns(url: str) -> dict[str, list[str]]:
-    """Every table (but alembic_version) and its columns."""
+    """Every table and its columns, but alembic_version and the SQLite search index's own
+    tables (`search_index_*`: derived from the records, rebuilt by `lemari init` after an
+    upgrade that changed the engine; no office data)."""
     engine = sqlalchemy.create_engine(url)
     with engine.connect() as conn:
         inspector = sqlalchemy.inspect(conn)
         found = {t: [c["name"] for c in inspector.get_columns(t)]
-                 for t in inspector.get_table_names() if t != "alembic_version"}
+                 for t in inspector.get_table_names()
+                 if t != "alembic_version" and not t.startswith("search_index_")}
     engine.dispose()
     return found
 
