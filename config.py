@@ -223,6 +223,9 @@ BACKUP_MAX_AGE_HOURS = 26
 BACKUP_RESERVE_MB = 8
 # A target with less free space than this share (percent) after a backup is warned about.
 BACKUP_WARN_FREE_PERCENT = 10
+# A target whose free space holds fewer backups than this (each the size of the last one: its
+# generation, the files it added, the reserve) is warned about while backups still succeed.
+BACKUP_WARN_RUNS_LEFT = 3
 # Day of the week of the restore drill (0 Sunday … 6 Saturday), and its local hour and minute.
 BACKUP_DRILL_WEEKDAY = 5
 # Local hour of the weekly restore drill.

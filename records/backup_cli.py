@@ -13,6 +13,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from records.extensions import db, lemari
+from records.services import clock
 
 # --- backup / restore ---------------------------------------------------------------------
 
@@ -173,6 +174,28 @@ def target_list() -> None:
         click.echo(f"{target.nama}\t{target.lokasi}{label}\t{len(found)} generasi, terbaru {newest}")
 
 
+@target_group.command("generations")
+@click.argument("name")
+@with_appcontext
+def target_generations(name: str) -> None:
+    """The complete generations on one target (names for `restore --generation`), office time."""
+    from records.services import backup_targets as bt
+
+    settings = lemari().settings
+    row = bt.find_target(db.session, name)
+    if row is None:
+        _fail(bt.BackupError(f"Target {name} tidak ada."))
+    try:
+        with bt.open_target(row, home=Path(settings["HOME"]), settings=settings) as opened:
+            found = bt.generations(opened)
+    except bt.BackupError as exc:
+        _fail(exc)
+    for gen in found:
+        click.echo(f"{gen.name}\t{clock.format_local(gen.created, settings['TIMEZONE'])}")
+    if not found:
+        click.echo(f"Target {name} belum berisi generasi yang lengkap.")
+
+
 @target_group.command("remove")
 @click.argument("name")
 @with_appcontext
@@ -209,9 +232,13 @@ def backup_run(pemicu: str) -> None:
 
 @backup_command.command("drill")
 @click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--target", "target_name", default=None,
+              help="Latih dari target ini (mis. server SFTP kabupaten); bawaan: generasi terbaru mana pun.")
+@click.option("--generation", default=None, help="Generasi yang dilatih (bawaan: terbaru di target).")
 @with_appcontext
-def backup_drill(passphrase_file: Path | None) -> None:
-    """Restore the newest generation into a temporary folder and check it (doctor, audit)."""
+def backup_drill(passphrase_file: Path | None, target_name: str | None, generation: str | None) -> None:
+    """Restore the newest generation (or the one chosen) into a temporary folder and check it
+    (doctor, audit)."""
     from records import backup_desk
     from records.services import backup_targets as bt
 
@@ -220,7 +247,8 @@ def backup_drill(passphrase_file: Path | None) -> None:
     if backup_desk.drill_passphrase(lemari().settings) is None:
         phrase = _passphrase(passphrase_file, confirm=False)
     try:
-        run = backup_desk.drill(app, "manual", passphrase=phrase)
+        run = backup_desk.drill(app, "manual", passphrase=phrase, target_name=target_name,
+                                generation=generation)
     except bt.BackupError as exc:
         _fail(exc)
     click.echo(f"[{'OK' if run.status == 'berhasil' else 'GAGAL'}] {run.pesan}")
@@ -290,19 +318,23 @@ def _audit_checkpoint(settings, *, warn=None) -> dict | None:
 
 
 @click.command("restore")
-@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("src")
 @click.option("--yes", is_flag=True, help="Jangan bertanya lagi (basis data akan diganti).")
 @click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Cadangan terenkripsi: berkas berisi frasa sandi (atau LEMARI_BACKUP_PASSPHRASE).")
 @click.option("--identity-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Cadangan terenkripsi: kunci privat penerima lain (kabupaten) sebagai ganti frasa sandi.")
 @click.option("--generation", default=None, help="Generasi yang dipulihkan (bawaan: terbaru).")
+@click.option("--host-key", default="", help="SRC sftp://…: sidik jari kunci host server (SHA256:…).")
 @click.option("--other-office", is_flag=True, help="Izinkan memulihkan cadangan dari kantor lain.")
 @with_appcontext
-def restore_command(src: Path, yes: bool, passphrase_file: Path | None, identity_file: Path | None,
-                    generation: str | None, other_office: bool) -> None:
-    """Restore a backup: an encrypted target (asks for the passphrase) or a plain folder.
-    Everything is verified before anything is replaced; then the search index is rebuilt."""
+def restore_command(src: str, yes: bool, passphrase_file: Path | None, identity_file: Path | None,
+                    generation: str | None, host_key: str, other_office: bool) -> None:
+    """Restore a backup. SRC: a folder (an encrypted target's, or a plain `lemari backup DEST`
+    copy), the name of a configured target (a drive or the kabupaten's SFTP server), or
+    sftp://user@host/folder with --host-key. An encrypted generation is decrypted straight from
+    the target into the data folder's staging area; everything is verified before anything is
+    replaced; then the search index is rebuilt."""
     from records.desk import blob_store
     from records.services import backup_targets as bt
     from records.services.backup import BackupError, restore, verify_backup
@@ -310,22 +342,26 @@ def restore_command(src: Path, yes: bool, passphrase_file: Path | None, identity
     settings = lemari().settings
     home = Path(settings["HOME"])
     opened = None
-    if (src / bt.ROOT_DIR).is_dir() or (src.name == bt.ROOT_DIR and (src / bt.OFFICE_FILE).is_file()):
-        base = src.parent if src.name == bt.ROOT_DIR else src
+    try:
+        source = _encrypted_source(src, host_key, home, settings)
+    except BackupError as exc:
+        _fail(exc)
+    if source is not None:
         identity = identity_file.read_text(encoding="utf-8") if identity_file else None
         phrase = None if identity else _passphrase(passphrase_file, confirm=False)
         staging = bt.server_dir(home) / "pulih"
         try:
-            opened = bt.open_generation(bt.FolderTarget(path=base), staging, passphrase=phrase,
-                                        identity=identity, generation=generation)
+            with source as target:
+                click.echo(f"Mengunduh dan mendekripsi dari {target.where}…")
+                opened = bt.open_generation(target, staging, passphrase=phrase, identity=identity,
+                                            generation=generation)
             _check_restorable(opened.contents, home, other_office)
-        except BackupError as exc:
-            if opened is not None:
-                shutil.rmtree(opened.folder, ignore_errors=True)
-            _fail(exc)
+        except (BackupError, OSError) as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            _fail(bt.BackupError(bt.os_reason(exc)) if isinstance(exc, OSError) else exc)
         folder = opened.folder
     else:
-        folder = src
+        folder = Path(src)
     try:
         info = verify_backup(folder)
     except BackupError as exc:
@@ -349,6 +385,33 @@ def restore_command(src: Path, yes: bool, passphrase_file: Path | None, identity
     written = lemari().search().rebuild() if lemari()._search else _rebuild_index()
     click.echo(f"Dipulihkan; indeks pencarian dibangun ulang ({written} dokumen).")
     _set_aside_newer_checkpoints(settings)
+
+
+def _encrypted_source(src: str, host_key: str, home: Path, settings):
+    """What SRC names, as a context manager giving an open Target, or None for a plain backup
+    folder. A folder wins over a target of the same name (a path is what was typed)."""
+    from records.models.backup import BackupTarget
+    from records.services import backup_targets as bt
+
+    if src.lower().startswith("sftp://"):
+        from records.services.backup_sftp import normalise_fingerprint
+
+        row = BackupTarget(nama=src, jenis="sftp", lokasi=src, label=normalise_fingerprint(host_key))
+        return bt.open_target(row, home=home, settings=settings)
+    path = Path(src)
+    if path.is_dir():
+        if (path / bt.ROOT_DIR).is_dir():
+            return bt.open_target(BackupTarget(nama=src, jenis="folder", lokasi=str(path), label=""),
+                                  home=home, settings=settings)
+        if path.name == bt.ROOT_DIR and (path / bt.OFFICE_FILE).is_file():
+            return bt.open_target(BackupTarget(nama=src, jenis="folder", lokasi=str(path.parent),
+                                               label=""), home=home, settings=settings)
+        return None
+    row = bt.find_target(db.session, src)
+    if row is None:
+        raise bt.BackupError(f"{src} bukan folder cadangan dan bukan nama target yang terdaftar "
+                             "(lihat: lemari backup target list).")
+    return bt.open_target(row, home=home, settings=settings)
 
 
 def _check_restorable(contents: dict, home: Path, other_office: bool) -> None:

@@ -93,16 +93,22 @@ def before_upgrade(app, pending: list[str]) -> str | None:
 
 # --- the restore drill -----------------------------------------------------------------------
 
-def drill(app, pemicu: str = "jadwal", passphrase: str | None = None):
-    """Restore the newest generation into a temporary folder and prove it: every file decrypts
-    to its SHA-256, the schema is the newest, the audit trail verifies against the backup's own
-    checkpoint, issued letters have their files. The result is a BackupRun (jenis latihan)."""
+def drill(app, pemicu: str = "jadwal", passphrase: str | None = None, *,
+          target_name: str | None = None, generation: str | None = None):
+    """Restore the newest generation (of every target, or of `target_name`; or the chosen
+    `generation`) into a temporary folder and prove it: every file decrypts to its SHA-256, the
+    schema is the newest, the audit trail verifies against the backup's own checkpoint, issued
+    letters have their files. The result is a BackupRun (jenis latihan)."""
     from records.extensions import db
 
     ext = app.extensions["lemari"]
     home = Path(ext.settings["HOME"])
     session = db.session
     targets = [t for t in bt.list_targets(session) if t.aktif]
+    if target_name is not None:
+        targets = [t for t in bt.list_targets(session) if t.nama == target_name]
+        if not targets:
+            raise bt.BackupError(f"Target {target_name} tidak ada.")
     newest, unreachable = None, []
     for target in targets:
         try:
@@ -111,12 +117,15 @@ def drill(app, pemicu: str = "jadwal", passphrase: str | None = None):
         except (OSError, bt.BackupError) as exc:
             unreachable.append(str(exc))
             continue
+        if generation is not None:
+            found = [g for g in found if g.name == generation]
         if found and (newest is None or found[-1].created > newest[1].created):
             newest = (target, found[-1])
     if newest is None:
         run = bt.start_run(session, jenis="latihan", pemicu=pemicu, target=None)
         bt.finish_run(session, run, ok=False,
-                      message=" ".join(["Tidak ada generasi cadangan yang bisa dilatih-pulihkan.",
+                      message=" ".join([f"Generasi {generation} tidak ada di target." if generation else
+                                        "Tidak ada generasi cadangan yang bisa dilatih-pulihkan.",
                                         *unreachable]))
         return run
     target, generation = newest

@@ -29,6 +29,7 @@ the data folder) and removed after the run.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import fcntl
 import hashlib
 import io
@@ -82,6 +83,23 @@ TRIGGERS = ("jadwal", "pembaruan", "manual", "ups")
 
 class BackupError(plain.BackupError):
     """The backup, restore or drill cannot go on; the message says why, in Indonesian."""
+
+
+OS_REASONS = {
+    errno.ENOSPC: "disk penuh", errno.EDQUOT: "kuota disk habis",
+    errno.EROFS: "disk hanya-baca (mungkin dikunci atau rusak)",
+    errno.EACCES: "tidak ada izin menulis", errno.EPERM: "tidak ada izin menulis",
+    errno.EIO: "disk tidak merespons (terlepas atau rusak)",
+    errno.ENODEV: "disk terlepas", errno.ENXIO: "disk terlepas",
+    errno.ENOENT: "folder target hilang di tengah penulisan (disk terlepas?)",
+    errno.ESTALE: "folder jaringan terputus", errno.ENOTCONN: "folder jaringan terputus",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """An OSError as Indonesian words: the English strerror means nothing to the operator, the
+    errno says which of full, read-only or unplugged it was."""
+    return OS_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
 
 
 # --- the keys on the server ------------------------------------------------------------------
@@ -218,6 +236,10 @@ def remove_target(session: Session, actor: Actor, nama: str) -> None:
     session.commit()
 
 
+def find_target(session: Session, nama: str) -> BackupTarget | None:
+    return session.scalar(select(BackupTarget).where(BackupTarget.nama == nama))
+
+
 def list_targets(session: Session) -> list[BackupTarget]:
     return list(session.scalars(select(BackupTarget).order_by(BackupTarget.nama)))
 
@@ -258,6 +280,7 @@ class FolderTarget:
         self.base = Path(target.lokasi if target else path)  # type: ignore[arg-type]
         self.label = target.label if target else label
         self.root = self.base / ROOT_DIR
+        self._started = self.root.is_dir()  # once there, its vanishing means the drive went
 
     def check(self) -> None:
         """The drive is plugged in (its label file matches) and writable."""
@@ -275,8 +298,19 @@ class FolderTarget:
             probe.write_bytes(b"ok")
             probe.unlink()
         except OSError as exc:
-            raise BackupError(f"Target {self.name}: tidak dapat menulis ke {self.base} "
-                              f"({exc.strerror or exc}); disk hanya-baca atau penuh?") from None
+            self._discard(probe)
+            raise BackupError(f"Target {self.name}: tidak dapat menulis ke {self.base}: "
+                              f"{os_reason(exc)}. Generasi sebelumnya tetap utuh.") from None
+
+    def still_there(self) -> None:
+        """Before a folder is created or a file renamed: the drive is still the one checked.
+        A drive pulled out mid-run leaves an empty mount point on the PC's own disk; writing
+        on there would fill the system disk with a backup nobody can find."""
+        gone = not self.base.is_dir() or (self.label and not (self.base / LABEL_FILE).is_file())
+        if gone or (self._started and not self.root.is_dir()):
+            raise BackupError(f"Target {self.name}: disk terlepas atau folder {self.base} hilang di "
+                              "tengah penulisan. Generasi sebelumnya tetap utuh; generasi setengah "
+                              "jadi tidak dihitung dan dibersihkan pada pencadangan berikutnya.")
 
     @property
     def where(self) -> str:
@@ -311,18 +345,37 @@ class FolderTarget:
     def write_stream(self, rel: str, writer) -> str:
         """Write through `writer(fh)`; returns the written bytes' SHA-256."""
         final = self.path(rel)
+        self.still_there()
         ensure_dir(final.parent)
+        self._started = True
         temp = final.with_name(final.name + ".tmp")
-        with open(temp, "wb") as raw:
-            hashing = _HashingWriter(raw)
-            writer(hashing)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(temp, final)
+        try:
+            with open(temp, "wb") as raw:
+                hashing = _HashingWriter(raw)
+                writer(hashing)
+                raw.flush()
+                os.fsync(raw.fileno())
+            self.still_there()
+            os.replace(temp, final)
+        except BaseException:
+            self._discard(temp)
+            raise
         fsync_dir(final.parent)
         return hashing.hexdigest()
 
+    @staticmethod
+    def _discard(temp: Path) -> None:
+        """A cut write's `*.tmp` goes at once when the disk still takes removals (a full disk
+        gets its space back); otherwise the next run's prune removes it."""
+        try:
+            temp.unlink(missing_ok=True)
+        except OSError:
+            pass
+
     def write_text(self, rel: str, text: str) -> None:
+        self.still_there()
+        ensure_dir(self.path(rel).parent)
+        self._started = True
         atomic_write_text(self.path(rel), text)
 
     def read_text(self, rel: str) -> str:
@@ -505,9 +558,10 @@ def write_generation(target: Target, snapshot: Snapshot, *, blobs: BlobStore, ke
     recipients = key.recipients()
     names = {sha: object_name(naming_key, sha) for sha in snapshot.shas if blobs.exists(sha)}
     missing = [sha for sha, name in names.items() if not target.exists(_object_rel(name))]
+    new_bytes = sum(_blob_size(blobs, sha) for sha in missing)
+    reserve = int(settings.get("BACKUP_RESERVE_MB", 8)) * 1024 * 1024
     need = (snapshot.database_file.stat().st_size + snapshot.keys_file.stat().st_size
-            + sum(_blob_size(blobs, sha) for sha in missing)
-            + int(settings.get("BACKUP_RESERVE_MB", 8)) * 1024 * 1024)
+            + new_bytes + reserve)
     space = target.free()  # None: the server does not say (the write itself may still fail)
     if space is not None and space[0] < need:
         raise BackupError(f"Target {target.name} hampir penuh: perlu {need / 1e6:.0f} MB, tersisa "
@@ -547,13 +601,30 @@ def write_generation(target: Target, snapshot: Snapshot, *, blobs: BlobStore, ke
                      daily=settings["BACKUP_KEEP_DAILY"], weekly=settings["BACKUP_KEEP_WEEKLY"],
                      monthly=settings["BACKUP_KEEP_MONTHLY"])
     removed = prune(target, keep)
-    space = target.free()
-    warning = ""
-    if space and space[1] and space[0] * 100 < space[1] * settings["BACKUP_WARN_FREE_PERCENT"]:
-        warning = (f"Target {target.name} hampir penuh: tersisa {space[0] / 1e6:.0f} MB "
-                   f"({space[0] * 100 // space[1]}%).")
     size = target.tree_size(gen)
+    warning = space_warning(target, target.free(), next_need=size + new_bytes + reserve,
+                            settings=settings)
     return Written(stamp, written, size, removed, warning)
+
+
+def space_warning(target: Target, space: tuple[int, int] | None, *, next_need: int,
+                  settings: Mapping) -> str:
+    """Warn while the target still takes backups, not when it refuses one: the next run is
+    expected to need what this one did (its generation, the files it added, the reserve).
+    Fewer than BACKUP_WARN_RUNS_LEFT such runs left, or less than BACKUP_WARN_FREE_PERCENT
+    free, is a warning (shown on /cadangan, the home page and `lemari doctor`)."""
+    if not space or not space[1]:
+        return ""
+    free, total = space
+    runs_left = free // max(next_need, 1)
+    if runs_left < int(settings.get("BACKUP_WARN_RUNS_LEFT", 3)):
+        return (f"Target {target.name} hampir penuh: tersisa {free / 1e6:.1f} MB, cukup untuk "
+                f"sekitar {runs_left} cadangan lagi (tiap cadangan perlu sekitar "
+                f"{next_need / 1e6:.1f} MB). Kosongkan atau ganti disk sebelum cadangan gagal.")
+    if free * 100 < total * settings["BACKUP_WARN_FREE_PERCENT"]:
+        return (f"Target {target.name} hampir penuh: tersisa {free / 1e6:.0f} MB "
+                f"({free * 100 // total}%).")
+    return ""
 
 
 def _object_rel(name: str) -> str:
@@ -636,8 +707,8 @@ def run_backup(session: Session, *, engine, database_url: str, blobs: BlobStore,
                     run.status, run.pesan = "gagal", str(exc)
                 except OSError as exc:
                     run.status = "gagal"
-                    run.pesan = (f"Target {target.nama}: gagal menulis ({exc.strerror or exc}); "
-                                 "generasi sebelumnya tetap utuh.")
+                    run.pesan = (f"Target {target.nama}: gagal menulis, {os_reason(exc)}. Generasi "
+                                 "sebelumnya tetap utuh; generasi setengah jadi tidak dihitung.")
                 else:
                     run.status, run.generasi = "berhasil", result.generation
                     run.berkas_baru, run.byte_ditulis = result.new_objects, result.bytes

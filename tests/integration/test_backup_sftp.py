@@ -151,3 +151,66 @@ def test_a_wrong_host_key_a_read_only_or_full_or_unreachable_server_fail_clearly
             older = bt.open_generation(opened, staging, passphrase=PASSPHRASE, generation=before[-1])
     assert older.generation == before[-1] and (staging / "database.sqlite").is_file()
     shutil.rmtree(staging, ignore_errors=True)
+
+
+def _titles(app) -> set[str]:
+    from records.models import Record
+
+    with app.app_context():
+        titles = set(db.session.scalars(select(Record.title).where(Record.doctype == "arsip_pindaian")))
+        db.session.remove()
+    return titles
+
+
+def test_restore_and_drill_straight_from_the_kabupaten_server(office, sshd, tmp_path):
+    """No `sftp -r` first: `lemari restore kabupaten` (the target's name) or `lemari restore
+    sftp://… --host-key SHA256:…` (a PC whose database lost the target) decrypts the newest or
+    a chosen generation from the server, through the same Target interface, into the data
+    folder's staging area; verified before anything is replaced. A wrong host key or passphrase
+    replaces nothing."""
+    app, home = office
+    runner = app.test_cli_runner()
+    phrase = {"LEMARI_BACKUP_PASSPHRASE": PASSPHRASE}
+    _ingest(app, tmp_path, "a.pdf", text_pdf(900), judul="Surat hari pertama")
+    folder = tmp_path / "kabupaten" / "kotabangun"
+    _set_up(app, runner, sshd, folder)
+    assert _run(runner, _at(dt.date(2026, 12, 1))).exit_code == 0
+    _ingest(app, tmp_path, "b.pdf", text_pdf(901), judul="Surat hari kedua")
+    assert _run(runner, _at(dt.date(2026, 12, 2))).exit_code == 0
+    _ingest(app, tmp_path, "c.pdf", text_pdf(902), judul="Surat sesudah cadangan")
+    first, second = _generations(app, home)
+
+    listed = runner.invoke(args=["backup", "target", "generations", "kabupaten"])
+    assert listed.exit_code == 0 and first in listed.output and second in listed.output, listed.output
+    assert "WITA" in listed.output or "2026" in listed.output
+
+    drill = runner.invoke(args=["backup", "drill", "--target", "kabupaten", "--generation", first],
+                          env=phrase)
+    assert drill.exit_code == 0 and f"Generasi {first}" in drill.output, drill.output
+    missing = runner.invoke(args=["backup", "drill", "--target", "kabupaten", "--generation", "1999"],
+                            env=phrase)
+    assert missing.exit_code == 1 and "Generasi 1999 tidak ada" in missing.output
+
+    database = (home / "lemari.db").read_bytes()
+    wrong = runner.invoke(args=["restore", "kabupaten", "--yes"], env={"LEMARI_BACKUP_PASSPHRASE": "salah"})
+    assert wrong.exit_code == 1 and "Frasa sandi cadangan salah" in wrong.output
+    unknown = runner.invoke(args=["restore", "tidak-terdaftar", "--yes"], env=phrase)
+    assert unknown.exit_code == 1 and "bukan nama target" in unknown.output
+    impostor = SshdRig(tmp_path / "palsu")
+    pinned_wrong = runner.invoke(args=["restore", sshd.url(folder), "--host-key", impostor.fingerprint,
+                                       "--yes"], env=phrase)
+    assert pinned_wrong.exit_code == 1 and "tidak dikenal" in pinned_wrong.output, pinned_wrong.output
+    assert (home / "lemari.db").read_bytes() == database
+    assert not (home / "cadangan" / "pulih").exists()  # no plaintext left behind
+
+    done = runner.invoke(args=["restore", "kabupaten", "--yes"], env=phrase)
+    assert done.exit_code == 0 and "Mengunduh dan mendekripsi dari sftp://" in done.output, done.output
+    assert "Surat hari kedua" in _titles(app) and "Surat sesudah cadangan" not in _titles(app)
+    assert not (home / "cadangan" / "pulih").exists()
+
+    # a PC set up afresh knows the server only by its address and pin: the first generation
+    older = runner.invoke(args=["restore", sshd.url(folder), "--host-key", sshd.fingerprint,
+                                "--generation", first, "--yes"], env=phrase)
+    assert older.exit_code == 0, older.output
+    titles = _titles(app)
+    assert "Surat hari pertama" in titles and "Surat hari kedua" not in titles
