@@ -11,7 +11,7 @@ process, the layout before issue 17) and drives it over HTTP, at `speed` times r
   page's script does; a call counts as shown when a display first receives it;
 * `clerks` other clerks search the archive (/cari) every 1–3 minutes and every fourth time
   take a request through the whole workflow (intake with receipt, verify, the Camat signs,
-  issue with PDF and signature, hand over).
+  issue with PDF and signature, hand over), each clerk for residents of its own share.
 
 Reported: errors (target 0: any status other than the expected one, or a failed connection),
 p95 call-next latency (target ≤ 100 ms), p95 display latency from the call's response to the
@@ -352,6 +352,8 @@ def display(port, stats, stop, poll_s):
 
 
 def clerk(browser, camat, stats, stop, speed, rng, niks):
+    """`niks`: (this clerk's own residents, the requirements): no two clerks take a request
+    for the same resident, as no two desks serve the same citizen at once."""
     turn = 0
     while not stop.is_set():
         query = urllib.parse.quote(rng.choice(SEARCHES))
@@ -361,6 +363,11 @@ def clerk(browser, camat, stats, stop, speed, rng, niks):
         if turn % 4 == 0:
             issue_letter(browser, camat, stats, rng.choice(niks[0]), niks[1])
         stop.wait(rng.uniform(60, 180) / speed)
+
+
+def residents_of(clerk_index: int, clerks: int, niks: list[str]) -> list[str]:
+    """Clerk `clerk_index`'s share of the residents (every `clerks`-th one): disjoint shares."""
+    return niks[clerk_index::clerks] or niks
 
 
 def issue_letter(browser: Browser, camat: Browser, stats: Stats, nik: str, received: list[str]) -> None:
@@ -457,8 +464,9 @@ def phase(port, stats, settings, desks, clerks, niks, minutes, log, name) -> Non
     threads += [threading.Thread(target=display, args=(port, stats, stop, 1.0))
                 for _ in range(settings["displays"])]
     threads += [threading.Thread(target=clerk,
-                                 args=(*pair, stats, stop, speed, random.Random(rng.random()), niks))
-                for pair in clerks]
+                                 args=(*pair, stats, stop, speed, random.Random(rng.random()),
+                                       (residents_of(i, len(clerks), niks[0]), niks[1])))
+                for i, pair in enumerate(clerks)]
     threads.append(threading.Thread(target=health, args=(port, stats, stop)))
     seconds = minutes * 60 / speed
     log(f"  {name}: {seconds:.0f} s ({minutes:g} simulated minutes at {speed:g}×)")

@@ -126,10 +126,26 @@ def check_issued_have_files(session: Session, registry) -> Check:
                  [f"dokumen #{i}" for i in bad[:SHOW_IDS]])
 
 
+def check_requests_have_receipts(session: Session) -> Check:
+    """Every service request (a record with a tracking code) has its receipt's row: intake
+    renders the receipt first and writes both in one transaction (services.requests)."""
+    from sqlalchemy import select
+
+    from records.models import Record, RecordFile
+
+    receipts = select(RecordFile.record_id).where(RecordFile.kind == "tanda_terima")
+    bad = list(session.scalars(select(Record.id).where(
+        Record.tracking_code.is_not(None), Record.layanan_code.is_not(None),
+        ~Record.id.in_(receipts)).order_by(Record.id)))
+    return Check("archive.request_receipts", not bad,
+                 f"{len(bad)} permohonan tanpa tanda terima",
+                 [f"dokumen #{i}" for i in bad[:SHOW_IDS]])
+
+
 def archive_checks(session: Session, blobs, registry) -> list[Check]:
-    """Issued records have their files, then every check the features add (the archive
-    re-hashes every stored file), in plugin order."""
-    return [check_issued_have_files(session, registry),
+    """Issued records and requests have their files, then every check the features add (the
+    archive re-hashes every stored file), in plugin order."""
+    return [check_issued_have_files(session, registry), check_requests_have_receipts(session),
             *(check for fn in registry.doctor_checks for check in fn(session, blobs, registry))]
 
 

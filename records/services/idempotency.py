@@ -27,6 +27,8 @@ BAD_KEY = "Kunci idempotensi tidak sah (8–80 karakter tanpa spasi)."
 OTHER_USER = "Kunci idempotensi ini sudah dipakai oleh pengguna lain; muat ulang formulir."
 IN_PROGRESS = ("Permohonan yang sama sedang diproses (klik ganda?); muat ulang halaman untuk "
                "melihat hasilnya.")
+BUSY = ("Basis data sedang sibuk menyimpan pekerjaan lain dan permohonan ini belum tersimpan; "
+        "kirim ulang formulir ini (tidak akan tercatat dua kali).")
 
 
 def clean_key(key: str | None) -> str | None:
@@ -55,11 +57,28 @@ def claim(key: str | None, *, actor: Actor, session: Session) -> int | None:
         try:
             session.flush()
             return None
-        except (IntegrityError, OperationalError):  # a simultaneous first use won
+        except IntegrityError:  # a simultaneous first use won
             session.rollback()
             found = session.get(IdempotencyKey, key)
             if found is None:
                 raise ValidationError(IN_PROGRESS) from None
+        except OperationalError:  # SQLite's write lock not free within the busy timeout
+            session.rollback()  # not a double click: say so (the same token may be resent)
+            raise ValidationError(BUSY) from None
+    return _first_use(found, actor)
+
+
+def peek(key: str | None, *, actor: Actor, session: Session) -> int | None:
+    """`claim` without writing: the id of the record the key's first use created, None when
+    the key is new or absent; the same refusals. Lets a caller skip slow work (intake's
+    receipt render) for a resubmission before its write transaction; `claim` still decides."""
+    key = clean_key(key)
+    found = session.get(IdempotencyKey, key) if key is not None else None
+    return None if found is None else _first_use(found, actor)
+
+
+def _first_use(found: IdempotencyKey, actor: Actor) -> int:
+    """The record a used key names, or why it cannot be returned to this actor now."""
     if found.username != actor.username:
         raise ValidationError(OTHER_USER, {"idempotency_key": OTHER_USER})
     if found.record_id is None:

@@ -57,6 +57,17 @@ def new_record(doctype_name: str, data: dict, *, penduduk_id: int | None, actor:
 
     `today` is the office's date (rules on event dates use it; WITA by default) and `policy`
     the office's settings the rules read (services.drafting)."""
+    record = draft_record(doctype_name, data, penduduk_id=penduduk_id, actor=actor,
+                          session=session, registry=registry, today=today, policy=policy)
+    return add_record(record, actor=actor, session=session, registry=registry)
+
+
+def draft_record(doctype_name: str, data: dict, *, penduduk_id: int | None, actor: Actor,
+                 session: Session, registry: Registry, today: dt.date | None = None,
+                 policy: Mapping[str, Any] | None = None) -> Record:
+    """The record `new_record` would write, checked and built but not added to the session
+    (reads only): intake renders its receipt from it before its write transaction opens, so
+    no lock is held while it renders (services.requests). `add_record` writes it."""
     actor.require("record.create")
     doctype = _doctype(registry, doctype_name)
     if doctype.internal:
@@ -65,18 +76,27 @@ def new_record(doctype_name: str, data: dict, *, penduduk_id: int | None, actor:
                                       today=today, policy=policy)
     workflow = registry.workflows[doctype.workflow]
     nama = penduduk.nama if penduduk else (luar["nama"] if luar else "")
-    record = Record(doctype=doctype.name, state=workflow.initial,
-                    title=f"{doctype.title} — {nama}" if nama else doctype.title,
-                    desa_code=penduduk.desa_code if penduduk else (luar or {}).get("desa_code") or None,
-                    penduduk_id=penduduk.id if penduduk else None,
-                    data=values, created_by=actor.username)
+    # `penduduk` set as well as its id: a record outside the session loads no relationship,
+    # and the receipt prints the holder (Record.penduduk has no backref that could cascade)
+    return Record(doctype=doctype.name, state=workflow.initial,
+                  title=f"{doctype.title} — {nama}" if nama else doctype.title,
+                  desa_code=penduduk.desa_code if penduduk else (luar or {}).get("desa_code") or None,
+                  penduduk_id=penduduk.id if penduduk else None, penduduk=penduduk,
+                  data=values, created_by=actor.username)
+
+
+def add_record(record: Record, *, actor: Actor, session: Session, registry: Registry) -> Record:
+    """Write a drafted record in the open transaction: its row, first history step, audit
+    entry and search-index job (the caller commits)."""
+    workflow = registry.workflows[_doctype(registry, record.doctype).workflow]
     session.add(record)
     session.flush()
     remember(session, RECORD, record.id, "buat", None, workflow.initial, actor.username)
     record_event(session, actor, "record.create", object_type="record", object_id=record.id,
                  desa_code=record.desa_code,
-                 detail={"doctype": doctype.name, "klasifikasi": values.get("klasifikasi", ""),
-                         **({"pemohon_nonpermanen": True} if luar else {})})
+                 detail={"doctype": record.doctype, "klasifikasi": record.data.get("klasifikasi", ""),
+                         **({"pemohon_nonpermanen": True}
+                            if isinstance(record.data.get("pemohon_nonpermanen"), dict) else {})})
     enqueue(session, RECORD, record.id)  # search index follows in the same transaction
     return record
 

@@ -2,7 +2,8 @@
 
 A request is a record of the service's product type, opened with the requirements checklist,
 a tracking code and the promised completion date computed from the service standard in
-working days. Its receipt (tanda terima) is rendered and archived in the same transaction.
+working days. Its receipt (tanda terima) is rendered and archived before the request's short
+write transaction and linked in it (`take_request`): the request never exists without it.
 
 The service time counts from the day the file is complete (PermenPANRB 15/2014, Lampiran:
 "jangka waktu penyelesaian ... sejak diterimanya berkas permohonan yang lengkap"): a request
@@ -21,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import not_, select
 from sqlalchemy.orm import Session
@@ -36,8 +38,12 @@ from records.services import persyaratan as syarat
 from records.services.audit import record_event
 from records.services.clock import utc_now
 from records.services.issuing import Desk, document_context, officer_block
-from records.services.records import get_record, in_tagged_state, new_record
+from records.services.records import add_record, draft_record, get_record, in_tagged_state
 from records.verification import ALPHABET
+
+if TYPE_CHECKING:
+    from archive.blobstore.base import BlobRef
+    from records.pdf import RenderResult
 
 RECEIPT_TYPE = "tanda_terima_permohonan"
 PENDING_DATE = "Janji selesai dihitung sejak berkas lengkap (PermenPANRB 15/2014)."
@@ -85,7 +91,7 @@ def take_request(layanan_code: str, *, penduduk_id: int | None, received: list[s
                  before_commit: Callable[[Record], None] | None = None,
                  berlaku: list[str] | None = None, idempotency_key: str | None = None,
                  duplicate_ok: bool = False) -> Record:
-    """Open a request, render and archive its receipt, commit; returns the record.
+    """Open a request with its archived receipt in one commit; returns the record.
 
     `tracking_code` keeps a code the citizen already holds (their queue ticket's);
     `before_commit(record)` lets the caller add its own rows to the same transaction;
@@ -94,54 +100,100 @@ def take_request(layanan_code: str, *, penduduk_id: int | None, received: list[s
     `Idempotency-Key`): a second call with the same key returns the first call's record and
     writes nothing. An open request of the same resident for the same service raises
     `DuplicateRequestError` unless `duplicate_ok`.
+
+    The receipt is rendered *before* the write transaction opens (issue 17): on SQLite a write
+    transaction locks the whole database, and a render inside it made the counters' call-next
+    wait for seconds (up to the busy timeout). Everything the receipt prints (tracking code,
+    requirements, promised date, officer, time received) is known before anything is written,
+    so the record is drafted in memory, its receipt rendered and archived, and then one short
+    transaction repeats the checks, writes the record, links the receipt and commits.
+
+    A crash or a refusal at each point: during the render, nothing is written; after the
+    file is archived and before the commit, the transaction is lost and the file is an
+    orphan that the archive's fixity check (`lemari doctor`, `lemari arsip fixity
+    --hapus-yatim`) reports and removes; after the commit, the request and its receipt exist
+    together. A request without its receipt cannot result (`lemari doctor` checks it:
+    doctor.check_requests_have_receipts). A resubmission or a duplicate found only in the
+    transaction (another clerk was faster) rolls back and deletes the file just archived.
     """
     desk.require_setup()
-    first = idempotency.claim(idempotency_key, actor=actor, session=session)
-    if first is not None:
+    first = idempotency.peek(idempotency_key, actor=actor, session=session)
+    if first is not None:  # a resubmission: nothing to render
         return get_record(first, actor=actor, session=session)
-    if tracking_code and session.scalar(select(Record.id).where(Record.tracking_code == tracking_code)):
-        raise ValidationError(f"Kode lacak {tracking_code} sudah dipakai permohonan lain.")
     layanan = session.get(Layanan, layanan_code)
     if layanan is None:
         raise NotFoundError(f"Layanan '{layanan_code}' tidak dikenal.")
     unknown = (set(received) | set(berlaku or ())) - set(syarat.names(layanan.persyaratan))
     if unknown:
         raise ValidationError("Persyaratan tidak dikenal: " + ", ".join(sorted(unknown)))
+    _refuse_taken(layanan, penduduk_id, tracking_code, duplicate_ok, session=session, desk=desk)
+    record = draft_record(layanan.doctype, values, penduduk_id=penduduk_id, actor=actor,
+                          session=session, registry=desk.registry, today=desk.today(),
+                          policy=desk.policy)
+    now = utc_now()
+    record.layanan_code, record.tracking_code = layanan.code, tracking_code or new_tracking_code()
+    record.data = {**record.data, "persyaratan": syarat.checklist(layanan.persyaratan, received,
+                                                                  berlaku or ())}
+    _date_if_complete(record, layanan, session=session, today=desk.today())
+    ref, rendered = _render_receipt(record, layanan, now, paper, session=session, desk=desk)
+    try:
+        written, linked = _write_request(
+            record, layanan, ref, rendered, now, actor=actor, session=session, desk=desk,
+            tracking_code=tracking_code, duplicate_ok=duplicate_ok,
+            idempotency_key=idempotency_key, before_commit=before_commit)
+    except Exception:
+        session.rollback()
+        desk.blobs.delete(ref.sha256)
+        raise
+    if not linked:  # the key's first use won meanwhile: its record, not this receipt
+        desk.blobs.delete(ref.sha256)
+    return written
+
+
+def _refuse_taken(layanan: Layanan, penduduk_id: int | None, tracking_code: str | None,
+                  duplicate_ok: bool, *, session: Session, desk: Desk) -> None:
+    """Refuse a tracking code already used and, unless confirmed, a second open request of
+    the same resident for the same service (checked before the render and again inside the
+    transaction: another clerk may have taken it meanwhile)."""
+    if tracking_code and session.scalar(select(Record.id).where(Record.tracking_code == tracking_code)):
+        raise ValidationError(f"Kode lacak {tracking_code} sudah dipakai permohonan lain.")
     if not duplicate_ok:
         existing = open_requests(session, penduduk_id=penduduk_id, layanan_code=layanan.code,
                                  registry=desk.registry)
         if existing:
             raise DuplicateRequestError(existing)
-    record = new_record(layanan.doctype, values, penduduk_id=penduduk_id, actor=actor,
-                        session=session, registry=desk.registry, today=desk.today(),
-                        policy=desk.policy)
+
+
+def _write_request(record: Record, layanan: Layanan, ref: BlobRef, rendered: RenderResult,
+                   now: dt.datetime, *, actor: Actor, session: Session, desk: Desk,
+                   tracking_code: str | None, duplicate_ok: bool, idempotency_key: str | None,
+                   before_commit: Callable[[Record], None] | None) -> tuple[Record, bool]:
+    """The short write transaction: claim the key, check again, write the record, its
+    receipt's row and the audit entry, the caller's rows; commit. (record, True); a key used
+    meanwhile (a double click that rendered too): (the first use's record, False)."""
+    first = idempotency.claim(idempotency_key, actor=actor, session=session)
+    if first is not None:
+        return get_record(first, actor=actor, session=session), False
+    _refuse_taken(layanan, penduduk_id=record.penduduk_id, tracking_code=tracking_code,
+                  duplicate_ok=duplicate_ok, session=session, desk=desk)
+    add_record(record, actor=actor, session=session, registry=desk.registry)
     idempotency.bind(idempotency_key, record, session=session)
-    now = utc_now()
-    record.layanan_code, record.tracking_code = layanan.code, tracking_code or new_tracking_code()
-    rows = syarat.checklist(layanan.persyaratan, received, berlaku or ())
-    record.data = {**record.data, "persyaratan": rows}
-    _date_if_complete(record, layanan, session=session, today=desk.today())
-    ref, rendered = _render_receipt(record, layanan, now, paper, session=session, desk=desk)
-    try:
-        session.add(RecordFile(record_id=record.id, kind="tanda_terima", sha256=ref.sha256,
-                               size=ref.size, template_name=rendered.template_name,
-                               template_sha256=rendered.template_sha256, signed=False,
-                               created_at=now))
-        record_event(session, actor, "permohonan.terima", object_type="record",
-                     object_id=record.id, desa_code=record.desa_code,
-                     detail={"layanan": layanan.code, "tracking": record.tracking_code})
-        if before_commit is not None:
-            before_commit(record)
-        session.commit()
-    except Exception:
-        session.rollback()
-        desk.blobs.delete(ref.sha256)
-        raise
-    return record
+    session.add(RecordFile(record_id=record.id, kind="tanda_terima", sha256=ref.sha256,
+                           size=ref.size, template_name=rendered.template_name,
+                           template_sha256=rendered.template_sha256, signed=False,
+                           created_at=now))
+    record_event(session, actor, "permohonan.terima", object_type="record",
+                 object_id=record.id, desa_code=record.desa_code,
+                 detail={"layanan": layanan.code, "tracking": record.tracking_code})
+    if before_commit is not None:
+        before_commit(record)
+    session.commit()
+    return record, True
 
 
 def _render_receipt(record: Record, layanan: Layanan, now: dt.datetime, paper: str, *,
-                    session: Session, desk: Desk):
+                    session: Session, desk: Desk) -> tuple[BlobRef, RenderResult]:
+    """Render the receipt of a drafted request (not yet written) and archive the PDF."""
     doctype = desk.registry.document_types[RECEIPT_TYPE]
     context = document_context(record, doctype, desk.today(), session=session, desk=desk)
     context["tracking"] = {
