@@ -83,6 +83,9 @@ _PROGRESS_EVERY = 500
 _SUGGEST_SCAN, _SUGGEST_RANK, _SUGGEST_MAX = 2_000, 200, 50
 # Candidates a did-you-mean looks at when trigrams cannot narrow a short word.
 _NEAR_SCAN = 2_000
+# pg_trgm's threshold for the whole transaction: below every bound a lookup uses it for (see
+# ``_similarity_floor``); each lookup then checks its own bound.
+_TRGM_FLOOR = 0.1
 
 # Relevance weights, in the spirit of the memory adapter's.
 _EXACT, _NAME, _FUZZY, _TITLE, _MATCHED, _PHRASE = 10, 3, 1, 2, 1, 5
@@ -243,8 +246,8 @@ class PgSearchIndex:
         with self._errors():
             self._ensure_schema()
             with self._connect() as conn, conn.begin():
-                self._settings(conn, statement_timeout=self.statement_timeout_ms)
-                self._check_version(conn)
+                self._settings(conn, statement_timeout=self.statement_timeout_ms,
+                               meta=self.meta)
                 yield conn
 
     @contextmanager
@@ -262,11 +265,28 @@ class PgSearchIndex:
                 yield conn
 
     @staticmethod
-    def _settings(conn: Connection, *, statement_timeout: int) -> None:
-        """Bounds for this transaction only."""
-        conn.exec_driver_sql(
-            "SELECT set_config('statement_timeout', %s, true), set_config('work_mem', %s, true)",
-            (str(statement_timeout), WORK_MEM))
+    def _settings(conn: Connection, *, statement_timeout: int, meta: str | None = None) -> None:
+        """Bounds and planner settings for this transaction only, and (given the meta table)
+        the schema check, in one round trip.
+
+        ``plan_cache_mode``: psycopg prepares a statement it has run five times, and after five
+        more PostgreSQL may plan it once for any parameters. Such a generic plan cannot see
+        that "banjir" is rare and "office" is on every row: it intersected the principals and
+        desa indexes and then read every row of the desa (84 ms against 3.7 ms, EXPLAIN
+        ANALYZE in docs/benchmarks.md). Planning our statements costs well under a millisecond.
+        The trigram threshold is a floor for every lookup of the transaction; each lookup
+        checks its own bound with ``similarity()``, so none needs a ``SET`` of its own."""
+        settings = ("SELECT set_config('statement_timeout', %s, true),"
+                    " set_config('work_mem', %s, true),"
+                    " set_config('plan_cache_mode', 'force_custom_plan', true),"
+                    f" set_config('pg_trgm.similarity_threshold', '{_TRGM_FLOOR}', true)")
+        if meta is None:
+            conn.exec_driver_sql(settings, (str(statement_timeout), WORK_MEM))
+            return
+        found = conn.exec_driver_sql(
+            settings + f", (SELECT value FROM {meta} WHERE key = 'schema')",
+            (str(statement_timeout), WORK_MEM)).one()[-1]
+        _check_version(found)
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
@@ -328,11 +348,8 @@ class PgSearchIndex:
 
     def _check_version(self, conn: Connection) -> None:
         """Tables of another schema version are treated as damaged."""
-        found = conn.exec_driver_sql(
-            f"SELECT value FROM {self.meta} WHERE key = 'schema'").scalar()
-        if found != SCHEMA_VERSION:
-            raise IndexCorruptError(f"Indeks pencarian rusak atau dari versi lain (skema "
-                                    f"{found!r}, diharapkan {SCHEMA_VERSION}); bangun ulang.")
+        _check_version(conn.exec_driver_sql(
+            f"SELECT value FROM {self.meta} WHERE key = 'schema'").scalar())
 
     def _swap(self, conn: Connection, build: str) -> None:
         """Replace the live tables (and their index names) with the freshly built ones."""
@@ -509,15 +526,36 @@ class PgSearchIndex:
                                 snippet=snippet(excerpt, stems, names), fields=_shown(shown)))
         return hits
 
-    def fuzzy_keys(self, conn: Connection, key: str, loose: str = "") -> list[str]:
-        """Name keys in the vocabulary within one edit of key or of its loose form (same
-        first letter), found through the trigram index and confirmed with the shared edit
-        distance."""
-        found: dict[str, None] = {}
-        for typed in dict.fromkeys(t for t in (key, loose) if t):
-            if len(typed) >= analysis.FUZZY_MIN_LENGTH:
-                found.update(dict.fromkeys(self.neighbours(conn, _NAMES, typed, 1)))
-        return [t for t in found if t != key and analysis.fuzzy_match(key, t, loose)]
+    def fuzzy_keys(self, conn: Connection,
+                   words: Sequence[WordClause]) -> dict[tuple[str, str], list[str]]:
+        """For every name key of the words, the name keys in the vocabulary within one edit
+        of it or of its loose form (same first letter): one statement for the whole query,
+        each typed form looked up through the trigram index and confirmed with the shared
+        edit distance."""
+        asked = [(key, word.typed(i)) for word in words for i, key in enumerate(word.names)]
+        typed = list(dict.fromkeys(t for pair in asked for t in pair
+                                   if len(t) >= analysis.FUZZY_MIN_LENGTH))
+        close: dict[str, list[str]] = {t: [] for t in typed}
+        found: dict[tuple[str, str], list[str]] = {}
+        if typed:
+            for form, term in conn.exec_driver_sql(
+                    f"""SELECT q.w, t.term FROM unnest(%(w)s::text[], %(b)s::float8[])
+                            WITH ORDINALITY AS q(w, b, i)
+                        CROSS JOIN LATERAL (
+                            SELECT term, df FROM {self.term} WHERE field = %(f)s
+                            AND term %% q.w AND similarity(term, q.w) >= q.b
+                            AND left(term, {analysis.FUZZY_PREFIX})
+                                = left(q.w, {analysis.FUZZY_PREFIX})
+                            AND length(term) BETWEEN length(q.w) - 1 AND length(q.w) + 1) t
+                        ORDER BY q.i, t.df DESC, t.term""",
+                    {"f": _NAMES, "w": typed,
+                     "b": [max(_similarity_floor(t, 1), _TRGM_FLOOR) for t in typed]}):
+                if analysis.within_edits(form, term, 1):
+                    close[form].append(term)
+        for key, loose in asked:
+            near = dict.fromkeys([*close.get(key, ()), *close.get(loose, ())])
+            found[key, loose] = [t for t in near if t != key and analysis.fuzzy_match(key, t, loose)]
+        return found
 
     def neighbours(self, conn: Connection, field: str, word: str,
                             distance: int) -> list[str]:
@@ -529,11 +567,11 @@ class PgSearchIndex:
         bound = _similarity_floor(word, distance)
         lengths = {"lo": len(word) - distance, "hi": len(word) + distance}
         prefix = word[:analysis.FUZZY_PREFIX]
-        first: dict[str, object] = {"f": field, "w": word, "first": prefix, **lengths}
-        if bound >= 0.1:
-            conn.exec_driver_sql("SELECT set_config('pg_trgm.similarity_threshold', %s, true)",
-                                 (f"{bound:.4f}",))
+        first: dict[str, object] = {"f": field, "w": word, "first": prefix, "b": bound,
+                                    **lengths}
+        if bound >= _TRGM_FLOOR:
             sql = (f"SELECT term FROM {self.term} WHERE field = %(f)s AND term %% %(w)s"
+                   " AND similarity(term, %(w)s) >= %(b)s"
                    f" AND left(term, {analysis.FUZZY_PREFIX}) = %(first)s"
                    f" AND length(term) BETWEEN %(lo)s AND %(hi)s ORDER BY df DESC, term")
         else:
@@ -544,6 +582,13 @@ class PgSearchIndex:
             first["upper"] = prefix + "\U0010ffff"
         candidates = conn.exec_driver_sql(sql, first).scalars().all()
         return [t for t in candidates if analysis.within_edits(word, t, distance)]
+
+
+def _check_version(found: str | None) -> None:
+    """Tables of another schema version are treated as damaged."""
+    if found != SCHEMA_VERSION:
+        raise IndexCorruptError(f"Indeks pencarian rusak atau dari versi lain (skema "
+                                f"{found!r}, diharapkan {SCHEMA_VERSION}); bangun ulang.")
 
 
 def _similarity_floor(word: str, distance: int) -> float:
@@ -562,8 +607,9 @@ class _Compiled:
         self.plan = plan
         self.params: dict[str, object] = {"principals": sorted(principals)}
         conditions, scores = ["principals && %(principals)s::text[]"], []
+        self.near = index.fuzzy_keys(conn, plan.words)
         for word in plan.words:
-            condition, score = self._word(index, conn, word)
+            condition, score = self._word(word)
             conditions.append(condition)
             scores.append(score)
         for phrase in plan.phrases:
@@ -580,7 +626,7 @@ class _Compiled:
         self.params[name] = value
         return f"%({name})s"
 
-    def _word(self, index: PgSearchIndex, conn: Connection, word: WordClause) -> tuple[str, str]:
+    def _word(self, word: WordClause) -> tuple[str, str]:
         """One word: body, names, NIK/KK or nomor; scored by how it matched."""
         options, scores = [], [str(_MATCHED)]
         if word.stems:
@@ -590,7 +636,7 @@ class _Compiled:
         if word.names:
             alternatives = []
             for i, key in enumerate(word.names):
-                near = index.fuzzy_keys(conn, key, word.typed(i))
+                near = self.near[key, word.typed(i)]
                 alternatives.append(_any_of([key, *near]))
                 fuzzy = self.param(_any_of(near)) if near else None
                 scores.append(
