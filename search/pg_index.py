@@ -56,7 +56,6 @@ from search.plan import (
     PhraseClause,
     QueryPlan,
     WordClause,
-    body_text,
     facet_order,
     filter_values,
     plan_query,
@@ -66,7 +65,7 @@ from search.spelling import SUGGEST_BELOW, did_you_mean
 
 # Bumped whenever what is stored changes; a table of another version reads as damaged, and the
 # app's self-repair rebuilds it.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 CONFIG = "indonesian"
 
 # Body characters handed to to_tsvector: a tsvector holds at most 1 MB of lexemes, and a
@@ -93,6 +92,9 @@ _EXACT, _NAME, _FUZZY, _TITLE, _MATCHED, _PHRASE = 10, 3, 1, 2, 1, 5
 _FACET_COLUMNS = {"jenis": "doctype", "desa": "desa", "tahun": "year",
                   "klasifikasi": "klasifikasi", "status": "status"}
 _WORDS, _NAMES = "w", "n"
+# Name keys share the one tsvector with body lexemes under this prefix; PostgreSQL's parser
+# splits at ":", so no body word and no typed query ever becomes such a lexeme.
+_NAME_PREFIX = "n:"
 
 TOO_BROAD = ("Pencarian ini terlalu lama dijalankan. Persempit dengan kata yang lebih khusus "
              "atau filter desa:, tahun: atau jenis:.")
@@ -388,9 +390,11 @@ class PgSearchIndex:
         insert = f"""INSERT INTO {table} ({_COLUMNS})
             SELECT r.id, r.principals, r.doctype, r.desa, r.year, r.klasifikasi, r.status,
                    r.date, r.nomor, r.nik, r.no_kk,
-                   to_tsvector('{CONFIG}', r.title_text),
-                   to_tsvector('{CONFIG}', r.body_text),
-                   r.names::tsvector, r.name_keys, r.words, r.title, r.excerpt, r.shown
+                   setweight(r.names::tsvector, 'B')
+                       || setweight(to_tsvector('{CONFIG}', r.title_text), 'A')
+                       || setweight(to_tsvector('{CONFIG}', r.body_text), 'D'),
+                   tsvector_to_array(to_tsvector('{CONFIG}', r.title_text)),
+                   r.name_keys, r.words, r.title, r.excerpt, r.shown
             FROM jsonb_to_recordset(%(rows)s::jsonb) AS r({_RECORD})"""
         if not count_terms:
             conn.exec_driver_sql(insert, {"rows": json.dumps(rows)})
@@ -608,10 +612,17 @@ class _Compiled:
         self.params: dict[str, object] = {"principals": sorted(principals)}
         conditions, scores = ["principals && %(principals)s::text[]"], []
         self.near = index.fuzzy_keys(conn, plan.words)
+        together = []  # words only the tsvector can match: one GIN condition for all of them
         for word in plan.words:
-            condition, score = self._word(word)
-            conditions.append(condition)
+            query, options, score = self._word(word)
+            if query and not options:
+                together.append(query)
+            elif query or options:
+                conditions.append("(" + " OR ".join(
+                    [f"tsv @@ {query}"] * bool(query) + options) + ")")
             scores.append(score)
+        if together:
+            conditions.append(f"tsv @@ ({' && '.join(together)})")
         for phrase in plan.phrases:
             conditions.append(self._phrase(phrase))
             scores.append(str(_PHRASE))
@@ -626,29 +637,37 @@ class _Compiled:
         self.params[name] = value
         return f"%({name})s"
 
-    def _word(self, word: WordClause) -> tuple[str, str]:
-        """One word: body, names, NIK/KK or nomor; scored by how it matched."""
-        options, scores = [], [str(_MATCHED)]
+    def _word(self, word: WordClause) -> tuple[str, list[str], str]:
+        """One word: its tsquery over body and names (ANDed with the other words' into one
+        GIN condition), its NIK/KK or nomor conditions, and its score. Scores read only the
+        small columns (title words, name keys, identifiers), never the tsvector, so ranking
+        every match of a broad word costs no detoasting."""
+        queries, options, scores = [], [], [str(_MATCHED)]
         if word.stems:
-            body = f"plainto_tsquery('{CONFIG}', {self.param(_text(analysis.fold(word.text)))})"
-            options.append(f"body @@ {body}")
-            scores.append(f"(CASE WHEN title_tsv @@ {body} THEN {_TITLE} ELSE 0 END)")
+            text = self.param(_text(analysis.fold(word.text)))
+            queries.append(f"plainto_tsquery('{CONFIG}', {text})")
+            title = f"tsvector_to_array(to_tsvector('{CONFIG}', {text}))"
+            scores.append(f"(CASE WHEN title_words @> {title} AND cardinality({title}) > 0"
+                          f" THEN {_TITLE} ELSE 0 END)")
         if word.names:
             alternatives = []
             for i, key in enumerate(word.names):
                 near = self.near[key, word.typed(i)]
-                alternatives.append(_any_of([key, *near]))
-                fuzzy = self.param(_any_of(near)) if near else None
+                alternatives.append(_any_name([key, *near]))
                 scores.append(
-                    f"(CASE WHEN names @@ {self.param(_lexeme(key))}::tsquery THEN {_NAME}"
-                    + (f" WHEN names @@ {fuzzy}::tsquery THEN {_FUZZY}" if fuzzy else "")
+                    f"(CASE WHEN name_keys @> {self.param([key])}::text[] THEN {_NAME}"
+                    + (f" WHEN name_keys && {self.param(near)}::text[] THEN {_FUZZY}"
+                       if near else "")
                     + " ELSE 0 END)")
-            named = f"names @@ {self.param(' & '.join(alternatives))}::tsquery"
-            options.append(named)
+            named = f"{self.param(' & '.join(alternatives))}::tsquery"
+            queries.append(named)
             # the share of the document's name words the query names, as the SQLite adapter
             # ranks: "Nor Saidah" puts NOR SAIDAH before NOR HASANAH SAIDAH
-            scores.append(f"(CASE WHEN {named} THEN {_NAME}.0 * {len(word.names)}"
-                          " / greatest(length(names), 1) ELSE 0 END)")
+            every = " AND ".join(
+                f"name_keys && {self.param([key, *self.near[key, word.typed(i)]])}::text[]"
+                for i, key in enumerate(word.names))
+            scores.append(f"(CASE WHEN {every} THEN {_NAME}.0 * {len(word.names)}"
+                          " / greatest(cardinality(name_keys), 1) ELSE 0 END)")
         if word.digits:
             ident = self.param([word.digits])
             matched = f"(nik @> {ident}::text[] OR no_kk @> {ident}::text[])"
@@ -658,17 +677,18 @@ class _Compiled:
             nomor = f"nomor = {self.param(word.exact)}"
             options.append(nomor)
             scores.append(f"(CASE WHEN {nomor} THEN {_EXACT} ELSE 0 END)")
-        return "(" + " OR ".join(options) + ")", " + ".join(scores)
+        query = "(" + " || ".join(queries) + ")" if queries else ""
+        return query, options, " + ".join(scores)
 
     def _phrase(self, phrase: PhraseClause) -> str:
         """A phrase in order, in the body or in the names."""
         options = []
         if phrase.stems:
             text = self.param(_text(analysis.fold(phrase.text)))
-            options.append(f"body @@ phraseto_tsquery('{CONFIG}', {text})")
+            options.append(f"tsv @@ phraseto_tsquery('{CONFIG}', {text})")
         if phrase.names:
-            lexemes = " <-> ".join(_lexeme(k) for k in phrase.names)
-            options.append(f"names @@ {self.param(lexemes)}::tsquery")
+            lexemes = " <-> ".join(_name(k) for k in phrase.names)
+            options.append(f"tsv @@ {self.param(lexemes)}::tsquery")
         return "(" + " OR ".join(options) + ")"
 
     def _filter(self, key: str, value: str) -> str:
@@ -699,9 +719,9 @@ class _Vocabulary:
         if field == "words":
             condition, value = "words @> %(v)s::text[]", list(terms)
         elif field == "names":
-            condition, value = "names @@ %(v)s::tsquery", " & ".join(map(_lexeme, terms))
+            condition, value = "tsv @@ %(v)s::tsquery", " & ".join(map(_name, terms))
         else:  # stems: the server's stemmer applied to them finds the same documents
-            condition, value = f"body @@ plainto_tsquery('{CONFIG}', %(v)s)", " ".join(terms)
+            condition, value = f"tsv @@ plainto_tsquery('{CONFIG}', %(v)s)", " ".join(terms)
         return bool(self.conn.exec_driver_sql(
             f"SELECT EXISTS (SELECT 1 FROM {self.index.doc} WHERE {condition}"
             f" AND principals && %(p)s::text[])", {"v": value, "p": self.principals}).scalar())
@@ -715,7 +735,7 @@ class _Vocabulary:
 # -- rows and schema ---------------------------------------------------------------------------
 
 _COLUMNS = ("id, principals, doctype, desa, year, klasifikasi, status, date, nomor, nik, no_kk,"
-            " title_tsv, body, names, name_keys, words, title, excerpt, shown")
+            " tsv, title_words, name_keys, words, title, excerpt, shown")
 _RECORD = ("id text, principals text[], doctype text, desa text, year text, klasifikasi text,"
            " status text, date text, nomor text, nik text[], no_kk text[], title_text text,"
            " body_text text, names text, name_keys text[], words text[], title text,"
@@ -734,8 +754,9 @@ def _row(doc: IndexDoc) -> dict:
         "klasifikasi": one("klasifikasi"), "status": one("status"), "date": _text(doc.date),
         "nomor": one("nomor"), "nik": values.get("nik", []), "no_kk": values.get("kk", []),
         "title_text": _text(analysis.fold(doc.title)),
-        "body_text": _text(analysis.fold(body_text(doc)[:BODY_CHARS])),
-        "names": " ".join(f"{_lexeme(k)}:{i}" for i, k in enumerate(keys[:16_000], 1)),
+        "body_text": _text(analysis.fold(doc.text[:BODY_CHARS])),
+        # first in the vector: positions stop at 16,383, and phrases of names need theirs
+        "names": " ".join(f"{_name(k)}:{i}" for i, k in enumerate(keys[:16_000], 1)),
         "name_keys": sorted(set(keys)),
         "words": sorted(set(analysis.vocabulary(vocabulary_text(doc)))),
         "title": _text(doc.title), "excerpt": _text(doc.text[:SNIPPET_SOURCE_CHARS]),
@@ -768,9 +789,14 @@ def _lexeme(term: str) -> str:
     return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def _any_of(terms: Sequence[str]) -> str:
-    """A tsquery matching any of the terms."""
-    return "(" + " | ".join(map(_lexeme, terms)) + ")"
+def _name(key: str) -> str:
+    """A name key as its lexeme in the combined tsvector."""
+    return _lexeme(_NAME_PREFIX + key)
+
+
+def _any_name(keys: Sequence[str]) -> str:
+    """A tsquery matching any of the name keys."""
+    return "(" + " | ".join(map(_name, keys)) + ")"
 
 
 def _tables(doc: str, term: str, meta: str) -> tuple[str, ...]:
@@ -782,7 +808,7 @@ def _tables(doc: str, term: str, meta: str) -> tuple[str, ...]:
             year text COLLATE "C" NOT NULL, klasifikasi text COLLATE "C" NOT NULL,
             status text COLLATE "C" NOT NULL, date text COLLATE "C" NOT NULL,
             nomor text COLLATE "C" NOT NULL, nik text[] NOT NULL, no_kk text[] NOT NULL,
-            title_tsv tsvector NOT NULL, body tsvector NOT NULL, names tsvector NOT NULL,
+            tsv tsvector NOT NULL, title_words text[] NOT NULL,
             name_keys text[] NOT NULL, words text[] NOT NULL, title text NOT NULL,
             excerpt text NOT NULL, shown jsonb NOT NULL)""",
         f"""CREATE TABLE {term} (
@@ -795,7 +821,7 @@ def _tables(doc: str, term: str, meta: str) -> tuple[str, ...]:
 
 def _indexes(doc: str, term: str) -> tuple[str, ...]:
     """Secondary indexes, named ``<table>_<column>_idx`` so a swap can rename them."""
-    gin = ("principals", "body", "names", "nik", "no_kk", "words")
+    gin = ("principals", "tsv", "nik", "no_kk", "words")
     btree = ("nomor", "date", "desa", "doctype", "year")
     return (
         *(f"CREATE INDEX {doc}_{c}_idx ON {doc} USING gin ({c})" for c in gin),

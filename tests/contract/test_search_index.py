@@ -556,7 +556,7 @@ def pg_sql(url: str, statement: str, *params):
 @pytest.mark.postgres
 @pytest.mark.parametrize("damage", ["DROP TABLE search_index_doc",
                                     "UPDATE search_index_meta SET value = '0' WHERE key = 'schema'",
-                                    "ALTER TABLE search_index_doc DROP COLUMN names"])
+                                    "ALTER TABLE search_index_doc DROP COLUMN tsv"])
 def test_pg_damage_is_reported_and_rebuild_restores_it(pg, pg_url, damage):
     pg_sql(pg_url, damage)
     reopened = PgSearchIndex(pg_url)
