@@ -42,6 +42,8 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from search import analysis
 from search.base import (
     FACET_KEYS,
+    NOTE_NEWEST_FIRST,
+    RELEVANCE_LIMIT,
     Hit,
     IndexBusyError,
     IndexCorruptError,
@@ -146,12 +148,13 @@ class PgSearchIndex:
             return Page((), 0, {key: {} for key in FACET_KEYS}, None, plan.notes)
         with self._reading() as conn:
             compiled = _Compiled(self, conn, plan, query.principals)
-            total, ranked, facets = self._run(conn, compiled, query)
-            hits = self._hits(conn, plan, ranked, query.sort)
+            total, ranked, facets, newest = self._run(conn, compiled, query)
+            hits = self._hits(conn, plan, ranked, "date" if newest else query.sort)
             suggestion = None
             if total < SUGGEST_BELOW:
                 suggestion = did_you_mean(query.text, plan, _Vocabulary(self, conn, query.principals))
-        return Page(tuple(hits), total, facets, suggestion, plan.notes)
+        notes = (*plan.notes, NOTE_NEWEST_FIRST) if newest else plan.notes
+        return Page(tuple(hits), total, facets, suggestion, notes)
 
     def suggest(self, prefix: str, limit: int = 10, *, principals: frozenset[str]) -> list[str]:
         """Most common words starting with prefix that occur in a document the principals see."""
@@ -276,6 +279,12 @@ class PgSearchIndex:
         that "banjir" is rare and "office" is on every row: it intersected the principals and
         desa indexes and then read every row of the desa (84 ms against 3.7 ms, EXPLAIN
         ANALYZE in docs/benchmarks.md). Planning our statements costs well under a millisecond.
+        Reads run with index scans only: the planner does not count the cost of reading a
+        row's tsvector, so for a common word it preferred a sequential scan that read all
+        100,000 of them (190 ms against 75 ms through the GIN index), and for the EXISTS of
+        a "did you mean" on a word in no document it bet on an early match and read every row
+        (0.4-0.6 s per word, the 1.3 s name p95 of issue 17).
+
         The trigram threshold is a floor for every lookup of the transaction; each lookup
         checks its own bound with ``similarity()``, so none needs a ``SET`` of its own."""
         settings = ("SELECT set_config('statement_timeout', %s, true),"
@@ -286,7 +295,8 @@ class PgSearchIndex:
             conn.exec_driver_sql(settings, (str(statement_timeout), WORK_MEM))
             return
         found = conn.exec_driver_sql(
-            settings + f", (SELECT value FROM {meta} WHERE key = 'schema')",
+            settings + ", set_config('enable_seqscan', 'off', true),"
+            f" (SELECT value FROM {meta} WHERE key = 'schema')",
             (str(statement_timeout), WORK_MEM)).one()[-1]
         _check_version(found)
 
@@ -484,34 +494,52 @@ class PgSearchIndex:
     # -- searching ---------------------------------------------------------------------------
 
     def _run(self, conn: Connection, compiled: _Compiled, query: Query):
-        """Total, the ranked (id, score) page and the facets, from one statement over the
-        matches."""
-        order = ("date DESC, id" if query.sort == "date" or compiled.plan.is_empty
-                 else "score DESC, date DESC, id")
+        """Total, the ranked (id, score) page, the facets and whether the page is newest
+        first because there were too many matches to rank, from one statement.
+
+        The matches are collected once (index, permission and filters; no score). Only if
+        there are at most ``RELEVANCE_LIMIT`` of them are they scored, each fetched again by
+        its key; above that (every second document holds the word) the page is the newest
+        matches, as in the other adapters. A broad word at 100,000 documents thus pays for
+        its facets, not for 100,000 scores."""
+        page = "LIMIT %(limit)s OFFSET %(offset)s"
+        by_date = query.sort == "date" or compiled.plan.is_empty
+        newest = "SELECT id, 0::float8 AS score, date FROM m {} ORDER BY date DESC, id " + page
+        if by_date:
+            ranked = newest.format("")
+        else:
+            ranked = f"""SELECT * FROM (
+                    SELECT d.id, {compiled.score} AS score, d.date
+                    FROM m JOIN {self.doc} d ON d.id = m.id
+                    WHERE (SELECT n FROM c) <= {RELEVANCE_LIMIT}
+                    ORDER BY score DESC, date DESC, id {page}) s
+                UNION ALL SELECT * FROM ({newest.format(
+                    f"WHERE (SELECT n FROM c) > {RELEVANCE_LIMIT}")}) b"""
         facets = "".join(
             f" UNION ALL SELECT {i + 2}, {column}, count(*)::float8, NULL FROM m GROUP BY {column}"
             for i, column in enumerate(_FACET_COLUMNS.values()))
         sql = f"""WITH m AS MATERIALIZED (
-                SELECT id, {compiled.score} AS score, date, doctype, desa, year, klasifikasi,
-                       status FROM {self.doc} WHERE {compiled.where})
-            SELECT 0, id, score, row_number() OVER (ORDER BY {order}) FROM (
-                SELECT id, score, date FROM m ORDER BY {order}
-                LIMIT %(limit)s OFFSET %(offset)s) p
-            UNION ALL SELECT 1, NULL, count(*)::float8, NULL FROM m{facets}"""
+                SELECT id, date, doctype, desa, year, klasifikasi, status FROM {self.doc}
+                WHERE {compiled.where}),
+            c AS MATERIALIZED (SELECT count(*) AS n FROM m),
+            p AS ({ranked})
+            SELECT 0, id, score, row_number() OVER (ORDER BY score DESC, date DESC, id) FROM p
+            UNION ALL SELECT 1, NULL, n::float8, NULL FROM c{facets}"""
         params = {**compiled.params, "limit": query.page_size, "offset": query.offset}
-        ranked, total = [], 0
+        ranked_rows, total = [], 0
         counts: dict[str, dict[str, int]] = {key: {} for key in FACET_KEYS}
         keys = list(_FACET_COLUMNS)
         for kind, value, number, position in conn.exec_driver_sql(sql, params):
             if kind == 0:
-                ranked.append((position, value, number))
+                ranked_rows.append((position, value, number))
             elif kind == 1:
                 total = int(number)
             else:
                 counts[keys[kind - 2]][value] = int(number)
-        ranked.sort()
-        return total, [(doc_id, score) for _, doc_id, score in ranked], {
-            key: facet_order(values) for key, values in counts.items()}
+        ranked_rows.sort()
+        return total, [(doc_id, score) for _, doc_id, score in ranked_rows], {
+            key: facet_order(values) for key, values in counts.items()}, (
+            not by_date and total > RELEVANCE_LIMIT)
 
     def _hits(self, conn: Connection, plan: QueryPlan, ranked, sort: str) -> list[Hit]:
         """Stored fields and snippets for the page, in rank order."""
@@ -610,7 +638,7 @@ class _Compiled:
                  principals: frozenset[str]) -> None:
         self.plan = plan
         self.params: dict[str, object] = {"principals": sorted(principals)}
-        conditions, scores = ["principals && %(principals)s::text[]"], []
+        conditions, scores = [], []
         self.near = index.fuzzy_keys(conn, plan.words)
         together = []  # words only the tsvector can match: one GIN condition for all of them
         for word in plan.words:
@@ -628,6 +656,13 @@ class _Compiled:
             scores.append(str(_PHRASE))
         for key, value in plan.filters:
             conditions.append(self._filter(key, value))
+        # The permission filter, in the same statement. Beside other conditions it is checked
+        # on the rows they find rather than through its own index: an office's principal is
+        # on every row, and the planner, which does not count the cost of reading a row's
+        # tsvector, chose that index (or a sequential scan) and then read the tsvector of all
+        # 100,000 rows for a common word: 210 ms against 75 ms through the tsvector's index.
+        principals = "principals && %(principals)s::text[]"
+        conditions.append(f"({principals}) IS TRUE" if conditions else principals)
         self.where = " AND ".join(conditions)
         self.score = "(" + " + ".join(scores) + ")::float8" if scores else "0::float8"
 
@@ -705,13 +740,8 @@ class _Vocabulary:
     """``spelling.Vocabulary`` over the index, for one caller with at least one principal."""
 
     def __init__(self, index: PgSearchIndex, conn: Connection, principals: frozenset[str]):
+        # index scans only, as every read transaction (``PgSearchIndex._settings``)
         self.index, self.conn, self.principals = index, conn, sorted(principals)
-        # Index scans only, for the rest of this (read) transaction: for ``has``'s EXISTS the
-        # planner bets on meeting a match early in a sequential scan, and for the unknown word
-        # a "did you mean" asks about there is none, so after a few outbox updates had moved
-        # its estimates it read all 100,000 rows per word: 0.4-0.6 s (EXPLAIN ANALYZE), the
-        # 1.3 s name p95 of issue 17. The GIN lookup of an absent word costs under 1 ms.
-        conn.exec_driver_sql("SELECT set_config('enable_seqscan', 'off', true)")
 
     def has(self, field: str, terms: Sequence[str]) -> bool:
         """Whether a visible document holds every term; stops at the first one found."""
