@@ -3,23 +3,30 @@
 The only module that imports SQLAlchemy or psycopg inside ``search``. It passes the same
 contract as Whoosh (``tests/contract/test_search_index.py``); what the engine does itself:
 
-- body text: a ``tsvector`` built with PostgreSQL's built-in ``indonesian`` configuration
-  (Snowball's Indonesian stemmer) behind a GIN index; queries use the same configuration, so
-  "kepindahan" meets "pindah" inside the server;
+- one stored ``tsvector`` per document behind one GIN index, holding the name keys (weight B,
+  first, so their positions stay exact), the title (A) and the body (D). Title and body are
+  analysed by PostgreSQL's built-in ``indonesian`` configuration (Snowball's Indonesian
+  stemmer), and queries use the same configuration, so "kepindahan" meets "pindah" inside the
+  server. Every word of a query is one tsquery (its stems OR its name keys) and the words are
+  ANDed into one GIN condition;
 - names: the shared spelling keys of ``search.analysis`` (Muhammad/Muhamad/Mohammad,
-  Nur/Noor, Siti/Sitti) as a positional ``tsvector``; one-letter typos are found by expanding
-  each key through a pg_trgm GIN index over the name vocabulary, then checked exactly with the
-  shared edit distance, so every backend accepts the same typos;
+  Nur/Noor, Siti/Sitti), prefixed ``n:`` in the tsvector; one-letter typos of every name word
+  of a query are found in one statement through a pg_trgm GIN index over the name vocabulary,
+  then checked exactly with the shared edit distance, so every backend accepts the same typos;
 - NIK, No. KK and nomor surat: exact strings (``text[]`` with GIN, ``text`` with btree);
 - principals: ``text[]`` overlap inside the WHERE clause, so counts, facets and pages only ever
   see what the caller may see.
 
 Relevance is cheap by design: identifiers beat names, names beat title words, title words
-beat body words, and equal scores are ordered newest first. Scoring never reads the body
-``tsvector`` again (that would detoast every match of a broad query); BM25-like term counts
-are Whoosh's business. Snippets come from the shared highlighter (``search.highlight``), so
-they are escaped once and mark name typos too, which ``ts_headline`` would do neither.
+beat body words, and equal scores are ordered newest first. Scores read only small columns
+(title words, name keys, identifiers), never the ``tsvector`` (that would detoast every
+match), and only when there are at most ``RELEVANCE_LIMIT`` matches; above that the page is
+the newest matches, with a note. BM25-like term counts are Whoosh's business. Snippets come
+from the shared highlighter (``search.highlight``), so they are escaped once and mark name
+typos too, which ``ts_headline`` would do neither.
 
+The tables are the adapter's own (created on first use, ``SCHEMA_VERSION`` in the meta
+table), not Alembic's: tables of another version read as damaged and the app rebuilds them.
 ``rebuild`` fills fresh tables inside one transaction and swaps them in by renaming, in that
 same transaction: a failure or SIGKILL rolls everything back and the old tables stay live.
 Writers serialise on a transaction-scoped advisory lock.
