@@ -668,8 +668,8 @@ class _Compiled:
         # on every row, and the planner, which does not count the cost of reading a row's
         # tsvector, chose that index (or a sequential scan) and then read the tsvector of all
         # 100,000 rows for a common word: 210 ms against 75 ms through the tsvector's index.
-        principals = "principals && %(principals)s::text[]"
-        conditions.append(f"({principals}) IS TRUE" if conditions else principals)
+        allowed = "principals && %(principals)s::text[]"
+        conditions.append(f"({allowed}) IS TRUE" if conditions else allowed)
         self.where = " AND ".join(conditions)
         self.score = "(" + " + ".join(scores) + ")::float8" if scores else "0::float8"
 
