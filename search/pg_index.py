@@ -3,23 +3,30 @@
 The only module that imports SQLAlchemy or psycopg inside ``search``. It passes the same
 contract as Whoosh (``tests/contract/test_search_index.py``); what the engine does itself:
 
-- body text: a ``tsvector`` built with PostgreSQL's built-in ``indonesian`` configuration
-  (Snowball's Indonesian stemmer) behind a GIN index; queries use the same configuration, so
-  "kepindahan" meets "pindah" inside the server;
+- one stored ``tsvector`` per document behind one GIN index, holding the name keys (weight B,
+  first, so their positions stay exact), the title (A) and the body (D). Title and body are
+  analysed by PostgreSQL's built-in ``indonesian`` configuration (Snowball's Indonesian
+  stemmer), and queries use the same configuration, so "kepindahan" meets "pindah" inside the
+  server. Every word of a query is one tsquery (its stems OR its name keys) and the words are
+  ANDed into one GIN condition;
 - names: the shared spelling keys of ``search.analysis`` (Muhammad/Muhamad/Mohammad,
-  Nur/Noor, Siti/Sitti) as a positional ``tsvector``; one-letter typos are found by expanding
-  each key through a pg_trgm GIN index over the name vocabulary, then checked exactly with the
-  shared edit distance, so every backend accepts the same typos;
+  Nur/Noor, Siti/Sitti), prefixed ``n:`` in the tsvector; one-letter typos of every name word
+  of a query are found in one statement through a pg_trgm GIN index over the name vocabulary,
+  then checked exactly with the shared edit distance, so every backend accepts the same typos;
 - NIK, No. KK and nomor surat: exact strings (``text[]`` with GIN, ``text`` with btree);
 - principals: ``text[]`` overlap inside the WHERE clause, so counts, facets and pages only ever
   see what the caller may see.
 
 Relevance is cheap by design: identifiers beat names, names beat title words, title words
-beat body words, and equal scores are ordered newest first. Scoring never reads the body
-``tsvector`` again (that would detoast every match of a broad query); BM25-like term counts
-are Whoosh's business. Snippets come from the shared highlighter (``search.highlight``), so
-they are escaped once and mark name typos too, which ``ts_headline`` would do neither.
+beat body words, and equal scores are ordered newest first. Scores read only small columns
+(title words, name keys, identifiers), never the ``tsvector`` (that would detoast every
+match), and only when there are at most ``RELEVANCE_LIMIT`` matches; above that the page is
+the newest matches, with a note. BM25-like term counts are Whoosh's business. Snippets come
+from the shared highlighter (``search.highlight``), so they are escaped once and mark name
+typos too, which ``ts_headline`` would do neither.
 
+The tables are the adapter's own (created on first use, ``SCHEMA_VERSION`` in the meta
+table), not Alembic's: tables of another version read as damaged and the app rebuilds them.
 ``rebuild`` fills fresh tables inside one transaction and swaps them in by renaming, in that
 same transaction: a failure or SIGKILL rolls everything back and the old tables stay live.
 Writers serialise on a transaction-scoped advisory lock.
@@ -42,6 +49,8 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from search import analysis
 from search.base import (
     FACET_KEYS,
+    NOTE_NEWEST_FIRST,
+    RELEVANCE_LIMIT,
     Hit,
     IndexBusyError,
     IndexCorruptError,
@@ -56,7 +65,6 @@ from search.plan import (
     PhraseClause,
     QueryPlan,
     WordClause,
-    body_text,
     facet_order,
     filter_values,
     plan_query,
@@ -66,7 +74,7 @@ from search.spelling import SUGGEST_BELOW, did_you_mean
 
 # Bumped whenever what is stored changes; a table of another version reads as damaged, and the
 # app's self-repair rebuilds it.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 CONFIG = "indonesian"
 
 # Body characters handed to to_tsvector: a tsvector holds at most 1 MB of lexemes, and a
@@ -83,6 +91,9 @@ _PROGRESS_EVERY = 500
 _SUGGEST_SCAN, _SUGGEST_RANK, _SUGGEST_MAX = 2_000, 200, 50
 # Candidates a did-you-mean looks at when trigrams cannot narrow a short word.
 _NEAR_SCAN = 2_000
+# pg_trgm's threshold for the whole transaction: below every bound a lookup uses it for (see
+# ``_similarity_floor``); each lookup then checks its own bound.
+_TRGM_FLOOR = 0.1
 
 # Relevance weights, in the spirit of the memory adapter's.
 _EXACT, _NAME, _FUZZY, _TITLE, _MATCHED, _PHRASE = 10, 3, 1, 2, 1, 5
@@ -90,6 +101,9 @@ _EXACT, _NAME, _FUZZY, _TITLE, _MATCHED, _PHRASE = 10, 3, 1, 2, 1, 5
 _FACET_COLUMNS = {"jenis": "doctype", "desa": "desa", "tahun": "year",
                   "klasifikasi": "klasifikasi", "status": "status"}
 _WORDS, _NAMES = "w", "n"
+# Name keys share the one tsvector with body lexemes under this prefix; PostgreSQL's parser
+# splits at ":", so no body word and no typed query ever becomes such a lexeme.
+_NAME_PREFIX = "n:"
 
 TOO_BROAD = ("Pencarian ini terlalu lama dijalankan. Persempit dengan kata yang lebih khusus "
              "atau filter desa:, tahun: atau jenis:.")
@@ -141,12 +155,13 @@ class PgSearchIndex:
             return Page((), 0, {key: {} for key in FACET_KEYS}, None, plan.notes)
         with self._reading() as conn:
             compiled = _Compiled(self, conn, plan, query.principals)
-            total, ranked, facets = self._run(conn, compiled, query)
-            hits = self._hits(conn, plan, ranked, query.sort)
+            total, ranked, facets, newest = self._run(conn, compiled, query)
+            hits = self._hits(conn, plan, ranked, "date" if newest else query.sort)
             suggestion = None
             if total < SUGGEST_BELOW:
                 suggestion = did_you_mean(query.text, plan, _Vocabulary(self, conn, query.principals))
-        return Page(tuple(hits), total, facets, suggestion, plan.notes)
+        notes = (*plan.notes, NOTE_NEWEST_FIRST) if newest else plan.notes
+        return Page(tuple(hits), total, facets, suggestion, notes)
 
     def suggest(self, prefix: str, limit: int = 10, *, principals: frozenset[str]) -> list[str]:
         """Most common words starting with prefix that occur in a document the principals see."""
@@ -243,8 +258,8 @@ class PgSearchIndex:
         with self._errors():
             self._ensure_schema()
             with self._connect() as conn, conn.begin():
-                self._settings(conn, statement_timeout=self.statement_timeout_ms)
-                self._check_version(conn)
+                self._settings(conn, statement_timeout=self.statement_timeout_ms,
+                               meta=self.meta)
                 yield conn
 
     @contextmanager
@@ -262,11 +277,35 @@ class PgSearchIndex:
                 yield conn
 
     @staticmethod
-    def _settings(conn: Connection, *, statement_timeout: int) -> None:
-        """Bounds for this transaction only."""
-        conn.exec_driver_sql(
-            "SELECT set_config('statement_timeout', %s, true), set_config('work_mem', %s, true)",
-            (str(statement_timeout), WORK_MEM))
+    def _settings(conn: Connection, *, statement_timeout: int, meta: str | None = None) -> None:
+        """Bounds and planner settings for this transaction only, and (given the meta table)
+        the schema check, in one round trip.
+
+        ``plan_cache_mode``: psycopg prepares a statement it has run five times, and after five
+        more PostgreSQL may plan it once for any parameters. Such a generic plan cannot see
+        that "banjir" is rare and "office" is on every row: it intersected the principals and
+        desa indexes and then read every row of the desa (84 ms against 3.7 ms, EXPLAIN
+        ANALYZE in docs/benchmarks.md). Planning our statements costs well under a millisecond.
+        Reads run with index scans only: the planner does not count the cost of reading a
+        row's tsvector, so for a common word it preferred a sequential scan that read all
+        100,000 of them (190 ms against 75 ms through the GIN index), and for the EXISTS of
+        a "did you mean" on a word in no document it bet on an early match and read every row
+        (0.4-0.6 s per word, the 1.3 s name p95 of issue 17).
+
+        The trigram threshold is a floor for every lookup of the transaction; each lookup
+        checks its own bound with ``similarity()``, so none needs a ``SET`` of its own."""
+        settings = ("SELECT set_config('statement_timeout', %s, true),"
+                    " set_config('work_mem', %s, true),"
+                    " set_config('plan_cache_mode', 'force_custom_plan', true),"
+                    f" set_config('pg_trgm.similarity_threshold', '{_TRGM_FLOOR}', true)")
+        if meta is None:
+            conn.exec_driver_sql(settings, (str(statement_timeout), WORK_MEM))
+            return
+        found = conn.exec_driver_sql(
+            settings + ", set_config('enable_seqscan', 'off', true),"
+            f" (SELECT value FROM {meta} WHERE key = 'schema')",
+            (str(statement_timeout), WORK_MEM)).one()[-1]
+        _check_version(found)
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
@@ -328,11 +367,8 @@ class PgSearchIndex:
 
     def _check_version(self, conn: Connection) -> None:
         """Tables of another schema version are treated as damaged."""
-        found = conn.exec_driver_sql(
-            f"SELECT value FROM {self.meta} WHERE key = 'schema'").scalar()
-        if found != SCHEMA_VERSION:
-            raise IndexCorruptError(f"Indeks pencarian rusak atau dari versi lain (skema "
-                                    f"{found!r}, diharapkan {SCHEMA_VERSION}); bangun ulang.")
+        _check_version(conn.exec_driver_sql(
+            f"SELECT value FROM {self.meta} WHERE key = 'schema'").scalar())
 
     def _swap(self, conn: Connection, build: str) -> None:
         """Replace the live tables (and their index names) with the freshly built ones."""
@@ -371,9 +407,11 @@ class PgSearchIndex:
         insert = f"""INSERT INTO {table} ({_COLUMNS})
             SELECT r.id, r.principals, r.doctype, r.desa, r.year, r.klasifikasi, r.status,
                    r.date, r.nomor, r.nik, r.no_kk,
-                   to_tsvector('{CONFIG}', r.title_text),
-                   to_tsvector('{CONFIG}', r.body_text),
-                   r.names::tsvector, r.name_keys, r.words, r.title, r.excerpt, r.shown
+                   setweight(r.names::tsvector, 'B')
+                       || setweight(to_tsvector('{CONFIG}', r.title_text), 'A')
+                       || setweight(to_tsvector('{CONFIG}', r.body_text), 'D'),
+                   tsvector_to_array(to_tsvector('{CONFIG}', r.title_text)),
+                   r.name_keys, r.words, r.title, r.excerpt, r.shown
             FROM jsonb_to_recordset(%(rows)s::jsonb) AS r({_RECORD})"""
         if not count_terms:
             conn.exec_driver_sql(insert, {"rows": json.dumps(rows)})
@@ -463,34 +501,52 @@ class PgSearchIndex:
     # -- searching ---------------------------------------------------------------------------
 
     def _run(self, conn: Connection, compiled: _Compiled, query: Query):
-        """Total, the ranked (id, score) page and the facets, from one statement over the
-        matches."""
-        order = ("date DESC, id" if query.sort == "date" or compiled.plan.is_empty
-                 else "score DESC, date DESC, id")
+        """Total, the ranked (id, score) page, the facets and whether the page is newest
+        first because there were too many matches to rank, from one statement.
+
+        The matches are collected once (index, permission and filters; no score). Only if
+        there are at most ``RELEVANCE_LIMIT`` of them are they scored, each fetched again by
+        its key; above that (every second document holds the word) the page is the newest
+        matches, as in the other adapters. A broad word at 100,000 documents thus pays for
+        its facets, not for 100,000 scores."""
+        page = "LIMIT %(limit)s OFFSET %(offset)s"
+        by_date = query.sort == "date" or compiled.plan.is_empty
+        newest = "SELECT id, 0::float8 AS score, date FROM m {} ORDER BY date DESC, id " + page
+        if by_date:
+            ranked = newest.format("")
+        else:
+            ranked = f"""SELECT * FROM (
+                    SELECT d.id, {compiled.score} AS score, d.date
+                    FROM m JOIN {self.doc} d ON d.id = m.id
+                    WHERE (SELECT n FROM c) <= {RELEVANCE_LIMIT}
+                    ORDER BY score DESC, date DESC, id {page}) s
+                UNION ALL SELECT * FROM ({newest.format(
+                    f"WHERE (SELECT n FROM c) > {RELEVANCE_LIMIT}")}) b"""
         facets = "".join(
             f" UNION ALL SELECT {i + 2}, {column}, count(*)::float8, NULL FROM m GROUP BY {column}"
             for i, column in enumerate(_FACET_COLUMNS.values()))
         sql = f"""WITH m AS MATERIALIZED (
-                SELECT id, {compiled.score} AS score, date, doctype, desa, year, klasifikasi,
-                       status FROM {self.doc} WHERE {compiled.where})
-            SELECT 0, id, score, row_number() OVER (ORDER BY {order}) FROM (
-                SELECT id, score, date FROM m ORDER BY {order}
-                LIMIT %(limit)s OFFSET %(offset)s) p
-            UNION ALL SELECT 1, NULL, count(*)::float8, NULL FROM m{facets}"""
+                SELECT id, date, doctype, desa, year, klasifikasi, status FROM {self.doc}
+                WHERE {compiled.where}),
+            c AS MATERIALIZED (SELECT count(*) AS n FROM m),
+            p AS ({ranked})
+            SELECT 0, id, score, row_number() OVER (ORDER BY score DESC, date DESC, id) FROM p
+            UNION ALL SELECT 1, NULL, n::float8, NULL FROM c{facets}"""
         params = {**compiled.params, "limit": query.page_size, "offset": query.offset}
-        ranked, total = [], 0
+        ranked_rows, total = [], 0
         counts: dict[str, dict[str, int]] = {key: {} for key in FACET_KEYS}
         keys = list(_FACET_COLUMNS)
         for kind, value, number, position in conn.exec_driver_sql(sql, params):
             if kind == 0:
-                ranked.append((position, value, number))
+                ranked_rows.append((position, value, number))
             elif kind == 1:
                 total = int(number)
             else:
                 counts[keys[kind - 2]][value] = int(number)
-        ranked.sort()
-        return total, [(doc_id, score) for _, doc_id, score in ranked], {
-            key: facet_order(values) for key, values in counts.items()}
+        ranked_rows.sort()
+        return total, [(doc_id, score) for _, doc_id, score in ranked_rows], {
+            key: facet_order(values) for key, values in counts.items()}, (
+            not by_date and total > RELEVANCE_LIMIT)
 
     def _hits(self, conn: Connection, plan: QueryPlan, ranked, sort: str) -> list[Hit]:
         """Stored fields and snippets for the page, in rank order."""
@@ -509,15 +565,36 @@ class PgSearchIndex:
                                 snippet=snippet(excerpt, stems, names), fields=_shown(shown)))
         return hits
 
-    def fuzzy_keys(self, conn: Connection, key: str, loose: str = "") -> list[str]:
-        """Name keys in the vocabulary within one edit of key or of its loose form (same
-        first letter), found through the trigram index and confirmed with the shared edit
-        distance."""
-        found: dict[str, None] = {}
-        for typed in dict.fromkeys(t for t in (key, loose) if t):
-            if len(typed) >= analysis.FUZZY_MIN_LENGTH:
-                found.update(dict.fromkeys(self.neighbours(conn, _NAMES, typed, 1)))
-        return [t for t in found if t != key and analysis.fuzzy_match(key, t, loose)]
+    def fuzzy_keys(self, conn: Connection,
+                   words: Sequence[WordClause]) -> dict[tuple[str, str], list[str]]:
+        """For every name key of the words, the name keys in the vocabulary within one edit
+        of it or of its loose form (same first letter): one statement for the whole query,
+        each typed form looked up through the trigram index and confirmed with the shared
+        edit distance."""
+        asked = [(key, word.typed(i)) for word in words for i, key in enumerate(word.names)]
+        typed = list(dict.fromkeys(t for pair in asked for t in pair
+                                   if len(t) >= analysis.FUZZY_MIN_LENGTH))
+        close: dict[str, list[str]] = {t: [] for t in typed}
+        found: dict[tuple[str, str], list[str]] = {}
+        if typed:
+            for form, term in conn.exec_driver_sql(
+                    f"""SELECT q.w, t.term FROM unnest(%(w)s::text[], %(b)s::float8[])
+                            WITH ORDINALITY AS q(w, b, i)
+                        CROSS JOIN LATERAL (
+                            SELECT term, df FROM {self.term} WHERE field = %(f)s
+                            AND term %% q.w AND similarity(term, q.w) >= q.b
+                            AND left(term, {analysis.FUZZY_PREFIX})
+                                = left(q.w, {analysis.FUZZY_PREFIX})
+                            AND length(term) BETWEEN length(q.w) - 1 AND length(q.w) + 1) t
+                        ORDER BY q.i, t.df DESC, t.term""",
+                    {"f": _NAMES, "w": typed,
+                     "b": [max(_similarity_floor(t, 1), _TRGM_FLOOR) for t in typed]}):
+                if analysis.within_edits(form, term, 1):
+                    close[form].append(term)
+        for key, loose in asked:
+            near = dict.fromkeys([*close.get(key, ()), *close.get(loose, ())])
+            found[key, loose] = [t for t in near if t != key and analysis.fuzzy_match(key, t, loose)]
+        return found
 
     def neighbours(self, conn: Connection, field: str, word: str,
                             distance: int) -> list[str]:
@@ -529,11 +606,11 @@ class PgSearchIndex:
         bound = _similarity_floor(word, distance)
         lengths = {"lo": len(word) - distance, "hi": len(word) + distance}
         prefix = word[:analysis.FUZZY_PREFIX]
-        first: dict[str, object] = {"f": field, "w": word, "first": prefix, **lengths}
-        if bound >= 0.1:
-            conn.exec_driver_sql("SELECT set_config('pg_trgm.similarity_threshold', %s, true)",
-                                 (f"{bound:.4f}",))
+        first: dict[str, object] = {"f": field, "w": word, "first": prefix, "b": bound,
+                                    **lengths}
+        if bound >= _TRGM_FLOOR:
             sql = (f"SELECT term FROM {self.term} WHERE field = %(f)s AND term %% %(w)s"
+                   " AND similarity(term, %(w)s) >= %(b)s"
                    f" AND left(term, {analysis.FUZZY_PREFIX}) = %(first)s"
                    f" AND length(term) BETWEEN %(lo)s AND %(hi)s ORDER BY df DESC, term")
         else:
@@ -544,6 +621,13 @@ class PgSearchIndex:
             first["upper"] = prefix + "\U0010ffff"
         candidates = conn.exec_driver_sql(sql, first).scalars().all()
         return [t for t in candidates if analysis.within_edits(word, t, distance)]
+
+
+def _check_version(found: str | None) -> None:
+    """Tables of another schema version are treated as damaged."""
+    if found != SCHEMA_VERSION:
+        raise IndexCorruptError(f"Indeks pencarian rusak atau dari versi lain (skema "
+                                f"{found!r}, diharapkan {SCHEMA_VERSION}); bangun ulang.")
 
 
 def _similarity_floor(word: str, distance: int) -> float:
@@ -561,16 +645,31 @@ class _Compiled:
                  principals: frozenset[str]) -> None:
         self.plan = plan
         self.params: dict[str, object] = {"principals": sorted(principals)}
-        conditions, scores = ["principals && %(principals)s::text[]"], []
+        conditions, scores = [], []
+        self.near = index.fuzzy_keys(conn, plan.words)
+        together = []  # words only the tsvector can match: one GIN condition for all of them
         for word in plan.words:
-            condition, score = self._word(index, conn, word)
-            conditions.append(condition)
+            query, options, score = self._word(word)
+            if query and not options:
+                together.append(query)
+            elif query or options:
+                conditions.append("(" + " OR ".join(
+                    [f"tsv @@ {query}"] * bool(query) + options) + ")")
             scores.append(score)
+        if together:
+            conditions.append(f"tsv @@ ({' && '.join(together)})")
         for phrase in plan.phrases:
             conditions.append(self._phrase(phrase))
             scores.append(str(_PHRASE))
         for key, value in plan.filters:
             conditions.append(self._filter(key, value))
+        # The permission filter, in the same statement. Beside other conditions it is checked
+        # on the rows they find rather than through its own index: an office's principal is
+        # on every row, and the planner, which does not count the cost of reading a row's
+        # tsvector, chose that index (or a sequential scan) and then read the tsvector of all
+        # 100,000 rows for a common word: 210 ms against 75 ms through the tsvector's index.
+        allowed = "principals && %(principals)s::text[]"
+        conditions.append(f"({allowed}) IS TRUE" if conditions else allowed)
         self.where = " AND ".join(conditions)
         self.score = "(" + " + ".join(scores) + ")::float8" if scores else "0::float8"
 
@@ -580,29 +679,37 @@ class _Compiled:
         self.params[name] = value
         return f"%({name})s"
 
-    def _word(self, index: PgSearchIndex, conn: Connection, word: WordClause) -> tuple[str, str]:
-        """One word: body, names, NIK/KK or nomor; scored by how it matched."""
-        options, scores = [], [str(_MATCHED)]
+    def _word(self, word: WordClause) -> tuple[str, list[str], str]:
+        """One word: its tsquery over body and names (ANDed with the other words' into one
+        GIN condition), its NIK/KK or nomor conditions, and its score. Scores read only the
+        small columns (title words, name keys, identifiers), never the tsvector, so ranking
+        every match of a broad word costs no detoasting."""
+        queries, options, scores = [], [], [str(_MATCHED)]
         if word.stems:
-            body = f"plainto_tsquery('{CONFIG}', {self.param(_text(analysis.fold(word.text)))})"
-            options.append(f"body @@ {body}")
-            scores.append(f"(CASE WHEN title_tsv @@ {body} THEN {_TITLE} ELSE 0 END)")
+            text = self.param(_text(analysis.fold(word.text)))
+            queries.append(f"plainto_tsquery('{CONFIG}', {text})")
+            title = f"tsvector_to_array(to_tsvector('{CONFIG}', {text}))"
+            scores.append(f"(CASE WHEN title_words @> {title} AND cardinality({title}) > 0"
+                          f" THEN {_TITLE} ELSE 0 END)")
         if word.names:
             alternatives = []
             for i, key in enumerate(word.names):
-                near = index.fuzzy_keys(conn, key, word.typed(i))
-                alternatives.append(_any_of([key, *near]))
-                fuzzy = self.param(_any_of(near)) if near else None
+                near = self.near[key, word.typed(i)]
+                alternatives.append(_any_name([key, *near]))
                 scores.append(
-                    f"(CASE WHEN names @@ {self.param(_lexeme(key))}::tsquery THEN {_NAME}"
-                    + (f" WHEN names @@ {fuzzy}::tsquery THEN {_FUZZY}" if fuzzy else "")
+                    f"(CASE WHEN name_keys @> {self.param([key])}::text[] THEN {_NAME}"
+                    + (f" WHEN name_keys && {self.param(near)}::text[] THEN {_FUZZY}"
+                       if near else "")
                     + " ELSE 0 END)")
-            named = f"names @@ {self.param(' & '.join(alternatives))}::tsquery"
-            options.append(named)
+            named = f"{self.param(' & '.join(alternatives))}::tsquery"
+            queries.append(named)
             # the share of the document's name words the query names, as the SQLite adapter
             # ranks: "Nor Saidah" puts NOR SAIDAH before NOR HASANAH SAIDAH
-            scores.append(f"(CASE WHEN {named} THEN {_NAME}.0 * {len(word.names)}"
-                          " / greatest(length(names), 1) ELSE 0 END)")
+            every = " AND ".join(
+                f"name_keys && {self.param([key, *self.near[key, word.typed(i)]])}::text[]"
+                for i, key in enumerate(word.names))
+            scores.append(f"(CASE WHEN {every} THEN {_NAME}.0 * {len(word.names)}"
+                          " / greatest(cardinality(name_keys), 1) ELSE 0 END)")
         if word.digits:
             ident = self.param([word.digits])
             matched = f"(nik @> {ident}::text[] OR no_kk @> {ident}::text[])"
@@ -612,17 +719,18 @@ class _Compiled:
             nomor = f"nomor = {self.param(word.exact)}"
             options.append(nomor)
             scores.append(f"(CASE WHEN {nomor} THEN {_EXACT} ELSE 0 END)")
-        return "(" + " OR ".join(options) + ")", " + ".join(scores)
+        query = "(" + " || ".join(queries) + ")" if queries else ""
+        return query, options, " + ".join(scores)
 
     def _phrase(self, phrase: PhraseClause) -> str:
         """A phrase in order, in the body or in the names."""
         options = []
         if phrase.stems:
             text = self.param(_text(analysis.fold(phrase.text)))
-            options.append(f"body @@ phraseto_tsquery('{CONFIG}', {text})")
+            options.append(f"tsv @@ phraseto_tsquery('{CONFIG}', {text})")
         if phrase.names:
-            lexemes = " <-> ".join(_lexeme(k) for k in phrase.names)
-            options.append(f"names @@ {self.param(lexemes)}::tsquery")
+            lexemes = " <-> ".join(_name(k) for k in phrase.names)
+            options.append(f"tsv @@ {self.param(lexemes)}::tsquery")
         return "(" + " OR ".join(options) + ")"
 
     def _filter(self, key: str, value: str) -> str:
@@ -639,13 +747,8 @@ class _Vocabulary:
     """``spelling.Vocabulary`` over the index, for one caller with at least one principal."""
 
     def __init__(self, index: PgSearchIndex, conn: Connection, principals: frozenset[str]):
+        # index scans only, as every read transaction (``PgSearchIndex._settings``)
         self.index, self.conn, self.principals = index, conn, sorted(principals)
-        # Index scans only, for the rest of this (read) transaction: for ``has``'s EXISTS the
-        # planner bets on meeting a match early in a sequential scan, and for the unknown word
-        # a "did you mean" asks about there is none, so after a few outbox updates had moved
-        # its estimates it read all 100,000 rows per word: 0.4-0.6 s (EXPLAIN ANALYZE), the
-        # 1.3 s name p95 of issue 17. The GIN lookup of an absent word costs under 1 ms.
-        conn.exec_driver_sql("SELECT set_config('enable_seqscan', 'off', true)")
 
     def has(self, field: str, terms: Sequence[str]) -> bool:
         """Whether a visible document holds every term; stops at the first one found."""
@@ -653,9 +756,9 @@ class _Vocabulary:
         if field == "words":
             condition, value = "words @> %(v)s::text[]", list(terms)
         elif field == "names":
-            condition, value = "names @@ %(v)s::tsquery", " & ".join(map(_lexeme, terms))
+            condition, value = "tsv @@ %(v)s::tsquery", " & ".join(map(_name, terms))
         else:  # stems: the server's stemmer applied to them finds the same documents
-            condition, value = f"body @@ plainto_tsquery('{CONFIG}', %(v)s)", " ".join(terms)
+            condition, value = f"tsv @@ plainto_tsquery('{CONFIG}', %(v)s)", " ".join(terms)
         return bool(self.conn.exec_driver_sql(
             f"SELECT EXISTS (SELECT 1 FROM {self.index.doc} WHERE {condition}"
             f" AND principals && %(p)s::text[])", {"v": value, "p": self.principals}).scalar())
@@ -669,7 +772,7 @@ class _Vocabulary:
 # -- rows and schema ---------------------------------------------------------------------------
 
 _COLUMNS = ("id, principals, doctype, desa, year, klasifikasi, status, date, nomor, nik, no_kk,"
-            " title_tsv, body, names, name_keys, words, title, excerpt, shown")
+            " tsv, title_words, name_keys, words, title, excerpt, shown")
 _RECORD = ("id text, principals text[], doctype text, desa text, year text, klasifikasi text,"
            " status text, date text, nomor text, nik text[], no_kk text[], title_text text,"
            " body_text text, names text, name_keys text[], words text[], title text,"
@@ -688,8 +791,9 @@ def _row(doc: IndexDoc) -> dict:
         "klasifikasi": one("klasifikasi"), "status": one("status"), "date": _text(doc.date),
         "nomor": one("nomor"), "nik": values.get("nik", []), "no_kk": values.get("kk", []),
         "title_text": _text(analysis.fold(doc.title)),
-        "body_text": _text(analysis.fold(body_text(doc)[:BODY_CHARS])),
-        "names": " ".join(f"{_lexeme(k)}:{i}" for i, k in enumerate(keys[:16_000], 1)),
+        "body_text": _text(analysis.fold(doc.text[:BODY_CHARS])),
+        # first in the vector: positions stop at 16,383, and phrases of names need theirs
+        "names": " ".join(f"{_name(k)}:{i}" for i, k in enumerate(keys[:16_000], 1)),
         "name_keys": sorted(set(keys)),
         "words": sorted(set(analysis.vocabulary(vocabulary_text(doc)))),
         "title": _text(doc.title), "excerpt": _text(doc.text[:SNIPPET_SOURCE_CHARS]),
@@ -722,9 +826,14 @@ def _lexeme(term: str) -> str:
     return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def _any_of(terms: Sequence[str]) -> str:
-    """A tsquery matching any of the terms."""
-    return "(" + " | ".join(map(_lexeme, terms)) + ")"
+def _name(key: str) -> str:
+    """A name key as its lexeme in the combined tsvector."""
+    return _lexeme(_NAME_PREFIX + key)
+
+
+def _any_name(keys: Sequence[str]) -> str:
+    """A tsquery matching any of the name keys."""
+    return "(" + " | ".join(map(_name, keys)) + ")"
 
 
 def _tables(doc: str, term: str, meta: str) -> tuple[str, ...]:
@@ -736,7 +845,7 @@ def _tables(doc: str, term: str, meta: str) -> tuple[str, ...]:
             year text COLLATE "C" NOT NULL, klasifikasi text COLLATE "C" NOT NULL,
             status text COLLATE "C" NOT NULL, date text COLLATE "C" NOT NULL,
             nomor text COLLATE "C" NOT NULL, nik text[] NOT NULL, no_kk text[] NOT NULL,
-            title_tsv tsvector NOT NULL, body tsvector NOT NULL, names tsvector NOT NULL,
+            tsv tsvector NOT NULL, title_words text[] NOT NULL,
             name_keys text[] NOT NULL, words text[] NOT NULL, title text NOT NULL,
             excerpt text NOT NULL, shown jsonb NOT NULL)""",
         f"""CREATE TABLE {term} (
@@ -749,7 +858,7 @@ def _tables(doc: str, term: str, meta: str) -> tuple[str, ...]:
 
 def _indexes(doc: str, term: str) -> tuple[str, ...]:
     """Secondary indexes, named ``<table>_<column>_idx`` so a swap can rename them."""
-    gin = ("principals", "body", "names", "nik", "no_kk", "words")
+    gin = ("principals", "tsv", "nik", "no_kk", "words")
     btree = ("nomor", "date", "desa", "doctype", "year")
     return (
         *(f"CREATE INDEX {doc}_{c}_idx ON {doc} USING gin ({c})" for c in gin),

@@ -556,7 +556,7 @@ def pg_sql(url: str, statement: str, *params):
 @pytest.mark.postgres
 @pytest.mark.parametrize("damage", ["DROP TABLE search_index_doc",
                                     "UPDATE search_index_meta SET value = '0' WHERE key = 'schema'",
-                                    "ALTER TABLE search_index_doc DROP COLUMN names"])
+                                    "ALTER TABLE search_index_doc DROP COLUMN tsv"])
 def test_pg_damage_is_reported_and_rebuild_restores_it(pg, pg_url, damage):
     pg_sql(pg_url, damage)
     reopened = PgSearchIndex(pg_url)
@@ -645,6 +645,24 @@ def test_pg_stores_what_ocr_produces(pg):
     pg.add_or_update([noisy])
     assert ids(pg, "pindaian") == ["scan-1"] and ids(pg, "penutup") == ["scan-1"]
     assert "scan-1" in ids(pg, "Siti Aminah")
+
+
+@pytest.mark.postgres
+def test_pg_orders_a_very_broad_search_newest_first_and_ranks_a_narrow_one(pg):
+    from search.base import NOTE_NEWEST_FIRST, RELEVANCE_LIMIT
+
+    count = RELEVANCE_LIMIT + 1
+    pg.rebuild([*(make_doc(f"d{i:05}", year=2010 + i % 15, date=f"{2010 + i % 15}-01-{1 + i % 28:02}")
+                  for i in range(count)),
+                make_doc("named", names=("DOMISILI RAHMAN",), year=2011, date="2011-01-01")])
+    page = pg.search(Query(text="domisili", principals=OFFICE, page_size=5))
+    assert page.total == count + 1 and NOTE_NEWEST_FIRST in page.notes
+    assert [h.fields["date"] for h in page.hits] == ["2024-01-28"] * 5
+    assert {h.score for h in page.hits} == {0.0}
+    # few enough to rank: the one whose name holds the word comes first although it is old
+    narrow = pg.search(Query(text="domisili", filters={"tahun": "2011"}, principals=OFFICE))
+    assert NOTE_NEWEST_FIRST not in narrow.notes and narrow.total < RELEVANCE_LIMIT
+    assert narrow.hits[0].id == "named" and narrow.hits[0].score > narrow.hits[1].score
 
 
 @pytest.mark.postgres
