@@ -44,8 +44,12 @@ def open_day(home: Path) -> dt.date:
 
 
 def elderly(home: Path) -> list[str]:
-    return [row[0] for row in query(home, "SELECT nik FROM penduduk WHERE tanggal_lahir < '1960-01-01' "
-                                          "ORDER BY id LIMIT 2")]
+    return [
+        row[0]
+        for row in query(
+            home, "SELECT nik FROM penduduk WHERE tanggal_lahir < '1960-01-01' ORDER BY id LIMIT 2"
+        )
+    ]
 
 
 def test_demo_office_has_slots_and_a_clerk_books_a_lansia_by_phone(home):
@@ -58,13 +62,31 @@ def test_demo_office_has_slots_and_a_clerk_books_a_lansia_by_phone(home):
         assert f"{code}\t09:00–12:00\tumum\tsisa 15 dari 15" in lines
 
     first, second = elderly(home)
-    made = lemari(home, "janji", "buat", "--as", "petugas", "--layanan", "ktp_el", "--tanggal",
-                  day.isoformat(), "--jam", "08:00", "--nik", first, "--alasan", "lansia")
+    made = lemari(
+        home,
+        "janji",
+        "buat",
+        "--as",
+        "petugas",
+        "--layanan",
+        "ktp_el",
+        "--tanggal",
+        day.isoformat(),
+        "--jam",
+        "08:00",
+        "--nik",
+        first,
+        "--alasan",
+        "lansia",
+    )
     assert made.returncode == 0, made.stderr
     code = made.stdout.split("Janji dibuat: ")[1].split()[0]
     assert query(home, "SELECT status, alasan_prioritas, sumber FROM antrian_janji WHERE kode = ?", code) == [
-        ("terjadwal", "lansia", "petugas")]
-    after = lemari(home, "janji", "slot", "--as", "petugas", "--layanan", "ktp_el", "--tanggal", day.isoformat())
+        ("terjadwal", "lansia", "petugas")
+    ]
+    after = lemari(
+        home, "janji", "slot", "--as", "petugas", "--layanan", "ktp_el", "--tanggal", day.isoformat()
+    )
     assert "08:00–09:00\tkhusus lansia/disabilitas/ibu hamil\tsisa 3 dari 4" in after.stdout
 
     listed = lemari(home, "janji", "daftar", "--as", "petugas", "--tanggal", day.isoformat())
@@ -81,11 +103,36 @@ def test_demo_office_has_slots_and_a_clerk_books_a_lansia_by_phone(home):
         (("--jam", "10:00", "--nik", second), "tersedia: 08:00, 09:00"),
         (("--jam", "08:00", "--nik", "1234"), "NIK"),
     ):
-        refused = lemari(home, "janji", "buat", "--as", "petugas", "--layanan", "ktp_el", "--tanggal",
-                         day.isoformat(), *args)
+        refused = lemari(
+            home,
+            "janji",
+            "buat",
+            "--as",
+            "petugas",
+            "--layanan",
+            "ktp_el",
+            "--tanggal",
+            day.isoformat(),
+            *args,
+        )
         assert refused.returncode == 1 and words in refused.stderr, (args, refused.stderr)
-    closed = lemari(home, "janji", "buat", "--as", "petugas", "--layanan", "ktp_el", "--tanggal",
-                    saturday.isoformat(), "--jam", "08:00", "--nik", second, "--alasan", "lansia")
+    closed = lemari(
+        home,
+        "janji",
+        "buat",
+        "--as",
+        "petugas",
+        "--layanan",
+        "ktp_el",
+        "--tanggal",
+        saturday.isoformat(),
+        "--jam",
+        "08:00",
+        "--nik",
+        second,
+        "--alasan",
+        "lansia",
+    )
     assert closed.returncode == 1 and "Kantor tutup" in closed.stderr
     assert query(home, "SELECT count(*) FROM antrian_janji") == count
 
@@ -93,19 +140,47 @@ def test_demo_office_has_slots_and_a_clerk_books_a_lansia_by_phone(home):
     assert cancelled.returncode == 0 and f"Janji {code} dibatalkan." in cancelled.stdout
     again = lemari(home, "janji", "batal", code, "--as", "petugas")
     assert again.returncode == 1 and "masih terjadwal" in again.stderr
-    freed = lemari(home, "janji", "slot", "--as", "petugas", "--layanan", "ktp_el", "--tanggal", day.isoformat())
+    freed = lemari(
+        home, "janji", "slot", "--as", "petugas", "--layanan", "ktp_el", "--tanggal", day.isoformat()
+    )
     assert "08:00–09:00\tkhusus lansia/disabilitas/ibu hamil\tsisa 4 dari 4" in freed.stdout
 
 
 def test_cli_refuses_those_without_the_permission_and_other_desa(home):
     day = open_day(home)
     first, _ = elderly(home)
-    denied = lemari(home, "janji", "buat", "--as", "auditor", "--layanan", "kk", "--tanggal", day.isoformat(),
-                    "--jam", "09:00", "--nik", first)
+    denied = lemari(
+        home,
+        "janji",
+        "buat",
+        "--as",
+        "auditor",
+        "--layanan",
+        "kk",
+        "--tanggal",
+        day.isoformat(),
+        "--jam",
+        "09:00",
+        "--nik",
+        first,
+    )
     assert denied.returncode == 1 and "tidak berwenang" in denied.stderr
     desa = query(home, "SELECT desa_code FROM penduduk WHERE nik = ?", first)[0][0]
     outsider = "operator_loleng" if desa != "64.02.08.2004" else "operator_pela"
-    foreign = lemari(home, "janji", "buat", "--as", outsider, "--layanan", "kk", "--tanggal", day.isoformat(),
-                     "--jam", "09:00", "--nik", first)
+    foreign = lemari(
+        home,
+        "janji",
+        "buat",
+        "--as",
+        outsider,
+        "--layanan",
+        "kk",
+        "--tanggal",
+        day.isoformat(),
+        "--jam",
+        "09:00",
+        "--nik",
+        first,
+    )
     assert foreign.returncode == 1 and "tidak terdaftar di data penduduk desa Anda" in foreign.stderr
     assert query(home, "SELECT count(*) FROM antrian_janji WHERE layanan_code = 'kk'") == [(0,)]
