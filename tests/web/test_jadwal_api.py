@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from records.antrian.models import JadwalLayanan, Janji, Tiket
 from records.extensions import db
@@ -31,8 +31,10 @@ def headers(client, username: str, **extra) -> dict:
 
 
 def slots(app) -> tuple[int, int]:
-    """KTP-el's reserved 08.00–09.00 (quota 2) and regular 09.00–12.00 (quota 5), Mon–Fri."""
+    """KTP-el's reserved 08.00–09.00 (quota 2) and regular 09.00–12.00 (quota 5), Mon–Fri; the
+    only slots of the office (whether or not its demo came with slots)."""
     with app.app_context():
+        db.session.execute(delete(JadwalLayanan))
         rows = [
             JadwalLayanan(
                 layanan_code="ktp_el",
