@@ -105,7 +105,7 @@ def demo_command(keep_demo_passwords: bool) -> None:
 
     accounts, added = load_demo(session=db.session, sm=current_app.appbuilder.sm,
                                 population=generate_population(), desa=DESA,
-                                force_password_change=not keep_demo_passwords)
+                                force_password_change=not keep_demo_passwords, pm=lemari().pm)
     click.echo(f"Penduduk demo ditambahkan: {added}")
     click.echo(f"Akun demo (kata sandi semua akun: {DEMO_PASSWORD}):")
     for account in accounts:

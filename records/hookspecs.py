@@ -129,6 +129,13 @@ def seed_office(session):
 
 
 @hookspec
+def seed_demo(session):
+    """Add this plugin's part of the demo office (e.g. appointment slots), where the office has
+    none of its own; called by `lemari demo` after the demo accounts and residents, never by
+    `lemari init` (a real office sets these itself)."""
+
+
+@hookspec
 def register_worklists():
     """Return callables `fn(session, actor, today) -> services.worklists.Pending | None`: this
     plugin's lists on the home page and badges on the menu (what waits for the actor:

@@ -36,6 +36,7 @@ from records.antrian.models import (
     CANCELLED,
     RELEASED,
     WAITING,
+    WEEKDAYS,
     AntrianLayanan,
     JadwalIsi,
     JadwalLayanan,
@@ -49,6 +50,7 @@ from records.models import HariLibur, Penduduk
 from records.nik import NikError, mask_nik, parse_nik
 from records.services.audit import lock_chain, record_event
 from records.services.clock import clock, local_time
+from records.services.idempotency import OTHER_USER, clean_key
 from records.services.public_guard import add_hit, check_form, check_rate
 from records.services.rows import changed_rows
 
@@ -77,6 +79,43 @@ class SlotView:
         return max(0, self.jadwal.kuota - self.terisi)
 
 
+#: The demo office's slots (`lemari demo`): for the services most asked for at the counter, the
+#: reserved window for lansia, disabilitas and ibu hamil before the regular morning, Mon–Fri.
+#: (service, start, end, quota per day, reserved); an office sets its own as data.
+DEMO_SLOTS = tuple(
+    (code, *slot)
+    for code in ("ktp_el", "kk", "sktm", "sk_domisili")
+    for slot in (
+        (dt.time(8, 0), dt.time(9, 0), 4, True),
+        (dt.time(9, 0), dt.time(12, 0), 15, False),
+    )
+)
+
+
+def seed_demo_slots(session: Session) -> int:
+    """The demo office's slots, for each listed service that is in the catalogue and has no
+    slot yet (an office's own slots are never touched); returns how many were added."""
+    with_slots = set(session.scalars(select(JadwalLayanan.layanan_code)))
+    known = set(session.scalars(select(AntrianLayanan.layanan_code)))
+    rows = [
+        JadwalLayanan(
+            layanan_code=code,
+            jam_mulai=start,
+            jam_selesai=end,
+            kuota=quota,
+            khusus=reserved,
+            hari=WEEKDAYS,
+            tenggang_menit=30,
+            aktif=True,
+        )
+        for code, start, end, quota, reserved in DEMO_SLOTS
+        if code in known and code not in with_slots
+    ]
+    session.add_all(rows)
+    session.commit()
+    return len(rows)
+
+
 # ----- reading ---------------------------------------------------------------------------------
 
 
@@ -91,6 +130,31 @@ def slots_for(layanan_code: str, day: dt.date, *, session: Session) -> list[Slot
         session.execute(select(JadwalIsi.jadwal_id, JadwalIsi.terisi).where(JadwalIsi.tanggal == day)).all()
     )
     return [SlotView(row, day, taken.get(row.id, 0)) for row in rows if day.weekday() in row.weekdays]
+
+
+def closed_reason(session: Session, day: dt.date) -> str | None:
+    """Why nobody can book on `day` (a weekend or a `hari_libur` row, named), else None; the
+    slot list over REST and the CLI say it instead of showing a day with no slots."""
+    holiday = session.get(HariLibur, day)
+    if holiday is None and is_working_day(day, ()):
+        return None
+    why = f" ({holiday.keterangan})" if holiday is not None else ""
+    return f"Kantor tutup pada {day:%d-%m-%Y}{why}; pilih hari kerja lain."
+
+
+def slot_at(layanan_code: str, day: dt.date, start: dt.time, *, session: Session) -> JadwalLayanan:
+    """The service's slot that starts at `start` on `day`: how the CLI names a slot (`--jam
+    08:00`) where the screens and REST pass its id."""
+    closed = closed_reason(session, day)
+    if closed is not None:
+        raise ValidationError(closed, {"tanggal": closed})
+    slots = slots_for(layanan_code, day, session=session)
+    for view in slots:
+        if view.jadwal.jam_mulai == start:
+            return view.jadwal
+    offered = ", ".join(f"{v.jadwal.jam_mulai:%H:%M}" for v in slots) or "tidak ada"
+    message = f"Tidak ada jam layanan mulai {start:%H:%M} pada {day:%d-%m-%Y} (tersedia: {offered})."
+    raise ValidationError(message, {"jam": message})
 
 
 def bookable_services(session: Session) -> list[AntrianLayanan]:
@@ -151,6 +215,17 @@ def slip(booking: Janji, *, tz: str, base_url: str) -> dict:
     }
 
 
+def view_booking(code: str, *, actor: Actor, session: Session) -> Janji:
+    """One booking for staff (REST, CLI): an Operator Desa sees only their desa's, and the read
+    is audited like opening the slip (it shows the name and the masked NIK)."""
+    actor.require("antrian.janji")
+    booking = booking_by_code(code, session=session)
+    if actor.desa_scope is not None:
+        actor.require_desa(booking.desa_code, "Kode janji layanan tidak ditemukan.")
+    audit_slip(booking, actor=actor, session=session)
+    return booking
+
+
 def audit_slip(booking: Janji, *, actor: Actor | str, session: Session) -> None:
     """A slip (masked NIK) was opened: the access is in the audit log like every other."""
     record_event(
@@ -180,11 +255,20 @@ def book(
     session: Session,
     tz: str,
     now: dt.datetime | None = None,
+    idempotency_key: str | None = None,
 ) -> Janji:
     """Book one place; commit. Refused with a clear message and nothing saved on a closed
-    day, a full slot, a reserved window without its reason, or a second booking of the NIK."""
+    day, a full slot, a reserved window without its reason, or a second booking of the NIK.
+
+    `idempotency_key` (a REST call's `Idempotency-Key`, staff only): a retry with the same key
+    returns the booking the first call made and writes nothing, even when the slot has since
+    filled or begun (the caller only lost the answer)."""
     if actor is not None:
         actor.require("antrian.janji")
+    key = clean_key(idempotency_key) if actor is not None else None
+    first = _by_key(session, key, actor)
+    if first is not None:
+        return first
     try:
         return _book(
             jadwal_id,
@@ -198,10 +282,21 @@ def book(
             session=session,
             tz=tz,
             now=now,
+            key=key,
         )
     except ValidationError:
         session.rollback()
         raise
+
+
+def _by_key(session: Session, key: str | None, actor: Actor | None) -> Janji | None:
+    """The booking an earlier call with this key made (only its own maker may replay it)."""
+    if key is None or actor is None:
+        return None
+    found = session.scalar(select(Janji).where(Janji.idempotency_key == key))
+    if found is not None and found.dibuat_oleh != actor.username:
+        raise ValidationError(OTHER_USER, {"idempotency_key": OTHER_USER})
+    return found
 
 
 def book_public(
@@ -259,6 +354,7 @@ def _book(
     session: Session,
     tz: str,
     now: dt.datetime | None,
+    key: str | None = None,
 ) -> Janji:
     now, today = clock(tz, now)
     jadwal = _slot(session, jadwal_id)
@@ -269,6 +365,10 @@ def _book(
     _check_reason(jadwal, reason)
     _check_day(session, jadwal, day, today, now, tz, later_only=source == KIOSK)
     lock_chain(session)
+    first = _by_key(session, key, actor)  # a retry that waited for the first call's lock
+    if first is not None:
+        session.rollback()
+        return first
     _refuse_second(session, jadwal.layanan_code, day, clean_nik)
     _take_place(session, jadwal, day)
     booking = Janji(
@@ -290,6 +390,7 @@ def _book(
         dibuat_oleh=actor.username if actor else source,
         created_at=now,
         status=BOOKED,
+        idempotency_key=key,
     )
     session.add(booking)
     try:
@@ -378,11 +479,11 @@ def _check_day(
     if day > today + dt.timedelta(days=HORIZON_DAYS):
         message = f"Janji paling lama {HORIZON_DAYS} hari ke depan."
         raise ValidationError(message, {"tanggal": message})
-    holiday = session.get(HariLibur, day)
-    if holiday is not None or not is_working_day(day, ()) or day.weekday() not in jadwal.weekdays:
-        why = f" ({holiday.keterangan})" if holiday is not None else ""
-        message = f"Kantor tutup pada {day:%d-%m-%Y}{why}; pilih hari kerja lain."
-        raise ValidationError(message, {"tanggal": message})
+    closed = closed_reason(session, day)
+    if closed is None and day.weekday() not in jadwal.weekdays:
+        closed = f"Kantor tutup pada {day:%d-%m-%Y}; pilih hari kerja lain."
+    if closed is not None:
+        raise ValidationError(closed, {"tanggal": closed})
     if day == today and _utc(day, jadwal.jam_mulai, tz) <= now:
         message = "Jam layanan ini sudah dimulai; pilih jam atau hari lain."
         raise ValidationError(message, {"jadwal": message})

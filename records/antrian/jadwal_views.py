@@ -339,7 +339,10 @@ def _check_slot(item) -> None:
 
 def register(appbuilder) -> None:
     """Add the appointment pages and their menu entries."""
+    from records.antrian.jadwal_api import JanjiApi
+
     menus = lemari().menu_permissions
+    appbuilder.add_api(JanjiApi)
     appbuilder.add_view(JanjiView, "Janji Layanan", label=_l("Janji Layanan"), category="Layanan")
     appbuilder.add_view(JadwalLayananView, "Jadwal Layanan", label=_l("Jadwal Layanan"), category="Referensi")
     menus["Janji Layanan"] = frozenset({"antrian.janji"})

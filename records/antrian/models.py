@@ -180,7 +180,9 @@ class Janji(Model):
     # One live booking per NIK, service and day: `nik_aktif` is the NIK while the booking
     # holds and NULL once released or cancelled (NULLs never clash).
     __table_args__ = (UniqueConstraint("layanan_code", "tanggal", "nik_aktif"),
-                      Index("ix_antrian_janji_hari", "tanggal", "status"))
+                      Index("ix_antrian_janji_hari", "tanggal", "status"),
+                      # a REST call's `Idempotency-Key`: a retry finds the booking it made
+                      Index("ix_antrian_janji_idempotency_key", "idempotency_key", unique=True))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kode: Mapped[str] = mapped_column(String(16), unique=True)
@@ -203,6 +205,7 @@ class Janji(Model):
     status: Mapped[str] = mapped_column(String(12), default=BOOKED)
     tiket_id: Mapped[int | None] = mapped_column(ForeignKey("antrian_tiket.id"), unique=True)
     selesai_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    idempotency_key: Mapped[str | None] = mapped_column(String(80))
 
     layanan = relationship("Layanan")
     jadwal = relationship("JadwalLayanan")

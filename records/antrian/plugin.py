@@ -42,6 +42,14 @@ def register_views(appbuilder):
 
 
 @hookimpl
+def register_commands(cli):
+    """`lemari janji …`: appointments from the command line."""
+    from records.antrian.jadwal_cli import janji_group
+
+    cli.add_command(janji_group)
+
+
+@hookimpl
 def register_models():
     """The queue's services, counters and tickets."""
     return ["records.antrian.models"]
@@ -70,6 +78,18 @@ def register_trackers():
     from records.antrian.services import track_ticket
 
     return [track_ticket, track_booking]
+
+
+@hookimpl
+def seed_demo(session):
+    """The demo office's queue (service letters, counters) and appointment slots: a reserved
+    08.00–09.00 window and a regular 09.00–12.00 one for KTP-el, KK, SKTM and SK Domisili."""
+    from records.antrian.jadwal import seed_demo_slots
+    from records.antrian.services import ensure_setup
+    from records.services.setup import catalogue
+
+    ensure_setup(session, [spec["code"] for spec in catalogue()["layanan"]])
+    seed_demo_slots(session)
 
 
 @hookimpl

@@ -143,9 +143,10 @@ def operator_username(desa_name: str) -> str:
 
 
 def load_demo(*, session: Session, sm, population: list[dict], desa: list[tuple[str, str]],
-              password: str = DEMO_PASSWORD, force_password_change: bool = True,
+              password: str = DEMO_PASSWORD, force_password_change: bool = True, pm=None,
               ) -> tuple[list[DemoAccount], int]:
-    """Demo accounts (one per role, one operator per desa) and residents; returns both.
+    """Demo accounts (one per role, one operator per desa) and residents; returns both. With
+    the plugin manager `pm`, each plugin then adds its part (hook `seed_demo`).
 
     The demo password is published, so by default each account must choose its own at first
     login; test suites that log in as demo users pass force_password_change=False."""
@@ -162,7 +163,10 @@ def load_demo(*, session: Session, sm, population: list[dict], desa: list[tuple[
         accounts.append(DemoAccount(username, "Operator Desa", name))
     _load_officials(session)
     _load_demo_office(session)
-    return accounts, _load_families(session, population)
+    added = _load_families(session, population)
+    if pm is not None:
+        pm.hook.seed_demo(session=session)
+    return accounts, added
 
 
 DEMO_OFFICIALS = (
