@@ -14,7 +14,7 @@ down_revision = "0016"
 branch_labels = None
 depends_on = None
 
-OLD = "_antrian_janji_janji2_0001"
+OLD = "_antrian_janji_0017"
 INDEXES = (("ix_antrian_janji_hari", ["tanggal", "status"]), ("ix_antrian_janji_desa_code", ["desa_code"]))
 
 
