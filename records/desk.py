@@ -6,15 +6,14 @@ a clerk browsing the registry never pays for it.
 
 from __future__ import annotations
 
-import fcntl
 import os
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
 from archive.blobstore import LocalBlobStore
+from records.locks import file_lock
 
 REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates_pdf"
 #: Upper bound of PDF_WORKERS = 0 (one per core): each worker holds 100-200 MB.
@@ -108,26 +107,12 @@ def build_desk(settings: dict, pm, registry):
 
 @contextmanager
 def installation_lock(path: Path, *, timeout: float) -> Iterator[None]:
-    """Hold a lock shared by every process of the installation (flock on a file in HOME; the
-    kernel frees it when its holder dies), waiting up to `timeout` seconds for it."""
+    """One issuance at a time in the installation (records.locks), waiting up to `timeout`
+    seconds; refused in Indonesian, with nothing changed, when another one is still running."""
     from records.exceptions import DocumentProductionError
-    from search.versions import holding
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise DocumentProductionError(
-                        "Penerbitan lain belum selesai; tidak ada yang berubah. Coba lagi sebentar lagi."
-                    ) from None
-                time.sleep(0.05)
-        with holding(fd):  # a forked child (an index rebuild's writer) does not keep it
-            yield
-    finally:
-        os.close(fd)
+    with file_lock(path, wait=timeout) as held:
+        if not held:
+            raise DocumentProductionError(
+                "Penerbitan lain belum selesai; tidak ada yang berubah. Coba lagi sebentar lagi.")
+        yield

@@ -16,9 +16,7 @@ Principals: every record carries ``office`` plus ``desa:<code>`` of its desa; ev
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -31,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 
 from records.declarations import Registry
+from records.locks import file_lock
 from records.models import Penduduk, Record, SearchOutbox, Wilayah
 from records.models.outbox import PENDUDUK, RECORD
 from search import (
@@ -42,7 +41,6 @@ from search import (
     SearchError,
     SearchIndex,
 )
-from search.versions import holding
 
 log = logging.getLogger(__name__)
 
@@ -457,19 +455,10 @@ class SearchEngine:
 
     @contextmanager
     def lock(self, *, wait: bool = True) -> Iterator[bool]:
-        """The installation-wide drain lock (flock: released by the kernel if we are killed)."""
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-            except BlockingIOError:
-                yield False
-                return
-            with holding(fd):  # so a rebuild's worker processes do not keep it
-                yield True
-        finally:
-            os.close(fd)
+        """The installation-wide drain lock (records.locks: released by the kernel if we are
+        killed, not kept by a rebuild's worker processes)."""
+        with file_lock(self.lock_path, wait=None if wait else 0) as held:
+            yield held
 
 
 def open_engine(settings: dict, registry: Registry, engine, *, check: bool = True) -> SearchEngine:

@@ -13,7 +13,6 @@ then replace anything (kecamatan-facts §8.2, OpenSID's TTE-corrupted PDFs).
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import io
 import logging
 from collections.abc import Sequence
@@ -40,6 +39,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from archive.blobstore.atomic import atomic_write_bytes, ensure_dir
 from records.exceptions import DocumentProductionError
+from records.locks import file_lock
 
 logger = logging.getLogger(__name__)
 
@@ -114,8 +114,7 @@ def ensure_demo_pki(pki_dir: Path, *, office_name: str = "Kecamatan Kota Bangun"
     pki_dir = Path(pki_dir)
     config = SigningConfig(pki_dir / CERT_FILE, pki_dir / KEY_FILE, pki_dir / CA_FILE, demo=True)
     ensure_dir(pki_dir)
-    with open(pki_dir / ".lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with file_lock(pki_dir / ".lock"):
         if not all(path.is_file() for path in (config.cert_path, config.key_path, config.ca_path)):
             _write_demo_pki(config, office_name)
     return config
