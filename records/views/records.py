@@ -340,12 +340,19 @@ def _applicant_id(spec, values: dict) -> int | None:
     chosen = (values.get("penduduk_id") or "").strip()
     if not chosen:
         return _penduduk_id(spec, values.get("nik", ""))
-    if not (chosen.isascii() and chosen.isdigit()) or len(chosen) > 9:
+    found = _row_id(chosen)
+    if found is None:
         raise ValidationError(UNKNOWN_APPLICANT, {"nik": UNKNOWN_APPLICANT})
     try:
-        return kependudukan.get_penduduk(int(chosen), actor=current_actor(), session=db.session).id
+        return kependudukan.get_penduduk(found, actor=current_actor(), session=db.session).id
     except NotFoundError:
         raise ValidationError(UNKNOWN_APPLICANT, {"nik": UNKNOWN_APPLICANT}) from None
+
+
+def _row_id(raw: str) -> int | None:
+    """A row id typed into a form or URL, or None when it is not one (letters, an overlong
+    number the database would refuse)."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else None
 
 
 def _applicant_search(values: dict) -> dict | None:
@@ -363,11 +370,11 @@ def _applicant_search(values: dict) -> dict | None:
 def _chosen_applicant(values: dict):
     """The resident chosen (`?pemohon=` without JavaScript, or the form's `penduduk_id`),
     opened and audited like any view of a resident; None when none or not in scope."""
-    raw = request.args.get("pemohon") or values.get("penduduk_id") or ""
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+    found = _row_id(request.args.get("pemohon") or values.get("penduduk_id") or "")
+    if found is None:
         return None
     try:
-        person = _open_applicant(int(raw))
+        person = _open_applicant(found)
     except RecordsError:
         return None
     values["penduduk_id"] = str(person.id)
