@@ -1,4 +1,18 @@
-"""Append to the hash-chained audit trail inside the caller's transaction."""
+"""Append to the hash-chained audit trail inside the caller's transaction.
+
+Every entry names the one before it, so appends are serialised by one lock per installation
+(`_lock_chain`). How long that lock is held decides how long every other audited action
+waits, the counters' "Panggil" among them:
+
+- PostgreSQL: an entry is queued on the session and appended by ``before_commit``, after the
+  transaction's last flush: the advisory lock is taken, the previous hash read and the entries
+  inserted, then COMMIT releases it. The lock is held for those few statements, not for the
+  whole action, and is the last lock a transaction takes, so no transaction holding it ever
+  waits for a row another holds (no deadlock). A crash before COMMIT loses the entries with the
+  action; a savepoint rolled back drops the entries queued inside it.
+- SQLite: the database has one write lock anyway, which the entry's first write takes at once
+  (`_lock_chain`); deferring it would only risk a read transaction that cannot be upgraded.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +25,7 @@ from contextvars import ContextVar
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 
 from records.actor import Actor
 from records.models import AuditEvent
@@ -32,28 +46,95 @@ def _lock_chain(session: Session) -> None:
     PostgreSQL a transaction-scoped advisory lock; on SQLite the database write lock, taken by
     a write that changes nothing, so the previous entry is read under it (a plain SELECT
     first would read it outside any lock when the append opens the transaction)."""
-    if session.get_bind().dialect.name == "postgresql":
+    if _deferred(session):
         session.execute(text("SELECT pg_advisory_xact_lock(7460001)"))
     else:
         session.execute(text("UPDATE audit_event SET id = id WHERE id = -1"))
 
 
+def _deferred(session: Session) -> bool:
+    """Whether entries wait for the commit (PostgreSQL) or are appended at once (SQLite)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def lock_chain(session: Session) -> None:
-    """Take the audit append lock now, before any row lock, for a service that writes audit
-    entries while it also locks rows other writers may want (lock order: this lock first)."""
-    _lock_chain(session)
+    """Take the database write lock now, before any row, for a service that writes audit
+    entries while it also locks rows other writers may want. On SQLite that is the audit
+    append lock, so lock order is: this first. On PostgreSQL the append lock is taken at
+    commit, after every row lock (module docstring), so there is nothing to take here."""
+    if not _deferred(session):
+        _lock_chain(session)
 
 
 def record_event(session: Session, actor: Actor | str, action: str, *, object_type: str = "",
                  object_id: object = "", desa_code: str | None = None,
-                 detail: dict | None = None) -> AuditEvent:
+                 detail: dict | None = None) -> None:
     """Add one audit entry; it commits (or rolls back) with the action it describes."""
+    _append(session, [(actor if isinstance(actor, str) else actor.username, action,
+                       object_type, object_id, desa_code, detail)])
+
+
+_PENDING = "lemari_audit_pending"
+
+
+def _append(session: Session, entries: list[tuple], *, flushing: bool = False) -> None:
+    """Chain entries now (SQLite) or queue them for ``before_commit`` (PostgreSQL), each
+    with the transaction or savepoint it belongs to. ``flushing``: called from inside a
+    flush, which writes them itself."""
+    if _deferred(session):
+        own = session() if isinstance(session, scoped_session) else session
+        own.connection()  # begin the transaction now, so a rollback always finds the entry
+        owner = own.get_nested_transaction() or own.get_transaction()
+        own.info.setdefault(_PENDING, []).extend((owner, entry) for entry in entries)
+        return
     _lock_chain(session)
-    event = _entry(_last_hash(session), actor if isinstance(actor, str) else actor.username,
-                   action, object_type, object_id, desa_code, detail)
-    session.add(event)
-    session.flush()
-    return event
+    _chain(session, entries)
+    if not flushing:
+        session.flush()
+
+
+def _chain(session: Session, entries: list[tuple]) -> None:
+    """Add entries after the last one; the caller holds the append lock."""
+    prev = _last_hash(session)
+    for actor, action, object_type, object_id, desa_code, detail in entries:
+        event = _entry(prev, actor, action, object_type, object_id, desa_code, detail)
+        session.add(event)
+        prev = event.hash
+
+
+def _append_pending(session: Session) -> None:
+    """before_commit: flush the action (its row locks come first), then take the append
+    lock and chain the queued entries, so the lock is held only until this COMMIT."""
+    if not session.info.get(_PENDING) and not (session.new or session.dirty or session.deleted):
+        return
+    session.flush()  # the commit's own flush comes after this hook; it may queue entries
+    if not session.info.get(_PENDING):
+        return
+    _lock_chain(session)
+    while session.info.get(_PENDING):
+        _chain(session, [entry for _, entry in session.info.pop(_PENDING)])
+        session.flush()
+
+
+def _drop_pending(session: Session, previous: SessionTransaction) -> None:
+    """after_soft_rollback: entries queued inside a rolled-back savepoint (or, for the
+    outermost transaction, all of them) go with it."""
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    if not previous.nested:
+        session.info.pop(_PENDING, None)
+        return
+    session.info[_PENDING] = [(owner, entry) for owner, entry in pending
+                              if not _within(owner, previous)]
+
+
+def _within(owner: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    while owner is not None:
+        if owner is ancestor:
+            return True
+        owner = owner.parent
+    return False
 
 
 def _last_hash(session: Session) -> str:
@@ -154,14 +235,9 @@ def _audit_flush(session: Session, _context, _instances) -> None:
     """before_flush: one chained entry per audited object, in the flush (so the
     transaction) that changes it."""
     changes = list(_config_changes(session))
-    if not changes:
-        return
-    _lock_chain(session)
-    prev = _last_hash(session)
-    for action, object_type, object_id, detail in changes:
-        event = _entry(prev, acting_user.get(), action, object_type, object_id, None, detail)
-        session.add(event)
-        prev = event.hash
+    if changes:
+        _append(session, [(acting_user.get(), action, object_type, object_id, None, detail)
+                          for action, object_type, object_id, detail in changes], flushing=True)
 
 
 def install_config_audit() -> None:
@@ -169,6 +245,12 @@ def install_config_audit() -> None:
     screens, REST, CLI, plugins). Idempotent; called by the app factory."""
     if not sa_event.contains(Session, "before_flush", _audit_flush):
         sa_event.listen(Session, "before_flush", _audit_flush)
+
+
+# Queued entries are written by every session that commits, whoever made it (app, CLI, a
+# test): installed when this module is imported, which record_event's callers must do.
+sa_event.listen(Session, "before_commit", _append_pending)
+sa_event.listen(Session, "after_soft_rollback", _drop_pending)
 
 
 def verify_chain(session: Session) -> AuditEvent | None:

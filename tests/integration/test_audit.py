@@ -111,3 +111,53 @@ def test_a_configuration_change_is_audited_in_its_own_transaction(audited_app):
         db.session.rollback()  # a change that does not commit leaves no entry
         assert db.session.scalar(select(db.func.count()).select_from(AuditEvent)) == before + 1
         assert verify_chain(db.session) is None
+
+
+@pytest.mark.postgres
+def test_an_open_action_does_not_hold_the_append_lock_on_postgres(pg_bare_app):
+    """An action that has written its entry but not committed (a clerk's long request) no
+    longer makes every other audited action wait: the entry is appended at COMMIT, so the
+    append lock is held for a few statements (docs/decisions.md)."""
+    with pg_bare_app.app_context():
+        engine = create_engine(pg_bare_app.config["SQLALCHEMY_DATABASE_URI"])
+    with Session(engine) as slow, Session(engine) as quick:
+        record_event(slow, "lambat", "test.lambat")
+        slow.execute(text("SELECT 1"))  # the slow action is still working, its entry queued
+        quick.execute(text("SET lock_timeout = '3s'"))  # the old lock would stop it here
+        record_event(quick, "cepat", "test.cepat")
+        quick.commit()
+        slow.commit()
+    engine.dispose()
+    with pg_bare_app.app_context():
+        order = [e.action for e in actions_in_order()][-2:]
+        assert order == ["test.cepat", "test.lambat"]  # chained in commit order
+        assert verify_chain(db.session) is None
+
+
+@pytest.mark.postgres
+def test_a_rolled_back_savepoint_takes_its_entries_with_it(pg_bare_app):
+    with pg_bare_app.app_context():
+        engine = create_engine(pg_bare_app.config["SQLALCHEMY_DATABASE_URI"])
+    with Session(engine) as session:
+        record_event(session, "x", "test.tetap")
+        try:
+            with session.begin_nested():
+                record_event(session, "x", "test.batal")
+                raise RuntimeError("step refused")
+        except RuntimeError:
+            pass
+        with session.begin_nested():
+            record_event(session, "x", "test.savepoint_ok")
+        session.commit()
+        record_event(session, "x", "test.rollback")
+        session.rollback()
+        session.commit()  # nothing queued survives a rollback into the next transaction
+    engine.dispose()
+    with pg_bare_app.app_context():
+        actions = [e.action for e in actions_in_order() if e.action.startswith("test.")]
+        assert actions == ["test.tetap", "test.savepoint_ok"]
+        assert verify_chain(db.session) is None
+
+
+def actions_in_order() -> list[AuditEvent]:
+    return list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
