@@ -263,6 +263,9 @@ PENGADUAN_PER_HOUR = 5
 JANJI_PER_HOUR = 5
 # ... and at the kiosk, which is one address serving the whole waiting room.
 JANJI_KIOSK_PER_HOUR = 60
+# Wrong booking codes one address may type per minute at the kiosk's check-in (/antrian/hadir)
+# before it must wait: a typo is fine, guessing someone's code is not.
+JANJI_WRONG_CODES_PER_MINUTE = 5
 # How often the TV display (/antrian/layar) asks for news, in milliseconds (≤ 2 s promised).
 DISPLAY_POLL_MS = 1000
 # Width of the thermal ticket printer at the kiosk: 58 or 80 (millimetres).

@@ -10,8 +10,13 @@ Concurrency, in the queue's lock order (records/antrian/services.py): every writ
 the audit append lock first (`lock_chain`), then rows. The place itself is taken by a
 conditional UPDATE (`terisi = terisi + 1 WHERE terisi < kuota`) that only one transaction can
 win, so two clerks booking the last place at once never both get it; the second booking of a
-NIK for the same service and day is refused by a unique constraint as well as by the check
-that names the first booking's code.
+NIK for the same service and day is refused by a unique constraint as well as by a check
+(`_refuse_second`) that names the first booking's code only to staff who may see it.
+
+The booking code is a bearer secret: whoever types it at the kiosk (`/antrian/hadir`) checks
+the booking in, and `/lacak/<code>` shows it. So no public answer ever carries someone else's
+code: the waiting-room TV shows only its last characters (`board_code`), and the public page's
+refusal of a second booking does not name the first one's code.
 
 On the day a booking becomes a ticket (`check_in`, the booking row keeps `tiket_id`):
 `services._candidate` puts a ticket whose booking's slot time has come ahead of walk-ins in its
@@ -198,9 +203,11 @@ def bookings_on(day: dt.date, *, actor: Actor, session: Session) -> list[Janji]:
 
 
 def slip(booking: Janji, *, tz: str, base_url: str) -> dict:
-    """What the slip, the kiosk's answer and the public page show: the NIK masked."""
+    """What the slip, the kiosk's answer and the public page show: the NIK masked, and how the
+    TV will show the booking (`layar`, the code's last characters) so the citizen knows it."""
     return {
         "kode": booking.kode,
+        "layar": board_code(booking.kode),
         "layanan": booking.layanan.nama,
         "tanggal": booking.tanggal,
         "jam": f"{booking.jam_mulai:%H.%M}–{booking.jam_selesai:%H.%M}",
@@ -369,7 +376,7 @@ def _book(
     if first is not None:
         session.rollback()
         return first
-    _refuse_second(session, jadwal.layanan_code, day, clean_nik)
+    _refuse_second(session, jadwal.layanan_code, day, clean_nik, actor)
     _take_place(session, jadwal, day)
     booking = Janji(
         kode=_new_code(session),
@@ -489,18 +496,33 @@ def _check_day(
         raise ValidationError(message, {"jadwal": message})
 
 
-def _refuse_second(session: Session, layanan_code: str, day: dt.date, nik: str) -> None:
-    first = session.scalar(
-        select(Janji.kode).where(
+def _refuse_second(session: Session, layanan_code: str, day: dt.date, nik: str, actor: Actor | None) -> None:
+    """Refuse a second booking of the NIK for the same service and day.
+
+    The message names the first booking's code only to staff who could look that booking up
+    anyway: a clerk (office-wide; the day's list shows every code) or an Operator Desa for a
+    booking of their own desa. That is how the counter uses it: the caller on the phone has
+    lost their slip, the clerk reads the code out. The public page and the kiosk (no actor)
+    never name it: the code is a bearer secret (check-in, /lacak), and anyone who knows a
+    resident's NIK could otherwise learn it; nor does an Operator Desa for a booking outside
+    their desa (a public booking has no desa) — they are pointed to the slip or the counter."""
+    first = session.execute(
+        select(Janji.kode, Janji.desa_code).where(
             Janji.layanan_code == layanan_code, Janji.tanggal == day, Janji.nik_aktif == nik
         )
-    )
+    ).first()
     if first is not None:
-        raise _second_booking(first)
+        code, desa = first
+        raise _second_booking(code if actor is not None and actor.sees_desa(desa) else None)
 
 
 def _second_booking(code: str | None) -> ValidationError:
-    named = f" (kode {code})" if code else ""
+    """The refusal of a second booking; `code` only for staff who may see it (`_refuse_second`)."""
+    named = (
+        f" (kode {code})"
+        if code
+        else ". Gunakan kode pada bukti janji yang sudah ada, atau tanyakan ke petugas loket"
+    )
     message = f"NIK ini sudah memiliki janji untuk layanan yang sama pada tanggal tersebut{named}."
     return ValidationError(message, {"nik": message})
 
@@ -654,6 +676,32 @@ def check_in(
     return ticket
 
 
+#: The count of wrong codes typed at the kiosk's check-in, per address (`public_guard`).
+WRONG_CODE = "janji_kode_salah"
+
+
+def check_in_public(
+    code: str, *, client: str, limit: int, session: Session, tz: str, now: dt.datetime | None = None
+) -> Tiket:
+    """The kiosk's check-in by code (`/antrian/hadir`, no login): `check_in`, with the wrong
+    codes counted per address: past `limit` in a minute every code from that address is
+    refused until the minute is over (a right one too, else the answer would still tell a
+    guess apart), so the code (a bearer secret, of which the TV shows the last characters)
+    cannot be found by trying. Only codes that match no booking count; a code for another
+    day or already used does not. The kiosk is one address for the whole room, hence a short
+    window."""
+    now, _ = clock(tz, now)
+    window = dt.timedelta(minutes=1)
+    check_rate(session, WRONG_CODE, client, limit=limit, window=window, now=now, what="kode janji salah")
+    try:
+        return check_in(code, actor=None, session=session, tz=tz, now=now)
+    except NotFoundError:
+        session.rollback()
+        add_hit(session, WRONG_CODE, client, now)
+        session.commit()
+        raise
+
+
 def release_no_shows(session: Session, *, now: dt.datetime) -> int:
     """Release bookings nobody checked in for by their start plus grace: their NIK may book
     again and the TV stops showing them. The caller holds the audit lock and commits."""
@@ -703,9 +751,24 @@ def release_job(session: Session, *, tz: str, now: dt.datetime | None = None) ->
     return released
 
 
+#: How many of a booking's code's last characters the TV shows (`board_code`).
+BOARD_CODE_CHARS = 3
+
+
+def board_code(kode: str) -> str:
+    """How the waiting-room TV names a booking: "…" and the code's last 3 characters
+    ("KB-7K2QM9XD" → "…9XD"). Enough for the citizen to find their line (the slip says what
+    to look for), useless for checking in or /lacak: the full code is a bearer secret and the
+    TV is watched by the whole room. The other 5 characters stay unknown (32⁵ ≈ 33 million)."""
+    kode = (kode or "").strip()
+    return "…" + kode[-BOARD_CODE_CHARS:] if kode else ""
+
+
 def todays_board(session: Session, tz: str, today: dt.date | None = None) -> list[dict]:
-    """The day's bookings for the TV: code, time and status only (no name, no NIK); those
-    still expected, and those checked in whose ticket still waits."""
+    """The day's bookings for the TV: the code's last characters (`board_code`, never the whole
+    code), time and status only (no name, no NIK); those still expected, and those checked in
+    whose ticket still waits. The key stays "kode" so a TV page loaded before an upgrade
+    still draws it."""
     today = today or clock(tz)[1]
     rows = session.execute(
         select(Janji.kode, Janji.jam_mulai, Janji.status, Tiket.status)
@@ -714,7 +777,11 @@ def todays_board(session: Session, tz: str, today: dt.date | None = None) -> lis
         .order_by(Janji.jam_mulai, Janji.kode)
     ).all()
     return [
-        {"kode": kode, "jam": f"{start:%H.%M}", "status": "hadir" if status == ARRIVED else "terjadwal"}
+        {
+            "kode": board_code(kode),
+            "jam": f"{start:%H.%M}",
+            "status": "hadir" if status == ARRIVED else "terjadwal",
+        }
         for kode, start, status, ticket_status in rows
         if status == BOOKED or ticket_status == WAITING
     ]

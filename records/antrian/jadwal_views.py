@@ -168,12 +168,19 @@ def slip_pdf(code: str):
 
 @public.route("/antrian/hadir", methods=["GET", "POST"])
 def kiosk_check_in():
-    """At the kiosk: a booked visitor types the code from their slip and gets their ticket."""
+    """At the kiosk: a booked visitor types the code from their slip and gets their ticket
+    (wrong codes limited per address, `jadwal.check_in_public`)."""
     error, status, code = "", 200, (request.form.get("kode", "") or "").strip()[:20]
     ensure_setup()
     if request.method == "POST":
         try:
-            ticket = jadwal.check_in(code, actor=None, session=db.session, tz=tz())
+            ticket = jadwal.check_in_public(
+                code,
+                client=client(),
+                limit=settings()["JANJI_WRONG_CODES_PER_MINUTE"],
+                session=db.session,
+                tz=tz(),
+            )
             return redirect(url_for("antrian_public.ticket_page", code=ticket.tracking_code, baru=1))
         except RecordsError as exc:
             db.session.rollback()

@@ -85,7 +85,9 @@
     drawList("waiting", state.menunggu, function (w) { return w.layanan + ": " + w.jumlah; });
     var booked = document.getElementById("janji");
     if (booked && state.janji) {
-      /* The day's appointments by code only: no name or NIK ever reaches the TV. */
+      /* The day's appointments by time and the code's last characters only (j.kode is
+         "…9XD", jadwal.board_code): no name, no NIK and never the whole code, which checks
+         a booking in, reaches the TV. */
       drawList("janji", state.janji, function (j) {
         return j.jam + " · " + j.kode + (j.status === "hadir" ? " ✓" : "");
       });

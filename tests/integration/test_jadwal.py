@@ -159,6 +159,55 @@ def test_only_bookers_book_and_a_desa_operator_only_for_their_desa(app):
         assert len(jadwal.bookings_on(TUESDAY, actor=who(app, "petugas"), session=db.session)) == 2
 
 
+def test_a_second_booking_names_the_first_code_only_to_staff_who_may_see_it(app):
+    """The code checks the booking in: the public page (anyone who knows a NIK) and an Operator
+    Desa for a booking outside their desa never learn it from the refusal; the clerk does."""
+    with app.app_context():
+        _, regular = setup(app)
+        operator = who(app, "operator_loleng")
+        own, neighbour = db.session.scalars(
+            select(Penduduk).where(Penduduk.desa_code.in_(sorted(operator.desa_scope))).limit(2)
+        ).all()
+
+        def public(nik):
+            return jadwal.book(
+                regular,
+                TUESDAY,
+                nik=nik,
+                nama="Warga Uji",
+                actor=None,
+                source=jadwal.PUBLIC,
+                session=db.session,
+                tz=TZ,
+                now=wita(MONDAY, 10),
+            )
+
+        def by_operator(nik):
+            return jadwal.book(
+                regular,
+                TUESDAY,
+                nik=nik,
+                actor=operator,
+                source=jadwal.DESA,
+                session=db.session,
+                tz=TZ,
+                now=wita(MONDAY, 10),
+            )
+
+        by_clerk = book(app, regular, nik=own.nik)
+        message = refused(lambda: public(own.nik), "sudah memiliki janji", "bukti janji", "petugas loket")
+        assert by_clerk.kode not in message and by_clerk.kode[3:] not in message
+        # The clerk booked the operator's resident: the operator may see it, so it is named.
+        refused(lambda: by_operator(own.nik), "sudah memiliki janji", by_clerk.kode)
+
+        by_public = public(neighbour.nik)  # a public booking has no desa: not the operator's
+        message = refused(lambda: by_operator(neighbour.nik), "sudah memiliki janji", "bukti janji")
+        assert by_public.kode not in message
+        message = refused(lambda: public(neighbour.nik), "sudah memiliki janji")
+        assert by_public.kode not in message
+        refused(lambda: book(app, regular, nik=neighbour.nik), by_public.kode)  # the clerk sees all
+
+
 def test_every_nik_access_is_audited_masked(app):
     with app.app_context():
         _, regular = setup(app)
@@ -240,7 +289,9 @@ def test_no_show_is_released_after_the_grace_period(app):
         kept = book(app, regular, nik=other)
         antrian.issue_ticket("ktp_el", actor=None, session=db.session, tz=TZ, now=wita(TUESDAY, 8))
         petugas = who(app, "petugas")
-        assert {row["kode"] for row in jadwal.todays_board(db.session, TZ, TUESDAY)} == {late.kode, kept.kode}
+        shown = jadwal.todays_board(db.session, TZ, TUESDAY)
+        assert {row["kode"] for row in shown} == {jadwal.board_code(late.kode), jadwal.board_code(kept.kode)}
+        assert late.kode not in str(shown) and kept.kode not in str(shown)
         antrian.call_next(1, actor=petugas, session=db.session, tz=TZ, now=wita(TUESDAY, 8, 29))
         db.session.refresh(late)
         assert late.status == "terjadwal"
@@ -248,7 +299,9 @@ def test_no_show_is_released_after_the_grace_period(app):
         db.session.refresh(late)
         db.session.refresh(kept)
         assert (late.status, late.nik_aktif, kept.status) == ("tidak_hadir", None, "terjadwal")
-        assert [row["kode"] for row in jadwal.todays_board(db.session, TZ, TUESDAY)] == [kept.kode]
+        assert [row["kode"] for row in jadwal.todays_board(db.session, TZ, TUESDAY)] == [
+            jadwal.board_code(kept.kode)
+        ]
         assert db.session.scalar(select(JadwalIsi.terisi).where(JadwalIsi.jadwal_id == special)) == 0
         with pytest.raises(InvalidTransitionError):
             jadwal.check_in(late.kode, actor=None, session=db.session, tz=TZ, now=wita(TUESDAY, 8, 40))
@@ -269,13 +322,18 @@ def test_tv_and_lacak_show_codes_only(app):
         (nik,) = niks(1)
         booking = book(app, regular, nik=nik)
         board = jadwal.todays_board(db.session, TZ, TUESDAY)
-        assert board == [{"kode": booking.kode, "jam": "09.00", "status": "terjadwal"}]
+        # The TV shows the code's last 3 characters, never the whole code (it checks in).
+        assert jadwal.board_code(booking.kode) == "…" + booking.kode[-3:]
+        assert board == [{"kode": "…" + booking.kode[-3:], "jam": "09.00", "status": "terjadwal"}]
+        assert booking.kode not in str(board) and booking.kode[3:] not in str(board)
         found = track(booking.kode.lower(), session=db.session, registry=lemari().registry, tz=TZ)
         assert found["kind"] == "janji" and found["jam"] == "09.00–12.00"
         assert booking.nama not in str(found) and nik not in str(found) and "nama" not in found
         jadwal.check_in(booking.kode, actor=None, session=db.session, tz=TZ, now=wita(TUESDAY, 8, 50))
         assert track(booking.kode, session=db.session, registry=lemari().registry, tz=TZ)["kind"] == "tiket"
-        assert jadwal.todays_board(db.session, TZ, TUESDAY)[0]["status"] == "hadir"
+        arrived = jadwal.todays_board(db.session, TZ, TUESDAY)
+        assert arrived[0]["status"] == "hadir" and booking.kode not in str(arrived)
+        assert jadwal.board_code("") == "" and jadwal.board_code(" KB-7K2QM9XD ") == "…9XD"
 
 
 def test_cancel_frees_the_place_and_the_nik(app):

@@ -102,12 +102,14 @@ def test_clerk_books_a_caller_and_the_slip_pdf_reads_back_masked(app, client, au
             data={"layanan": "ktp_el", "tanggal": TUESDAY.isoformat(), "jadwal": str(regular), "nik": nik},
         )
         assert again.status_code == 422 and "sudah memiliki janji" in again.get_data(as_text=True)
+        assert code in again.get_data(as_text=True)  # the clerk, who sees the day's list, is told
         listed = client.get(f"/antrian/janji/?hari={TUESDAY}").get_data(as_text=True)
         assert code in listed and mask_nik(nik) in listed and nik not in listed
         pdf = client.get(f"/jadwal/slip/{code}/cetak?lebar=80")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
-    text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text().replace("\n", " ")
-    for part in (code, "KTP-el", "8 Desember 2026", "08.00", "09.00", mask_nik(nik), "Lansia"):
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages).replace("\n", " ")
+    for part in (code, "KTP-el", "8 Desember 2026", "08.00", "09.00", mask_nik(nik), "Lansia",
+                 "3 karakter terakhir", code[-3:] + "."):
         assert part in text, part
     assert nik not in text
     assert bookings(app) == 1
@@ -132,8 +134,16 @@ def test_public_booking_page_guards_and_clear_refusals(app, client):
         assert bookings(app) == 0
         made = client.post("/jadwal", data=public_form(app, regular, nik))
         assert made.status_code == 302
+        code = made.location.split("/jadwal/slip/")[1].split("?")[0]
         slip = client.get(made.location).get_data(as_text=True)
         assert mask_nik(nik) in slip and nik not in slip
+        # The slip tells how the TV will show the booking: the code's last 3 characters.
+        assert "3 karakter terakhir" in slip and "…" + code[-3:] in slip
+        # Whoever knows the NIK learns that it has a booking, never the booking's code.
+        again = client.post("/jadwal", data=public_form(app, regular, nik))
+        text = again.get_data(as_text=True)
+        assert again.status_code == 422 and "sudah memiliki janji" in text and "bukti janji" in text
+        assert code not in text and code[3:] not in text
         app.extensions["lemari"].settings["JANJI_PER_HOUR"] = 1
         flood = client.post("/jadwal", data=public_form(app, regular, other))
         assert flood.status_code == 429 and "Terlalu banyak janji layanan" in flood.get_data(as_text=True)
@@ -154,12 +164,41 @@ def test_kiosk_offers_booking_and_check_in(app, client):
         assert early.status_code == 409 and "bukan hari ini" in early.get_data(as_text=True)
         assert client.post("/antrian/hadir", data={"kode": "KB-22222222"}).status_code == 404
     with frozen(wita(TUESDAY, 8, 45)):
-        board = client.get("/antrian/layar/data").get_json()["janji"]
-        assert board == [{"kode": code, "jam": "09.00", "status": "terjadwal"}]
+        data = client.get("/antrian/layar/data")
+        board = data.get_json()["janji"]
+        # The TV (its JSON and its page) shows the code's last 3 characters, never the code:
+        # anyone in the waiting room could type it here and check the booking in.
+        assert board == [{"kode": "…" + code[-3:], "jam": "09.00", "status": "terjadwal"}]
+        assert code not in data.get_data(as_text=True) and code[3:] not in data.get_data(as_text=True)
+        page = client.get("/antrian/layar").get_data(as_text=True)
+        assert "…" + code[-3:] in page and code not in page and code[3:] not in page
         arrived = client.post("/antrian/hadir", data={"kode": code.lower()})
         assert arrived.status_code == 302 and code in arrived.location
         lacak = client.get(f"/lacak/{code}").get_data(as_text=True)
         assert "Warga Uji" not in lacak and nik not in lacak
+
+
+def test_wrong_codes_at_the_kiosk_check_in_are_limited_per_address(app, client):
+    """The TV shows each code's last 3 characters; guessing the other 5 at /antrian/hadir is
+    held to JANJI_WRONG_CODES_PER_MINUTE per address, and while held even a right code waits
+    (else the answer would tell the right guess apart). A minute later the right code works."""
+    _, regular, nik, _ = slots(app)
+    client.get("/antrian/ambil")
+    with frozen(wita(MONDAY, 10)):
+        made = client.post("/jadwal", data=public_form(app, regular, nik))
+        code = made.location.split("/jadwal/slip/")[1].split("?")[0]
+    app.extensions["lemari"].settings["JANJI_WRONG_CODES_PER_MINUTE"] = 2
+    with frozen(wita(TUESDAY, 8, 45)):
+        early = client.post("/antrian/hadir", data={"kode": "KB-22222" + code[-3:]})
+        assert early.status_code == 404
+        assert client.post("/antrian/hadir", data={"kode": "KB-33333" + code[-3:]}).status_code == 404
+        held = client.post("/antrian/hadir", data={"kode": code})
+        assert held.status_code == 429 and "Terlalu banyak kode janji salah" in held.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Janji.status).where(Janji.kode == code)) == "terjadwal"
+    with frozen(wita(TUESDAY, 8, 47)):
+        arrived = client.post("/antrian/hadir", data={"kode": code})
+        assert arrived.status_code == 302 and code in arrived.location
 
 
 def test_the_lansia_books_by_phone_arrives_and_is_called_at_the_time(app, client, auth):
@@ -187,7 +226,9 @@ def test_the_lansia_books_by_phone_arrives_and_is_called_at_the_time(app, client
     with frozen(wita(TUESDAY, 7, 55)):
         arrived = client.post(f"/antrian/janji/{code}/hadir")
         assert arrived.status_code == 302 and code in arrived.location
-        assert code in client.get("/antrian/layar").get_data(as_text=True)
+        # Checked in, the booking is on the TV by its last 3 characters only (was: the code).
+        tv = client.get("/antrian/layar").get_data(as_text=True)
+        assert "…" + code[-3:] + " ✓" in tv and code not in tv and code[3:] not in tv
     with frozen(wita(TUESDAY, 7, 58)):  # before the time the walk-in in the priority lane goes
         first = client.post("/antrian/loket/1/panggil", headers={"Accept": "application/json"}).get_json()
     with frozen(wita(TUESDAY, 8, 0)):
