@@ -37,6 +37,17 @@ NOTE_NEWEST_FIRST = (f"Lebih dari {RELEVANCE_LIMIT:,} hasil".replace(",", ".")
                      "pencarian (nama, nomor, desa:, tahun:) untuk urutan kecocokan.")
 
 
+# Matches an adapter MAY stop counting at (the deepest any caller may page to): above it the
+# page sets ``more``, reports ``total = COUNT_LIMIT`` and counts its facets over the
+# COUNT_LIMIT matches indexed last, newest first; it MUST then add NOTE_COUNT_LIMIT. Counting
+# and grouping 760,000 matches of "surat keterangan" cost 1.5 s at 1M documents, to tell a
+# clerk a number they cannot page through anyway.
+COUNT_LIMIT = MAX_RESULT_WINDOW
+NOTE_COUNT_LIMIT = (f"Lebih dari {COUNT_LIMIT:,} hasil".replace(",", ".")
+                    + ": yang tampil dan jumlah per kelompok di samping dihitung dari "
+                    f"{COUNT_LIMIT:,} hasil yang terakhir diarsipkan atau diubah.".replace(",", "."))
+
+
 class SearchError(Exception):
     """Base for every error the search package raises."""
 
@@ -143,13 +154,17 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One page of results, with facet counts over every visible match and parser notes."""
+    """One page of results, with facet counts over every visible match and parser notes.
+
+    ``more``: the adapter stopped counting at ``COUNT_LIMIT``; ``total`` and the facets are
+    over the matches it counted, and there are more."""
 
     hits: tuple[Hit, ...]
     total: int
     facets: Mapping[str, Mapping[str, int]]
     suggestion: str | None = None
     notes: tuple[str, ...] = ()
+    more: bool = False
 
 
 @runtime_checkable

@@ -30,7 +30,9 @@ query itself: "office" is on every record, and FTS5 walks its whole posting list
 Relevance: up to ``_SCORE_IN_PYTHON`` matches are scored like the in-memory reference
 (identifiers above names above body words, exact names above typos, phrases a bonus), from
 their stored tokens; more are ranked by FTS5's bm25 with the same column order of weights;
-above ``RELEVANCE_LIMIT`` matches a search is ordered newest first and says so.
+above ``RELEVANCE_LIMIT`` matches a search is ordered newest first and says so; above
+``COUNT_LIMIT`` it stops counting (``Page.more``): the FTS5 postings are read backwards, so
+the count, the facets and the pages are over the matches indexed last, at any archive size.
 
 ``rebuild`` fills ``<prefix>_build_*`` tables in batches and swaps them in by renaming inside
 one transaction: an exception or a SIGKILL leaves the live tables as they were, and the
@@ -50,7 +52,9 @@ from pathlib import Path
 
 from search import analysis
 from search.base import (
+    COUNT_LIMIT,
     FACET_KEYS,
+    NOTE_COUNT_LIMIT,
     NOTE_NEWEST_FIRST,
     RELEVANCE_LIMIT,
     Hit,
@@ -111,12 +115,13 @@ class SqliteSearchIndex:
     gets its own connection; the tables are created on first use."""
 
     def __init__(self, database: str | Path, *, prefix: str = "search_index",
-                 busy_timeout: float = BUSY_TIMEOUT) -> None:
+                 busy_timeout: float = BUSY_TIMEOUT, count_limit: int = COUNT_LIMIT) -> None:
         if not prefix.isidentifier() or not prefix.islower():
             raise ValueError(f"table prefix must be a lower-case identifier: {prefix!r}")
         self.path = _database_path(database)
         self.prefix = prefix
         self.busy_timeout = busy_timeout
+        self.count_limit = count_limit
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._guard = threading.Lock()
@@ -157,20 +162,24 @@ class SqliteSearchIndex:
         with self._reading() as db:
             allowed = self._allowed(db, query.principals, plan.filters)
             match = _Match(self, db, plan).expression
-            total, facets = self._facets(db, match, allowed)
+            total, facets, sample = self._facets(db, match, allowed)
             notes = plan.notes
             scored = query.sort == "relevance" and not plan.is_empty
             if scored and total > RELEVANCE_LIMIT:
                 scored, notes = False, (*notes, NOTE_NEWEST_FIRST)
             ranked: list[tuple[int, float]] = []
-            if total > query.offset:
+            if sample is not None:  # counting stopped at the limit: page within the sample
+                notes = (*notes, NOTE_COUNT_LIMIT)
+                ranked = [(rowid, 0.0) for rowid in
+                          sample[query.offset : query.offset + query.page_size]]
+            elif total > query.offset:
                 ranked = self._ranked(db, plan, match, allowed.access, query, scored, total)
             hits = self._hits(db, plan, ranked, scored)
             suggestion = None
             if total < SUGGEST_BELOW:
                 visible = self._allowed(db, query.principals, ())
                 suggestion = did_you_mean(query.text, plan, _Vocabulary(self, db, visible.access))
-        return Page(tuple(hits), total, facets, suggestion, notes)
+        return Page(tuple(hits), total, facets, suggestion, notes, more=sample is not None)
 
     def suggest(self, prefix: str, limit: int = 10, *, principals: frozenset[str]) -> list[str]:
         """Most common words starting with prefix that occur in a document the principals see."""
@@ -537,15 +546,26 @@ class SqliteSearchIndex:
             and all(combo.values[i] == value for i, value in wanted)})
 
     def _facets(self, db: sqlite3.Connection, match: str,
-                allowed: _Visible) -> tuple[int, dict]:
-        """Total and facet counts over every visible match: one GROUP BY combination, or
-        without a MATCH the combinations' own document counts."""
+                allowed: _Visible) -> tuple[int, dict, list[int] | None]:
+        """Total and facet counts over the visible matches, and None; or, above
+        ``count_limit`` matches, over the ``count_limit`` indexed last (FTS5 reads its
+        postings backwards and stops there) and those rows newest first.
+
+        Without a MATCH the combinations' own document counts answer without reading a row."""
         tables = _Tables(self.prefix)
+        sample: list[int] | None = None
         if match:
-            counts = db.execute(
-                f"SELECT d.combo, count(*) FROM {tables.fts} CROSS JOIN {tables.doc} d"
+            rows = db.execute(
+                f"SELECT d.rowid, d.combo, d.date, d.id FROM {tables.fts} CROSS JOIN {tables.doc} d"
                 f" ON d.rowid = {tables.fts}.rowid WHERE {tables.fts} MATCH ?"
-                f" AND d.access IN ({allowed.access}) GROUP BY d.combo", (match,)).fetchall()
+                f" AND d.access IN ({allowed.access}) ORDER BY {tables.fts}.rowid DESC LIMIT ?",
+                (match, self.count_limit + 1)).fetchall()
+            if len(rows) > self.count_limit:
+                del rows[self.count_limit:]
+                rows.sort(key=lambda row: row[3])  # date DESC, id: as _ranked's newest first
+                rows.sort(key=lambda row: row[2], reverse=True)
+                sample = [row[0] for row in rows]
+            counts = list(Counter(row[1] for row in rows).items())
         else:
             combos = allowed.combos()
             counts = [(combo, number) for combo, number in db.execute(
@@ -556,7 +576,7 @@ class SqliteSearchIndex:
             total += number
             for key, value in zip(_FACET_KEYS, self._combos[combo].values, strict=True):
                 facets[key][value] += number
-        return total, {key: facet_order(facets.get(key, Counter())) for key in FACET_KEYS}
+        return total, {key: facet_order(facets.get(key, Counter())) for key in FACET_KEYS}, sample
 
     def _ranked(self, db: sqlite3.Connection, plan: QueryPlan, match: str,
                 access: str, query: Query, scored: bool,

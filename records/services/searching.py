@@ -123,7 +123,8 @@ def _page_json(page, request: SearchRequest, actor: Actor, registry: Registry,
     return {
         "query": request.text, "filters": request.filters, "sort": request.sort,
         "page": request.page, "pages": max(math.ceil(page.total / page_size), 1),
-        "total": page.total, "suggestion": page.suggestion, "notes": list(page.notes),
+        "total": page.total, "more": page.more, "suggestion": page.suggestion,
+        "notes": list(page.notes),
         "hits": [_hit_json(hit, actor, labels, registry) for hit in page.hits],
         "facets": {key: [{"value": v, "count": n, "label": labels.get(key, {}).get(v, v)}
                          for v, n in values.items()] for key, values in page.facets.items()},
