@@ -38,14 +38,16 @@ NOTE_NEWEST_FIRST = (f"Lebih dari {RELEVANCE_LIMIT:,} hasil".replace(",", ".")
 
 
 # Matches an adapter MAY stop counting at (the deepest any caller may page to): above it the
-# page sets ``more``, reports ``total = COUNT_LIMIT`` and counts its facets over the
-# COUNT_LIMIT matches indexed last, newest first; it MUST then add NOTE_COUNT_LIMIT. Counting
-# and grouping 760,000 matches of "surat keterangan" cost 1.5 s at 1M documents, to tell a
-# clerk a number they cannot page through anyway.
+# page sets ``more``, reports ``total = COUNT_LIMIT`` and counts its facets and pages over
+# COUNT_LIMIT of the matches, newest first (the newest by date, or the last indexed: the
+# adapter says which); it MUST then add NOTE_COUNT_LIMIT. Counting and grouping 760,000
+# matches of "surat keterangan" cost 1.5 s at 1M documents, to tell a clerk a number they
+# cannot page through anyway.
 COUNT_LIMIT = MAX_RESULT_WINDOW
 NOTE_COUNT_LIMIT = (f"Lebih dari {COUNT_LIMIT:,} hasil".replace(",", ".")
-                    + ": yang tampil dan jumlah per kelompok di samping dihitung dari "
-                    f"{COUNT_LIMIT:,} hasil yang terakhir diarsipkan atau diubah.".replace(",", "."))
+                    + ": halaman dan jumlah per kelompok di samping hanya dari "
+                    + f"{COUNT_LIMIT:,} hasil terbaru.".replace(",", ".")
+                    + " Persempit pencarian (nama, nomor, desa:, tahun:) untuk jumlah lengkap.")
 
 
 class SearchError(Exception):

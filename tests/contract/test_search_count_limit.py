@@ -4,20 +4,40 @@ and its total, facets and pages are over the matches indexed last, newest first.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from search import Query
 from search.base import NOTE_COUNT_LIMIT, IndexDoc
+import pytest
+
 from search.sqlite_index import SqliteSearchIndex
 
 OFFICE = frozenset({"office"})
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def capped(request, tmp_path):
+    """An index of each embedded and server engine that stops counting at 30 matches."""
+    if request.param == "sqlite":
+        index = SqliteSearchIndex(tmp_path / "lemari.db", count_limit=30)
+    else:
+        from search.pg_index import PgSearchIndex
+
+        index = PgSearchIndex(request.getfixturevalue("pg_url"), count_limit=30)
+    yield index
+    index.close()
+
+
 def doc(n: int, *, desa: str, word: str = "banjir") -> IndexDoc:
+    """Letter n, dated n days into 2024: indexed in date order, so "the newest" and "the
+    indexed last" (the two samples adapters may take) are the same documents."""
+    day = dt.date(2024, 1, 1) + dt.timedelta(days=n)
     return IndexDoc(id=f"r{n}", doctype="sk_domisili", title=f"Surat {n}", text=f"laporan {word}",
-                    desa_code=desa, year=2024, date=f"2024-01-{1 + n % 28:02d}", principals=OFFICE)
+                    desa_code=desa, year=2024, date=day.isoformat(), principals=OFFICE)
 
 
-def test_counting_stops_at_the_limit_and_says_so(tmp_path):
-    index = SqliteSearchIndex(tmp_path / "lemari.db", count_limit=30)
+def test_counting_stops_at_the_limit_and_says_so(capped):
+    index = capped
     index.rebuild([doc(n, desa="loleng") for n in range(40)]
                   + [doc(n, desa="liang") for n in range(40, 60)]
                   + [doc(n, desa="pela", word="kemarau") for n in range(60, 70)])
@@ -34,8 +54,8 @@ def test_counting_stops_at_the_limit_and_says_so(tmp_path):
     assert index.search(Query(text="banjir", principals=OFFICE, page=4, page_size=10)).hits == ()
 
 
-def test_below_the_limit_the_count_is_exact(tmp_path):
-    index = SqliteSearchIndex(tmp_path / "lemari.db", count_limit=30)
+def test_below_the_limit_the_count_is_exact(capped):
+    index = capped
     index.rebuild([doc(n, desa="loleng") for n in range(30)]
                   + [doc(n, desa="pela", word="kemarau") for n in range(30, 40)])
     page = index.search(Query(text="banjir", principals=OFFICE))
