@@ -37,17 +37,18 @@ NOTE_NEWEST_FIRST = (f"Lebih dari {RELEVANCE_LIMIT:,} hasil".replace(",", ".")
                      "pencarian (nama, nomor, desa:, tahun:) untuk urutan kecocokan.")
 
 
-# Matches an adapter MAY stop counting at (the deepest any caller may page to): above it the
-# page sets ``more``, reports ``total = COUNT_LIMIT`` and counts its facets and pages over
-# COUNT_LIMIT of the matches, newest first (the newest by date, or the last indexed: the
-# adapter says which); it MUST then add NOTE_COUNT_LIMIT. Counting and grouping 760,000
-# matches of "surat keterangan" cost 1.5 s at 1M documents, to tell a clerk a number they
-# cannot page through anyway.
-COUNT_LIMIT = MAX_RESULT_WINDOW
+# Matches an adapter MAY stop counting at (where ranking stops too): above it the page sets
+# ``more``, reports ``total = COUNT_LIMIT`` and counts its facets and pages over COUNT_LIMIT
+# of the matches, newest first (the newest by date, or the last indexed: the adapter says
+# which); it MUST then add NOTE_COUNT_LIMIT (instead of NOTE_NEWEST_FIRST). Counting and
+# grouping 760,000 matches of "surat keterangan" cost 1.5 s at 1M documents, to tell a clerk
+# a number they cannot use.
+COUNT_LIMIT = RELEVANCE_LIMIT
 NOTE_COUNT_LIMIT = (f"Lebih dari {COUNT_LIMIT:,} hasil".replace(",", ".")
-                    + ": halaman dan jumlah per kelompok di samping hanya dari "
-                    + f"{COUNT_LIMIT:,} hasil terbaru.".replace(",", ".")
-                    + " Persempit pencarian (nama, nomor, desa:, tahun:) untuk jumlah lengkap.")
+                    + f": yang tampil adalah {COUNT_LIMIT:,} hasil terbaru".replace(",", ".")
+                    + ", diurutkan dari yang terbaru (bukan menurut kecocokan), dan jumlah per "
+                    "kelompok di samping dihitung dari mereka saja. Persempit pencarian (nama, "
+                    "nomor, desa:, tahun:) untuk urutan kecocokan dan jumlah lengkap.")
 
 
 class SearchError(Exception):

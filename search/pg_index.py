@@ -165,9 +165,9 @@ class PgSearchIndex:
             suggestion = None
             if total < SUGGEST_BELOW:
                 suggestion = did_you_mean(query.text, plan, _Vocabulary(self, conn, query.principals))
-        notes = (*plan.notes, NOTE_NEWEST_FIRST) if newest else plan.notes
-        if more:
-            notes = (*notes, NOTE_COUNT_LIMIT)
+        notes = plan.notes
+        if more or newest:
+            notes = (*notes, NOTE_COUNT_LIMIT if more else NOTE_NEWEST_FIRST)
         return Page(tuple(hits), total, facets, suggestion, notes, more=more)
 
     def suggest(self, prefix: str, limit: int = 10, *, principals: frozenset[str]) -> list[str]:
@@ -211,7 +211,14 @@ class PgSearchIndex:
                 conn.exec_driver_sql(statement)
             count, frequencies = self._fill(conn, f"{build}_doc", docs, progress)
             self._copy_terms(conn, f"{build}_term", frequencies)
-            for statement in _indexes(f"{build}_doc", f"{build}_term"):
+            # Rows in date order on disk, before the other indexes exist (CLUSTER rebuilds
+            # every index): "the newest 10,000 matches" of a broad word then reads adjacent
+            # pages backwards, not 37,000 pages spread over the whole table (issue 17, 1M).
+            dated, *others = sorted(_indexes(f"{build}_doc", f"{build}_term"),
+                                    key=lambda statement: "_date_idx " not in statement)
+            conn.exec_driver_sql(dated)
+            conn.exec_driver_sql(f"CLUSTER {build}_doc USING {build}_doc_date_idx")
+            for statement in others:
                 conn.exec_driver_sql(statement)
             # Statistics now, not when autovacuum gets round to it: the planner must know that
             # "office" is on every row and not intersect with its posting list.

@@ -169,7 +169,7 @@ class SqliteSearchIndex:
                 scored, notes = False, (*notes, NOTE_NEWEST_FIRST)
             ranked: list[tuple[int, float]] = []
             if sample is not None:  # counting stopped at the limit: page within the sample
-                notes = (*notes, NOTE_COUNT_LIMIT)
+                scored, notes = False, (*plan.notes, NOTE_COUNT_LIMIT)
                 ranked = [(rowid, 0.0) for rowid in
                           sample[query.offset : query.offset + query.page_size]]
             elif total > query.offset:

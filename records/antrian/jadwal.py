@@ -7,7 +7,7 @@ by Admin/Camat as data) has a quota; the reserved window is for lansia, disabili
 hamil only (UU 25/2009 Pasal 29, docs/jadwal.md).
 
 Concurrency, in the queue's lock order (records/antrian/services.py): every write here takes
-the audit append lock first (`lock_chain`), then rows. The place itself is taken by a
+the front office's write lock first (`serialise_writes`), then rows. The place itself is taken by a
 conditional UPDATE (`terisi = terisi + 1 WHERE terisi < kuota`) that only one transaction can
 win, so two clerks booking the last place at once never both get it; the second booking of a
 NIK for the same service and day is refused by a unique constraint as well as by a check
@@ -53,7 +53,7 @@ from records.calendar_id import is_working_day
 from records.exceptions import InvalidTransitionError, NotFoundError, ValidationError
 from records.models import HariLibur, Penduduk
 from records.nik import NikError, mask_nik, parse_nik
-from records.services.audit import lock_chain, record_event
+from records.services.audit import record_event, serialise_writes
 from records.services.clock import clock, local_time
 from records.services.idempotency import OTHER_USER, clean_key
 from records.services.public_guard import add_hit, check_form, check_rate
@@ -371,7 +371,7 @@ def _book(
         raise ValidationError("Nama pemohon wajib diisi.", {"nama": "Nama pemohon wajib diisi."})
     _check_reason(jadwal, reason)
     _check_day(session, jadwal, day, today, now, tz, later_only=source == KIOSK)
-    lock_chain(session)
+    serialise_writes(session)
     first = _by_key(session, key, actor)  # a retry that waited for the first call's lock
     if first is not None:
         session.rollback()
@@ -589,7 +589,7 @@ def cancel(code: str, *, actor: Actor, session: Session, tz: str, now: dt.dateti
     booking = booking_by_code(code, session=session)
     if actor.desa_scope is not None:
         actor.require_desa(booking.desa_code, "Kode janji layanan tidak ditemukan.")
-    lock_chain(session)
+    serialise_writes(session)
     _close(session, booking, CANCELLED, now, "Hanya janji yang masih terjadwal yang dapat dibatalkan.")
     record_event(
         session,
@@ -638,7 +638,7 @@ def check_in(
         raise InvalidTransitionError(
             f"Janji {booking.kode} untuk tanggal {booking.tanggal:%d-%m-%Y}, bukan hari ini."
         )
-    lock_chain(session)
+    serialise_writes(session)
     moved = session.execute(
         update(Janji)
         .where(Janji.id == booking.id, Janji.status == BOOKED)
@@ -745,7 +745,7 @@ def release_no_shows(session: Session, *, now: dt.datetime) -> int:
 def release_job(session: Session, *, tz: str, now: dt.datetime | None = None) -> int:
     """The periodic job: take the audit lock (the queue's lock order), release, commit."""
     now, _ = clock(tz, now)
-    lock_chain(session)
+    serialise_writes(session)
     released = release_no_shows(session, now=now)
     session.commit()
     return released

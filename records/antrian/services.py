@@ -46,7 +46,7 @@ from records.antrian.rules import (
 )
 from records.exceptions import InvalidTransitionError, NotFoundError, ValidationError
 from records.models import Layanan, Record
-from records.services.audit import lock_chain, record_event
+from records.services.audit import record_event, serialise_writes
 from records.services.clock import clock, local_time, utc_now
 from records.services.issuing import Desk
 from records.services.requests import new_tracking_code, take_request
@@ -209,11 +209,12 @@ def call_next(loket_id: int, *, actor: Actor, session: Session, tz: str,
 
 
 def _lock_counter(session: Session, loket: Loket) -> None:
-    """Lock order of every counter event: this counter's row, the audit lock, then tickets;
-    the same order everywhere is what keeps two counters from deadlocking on PostgreSQL."""
+    """Lock order of every counter event: this counter's row, the front office's write lock
+    (`serialise_writes`), then tickets, and the audit append lock at commit; the same order
+    everywhere is what keeps two counters from deadlocking on PostgreSQL."""
     session.execute(update(Loket).where(Loket.id == loket.id).values(versi=Loket.versi + 1)
                     .execution_options(synchronize_session=False))
-    lock_chain(session)
+    serialise_writes(session)
 
 
 def _claim_next(session: Session, loket: Loket, actor: Actor, now: dt.datetime,
@@ -371,7 +372,7 @@ def reinstate(ticket_id: int, *, actor: Actor, session: Session, tz: str,
     ticket = session.get(Tiket, ticket_id) if isinstance(ticket_id, int) and 0 < ticket_id < 2**31 else None
     if ticket is None or ticket.tanggal != today:
         raise NotFoundError("Tiket hari ini tidak ditemukan.")
-    lock_chain(session)
+    serialise_writes(session)
     moved = session.execute(update(Tiket).where(Tiket.id == ticket.id, Tiket.status == SKIPPED)
                             .values(status=WAITING, loket_id=None, finished_at=None)
                             .execution_options(synchronize_session=False))

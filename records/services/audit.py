@@ -57,12 +57,17 @@ def _deferred(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def lock_chain(session: Session) -> None:
-    """Take the database write lock now, before any row, for a service that writes audit
-    entries while it also locks rows other writers may want. On SQLite that is the audit
-    append lock, so lock order is: this first. On PostgreSQL the append lock is taken at
-    commit, after every row lock (module docstring), so there is nothing to take here."""
-    if not _deferred(session):
+def serialise_writes(session: Session) -> None:
+    """Take, before any row, the lock the front office's writers (counters, bookings,
+    check-ins) serialise on, held until commit. On SQLite that is the database write lock,
+    which is also the audit append lock. On PostgreSQL it is an advisory lock of their own:
+    the audit append lock is taken at commit, after every row (module docstring), so the
+    counters no longer wait for every other audited action in the office, and a booking
+    retry still waits for the first call (records/antrian/jadwal.py). Lock order everywhere:
+    this lock, rows, the audit append lock."""
+    if _deferred(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(7460002)"))
+    else:
         _lock_chain(session)
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from search import Query
-from search.base import NOTE_COUNT_LIMIT, IndexDoc
 import pytest
 
+from search import Query
+from search.base import NOTE_COUNT_LIMIT, IndexDoc
 from search.sqlite_index import SqliteSearchIndex
 
 OFFICE = frozenset({"office"})

@@ -649,14 +649,15 @@ def test_pg_stores_what_ocr_produces(pg):
 
 @pytest.mark.postgres
 def test_pg_orders_a_very_broad_search_newest_first_and_ranks_a_narrow_one(pg):
-    from search.base import NOTE_NEWEST_FIRST, RELEVANCE_LIMIT
+    from search.base import COUNT_LIMIT, NOTE_COUNT_LIMIT, NOTE_NEWEST_FIRST, RELEVANCE_LIMIT
 
     count = RELEVANCE_LIMIT + 1
     pg.rebuild([*(make_doc(f"d{i:05}", year=2010 + i % 15, date=f"{2010 + i % 15}-01-{1 + i % 28:02}")
                   for i in range(count)),
                 make_doc("named", names=("DOMISILI RAHMAN",), year=2011, date="2011-01-01")])
     page = pg.search(Query(text="domisili", principals=OFFICE, page_size=5))
-    assert page.total == count + 1 and NOTE_NEWEST_FIRST in page.notes
+    # counting stops where ranking does (search.base.COUNT_LIMIT), and the page says both
+    assert page.more and page.total == COUNT_LIMIT and NOTE_COUNT_LIMIT in page.notes
     assert [h.fields["date"] for h in page.hits] == ["2024-01-28"] * 5
     assert {h.score for h in page.hits} == {0.0}
     # few enough to rank: the one whose name holds the word comes first although it is old
@@ -821,14 +822,15 @@ def test_sqlite_damage_is_reported_and_rebuild_restores_it(fts, damage):
 
 
 def test_sqlite_orders_a_very_broad_search_newest_first_and_says_so(tmp_path):
-    from search.base import NOTE_NEWEST_FIRST, RELEVANCE_LIMIT
+    from search.base import COUNT_LIMIT, NOTE_COUNT_LIMIT, NOTE_NEWEST_FIRST, RELEVANCE_LIMIT
 
     index = SqliteSearchIndex(tmp_path / "lemari.db")
     count = RELEVANCE_LIMIT + 1
     index.rebuild(make_doc(f"d{i:05}", year=2010 + i % 15,
                            date=f"{2010 + i % 15}-01-{1 + i % 28:02}") for i in range(count))
     page = index.search(Query(text="domisili", principals=OFFICE, page_size=5))
-    assert page.total == count and NOTE_NEWEST_FIRST in page.notes
+    # counting stops where ranking does (search.base.COUNT_LIMIT), and the page says both
+    assert page.more and page.total == COUNT_LIMIT and NOTE_COUNT_LIMIT in page.notes
     assert [h.fields["date"] for h in page.hits] == ["2024-01-28"] * 5
     narrow = index.search(Query(text="domisili", filters={"tahun": "2024"}, principals=OFFICE))
     assert NOTE_NEWEST_FIRST not in narrow.notes and narrow.total < RELEVANCE_LIMIT
