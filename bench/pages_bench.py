@@ -57,8 +57,14 @@ def _office(home: Path):
             return actor_for_username(username, sm=app.appbuilder.sm, session=db.session,
                                       registry=ext.registry)
 
+        from records.models import Layanan
+        from records.services import persyaratan
+
         person = db.session.scalar(select(Penduduk.id).where(Penduduk.desa_code == "64.02.08.2004"))
-        record = take_request("sk_domisili", penduduk_id=person, received=[],
+        # every requirement received, as a clerk ticks them (issue 14: a letter with any
+        # unticked cannot be verified)
+        received = persyaratan.names(db.session.get(Layanan, "sk_domisili").persyaratan)
+        record = take_request("sk_domisili", penduduk_id=person, received=received,
                               values={"keperluan": "Uji kecepatan"}, actor=who("petugas"),
                               session=db.session, desk=ext.desk())
         doctype = ext.registry.document_types[record.doctype]
