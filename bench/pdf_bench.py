@@ -116,6 +116,8 @@ def context(i: int, *, biodata: bool = False) -> dict:
         "keluarga": {"no_kk": "6402080101100002", "alamat": "Jl. Pesut Gg. Damai No. 12", "rt": "003",
                      "rw": "001", "desa": "Kota Bangun Ilir", "kode_pos": "75561", "anggota": family()},
         "data": data, "items": [], "signer": SIGNER, "tracking": None,
+        # the officer who took the request, countersigning the F-1.01 (issuing's officer_block)
+        "petugas": {"nama": "RAHMAWATI, S.Sos.", "nip": "198703152010012004"},
         "verification": {"code": code, "url": f"https://lemari.example/verify/{code}"},
     }
 
@@ -366,7 +368,8 @@ def bench_issue(n: int, log: Callable[[str], None]) -> dict:
     from records.app import create_app
     from records.demo_data import DESA, generate_population
     from records.extensions import db, lemari
-    from records.models import Penduduk
+    from records.models import Layanan, Penduduk
+    from records.services import persyaratan
     from records.services.accounts import actor_for_username
     from records.services.issuing import advance, issue
     from records.services.requests import take_request
@@ -393,9 +396,11 @@ def bench_issue(n: int, log: Callable[[str], None]) -> dict:
                 recorder = _CpuRecorder(ext.desk().renderer)
                 desk = dataclasses.replace(ext.desk(), renderer=recorder)
                 records = []
+                # every requirement received, as a clerk ticks them (issue 14)
+                received = persyaratan.names(db.session.get(Layanan, "sk_domisili").persyaratan)
                 for resident in residents:
                     record = take_request("sk_domisili", penduduk_id=resident,
-                                          received=["Surat pengantar dari desa", "Fotokopi KTP-el"],
+                                          received=received,
                                           values={"keperluan": "Persyaratan pembukaan rekening bank"},
                                           actor=petugas, session=db.session, desk=desk)
                     for step, actor in (("verifikasi", petugas), ("tandatangani", camat)):
