@@ -45,7 +45,8 @@ def archive_desk(app) -> ArchiveDesk:
         ext = app.extensions["lemari"]
         found = ArchiveDesk(blobs=blob_store_of(app), probe=ProbePool(probe_limits(ext.settings)),
                             registry=ext.registry, max_bytes=ext.settings["ARCHIVE_MAX_BYTES"],
-                            enqueue_ocr=partial(jobs_of(app).enqueue, "ocr"))
+                            enqueue_ocr=partial(jobs_of(app).enqueue, "ocr"),
+                            tz=ext.settings["TIMEZONE"])
         app.extensions[EXTENSION_KEY] = found
     return found
 

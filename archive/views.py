@@ -21,8 +21,9 @@ from archive.services.archiving import IngestResult
 from records.exceptions import RecordsError, ValidationError
 from records.extensions import db, lemari
 from records.services import klasifikasi, personal_data
+from records.services.clock import clock
 from records.views.common import flash_outcome
-from records.web_common import current_actor, nik_display, staged_upload, text_display
+from records.web_common import current_actor, nik_display, staged_upload, text_display, tz
 
 PAGE_SIZE = 50
 AREA = "Arsip"
@@ -48,7 +49,9 @@ def _desk():
 
 
 def _today() -> dt.date:
-    return dt.date.today()
+    """The office's date (WITA for Kota Bangun), not the server's: at 07.30 WITA the server's
+    UTC date is still yesterday."""
+    return clock(tz())[1]
 
 
 def _back(endpoint: str, **values):
@@ -172,7 +175,7 @@ class ArsipView(BaseView):
         values = request.form.to_dict()
         return _run(lambda: archiving.update_metadata(
             record_id, values, values.get("alasan", ""), actor=current_actor(),
-            session=db.session, registry=lemari().registry),
+            session=db.session, registry=lemari().registry, today=_today()),
             _("Metadata diperbaiki; versi baru tercatat."), "ArsipView.show", record_id=record_id)
 
     @expose("/<int:record_id>/ganti", methods=["POST"])
@@ -208,7 +211,8 @@ class ArsipView(BaseView):
                 closed = dt.date.fromisoformat(request.form.get("tanggal", ""))
             except ValueError:
                 raise ValidationError(_("Tanggal penutupan tidak sah.")) from None
-            archiving.close_file(record_id, closed, actor=current_actor(), session=db.session)
+            archiving.close_file(record_id, closed, actor=current_actor(), session=db.session,
+                                 today=_today())
         return _run(action, _("Berkas ditutup; retensi dihitung."), "ArsipView.show",
                     record_id=record_id)
 

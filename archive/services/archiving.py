@@ -32,7 +32,7 @@ from records.models.outbox import RECORD, enqueue
 from records.nik import NikError, parse_nik, parse_no_kk, restore_masked_numbers
 from records.ports import BlobStore, ScanProbe
 from records.services.audit import record_event
-from records.services.clock import utc_now
+from records.services.clock import clock, utc_now
 from records.services.klasifikasi import CURRENT_SCHEME, check_class
 from records.services.personal_data import require_unmaskable_file
 from records.services.records import get_record, readable_by
@@ -70,6 +70,7 @@ class ArchiveDesk:
     registry: Registry
     max_bytes: int
     enqueue_ocr: Callable[[int], None] = field(default=lambda job_id: None)
+    tz: str = "Asia/Makassar"  # the office's zone: "today" is its date, not the server's
 
 
 # --- metadata -----------------------------------------------------------------------------
@@ -193,7 +194,8 @@ def ingest_file(path: Path, name: str, values: dict, *, actor: Actor, session: S
     """
     actor.require(permission)
     try:
-        meta = clean_metadata(values, session=session, registry=desk.registry)
+        meta = clean_metadata(values, session=session, registry=desk.registry,
+                              today=clock(desk.tz)[1])
         if meta["desa_code"]:
             actor.require_desa(meta["desa_code"])
         checked = _check_file(path, name, desk.max_bytes)
@@ -432,14 +434,14 @@ def tombstone_of(record_id: int, *, session: Session) -> PenyusutanItem | None:
 # --- changes ------------------------------------------------------------------------------
 
 def update_metadata(record_id: int, values: dict, reason: str, *, actor: Actor,
-                    session: Session, registry: Registry) -> Arsip:
+                    session: Session, registry: Registry, today: dt.date | None = None) -> Arsip:
     """Correct the metadata of a kept record: a new version with the reason, old one kept."""
     actor.require("arsip.write")
     arsip = _kept(record_id, actor=actor, session=session)
     reason = _reason(reason)
     if not actor.can("penduduk.view_nik"):  # the form showed these texts masked
         values = _unmasked(values, {"judul": arsip.record.title, "catatan": arsip.catatan})
-    meta = clean_metadata(values, session=session, registry=registry)
+    meta = clean_metadata(values, session=session, registry=registry, today=today)
     if meta["desa_code"]:
         actor.require_desa(meta["desa_code"])
     # Numbers not sent are kept: a form for a role without view_nik leaves them out.
@@ -571,11 +573,13 @@ def set_legal_hold(record_id: int, hold: bool, reason: str, *, actor: Actor,
     return arsip
 
 
-def close_file(record_id: int, closed_on: dt.date, *, actor: Actor, session: Session) -> Arsip:
-    """Declare the file closed (or no longer in force): the retention clock starts then."""
+def close_file(record_id: int, closed_on: dt.date, *, actor: Actor, session: Session,
+               today: dt.date | None = None) -> Arsip:
+    """Declare the file closed (or no longer in force): the retention clock starts then.
+    ``today`` is the office's date (the server's, when not given)."""
     actor.require("arsip.write")
     arsip = _kept(record_id, actor=actor, session=session)
-    if closed_on > dt.date.today():
+    if closed_on > (today or dt.date.today()):
         raise ValidationError("Tanggal penutupan berkas belum terjadi.")
     arsip.ditutup_pada = closed_on
     recompute(session, arsip)

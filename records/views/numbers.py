@@ -12,6 +12,7 @@ from sqlalchemy import select
 from records.exceptions import ValidationError
 from records.extensions import db
 from records.models import IssuedNumber, Register
+from records.services.clock import clock
 from records.services.klasifikasi import CURRENT_SCHEME, LEGACY_SCHEME, codes_of
 from records.services.numbering import reserve_number
 from records.web_common import (
@@ -20,6 +21,7 @@ from records.web_common import (
     actor_desa_scope,
     current_actor,
     text_display,
+    tz,
     waktu,
 )
 
@@ -54,7 +56,8 @@ class NomorView(ModelView):
             try:
                 issued = reserve_number(db.session, values.get("register", ""),
                                         kode=values.get("kode", "").strip(),
-                                        note=values.get("note", ""), actor=current_actor())
+                                        note=values.get("note", ""), actor=current_actor(),
+                                        on=clock(tz())[1])  # the office's day, not UTC's
             except ValidationError as exc:
                 db.session.rollback()
                 errors = exc.errors or {"": str(exc)}

@@ -423,3 +423,23 @@ def test_without_the_archive_letters_are_registered_without_a_scan(demo_home, tm
         assert 'name="berkas"' not in form
     finally:
         app.extensions["lemari"].close()
+
+
+def test_a_letter_dated_today_in_the_office_is_not_in_the_future_on_a_utc_server(app):
+    """07.45 WITA on 1 January is still 31 December in UTC: a scan dated the office's today
+    was refused as "belum terjadi" (the archive compared with the server's date) until the
+    archive took the office's time zone (found by this suite running after 16.00 UTC)."""
+    from records.services.clock import frozen
+
+    client = app.test_client()
+    with frozen(dt.datetime(2030, 12, 31, 23, 45)):  # 2031-01-01 07.45 WITA
+        login(client, "petugas")
+        form = {"pengirim": "Dinas Sosial", "nomor_surat": "460/1/Dinsos",
+                "tanggal_surat": "2031-01-01", "perihal": "Undangan awal tahun", "sifat": "biasa",
+                "klasifikasi": "000.1", "lampiran": "", "tanggal_terima": "2031-01-01"}
+        sent = client.post("/surat-masuk/catat", content_type="multipart/form-data",
+                           data={**form, "berkas": (io.BytesIO(text_pdf(3)), "undangan.pdf")})
+        assert sent.status_code == 302, "belum terjadi" in sent.get_data(as_text=True)
+        with app.app_context():
+            letter = db.session.scalar(select(SuratMasuk).where(SuratMasuk.nomor_surat == "460/1/Dinsos"))
+            assert letter is not None and letter.record_id is not None
