@@ -14,6 +14,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from records import sqlite_gate
 from records.declarations import Registry
 from records.extensions import Lemari, db
 from records.formats import angka, rupiah, ukuran
@@ -65,6 +66,10 @@ def flask_config(settings: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+#: How long a SQLite writer waits for another before "database is locked" (records.sqlite_gate).
+SQLITE_BUSY_TIMEOUT_S = 10
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     """Durable SQLite: WAL, synchronous=FULL (no acknowledged write lost), foreign keys on."""
@@ -73,7 +78,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
         cursor.close()
 
 
@@ -102,6 +107,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     CSRFProtect(app)
     with app.app_context():
         db.init_app(app)
+        sqlite_gate.install(db.engine, SQLITE_BUSY_TIMEOUT_S)
         appbuilder = AppBuilder(update_perms=False)
         appbuilder.init_app(app, db.session)
         menu_permissions = views.register(appbuilder)

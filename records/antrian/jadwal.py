@@ -27,10 +27,11 @@ lane, and the lanes still follow the no-starvation rule. Bookings nobody checked
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -702,10 +703,10 @@ def check_in_public(
         raise
 
 
-def release_no_shows(session: Session, *, now: dt.datetime) -> int:
-    """Release bookings nobody checked in for by their start plus grace: their NIK may book
-    again and the TV stops showing them. The caller holds the audit lock and commits."""
-    due = session.execute(
+def due_no_shows(session: Session, *, now: dt.datetime) -> Sequence[Row]:
+    """The bookings `release_no_shows` would release now (a read: no lock needed, since each
+    release is a conditional UPDATE that a booking checked in meanwhile does not match)."""
+    return session.execute(
         select(
             Janji.id, Janji.kode, Janji.jadwal_id, Janji.tanggal, Janji.mulai_at, JadwalLayanan.tenggang_menit
         )
@@ -713,8 +714,15 @@ def release_no_shows(session: Session, *, now: dt.datetime) -> int:
         .where(Janji.status == BOOKED, Janji.mulai_at < now)
         .order_by(Janji.id)
     ).all()
+
+
+def release_no_shows(session: Session, *, now: dt.datetime, due: Sequence[Row] | None = None) -> int:
+    """Release bookings nobody checked in for by their start plus grace: their NIK may book
+    again and the TV stops showing them. The caller holds the audit lock and commits.
+    `due`: what `due_no_shows` read before the lock (a counter's call reads it early)."""
     released = 0
-    for booking_id, kode, jadwal_id, day, start, grace in due:
+    for booking_id, kode, jadwal_id, day, start, grace in (
+            due_no_shows(session, now=now) if due is None else due):
         if start + dt.timedelta(minutes=grace) > now:
             continue
         moved = session.execute(

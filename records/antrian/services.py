@@ -14,13 +14,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from records.actor import Actor
-from records.antrian.jadwal import release_no_shows, todays_board
+from records.antrian.jadwal import due_no_shows, release_no_shows, todays_board
 from records.antrian.models import (
     ACTIVE,
     BOOKED,
@@ -194,37 +196,63 @@ def current_ticket(loket: Loket, *, session: Session, today: dt.date) -> Tiket |
 
 def call_next(loket_id: int, *, actor: Actor, session: Session, tz: str,
               now: dt.datetime | None = None) -> Tiket | None:
-    """Finish the counter's current ticket and call the next one; None when nobody waits."""
+    """Finish the counter's current ticket and call the next one; None when nobody waits.
+
+    Everything the call decides on is read before the counter is locked, and only its writes
+    run under the lock: on SQLite that lock is the database's single write lock, which the
+    other counters, the kiosk and every clerk's save wait for, so its length is everyone's
+    wait (issue 17). What was read stays valid: the counter's own state (its current ticket,
+    its recent lanes) only changes with an event that bumps its `versi`, and the lock is an
+    UPDATE conditional on the `versi` read; after a double click or another event in between,
+    it reads again under the lock. A ticket another counter took meanwhile loses the claim
+    (`_claim_next`), and a ticket or transfer that arrived meanwhile is called next time, as
+    if it had come a moment later."""
     actor.require("antrian.call")
     loket = get_counter(loket_id, session=session)
     now, today = clock(tz, now)
-    _lock_counter(session, loket)
-    release_no_shows(session, now=now)
+    seen, due = loket.versi, due_no_shows(session, now=now)
     current = current_ticket(loket, session=session, today=today)
+    choice = _candidate(session, loket, today, now)
+    if not _lock_counter(session, loket, seen=seen):
+        current, choice = current_ticket(loket, session=session, today=today), STALE
+    if due:
+        release_no_shows(session, now=now, due=due)
     if current is not None:
         _finish(session, current, loket, actor, now, DONE, "selesai")
-    ticket = _claim_next(session, loket, actor, now, today)
+    ticket = _claim_next(session, loket, actor, now, today, choice)
     session.commit()
     return ticket
 
 
-def _lock_counter(session: Session, loket: Loket) -> None:
+def _lock_counter(session: Session, loket: Loket, *, seen: int | None = None) -> bool:
     """Lock order of every counter event: this counter's row, the front office's write lock
     (`serialise_writes`), then tickets, and the audit append lock at commit; the same order
-    everywhere is what keeps two counters from deadlocking on PostgreSQL."""
-    session.execute(update(Loket).where(Loket.id == loket.id).values(versi=Loket.versi + 1)
-                    .execution_options(synchronize_session=False))
+    everywhere is what keeps two counters from deadlocking on PostgreSQL. With `seen`, the
+    row is first bumped only if its `versi` is still the one read: False when another event
+    of this counter came in between (the row is locked all the same)."""
+    bump = update(Loket).where(Loket.id == loket.id).values(versi=Loket.versi + 1) \
+        .execution_options(synchronize_session=False)
+    unchanged = seen is not None and changed_rows(session.execute(bump.where(Loket.versi == seen))) == 1
+    if not unchanged:
+        session.execute(bump)
     serialise_writes(session)
+    return unchanged
+
+
+#: `_claim_next`'s choice when what was read before the lock no longer holds.
+STALE = object()
 
 
 def _claim_next(session: Session, loket: Loket, actor: Actor, now: dt.datetime,
-                today: dt.date) -> Tiket | None:
-    """Pick by the fairness rule and take the ticket; retry when another counter won it."""
+                today: dt.date, choice: object = STALE) -> Tiket | None:
+    """Take the chosen ticket (read before the lock) or, when it is stale or another counter
+    won it, choose again under the lock, until one is taken or nobody waits."""
     for _ in range(CLAIM_ATTEMPTS):
-        choice = _candidate(session, loket, today, now)
+        if choice is STALE:
+            choice = _candidate(session, loket, today, now)
         if choice is None:
             return None
-        ticket, lane, regular_waiting = choice
+        ticket, lane, regular_waiting = cast(tuple[Tiket, str, bool], choice)
         taken = session.execute(
             update(Tiket).where(Tiket.id == ticket.id, Tiket.status == WAITING)
             .values(status=CALLED, loket_id=loket.id, loket_tujuan_id=None, called_at=now,
@@ -232,11 +260,21 @@ def _claim_next(session: Session, loket: Loket, actor: Actor, now: dt.datetime,
                     jumlah_panggil=Tiket.jumlah_panggil + 1)
             .execution_options(synchronize_session=False))
         if changed_rows(taken) == 1:
-            session.refresh(ticket)
+            _called(ticket, loket, now)
             _log(session, ticket, loket, actor, now, "panggil", lane=lane,
                  regular_waiting=regular_waiting)
             return ticket
+        choice = STALE
     raise InvalidTransitionError("Antrian sedang sangat ramai; tekan Panggil sekali lagi.")
+
+
+def _called(ticket: Tiket, loket: Loket, now: dt.datetime) -> None:
+    """What the claim's UPDATE wrote, set on the loaded ticket as already stored (no
+    re-read under the lock, no second UPDATE at flush)."""
+    for name, value in (("status", CALLED), ("loket_id", loket.id), ("loket_tujuan_id", None),
+                        ("called_at", now), ("first_called_at", ticket.first_called_at or now),
+                        ("jumlah_panggil", (ticket.jumlah_panggil or 0) + 1)):
+        set_committed_value(ticket, name, value)
 
 
 def _candidate(session: Session, loket: Loket, today: dt.date, now: dt.datetime):

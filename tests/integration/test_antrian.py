@@ -284,6 +284,60 @@ def test_simultaneous_counters_never_share_a_ticket_postgres(postgres_office):
     _race(postgres_office, counters=6, tickets=60)
 
 
+def _double_click(app) -> None:
+    """A second call on the same counter lands between the first call's reads and its lock
+    (the reads happen before the lock, records/antrian/services.py): the first call must see
+    the counter's version move and read again, so the counter ends with one active ticket."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        setup_queue(app)
+        for minute in range(3):
+            take(minutes=minute)
+        first = call(app, minutes=5).label
+        db.session.remove()
+        fired = []
+
+        def competitor():
+            with app.app_context():
+                try:
+                    fired.append(call(app, minutes=6).label)
+                finally:
+                    db.session.remove()
+
+        def between_read_and_lock(conn, cursor, statement, *args):
+            # the call's last read before its lock: its counter's recent lanes
+            if "SELECT antrian_panggilan.jalur" in statement and not fired:
+                fired.append("")
+                thread = threading.Thread(target=competitor)
+                thread.start()
+                thread.join(timeout=60)
+
+        event.listen(db.engine, "after_cursor_execute", between_read_and_lock)
+        try:
+            last = call(app, minutes=6).label
+        finally:
+            event.remove(db.engine, "after_cursor_execute", between_read_and_lock)
+        db.session.remove()
+        second = fired[1]
+        assert {first, second, last} == {"A-001", "A-002", "A-003"}
+        tickets = {t.label: t for t in db.session.scalars(select(Tiket))}
+        assert [tickets[first].status, tickets[second].status, tickets[last].status] == \
+            ["selesai", "selesai", "dipanggil"]
+        events = db.session.execute(select(Panggilan.tiket_id, Panggilan.jenis, func.count())
+                                    .group_by(Panggilan.tiket_id, Panggilan.jenis)).all()
+        assert all(n == 1 for _, _, n in events), events
+
+
+def test_a_double_click_between_read_and_lock_leaves_one_active_ticket_sqlite(app):
+    _double_click(app)
+
+
+@pytest.mark.postgres
+def test_a_double_click_between_read_and_lock_leaves_one_active_ticket_postgres(postgres_office):
+    _double_click(postgres_office)
+
+
 def _kiosk_race(app) -> None:
     with app.app_context():
         setup_queue(app)

@@ -1,0 +1,152 @@
+"""records.sqlite_gate on a real SQLite file: writers of one process queue and take turns,
+readers never wait, every way a transaction ends frees the gate, and a writer of another
+process holding the lock past the busy timeout still gives SQLite's "database is locked"."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from records import app as _app  # noqa: F401  (its connect hook: WAL, busy timeout)
+from records import sqlite_gate
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'gate.db'}")
+    sqlite_gate.install(engine, busy_timeout_s=2)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, who TEXT)"))
+    yield engine
+    engine.dispose()
+
+
+def _gate(engine) -> threading.Lock:
+    return sqlite_gate._gate_for(engine.url.database)
+
+
+def test_a_second_writer_waits_on_the_gate_and_writes_after_the_first_commits(engine):
+    order, started = [], threading.Event()
+
+    def second():
+        started.wait()
+        with Session(engine) as session:
+            session.execute(text("INSERT INTO t (who) VALUES ('second')"))
+            order.append("second wrote")
+            session.commit()
+
+    thread = threading.Thread(target=second)
+    with Session(engine) as session:
+        session.execute(text("INSERT INTO t (who) VALUES ('first')"))
+        thread.start()
+        started.set()
+        thread.join(timeout=0.3)  # it cannot get past the gate while we hold it
+        assert thread.is_alive() and order == []
+        assert _waits_on_the_gate(thread), "the second writer should queue on the gate, not in SQLite"
+        order.append("first commits")
+        session.commit()
+    thread.join(timeout=10)
+    assert order == ["first commits", "second wrote"]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT who FROM t ORDER BY id")).scalars().all() == ["first", "second"]
+
+
+def _waits_on_the_gate(thread: threading.Thread) -> bool:
+    frame = sys._current_frames().get(thread.ident)
+    while frame is not None:
+        if frame.f_code.co_name == "_before_write" and frame.f_code.co_filename == sqlite_gate.__file__:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def test_readers_do_not_wait_for_a_writer(engine):
+    with Session(engine) as writer:
+        writer.execute(text("INSERT INTO t (who) VALUES ('w')"))
+        seen = []
+        reader = threading.Thread(target=lambda: seen.append(
+            Session(engine).execute(text("SELECT count(*) FROM t")).scalar()))
+        reader.start()
+        reader.join(timeout=5)
+        assert seen == [0]  # read the committed state, without waiting
+        writer.rollback()
+
+
+@pytest.mark.parametrize("ending", ["commit", "rollback", "close", "error"])
+def test_every_end_of_a_transaction_frees_the_gate(engine, ending):
+    session = Session(engine)
+    session.execute(text("INSERT INTO t (who) VALUES ('x')"))
+    assert not _gate(engine).acquire(blocking=False)
+    if ending == "commit":
+        session.commit()
+    elif ending == "rollback":
+        session.rollback()
+    elif ending == "close":
+        session.close()  # the pool's rollback on return
+    else:
+        with pytest.raises(OperationalError):
+            session.execute(text("INSERT INTO missing (x) VALUES (1)"))
+        session.rollback()
+    gate = _gate(engine)
+    assert gate.acquire(blocking=False), f"gate still held after {ending}"
+    gate.release()
+
+
+def test_a_writer_in_another_process_past_the_busy_timeout_gives_database_is_locked(engine):
+    path = engine.url.database
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sqlite3, sys, time\n"
+         f"c = sqlite3.connect({path!r}, isolation_level=None)\n"
+         "c.execute('BEGIN IMMEDIATE'); c.execute(\"INSERT INTO t (who) VALUES ('other')\")\n"
+         "print('held', flush=True); time.sleep(4); c.execute('COMMIT')\n"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with Session(engine) as session:
+            with pytest.raises(OperationalError, match="database is locked"):
+                session.execute(text("INSERT INTO t (who) VALUES ('late')"))
+            session.rollback()
+        gate = _gate(engine)
+        assert gate.acquire(blocking=False)
+        gate.release()
+    finally:
+        holder.wait(timeout=30)
+        holder.stdout.close()
+    with Session(engine) as session:  # once the other process commits, writes go through
+        session.execute(text("INSERT INTO t (who) VALUES ('after')"))
+        session.commit()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT who FROM t ORDER BY id")).scalars().all() == ["other", "after"]
+
+
+def test_a_writer_polls_while_another_process_holds_the_lock_and_writes_when_it_commits(engine):
+    """The poll runs with SQLite's own busy timeout at 0: a poll that gave up at the first
+    "locked" would fail here."""
+    path = engine.url.database
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sqlite3, time\n"
+         f"c = sqlite3.connect({path!r}, isolation_level=None)\n"
+         "c.execute('BEGIN IMMEDIATE'); c.execute(\"INSERT INTO t (who) VALUES ('other')\")\n"
+         "print('held', flush=True); time.sleep(0.5); c.execute('COMMIT')\n"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with Session(engine) as session:
+            session.execute(text("INSERT INTO t (who) VALUES ('mine')"))
+            session.commit()
+    finally:
+        holder.wait(timeout=30)
+        holder.stdout.close()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT who FROM t ORDER BY id")).scalars().all() == ["other", "mine"]
+
