@@ -213,6 +213,8 @@ def call_next(loket_id: int, *, actor: Actor, session: Session, tz: str,
     seen, due = loket.versi, due_no_shows(session, now=now)
     current = current_ticket(loket, session=session, today=today)
     choice = _candidate(session, loket, today, now)
+    if choice is None and current is None and not due:
+        return None  # nothing to finish, release or call: no lock, no write, no commit
     if not _lock_counter(session, loket, seen=seen):
         current, choice = current_ticket(loket, session=session, today=today), STALE
     if due:

@@ -93,6 +93,33 @@ def test_empty_queue_is_a_clear_none_not_an_error(app):
         assert db.session.scalar(select(func.count(Panggilan.id))) == 0
 
 
+def test_a_call_on_an_empty_queue_writes_nothing(app):
+    """Nothing to finish, release or call: the counter is not locked and nothing is written
+    (the other counters and the kiosk do not wait for it)."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        setup_queue(app)
+        versi = db.session.get(Loket, 1).versi
+        db.session.commit()
+        writes = []
+
+        def seen(conn, cursor, statement, *args):
+            if not statement.lstrip().upper().startswith("SELECT"):
+                writes.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            assert call(app) is None
+        finally:
+            event.remove(db.engine, "before_cursor_execute", seen)
+        db.session.rollback()
+        assert writes == [] and db.session.get(Loket, 1).versi == versi
+        take()
+        assert call(app, minutes=1).label == "A-001"  # the next call, with one waiting, does
+        assert db.session.get(Loket, 1).versi == versi + 1
+
+
 def test_bad_tickets_are_refused_clearly(app):
     with app.app_context():
         setup_queue(app)
