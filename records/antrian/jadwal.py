@@ -706,7 +706,7 @@ def check_in_public(
 def due_no_shows(session: Session, *, now: dt.datetime) -> Sequence[Row]:
     """The bookings `release_no_shows` would release now (a read: no lock needed, since each
     release is a conditional UPDATE that a booking checked in meanwhile does not match)."""
-    return session.execute(
+    started = session.execute(
         select(
             Janji.id, Janji.kode, Janji.jadwal_id, Janji.tanggal, Janji.mulai_at, JadwalLayanan.tenggang_menit
         )
@@ -714,6 +714,7 @@ def due_no_shows(session: Session, *, now: dt.datetime) -> Sequence[Row]:
         .where(Janji.status == BOOKED, Janji.mulai_at < now)
         .order_by(Janji.id)
     ).all()
+    return [row for row in started if row.mulai_at + dt.timedelta(minutes=row.tenggang_menit) <= now]
 
 
 def release_no_shows(session: Session, *, now: dt.datetime, due: Sequence[Row] | None = None) -> int:
@@ -721,10 +722,8 @@ def release_no_shows(session: Session, *, now: dt.datetime, due: Sequence[Row] |
     again and the TV stops showing them. The caller holds the audit lock and commits.
     `due`: what `due_no_shows` read before the lock (a counter's call reads it early)."""
     released = 0
-    for booking_id, kode, jadwal_id, day, start, grace in (
+    for booking_id, kode, jadwal_id, day, _start, _grace in (
             due_no_shows(session, now=now) if due is None else due):
-        if start + dt.timedelta(minutes=grace) > now:
-            continue
         moved = session.execute(
             update(Janji)
             .where(Janji.id == booking_id, Janji.status == BOOKED)

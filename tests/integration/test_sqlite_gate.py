@@ -4,6 +4,7 @@ process holding the lock past the busy timeout still gives SQLite's "database is
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import threading
@@ -101,16 +102,7 @@ def test_every_end_of_a_transaction_frees_the_gate(engine, ending):
 
 
 def test_a_writer_in_another_process_past_the_busy_timeout_gives_database_is_locked(engine):
-    path = engine.url.database
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sqlite3, sys, time\n"
-         f"c = sqlite3.connect({path!r}, isolation_level=None)\n"
-         "c.execute('BEGIN IMMEDIATE'); c.execute(\"INSERT INTO t (who) VALUES ('other')\")\n"
-         "print('held', flush=True); time.sleep(4); c.execute('COMMIT')\n"],
-        stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with _another_process_writing(engine, seconds=4):
         with Session(engine) as session:
             with pytest.raises(OperationalError, match="database is locked"):
                 session.execute(text("INSERT INTO t (who) VALUES ('late')"))
@@ -118,9 +110,6 @@ def test_a_writer_in_another_process_past_the_busy_timeout_gives_database_is_loc
         gate = _gate(engine)
         assert gate.acquire(blocking=False)
         gate.release()
-    finally:
-        holder.wait(timeout=30)
-        holder.stdout.close()
     with Session(engine) as session:  # once the other process commits, writes go through
         session.execute(text("INSERT INTO t (who) VALUES ('after')"))
         session.commit()
@@ -131,22 +120,28 @@ def test_a_writer_in_another_process_past_the_busy_timeout_gives_database_is_loc
 def test_a_writer_polls_while_another_process_holds_the_lock_and_writes_when_it_commits(engine):
     """The poll runs with SQLite's own busy timeout at 0: a poll that gave up at the first
     "locked" would fail here."""
-    path = engine.url.database
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sqlite3, time\n"
-         f"c = sqlite3.connect({path!r}, isolation_level=None)\n"
-         "c.execute('BEGIN IMMEDIATE'); c.execute(\"INSERT INTO t (who) VALUES ('other')\")\n"
-         "print('held', flush=True); time.sleep(0.5); c.execute('COMMIT')\n"],
-        stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with _another_process_writing(engine, seconds=0.5):
         with Session(engine) as session:
             session.execute(text("INSERT INTO t (who) VALUES ('mine')"))
             session.commit()
-    finally:
-        holder.wait(timeout=30)
-        holder.stdout.close()
     with engine.connect() as conn:
         assert conn.execute(text("SELECT who FROM t ORDER BY id")).scalars().all() == ["other", "mine"]
 
+
+@contextlib.contextmanager
+def _another_process_writing(engine, seconds: float):
+    """A child process that holds SQLite's write lock (its row 'other' written) for `seconds`,
+    then commits; the block runs while it holds the lock, and the exit waits for its commit."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sqlite3, time\n"
+         f"c = sqlite3.connect({engine.url.database!r}, isolation_level=None)\n"
+         "c.execute('BEGIN IMMEDIATE'); c.execute(\"INSERT INTO t (who) VALUES ('other')\")\n"
+         f"print('held', flush=True); time.sleep({seconds}); c.execute('COMMIT')\n"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        yield
+    finally:
+        holder.wait(timeout=30)
+        holder.stdout.close()
