@@ -35,6 +35,7 @@ from flask import Flask, abort, current_app, g, has_request_context, redirect, r
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import (
+    Group,
     Permission,
     PermissionView,
     Role,
@@ -48,7 +49,7 @@ from flask_login import current_user, user_logged_in, user_logged_out
 from markupsafe import Markup
 from sqlalchemy import event, select, update
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from records.errors import MESSAGES, respond
 from records.extensions import db
@@ -213,8 +214,22 @@ def _with_badges(html: str) -> str:
 
 
 def _read_epoch() -> int:
-    value = db.session.scalar(select(CacheEpoch.value).where(CacheEpoch.name == PERMISSIONS_EPOCH))
+    value = db.session.scalar(_permissions_epoch())
     return -1 if value is None else value
+
+
+def _permissions_epoch():
+    return select(CacheEpoch.value).where(CacheEpoch.name == PERMISSIONS_EPOCH)
+
+
+def _session_user_query(user_model, user_id: int):
+    """The user (roles, groups and the groups' roles joined in), its session epoch, whether
+    it must change its password, and the permissions epoch: one row per role × group."""
+    return (select(user_model, accounts.epoch_of(user_id), accounts.must_change_of(user_id),
+                   _permissions_epoch().scalar_subquery())
+            .where(user_model.id == user_id)
+            .options(joinedload(user_model.roles),
+                     joinedload(user_model.groups).joinedload(Group.roles)))
 
 
 @event.listens_for(Session, "before_flush")
@@ -286,13 +301,25 @@ class LemariSecurityManager(SecurityManager):
 
     def load_session_user(self, pk):
         """The session's user, or nobody when the account's epoch moved since the login
-        (password change, logout elsewhere, deactivation, role change): the cookie is dead."""
-        user = self.load_user(pk)
-        if user is None:
+        (password change, logout elsewhere, deactivation, role change): the cookie is dead.
+
+        One statement for what every request asks first: the user with its roles and groups,
+        the account's epoch and password duty, and the permissions epoch (kept in `g` for
+        `PermissionCache` and `require_password_change`). Six round trips were a quarter of
+        a counter's call, each a wait for a core when the clerks keep the CPU busy (issue 17)."""
+        try:
+            user_id = int(pk)
+        except (TypeError, ValueError):
             return None
-        if session.get(EPOCH_KEY) != accounts.session_epoch(db.session, user.id):
+        row = db.session.execute(_session_user_query(self.user_model, user_id)).unique().first()
+        if row is None or not row[0].is_active:
+            return None
+        user, epoch, must_change, permissions_epoch = row
+        if session.get(EPOCH_KEY) != (epoch or 0):
             session.clear()
             return None
+        g._lemari_permission_epoch = -1 if permissions_epoch is None else permissions_epoch
+        g._lemari_must_change_password = bool(must_change)
         return user
 
     def create_jwt_manager(self, app):
@@ -505,8 +532,10 @@ def require_password_change():
     """Send an account that must change its password to the form, from any page."""
     if not current_user.is_authenticated or request.endpoint in PASSWORD_CHANGE_ENDPOINTS:
         return None
-    if request.path.startswith("/api/") or not accounts.must_change_password(
-            db.session, current_user.id):
+    if request.path.startswith("/api/"):
+        return None
+    must = g.get("_lemari_must_change_password")  # read with the session's user
+    if not (accounts.must_change_password(db.session, current_user.id) if must is None else must):
         return None
     return redirect(url_for("ResetMyPasswordView.this_form_get"))
 

@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
-from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy import and_, case, func, insert, literal, or_, select, union_all, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -211,8 +212,7 @@ def call_next(loket_id: int, *, actor: Actor, session: Session, tz: str,
     loket = get_counter(loket_id, session=session)
     now, today = clock(tz, now)
     seen, due = loket.versi, due_no_shows(session, now=now)
-    current = current_ticket(loket, session=session, today=today)
-    choice = _candidate(session, loket, today, now)
+    current, choice = _current_and_candidate(session, loket, today, now)
     if choice is None and current is None and not due:
         return None  # nothing to finish, release or call: no lock, no write, no commit
     if not _lock_counter(session, loket, seen=seen):
@@ -222,8 +222,18 @@ def call_next(loket_id: int, *, actor: Actor, session: Session, tz: str,
     if current is not None:
         _finish(session, current, loket, actor, now, DONE, "selesai")
     ticket = _claim_next(session, loket, actor, now, today, choice)
-    session.commit()
+    _commit_keeping(session, ticket)
     return ticket
+
+
+def _commit_keeping(session: Session, ticket: Tiket | None) -> None:
+    """Commit, keeping `ticket` loaded as this transaction stored it: the counter's answer
+    reads its label and state, and the commit's expiry made that one more round trip."""
+    kept = {} if ticket is None else \
+        {column.key: getattr(ticket, column.key) for column in sa_inspect(Tiket).column_attrs}
+    session.commit()
+    for key, value in kept.items():
+        set_committed_value(ticket, key, value)
 
 
 def _lock_counter(session: Session, loket: Loket, *, seen: int | None = None) -> bool:
@@ -280,14 +290,19 @@ def _called(ticket: Tiket, loket: Loket, now: dt.datetime) -> None:
 
 
 def _candidate(session: Session, loket: Loket, today: dt.date, now: dt.datetime):
-    """(ticket, lane, regular_waiting) of the next call, or None when nobody waits.
+    """(ticket, lane, regular_waiting) of the next call, or None when nobody waits."""
+    return _current_and_candidate(session, loket, today, now, current=False)[1]
 
-    Within a lane, a booked ticket whose slot time has come goes first (earliest slot first);
-    everyone else in arrival order. The lanes themselves follow the no-starvation rule."""
-    reserved = session.scalar(_waiting(today).where(Tiket.loket_tujuan_id == loket.id)
-                              .order_by(Tiket.antri_sejak, Tiket.id).limit(1))
-    if reserved is not None:
-        return reserved, TRANSFER, False
+
+def _current_and_candidate(session: Session, loket: Loket, today: dt.date, now: dt.datetime, *,
+                           current: bool = True) -> tuple[Tiket | None, object]:
+    """The counter's current ticket (when asked) and its next call, as `_candidate` says.
+
+    A ticket transferred to this counter goes first. Within a lane, a booked ticket whose slot
+    time has come goes first (earliest slot first); everyone else in arrival order. The lanes
+    themselves follow the no-starvation rule, whose streak is read only when both lanes wait.
+    The heads come in one statement (each head its own LIMIT 1 branch of a UNION ALL): a
+    round trip is a wait for a core when the clerks keep the CPU busy (issue 17)."""
     mine = _waiting(today).where(Tiket.loket_tujuan_id.is_(None))
     if loket.service_codes:
         mine = mine.where(Tiket.layanan_code.in_(loket.service_codes))
@@ -296,12 +311,37 @@ def _candidate(session: Session, loket: Loket, today: dt.date, now: dt.datetime)
     due = and_(Janji.mulai_at.is_not(None), Janji.mulai_at <= now)
     order = (case((due, 0), else_=1), case((due, Janji.mulai_at), else_=Tiket.antri_sejak),
              Tiket.antri_sejak, Tiket.id)
-    heads = {lane: session.scalar(mine.where(Tiket.prioritas.is_(lane == PRIORITY))
-                                  .order_by(*order).limit(1))
-             for lane in (PRIORITY, REGULAR)}
-    streak = priority_streak(_recent_calls(session, loket, today))
-    lane = choose_lane(streak, heads[PRIORITY] is not None, heads[REGULAR] is not None)
-    return None if lane is None else (heads[lane], lane, heads[REGULAR] is not None)
+    branches = {
+        TRANSFER: _waiting(today).where(Tiket.loket_tujuan_id == loket.id)
+        .order_by(Tiket.antri_sejak, Tiket.id),
+        PRIORITY: mine.where(Tiket.prioritas.is_(True)).order_by(*order),
+        REGULAR: mine.where(Tiket.prioritas.is_(False)).order_by(*order),
+    }
+    if current:
+        branches[CURRENT] = select(Tiket.id).where(
+            Tiket.loket_id == loket.id, Tiket.tanggal == today, Tiket.status.in_(ACTIVE)) \
+            .order_by(Tiket.id.desc())
+    found = _heads(session, branches)
+    if found.get(TRANSFER) is not None:
+        return found.get(CURRENT), (found[TRANSFER], TRANSFER, False)
+    priority, regular = found.get(PRIORITY), found.get(REGULAR)
+    streak = priority_streak(_recent_calls(session, loket, today)) if priority and regular else 0
+    lane = choose_lane(streak, priority is not None, regular is not None)
+    return found.get(CURRENT), None if lane is None else (found[lane], lane, regular is not None)
+
+
+#: The current ticket's branch in `_current_and_candidate`'s heads.
+CURRENT = "current"
+
+
+def _heads(session: Session, branches: dict) -> dict[str, Tiket]:
+    """The first ticket of each ordered branch (a select of tickets), by branch name."""
+    parts = [select(head.c.id, literal(name).label("branch"))
+             for name, query in branches.items()
+             for head in [query.with_only_columns(Tiket.id).limit(1).subquery()]]
+    tagged = union_all(*parts).subquery()
+    rows = session.execute(select(Tiket, tagged.c.branch).join(tagged, tagged.c.id == Tiket.id))
+    return {branch: ticket for ticket, branch in rows}
 
 
 def _waiting(today: dt.date):

@@ -246,6 +246,17 @@ def session_epoch(session: Session, user_id: int) -> int:
     return row.epoch if row is not None else 0
 
 
+def epoch_of(user_id: int):
+    """`session_epoch` as a column to read with the user (NULL: 0)."""
+    return select(SessionEpoch.epoch).where(SessionEpoch.user_id == user_id).scalar_subquery()
+
+
+def must_change_of(user_id: int):
+    """`must_change_password` as a column to read with the user (NULL: no)."""
+    return select(AccountSecurity.must_change_password) \
+        .where(AccountSecurity.user_id == user_id).scalar_subquery()
+
+
 def end_sessions(session: Session, user_id: int) -> int:
     """Move the account's epoch in the caller's transaction (callable inside a flush): every
     session cookie and token made before is refused from the commit on. Returns the new one."""

@@ -120,6 +120,37 @@ def test_a_call_on_an_empty_queue_writes_nothing(app):
         assert db.session.get(Loket, 1).versi == versi + 1
 
 
+def test_a_call_reads_in_four_statements_and_nothing_after_its_commit(app):
+    """Each statement is a wait for a core when the clerks keep the CPU busy (issue 17): the
+    counter, the no-shows due, its current ticket with every lane's head (one statement), and
+    its recent lanes when both lanes wait; the answer's label and state need no re-read."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        setup_queue(app)
+        take(minutes=0)
+        take(minutes=1)
+        take(reason="lansia", minutes=2)
+        take(reason="hamil", minutes=2.5)
+        assert call(app, minutes=3).label == "A-003"  # the priority lane first
+        db.session.remove()
+        actor, statements = who(app, "petugas"), []
+
+        def seen(conn, cursor, statement, *args):
+            statements.append(statement.lstrip().split(None, 1)[0].upper())
+
+        event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            ticket = antrian.call_next(1, actor=actor, session=db.session, tz=TZ, now=at(4))
+            answered = len(statements)
+            assert (ticket.label, ticket.status, ticket.loket_id) == ("A-004", "dipanggil", 1)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", seen)
+        reads = statements[:next(i for i, word in enumerate(statements) if word == "UPDATE")]
+        assert reads == ["SELECT"] * 4
+        assert len(statements) == answered  # the answer read nothing
+
+
 def test_bad_tickets_are_refused_clearly(app):
     with app.app_context():
         setup_queue(app)
@@ -333,8 +364,9 @@ def _double_click(app) -> None:
                     db.session.remove()
 
         def between_read_and_lock(conn, cursor, statement, *args):
-            # the call's last read before its lock: its counter's recent lanes
-            if "SELECT antrian_panggilan.jalur" in statement and not fired:
+            # the call's last read before its lock: its current ticket and lane heads (its
+            # counter's recent lanes are read only when both lanes wait; here only one does)
+            if "UNION ALL" in statement and not fired:
                 fired.append("")
                 thread = threading.Thread(target=competitor)
                 thread.start()
