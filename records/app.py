@@ -59,6 +59,9 @@ def flask_config(settings: Mapping[str, Any]) -> dict[str, Any]:
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": settings["RATELIMIT_STORAGE_URI"],
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down or restarting: each process counts in memory meanwhile (the limit still
+        # holds, per process) and goes back to Redis by itself once it answers (issue 19)
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "FAB_PASSWORD_COMPLEXITY_ENABLED": True,
         "FAB_PASSWORD_COMPLEXITY_VALIDATOR": password_policy,
         "PERMANENT_SESSION_LIFETIME": dt.timedelta(minutes=settings["SESSION_IDLE_MINUTES"]),

@@ -15,6 +15,7 @@ from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from records import form_drafts
@@ -30,6 +31,14 @@ MESSAGES = {400: "Permintaan tidak valid.", 403: "Anda tidak berwenang membuka h
             429: "Terlalu banyak permintaan. Coba lagi sebentar lagi.",
             500: "Terjadi kesalahan pada server. Data Anda tidak hilang; silakan coba lagi.",
             503: "Layanan sedang sibuk. Coba lagi sebentar lagi."}
+
+#: A database that does not answer (restarting, its host down, the network cut).
+UNREACHABLE = ("Basis data kantor sedang tidak dapat dihubungi. Data yang sudah tersimpan aman; "
+               "coba lagi sebentar lagi.")
+#: `g` key set once the database failed this request: later hooks must not ask it again.
+DATABASE_DOWN = "_lemari_database_down"
+#: Seconds a client is told to wait before trying again after a 503.
+RETRY_AFTER = "5"
 
 
 def respond(status: int, message: str, errors: dict | None = None, headers: dict | None = None):
@@ -85,8 +94,68 @@ def csrf_error(exc: CSRFError):
 
 
 def server_error(exc: Exception):
+    cause = getattr(exc, "original_exception", None)
+    if isinstance(cause, DBAPIError) and _transient(cause):
+        return database_error(cause)
     db.session.rollback()
     return respond(500, MESSAGES[500])
+
+
+def database_error(exc: DBAPIError):
+    """A database that is restarting, unreachable, or too busy answers 503 with Retry-After,
+    never a 500: nothing was half-written (the transaction died with the connection) and the
+    same request succeeds once it is back. The connection pool drops the dead connections
+    itself (SQLAlchemy invalidates the pool on a disconnect), so no server restart is needed
+    (issue 19). Any other database error is a defect: the 500 page, logged."""
+    if not _transient(exc):
+        log.exception("database error", exc_info=exc)
+        _rollback_quietly()
+        return respond(500, MESSAGES[500])
+    unreachable = _unreachable(exc)
+    setattr(g, DATABASE_DOWN, True)
+    log.warning("database unavailable" if unreachable else "database busy",
+                extra={"error": str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__})
+    _rollback_quietly()
+    message = UNREACHABLE if unreachable else MESSAGES[503]
+    headers = {"Retry-After": RETRY_AFTER}
+    if unreachable and not request.path.startswith("/api/"):
+        # the office layout needs the database (the user, the menu): a plain page at once
+        return plain_page(503, message), 503, headers
+    return respond(503, message, headers=headers)
+
+
+#: SQLSTATE classes of a connection that is gone or refused: 08 connection exception, 57P
+#: operator intervention (shutdown, crash, starting up).
+_GONE = ("08", "57P")
+#: SQLSTATEs worth a retry: serialization failure, deadlock, lock not available.
+_RETRY = ("40001", "40P01", "55P03")
+
+
+def _unreachable(exc: DBAPIError) -> bool:
+    if exc.connection_invalidated:
+        return True
+    state = getattr(exc.orig, "sqlstate", "")
+    if state is None:  # psycopg: refused, reset or closed before the server said why
+        return True
+    return bool(state) and state.startswith(_GONE)
+
+
+def _transient(exc: DBAPIError) -> bool:
+    """Whether the same request may succeed in a moment: the server is gone or restarting,
+    a PostgreSQL lock conflict, or SQLite's write lock not free within its busy timeout."""
+    if not isinstance(exc, OperationalError):
+        return False
+    if _unreachable(exc):
+        return True
+    state = getattr(exc.orig, "sqlstate", "")
+    return state in _RETRY or "database is locked" in str(exc.orig)
+
+
+def _rollback_quietly() -> None:
+    try:
+        db.session.rollback()
+    except DBAPIError:  # the connection is gone; the pool has already dropped it
+        log.info("rollback on a dead connection skipped")
 
 
 def register(app: Flask) -> None:
@@ -94,4 +163,5 @@ def register(app: Flask) -> None:
     app.register_error_handler(RecordsError, records_error)
     app.register_error_handler(CSRFError, csrf_error)
     app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(DBAPIError, database_error)
     app.register_error_handler(500, server_error)

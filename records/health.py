@@ -27,7 +27,10 @@ def database_status() -> dict:
         db.session.execute(text("SELECT 1"))
         return {"ok": True, "dialect": db.engine.dialect.name}
     except Exception as exc:  # the health page must report, not crash
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 — a dead connection; the pool has dropped it
+            pass
         return {"ok": False, "dialect": db.engine.dialect.name, "error": type(exc).__name__}
 
 

@@ -51,7 +51,7 @@ from sqlalchemy import event, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, joinedload
 
-from records.errors import MESSAGES, respond
+from records.errors import DATABASE_DOWN, MESSAGES, respond
 from records.extensions import db
 from records.models import CacheEpoch
 from records.passwords import PasswordPolicyError, check_password
@@ -580,7 +580,9 @@ def security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if current_user.is_authenticated and not request.path.startswith("/static"):
+    # after a database outage's refusal, asking who the user is would ask the database again
+    if not request.path.startswith("/static") and (
+            g.get(DATABASE_DOWN) or current_user.is_authenticated):
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 

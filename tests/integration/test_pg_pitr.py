@@ -13,75 +13,14 @@ the server runs as the `postgres` system user (PostgreSQL refuses to run as root
 from __future__ import annotations
 
 import os
-import pwd
 import shutil
-import socket
-import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import psycopg
 import pytest
+from throwaway_servers import free_port, pg_cluster
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
-
-
-def _bindir() -> Path | None:
-    """The newest PostgreSQL server binaries on the machine (Debian: /usr/lib/postgresql/N/bin)."""
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
-                   key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0)
-    if found:
-        return found[-1].parent
-    initdb = shutil.which("initdb")
-    return Path(initdb).parent if initdb else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Cluster:
-    """A throwaway cluster's commands, run as the server's user."""
-
-    def __init__(self, bindir: Path, base: Path) -> None:
-        self.bindir, self.base = bindir, base
-        self.uid = self.gid = None
-        if os.geteuid() == 0:
-            user = pwd.getpwnam("postgres")
-            self.uid, self.gid = user.pw_uid, user.pw_gid
-            os.chown(base, self.uid, self.gid)
-        self.started: list[Path] = []
-
-    def run(self, *args: str) -> str:
-        def as_server_user() -> None:
-            if self.gid is not None:
-                os.setgid(self.gid)
-                os.setuid(self.uid)
-
-        done = subprocess.run([str(self.bindir / args[0]), *args[1:]], capture_output=True, text=True,
-                              preexec_fn=as_server_user, cwd=self.base, timeout=300)
-        assert done.returncode == 0, f"{args}: {done.stdout}\n{done.stderr}"
-        return done.stdout
-
-    def start(self, data: Path) -> None:
-        self.run("pg_ctl", "-D", str(data), "-l", str(data.parent / f"{data.name}.log"), "-w", "-t", "120",
-                 "start")
-        self.started.append(data)
-
-    def stop(self, data: Path) -> None:
-        self.run("pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop")
-        self.started.remove(data)
-
-    def stop_all(self) -> None:
-        """After a failed test: stop whatever still runs (errors ignored)."""
-        for data in list(self.started):
-            try:
-                self.run("pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop")
-            except AssertionError:
-                pass
 
 
 def _connect(port: int) -> psycopg.Connection:
@@ -108,17 +47,7 @@ def _wait(predicate, what: str, timeout: float = 120):
 
 @pytest.fixture
 def cluster():
-    bindir = _bindir()
-    if bindir is None or not (bindir / "pg_ctl").exists():
-        reason = "PostgreSQL server binaries (initdb, pg_ctl) not installed; apt-get install postgresql"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason + " — scripts/system-deps.sh test installs it")
-        pytest.skip(reason)
-    base = Path(tempfile.mkdtemp(prefix="lemari-pitr-"))  # under /tmp: the server user can reach it
-    found = Cluster(bindir, base)
-    yield found
-    found.stop_all()
-    shutil.rmtree(base, ignore_errors=True)
+    yield from pg_cluster("lemari-pitr-")
 
 
 def test_restore_to_a_chosen_time_keeps_what_came_before_and_nothing_after(cluster):
@@ -127,14 +56,8 @@ def test_restore_to_a_chosen_time_keeps_what_came_before_and_nothing_after(clust
     archive.mkdir()
     if cluster.uid is not None:
         os.chown(archive, cluster.uid, cluster.gid)
-    port = _free_port()
-    cluster.run("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-    with open(data / "postgresql.conf", "a") as conf:
-        conf.write(f"""
-port = {port}
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '{base}'
-wal_level = replica
+    port = free_port()
+    cluster.init(data, port, f"""wal_level = replica
 archive_mode = on
 archive_command = 'test ! -f {archive}/%f && cp %p {archive}/%f'
 """)
@@ -158,7 +81,7 @@ archive_command = 'test ! -f {archive}/%f && cp %p {archive}/%f'
         for path in [restored, *restored.rglob("*")]:
             os.chown(path, cluster.uid, cluster.gid)
     restored.chmod(0o700)
-    new_port = _free_port()
+    new_port = free_port()
     with open(restored / "postgresql.conf", "a") as conf:  # later lines win
         conf.write(f"""
 port = {new_port}
