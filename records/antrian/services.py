@@ -219,16 +219,19 @@ def call_next(loket_id: int, *, actor: Actor, session: Session, tz: str,
         current, choice = current_ticket(loket, session=session, today=today), STALE
     if due:
         release_no_shows(session, now=now, due=due)
-    if current is not None:
-        _finish(session, current, loket, actor, now, DONE, "selesai")
-    ticket = _claim_next(session, loket, actor, now, today, choice)
+    with session.no_autoflush:  # the finish goes out with the call's rows in one flush
+        if current is not None:
+            _finish(session, current, loket, actor, now, DONE, "selesai")
+        ticket = _claim_next(session, loket, actor, now, today, choice)
     _commit_keeping(session, ticket)
     return ticket
 
 
 def _commit_keeping(session: Session, ticket: Tiket | None) -> None:
     """Commit, keeping `ticket` loaded as this transaction stored it: the counter's answer
-    reads its label and state, and the commit's expiry made that one more round trip."""
+    reads its label and state, and the commit's expiry made that one more round trip.
+    Under the counter's lock every round trip counts: the finish's UPDATE and both call-log
+    rows (one multi-row INSERT) are flushed here, after the claim, not before it."""
     kept = {} if ticket is None else \
         {column.key: getattr(ticket, column.key) for column in sa_inspect(Tiket).column_attrs}
     session.commit()
