@@ -14,7 +14,14 @@ the same CSV (so it resumes where the last round stopped) next to an indexer loo
 
 The last round runs the batch to its end: every row is issued exactly once.
 
+With ``--database-url`` (PostgreSQL) and ``--nodes N`` it is the kabupaten's case (issue 19):
+N issuing processes share the database and the data folder (the shared volume), each with a
+batch of its own residents; one is killed at the random instant, the others keep issuing for
+a moment (they must get past whatever the dead one held: its transaction, its number) and are
+killed after, and the same checks run over every node's acknowledgements.
+
     .venv/bin/python -m bench.crash --kills 50 [--rows 120] [--seed 7] [--json]
+    .venv/bin/python -m bench.crash --kills 20 --nodes 2 --database-url postgresql+psycopg://…
 
 ``tests/crash/test_crash_harness.py`` runs a short version in ``make test``.
 """
@@ -28,7 +35,6 @@ import os
 import random
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -55,10 +61,30 @@ def lemari_script() -> Path:
     return Path(sys.executable).with_name("lemari")
 
 
+#: The database every command of a run uses ("" = the data folder's SQLite file).
+DATABASE_URL = {"url": ""}
+
+
 def environment(home: Path) -> dict:
     found = {k: v for k, v in os.environ.items() if not k.startswith(("LEMARI_", "FLASK_"))}
     return {**found, "LEMARI_HOME": str(home), "LEMARI_LOG_LEVEL": "WARNING",
-            "PYTHONUNBUFFERED": "1"}
+            "PYTHONUNBUFFERED": "1",
+            **({"LEMARI_DATABASE_URL": DATABASE_URL["url"]} if DATABASE_URL["url"] else {})}
+
+
+def connect(home: Path):
+    """A connection to the run's database (SQLAlchemy, so one SQL text serves both engines)."""
+    import sqlalchemy
+
+    url = DATABASE_URL["url"] or f"sqlite:///{home / 'lemari.db'}"
+    engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)
+    return engine.connect()
+
+
+def rows_of(conn, sql: str, **params) -> list[tuple]:
+    from sqlalchemy import text
+
+    return [tuple(row) for row in conn.execute(text(sql), params)]
 
 
 def run(home: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -74,51 +100,67 @@ def make_office(home: Path) -> None:
             raise RuntimeError(f"lemari {' '.join(args)} failed: {done.stderr}")
 
 
-def write_batch(home: Path, rows: int) -> Path:
-    """A CSV naming `rows` residents of the demo office."""
-    with sqlite3.connect(home / "lemari.db") as conn:
-        niks = [n for (n,) in conn.execute("SELECT nik FROM penduduk ORDER BY id LIMIT ?", (rows,))]
-    path = home / "batch.csv"
+def write_batch(home: Path, rows: int, node: int = 0) -> Path:
+    """A CSV naming `rows` residents of the demo office (each node its own residents)."""
+    with connect(home) as conn:
+        niks = [n for (n,) in rows_of(conn, "SELECT nik FROM penduduk ORDER BY id LIMIT :rows "
+                                            "OFFSET :skip", rows=rows, skip=rows * node)]
+    path = home / f"batch-{node}.csv"
     lines = ["nik,keperluan"] + [f"{nik},Uji ketahanan listrik padam" for nik in niks]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 
-def kill_round(home: Path, batch: Path, moment: tuple[str, float]) -> list[dict]:
-    """Start the batch and an indexer loop and SIGKILL both at `moment`: ("start", s) is s
-    seconds after launch (start-up, opening the database), ("issuing", s) is s seconds after
-    the batch's first newly issued letter (mid-letter: numbering, rendering, signing, archiving or
-    committing). Returns the rows the batch acknowledged before it died."""
-    issuer = subprocess.Popen(
+def kill_round(home: Path, batches: list[Path], moment: tuple[str, float],
+               survive: float = 0.0) -> tuple[list[dict], int]:
+    """Start one batch per node and an indexer loop and SIGKILL them at `moment`: ("start", s)
+    is s seconds after launch (start-up, opening the database), ("issuing", s) is s seconds
+    after the first node's first newly issued letter (mid-letter: numbering, rendering,
+    signing, archiving or committing). With several nodes only the first dies then; the
+    others and the indexer die `survive` seconds later. Returns the rows the batches
+    acknowledged before they died, and how many the other nodes acknowledged after the kill."""
+    issuers = [subprocess.Popen(
         [str(lemari_script()), "issue-batch", DOCTYPE, str(batch), "--as", SIGNER],
         cwd=home, env=environment(home), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        start_new_session=True)
+        start_new_session=True) for batch in batches]
     indexer = subprocess.Popen(
         ["sh", "-c", f"while true; do '{lemari_script()}' index-drain --batch 5; sleep 0.2; done"],
         cwd=home, env=environment(home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True)
-    acks, first = [], threading.Event()
+    acks: list[dict] = []
+    first, killed, after = threading.Event(), threading.Event(), []
 
-    def read() -> None:
+    def read(node: int, issuer) -> None:
         for line in issuer.stdout:
             if line.startswith(b"{"):
-                acks.append(json.loads(line))
-                if acks[-1]["status"] == "terbit":  # new work, not a resumed run's re-report
+                ack = {**json.loads(line), "node": node}
+                acks.append(ack)
+                if killed.is_set() and node:
+                    after.append(ack)
+                if ack["status"] == "terbit" and node == 0:  # new work, not a re-report
                     first.set()
-        first.set()  # the batch ended (or died) before any acknowledgement
+        if node == 0:
+            first.set()  # the batch ended (or died) before any acknowledgement
 
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
+    readers = [threading.Thread(target=read, args=(node, issuer), daemon=True)
+               for node, issuer in enumerate(issuers)]
+    for reader in readers:
+        reader.start()
     phase, delay = moment
     if phase == "issuing":
         first.wait(timeout=300)
     time.sleep(delay)
-    for process in (issuer, indexer):
+    os.killpg(issuers[0].pid, signal.SIGKILL)
+    killed.set()
+    if len(issuers) > 1:
+        time.sleep(survive)
+    for process in (*issuers[1:], indexer):
         os.killpg(process.pid, signal.SIGKILL)
-    issuer.wait(timeout=60)
-    indexer.wait(timeout=60)
-    reader.join(timeout=60)
-    return acks
+    for process in (*issuers, indexer):
+        process.wait(timeout=60)
+    for reader in readers:
+        reader.join(timeout=60)
+    return acks, len(after)
 
 
 def blob_path(home: Path, sha256: str) -> Path:
@@ -128,29 +170,31 @@ def blob_path(home: Path, sha256: str) -> Path:
 def check_database(home: Path, acknowledged: list[dict]) -> tuple[int, list[str]]:
     """Checks 1-3 on the database and archive as the kill left them."""
     problems = []
-    with sqlite3.connect(home / "lemari.db") as conn:
+    with connect(home) as conn:
         for ack in acknowledged:
             if ack["status"] == "gagal":
                 continue
-            row = conn.execute(
-                "SELECT r.state, r.number, r.verify_code, f.sha256 FROM record r "
-                "JOIN record_file f ON f.record_id = r.id AND f.kind = 'terbit' WHERE r.id = ?",
-                (ack["record_id"],)).fetchone()
+            found = rows_of(
+                conn, "SELECT r.state, r.number, r.verify_code, f.sha256 FROM record r "
+                "JOIN record_file f ON f.record_id = r.id AND f.kind = 'terbit' WHERE r.id = :id",
+                id=ack["record_id"])
+            row = found[0] if found else None
             if row is None or row[0] != "terbit" or tuple(row[1:]) != (
                     ack["number"], ack["verify_code"], ack["sha256"]):
-                problems.append(f"acknowledged row {ack['row']} lost or changed: {row}")
-        numbers = conn.execute(
-            "SELECT n.sequence, n.record_id, r.state, "
+                problems.append(f"acknowledged row {ack['row']} of node {ack.get('node', 0)} "
+                                f"lost or changed: {row}")
+        numbers = rows_of(
+            conn, "SELECT n.sequence, n.record_id, r.state, "
             "(SELECT count(*) FROM record_file f WHERE f.record_id = n.record_id AND f.kind = 'terbit') "
             "FROM issued_number n LEFT JOIN record r ON r.id = n.record_id "
-            "ORDER BY n.register_id, n.year, n.sequence").fetchall()
+            "ORDER BY n.register_id, n.year, n.sequence")
         sequences = [n[0] for n in numbers]
         if sequences != list(range(1, len(sequences) + 1)):
             problems.append(f"numbers not gapless/unique: {sequences[:10]}…")
         for sequence, record_id, state, files in numbers:
             if state != "terbit" or files != 1:
                 problems.append(f"number {sequence} of record {record_id}: state {state}, files {files}")
-        for (sha256,) in conn.execute("SELECT sha256 FROM record_file"):
+        for (sha256,) in rows_of(conn, "SELECT sha256 FROM record_file"):
             path = blob_path(home, sha256)
             if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != sha256:
                 problems.append(f"archived file {sha256[:12]} missing or altered")
@@ -169,18 +213,24 @@ def check_after_restart(home: Path) -> list[str]:
     return problems
 
 
-def finish(home: Path, batch: Path, rows: int) -> list[str]:
-    """Run the batch to its end; every row must be issued exactly once."""
-    done = run(home, "issue-batch", DOCTYPE, str(batch), "--as", SIGNER)
-    results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+def finish(home: Path, batches: list[Path], rows: int) -> list[str]:
+    """Run every node's batch to its end, all at once; every row must be issued exactly once."""
+    finishing = [subprocess.Popen([str(lemari_script()), "issue-batch", DOCTYPE, str(batch), "--as",
+                                   SIGNER], cwd=home, env=environment(home), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for batch in batches]
     problems = []
-    if done.returncode != 0 or len(results) != rows:
-        problems.append(f"final batch: exit {done.returncode}, {len(results)} of {rows} rows")
-    with sqlite3.connect(home / "lemari.db") as conn:
-        records = conn.execute("SELECT count(*), count(DISTINCT penduduk_id) FROM record "
-                               "WHERE doctype = ?", (DOCTYPE,)).fetchone()
-    if records != (rows, rows):
-        problems.append(f"{records[0]} records for {records[1]} residents; want {rows} each")
+    for node, process in enumerate(finishing):
+        out, err = process.communicate(timeout=1200)
+        results = [line for line in out.splitlines() if line.startswith("{")]
+        if process.returncode != 0 or len(results) != rows:
+            problems.append(f"final batch of node {node}: exit {process.returncode}, "
+                            f"{len(results)} of {rows} rows {err[-300:]}")
+    with connect(home) as conn:
+        records = rows_of(conn, "SELECT count(*), count(DISTINCT penduduk_id) FROM record "
+                                "WHERE doctype = :doctype", doctype=DOCTYPE)[0]
+    want = rows * len(batches)
+    if records != (want, want):
+        problems.append(f"{records[0]} records for {records[1]} residents; want {want} each")
     return problems
 
 
@@ -191,23 +241,29 @@ def random_moment(rng: random.Random) -> tuple[str, float]:
     return "issuing", round(rng.uniform(0.0, 2.5), 2)
 
 
-def harness(kills: int, rows: int, seed: int, work: Path) -> dict:
-    """Run `kills` rounds and the final one; returns the summary."""
+def harness(kills: int, rows: int, seed: int, work: Path, *, database_url: str = "",
+            nodes: int = 1) -> dict:
+    """Run `kills` rounds and the final one; returns the summary. `rows` per node."""
     rng = random.Random(seed)
+    DATABASE_URL["url"] = database_url
     home = work / "home"
     home.mkdir(parents=True)
     make_office(home)
-    batch = write_batch(home, rows)
-    rounds, acknowledged = [], {}  # row → its latest acknowledgement, over every round
+    batches = [write_batch(home, rows, node) for node in range(nodes)]
+    rounds, acknowledged = [], {}  # (node, row) → its latest acknowledgement, over every round
+    survivors_issued = 0
     for _ in range(kills):
         moment = random_moment(rng)
-        this_round = kill_round(home, batch, moment)
-        acknowledged.update((ack["row"], ack) for ack in this_round)
+        this_round, after = kill_round(home, batches, moment, survive=rng.uniform(0.5, 2.0))
+        survivors_issued += after
+        acknowledged.update(((ack["node"], ack["row"]), ack) for ack in this_round)
         total, problems = check_database(home, list(acknowledged.values()))
         problems += check_after_restart(home)
         rounds.append(Round(f"{moment[0]}+{moment[1]}s", len(this_round), total, problems))
-    final = finish(home, batch, rows) + check_after_restart(home)
-    return {"kills": kills, "rows": rows, "seed": seed,
+    final = finish(home, batches, rows) + check_after_restart(home)
+    return {"kills": kills, "rows": rows, "seed": seed, "nodes": nodes,
+            "engine": "postgresql" if database_url else "sqlite",
+            "acknowledged_by_survivors_after_a_kill": survivors_issued,
             "problems": sum(len(r.problems) for r in rounds) + len(final),
             "final_problems": final, "rounds": [asdict(r) for r in rounds]}
 
@@ -217,12 +273,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kills", type=int, default=50)
     parser.add_argument("--rows", type=int, default=400)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--nodes", type=int, default=1, help="issuing processes at once")
+    parser.add_argument("--database-url", default="",
+                        help="an empty PostgreSQL database (default: SQLite in the data folder)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="lemari-crash-"))
     started = time.monotonic()
     try:
-        summary = harness(args.kills, args.rows, args.seed, work)
+        summary = harness(args.kills, args.rows, args.seed, work, database_url=args.database_url,
+                          nodes=args.nodes)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     summary["seconds"] = round(time.monotonic() - started, 1)
@@ -233,7 +293,9 @@ def main(argv: list[str] | None = None) -> int:
         for i, r in enumerate(summary["rounds"], 1):
             print(f"{i:>5} {r['moment']:>14} {r['acknowledged']:>6} {r['issued_total']:>7}  "
                   f"{'; '.join(r['problems']) or '-'}")
-        print(f"kills {summary['kills']}, rows {summary['rows']}, problems {summary['problems']}, "
+        print(f"kills {summary['kills']}, nodes {summary['nodes']} on {summary['engine']}, rows "
+              f"{summary['rows']} per node, issued by survivors after a kill "
+              f"{summary['acknowledged_by_survivors_after_a_kill']}, problems {summary['problems']}, "
               f"final {summary['final_problems'] or 'ok'}, {summary['seconds']} s")
     return 0 if summary["problems"] == 0 else 1
 

@@ -98,7 +98,7 @@ class Browser:
         self.request("GET", "/login/")
         status, headers, _, _ = self.request("POST", "/login/", {"username": username, "password": PASSWORD})
         if status != 302 or "/login" in headers.get("location", ""):
-            raise RuntimeError(f"login of {username} failed")
+            raise RuntimeError(f"login of {username} failed: {status} {headers.get('location', '')}")
 
 
 def _why(page: bytes) -> str:

@@ -85,15 +85,18 @@ def bench_archive_command(files: int, pages: int, fixity_mb: int, as_json: bool)
               "created and dropped); default LEMARI_TEST_PG_URL or the local server.")
 @click.option("--workers", default=0, show_default=True, type=click.IntRange(min=0),
               help="`lemari serve --workers` (0: sized to the cores; 1: one waitress process).")
+@click.option("--clerks", default=20, show_default=True, type=click.IntRange(min=0),
+              help="Clerks searching and issuing beside the queue (more of them saturate the "
+              "CPU without speeding the queue up as --speed does).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
 def bench_queue_command(minutes: float, speed: float, engine: str, pg_url: str | None, workers: int,
-                        as_json: bool) -> None:
+                        clerks: int, as_json: bool) -> None:
     """Front office on loopback against `lemari serve`: 10 counters, 2 displays, kiosk at 300
-    tickets/h, 20 clerks; CPU time and load beside the latencies."""
+    tickets/h, 20 clerks (`--clerks`); CPU time and load beside the latencies."""
     queue_bench = _bench_module("queue_bench")
     engines = ("sqlite", "postgresql") if engine == "both" else (engine,)
     results = queue_bench.run(minutes=minutes, speed=speed, engines=engines, workers=workers,
-                              pg_url=pg_url or queue_bench.DEFAULT_PG,
+                              clerks=clerks, pg_url=pg_url or queue_bench.DEFAULT_PG,
                               log=lambda line: click.echo(line, err=True))
     if as_json:
         click.echo(json.dumps(results, ensure_ascii=False))
