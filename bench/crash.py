@@ -128,14 +128,16 @@ def kill_round(home: Path, batches: list[Path], moment: tuple[str, float],
         cwd=home, env=environment(home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True)
     acks: list[dict] = []
-    first, killed, after = threading.Event(), threading.Event(), []
+    first, killed_at, after = threading.Event(), [float("inf")], []
 
     def read(node: int, issuer) -> None:
         for line in issuer.stdout:
             if line.startswith(b"{"):
                 ack = {**json.loads(line), "node": node}
                 acks.append(ack)
-                if killed.is_set() and node:
+                # a letter another node newly issued after the kill (the reader's lag is
+                # milliseconds; a line read in the first 0.2 s may have been written before)
+                if node and ack["status"] == "terbit" and time.monotonic() > killed_at[0] + 0.2:
                     after.append(ack)
                 if ack["status"] == "terbit" and node == 0:  # new work, not a re-report
                     first.set()
@@ -151,7 +153,7 @@ def kill_round(home: Path, batches: list[Path], moment: tuple[str, float],
         first.wait(timeout=300)
     time.sleep(delay)
     os.killpg(issuers[0].pid, signal.SIGKILL)
-    killed.set()
+    killed_at[0] = time.monotonic()
     if len(issuers) > 1:
         time.sleep(survive)
     for process in (*issuers[1:], indexer):

@@ -127,26 +127,32 @@ def database_error(exc: DBAPIError):
 #: SQLSTATE classes of a connection that is gone or refused: 08 connection exception, 57P
 #: operator intervention (shutdown, crash, starting up).
 _GONE = ("08", "57P")
-#: SQLSTATEs worth a retry: serialization failure, deadlock, lock not available.
-_RETRY = ("40001", "40P01", "55P03")
+#: SQLSTATEs worth a retry: serialization failure, deadlock, lock not available, too many
+#: connections (every process reconnecting at once after a restart).
+_RETRY = ("40001", "40P01", "55P03", "53300")
 
 
 def _unreachable(exc: DBAPIError) -> bool:
+    """The connection died under a statement (SQLAlchemy invalidated it), could not be made
+    (psycopg's error without SQLSTATE and no statement yet), or the server said it is
+    shutting down or starting. A client-side psycopg error on a live connection (no SQLSTATE
+    either, but a statement) is a defect, not an outage."""
     if exc.connection_invalidated:
         return True
     state = getattr(exc.orig, "sqlstate", "")
-    if state is None:  # psycopg: refused, reset or closed before the server said why
-        return True
+    if state is None:
+        return exc.statement is None and isinstance(exc, OperationalError)
     return bool(state) and state.startswith(_GONE)
 
 
 def _transient(exc: DBAPIError) -> bool:
     """Whether the same request may succeed in a moment: the server is gone or restarting,
-    a PostgreSQL lock conflict, or SQLite's write lock not free within its busy timeout."""
-    if not isinstance(exc, OperationalError):
-        return False
+    a PostgreSQL lock conflict or connection limit, or SQLite's write lock not free within
+    its busy timeout."""
     if _unreachable(exc):
         return True
+    if not isinstance(exc, OperationalError):
+        return False
     state = getattr(exc.orig, "sqlstate", "")
     return state in _RETRY or "database is locked" in str(exc.orig)
 
