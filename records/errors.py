@@ -106,11 +106,10 @@ def database_error(exc: DBAPIError):
     never a 500: nothing was half-written (the transaction died with the connection) and the
     same request succeeds once it is back. The connection pool drops the dead connections
     itself (SQLAlchemy invalidates the pool on a disconnect), so no server restart is needed
-    (issue 19). Any other database error is a defect: the 500 page, logged."""
+    (issue 19). Any other database error is a defect: raised on, so Flask logs it and
+    answers the 500 page (and a test client sees the exception itself)."""
     if not _transient(exc):
-        log.exception("database error", exc_info=exc)
-        _rollback_quietly()
-        return respond(500, MESSAGES[500])
+        raise exc
     unreachable = _unreachable(exc)
     setattr(g, DATABASE_DOWN, True)
     log.warning("database unavailable" if unreachable else "database busy",
