@@ -61,22 +61,21 @@ def lemari_script() -> Path:
     return Path(sys.executable).with_name("lemari")
 
 
-#: The database every command of a run uses ("" = the data folder's SQLite file).
-DATABASE_URL = {"url": ""}
-
-
 def environment(home: Path) -> dict:
     found = {k: v for k, v in os.environ.items() if not k.startswith(("LEMARI_", "FLASK_"))}
     return {**found, "LEMARI_HOME": str(home), "LEMARI_LOG_LEVEL": "WARNING",
-            "PYTHONUNBUFFERED": "1",
-            **({"LEMARI_DATABASE_URL": DATABASE_URL["url"]} if DATABASE_URL["url"] else {})}
+            "PYTHONUNBUFFERED": "1"}
 
 
 def connect(home: Path):
-    """A connection to the run's database (SQLAlchemy, so one SQL text serves both engines)."""
+    """A connection to the office's database, as its config.py names it (SQLAlchemy, so one
+    SQL text serves both engines)."""
     import sqlalchemy
 
-    url = DATABASE_URL["url"] or f"sqlite:///{home / 'lemari.db'}"
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from records.settings import instance_overrides, sqlite_url
+
+    url = instance_overrides(home).get("DATABASE_URL") or sqlite_url(home)
     engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)
     return engine.connect()
 
@@ -247,9 +246,10 @@ def harness(kills: int, rows: int, seed: int, work: Path, *, database_url: str =
             nodes: int = 1) -> dict:
     """Run `kills` rounds and the final one; returns the summary. `rows` per node."""
     rng = random.Random(seed)
-    DATABASE_URL["url"] = database_url
     home = work / "home"
     home.mkdir(parents=True)
+    if database_url:  # what an office on PostgreSQL writes in its config.py
+        (home / "config.py").write_text(f"DATABASE_URL = {database_url!r}\n", encoding="utf-8")
     make_office(home)
     batches = [write_batch(home, rows, node) for node in range(nodes)]
     rounds, acknowledged = [], {}  # (node, row) → its latest acknowledgement, over every round

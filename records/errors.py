@@ -114,7 +114,7 @@ def database_error(exc: DBAPIError):
     setattr(g, DATABASE_DOWN, True)
     log.warning("database unavailable" if unreachable else "database busy",
                 extra={"error": str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__})
-    _rollback_quietly()
+    rollback_quietly()
     message = UNREACHABLE if unreachable else MESSAGES[503]
     headers = {"Retry-After": RETRY_AFTER}
     if unreachable and not request.path.startswith("/api/"):
@@ -156,7 +156,8 @@ def _transient(exc: DBAPIError) -> bool:
     return state in _RETRY or "database is locked" in str(exc.orig)
 
 
-def _rollback_quietly() -> None:
+def rollback_quietly() -> None:
+    """Roll the request's session back; on a connection that died there is nothing to undo."""
     try:
         db.session.rollback()
     except DBAPIError:  # the connection is gone; the pool has already dropped it

@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import Flask, current_app, jsonify
 from sqlalchemy import text
 
+from records.errors import rollback_quietly
 from records.extensions import db
 
 
@@ -27,10 +28,7 @@ def database_status() -> dict:
         db.session.execute(text("SELECT 1"))
         return {"ok": True, "dialect": db.engine.dialect.name}
     except Exception as exc:  # the health page must report, not crash
-        try:
-            db.session.rollback()
-        except Exception:  # noqa: BLE001 — a dead connection; the pool has dropped it
-            pass
+        rollback_quietly()
         return {"ok": False, "dialect": db.engine.dialect.name, "error": type(exc).__name__}
 
 

@@ -85,6 +85,11 @@ PERMISSIONS_EPOCH = "permissions"
 PERMISSION_MODELS = (Role, Permission, ViewMenu, PermissionView)
 
 
+#: `g` keys of what `load_session_user` read with the user, for the rest of the request.
+PERMISSIONS_EPOCH_SEEN = "_lemari_permission_epoch"
+MUST_CHANGE_SEEN = "_lemari_must_change_password"
+
+
 class PermissionCache:
     """The (permission, view menu) pairs of each role, kept per process and epoch.
 
@@ -152,9 +157,9 @@ class PermissionCache:
     def _check_epoch(self) -> None:
         """Drop everything when the database's epoch moved (read once per request)."""
         if has_request_context():
-            if "_lemari_permission_epoch" not in g:
-                g._lemari_permission_epoch = _read_epoch()
-            epoch = g._lemari_permission_epoch
+            if PERMISSIONS_EPOCH_SEEN not in g:
+                setattr(g, PERMISSIONS_EPOCH_SEEN, _read_epoch())
+            epoch = g.get(PERMISSIONS_EPOCH_SEEN)
         else:
             epoch = _read_epoch()
         if epoch != self._epoch:
@@ -318,8 +323,8 @@ class LemariSecurityManager(SecurityManager):
         if session.get(EPOCH_KEY) != (epoch or 0):
             session.clear()
             return None
-        g._lemari_permission_epoch = -1 if permissions_epoch is None else permissions_epoch
-        g._lemari_must_change_password = bool(must_change)
+        setattr(g, PERMISSIONS_EPOCH_SEEN, -1 if permissions_epoch is None else permissions_epoch)
+        setattr(g, MUST_CHANGE_SEEN, bool(must_change))
         return user
 
     def create_jwt_manager(self, app):
@@ -534,7 +539,7 @@ def require_password_change():
         return None
     if request.path.startswith("/api/"):
         return None
-    must = g.get("_lemari_must_change_password")  # read with the session's user
+    must = g.get(MUST_CHANGE_SEEN)  # read with the session's user
     if not (accounts.must_change_password(db.session, current_user.id) if must is None else must):
         return None
     return redirect(url_for("ResetMyPasswordView.this_form_get"))

@@ -215,8 +215,8 @@ def call_next(loket_id: int, *, actor: Actor, session: Session, tz: str,
     current, choice = _current_and_candidate(session, loket, today, now)
     if choice is None and current is None and not due:
         return None  # nothing to finish, release or call: no lock, no write, no commit
-    if not _lock_counter(session, loket, seen=seen):
-        current, choice = current_ticket(loket, session=session, today=today), STALE
+    if not _lock_counter(session, loket, seen=seen):  # read again, now under the lock
+        current, choice = _current_and_candidate(session, loket, today, now)
     if due:
         release_no_shows(session, now=now, due=due)
     with session.no_autoflush:  # the finish goes out with the call's rows in one flush
@@ -294,12 +294,12 @@ def _called(ticket: Tiket, loket: Loket, now: dt.datetime) -> None:
 
 def _candidate(session: Session, loket: Loket, today: dt.date, now: dt.datetime):
     """(ticket, lane, regular_waiting) of the next call, or None when nobody waits."""
-    return _current_and_candidate(session, loket, today, now, current=False)[1]
+    return _current_and_candidate(session, loket, today, now)[1]
 
 
-def _current_and_candidate(session: Session, loket: Loket, today: dt.date, now: dt.datetime, *,
-                           current: bool = True) -> tuple[Tiket | None, object]:
-    """The counter's current ticket (when asked) and its next call, as `_candidate` says.
+def _current_and_candidate(session: Session, loket: Loket, today: dt.date,
+                           now: dt.datetime) -> tuple[Tiket | None, object]:
+    """The counter's current ticket and its next call, as `_candidate` says.
 
     A ticket transferred to this counter goes first. Within a lane, a booked ticket whose slot
     time has come goes first (earliest slot first); everyone else in arrival order. The lanes
@@ -319,11 +319,9 @@ def _current_and_candidate(session: Session, loket: Loket, today: dt.date, now: 
         .order_by(Tiket.antri_sejak, Tiket.id),
         PRIORITY: mine.where(Tiket.prioritas.is_(True)).order_by(*order),
         REGULAR: mine.where(Tiket.prioritas.is_(False)).order_by(*order),
+        CURRENT: select(Tiket).where(Tiket.loket_id == loket.id, Tiket.tanggal == today,
+                                     Tiket.status.in_(ACTIVE)).order_by(Tiket.id.desc()),
     }
-    if current:
-        branches[CURRENT] = select(Tiket.id).where(
-            Tiket.loket_id == loket.id, Tiket.tanggal == today, Tiket.status.in_(ACTIVE)) \
-            .order_by(Tiket.id.desc())
     found = _heads(session, branches)
     if found.get(TRANSFER) is not None:
         return found.get(CURRENT), (found[TRANSFER], TRANSFER, False)
