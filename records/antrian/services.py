@@ -12,11 +12,26 @@ The day is the office's local date, which is what resets the numbers every morni
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
-from sqlalchemy import and_, case, func, insert, literal, or_, select, union_all, update
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Integer,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
@@ -306,23 +321,10 @@ def _current_and_candidate(session: Session, loket: Loket, today: dt.date,
     themselves follow the no-starvation rule, whose streak is read only when both lanes wait.
     The heads come in one statement (each head its own LIMIT 1 branch of a UNION ALL): a
     round trip is a wait for a core when the clerks keep the CPU busy (issue 17)."""
-    mine = _waiting(today).where(Tiket.loket_tujuan_id.is_(None))
+    values = {"today": today, "loket": loket.id, "now": now}
     if loket.service_codes:
-        mine = mine.where(Tiket.layanan_code.in_(loket.service_codes))
-    # A checked-in booking is the ticket's Janji row; its slot start says when it is due.
-    mine = mine.outerjoin(Janji, Janji.tiket_id == Tiket.id)
-    due = and_(Janji.mulai_at.is_not(None), Janji.mulai_at <= now)
-    order = (case((due, 0), else_=1), case((due, Janji.mulai_at), else_=Tiket.antri_sejak),
-             Tiket.antri_sejak, Tiket.id)
-    branches = {
-        TRANSFER: _waiting(today).where(Tiket.loket_tujuan_id == loket.id)
-        .order_by(Tiket.antri_sejak, Tiket.id),
-        PRIORITY: mine.where(Tiket.prioritas.is_(True)).order_by(*order),
-        REGULAR: mine.where(Tiket.prioritas.is_(False)).order_by(*order),
-        CURRENT: select(Tiket).where(Tiket.loket_id == loket.id, Tiket.tanggal == today,
-                                     Tiket.status.in_(ACTIVE)).order_by(Tiket.id.desc()),
-    }
-    found = _heads(session, branches)
+        values["codes"] = loket.service_codes
+    found = _heads(session, _heads_statement(bool(loket.service_codes)), values)
     if found.get(TRANSFER) is not None:
         return found.get(CURRENT), (found[TRANSFER], TRANSFER, False)
     priority, regular = found.get(PRIORITY), found.get(REGULAR)
@@ -335,14 +337,40 @@ def _current_and_candidate(session: Session, loket: Loket, today: dt.date,
 CURRENT = "current"
 
 
-def _heads(session: Session, branches: dict) -> dict[str, Tiket]:
-    """The first ticket of each ordered branch (a select of tickets), by branch name."""
+@functools.cache
+def _heads_statement(by_service: bool):
+    """The heads' statement of `_current_and_candidate` (built once per shape: a counter for
+    some services or for all; its values are bound at each call). Building it per call was a
+    tenth of a call's CPU in the front office (issue 17)."""
+    today, loket = bindparam("today", type_=Date), bindparam("loket", type_=Integer)
+    now = bindparam("now", type_=DateTime)
+    waiting = select(Tiket).where(Tiket.tanggal == today, Tiket.status == WAITING)
+    mine = waiting.where(Tiket.loket_tujuan_id.is_(None))
+    if by_service:
+        mine = mine.where(Tiket.layanan_code.in_(bindparam("codes", expanding=True)))
+    # A checked-in booking is the ticket's Janji row; its slot start says when it is due.
+    mine = mine.outerjoin(Janji, Janji.tiket_id == Tiket.id)
+    due = and_(Janji.mulai_at.is_not(None), Janji.mulai_at <= now)
+    order = (case((due, 0), else_=1), case((due, Janji.mulai_at), else_=Tiket.antri_sejak),
+             Tiket.antri_sejak, Tiket.id)
+    branches = {
+        TRANSFER: waiting.where(Tiket.loket_tujuan_id == loket).order_by(Tiket.antri_sejak, Tiket.id),
+        PRIORITY: mine.where(Tiket.prioritas.is_(True)).order_by(*order),
+        REGULAR: mine.where(Tiket.prioritas.is_(False)).order_by(*order),
+        CURRENT: select(Tiket).where(Tiket.loket_id == loket, Tiket.tanggal == today,
+                                     Tiket.status.in_(ACTIVE)).order_by(Tiket.id.desc()),
+    }
     parts = [select(head.c.id, literal(name).label("branch"))
              for name, query in branches.items()
              for head in [query.with_only_columns(Tiket.id).limit(1).subquery()]]
     tagged = union_all(*parts).subquery()
-    rows = session.execute(select(Tiket, tagged.c.branch).join(tagged, tagged.c.id == Tiket.id))
-    return {branch: ticket for ticket, branch in rows}
+    return select(Tiket, tagged.c.branch).join(tagged, tagged.c.id == Tiket.id)
+
+
+def _heads(session: Session, statement, values: dict) -> dict[str, Tiket]:
+    """The first ticket of each ordered branch, by branch name (each head its own LIMIT 1
+    branch of a UNION ALL)."""
+    return {branch: ticket for ticket, branch in session.execute(statement, values)}
 
 
 def _waiting(today: dt.date):

@@ -178,10 +178,30 @@ def display_data():
     if request.if_none_match.contains(version):
         return "", 304, {"ETag": f'"{version}"', "Cache-Control": "no-cache"}
     since = request.args.get("sejak", 0, type=int) or 0
-    response = jsonify(antrian.display_state(db.session, tz(), since=max(0, min(since, 2**31 - 1))))
+    response = jsonify(_shared_state(version, since))
     response.headers["ETag"] = f'"{version}"'
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+#: The display's data at its latest version, shared by every TV this process serves: a call
+#: wakes them all at once and each would read the same rows (issue 17: the TVs' reads were a
+#: quarter of the front office's CPU under load). Kept briefly, so a counter renamed or added
+#: in the settings (which moves no version) shows within seconds on a freshly loaded TV.
+_SHARED: dict = {"key": None, "at": 0.0, "state": None}
+_SHARED_LOCK = threading.Lock()
+SHARED_STATE_SECONDS = 2.0
+
+
+def _shared_state(version: str, since: int) -> dict:
+    """The display's data for `version` with the calls after `since` (the state's last calls
+    filtered here: the newest ones after `since` are the newest ones, filtered)."""
+    key = (version, tz())
+    with _SHARED_LOCK:  # a second TV waits for the first's read instead of repeating it
+        if _SHARED["key"] != key or time.monotonic() - _SHARED["at"] > SHARED_STATE_SECONDS:
+            _SHARED.update(key=key, at=time.monotonic(), state=antrian.display_state(db.session, tz()))
+        state = _SHARED["state"]
+    return {**state, "panggilan": [call for call in state["panggilan"] if call["id"] > since]}
 
 
 def _wait_for_news(seconds: int) -> str:

@@ -2,16 +2,19 @@
 
 Every entry names the one before it, so appends are serialised by one lock per installation
 (`_lock_chain`). How long that lock is held decides how long every other audited action
-waits, the counters' "Panggil" among them:
+waits, the counters' "Panggil" among them. So an entry is queued on the session and appended
+by ``before_commit``, after the transaction's last flush: the lock is taken, the previous hash
+read and the queued entries inserted in one statement, then COMMIT releases it. A crash before
+COMMIT loses the entries with the action; a savepoint rolled back drops the entries queued
+inside it.
 
-- PostgreSQL: an entry is queued on the session and appended by ``before_commit``, after the
-  transaction's last flush: the advisory lock is taken, the previous hash read and the entries
-  inserted, then COMMIT releases it. The lock is held for those few statements, not for the
-  whole action, and is the last lock a transaction takes, so no transaction holding it ever
-  waits for a row another holds (no deadlock). A crash before COMMIT loses the entries with the
-  action; a savepoint rolled back drops the entries queued inside it.
-- SQLite: the database has one write lock anyway, which the entry's first write takes at once
-  (`_lock_chain`); deferring it would only risk a read transaction that cannot be upgraded.
+- PostgreSQL: the lock is a transaction-scoped advisory lock, held for those few statements,
+  not for the whole action, and the last lock a transaction takes, so no transaction holding
+  it ever waits for a row another holds (no deadlock).
+- SQLite: the lock is the database's single write lock, which the action's first write took
+  already (a transaction that only read takes it with a write that changes nothing). Queuing
+  still counts there: a call-next's two entries cost one read of the chain's head and one
+  flush under that lock instead of two each (issue 17: its hold went from 10 statements to 7).
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ def _lock_chain(session: Session) -> None:
     PostgreSQL a transaction-scoped advisory lock; on SQLite the database write lock, taken by
     a write that changes nothing, so the previous entry is read under it (a plain SELECT
     first would read it outside any lock when the append opens the transaction)."""
-    if _deferred(session):
+    if _advisory(session):
         session.execute(text("SELECT pg_advisory_xact_lock(7460001)"))
     elif not _writing(session):
         session.execute(text("UPDATE audit_event SET id = id WHERE id = -1"))
@@ -54,14 +57,14 @@ def _lock_chain(session: Session) -> None:
 
 def _writing(session: Session) -> bool:
     """SQLite: whether this transaction has written already, so holds the write lock (the
-    driver opens a transaction at the first write, never at a read): a call-next's second
-    entry then skips the no-op UPDATE, one statement fewer under the lock everyone waits for."""
+    driver opens a transaction at the first write, never at a read): an action that wrote
+    skips the no-op UPDATE, one statement fewer under the lock everyone waits for."""
     dbapi = session.connection().connection.dbapi_connection
     return bool(getattr(dbapi, "in_transaction", False))
 
 
-def _deferred(session: Session) -> bool:
-    """Whether entries wait for the commit (PostgreSQL) or are appended at once (SQLite)."""
+def _advisory(session: Session) -> bool:
+    """Whether the locks are PostgreSQL advisory locks (else SQLite's write lock)."""
     return session.get_bind().dialect.name == "postgresql"
 
 
@@ -73,7 +76,7 @@ def serialise_writes(session: Session) -> None:
     counters no longer wait for every other audited action in the office, and a booking
     retry still waits for the first call (records/antrian/jadwal.py). Lock order everywhere:
     this lock, rows, the audit append lock."""
-    if _deferred(session):
+    if _advisory(session):
         session.execute(text("SELECT pg_advisory_xact_lock(7460002)"))
     else:
         _lock_chain(session)
@@ -90,20 +93,13 @@ def record_event(session: Session, actor: Actor | str, action: str, *, object_ty
 _PENDING = "lemari_audit_pending"
 
 
-def _append(session: Session, entries: list[tuple], *, flushing: bool = False) -> None:
-    """Chain entries now (SQLite) or queue them for ``before_commit`` (PostgreSQL), each
-    with the transaction or savepoint it belongs to. ``flushing``: called from inside a
-    flush, which writes them itself."""
-    if _deferred(session):
-        own = session() if isinstance(session, scoped_session) else session
-        own.connection()  # begin the transaction now, so a rollback always finds the entry
-        owner = own.get_nested_transaction() or own.get_transaction()
-        own.info.setdefault(_PENDING, []).extend((owner, entry) for entry in entries)
-        return
-    _lock_chain(session)
-    _chain(session, entries)
-    if not flushing:
-        session.flush()
+def _append(session: Session, entries: list[tuple]) -> None:
+    """Queue entries for ``before_commit``, each with the transaction or savepoint it belongs
+    to (module docstring)."""
+    own = session() if isinstance(session, scoped_session) else session
+    own.connection()  # begin the transaction now, so a rollback always finds the entry
+    owner = own.get_nested_transaction() or own.get_transaction()
+    own.info.setdefault(_PENDING, []).extend((owner, entry) for entry in entries)
 
 
 def _chain(session: Session, entries: list[tuple]) -> None:
@@ -250,7 +246,7 @@ def _audit_flush(session: Session, _context, _instances) -> None:
     changes = list(_config_changes(session))
     if changes:
         _append(session, [(acting_user.get(), action, object_type, object_id, None, detail)
-                          for action, object_type, object_id, detail in changes], flushing=True)
+                          for action, object_type, object_id, detail in changes])
 
 
 def install_config_audit() -> None:

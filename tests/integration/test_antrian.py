@@ -123,9 +123,10 @@ def test_a_call_on_an_empty_queue_writes_nothing(app):
 def _four_statements(app) -> None:
     """Each statement is a wait for a core when the clerks keep the CPU busy (issue 17): the
     counter, the no-shows due, its current ticket with every lane's head (one statement), and
-    its recent lanes when both lanes wait; the answer's label and state need no re-read. On
-    PostgreSQL, whose audit entries wait for the commit, both call-log rows go out in one
-    INSERT under the lock."""
+    its recent lanes when both lanes wait; the answer's label and state need no re-read. Under
+    the lock, audit entries wait for the commit on both engines, so the audit chain's head is
+    read once for both entries; on PostgreSQL both call-log rows go out in one INSERT (SQLite's
+    driver sends one per row)."""
     from sqlalchemy import event
 
     with app.app_context():
@@ -152,6 +153,7 @@ def _four_statements(app) -> None:
         assert [words.split()[0] for words in statements[:first_write]] == ["SELECT"] * 4
         if db.engine.dialect.name == "postgresql":
             assert statements.count("INSERT INTO ANTRIAN_PANGGILAN") == 1, "\n".join(statements)
+        assert statements.count("SELECT AUDIT_EVENT.HASH FROM") == 1, "\n".join(statements)
         assert len(statements) == answered  # the answer read nothing
         kinds = db.session.scalars(select(Panggilan.jenis).order_by(Panggilan.id)).all()
         assert kinds[-2:] == ["selesai", "panggil"]  # the log keeps the order of events
