@@ -168,9 +168,11 @@ def _serve_prefork(app, host: str, port: int, workers: int) -> None:
     """The front office here, `workers` gunicorn workers and the job consumer as children."""
     from waitress import create_server
 
+    from records import sqlite_gate
     from records.lifecycle import Shutdown
     from records.serving import FRONT_THREADS, Children, FrontOffice, front_office_pattern, warn_shared_limits
 
+    sqlite_gate.give_priority(db.engine)  # the counters' writes go before the clerks'
     children = Children(workers, current_app.config["HOME"])
     front = FrontOffice(app, front_office_pattern(lemari().registry.front_office_paths),
                         children.socket_path)

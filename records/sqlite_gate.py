@@ -14,12 +14,21 @@ sleeps. The gate opens when the transaction has ended (after its COMMIT or ROLLB
 including the pool's rollback when a connection is returned). A wait longer than the busy timeout ends
 with SQLite's own "database is locked", as before; reads never wait.
 
+The front office (counters, kiosk) goes first (`give_priority`): while one of its writers
+waits, a writer of another process holds back from taking the lock, for at most `DEFER_MAX_S`
+(so the clerks' writes are never starved). The signal is one byte in a file beside the
+database (`<db>-lemari-loket`), mapped into every process: a call-next then waits for at
+most the one transaction that holds the lock, not for the clerks' searches and letters that
+would otherwise win the race between two of the counter's polls (issue 17).
+
 Two connections of one thread writing at once would wait for each other here as they already
 did on SQLite's lock (and fail after the busy timeout the same way).
 """
 
 from __future__ import annotations
 
+import contextlib
+import mmap
 import os
 import sqlite3
 import threading
@@ -31,6 +40,8 @@ from sqlalchemy.engine import Engine
 #: Seconds between tries for SQLite's lock while another process holds it (one thread per
 #: process polls: the others wait on the gate).
 POLL_S = 0.001
+#: Seconds a writer holds back at most while the front office waits for the lock.
+DEFER_MAX_S = 0.1
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 _HELD = "lemari_sqlite_gate"
 _gates: dict[str, threading.Lock] = {}
@@ -42,6 +53,7 @@ def install(engine: Engine, busy_timeout_s: float) -> None:
     if engine.dialect.name != "sqlite":
         return
     gate = _gate_for(engine.url.database or ":memory:")
+    turn = _turn_for(engine.url.database or ":memory:")
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before_write(conn, cursor, statement, parameters, context, executemany):
@@ -52,14 +64,15 @@ def install(engine: Engine, busy_timeout_s: float) -> None:
         if dbapi.in_transaction:
             return  # a transaction someone opened explicitly: it has SQLite's lock already
         deadline = time.monotonic() + busy_timeout_s
-        if not gate.acquire(timeout=busy_timeout_s):
-            raise sqlite3.OperationalError("database is locked")
-        info[_HELD] = gate
-        try:
-            _begin_immediate(dbapi, deadline, busy_timeout_s)
-        except BaseException:
-            _release(info)
-            raise
+        with turn.waiting():
+            if not gate.acquire(timeout=busy_timeout_s):
+                raise sqlite3.OperationalError("database is locked")
+            info[_HELD] = gate
+            try:
+                _begin_immediate(dbapi, deadline, busy_timeout_s, turn)
+            except BaseException:
+                _release(info)
+                raise
 
     def _commit(conn) -> None:
         _end(conn, "commit")
@@ -118,11 +131,17 @@ def _is_write(statement: str) -> bool:
     return statement.lstrip()[:7].upper().startswith(_WRITES)
 
 
-def _begin_immediate(dbapi: sqlite3.Connection, deadline: float, busy_timeout_s: float) -> None:
-    """Open the write transaction, polling every POLL_S while another process writes."""
+def _begin_immediate(dbapi: sqlite3.Connection, deadline: float, busy_timeout_s: float,
+                     turn: _Turn) -> None:
+    """Open the write transaction, polling every POLL_S while another process writes (and,
+    outside the front office, while the front office waits, up to DEFER_MAX_S)."""
+    defer_until = min(deadline, time.monotonic() + DEFER_MAX_S)
     dbapi.execute("PRAGMA busy_timeout=0")
     try:
         while True:
+            if turn.defer() and time.monotonic() < defer_until:
+                time.sleep(POLL_S)
+                continue
             try:
                 dbapi.execute("BEGIN IMMEDIATE")
                 return
@@ -136,15 +155,102 @@ def _begin_immediate(dbapi: sqlite3.Connection, deadline: float, busy_timeout_s:
         dbapi.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
 
 
+class _Turn:
+    """The front office's claim on the next turn, shared by the processes of one database:
+    byte 0 of `<db>-lemari-loket` is 1 while a front-office writer waits. Only the process
+    given priority writes it (counting its waiting threads); the others read it."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path, self.flag, self.priority, self.waiters = path, None, False, 0
+        self.lock, self.looked_at = threading.Lock(), -1.0
+
+    def _map(self) -> mmap.mmap | None:
+        """The shared byte; only the front office creates its file (elsewhere a missing file
+        means no front office: looked for again at most once a second)."""
+        if self.flag is None and self.path is not None:
+            if not self.priority and time.monotonic() - self.looked_at < 1:
+                return None
+            self.looked_at = time.monotonic()
+            try:
+                create = os.O_CREAT if self.priority else 0
+                fd = os.open(self.path + SUFFIX, os.O_RDWR | create, 0o600)
+                try:
+                    if os.fstat(fd).st_size < 1:
+                        os.write(fd, b"\0")
+                    self.flag = mmap.mmap(fd, 1)
+                finally:
+                    os.close(fd)
+            except FileNotFoundError:
+                return None
+            except OSError:
+                self.path = None  # a read-only folder: no priority, writers race as before
+        return self.flag
+
+    def claim(self) -> None:
+        """This process is the front office: its writers go first from now on."""
+        self.priority = True
+        flag = self._map()
+        if flag is not None:
+            flag[0] = 0  # a front office that died waiting left its claim behind
+
+    @contextlib.contextmanager
+    def waiting(self):
+        """Around a front-office writer's wait for the lock (no effect elsewhere)."""
+        if not self.priority or self._map() is None:
+            yield
+            return
+        self._count(+1)
+        try:
+            yield
+        finally:
+            self._count(-1)
+
+    def _count(self, step: int) -> None:
+        with self.lock:
+            self.waiters += step
+            self.flag[0] = 1 if self.waiters > 0 else 0  # type: ignore[index]
+
+    def defer(self) -> bool:
+        """Whether this writer should hold back: the front office waits and this is not it."""
+        if self.priority:
+            return False
+        flag = self._map()
+        return flag is not None and flag[0] == 1
+
+
+#: The file beside the database that holds the front office's claim.
+SUFFIX = "-lemari-loket"
+_turns: dict[str, _Turn] = {}
+
+
+def give_priority(engine: Engine) -> None:
+    """Make this process the front office of the engine's database: its writers go first."""
+    if engine.dialect.name == "sqlite":
+        _turn_for(engine.url.database or ":memory:").claim()
+
+
+def _key(path: str) -> str:
+    return os.path.abspath(path) if path != ":memory:" else path
+
+
 def _gate_for(path: str) -> threading.Lock:
     with _gates_lock:
-        return _gates.setdefault(os.path.abspath(path) if path != ":memory:" else path, threading.Lock())
+        return _gates.setdefault(_key(path), threading.Lock())
+
+
+def _turn_for(path: str) -> _Turn:
+    with _gates_lock:
+        return _turns.setdefault(_key(path), _Turn(None if path in (":memory:", "") else _key(path)))
 
 
 def _forget_gates() -> None:
-    """A forked child starts with no writer: locks held by the parent's threads stay behind."""
+    """A forked child starts with no writer: locks held by the parent's threads stay behind
+    (and it is not the front office: the claim stays with the parent)."""
     global _gates_lock
+    for turn in _turns.values():
+        turn.priority, turn.waiters, turn.lock = False, 0, threading.Lock()
     _gates.clear()
+    _turns.clear()
     _gates_lock = threading.Lock()
 
 

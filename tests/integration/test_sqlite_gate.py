@@ -8,6 +8,8 @@ import contextlib
 import subprocess
 import sys
 import threading
+import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -145,3 +147,78 @@ def _another_process_writing(engine, seconds: float):
     finally:
         holder.wait(timeout=30)
         holder.stdout.close()
+
+
+# --- the front office goes first ----------------------------------------------------------------
+
+def _clerk_write_seconds(engine, defer_max_s: float) -> float:
+    """Seconds a writer of another process (a main worker: no priority) takes to write a row
+    with the gate installed; it prints them."""
+    result = subprocess.run(
+        [sys.executable, "-c",
+         "import time\n"
+         "from sqlalchemy import create_engine, text\n"
+         "from records import app, sqlite_gate\n"
+         f"sqlite_gate.DEFER_MAX_S = {defer_max_s}\n"
+         f"engine = create_engine('sqlite:///{engine.url.database}')\n"
+         "sqlite_gate.install(engine, busy_timeout_s=5)\n"
+         "start = time.monotonic()\n"
+         "with engine.begin() as conn:\n"
+         "    conn.execute(text(\"INSERT INTO t (who) VALUES ('clerk')\"))\n"
+         "print(time.monotonic() - start)\n"],
+        capture_output=True, text=True, timeout=60, check=True)
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def test_a_clerk_holds_back_while_the_front_office_waits_and_goes_when_it_stops(engine):
+    """While a front-office writer waits for the lock, another process's writer does not take
+    it (up to DEFER_MAX_S), even when it stands free; with no one waiting it writes at once."""
+    sqlite_gate.give_priority(engine)
+    turn = sqlite_gate._turn_for(engine.url.database)
+    try:
+        with turn.waiting():
+            assert Path(engine.url.database + sqlite_gate.SUFFIX).read_bytes()[:1] == b"\x01"
+            held_back = _clerk_write_seconds(engine, defer_max_s=1.5)
+        free = _clerk_write_seconds(engine, defer_max_s=1.5)
+    finally:
+        turn.priority = False
+    assert held_back >= 1.4, held_back
+    assert free < 1.0, free
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT who FROM t ORDER BY id")).scalars().all() == ["clerk", "clerk"]
+
+
+def test_the_front_office_writes_before_a_clerk_that_polled_first(engine):
+    """A counter and a clerk both wait while a third process holds the lock: when it commits,
+    the counter's row comes first although the clerk started waiting before it."""
+    sqlite_gate.give_priority(engine)
+    clerk = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys\n"
+         "from sqlalchemy import create_engine, text\n"
+         "from records import app, sqlite_gate\n"
+         "sqlite_gate.DEFER_MAX_S = 5\n"
+         f"engine = create_engine('sqlite:///{engine.url.database}')\n"
+         "sqlite_gate.install(engine, busy_timeout_s=10)\n"
+         "print('ready', flush=True)\n"
+         "sys.stdin.readline()\n"
+         "with engine.begin() as conn:\n"
+         "    conn.execute(text(\"INSERT INTO t (who) VALUES ('clerk')\"))\n"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert clerk.stdout.readline().strip() == "ready"
+        with _another_process_writing(engine, seconds=1.0):
+            clerk.stdin.write("go\n")
+            clerk.stdin.flush()
+            time.sleep(0.3)  # the clerk polls for the lock first
+            with Session(engine) as session:
+                session.execute(text("INSERT INTO t (who) VALUES ('counter')"))
+                session.commit()
+        assert clerk.wait(timeout=30) == 0
+    finally:
+        sqlite_gate._turn_for(engine.url.database).priority = False
+        clerk.stdin.close()
+        clerk.stdout.close()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT who FROM t ORDER BY id")).scalars().all() == [
+            "other", "counter", "clerk"]
