@@ -95,6 +95,32 @@ def test_display_updates_after_a_call_and_answers_304_when_idle(client, auth):
     assert data["panggilan"][-1]["tiket"] == "A-001"
 
 
+def test_tvs_that_saw_the_same_news_share_one_read_of_the_display(app, client, auth):
+    """A call wakes every TV at once; the second asks only the version and gets the state the
+    first one read (issue 17), with the call in it."""
+    from sqlalchemy import event
+
+    etag = client.get("/antrian/layar/data").headers["ETag"]
+    kiosk_ticket(client)
+    auth.login("petugas")
+    assert client.post("/antrian/loket/1/panggil", headers={"Accept": "application/json"}).status_code == 200
+    auth.logout()
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+    listen = lambda conn, cursor, statement, *rest: statements.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        first = client.get("/antrian/layar/data?sejak=0", headers={"If-None-Match": etag})
+        by_first = len(statements)
+        second = client.get("/antrian/layar/data?sejak=0", headers={"If-None-Match": etag})
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert first.get_json()["panggilan"][-1]["tiket"] == "A-001"
+    assert second.get_json() == first.get_json() and second.headers["ETag"] == first.headers["ETag"]
+    assert by_first > 1 and len(statements) - by_first == 1, statements[by_first:]
+
+
 def test_counter_buttons_by_form_and_empty_queue_message(client, auth):
     auth.login("petugas")
     assert "Loket 1" in client.get("/antrian/loket/").get_data(as_text=True)
