@@ -16,10 +16,12 @@ with SQLite's own "database is locked", as before; reads never wait.
 
 The front office (counters, kiosk) goes first (`give_priority`): while one of its writers
 waits, a writer of another process holds back from taking the lock, for at most `DEFER_MAX_S`
-(so the clerks' writes are never starved). The signal is one byte in a file beside the
-database (`<db>-lemari-loket`), mapped into every process: a call-next then waits for at
-most the one transaction that holds the lock, not for the clerks' searches and letters that
-would otherwise win the race between two of the counter's polls (issue 17).
+(so the clerks' writes are never starved). The signal is a flag and the time it last
+changed in a file beside the database (`<db>-lemari-loket`), mapped into every process: a
+call-next then waits for at most the one transaction that holds the lock, not for the
+clerks' searches and letters that would otherwise win the race between two of the counter's
+polls (issue 17). A flag unchanged for `STALE_S` is ignored: a front office that died
+waiting holds nobody back.
 
 Two connections of one thread writing at once would wait for each other here as they already
 did on SQLite's lock (and fail after the busy timeout the same way).
@@ -31,6 +33,7 @@ import contextlib
 import mmap
 import os
 import sqlite3
+import struct
 import threading
 import time
 
@@ -42,6 +45,11 @@ from sqlalchemy.engine import Engine
 POLL_S = 0.001
 #: Seconds a writer holds back at most while the front office waits for the lock.
 DEFER_MAX_S = 0.1
+#: Seconds after which a raised flag that has not changed is taken as left behind.
+STALE_S = 5.0
+#: The shared file: byte 0 the flag, bytes 8–15 when it last changed (CLOCK_MONOTONIC, one
+#: clock for every process of the host).
+_LAYOUT, _SIZE = struct.Struct("=B7xd"), 16
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 _HELD = "lemari_sqlite_gate"
 _gates: dict[str, threading.Lock] = {}
@@ -157,7 +165,7 @@ def _begin_immediate(dbapi: sqlite3.Connection, deadline: float, busy_timeout_s:
 
 class _Turn:
     """The front office's claim on the next turn, shared by the processes of one database:
-    byte 0 of `<db>-lemari-loket` is 1 while a front-office writer waits. Only the process
+    the flag in `<db>-lemari-loket` is 1 while a front-office writer waits. Only the process
     given priority writes it (counting its waiting threads); the others read it."""
 
     def __init__(self, path: str | None) -> None:
@@ -175,9 +183,11 @@ class _Turn:
                 create = os.O_CREAT if self.priority else 0
                 fd = os.open(self.path + SUFFIX, os.O_RDWR | create, 0o600)
                 try:
-                    if os.fstat(fd).st_size < 1:
-                        os.write(fd, b"\0")
-                    self.flag = mmap.mmap(fd, 1)
+                    if os.fstat(fd).st_size < _SIZE:
+                        if not self.priority:
+                            return None  # the front office is still writing it
+                        os.ftruncate(fd, _SIZE)
+                    self.flag = mmap.mmap(fd, _SIZE)
                 finally:
                     os.close(fd)
             except FileNotFoundError:
@@ -191,7 +201,7 @@ class _Turn:
         self.priority = True
         flag = self._map()
         if flag is not None:
-            flag[0] = 0  # a front office that died waiting left its claim behind
+            _LAYOUT.pack_into(flag, 0, 0, time.monotonic())  # a claim left by an earlier one
 
     @contextlib.contextmanager
     def waiting(self):
@@ -208,14 +218,17 @@ class _Turn:
     def _count(self, step: int) -> None:
         with self.lock:
             self.waiters += step
-            self.flag[0] = 1 if self.waiters > 0 else 0  # type: ignore[index]
+            _LAYOUT.pack_into(self.flag, 0, 1 if self.waiters > 0 else 0, time.monotonic())  # type: ignore[arg-type]
 
     def defer(self) -> bool:
         """Whether this writer should hold back: the front office waits and this is not it."""
         if self.priority:
             return False
         flag = self._map()
-        return flag is not None and flag[0] == 1
+        if flag is None:
+            return False
+        raised, changed = _LAYOUT.unpack_from(flag, 0)
+        return raised == 1 and time.monotonic() - changed < STALE_S
 
 
 #: The file beside the database that holds the front office's claim.

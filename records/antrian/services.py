@@ -594,8 +594,12 @@ def _version_statement():
 
 
 def display_state(session: Session, tz: str, *, since: int = 0) -> dict:
-    """The TV page's data: current number per counter, waiting per service, new calls."""
+    """The TV page's data: current number per counter, waiting per service, new calls. Its
+    version is read first, so the data is at least as new as the version a TV keeps: a call
+    committed between the reads shows now or with the next answer, and is never lost behind
+    a 304."""
     _, today = clock(tz)
+    version = display_version(session, tz)
     names = {s.layanan_code: s.layanan.nama for s in queue_services(session)}
     current = {t.loket_id: t for t in session.scalars(
         select(Tiket).where(Tiket.tanggal == today, Tiket.status.in_(ACTIVE)).order_by(Tiket.id))}
@@ -614,7 +618,7 @@ def display_state(session: Session, tz: str, *, since: int = 0) -> dict:
                             .where(Panggilan.tanggal == today, Panggilan.id > since,
                                    Panggilan.jenis.in_(("panggil", "ulang")))
                             .order_by(Panggilan.id.desc()).limit(8)).all()
-    return {"version": display_version(session, tz), "tanggal": today.isoformat(), "loket": boards,
+    return {"version": version, "tanggal": today.isoformat(), "loket": boards,
             "janji": todays_board(session, tz),
             "menunggu": [{"layanan": names[code], "jumlah": waiting.get(code, 0)} for code in names],
             "panggilan": [{"id": i, "tiket": f"{p}-{n:03d}", "loket": nama}

@@ -190,7 +190,7 @@ def display_data():
 #: office's CPU under load). A state read after a TV saw its version answers that TV; it is
 #: kept briefly, so a counter renamed in the settings (which moves no version) shows within
 #: seconds on a freshly loaded TV.
-_SHARED: dict = {"tz": None, "at": float("-inf"), "state": None}
+_SHARED: dict = {"source": None, "at": float("-inf"), "state": None}
 _SHARED_LOCK = threading.Lock()
 SHARED_STATE_SECONDS = 2.0
 #: Shortest time between two reads of the display's data in one process. In a burst (the
@@ -207,10 +207,11 @@ def _shared_state(version: str, read_at: float, since: int) -> dict:
     with _SHARED_LOCK:  # a second TV waits for the first's read instead of repeating it
         now, kept = time.monotonic(), _SHARED["state"]
         current = kept is not None and (kept["version"] == version or _SHARED["at"] >= read_at)
-        if _SHARED["tz"] != tz() or not current or now - _SHARED["at"] > SHARED_STATE_SECONDS:
+        source = (db.engine.url, tz())  # one office per process, but tests build many
+        if _SHARED["source"] != source or not current or now - _SHARED["at"] > SHARED_STATE_SECONDS:
             time.sleep(max(0.0, _SHARED["at"] + DISPLAY_MIN_INTERVAL - now))
             at = time.monotonic()
-            _SHARED.update(tz=tz(), at=at, state=antrian.display_state(db.session, tz()))
+            _SHARED.update(source=source, at=at, state=antrian.display_state(db.session, tz()))
         state = _SHARED["state"]
     return {**state, "panggilan": [call for call in state["panggilan"] if call["id"] > since]}
 

@@ -222,3 +222,16 @@ def test_the_front_office_writes_before_a_clerk_that_polled_first(engine):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT who FROM t ORDER BY id")).scalars().all() == [
             "other", "counter", "clerk"]
+
+
+def test_a_claim_left_by_a_front_office_that_died_holds_nobody_back(engine):
+    """A flag raised and then left unchanged for STALE_S (its process died while waiting) is
+    ignored; the same flag freshly raised is obeyed."""
+    path = engine.url.database + sqlite_gate.SUFFIX
+    clerk = sqlite_gate._Turn(engine.url.database)
+    with open(path, "wb") as fh:
+        fh.write(sqlite_gate._LAYOUT.pack(1, time.monotonic() - sqlite_gate.STALE_S - 1))
+    assert not clerk.defer()
+    with open(path, "r+b") as fh:
+        fh.write(sqlite_gate._LAYOUT.pack(1, time.monotonic()))
+    assert clerk.defer()

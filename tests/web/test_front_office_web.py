@@ -121,6 +121,56 @@ def test_tvs_that_saw_the_same_news_share_one_read_of_the_display(app, client, a
     assert by_first > 1 and len(statements) - by_first == 1, statements[by_first:]
 
 
+def test_a_call_committed_while_the_display_is_read_is_never_lost_behind_a_304(app, client, auth):
+    """A counter calls between the display's reads (here: right after it read the last calls).
+    The TV's answer either shows that call or carries a version that does not count it yet,
+    so its next poll is answered with the call, not with 304."""
+    import threading
+
+    from sqlalchemy import event
+
+    from records.antrian import services as antrian
+    from records.services.accounts import actor_for_username
+
+    kiosk_ticket(client)
+    kiosk_ticket(client)
+    auth.login("petugas")
+    assert client.post("/antrian/loket/1/panggil", headers={"Accept": "application/json"}).status_code == 200
+    auth.logout()
+    etag = '"a-version-before-any-call"'
+
+    def second_counter_calls():
+        with app.app_context():
+            actor = actor_for_username("petugas", sm=app.appbuilder.sm, session=db.session,
+                                       registry=lemari().registry)
+            antrian.call_next(2, actor=actor, session=db.session, tz="Asia/Makassar")
+            db.session.remove()
+
+    fired: list[bool] = []
+
+    def between_reads(conn, cursor, statement, *args):
+        if "FROM antrian_panggilan JOIN" in statement and not fired:
+            fired.append(True)
+            thread = threading.Thread(target=second_counter_calls)
+            thread.start()
+            thread.join(timeout=30)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "after_cursor_execute", between_reads)
+    try:
+        answer = client.get("/antrian/layar/data?sejak=0", headers={"If-None-Match": etag})
+    finally:
+        event.remove(engine, "after_cursor_execute", between_reads)
+    assert fired, "the display read no calls"
+    shown = [call["tiket"] for call in answer.get_json()["panggilan"]]
+    if "A-002" not in shown:
+        again = client.get("/antrian/layar/data?sejak=0", headers={"If-None-Match": answer.headers["ETag"]})
+        assert again.status_code == 200, "the TV keeps a version that counts a call it never showed"
+        shown = [call["tiket"] for call in again.get_json()["panggilan"]]
+    assert "A-002" in shown
+
+
 def test_counter_buttons_by_form_and_empty_queue_message(client, auth):
     auth.login("petugas")
     assert "Loket 1" in client.get("/antrian/loket/").get_data(as_text=True)
