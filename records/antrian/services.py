@@ -230,7 +230,7 @@ def call_next(loket_id: int, *, actor: Actor, session: Session, tz: str,
     current, choice = _current_and_candidate(session, loket, today, now)
     if choice is None and current is None and not due:
         return None  # nothing to finish, release or call: no lock, no write, no commit
-    if not _lock_counter(session, loket, seen=seen, shared=not due):  # read again, now under the lock
+    if not _lock_counter(session, loket, seen=seen):  # read again, now under the lock
         current, choice = _current_and_candidate(session, loket, today, now)
     if due:
         release_no_shows(session, now=now, due=due)
@@ -254,25 +254,18 @@ def _commit_keeping(session: Session, ticket: Tiket | None) -> None:
         set_committed_value(ticket, key, value)
 
 
-def _lock_counter(session: Session, loket: Loket, *, seen: int | None = None,
-                  shared: bool = False) -> bool:
+def _lock_counter(session: Session, loket: Loket, *, seen: int | None = None) -> bool:
     """Lock order of every counter event: this counter's row, the front office's write lock
     (`serialise_writes`), then tickets, and the audit append lock at commit; the same order
     everywhere is what keeps two counters from deadlocking on PostgreSQL. With `seen`, the
     row is first bumped only if its `versi` is still the one read: False when another event
-    of this counter came in between (the row is locked all the same).
-
-    `shared`: a call that releases no bookings waits for no other call's rows (its counter's
-    row is its own, its current ticket is its own, and `_claim_next` skips a waiting ticket
-    another call is taking), so calls at different counters share the lock (issue 17: on
-    PostgreSQL they queued on it for half of a call's time under load); transfers, recalls,
-    releases, bookings and check-ins still take it alone."""
+    of this counter came in between (the row is locked all the same)."""
     bump = update(Loket).where(Loket.id == loket.id).values(versi=Loket.versi + 1) \
         .execution_options(synchronize_session=False)
     unchanged = seen is not None and changed_rows(session.execute(bump.where(Loket.versi == seen))) == 1
     if not unchanged:
         session.execute(bump)
-    serialise_writes(session, shared=shared)
+    serialise_writes(session)
     return unchanged
 
 
@@ -283,22 +276,15 @@ STALE = object()
 def _claim_next(session: Session, loket: Loket, actor: Actor, now: dt.datetime,
                 today: dt.date, choice: object = STALE) -> Tiket | None:
     """Take the chosen ticket (read before the lock) or, when it is stale or another counter
-    won it, choose again under the lock, until one is taken or nobody waits.
-
-    The claim never waits for another call: a ticket another counter is taking at this moment
-    (its row locked, on PostgreSQL) is skipped, not waited for, and left out of the next
-    choice; if that call then fails, the ticket still waits for the next one."""
-    skipped: list[int] = []
+    won it, choose again under the lock, until one is taken or nobody waits."""
     for _ in range(CLAIM_ATTEMPTS):
         if choice is STALE:
-            choice = _candidate(session, loket, today, now, skip=skipped)
+            choice = _candidate(session, loket, today, now)
         if choice is None:
             return None
         ticket, lane, regular_waiting = cast(tuple[Tiket, str, bool], choice)
-        free = select(Tiket.id).where(Tiket.id == ticket.id, Tiket.status == WAITING) \
-            .with_for_update(skip_locked=True, key_share=True)
         taken = session.execute(
-            update(Tiket).where(Tiket.id.in_(free.scalar_subquery()), Tiket.status == WAITING)
+            update(Tiket).where(Tiket.id == ticket.id, Tiket.status == WAITING)
             .values(status=CALLED, loket_id=loket.id, loket_tujuan_id=None, called_at=now,
                     first_called_at=func.coalesce(Tiket.first_called_at, now),
                     jumlah_panggil=Tiket.jumlah_panggil + 1)
@@ -308,7 +294,6 @@ def _claim_next(session: Session, loket: Loket, actor: Actor, now: dt.datetime,
             _log(session, ticket, loket, actor, now, "panggil", lane=lane,
                  regular_waiting=regular_waiting)
             return ticket
-        skipped.append(ticket.id)
         choice = STALE
     raise InvalidTransitionError("Antrian sedang sangat ramai; tekan Panggil sekali lagi.")
 
@@ -322,15 +307,13 @@ def _called(ticket: Tiket, loket: Loket, now: dt.datetime) -> None:
         set_committed_value(ticket, name, value)
 
 
-def _candidate(session: Session, loket: Loket, today: dt.date, now: dt.datetime,
-               skip: Sequence[int] = ()):
-    """(ticket, lane, regular_waiting) of the next call, or None when nobody waits; `skip`:
-    tickets another counter is taking."""
-    return _current_and_candidate(session, loket, today, now, skip)[1]
+def _candidate(session: Session, loket: Loket, today: dt.date, now: dt.datetime):
+    """(ticket, lane, regular_waiting) of the next call, or None when nobody waits."""
+    return _current_and_candidate(session, loket, today, now)[1]
 
 
 def _current_and_candidate(session: Session, loket: Loket, today: dt.date,
-                           now: dt.datetime, skip: Sequence[int] = ()) -> tuple[Tiket | None, object]:
+                           now: dt.datetime) -> tuple[Tiket | None, object]:
     """The counter's current ticket and its next call, as `_candidate` says.
 
     A ticket transferred to this counter goes first. Within a lane, a booked ticket whose slot
@@ -341,9 +324,7 @@ def _current_and_candidate(session: Session, loket: Loket, today: dt.date,
     values = {"today": today, "loket": loket.id, "now": now}
     if loket.service_codes:
         values["codes"] = loket.service_codes
-    if skip:
-        values["skip"] = list(skip)
-    found = _heads(session, _heads_statement(bool(loket.service_codes), bool(skip)), values)
+    found = _heads(session, _heads_statement(bool(loket.service_codes)), values)
     if found.get(TRANSFER) is not None:
         return found.get(CURRENT), (found[TRANSFER], TRANSFER, False)
     priority, regular = found.get(PRIORITY), found.get(REGULAR)
@@ -357,15 +338,13 @@ CURRENT = "current"
 
 
 @functools.cache
-def _heads_statement(by_service: bool, skipping: bool = False):
+def _heads_statement(by_service: bool):
     """The heads' statement of `_current_and_candidate` (built once per shape: a counter for
-    some services or for all, skipping tickets being taken or not; its values are bound at
-    each call). Building it per call was a tenth of a call's CPU in the front office (issue 17)."""
+    some services or for all; its values are bound at each call). Building it per call was a
+    tenth of a call's CPU in the front office (issue 17)."""
     today, loket = bindparam("today", type_=Date), bindparam("loket", type_=Integer)
     now = bindparam("now", type_=DateTime)
     waiting = select(Tiket).where(Tiket.tanggal == today, Tiket.status == WAITING)
-    if skipping:
-        waiting = waiting.where(Tiket.id.not_in(bindparam("skip", expanding=True)))
     mine = waiting.where(Tiket.loket_tujuan_id.is_(None))
     if by_service:
         mine = mine.where(Tiket.layanan_code.in_(bindparam("codes", expanding=True)))

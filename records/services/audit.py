@@ -68,22 +68,16 @@ def _advisory(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def serialise_writes(session: Session, *, shared: bool = False) -> None:
+def serialise_writes(session: Session) -> None:
     """Take, before any row, the lock the front office's writers (counters, bookings,
     check-ins) serialise on, held until commit. On SQLite that is the database write lock,
     which is also the audit append lock. On PostgreSQL it is an advisory lock of their own:
     the audit append lock is taken at commit, after every row (module docstring), so the
     counters no longer wait for every other audited action in the office, and a booking
     retry still waits for the first call (records/antrian/jadwal.py). Lock order everywhere:
-    this lock, rows, the audit append lock.
-
-    `shared` (PostgreSQL): for a writer that never waits for another shared writer's rows (a
-    counter's plain call: its own counter's row, its own current ticket, and a waiting ticket
-    claimed with SKIP LOCKED), so such writers run side by side and wait only for the
-    exclusive ones."""
+    this lock, rows, the audit append lock."""
     if _advisory(session):
-        function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
-        session.execute(text(f"SELECT {function}(7460002)"))
+        session.execute(text("SELECT pg_advisory_xact_lock(7460002)"))
     else:
         _lock_chain(session)
 

@@ -358,55 +358,6 @@ def test_simultaneous_counters_never_share_a_ticket_postgres(postgres_office):
     _race(postgres_office, counters=6, tickets=60)
 
 
-@pytest.mark.postgres
-def test_calls_at_two_counters_run_side_by_side_and_skip_a_ticket_being_taken(postgres_office):
-    """On PostgreSQL a plain call shares the front office's lock (issue 17): while counter 1's
-    call holds the first ticket, uncommitted, counter 2's call neither waits for it nor takes
-    the same ticket: it skips it and calls the next one."""
-    from sqlalchemy import event
-
-    app = postgres_office
-    with app.app_context():
-        setup_queue(app)
-        take(minutes=0)
-        take(minutes=1)
-        db.session.remove()
-        engine = db.engine
-    claimed, release, got = threading.Event(), threading.Event(), {}
-
-    def counter(loket_id: int) -> None:
-        with app.app_context():
-            try:
-                got[loket_id] = call(app, loket_id=loket_id, minutes=5).label
-            except Exception as exc:  # noqa: BLE001 — reported by the assertion below
-                got[loket_id] = repr(exc)
-            finally:
-                db.session.remove()
-
-    first = threading.Thread(target=counter, args=(1,))
-
-    def hold_the_claim(conn, cursor, statement, *args):
-        if threading.current_thread() is first and "SKIP LOCKED" in statement:
-            claimed.set()
-            release.wait(timeout=30)
-
-    event.listen(engine, "after_cursor_execute", hold_the_claim)
-    try:
-        first.start()
-        assert claimed.wait(timeout=30), "counter 1 never claimed"
-        second = threading.Thread(target=counter, args=(2,))
-        second.start()
-        second.join(timeout=15)
-        side_by_side = not second.is_alive()
-    finally:
-        release.set()
-        first.join(timeout=30)
-        event.remove(engine, "after_cursor_execute", hold_the_claim)  # not while it runs
-    second.join(timeout=30)
-    assert side_by_side, "counter 2 waited for counter 1's call"
-    assert got == {1: "A-001", 2: "A-002"}
-
-
 def _double_click(app) -> None:
     """A second call on the same counter lands between the first call's reads and its lock
     (the reads happen before the lock, records/antrian/services.py): the first call must see
