@@ -173,8 +173,8 @@ class _Turn:
         self.lock, self.looked_at = threading.Lock(), -1.0
 
     def _map(self) -> mmap.mmap | None:
-        """The shared byte; only the front office creates its file (elsewhere a missing file
-        means no front office: looked for again at most once a second)."""
+        """The shared flag and its time; only the front office creates the file (elsewhere a
+        missing or short file means no front office: looked for again at most once a second)."""
         if self.flag is None and self.path is not None:
             if not self.priority and time.monotonic() - self.looked_at < 1:
                 return None
@@ -228,7 +228,8 @@ class _Turn:
         if flag is None:
             return False
         raised, changed = _LAYOUT.unpack_from(flag, 0)
-        return raised == 1 and time.monotonic() - changed < STALE_S
+        # a time ahead of the clock was written before a restart of the machine (power cut)
+        return raised == 1 and 0 <= time.monotonic() - changed < STALE_S
 
 
 #: The file beside the database that holds the front office's claim.

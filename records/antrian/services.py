@@ -344,7 +344,7 @@ def _heads_statement(by_service: bool):
     tenth of a call's CPU in the front office (issue 17)."""
     today, loket = bindparam("today", type_=Date), bindparam("loket", type_=Integer)
     now = bindparam("now", type_=DateTime)
-    waiting = select(Tiket).where(Tiket.tanggal == today, Tiket.status == WAITING)
+    waiting = _waiting(today)
     mine = waiting.where(Tiket.loket_tujuan_id.is_(None))
     if by_service:
         mine = mine.where(Tiket.layanan_code.in_(bindparam("codes", expanding=True)))
@@ -373,7 +373,8 @@ def _heads(session: Session, statement, values: dict) -> dict[str, Tiket]:
     return {branch: ticket for ticket, branch in session.execute(statement, values)}
 
 
-def _waiting(today: dt.date):
+def _waiting(today):
+    """Today's waiting tickets (`today`: a date, or a bound parameter for a statement built once)."""
     return select(Tiket).where(Tiket.tanggal == today, Tiket.status == WAITING)
 
 
@@ -572,7 +573,7 @@ def _version_statement():
         .scalar_subquery())
 
 
-def display_state(session: Session, tz: str, *, since: int = 0) -> dict:
+def display_state(session: Session, tz: str) -> dict:
     """The TV page's data: current number per counter, waiting per service, new calls. Its
     version is read first, so the data is at least as new as the version a TV keeps: a call
     committed between the reads shows now or with the next answer, and is never lost behind
@@ -594,8 +595,7 @@ def display_state(session: Session, tz: str, *, since: int = 0) -> dict:
     calls = session.execute(select(Panggilan.id, Tiket.prefix, Tiket.nomor, Loket.nama)
                             .join(Tiket, Tiket.id == Panggilan.tiket_id)
                             .join(Loket, Loket.id == Panggilan.loket_id)
-                            .where(Panggilan.tanggal == today, Panggilan.id > since,
-                                   Panggilan.jenis.in_(("panggil", "ulang")))
+                            .where(Panggilan.tanggal == today, Panggilan.jenis.in_(("panggil", "ulang")))
                             .order_by(Panggilan.id.desc()).limit(8)).all()
     return {"version": version, "tanggal": today.isoformat(), "loket": boards,
             "janji": todays_board(session, tz),

@@ -151,23 +151,45 @@ def _another_process_writing(engine, seconds: float):
 
 # --- the front office goes first ----------------------------------------------------------------
 
-def _clerk_write_seconds(engine, defer_max_s: float) -> float:
-    """Seconds a writer of another process (a main worker: no priority) takes to write a row
-    with the gate installed; it prints them."""
-    result = subprocess.run(
-        [sys.executable, "-c",
-         "import time\n"
-         "from sqlalchemy import create_engine, text\n"
-         "from records import app, sqlite_gate\n"
-         f"sqlite_gate.DEFER_MAX_S = {defer_max_s}\n"
-         f"engine = create_engine('sqlite:///{engine.url.database}')\n"
-         "sqlite_gate.install(engine, busy_timeout_s=5)\n"
-         "start = time.monotonic()\n"
-         "with engine.begin() as conn:\n"
-         "    conn.execute(text(\"INSERT INTO t (who) VALUES ('clerk')\"))\n"
-         "print(time.monotonic() - start)\n"],
-        capture_output=True, text=True, timeout=60, check=True)
-    return float(result.stdout.strip().splitlines()[-1])
+def _clerk(engine, defer_max_s: float, *, wait_for_go: bool = False) -> list[str]:
+    """A writer of another process (a main worker: no priority) with the gate installed: it
+    writes the row 'clerk' (after a line on its stdin with `wait_for_go`, having printed
+    'ready') and prints the seconds the write took."""
+    return [sys.executable, "-c",
+            "import sys, time\n"
+            "from sqlalchemy import create_engine, text\n"
+            "from records import app, sqlite_gate\n"
+            f"sqlite_gate.DEFER_MAX_S = {defer_max_s}\n"
+            f"engine = create_engine('sqlite:///{engine.url.database}')\n"
+            "sqlite_gate.install(engine, busy_timeout_s=10)\n"
+            + ("print('ready', flush=True)\nsys.stdin.readline()\n" if wait_for_go else "")
+            + "start = time.monotonic()\n"
+            "with engine.begin() as conn:\n"
+            "    conn.execute(text(\"INSERT INTO t (who) VALUES ('clerk')\"))\n"
+            "print(time.monotonic() - start)\n"]
+
+
+@contextlib.contextmanager
+def _clerk_ready(engine, defer_max_s: float):
+    """A clerk started and ready (its imports done, which can take seconds on a busy machine);
+    calling the yielded function makes it write and returns the seconds the write took."""
+    clerk = subprocess.Popen(_clerk(engine, defer_max_s, wait_for_go=True),
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert clerk.stdout.readline().strip() == "ready"
+
+        def write() -> float:
+            clerk.stdin.write("go\n")
+            clerk.stdin.flush()
+            return float(clerk.stdout.readline())
+
+        yield write
+        assert clerk.wait(timeout=30) == 0
+    finally:
+        clerk.stdin.close()
+        clerk.stdout.close()
+        if clerk.poll() is None:
+            clerk.kill()
 
 
 def test_a_clerk_holds_back_while_the_front_office_waits_and_goes_when_it_stops(engine):
@@ -176,10 +198,12 @@ def test_a_clerk_holds_back_while_the_front_office_waits_and_goes_when_it_stops(
     sqlite_gate.give_priority(engine)
     turn = sqlite_gate._turn_for(engine.url.database)
     try:
-        with turn.waiting():
-            assert Path(engine.url.database + sqlite_gate.SUFFIX).read_bytes()[:1] == b"\x01"
-            held_back = _clerk_write_seconds(engine, defer_max_s=1.5)
-        free = _clerk_write_seconds(engine, defer_max_s=1.5)
+        with _clerk_ready(engine, defer_max_s=1.5) as clerk_writes:
+            with turn.waiting():
+                assert Path(engine.url.database + sqlite_gate.SUFFIX).read_bytes()[:1] == b"\x01"
+                held_back = clerk_writes()
+        with _clerk_ready(engine, defer_max_s=1.5) as clerk_writes:
+            free = clerk_writes()
     finally:
         turn.priority = False
     assert held_back >= 1.4, held_back
@@ -193,17 +217,7 @@ def test_the_front_office_writes_before_a_clerk_that_polled_first(engine):
     the counter's row comes first although the clerk started waiting before it."""
     sqlite_gate.give_priority(engine)
     clerk = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys\n"
-         "from sqlalchemy import create_engine, text\n"
-         "from records import app, sqlite_gate\n"
-         "sqlite_gate.DEFER_MAX_S = 5\n"
-         f"engine = create_engine('sqlite:///{engine.url.database}')\n"
-         "sqlite_gate.install(engine, busy_timeout_s=10)\n"
-         "print('ready', flush=True)\n"
-         "sys.stdin.readline()\n"
-         "with engine.begin() as conn:\n"
-         "    conn.execute(text(\"INSERT INTO t (who) VALUES ('clerk')\"))\n"],
+        _clerk(engine, defer_max_s=5, wait_for_go=True),
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert clerk.stdout.readline().strip() == "ready"
@@ -225,12 +239,15 @@ def test_the_front_office_writes_before_a_clerk_that_polled_first(engine):
 
 
 def test_a_claim_left_by_a_front_office_that_died_holds_nobody_back(engine):
-    """A flag raised and then left unchanged for STALE_S (its process died while waiting) is
-    ignored; the same flag freshly raised is obeyed."""
+    """A flag raised and then left unchanged for STALE_S (its process died while waiting), or
+    raised before the machine restarted, is ignored; the same flag freshly raised is obeyed."""
     path = engine.url.database + sqlite_gate.SUFFIX
     clerk = sqlite_gate._Turn(engine.url.database)
     with open(path, "wb") as fh:
         fh.write(sqlite_gate._LAYOUT.pack(1, time.monotonic() - sqlite_gate.STALE_S - 1))
+    assert not clerk.defer()
+    with open(path, "r+b") as fh:  # written before the machine restarted: ahead of its clock
+        fh.write(sqlite_gate._LAYOUT.pack(1, time.monotonic() + 3600))
     assert not clerk.defer()
     with open(path, "r+b") as fh:
         fh.write(sqlite_gate._LAYOUT.pack(1, time.monotonic()))
