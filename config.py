@@ -271,6 +271,15 @@ DISPLAY_POLL_MS = 1000
 # Width of the thermal ticket printer at the kiosk: 58 or 80 (millimetres).
 TICKET_WIDTH_MM = 80
 
+# --- kabupaten (records/tenancy): several kecamatan in one PostgreSQL deployment -----------
+# The kecamatan (its short name, see `lemari tenant daftar`) a command works on in a kabupaten
+# deployment, e.g. LEMARI_TENANT=kotabangun lemari doctor. Empty: the single-office install, or
+# for `lemari serve` on a kabupaten database every kecamatan (by host name or /k/<name>/).
+TENANT = ""
+# Seconds a kabupaten server keeps its list of kecamatan before reading it again, so a kecamatan
+# added on one node is served by every node without a restart.
+TENANT_REFRESH_SECONDS = 10
+
 # --- power (records/daya): the office UPS watched through NUT's upsd ------------------------
 # Host of NUT's upsd that serves the office UPS (e.g. 127.0.0.1). Empty: the UPS is not watched
 # and `lemari doctor` says so.

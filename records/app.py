@@ -66,7 +66,19 @@ def flask_config(settings: Mapping[str, Any]) -> dict[str, Any]:
         "FAB_PASSWORD_COMPLEXITY_VALIDATOR": password_policy,
         "PERMANENT_SESSION_LIFETIME": dt.timedelta(minutes=settings["SESSION_IDLE_MINUTES"]),
         "WTF_CSRF_ENABLED": settings.get("WTF_CSRF_ENABLED", True),
+        **_tenant_keys(settings),
     }
+
+
+def _tenant_keys(settings: Mapping[str, Any]) -> dict[str, str]:
+    """A kecamatan of a kabupaten deployment (records.tenancy) has cookies and rate-limit
+    counters of its own: a browser logged in to one kecamatan is a stranger to the next (its
+    cookie has another name, and another secret key signs it, from the kecamatan's data folder)."""
+    tenant = settings.get("TENANT") or ""
+    if not tenant:
+        return {}
+    return {"SESSION_COOKIE_NAME": f"lemari_{tenant}", "REMEMBER_COOKIE_NAME": f"lemari_ingat_{tenant}",
+            "RATELIMIT_KEY_PREFIX": f"lemari-{tenant}"}
 
 
 #: How long a SQLite writer waits for another before "database is locked" (records.sqlite_gate).

@@ -40,8 +40,9 @@ def make_huey(settings: dict) -> Huey:
     if settings.get("JOBS_IMMEDIATE"):
         return MemoryHuey("lemari", immediate=True, utc=False)
     url = settings.get("JOBS_URL") or ""
-    if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisHuey("lemari", url=url, utc=False)
+    if url.startswith(("redis://", "rediss://", "unix://")):  # one queue per kecamatan (TENANT)
+        name = f"lemari-{settings['TENANT']}" if settings.get("TENANT") else "lemari"
+        return RedisHuey(name, url=url, utc=False)
     path = Path(url) if url else Path(settings["HOME"]) / "jobs.db"
     return SqliteHuey("lemari", filename=str(path), utc=False)
 

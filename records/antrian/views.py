@@ -190,7 +190,7 @@ def display_data():
 #: office's CPU under load). A state read after a TV saw its version answers that TV; it is
 #: kept briefly, so a counter renamed in the settings (which moves no version) shows within
 #: seconds on a freshly loaded TV.
-_SHARED: dict = {"source": None, "at": float("-inf"), "state": None}
+_SHARED: dict[tuple, dict] = {}  # (database URL, time zone) -> {"at", "state"}
 _SHARED_LOCK = threading.Lock()
 SHARED_STATE_SECONDS = 2.0
 #: Shortest time between two reads of the display's data in one process. In a burst (the
@@ -203,16 +203,17 @@ DISPLAY_MIN_INTERVAL = 0.25
 def _shared_state(version: str, read_at: float, since: int) -> dict:
     """The display's data at `version` or read after it was seen (`read_at`), with the calls
     after `since` (the state's last calls filtered here: the newest ones after `since` are the
-    newest ones, filtered)."""
+    newest ones, filtered). One slot per office: a kabupaten process serves every kecamatan's
+    TVs, each kecamatan's database URL names its own schema (records.tenancy)."""
     with _SHARED_LOCK:  # a second TV waits for the first's read instead of repeating it
-        now, kept = time.monotonic(), _SHARED["state"]
-        current = kept is not None and (kept["version"] == version or _SHARED["at"] >= read_at)
-        source = (db.engine.url, tz())  # one office per process, but tests build many
-        if _SHARED["source"] != source or not current or now - _SHARED["at"] > SHARED_STATE_SECONDS:
-            time.sleep(max(0.0, _SHARED["at"] + DISPLAY_MIN_INTERVAL - now))
-            at = time.monotonic()
-            _SHARED.update(source=source, at=at, state=antrian.display_state(db.session, tz()))
-        state = _SHARED["state"]
+        now = time.monotonic()
+        slot = _SHARED.setdefault((str(db.engine.url), tz()), {"at": float("-inf"), "state": None})
+        kept = slot["state"]
+        current = kept is not None and (kept["version"] == version or slot["at"] >= read_at)
+        if not current or now - slot["at"] > SHARED_STATE_SECONDS:
+            time.sleep(max(0.0, slot["at"] + DISPLAY_MIN_INTERVAL - now))
+            slot.update(at=time.monotonic(), state=antrian.display_state(db.session, tz()))
+        state = slot["state"]
     return {**state, "panggilan": [call for call in state["panggilan"] if call["id"] > since]}
 
 

@@ -44,13 +44,20 @@ def _entry_hash(prev_hash: str, fields: dict) -> str:
     return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
 
 
+#: PostgreSQL's advisory locks are per database; these are per schema too, so each kecamatan of
+#: a kabupaten deployment (a schema each, records.tenancy) has its own audit chain and front
+#: office lock instead of waiting for the other kecamatan's.
+_AUDIT_LOCK = text("SELECT pg_advisory_xact_lock(7460001, hashtext(current_schema()))")
+_FRONT_OFFICE_LOCK = text("SELECT pg_advisory_xact_lock(7460003, hashtext(current_schema()))")
+
+
 def _lock_chain(session: Session) -> None:
     """Serialise appends so two writers never chain onto the same previous entry: on
     PostgreSQL a transaction-scoped advisory lock; on SQLite the database write lock, taken by
     a write that changes nothing, so the previous entry is read under it (a plain SELECT
     first would read it outside any lock when the append opens the transaction)."""
     if _advisory(session):
-        session.execute(text("SELECT pg_advisory_xact_lock(7460001)"))
+        session.execute(_AUDIT_LOCK)
     elif not _writing(session):
         session.execute(text("UPDATE audit_event SET id = id WHERE id = -1"))
 
@@ -77,7 +84,7 @@ def serialise_writes(session: Session) -> None:
     retry still waits for the first call (records/antrian/jadwal.py). Lock order everywhere:
     this lock, rows, the audit append lock."""
     if _advisory(session):
-        session.execute(text("SELECT pg_advisory_xact_lock(7460002)"))
+        session.execute(_FRONT_OFFICE_LOCK)
     else:
         _lock_chain(session)
 

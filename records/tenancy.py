@@ -1,0 +1,348 @@
+"""Kecamatan as tenants of one kabupaten deployment (issue 19): a PostgreSQL schema each.
+
+A kabupaten database holds a schema ``kec_<name>`` per kecamatan with every Lemari table, built
+by the same migrations as a single office's database, and a schema ``lemari_kabupaten`` with the
+register of kecamatan (name, Kemendagri code, host names). ``public`` holds extensions only
+(pg_trgm, which search needs and a database can install once).
+
+A kecamatan's app is an ordinary Lemari app (``create_app``) with:
+
+- connections whose ``search_path`` is ``kec_<name>, public`` (in the database URL, so the
+  URL itself says which kecamatan a pool, a cache or a search index belongs to);
+- its own data folder ``<HOME>/kecamatan/<name>`` (archive files, signing key, audit
+  checkpoints, job queue, secret key) on the volume every app node shares;
+- its own session cookie name and secret key (records.app), so a login is worth nothing in
+  another kecamatan.
+
+Isolation is structural: no query of a kecamatan's app can reach another kecamatan's rows, and
+the permission rules, desa scoping and their route × role matrix stay the single office's. A
+single-office install is none of this: no TENANT, the tables where they always were.
+
+`Kabupaten` is the WSGI app of a kabupaten node: it picks the kecamatan by host name or by the
+path prefix ``/k/<name>`` (moved to SCRIPT_NAME, so every link the app builds keeps it) and
+builds each kecamatan's app on its first request. Adding a kecamatan (`add_kecamatan`) is safe
+to repeat after a crash at any point: the schema, migrations and seeds are idempotent, and the
+kecamatan is registered (and so served) only after all of them committed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from markupsafe import escape
+from sqlalchemy import Column, DateTime, Engine, MetaData, String, Table, Text, create_engine, inspect, select, text
+from sqlalchemy.engine import make_url
+
+from records.exceptions import RecordsError
+
+REGISTRY_SCHEMA = "lemari_kabupaten"
+SCHEMA_PREFIX = "kec_"
+PATH_PREFIX = "/k/"
+NAME_RE = re.compile(r"^[a-z][a-z0-9]{1,29}$")
+KODE_RE = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
+
+_metadata = MetaData(schema=REGISTRY_SCHEMA)
+REGISTRY = Table(
+    "kecamatan", _metadata,
+    Column("nama_singkat", String(30), primary_key=True),  # in URLs, schemas, cookies
+    Column("nama", String(100), nullable=False),
+    Column("kode", String(8), nullable=False, unique=True),  # Kemendagri, e.g. 64.02.08
+    Column("host", Text, nullable=False, default=""),  # host names, comma separated
+    Column("alamat_publik", Text, nullable=False, default=""),  # PUBLIC_BASE_URL
+    Column("dibuat", DateTime, nullable=False),
+)
+
+
+class TenancyError(RecordsError):
+    """A kecamatan could not be added, found or served; nothing was registered."""
+
+
+@dataclass(frozen=True)
+class Kecamatan:
+    """One kecamatan of the deployment, as registered."""
+
+    nama_singkat: str
+    nama: str
+    kode: str
+    hosts: tuple[str, ...] = ()
+    alamat_publik: str = ""
+
+    @property
+    def schema(self) -> str:
+        return SCHEMA_PREFIX + self.nama_singkat
+
+
+def tenant_url(url: str, schema: str) -> str:
+    """The database URL whose connections work in `schema` (then public, for extensions)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        raise TenancyError("Beberapa kecamatan dalam satu pemasangan memerlukan PostgreSQL "
+                           "(DATABASE_URL postgresql+psycopg://…); SQLite melayani satu kantor.")
+    return parsed.update_query_dict({"options": f"-csearch_path={schema},public"}).render_as_string(
+        hide_password=False)
+
+
+def _registry_engine(url: str) -> Engine:
+    return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2)
+
+
+def registered(engine: Engine) -> list[Kecamatan]:
+    """Every registered kecamatan, by name; empty when the database is no kabupaten's (a
+    single office's, or SQLite)."""
+    if engine.dialect.name != "postgresql":
+        return []
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("kecamatan", schema=REGISTRY_SCHEMA):
+            return []
+        rows = conn.execute(select(REGISTRY).order_by(REGISTRY.c.nama_singkat)).mappings().all()
+    return [_kecamatan(row) for row in rows]
+
+
+def _kecamatan(row: Mapping[str, Any]) -> Kecamatan:
+    hosts = tuple(h.strip().lower() for h in (row["host"] or "").split(",") if h.strip())
+    return Kecamatan(row["nama_singkat"], row["nama"], row["kode"], hosts, row["alamat_publik"] or "")
+
+
+def find(database_url: str, nama_singkat: str) -> Kecamatan:
+    """The registered kecamatan of that name, or a TenancyError listing the known ones."""
+    engine = _registry_engine(database_url)
+    try:
+        known = registered(engine)
+    finally:
+        engine.dispose()
+    for kecamatan in known:
+        if kecamatan.nama_singkat == nama_singkat:
+            return kecamatan
+    names = ", ".join(k.nama_singkat for k in known) or "belum ada"
+    raise TenancyError(f"Kecamatan {nama_singkat!r} tidak terdaftar di basis data ini (terdaftar: {names}).")
+
+
+def tenant_config(base: Mapping[str, Any], kecamatan: Kecamatan) -> dict[str, Any]:
+    """The settings that make a Lemari app this kecamatan's, over the deployment's `base`."""
+    home = Path(base["HOME"]) / "kecamatan" / kecamatan.nama_singkat
+    public = kecamatan.alamat_publik or (f"https://{kecamatan.hosts[0]}" if kecamatan.hosts else
+                                         base["PUBLIC_BASE_URL"].rstrip("/") + PATH_PREFIX + kecamatan.nama_singkat)
+    return {"HOME": str(home), "DATABASE_URL": tenant_url(base["DATABASE_URL"], kecamatan.schema),
+            "TENANT": kecamatan.nama_singkat, "KECAMATAN_CODE": kecamatan.kode,
+            "KECAMATAN": kecamatan.nama, "APP_NAME": f"Lemari — Kecamatan {kecamatan.nama}",
+            "OFFICE_NAME": f"KECAMATAN {kecamatan.nama.upper()}", "OFFICE_PLACE": kecamatan.nama,
+            "PUBLIC_BASE_URL": public}
+
+
+def tenant_app(base: Mapping[str, Any], kecamatan: Kecamatan, overrides: Mapping[str, Any] = ()):
+    """The kecamatan's Lemari app (`overrides`: what the caller's own app was given, e.g. by tests)."""
+    from records.app import create_app
+
+    return create_app({**dict(overrides), **tenant_config(base, kecamatan)})
+
+
+def app_for_command():
+    """The app of a `lemari` command: the kecamatan named by TENANT, else the single office's."""
+    from records.app import create_app
+    from records.settings import load_config
+
+    settings = load_config()
+    if not settings["TENANT"]:
+        return create_app()
+    return tenant_app(settings, find(settings["SQLALCHEMY_DATABASE_URI"], settings["TENANT"]))
+
+
+# --- adding a kecamatan ---------------------------------------------------------------------
+
+def add_kecamatan(base: Mapping[str, Any], *, nama_singkat: str, nama: str, kode: str,
+                  hosts: Iterable[str] = (), alamat_publik: str = "",
+                  overrides: Mapping[str, Any] = (), prepare: Callable[[Any], None] | None = None,
+                  finish: Callable[[Any], None] | None = None) -> Kecamatan:
+    """Create the kecamatan's schema, migrate and seed it as `lemari init` does, then register
+    it. `prepare(app)` runs before the seeds (the import fills the tables), `finish(app)` after
+    them (the import's checks); either may refuse, and nothing is registered. Repeating a call
+    that crashed finishes it."""
+    kecamatan = Kecamatan(nama_singkat, nama.strip(), kode.strip(),
+                          tuple(h.strip().lower() for h in hosts if h.strip()), alamat_publik.strip())
+    engine = _registry_engine(base["SQLALCHEMY_DATABASE_URI"])
+    try:
+        _check_new(engine, kecamatan)
+        _create_schema(engine, kecamatan.schema)
+        app = tenant_app(base, kecamatan, overrides)
+        try:
+            if prepare is not None:
+                prepare(app)
+            _initialise(app)
+            if finish is not None:
+                finish(app)
+        finally:
+            close_app(app)
+        with engine.begin() as conn:
+            conn.execute(REGISTRY.insert().values(
+                nama_singkat=kecamatan.nama_singkat, nama=kecamatan.nama, kode=kecamatan.kode,
+                host=",".join(kecamatan.hosts), alamat_publik=kecamatan.alamat_publik,
+                dibuat=dt.datetime.now(dt.UTC).replace(tzinfo=None)))
+    finally:
+        engine.dispose()
+    return kecamatan
+
+
+def _check_new(engine: Engine, kecamatan: Kecamatan) -> None:
+    """Refuse a name, code or host already taken, or a database that is a single office's."""
+    if not NAME_RE.match(kecamatan.nama_singkat):
+        raise TenancyError("Nama singkat kecamatan: 2–30 huruf kecil atau angka, diawali huruf "
+                           f"(mis. kotabangun), bukan {kecamatan.nama_singkat!r}.")
+    if not kecamatan.nama:
+        raise TenancyError("Nama kecamatan wajib diisi.")
+    if not KODE_RE.match(kecamatan.kode):
+        raise TenancyError(f"Kode Kemendagri kecamatan berbentuk 64.02.08, bukan {kecamatan.kode!r}.")
+    if engine.dialect.name != "postgresql":
+        raise TenancyError("Beberapa kecamatan dalam satu pemasangan memerlukan PostgreSQL "
+                           "(DATABASE_URL postgresql+psycopg://…); SQLite melayani satu kantor.")
+    if inspect(engine).has_table("alembic_version", schema="public"):
+        raise TenancyError("Basis data ini dipakai satu kantor (tabel Lemari di skema public). Buat "
+                           "basis data baru untuk kabupaten, lalu pindahkan kantor ini ke sana dengan "
+                           "`lemari tenant impor`.")
+    for other in registered(engine):
+        if other.nama_singkat == kecamatan.nama_singkat:
+            raise TenancyError(f"Kecamatan {other.nama_singkat!r} sudah terdaftar.")
+        if other.kode == kecamatan.kode:
+            raise TenancyError(f"Kode {other.kode} sudah dipakai Kecamatan {other.nama}.")
+        if taken := set(other.hosts) & set(kecamatan.hosts):
+            raise TenancyError(f"Nama host {', '.join(sorted(taken))} sudah dipakai Kecamatan {other.nama}.")
+
+
+def _create_schema(engine: Engine, schema: str) -> None:
+    """The register, pg_trgm in public (search in every kecamatan finds it there) and the
+    kecamatan's empty schema."""
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{REGISTRY_SCHEMA}"'))
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
+        _metadata.create_all(conn)
+        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+
+
+def _initialise(app) -> None:
+    """What `lemari init` does, in the kecamatan's app."""
+    from records.extensions import db, lemari
+    from records.services.setup import initialise
+
+    with app.app_context():
+        ext = lemari()
+        initialise(session=db.session, engine=db.engine, sm=app.appbuilder.sm,
+                   appbuilder=app.appbuilder, registry=ext.registry,
+                   menu_permissions=ext.menu_permissions, pm=ext.pm)
+
+
+def close_app(app) -> None:
+    """Stop the app's workers and close its pool (a command builds and drops many apps)."""
+    from records.extensions import db
+
+    with app.app_context():
+        app.extensions["lemari"].close()
+        db.session.remove()
+        db.engine.dispose()
+
+
+# --- serving every kecamatan ----------------------------------------------------------------
+
+class Kabupaten:
+    """WSGI app of a kabupaten node: each request goes to its kecamatan's app, chosen by host
+    name or by the path ``/k/<name>``; ``/`` lists the kecamatan. The register is read again
+    every TENANT_REFRESH_SECONDS, so a kecamatan added meanwhile is served without a restart."""
+
+    def __init__(self, base: Mapping[str, Any], overrides: Mapping[str, Any] = (),
+                 on_build: Callable[[Any], None] | None = None) -> None:
+        self.base, self.overrides, self.on_build = base, dict(overrides), on_build
+        self.refresh_seconds = float(base.get("TENANT_REFRESH_SECONDS", 10))
+        self._engine = _registry_engine(base["SQLALCHEMY_DATABASE_URI"])
+        self._known: dict[str, Kecamatan] = {}
+        self._read_at = float("-inf")
+        self._apps: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        kecamatan, prefix = self.route(environ)
+        if kecamatan is None:
+            return self._portal(environ, start_response)
+        app = self.app(kecamatan)
+        if prefix:
+            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + prefix
+            environ["PATH_INFO"] = environ["PATH_INFO"][len(prefix):]
+        return app(environ, start_response)
+
+    def kecamatan(self) -> dict[str, Kecamatan]:
+        """The register, read at most every refresh_seconds."""
+        with self._lock:
+            if time.monotonic() - self._read_at > self.refresh_seconds:
+                self._known = {k.nama_singkat: k for k in registered(self._engine)}
+                self._read_at = time.monotonic()
+            return self._known
+
+    def route(self, environ) -> tuple[Kecamatan | None, str]:
+        """The kecamatan a request is for and the path prefix that named it ('' by host)."""
+        known = self.kecamatan()
+        host = (environ.get("HTTP_HOST") or "").split(":")[0].lower()
+        for kecamatan in known.values():
+            if host and host in kecamatan.hosts:
+                return kecamatan, ""
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(PATH_PREFIX):
+            name = path[len(PATH_PREFIX):].split("/", 1)[0]
+            if name in known:
+                return known[name], PATH_PREFIX + name
+        return None, ""
+
+    def app(self, kecamatan: Kecamatan):
+        """The kecamatan's app, built on its first request (one build at a time)."""
+        found = self._apps.get(kecamatan.nama_singkat)
+        if found is None:
+            with self._lock:
+                found = self._apps.get(kecamatan.nama_singkat)
+                if found is None:
+                    found = tenant_app(self.base, kecamatan, self.overrides)
+                    if self.on_build is not None:
+                        self.on_build(found)
+                    self._apps[kecamatan.nama_singkat] = found
+        return found
+
+    def apps(self) -> list:
+        """The apps built so far (for a clean shutdown)."""
+        return list(self._apps.values())
+
+    def close(self) -> None:
+        for app in self.apps():
+            close_app(app)
+        self._apps.clear()
+        self._engine.dispose()
+
+    def _portal(self, environ, start_response):
+        """The kabupaten's page: every kecamatan and its address; anything else is a 404."""
+        known = self.kecamatan()
+        if environ.get("PATH_INFO", "/") not in ("", "/"):
+            body = _page("Halaman tidak ditemukan",
+                         "<p>Alamat ini bukan milik kecamatan mana pun di pemasangan ini. "
+                         '<a href="/">Lihat daftar kecamatan</a>.</p>')
+            start_response("404 Not Found", [("Content-Type", "text/html; charset=utf-8")])
+            return [body]
+        items = "".join(
+            f'<li><a href="{escape(_link(k, environ))}">Kecamatan {escape(k.nama)}</a> '
+            f"<small>({escape(k.kode)})</small></li>" for k in known.values())
+        body = _page("Lemari — kantor kecamatan",
+                     f"<ul>{items}</ul>" if items else "<p>Belum ada kecamatan terdaftar.</p>")
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+        return [body]
+
+
+def _link(kecamatan: Kecamatan, environ) -> str:
+    script = environ.get("SCRIPT_NAME", "")
+    return f"{script}{PATH_PREFIX}{kecamatan.nama_singkat}/"
+
+
+def _page(title: str, content: str) -> bytes:
+    return (f'<!doctype html><html lang="id"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+            '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
+            f'<body style="font-family: sans-serif; max-width: 40rem; margin: 2rem auto">'
+            f"<h1>{escape(title)}</h1>{content}</body></html>").encode("utf-8")
