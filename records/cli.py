@@ -23,6 +23,7 @@ from records.exceptions import RecordsError
 from records.extensions import db, lemari
 from records.nik_cli import nik_command
 from records.search_cli import SEARCH_COMMANDS
+from records.tenancy_cli import TENANT_COMMANDS
 
 #: Request threads of `lemari serve`. Rendering holds at most (letter workers + PDF_QUEUE_MAX)
 #: + (1 + PUBLISH_RENDER_QUEUE_MAX) of them with both pools flooded: 8 on two cores, 10 on
@@ -32,9 +33,9 @@ SERVE_THREADS = 12
 
 
 def _create_app():
-    from records.app import create_app
+    from records.tenancy import app_for_command
 
-    return create_app()
+    return app_for_command()  # the kecamatan LEMARI_TENANT names, else the single office
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
@@ -131,16 +132,62 @@ def serve_command(host: str | None, port: int | None, workers: int | None) -> No
     (records.lifecycle says what happens at each step)."""
     from records.serving import can_prefork, default_workers
 
-    require_current_schema()
-    app = current_app._get_current_object()
     host = host or current_app.config["HOST"]
     port = port or current_app.config["PORT"]
+    if _kabupaten():
+        _serve_kabupaten(host, port)
+        return
+    require_current_schema()
+    app = current_app._get_current_object()
     wanted = current_app.config["SERVE_WORKERS"] if workers is None else workers
     count = (wanted or default_workers()) if can_prefork() else 1
     if count > 1:
         _serve_prefork(app, host, port, count)
     else:
         _serve_single(app, host, port)
+
+
+def _kabupaten() -> bool:
+    """Whether this is a kabupaten database served whole (no LEMARI_TENANT, kecamatan registered)."""
+    from records.tenancy import registered
+
+    return not current_app.config.get("TENANT") and bool(registered(db.engine))
+
+
+def _serve_kabupaten(host: str, port: int) -> None:
+    """Every kecamatan from one waitress process (records.tenancy.Kabupaten); each kecamatan's
+    app, and its job consumer, starts on its first request. More processes and hosts behind
+    HAProxy or nginx scale it out (docs/deployment.md)."""
+    from waitress import create_server
+
+    from records.jobs import jobs_of
+    from records.lifecycle import Shutdown
+    from records.services.schema import current_state
+    from records.tenancy import Kabupaten, create_engine, registered, tenant_url
+
+    base = lemari().settings
+    for kecamatan in registered(db.engine):
+        engine = create_engine(tenant_url(base["SQLALCHEMY_DATABASE_URI"], kecamatan.schema))
+        try:
+            state = current_state(engine)
+        finally:
+            engine.dispose()
+        if not state.up_to_date:
+            raise click.ClickException(f"Skema Kecamatan {kecamatan.nama} belum terbaru (revisi "
+                                       f"{state.current or 'belum ada'}). Jalankan dulu: lemari tenant migrasi")
+    kabupaten = Kabupaten(base, on_build=lambda app: jobs_of(app).start(base["JOB_WORKERS"]))
+    server = create_server(kabupaten, host=host, port=port, threads=SERVE_THREADS)
+    shutdown = Shutdown(server)
+    shutdown.install_sigterm()
+    click.echo(f"Lemari kabupaten berjalan di http://{host}:{port}/ "
+               f"({len(kabupaten.kecamatan())} kecamatan, /k/<nama>/ atau nama host masing-masing)")
+    try:
+        server.run()
+    finally:
+        for app in kabupaten.apps():
+            shutdown.finish(app)
+        kabupaten.close()
+    click.echo(f"Lemari berhenti dengan rapi: {shutdown.reason or 'dihentikan'}")
 
 
 def _serve_single(app, host: str, port: int) -> None:
@@ -499,7 +546,8 @@ def _office_today():
 
 COMMANDS = (issue_command, print_batch_command, verify_command, init_command, demo_command,
             serve_command, nik_command, import_command, audit_group, sync_roles_command,
-            issue_batch_command, nomor_group, *SEARCH_COMMANDS, *BACKUP_COMMANDS, bench_group, db_group)
+            issue_batch_command, nomor_group, *SEARCH_COMMANDS, *BACKUP_COMMANDS, bench_group, db_group,
+            *TENANT_COMMANDS)
 
 
 def _office_settings() -> dict:

@@ -60,6 +60,41 @@ REGISTRY = Table(
 )
 
 
+AKUN = Table(
+    "akun_kabupaten", _metadata,
+    Column("nama_pengguna", String(64), primary_key=True),
+    Column("peran", String(40), nullable=False),
+    Column("kecamatan", Text, nullable=False, default=""),  # names, comma separated; "" = all
+    Column("diubah", DateTime, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class PeranKabupaten:
+    """A kabupaten-wide role: the role its accounts hold in each kecamatan they reach, and why."""
+
+    nama: str
+    peran_kecamatan: str
+    tugas: str
+    dasar: str
+
+
+#: The kabupaten-wide roles and their reach (issue 19). An account of one of them exists in every
+#: kecamatan it reaches, with the same name and password, holding `peran_kecamatan` there.
+PERAN_KABUPATEN = (
+    PeranKabupaten("Admin Kabupaten", "Admin",
+                   "Diskominfo, penyelenggara pemasangan kabupaten: akun, pengaturan dan cadangan "
+                   "setiap kecamatan",
+                   "Perpres 95/2018 tentang Sistem Pemerintahan Berbasis Elektronik"),
+    PeranKabupaten("Inspektorat", "Auditor",
+                   "Aparat pengawas internal: membaca catatan dan log audit, tanpa mengubah apa pun",
+                   "PP 12/2017 tentang Pembinaan dan Pengawasan Penyelenggaraan Pemerintahan Daerah"),
+    PeranKabupaten("Dinas Dukcapil", "Auditor",
+                   "Pembina layanan administrasi kependudukan: membaca catatan layanan kecamatan",
+                   "UU 23/2006 jo. UU 24/2013 tentang Administrasi Kependudukan"),
+)
+
+
 class TenancyError(RecordsError):
     """A kecamatan could not be added, found or served; nothing was registered."""
 
@@ -244,6 +279,92 @@ def close_app(app) -> None:
         app.extensions["lemari"].close()
         db.session.remove()
         db.engine.dispose()
+
+
+# --- kabupaten-wide accounts ---------------------------------------------------------------
+
+def peran_kabupaten(nama: str) -> PeranKabupaten:
+    """The declared kabupaten role of that name, or a TenancyError listing them."""
+    for peran in PERAN_KABUPATEN:
+        if peran.nama.lower() == nama.strip().lower():
+            return peran
+    raise TenancyError(f"Peran kabupaten {nama!r} tidak dikenal; pilih salah satu: "
+                       + ", ".join(p.nama for p in PERAN_KABUPATEN) + ".")
+
+
+def grant_account(base: Mapping[str, Any], *, nama_pengguna: str, nama_lengkap: str, peran: str,
+                  password: str, kecamatan: Iterable[str] = (), overrides: Mapping[str, Any] = ()) -> list[str]:
+    """Create or update a kabupaten account in every kecamatan it reaches (all when
+    `kecamatan` is empty): same name and password everywhere, the declared role, no forced
+    password change. A name a kecamatan already uses for its own account is refused. The reach
+    is kept in lemari_kabupaten.akun_kabupaten; returns the kecamatan reached."""
+    from records.passwords import PasswordPolicyError, check_password
+
+    role = peran_kabupaten(peran)
+    try:
+        check_password(password, username=nama_pengguna)
+    except PasswordPolicyError as exc:
+        raise TenancyError(str(exc)) from None
+    engine = _registry_engine(base["SQLALCHEMY_DATABASE_URI"])
+    try:
+        known = {k.nama_singkat: k for k in registered(engine)}
+        wanted = [name.strip() for name in kecamatan if name.strip()]
+        if unknown := [name for name in wanted if name not in known]:
+            raise TenancyError(f"Kecamatan tidak terdaftar: {', '.join(unknown)}.")
+        reached = [known[name] for name in (wanted or known)]
+        with engine.connect() as conn:
+            ours = conn.scalar(select(AKUN.c.nama_pengguna).where(AKUN.c.nama_pengguna == nama_pengguna))
+        for target in reached:
+            _grant_in(base, target, overrides, username=nama_pengguna, full_name=nama_lengkap,
+                      role=role, password=password, ours=ours is not None)
+        with engine.begin() as conn:
+            conn.execute(AKUN.delete().where(AKUN.c.nama_pengguna == nama_pengguna))
+            conn.execute(AKUN.insert().values(nama_pengguna=nama_pengguna, peran=role.nama,
+                                              kecamatan=",".join(wanted),
+                                              diubah=dt.datetime.now(dt.UTC).replace(tzinfo=None)))
+    finally:
+        engine.dispose()
+    return [k.nama_singkat for k in reached]
+
+
+def _grant_in(base, kecamatan: Kecamatan, overrides, *, username: str, full_name: str,
+              role: PeranKabupaten, password: str, ours: bool) -> None:
+    """The account in one kecamatan, audited there."""
+    from records.extensions import db
+    from records.services.accounts import end_sessions, security_state
+    from records.services.audit import record_event
+
+    app = tenant_app(base, kecamatan, overrides)
+    try:
+        with app.app_context():
+            sm = app.appbuilder.sm
+            user = sm.find_user(username=username)
+            if user is not None and not ours:
+                raise TenancyError(f"Kecamatan {kecamatan.nama} sudah memakai nama pengguna {username!r} "
+                                   "untuk akunnya sendiri; pilih nama lain untuk akun kabupaten.")
+            first, _, last = full_name.strip().partition(" ")
+            if user is None:
+                user = sm.add_user(username, first or username, last or first or username,
+                                   f"{username}@kabupaten.invalid", sm.find_role(role.peran_kecamatan), password)
+                if not user:
+                    raise TenancyError(f"Akun {username} gagal dibuat di Kecamatan {kecamatan.nama}.")
+            else:
+                user.roles = [sm.find_role(role.peran_kecamatan)]
+                user.password = _hash(app, password)
+                user.active = True
+                end_sessions(db.session, user.id)
+            security_state(db.session, user.id).must_change_password = False
+            record_event(db.session, "lemari-kabupaten", "akun.kabupaten", object_type="akun",
+                         object_id=username, detail={"peran": role.nama, "peran_kecamatan": role.peran_kecamatan})
+            db.session.commit()
+    finally:
+        close_app(app)
+
+
+def _hash(app, password: str) -> str:
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(password, method=app.config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"))
 
 
 # --- serving every kecamatan ----------------------------------------------------------------

@@ -1,0 +1,302 @@
+"""Kecamatan as tenants of one kabupaten deployment (issue 19), on a real PostgreSQL database.
+
+Two kecamatan side by side behind one WSGI app (records.tenancy.Kabupaten): each sees only
+itself, a login or a token of one is a stranger in the other on every route, a kabupaten account
+reaches the kecamatan its role declares, and a single office moved in from SQLite keeps its
+numbers, files and audit trail.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+import sqlalchemy
+from sqlalchemy import func, select
+from werkzeug.test import Client
+
+from conftest import TEST_PASSWORD_HASH, build_app, run_database_name
+from records import tenancy
+from records.demo_data import DESA, generate_population
+from records.extensions import db
+from records.models.issuance import IssuedNumber
+from records.models.kependudukan import Penduduk
+from records.services.accounts import ensure_user
+from records.services.setup import DEMO_PASSWORD, load_demo
+from records.settings import load_config
+from records.tenancy import Kabupaten, TenancyError
+from records.tenancy_import import import_office
+
+pytestmark = pytest.mark.postgres
+
+OVERRIDES = {"TESTING": True, "WTF_CSRF_ENABLED": False, "LOG_LEVEL": "WARNING", "PDF_WORKERS": 1,
+             "PDF_POOL_PER_PROCESS": True, "LOGIN_RATE_LIMIT": "1000 per minute", **TEST_PASSWORD_HASH}
+KB, TG = "kotabangun", "tenggarong"
+MISSING_ID = "999999"
+KAB_PASSWORD = "Tenggarong#Kukar2026"  # the demo password is refused for new accounts
+
+
+@pytest.fixture(scope="module")
+def kabupaten(pg_server, tmp_path_factory):
+    """A kabupaten database with Kota Bangun (the demo office, by path) and Tenggarong (one
+    clerk, by host name too), and an Admin Kabupaten account in both."""
+    name = run_database_name("kab")
+    admin = sqlalchemy.create_engine(pg_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    url = pg_server.rsplit("/", 1)[0] + "/" + name
+    base = load_config({"HOME": str(tmp_path_factory.mktemp("kabupaten")), "DATABASE_URL": url, **OVERRIDES})
+    kb = tenancy.add_kecamatan(base, nama_singkat=KB, nama="Kota Bangun", kode="64.02.08", overrides=OVERRIDES)
+    tg = tenancy.add_kecamatan(base, nama_singkat=TG, nama="Tenggarong", kode="64.02.06",
+                               hosts=["tenggarong.test"], overrides=OVERRIDES)
+    with_app(base, kb, lambda app: load_demo(session=db.session, sm=app.appbuilder.sm,
+                                             population=generate_population(), desa=DESA,
+                                             force_password_change=False))
+    with_app(base, tg, lambda app: ensure_user(app.appbuilder.sm, username="petugas.tg",
+                                               role="Petugas Pelayanan", password=DEMO_PASSWORD,
+                                               first_name="Petugas", session=db.session))
+    tenancy.grant_account(base, nama_pengguna="admin.kab", nama_lengkap="Admin Kabupaten",
+                          peran="Admin Kabupaten", password=KAB_PASSWORD, overrides=OVERRIDES)
+    served = Kabupaten(base, OVERRIDES)
+    yield base, served
+    served.close()
+    with admin.connect() as conn:
+        conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def with_app(base, kecamatan, action):
+    app = tenancy.tenant_app(base, kecamatan, OVERRIDES)
+    try:
+        with app.app_context():
+            return action(app)
+    finally:
+        tenancy.close_app(app)
+
+
+def password_of(username: str) -> str:
+    return KAB_PASSWORD if username in ("admin.kab", "inspektur") else DEMO_PASSWORD
+
+
+def login(client, prefix: str, username: str, **headers):
+    return client.post(f"{prefix}/login/", data={"username": username, "password": password_of(username)},
+                       headers=headers)
+
+
+def logged_in(client, prefix: str, **headers) -> bool:
+    """Whether the client's session opens the kecamatan's staff search page."""
+    return client.get(f"{prefix}/cari/", headers=headers).status_code == 200
+
+
+def test_the_portal_lists_every_kecamatan_and_an_unknown_address_is_a_404(kabupaten):
+    _base, served = kabupaten
+    client = Client(served)
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/k/kotabangun/"' in page and "Kecamatan Tenggarong" in page
+    missing = client.get("/k/loakulu/")
+    assert missing.status_code == 404 and "bukan milik kecamatan" in missing.get_data(as_text=True)
+
+
+def test_a_login_in_one_kecamatan_is_a_stranger_in_the_other(kabupaten):
+    _base, served = kabupaten
+    client = Client(served)
+    assert login(client, f"/k/{KB}", "petugas").status_code == 302
+    assert logged_in(client, f"/k/{KB}")
+    assert not logged_in(client, f"/k/{TG}")
+    # the same name and password mean nothing in a kecamatan that has no such account
+    login(client, f"/k/{TG}", "petugas")
+    assert not logged_in(client, f"/k/{TG}")
+    assert logged_in(client, f"/k/{KB}")  # and the first login still holds
+
+
+def test_a_session_cookie_carried_to_another_kecamatan_is_refused(kabupaten):
+    _base, served = kabupaten
+    client = Client(served)
+    login(client, f"/k/{KB}", "petugas")
+    cookie = client.get_cookie(f"lemari_{KB}")
+    assert cookie is not None
+    thief = Client(served)
+    thief.set_cookie(f"lemari_{TG}", cookie.value)  # another kecamatan's secret key signs its cookies
+    assert not logged_in(thief, f"/k/{TG}")
+
+
+def test_a_host_name_picks_its_kecamatan_and_its_links_have_no_prefix(kabupaten):
+    _base, served = kabupaten
+    client = Client(served)
+    host = {"Host": "tenggarong.test"}
+    assert client.get("/", headers=host).headers["Location"].endswith("/login/")
+    assert login(client, "", "petugas.tg", **host).status_code == 302
+    assert logged_in(client, "", **host)
+    page = client.get(f"/k/{KB}/login/").get_data(as_text=True)
+    assert f'action="/k/{KB}/login/"' in page or f"/k/{KB}/login/" in page
+
+
+def test_a_resident_of_one_kecamatan_is_found_only_there(kabupaten):
+    base, served = kabupaten
+    nama = "SITI TENANTUJI"
+    nik = with_app(base, served.kecamatan()[KB], lambda app: _rename_first_resident(app, nama))
+    client = Client(served)
+    for prefix in (f"/k/{KB}", f"/k/{TG}"):
+        login(client, prefix, "admin.kab")
+    here = client.get(f"/k/{KB}/cari/?q=TENANTUJI").get_data(as_text=True)
+    there = client.get(f"/k/{TG}/cari/?q=TENANTUJI").get_data(as_text=True)
+    assert "TENANTUJI" in here.upper().replace("<MARK>", "").replace("</MARK>", "")
+    assert "TENANTUJI" not in there.upper().replace("?Q=TENANTUJI", "").replace('VALUE="TENANTUJI"', "")
+    in_tg = with_app(base, served.kecamatan()[TG], lambda _app: db.session.scalar(
+        select(func.count()).select_from(Penduduk).where(Penduduk.nik == nik)))
+    assert in_tg == 0
+
+
+def _rename_first_resident(app, nama: str) -> str:
+    """A resident with a name no other has, indexed; returns the NIK."""
+    from records.indexing import drain_app
+    resident = db.session.scalars(select(Penduduk).order_by(Penduduk.id)).first()
+    nik, resident.nama = resident.nik, nama
+    db.session.commit()  # the search outbox row is written with it (records.indexing)
+    drain_app(app)
+    return nik
+
+
+def test_a_kabupaten_account_reaches_what_its_role_declares(kabupaten):
+    base, served = kabupaten
+    client = Client(served)
+    for prefix in (f"/k/{KB}", f"/k/{TG}"):
+        login(client, prefix, "admin.kab")
+        assert client.get(f"{prefix}/users/list/").status_code == 200  # Admin in each kecamatan
+    tenancy.grant_account(base, nama_pengguna="inspektur", nama_lengkap="Inspektur Pembantu",
+                          peran="Inspektorat", password=KAB_PASSWORD, kecamatan=[KB], overrides=OVERRIDES)
+    auditor = Client(served)
+    login(auditor, f"/k/{KB}", "inspektur")
+    assert logged_in(auditor, f"/k/{KB}")
+    assert auditor.get(f"/k/{KB}/users/list/").status_code == 403  # Auditor, not Admin
+    login(auditor, f"/k/{TG}", "inspektur")
+    assert not logged_in(auditor, f"/k/{TG}")  # outside its reach: no account there
+
+
+def test_a_kabupaten_account_never_takes_over_a_kecamatan_account(kabupaten):
+    base, _served = kabupaten
+    with pytest.raises(TenancyError, match="sudah memakai nama pengguna 'petugas.tg'"):
+        tenancy.grant_account(base, nama_pengguna="petugas.tg", nama_lengkap="Siapa Saja",
+                              peran="Inspektorat", password=KAB_PASSWORD, overrides=OVERRIDES)
+    with pytest.raises(TenancyError, match="Peran kabupaten 'Bupati' tidak dikenal"):
+        tenancy.grant_account(base, nama_pengguna="x.kab", nama_lengkap="X", peran="Bupati",
+                              password=KAB_PASSWORD, overrides=OVERRIDES)
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"nama_singkat": "Loa Kulu"}, "Nama singkat kecamatan"),
+    ({"kode": "640209"}, "berbentuk 64.02.08"),
+    ({"kode": "64.02.08"}, "sudah dipakai Kecamatan Kota Bangun"),
+    ({"nama_singkat": KB}, "sudah terdaftar"),
+    ({"hosts": ["TENGGARONG.test"]}, "sudah dipakai Kecamatan Tenggarong"),
+])
+def test_adding_a_kecamatan_refuses_bad_input_and_registers_nothing(kabupaten, fields, message):
+    base, served = kabupaten
+    wanted = {"nama_singkat": "loakulu", "nama": "Loa Kulu", "kode": "64.02.09", **fields}
+    with pytest.raises(TenancyError, match=message):
+        tenancy.add_kecamatan(base, overrides=OVERRIDES, **wanted)
+    assert sorted(k.nama_singkat for k in tenancy.registered(served._engine)) == [KB, TG]
+
+
+def test_a_single_office_database_is_never_made_a_kabupaten(pg_url, tmp_path):
+    app = build_app(tmp_path / "kantor", pg_url)
+    with app.app_context():
+        from records.services.setup import create_schema
+
+        create_schema(db.engine)
+    tenancy.close_app(app)
+    base = load_config({"HOME": str(tmp_path / "kab"), "DATABASE_URL": pg_url, **OVERRIDES})
+    with pytest.raises(TenancyError, match="dipakai satu kantor"):
+        tenancy.add_kecamatan(base, nama_singkat="loakulu", nama="Loa Kulu", kode="64.02.09")
+    sqlite = load_config({"HOME": str(tmp_path / "kab2"), **OVERRIDES})
+    with pytest.raises(TenancyError, match="memerlukan PostgreSQL"):
+        tenancy.add_kecamatan(sqlite, nama_singkat="loakulu", nama="Loa Kulu", kode="64.02.09")
+
+
+# --- every route, across kecamatan --------------------------------------------------------
+
+def _url(rule) -> str | None:
+    if "<path:" in rule.rule:
+        return None
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", MISSING_ID, rule.rule)
+
+
+def _answer(client, prefix: str, rule, url: str, headers: dict) -> tuple:
+    method = "GET" if "GET" in rule.methods else sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
+    response = client.open(prefix + url, method=method, headers=headers)
+    if response.status_code == 422 and "Signature verification failed" in response.get_data(as_text=True):
+        return 401, ""  # another kecamatan's secret key signed the token: refused as no token is
+    location = response.headers.get("Location", "")
+    return response.status_code, re.sub(r"next=[^&]*", "next=…", location)
+
+
+@pytest.mark.parametrize("username", ("admin", "petugas", "operator_loleng", "admin.kab"))
+def test_every_route_of_a_kecamatan_treats_another_kecamatans_login_as_a_stranger(kabupaten, username):
+    """The route × role matrix across kecamatan: a session and a REST token of Kota Bangun (any
+    role, the kabupaten admin's too) get from every Tenggarong route exactly what an anonymous
+    visitor gets."""
+    _base, served = kabupaten
+    tg_app = served.app(served.kecamatan()[TG])
+    stranger, anonymous = Client(served), Client(served)
+    login(stranger, f"/k/{KB}", username)
+    assert logged_in(stranger, f"/k/{KB}")
+    token = stranger.post(f"/k/{KB}/api/v1/security/login", json={
+        "username": username, "password": password_of(username), "provider": "db"}).get_json()["access_token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    differ, checked = [], 0
+    for rule in sorted(tg_app.url_map.iter_rules(), key=lambda r: r.rule):
+        url = _url(rule)
+        if url is None or rule.endpoint.rsplit(".", 1)[-1] in ("action", "action_post", "delete") \
+                or "logout" in rule.rule or "tunggu" in rule.rule:
+            continue
+        headers = bearer if url.startswith("/api/") else {}
+        theirs = _answer(stranger, f"/k/{TG}", rule, url, headers)
+        nobody = _answer(anonymous, f"/k/{TG}", rule, url, {})
+        checked += 1
+        if theirs != nobody:
+            differ.append(f"{rule.rule}: {theirs} vs anonymous {nobody}")
+    assert checked > 100
+    assert differ == []
+    assert logged_in(stranger, f"/k/{KB}")
+
+
+# --- moving a single office in -------------------------------------------------------------
+
+def test_an_office_moved_in_from_sqlite_keeps_its_numbers_trail_files_and_logins(kabupaten, demo_home, tmp_path):
+    base, served = kabupaten
+    source = tmp_path / "kantor"
+    shutil.copytree(demo_home, source)
+    office = build_app(source)
+    runner = office.test_cli_runner()
+    with office.app_context():
+        nik = db.session.scalar(select(Penduduk.nik).order_by(Penduduk.id))
+    issued = [runner.invoke(args=["issue", "sk_domisili_penduduk", "--nik", nik, "--field",
+                                  "keperluan=Melamar kerja", "--as", "camat"]) for _ in range(2)]
+    assert all(r.exit_code == 0 for r in issued), issued[-1].output
+    assert runner.invoke(args=["audit", "checkpoint"]).exit_code == 0
+    with office.app_context():
+        numbers = sorted(db.session.scalars(select(IssuedNumber.number)))
+    tenancy.close_app(office)
+
+    report = import_office(base, source, nama_singkat="loakulu", nama="Loa Kulu", kode="64.02.09",
+                           overrides=OVERRIDES)
+    assert report.audit_checkpoints == 1 and report.audit_entries > 0
+    assert report.indexed > 0 and report.files > 0
+    moved = served.kecamatan()["loakulu"] if "loakulu" in served.kecamatan() else tenancy.find(
+        base["SQLALCHEMY_DATABASE_URI"], "loakulu")
+    tenant = tenancy.tenant_app(base, moved, OVERRIDES)
+    try:
+        with tenant.app_context():
+            assert sorted(db.session.scalars(select(IssuedNumber.number))) == numbers
+        result = tenant.test_cli_runner().invoke(args=[
+            "issue", "sk_domisili_penduduk", "--nik", nik, "--field", "keperluan=Melamar kerja", "--as", "camat"])
+        assert result.exit_code == 0, result.output
+        assert f"/{len(numbers) + 1:04d}/" in result.output  # numbering goes on after the last
+        assert tenant.test_cli_runner().invoke(args=["audit", "verify"]).exit_code == 0
+    finally:
+        tenancy.close_app(tenant)
+    client = Client(served)
+    served._read_at = float("-inf")  # read the register now, not in 10 s
+    assert login(client, "/k/loakulu", "camat").status_code == 302
+    assert logged_in(client, "/k/loakulu")
