@@ -173,8 +173,9 @@ def _serve_kabupaten(host: str, port: int) -> None:
         finally:
             engine.dispose()
         if not state.up_to_date:
-            raise click.ClickException(f"Skema Kecamatan {kecamatan.nama} belum terbaru (revisi "
-                                       f"{state.current or 'belum ada'}). Jalankan dulu: lemari tenant migrasi")
+            raise click.ClickException(
+                f"Skema Kecamatan {kecamatan.nama} belum terbaru (revisi {state.current or 'belum ada'}). "
+                "Jalankan dulu: lemari tenant migrasi")
     kabupaten = Kabupaten(base, on_build=lambda app: jobs_of(app).start(base["JOB_WORKERS"]))
     server = create_server(kabupaten, host=host, port=port, threads=SERVE_THREADS)
     shutdown = Shutdown(server)

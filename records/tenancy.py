@@ -37,7 +37,19 @@ from pathlib import Path
 from typing import Any
 
 from markupsafe import escape
-from sqlalchemy import Column, DateTime, Engine, MetaData, String, Table, Text, create_engine, inspect, select, text
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.engine import make_url
 
 from records.exceptions import RecordsError
@@ -140,7 +152,7 @@ def registered(engine: Engine) -> list[Kecamatan]:
     return [_kecamatan(row) for row in rows]
 
 
-def _kecamatan(row: Mapping[str, Any]) -> Kecamatan:
+def _kecamatan(row: Any) -> Kecamatan:
     hosts = tuple(h.strip().lower() for h in (row["host"] or "").split(",") if h.strip())
     return Kecamatan(row["nama_singkat"], row["nama"], row["kode"], hosts, row["alamat_publik"] or "")
 
@@ -162,8 +174,8 @@ def find(database_url: str, nama_singkat: str) -> Kecamatan:
 def tenant_config(base: Mapping[str, Any], kecamatan: Kecamatan) -> dict[str, Any]:
     """The settings that make a Lemari app this kecamatan's, over the deployment's `base`."""
     home = Path(base["HOME"]) / "kecamatan" / kecamatan.nama_singkat
-    public = kecamatan.alamat_publik or (f"https://{kecamatan.hosts[0]}" if kecamatan.hosts else
-                                         base["PUBLIC_BASE_URL"].rstrip("/") + PATH_PREFIX + kecamatan.nama_singkat)
+    by_path = base["PUBLIC_BASE_URL"].rstrip("/") + PATH_PREFIX + kecamatan.nama_singkat
+    public = kecamatan.alamat_publik or (f"https://{kecamatan.hosts[0]}" if kecamatan.hosts else by_path)
     return {"HOME": str(home), "DATABASE_URL": tenant_url(base["DATABASE_URL"], kecamatan.schema),
             "TENANT": kecamatan.nama_singkat, "KECAMATAN_CODE": kecamatan.kode,
             "KECAMATAN": kecamatan.nama, "APP_NAME": f"Lemari — Kecamatan {kecamatan.nama}",
@@ -171,11 +183,11 @@ def tenant_config(base: Mapping[str, Any], kecamatan: Kecamatan) -> dict[str, An
             "PUBLIC_BASE_URL": public}
 
 
-def tenant_app(base: Mapping[str, Any], kecamatan: Kecamatan, overrides: Mapping[str, Any] = ()):
+def tenant_app(base: Mapping[str, Any], kecamatan: Kecamatan, overrides: Mapping[str, Any] | None = None):
     """The kecamatan's Lemari app (`overrides`: what the caller's own app was given, e.g. by tests)."""
     from records.app import create_app
 
-    return create_app({**dict(overrides), **tenant_config(base, kecamatan)})
+    return create_app({**dict(overrides or {}), **tenant_config(base, kecamatan)})
 
 
 def app_for_command():
@@ -193,7 +205,7 @@ def app_for_command():
 
 def add_kecamatan(base: Mapping[str, Any], *, nama_singkat: str, nama: str, kode: str,
                   hosts: Iterable[str] = (), alamat_publik: str = "",
-                  overrides: Mapping[str, Any] = (), prepare: Callable[[Any], None] | None = None,
+                  overrides: Mapping[str, Any] | None = None, prepare: Callable[[Any], None] | None = None,
                   finish: Callable[[Any], None] | None = None) -> Kecamatan:
     """Create the kecamatan's schema, migrate and seed it as `lemari init` does, then register
     it. `prepare(app)` runs before the seeds (the import fills the tables), `finish(app)` after
@@ -293,7 +305,8 @@ def peran_kabupaten(nama: str) -> PeranKabupaten:
 
 
 def grant_account(base: Mapping[str, Any], *, nama_pengguna: str, nama_lengkap: str, peran: str,
-                  password: str, kecamatan: Iterable[str] = (), overrides: Mapping[str, Any] = ()) -> list[str]:
+                  password: str, kecamatan: Iterable[str] = (),
+                  overrides: Mapping[str, Any] | None = None) -> list[str]:
     """Create or update a kabupaten account in every kecamatan it reaches (all when
     `kecamatan` is empty): same name and password everywhere, the declared role, no forced
     password change. A name a kecamatan already uses for its own account is refused. The reach
@@ -345,7 +358,8 @@ def _grant_in(base, kecamatan: Kecamatan, overrides, *, username: str, full_name
             first, _, last = full_name.strip().partition(" ")
             if user is None:
                 user = sm.add_user(username, first or username, last or first or username,
-                                   f"{username}@kabupaten.invalid", sm.find_role(role.peran_kecamatan), password)
+                                   f"{username}@kabupaten.invalid", sm.find_role(role.peran_kecamatan),
+                                   password)
                 if not user:
                     raise TenancyError(f"Akun {username} gagal dibuat di Kecamatan {kecamatan.nama}.")
             else:
@@ -355,7 +369,8 @@ def _grant_in(base, kecamatan: Kecamatan, overrides, *, username: str, full_name
                 end_sessions(db.session, user.id)
             security_state(db.session, user.id).must_change_password = False
             record_event(db.session, "lemari-kabupaten", "akun.kabupaten", object_type="akun",
-                         object_id=username, detail={"peran": role.nama, "peran_kecamatan": role.peran_kecamatan})
+                         object_id=username,
+                         detail={"peran": role.nama, "peran_kecamatan": role.peran_kecamatan})
             db.session.commit()
     finally:
         close_app(app)
@@ -374,9 +389,9 @@ class Kabupaten:
     name or by the path ``/k/<name>``; ``/`` lists the kecamatan. The register is read again
     every TENANT_REFRESH_SECONDS, so a kecamatan added meanwhile is served without a restart."""
 
-    def __init__(self, base: Mapping[str, Any], overrides: Mapping[str, Any] = (),
+    def __init__(self, base: Mapping[str, Any], overrides: Mapping[str, Any] | None = None,
                  on_build: Callable[[Any], None] | None = None) -> None:
-        self.base, self.overrides, self.on_build = base, dict(overrides), on_build
+        self.base, self.overrides, self.on_build = base, dict(overrides or {}), on_build
         self.refresh_seconds = float(base.get("TENANT_REFRESH_SECONDS", 10))
         self._engine = _registry_engine(base["SQLALCHEMY_DATABASE_URI"])
         self._known: dict[str, Kecamatan] = {}
@@ -466,4 +481,4 @@ def _page(title: str, content: str) -> bytes:
     return (f'<!doctype html><html lang="id"><head><meta charset="utf-8"><title>{escape(title)}</title>'
             '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
             f'<body style="font-family: sans-serif; max-width: 40rem; margin: 2rem auto">'
-            f"<h1>{escape(title)}</h1>{content}</body></html>").encode("utf-8")
+            f"<h1>{escape(title)}</h1>{content}</body></html>").encode()

@@ -45,7 +45,8 @@ def tenant_group() -> None:
 @click.option("--host", "hosts", multiple=True, help="Nama host kecamatan (boleh berulang).")
 @click.option("--alamat-publik", default="", help="Alamat publik untuk QR (bawaan: dari host atau /k/NAMA).")
 @with_appcontext
-def tambah_command(nama_singkat: str, nama: str, kode: str, hosts: tuple[str, ...], alamat_publik: str) -> None:
+def tambah_command(nama_singkat: str, nama: str, kode: str, hosts: tuple[str, ...],
+                   alamat_publik: str) -> None:
     """Add a kecamatan: its schema, migrations and seeds, then its registration."""
     from records import tenancy
 
@@ -92,7 +93,8 @@ def impor_command(sumber: Path, nama_singkat: str, nama: str, kode: str, hosts: 
     report = _run(lambda: import_office(base, sumber, nama_singkat=nama_singkat, nama=nama, kode=kode,
                                         hosts=hosts, alamat_publik=alamat_publik))
     click.echo(f"Kantor dari {sumber} kini Kecamatan {nama} (/k/{nama_singkat}/).")
-    click.echo(f"Baris disalin: {sum(report.rows.values())} dari {sum(1 for v in report.rows.values() if v)} tabel; "
+    tables = sum(1 for count in report.rows.values() if count)
+    click.echo(f"Baris disalin: {sum(report.rows.values())} dari {tables} tabel; "
                f"berkas: {report.files}; dokumen diindeks: {report.indexed}.")
     click.echo(f"Log audit utuh sebelum dan sesudah: {report.audit_entries} entri, "
                f"{report.audit_checkpoints} titik periksa cocok.")
@@ -108,7 +110,8 @@ def impor_command(sumber: Path, nama_singkat: str, nama: str, kode: str, hosts: 
 @click.option("--peran", required=True, help="Admin Kabupaten, Inspektorat atau Dinas Dukcapil.")
 @click.option("--kecamatan", "kecamatan", multiple=True,
               help="Kecamatan yang dijangkau (boleh berulang; bawaan: semua).")
-@click.password_option("--kata-sandi", prompt="Kata sandi", help="Kata sandi (ditanyakan bila tidak diberikan).")
+@click.password_option("--kata-sandi", prompt="Kata sandi",
+                       help="Kata sandi (ditanyakan bila tidak diberikan).")
 @with_appcontext
 def akun_command(nama_pengguna: str, nama_lengkap: str, peran: str, kecamatan: tuple[str, ...],
                  kata_sandi: str) -> None:

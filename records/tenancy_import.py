@@ -57,7 +57,7 @@ class ImportReport:
 
 def import_office(base: Mapping[str, Any], source: Path, *, nama_singkat: str, nama: str, kode: str,
                   hosts: tuple[str, ...] = (), alamat_publik: str = "",
-                  overrides: Mapping[str, Any] = ()) -> ImportReport:
+                  overrides: Mapping[str, Any] | None = None) -> ImportReport:
     """Import the office at `source` as kecamatan `nama_singkat` (module docstring)."""
     source = Path(source).expanduser().resolve()
     if not source.is_dir():
@@ -86,14 +86,14 @@ def import_office(base: Mapping[str, Any], source: Path, *, nama_singkat: str, n
     return report
 
 
-def _source_app(source: Path, work: Path, overrides: Mapping[str, Any]):
+def _source_app(source: Path, work: Path, overrides: Mapping[str, Any] | None):
     """An app on the source folder; a SQLite database is read from a snapshot in `work`,
     migrated to the newest schema there (the source itself is never written)."""
     from records.app import create_app
     from records.services.schema import current_state, upgrade
     from records.settings import load_config
 
-    settings = load_config({**dict(overrides), "HOME": str(source)})
+    settings = load_config({**dict(overrides or {}), "HOME": str(source)})
     url = settings["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("sqlite"):
         database = source / "lemari.db" if not settings["DATABASE_URL"] else Path(url.split("///", 1)[1])
@@ -116,7 +116,7 @@ def _source_app(source: Path, work: Path, overrides: Mapping[str, Any]):
                                    "`lemari init` di kantor asal dulu.")
         finally:
             engine.dispose()
-    return create_app({**dict(overrides), "HOME": str(source), "DATABASE_URL": url, "TENANT": ""})
+    return create_app({**dict(overrides or {}), "HOME": str(source), "DATABASE_URL": url, "TENANT": ""})
 
 
 def _metadata(app) -> MetaData:
@@ -161,7 +161,8 @@ def _copy_files(source_app, app, report: ImportReport) -> None:
     if (source / "config.py").is_file():
         shutil.copy2(source / "config.py", target / "config.py.asal")
         report.notes.append("config.py kantor asal disimpan sebagai config.py.asal (tidak dipakai): "
-                            "pindahkan pengaturan yang masih perlu, mis. sertifikat BSrE, ke config.py kecamatan.")
+                            "pindahkan pengaturan yang masih perlu, mis. sertifikat BSrE, ke config.py "
+                            "kecamatan.")
     report.files = sum(1 for p in Path(copied).rglob("*") if p.is_file())
 
 
@@ -217,8 +218,9 @@ def _move_sequence(dst: Connection, table: Table) -> None:
     """The id sequence past the highest copied id, so the next record does not collide."""
     for column in table.primary_key.columns:
         if isinstance(column.type, Integer) and column.autoincrement in (True, "auto"):
-            dst.execute(text(f'SELECT setval(pg_get_serial_sequence(:t, :c), COALESCE(MAX("{column.name}"), 1), '
-                             f'MAX("{column.name}") IS NOT NULL) FROM "{table.name}"'),
+            name = column.name
+            dst.execute(text(f'SELECT setval(pg_get_serial_sequence(:t, :c), COALESCE(MAX("{name}"), 1), '
+                             f'MAX("{name}") IS NOT NULL) FROM "{table.name}"'),
                         {"t": table.name, "c": column.name})
 
 

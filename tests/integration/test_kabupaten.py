@@ -47,7 +47,8 @@ def kabupaten(pg_server, tmp_path_factory):
         conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
     url = pg_server.rsplit("/", 1)[0] + "/" + name
     base = load_config({"HOME": str(tmp_path_factory.mktemp("kabupaten")), "DATABASE_URL": url, **OVERRIDES})
-    kb = tenancy.add_kecamatan(base, nama_singkat=KB, nama="Kota Bangun", kode="64.02.08", overrides=OVERRIDES)
+    kb = tenancy.add_kecamatan(base, nama_singkat=KB, nama="Kota Bangun", kode="64.02.08",
+                               overrides=OVERRIDES)
     tg = tenancy.add_kecamatan(base, nama_singkat=TG, nama="Tenggarong", kode="64.02.06",
                                hosts=["tenggarong.test"], overrides=OVERRIDES)
     with_app(base, kb, lambda app: load_demo(session=db.session, sm=app.appbuilder.sm,
@@ -263,7 +264,8 @@ def test_every_route_of_a_kecamatan_treats_another_kecamatans_login_as_a_strange
 
 # --- moving a single office in -------------------------------------------------------------
 
-def test_an_office_moved_in_from_sqlite_keeps_its_numbers_trail_files_and_logins(kabupaten, demo_home, tmp_path):
+def test_an_office_moved_in_from_sqlite_keeps_its_numbers_trail_files_and_logins(kabupaten, demo_home,
+                                                                                 tmp_path):
     base, served = kabupaten
     source = tmp_path / "kantor"
     shutil.copytree(demo_home, source)
@@ -290,7 +292,8 @@ def test_an_office_moved_in_from_sqlite_keeps_its_numbers_trail_files_and_logins
         with tenant.app_context():
             assert sorted(db.session.scalars(select(IssuedNumber.number))) == numbers
         result = tenant.test_cli_runner().invoke(args=[
-            "issue", "sk_domisili_penduduk", "--nik", nik, "--field", "keperluan=Melamar kerja", "--as", "camat"])
+            "issue", "sk_domisili_penduduk", "--nik", nik, "--field", "keperluan=Melamar kerja",
+            "--as", "camat"])
         assert result.exit_code == 0, result.output
         assert f"/{len(numbers) + 1:04d}/" in result.output  # numbering goes on after the last
         assert tenant.test_cli_runner().invoke(args=["audit", "verify"]).exit_code == 0
