@@ -45,6 +45,8 @@ from pathlib import Path
 
 DOCTYPE = "sk_domisili_penduduk"
 SIGNER = "camat"
+#: The other kecamatan of the kabupaten, in the tenant variant: it must come out untouched.
+NEIGHBOUR = "tenggarong"
 
 
 @dataclass
@@ -67,16 +69,26 @@ def environment(home: Path) -> dict:
             "PYTHONUNBUFFERED": "1"}
 
 
-def connect(home: Path):
-    """A connection to the office's database, as its config.py names it (SQLAlchemy, so one
-    SQL text serves both engines)."""
-    import sqlalchemy
-
+def site(home: Path) -> tuple[str, Path]:
+    """The office's database URL and data folder, as its config.py names them: a kecamatan of
+    a kabupaten deployment (TENANT) has its schema and its folder under kecamatan/."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from records.settings import instance_overrides, sqlite_url
+    from records.tenancy import SCHEMA_PREFIX, tenant_url
 
-    url = instance_overrides(home).get("DATABASE_URL") or sqlite_url(home)
-    engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)
+    settings = instance_overrides(home)
+    url = settings.get("DATABASE_URL") or sqlite_url(home)
+    tenant = settings.get("TENANT")
+    if tenant:
+        return tenant_url(url, SCHEMA_PREFIX + tenant), home / "kecamatan" / tenant
+    return url, home
+
+
+def connect(home: Path):
+    """A connection to the office's database (SQLAlchemy, so one SQL text serves both engines)."""
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(site(home)[0], poolclass=sqlalchemy.pool.NullPool)
     return engine.connect()
 
 
@@ -165,7 +177,7 @@ def kill_round(home: Path, batches: list[Path], moment: tuple[str, float],
 
 
 def blob_path(home: Path, sha256: str) -> Path:
-    return home / "archive" / sha256[:2] / sha256[2:4] / sha256
+    return site(home)[1] / "archive" / sha256[:2] / sha256[2:4] / sha256
 
 
 def check_database(home: Path, acknowledged: list[dict]) -> tuple[int, list[str]]:
@@ -242,14 +254,50 @@ def random_moment(rng: random.Random) -> tuple[str, float]:
     return "issuing", round(rng.uniform(0.0, 2.5), 2)
 
 
+def make_kecamatan(home: Path, tenant: str) -> None:
+    """A kabupaten with two kecamatan, `tenant` the one the nodes serve (its config.py says so,
+    as a node dedicated to one kecamatan would) and a neighbour whose records must stay as they
+    were: nothing of one kecamatan's crashes may land in another's schema."""
+    for args in (("tenant", "tambah", tenant, "--nama", "Kota Bangun", "--kode", "64.02.08"),
+                 ("tenant", "tambah", NEIGHBOUR, "--nama", "Tenggarong", "--kode", "64.02.06")):
+        done = run(home, *args)
+        if done.returncode != 0:
+            raise RuntimeError(f"lemari {' '.join(args)} failed: {done.stderr}")
+    with open(home / "config.py", "a", encoding="utf-8") as config:
+        config.write(f"TENANT = {tenant!r}\n")
+
+
+def neighbour_untouched(home: Path) -> list[str]:
+    """The neighbouring kecamatan issued nothing and holds no record."""
+    import sqlalchemy
+
+    from records.tenancy import SCHEMA_PREFIX, tenant_url
+
+    url = tenant_url(_plain_url(home), SCHEMA_PREFIX + NEIGHBOUR)
+    engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)
+    with engine.connect() as conn:
+        counts = rows_of(conn, "SELECT (SELECT count(*) FROM record), "
+                               "(SELECT count(*) FROM issued_number)")[0]
+    return [] if counts == (0, 0) else [f"neighbouring kecamatan changed: {counts}"]
+
+
+def _plain_url(home: Path) -> str:
+    from records.settings import instance_overrides
+
+    return instance_overrides(home)["DATABASE_URL"]
+
+
 def harness(kills: int, rows: int, seed: int, work: Path, *, database_url: str = "",
-            nodes: int = 1) -> dict:
-    """Run `kills` rounds and the final one; returns the summary. `rows` per node."""
+            nodes: int = 1, tenant: str = "") -> dict:
+    """Run `kills` rounds and the final one; returns the summary. `rows` per node; with
+    `tenant` (PostgreSQL only), the office is that kecamatan of a kabupaten deployment."""
     rng = random.Random(seed)
     home = work / "home"
     home.mkdir(parents=True)
     if database_url:  # what an office on PostgreSQL writes in its config.py
         (home / "config.py").write_text(f"DATABASE_URL = {database_url!r}\n", encoding="utf-8")
+    if tenant:
+        make_kecamatan(home, tenant)
     make_office(home)
     batches = [write_batch(home, rows, node) for node in range(nodes)]
     rounds, acknowledged = [], {}  # (node, row) → its latest acknowledgement, over every round
@@ -263,8 +311,10 @@ def harness(kills: int, rows: int, seed: int, work: Path, *, database_url: str =
         problems += check_after_restart(home)
         rounds.append(Round(f"{moment[0]}+{moment[1]}s", len(this_round), total, problems))
     final = finish(home, batches, rows) + check_after_restart(home)
+    if tenant:
+        final += neighbour_untouched(home)
     return {"kills": kills, "rows": rows, "seed": seed, "nodes": nodes,
-            "engine": "postgresql" if database_url else "sqlite",
+            "engine": "postgresql" if database_url else "sqlite", "tenant": tenant,
             "acknowledged_by_survivors_after_a_kill": survivors_issued,
             "problems": sum(len(r.problems) for r in rounds) + len(final),
             "final_problems": final, "rounds": [asdict(r) for r in rounds]}
@@ -278,13 +328,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nodes", type=int, default=1, help="issuing processes at once")
     parser.add_argument("--database-url", default="",
                         help="an empty PostgreSQL database (default: SQLite in the data folder)")
+    parser.add_argument("--tenant", default="",
+                        help="the office as this kecamatan of a kabupaten (needs --database-url)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="lemari-crash-"))
     started = time.monotonic()
     try:
         summary = harness(args.kills, args.rows, args.seed, work, database_url=args.database_url,
-                          nodes=args.nodes)
+                          nodes=args.nodes, tenant=args.tenant)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     summary["seconds"] = round(time.monotonic() - started, 1)

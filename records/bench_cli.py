@@ -146,3 +146,30 @@ def bench_cli_command(n: int, as_json: bool) -> None:
     cli_bench = _bench_module("cli_bench")
     results = cli_bench.run(n, log=lambda line: click.echo(line, err=True))
     click.echo(json.dumps(results, ensure_ascii=False) if as_json else cli_bench.format_table(results))
+
+
+@bench_group.command("kabupaten")
+@click.option("--tenants", default=20, show_default=True, type=click.IntRange(1, 99),
+              help="Kecamatan in the throw-away kabupaten (kec01, kec02, …).")
+@click.option("--docs-per-tenant", default=50_000, show_default=True, type=click.IntRange(min=100),
+              help="Synthetic archive documents indexed in each kecamatan's schema.")
+@click.option("--minutes", default=12.0, show_default=True, type=click.FloatRange(min=1),
+              help="Simulated minutes of realistic load per layout (real time = minutes × 60 / speed).")
+@click.option("--speed", default=2.0, show_default=True, type=click.FloatRange(min=1),
+              help="How many times faster than real time.")
+@click.option("--pg-url", default=None, help="PostgreSQL admin URL (a throw-away database is "
+              "created and dropped); default LEMARI_TEST_PG_URL or the local server.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
+def bench_kabupaten_command(tenants: int, docs_per_tenant: int, minutes: float, speed: float,
+                            pg_url: str | None, as_json: bool) -> None:
+    """Many kecamatan on 1 and then 2 `lemari serve` processes behind HAProxy, with PostgreSQL
+    and Redis: p50/p95 per endpoint class, errors, throughput and the 2/1 scaling ratio."""
+    kabupaten_bench = _bench_module("kabupaten_bench")
+    try:
+        results = kabupaten_bench.run(tenants=tenants, docs_per_tenant=docs_per_tenant, minutes=minutes,
+                                      speed=speed, pg_url=pg_url or kabupaten_bench.DEFAULT_PG,
+                                      log=lambda line: click.echo(line, err=True))
+    except kabupaten_bench.MissingTool as exc:
+        click.echo(f"Gagal: {exc}", err=True)
+        sys.exit(1)
+    click.echo(json.dumps(results, ensure_ascii=False) if as_json else kabupaten_bench.format_table(results))

@@ -1,6 +1,7 @@
 """Turn config.py defaults, the environment and the data folder into a Flask config mapping.
 
-Order of precedence (last wins): repo ``config.py`` defaults → ``<HOME>/config.py`` →
+Order of precedence (last wins): repo ``config.py`` defaults → ``<HOME>/config.py`` → (for a
+kecamatan of a kabupaten deployment, records.tenancy: its own ``config.py`` in its data folder) →
 ``LEMARI_*`` environment variables → the test mapping given to ``create_app``.
 """
 
@@ -93,7 +94,13 @@ def load_config(test_config: Mapping[str, Any] | None = None,
     settings.update(instance_overrides(home))
     settings.update(env_overrides(environ, settings))
     settings.update(test_config or {})
-    home = Path(settings["HOME"]).expanduser().resolve()
+    own = Path(settings["HOME"]).expanduser().resolve()
+    if settings.get("TENANT") and own != home.resolve():
+        # a kecamatan of a kabupaten (records.tenancy): its own config.py over the kabupaten's
+        settings.update(instance_overrides(own))
+        settings.update(env_overrides(environ, settings))
+        settings.update(test_config or {})
+    home = own
     home.mkdir(parents=True, exist_ok=True)
     settings["HOME"] = str(home)
     settings.setdefault("SECRET_KEY", load_secret_key(home))

@@ -28,6 +28,7 @@ kecamatan is registered (and so served) only after all of them committed.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import threading
 import time
@@ -51,6 +52,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from records.exceptions import RecordsError
 
@@ -455,7 +457,10 @@ class Kabupaten:
         self._engine.dispose()
 
     def _portal(self, environ, start_response):
-        """The kabupaten's page: every kecamatan and its address; anything else is a 404."""
+        """The kabupaten's page: every kecamatan and its address; /health for the load balancer
+        (200 while the register can be read); anything else is a 404."""
+        if environ.get("PATH_INFO") == "/health":
+            return self._health(start_response)
         known = self.kecamatan()
         if environ.get("PATH_INFO", "/") not in ("", "/"):
             body = _page("Halaman tidak ditemukan",
@@ -470,6 +475,17 @@ class Kabupaten:
                      f"<ul>{items}</ul>" if items else "<p>Belum ada kecamatan terdaftar.</p>")
         start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
         return [body]
+
+
+    def _health(self, start_response):
+        """The node's health: the database answers and the register is readable."""
+        try:
+            count, ok = len(registered(self._engine)), True
+        except SQLAlchemyError:
+            count, ok = 0, False
+        start_response("200 OK" if ok else "503 Service Unavailable",
+                       [("Content-Type", "application/json"), ("Cache-Control", "no-store")])
+        return [json.dumps({"ok": ok, "kecamatan": count}).encode()]
 
 
 def _link(kecamatan: Kecamatan, environ) -> str:

@@ -31,3 +31,15 @@ def test_killing_one_of_two_issuing_nodes_on_postgresql_loses_and_duplicates_not
     assert summary["problems"] == 0, summary
     assert sum(r["acknowledged"] for r in summary["rounds"]) > 0  # kills landed mid-batch
     assert summary["acknowledged_by_survivors_after_a_kill"] > 0  # the other node went on
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_killing_issuing_nodes_of_one_kecamatan_loses_nothing_and_spares_its_neighbour(tmp_path, pg_url):
+    """The same on a kabupaten deployment (issue 19): two nodes issuing for one kecamatan (its
+    schema, its folder under kecamatan/) are killed mid-issue; nothing acknowledged is lost, no
+    number is duplicated, its doctor is satisfied, and the other kecamatan holds no record."""
+    summary = harness(kills=2, rows=6, seed=64, work=tmp_path, database_url=pg_url, nodes=2,
+                      tenant="kotabangun")
+    assert summary["problems"] == 0, summary
+    assert sum(r["acknowledged"] for r in summary["rounds"]) > 0

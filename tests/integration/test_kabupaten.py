@@ -97,6 +97,8 @@ def test_the_portal_lists_every_kecamatan_and_an_unknown_address_is_a_404(kabupa
     assert 'href="/k/kotabangun/"' in page and "Kecamatan Tenggarong" in page
     missing = client.get("/k/loakulu/")
     assert missing.status_code == 404 and "bukan milik kecamatan" in missing.get_data(as_text=True)
+    health = client.get("/health")  # the load balancer's check of a node
+    assert health.status_code == 200 and health.get_json()["kecamatan"] >= 2
 
 
 def test_a_login_in_one_kecamatan_is_a_stranger_in_the_other(kabupaten):
