@@ -433,20 +433,40 @@ def _procs() -> dict[int, tuple[int, str]]:
     return found
 
 
-def service_cpu_seconds(name: str) -> float:
-    """CPU seconds of a whole service (`postgres`, `redis-server`): each root process of that
-    name with its living descendants and the children it has reaped (PostgreSQL backends that
-    ended). The whole server, so other databases' work (a test suite) is in it too."""
-    procs, total = _procs(), 0.0
-    for pid, (parent, comm) in procs.items():
-        if comm == name and procs.get(parent, (0, ""))[1] != name:
-            try:
-                fields = _stat_fields(pid)
-                reaped = (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
-            except (OSError, IndexError, ValueError):
-                continue
-            total += tree_cpu_seconds(pid) + reaped
+def service_cpu_seconds(roots: list[int]) -> float:
+    """CPU seconds of a service's root processes with their living descendants and the
+    children they have reaped (PostgreSQL backends that ended)."""
+    total = 0.0
+    for pid in roots:
+        try:
+            fields = _stat_fields(pid)
+        except (OSError, IndexError):
+            continue
+        total += tree_cpu_seconds(pid) + (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
     return total
+
+
+def roots_named(name: str) -> list[int]:
+    """Processes called `name` whose parent is not (a service's main processes)."""
+    procs = _procs()
+    return [pid for pid, (parent, comm) in procs.items()
+            if comm == name and procs.get(parent, (0, ""))[1] != name]
+
+
+def postmaster_of(url: str) -> list[int]:
+    """The main process of the PostgreSQL server holding `url` (a backend's parent), so the
+    CPU counted is that server's (all its databases), not another cluster's on this machine."""
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            backend = conn.execute(sqlalchemy.text("SELECT pg_backend_pid()")).scalar()
+        return [int(_stat_fields(backend)[1])]
+    except (OSError, IndexError, sqlalchemy.exc.SQLAlchemyError):
+        return roots_named("postgres")
+    finally:
+        engine.dispose()
 
 
 def tree_rss_mb(root: int) -> float:
@@ -472,14 +492,15 @@ class PhaseMeter:
     """CPU of the app processes, HAProxy, PostgreSQL and Redis, the machine's busy share and
     load average over one phase: on two shared cores the latencies mean little without them."""
 
-    def __init__(self, app_pids: list[int], haproxy_pid: int):
-        self.app_pids, self.haproxy_pid = app_pids, haproxy_pid
+    def __init__(self, app_pids: list[int], haproxy_pid: int, postgres: list[int]):
+        self.app_pids, self.haproxy_pid, self.postgres = app_pids, haproxy_pid, postgres
+        self.redis = roots_named("redis-server")
         self.start = self._sample()
 
     def _sample(self) -> dict:
         return {"app": sum(tree_cpu_seconds(p) for p in self.app_pids),
-                "haproxy": tree_cpu_seconds(self.haproxy_pid), "postgres": service_cpu_seconds("postgres"),
-                "redis": service_cpu_seconds("redis-server"), "busy": machine_busy(),
+                "haproxy": tree_cpu_seconds(self.haproxy_pid), "postgres": service_cpu_seconds(self.postgres),
+                "redis": service_cpu_seconds(self.redis), "busy": machine_busy(),
                 "wall": time.monotonic(), "load": os.getloadavg()[0]}
 
     def result(self) -> dict:
@@ -658,21 +679,26 @@ def realistic(port: int, ctx: dict, settings: dict, meter_args, log) -> dict:
     log(f"  realistic load: {seconds:.0f} s ({settings['minutes']:g} simulated minutes at {speed:g}×), "
         f"{len(threads)} clients")
     meter, pg = PhaseMeter(*meter_args), PgConnections(ctx["url"])
-    _run_threads(threads, seconds, stop)
+    cpu = _run_threads(threads, seconds, stop, meter)
     result = _realistic_result(stats, seconds)
-    result["cpu"], result["pg_connections"] = meter.result(), pg.result()
+    result["cpu"], result["pg_connections"] = cpu, pg.result()
     return result
 
 
-def _run_threads(threads: list[threading.Thread], seconds: float, stop: threading.Event) -> None:
+def _run_threads(threads: list[threading.Thread], seconds: float, stop: threading.Event,
+                 meter: PhaseMeter) -> dict:
+    """Run the clients for `seconds`; the meter ends with the window, not after the TVs'
+    last long polls have come back."""
     for thread in threads:
         thread.daemon = True
         thread.start()
     time.sleep(seconds)
     stop.set()
+    cpu = meter.result()
     for thread in threads:
         thread.join(timeout=120)
     time.sleep(1.5)  # last polls
+    return cpu
 
 
 def _display_latency(stats: Stats) -> tuple[list[float], int]:
@@ -693,7 +719,8 @@ def merge(per_tenant: dict[str, Stats]) -> Stats:
         shown, not_shown = _display_latency(stats)
         merged.samples.setdefault("display_latency", []).extend(shown)
         missed += not_shown
-        merged.called += stats.called
+        merged.counts["called_twice"] = (merged.counts.get("called_twice", 0)
+                                         + len(stats.called) - len(set(stats.called)))
     merged.counts["calls_not_shown"] = missed
     return merged
 
@@ -742,7 +769,7 @@ def _realistic_result(per_tenant: dict[str, Stats], seconds: float) -> dict:
                                         "worst": max(by_kec, key=lambda n: by_kec[n].get("p95", 0))}
             if p95s else {},
             "counts": {k: merged.counts.get(k, 0) for k in ("tickets", "called", "calls_not_shown")},
-            "called_twice": len(merged.called) - len(set(merged.called))}
+            "called_twice": merged.counts.get("called_twice", 0)}
 
 
 def saturation(port: int, ctx: dict, settings: dict, meter_args, log) -> dict:
@@ -814,9 +841,10 @@ def run_layout(processes: int, ctx: dict, settings: dict, log) -> dict:
         ports = [port for _, port, _ in servers]
         haproxy = start_haproxy(home, ports, names[0])
         log(f"  app ports {ports}, HAProxy on {haproxy[1]}; warming up {len(names)} kecamatan")
-        result: dict = {"processes": processes, "warm_up": warm_up(ports, names)}
+        result: dict = {"processes": processes, "dispatcher_health_status": _get(ports[0], "/health"),
+                        "warm_up": warm_up(ports, names)}
         result["rss_mb_after_warm_up"] = [tree_rss_mb(p.pid) for p, _, _ in servers]
-        meter_args = ([p.pid for p, _, _ in servers], haproxy[0].pid)
+        meter_args = ([p.pid for p, _, _ in servers], haproxy[0].pid, postmaster_of(url))
         result["load"] = realistic(haproxy[1], ctx, settings, meter_args, log)
         result["saturation"] = saturation(haproxy[1], ctx, settings, meter_args, log)
         result["rss_mb_at_end"] = [tree_rss_mb(p.pid) for p, _, _ in servers]
@@ -864,7 +892,7 @@ def _check_postgres(admin_url: str):
                           "(setel --pg-url atau LEMARI_TEST_PG_URL).") from None
 
 
-def run(tenants: int = 20, docs_per_tenant: int = 50_000, minutes: float = 12, speed: float = 2,
+def run(tenants: int = 20, docs_per_tenant: int = 50_000, minutes: float = 10, speed: float = 2,
         pg_url: str = DEFAULT_PG, seed: int = 7, log: Callable[[str], None] = lambda line: None) -> dict:
     """The whole benchmark; a JSON-able dict. Everything it creates is removed at the end."""
     haproxy_binary()
@@ -983,6 +1011,8 @@ def _layout_rows(n: str, r: dict, t: dict) -> list[str]:
         f"| {label} | App build, first request per kecamatan | {_ms(r['warm_up']['app_build'])} | | |",
         f"| {label} | App RSS MB per process (warm → end) | {r['rss_mb_after_warm_up']} → "
         f"{r['rss_mb_at_end']} | | |",
+        f"| {label} | GET /health of the dispatcher itself | HTTP {r['dispatcher_health_status']} "
+        "(HAProxy checks /k/<first kecamatan>/health) | | |",
     ]
     for message, count in list(load["error_kinds"].items())[:5] + list(sat["error_kinds"].items())[:3]:
         rows.append(f"| {label} | error: {message} | {count} | | |")

@@ -153,7 +153,7 @@ def bench_cli_command(n: int, as_json: bool) -> None:
               help="Kecamatan in the throw-away kabupaten (kec01, kec02, …).")
 @click.option("--docs-per-tenant", default=50_000, show_default=True, type=click.IntRange(min=100),
               help="Synthetic archive documents indexed in each kecamatan's schema.")
-@click.option("--minutes", default=12.0, show_default=True, type=click.FloatRange(min=1),
+@click.option("--minutes", default=10.0, show_default=True, type=click.FloatRange(min=1),
               help="Simulated minutes of realistic load per layout (real time = minutes × 60 / speed).")
 @click.option("--speed", default=2.0, show_default=True, type=click.FloatRange(min=1),
               help="How many times faster than real time.")

@@ -35,7 +35,11 @@ SERVE_THREADS = 12
 def _create_app():
     from records.tenancy import app_for_command
 
-    return app_for_command()  # the kecamatan LEMARI_TENANT names, else the single office
+    try:
+        return app_for_command()  # the kecamatan LEMARI_TENANT names, else the single office
+    except RecordsError as exc:  # e.g. LEMARI_TENANT names no registered kecamatan
+        click.echo(f"Gagal: {exc}", err=True)
+        sys.exit(1)
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)

@@ -160,13 +160,15 @@ def bare_app(offices, bare_home):
     return offices.fresh(bare_home)
 
 
-def run_lemari(home, *args: str, timeout: int = 300):
-    """The installed `lemari` console script on the data folder `home`, as the office runs it."""
+def run_lemari(home, *args: str, timeout: int = 300, env: dict | None = None):
+    """The installed `lemari` console script on the data folder `home`, as the office runs it
+    (`env`: further variables, e.g. LEMARI_TENANT)."""
     import subprocess
     import sys
 
+    given = env or {}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LEMARI_", "FLASK_"))}
-    env.update(LEMARI_HOME=str(home), LEMARI_LOG_LEVEL="WARNING")
+    env.update(LEMARI_HOME=str(home), LEMARI_LOG_LEVEL="WARNING", **given)
     return subprocess.run([str(Path(sys.executable).with_name("lemari")), *args], cwd=home, env=env,
                           capture_output=True, text=True, timeout=timeout)
 

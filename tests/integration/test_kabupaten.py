@@ -16,7 +16,7 @@ import sqlalchemy
 from sqlalchemy import func, select
 from werkzeug.test import Client
 
-from conftest import TEST_PASSWORD_HASH, build_app, run_database_name
+from conftest import TEST_PASSWORD_HASH, build_app, run_database_name, run_lemari
 from records import tenancy
 from records.demo_data import DESA, generate_population
 from records.extensions import db
@@ -46,7 +46,9 @@ def kabupaten(pg_server, tmp_path_factory):
     with admin.connect() as conn:
         conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
     url = pg_server.rsplit("/", 1)[0] + "/" + name
-    base = load_config({"HOME": str(tmp_path_factory.mktemp("kabupaten")), "DATABASE_URL": url, **OVERRIDES})
+    home = tmp_path_factory.mktemp("kabupaten")
+    (home / "config.py").write_text(f"DATABASE_URL = {url!r}\n", encoding="utf-8")  # for the CLI
+    base = load_config({"HOME": str(home), "DATABASE_URL": url, **OVERRIDES})
     kb = tenancy.add_kecamatan(base, nama_singkat=KB, nama="Kota Bangun", kode="64.02.08",
                                overrides=OVERRIDES)
     tg = tenancy.add_kecamatan(base, nama_singkat=TG, nama="Tenggarong", kode="64.02.06",
@@ -215,6 +217,22 @@ def test_a_single_office_database_is_never_made_a_kabupaten(pg_url, tmp_path):
     sqlite = load_config({"HOME": str(tmp_path / "kab2"), **OVERRIDES})
     with pytest.raises(TenancyError, match="memerlukan PostgreSQL"):
         tenancy.add_kecamatan(sqlite, nama_singkat="loakulu", nama="Loa Kulu", kode="64.02.09")
+
+
+def test_the_commands_list_kecamatan_refuse_bad_input_and_work_for_the_one_named(kabupaten):
+    base, _served = kabupaten
+    home = base["HOME"]
+    listed = run_lemari(home, "tenant", "daftar")
+    assert listed.returncode == 0, listed.stderr
+    assert "kotabangun" in listed.stdout and "tenggarong.test" in listed.stdout
+    bad = run_lemari(home, "tenant", "tambah", "loakulu", "--nama", "Loa Kulu", "--kode", "6402")
+    assert bad.returncode == 1 and "berbentuk 64.02.08" in bad.stderr
+    unknown = run_lemari(home, "audit", "verify", env={"LEMARI_TENANT": "loakulu"})
+    assert unknown.returncode == 1 and "'loakulu' tidak terdaftar" in unknown.stderr
+    verified = run_lemari(home, "audit", "verify", env={"LEMARI_TENANT": TG})
+    assert verified.returncode == 0 and "Log audit utuh" in verified.stdout, verified.stderr
+    whole = run_lemari(home, "tenant", "daftar", env={"LEMARI_TENANT": TG})
+    assert whole.returncode != 0 and "tanpa LEMARI_TENANT" in whole.stderr
 
 
 # --- every route, across kecamatan --------------------------------------------------------
