@@ -2,7 +2,9 @@
 the kabupaten deployment (issue 19), keeping every id, number and audit entry as it was.
 
 SRC is the office's data folder (its SQLite database, or the PostgreSQL one its config.py names,
-and its files). What happens, and what a crash at each point leaves:
+and its files), or a plain backup of it (`lemari backup DEST`: verified against its manifest,
+laid out as a data folder in a temporary folder; a PostgreSQL dump is restored into a temporary
+database, dropped at the end). What happens, and what a crash at each point leaves:
 
 1. The source's audit trail is verified (chain and signed checkpoints); a broken one is refused.
    A SQLite source is read from a snapshot (SQLite's backup API, so a running office is copied
@@ -22,15 +24,19 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import tempfile
+import uuid
 from collections.abc import Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Integer, MetaData, Table, create_engine, func, select, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 
 from records import tenancy
+from records.services.backup import MANIFEST
 from records.tenancy import Kecamatan, TenancyError
 
 #: Files of a data folder that are not carried over: the database (copied row by row), the job
@@ -63,7 +69,9 @@ def import_office(base: Mapping[str, Any], source: Path, *, nama_singkat: str, n
     if not source.is_dir():
         raise TenancyError(f"Folder data kantor asal {source} tidak ditemukan.")
     report = ImportReport()
-    with tempfile.TemporaryDirectory(prefix="lemari-impor-") as work:
+    with tempfile.TemporaryDirectory(prefix="lemari-impor-") as work, ExitStack() as cleanup:
+        if (source / MANIFEST).is_file():
+            source = _staged_backup(source, Path(work), base, cleanup)
         source_app = _source_app(source, Path(work), overrides)
         try:
             _check_trail(source_app, report, "asal")
@@ -91,9 +99,10 @@ def _source_app(source: Path, work: Path, overrides: Mapping[str, Any] | None):
     migrated to the newest schema there (the source itself is never written)."""
     from records.app import create_app
     from records.services.schema import current_state, upgrade
-    from records.settings import load_config
+    from records.settings import instance_overrides, load_config
 
-    settings = load_config({**dict(overrides or {}), "HOME": str(source)})
+    own = {**dict(overrides or {}), **instance_overrides(source), "HOME": str(source), "TENANT": ""}
+    settings = load_config(own)  # the source's config.py: its database, archive, certificate
     url = settings["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("sqlite"):
         database = source / "lemari.db" if not settings["DATABASE_URL"] else Path(url.split("///", 1)[1])
@@ -111,12 +120,62 @@ def _source_app(source: Path, work: Path, overrides: Mapping[str, Any] | None):
     else:
         engine = create_engine(url)
         try:
-            if not current_state(engine).up_to_date:
+            if source.is_relative_to(work):  # a backup's dump, ours to bring up to date
+                upgrade(engine)
+            elif not current_state(engine).up_to_date:
                 raise TenancyError("Basis data kantor asal belum pada revisi terbaru; jalankan "
                                    "`lemari init` di kantor asal dulu.")
         finally:
             engine.dispose()
-    return create_app({**dict(overrides or {}), "HOME": str(source), "DATABASE_URL": url, "TENANT": ""})
+    return create_app({**own, "DATABASE_URL": url})
+
+
+def _staged_backup(backup: Path, work: Path, base: Mapping[str, Any], cleanup: ExitStack) -> Path:
+    """A plain backup laid out as a data folder in `work`: its files in an archive, its keys, its
+    audit checkpoint where the trail's check looks, and its database (SQLite file, or the dump
+    restored into a temporary PostgreSQL database that `cleanup` drops)."""
+    from archive.blobstore import LocalBlobStore
+    from records.services import backup as backups
+
+    try:
+        info = backups.verify_backup(backup)
+    except backups.BackupError as exc:
+        raise TenancyError(str(exc)) from None
+    home = work / "kantor"
+    home.mkdir()
+    for name in backups.KEYS:
+        if (backup / name).is_dir():
+            shutil.copytree(backup / name, home / name)
+    store = LocalBlobStore(home / "archive")
+    for path in sorted(p for p in (backup / backups.FILES_DIR).rglob("*") if p.is_file()):
+        with open(path, "rb") as fh:
+            store.put(fh)
+    if (backup / backups.AUDIT_CHECKPOINT).is_file():
+        (home / "titik_periksa_audit").mkdir()
+        shutil.copy2(backup / backups.AUDIT_CHECKPOINT, home / "titik_periksa_audit" / "cadangan.json")
+    if info["database"] == "sqlite":
+        shutil.copy2(backup / backups.SQLITE_FILE, home / "lemari.db")
+    else:
+        url = _temporary_database(base["SQLALCHEMY_DATABASE_URI"], cleanup)
+        backups._run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
+                      "--dbname", backups._libpq_url(url), str(backup / backups.PG_FILE)])
+        (home / "config.py").write_text(f"DATABASE_URL = {url!r}\n", encoding="utf-8")
+    return home
+
+
+def _temporary_database(url: str, cleanup: ExitStack) -> str:
+    """An empty database beside the kabupaten's, dropped when `cleanup` closes."""
+    name = f"lemari_impor_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    cleanup.callback(drop)
+    return admin.url.set(database=name).render_as_string(hide_password=False)
 
 
 def _metadata(app) -> MetaData:

@@ -323,3 +323,57 @@ def test_an_office_moved_in_from_sqlite_keeps_its_numbers_trail_files_and_logins
     served._read_at = float("-inf")  # read the register now, not in 10 s
     assert login(client, "/k/loakulu", "camat").status_code == 302
     assert logged_in(client, "/k/loakulu")
+
+
+def _office_with_letters(home, database_url: str = "") -> list[str]:
+    """An office (the demo, with one letter issued and its audit checkpoint) backed up into
+    home/cadangan; returns its issued numbers."""
+    office = build_app(home, database_url)
+    runner = office.test_cli_runner()
+    with office.app_context():
+        nik = db.session.scalar(select(Penduduk.nik).order_by(Penduduk.id))
+    issued = runner.invoke(args=["issue", "sk_domisili_penduduk", "--nik", nik, "--field",
+                                 "keperluan=Melamar kerja", "--as", "camat"])
+    assert issued.exit_code == 0, issued.output
+    assert runner.invoke(args=["audit", "checkpoint"]).exit_code == 0
+    made = runner.invoke(args=["backup", str(home / "cadangan")])
+    assert made.exit_code == 0, made.output
+    with office.app_context():
+        numbers = sorted(db.session.scalars(select(IssuedNumber.number)))
+    tenancy.close_app(office)
+    return numbers
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_an_office_moved_in_from_its_backup_keeps_its_numbers_and_trail(kabupaten, demo_home, tmp_path,
+                                                                         request, engine):
+    base, served = kabupaten
+    home = tmp_path / "kantor"
+    if engine == "sqlite":
+        shutil.copytree(demo_home, home)
+        numbers = _office_with_letters(home)
+    else:
+        from conftest import initialise_app
+
+        url = request.getfixturevalue("pg_url")
+        initialise_app(build_app(home, url))
+        numbers = _office_with_letters(home, url)
+    name = f"cadangan{engine[:2]}"
+    kode = {"sqlite": "64.02.10", "postgresql": "64.02.11"}[engine]
+    report = import_office(base, home / "cadangan", nama_singkat=name, nama=f"Dari {engine}", kode=kode,
+                           overrides=OVERRIDES)
+    assert report.audit_checkpoints == 1 and report.audit_entries > 0
+    assert sum(report.numbers.values()) == len(numbers)
+    moved = tenancy.find(base["SQLALCHEMY_DATABASE_URI"], name)
+    moved_numbers = with_app(base, moved,
+                             lambda _app: sorted(db.session.scalars(select(IssuedNumber.number))))
+    assert moved_numbers == numbers
+    served._read_at = float("-inf")
+    client = Client(served)
+    assert login(client, f"/k/{name}", "camat").status_code == 302
+    assert logged_in(client, f"/k/{name}")
+    leftovers = sqlalchemy.create_engine(base["SQLALCHEMY_DATABASE_URI"])
+    with leftovers.connect() as conn:  # the temporary database of a PostgreSQL dump is gone
+        assert conn.scalar(sqlalchemy.text(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE 'lemari_impor_%'")) == 0
+    leftovers.dispose()
