@@ -478,6 +478,8 @@ def jobs_worker(workers: int | None, no_watchers: bool) -> None:
     from records.jobs import jobs_of
     from records.lifecycle import Shutdown
 
+    if _kabupaten_jobs(workers):
+        return
     app = current_app._get_current_object()
     shutdown = Shutdown()
     shutdown.install_sigterm()
@@ -494,6 +496,33 @@ def jobs_worker(workers: int | None, no_watchers: bool) -> None:
         pass
     finally:
         shutdown.finish(app)
+
+
+def _kabupaten_jobs(workers: int | None) -> bool:
+    """On a kabupaten database without LEMARI_TENANT: the consumers of every kecamatan no other
+    process consumes (records.tenancy.KabupatenJobs), until SIGTERM or Ctrl-C; False on a
+    single office or a kecamatan, which run their own consumer."""
+    from records.extensions import db
+    from records.lifecycle import Shutdown
+    from records.tenancy import KabupatenJobs, registered
+
+    settings = lemari().settings
+    if settings.get("TENANT") or not registered(db.engine):
+        return False
+    jobs = KabupatenJobs(settings, workers or settings["JOB_WORKERS"])
+    shutdown = Shutdown()
+    shutdown.install_sigterm()
+    jobs.start()
+    click.echo(f"Pekerja tugas kabupaten berjalan untuk {len(jobs.held())} kecamatan "
+               f"({', '.join(jobs.held()) or 'semua sudah dilayani proses lain'}); Ctrl-C untuk berhenti.")
+    try:
+        while not shutdown.requested.wait(1):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        jobs.stop()
+    return True
 
 
 @jobs_group.command("status")

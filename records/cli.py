@@ -160,14 +160,14 @@ def _kabupaten() -> bool:
 
 def _serve_kabupaten(host: str, port: int) -> None:
     """Every kecamatan from one waitress process (records.tenancy.Kabupaten); each kecamatan's
-    app, and its job consumer, starts on its first request. More processes and hosts behind
-    HAProxy or nginx scale it out (docs/deployment.md)."""
+    app starts on its first request, and its job consumer in whichever process holds its jobs
+    lock first (records.tenancy.KabupatenJobs). More processes and hosts behind HAProxy or
+    nginx scale it out (docs/deployment.md)."""
     from waitress import create_server
 
-    from records.jobs import jobs_of
     from records.lifecycle import Shutdown
     from records.services.schema import current_state
-    from records.tenancy import Kabupaten, create_engine, registered, tenant_url
+    from records.tenancy import Kabupaten, KabupatenJobs, create_engine, registered, tenant_url
 
     base = lemari().settings
     for kecamatan in registered(db.engine):
@@ -180,15 +180,19 @@ def _serve_kabupaten(host: str, port: int) -> None:
             raise click.ClickException(
                 f"Skema Kecamatan {kecamatan.nama} belum terbaru (revisi {state.current or 'belum ada'}). "
                 "Jalankan dulu: lemari tenant migrasi")
-    kabupaten = Kabupaten(base, on_build=lambda app: jobs_of(app).start(base["JOB_WORKERS"]))
+    kabupaten = Kabupaten(base)
+    jobs = KabupatenJobs(base, base["JOB_WORKERS"], apps=kabupaten.app)
     server = create_server(kabupaten, host=host, port=port, threads=SERVE_THREADS)
     shutdown = Shutdown(server)
     shutdown.install_sigterm()
+    jobs.start()
     click.echo(f"Lemari kabupaten berjalan di http://{host}:{port}/ "
-               f"({len(kabupaten.kecamatan())} kecamatan, /k/<nama>/ atau nama host masing-masing)")
+               f"({len(kabupaten.kecamatan())} kecamatan, /k/<nama>/ atau nama host masing-masing; "
+               f"tugas latar belakang di proses ini untuk {len(jobs.held())} kecamatan)")
     try:
         server.run()
     finally:
+        jobs.stop()
         for app in kabupaten.apps():
             shutdown.finish(app)
         kabupaten.close()

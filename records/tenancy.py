@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
 import threading
 import time
@@ -55,6 +56,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from records.exceptions import RecordsError
+
+log = logging.getLogger(__name__)
 
 REGISTRY_SCHEMA = "lemari_kabupaten"
 SCHEMA_PREFIX = "kec_"
@@ -382,6 +385,82 @@ def _hash(app, password: str) -> str:
     from werkzeug.security import generate_password_hash
 
     return generate_password_hash(password, method=app.config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"))
+
+
+# --- background jobs of every kecamatan -----------------------------------------------------
+
+#: Advisory lock (with the schema's hash) held by the process that consumes a kecamatan's jobs.
+JOBS_LOCK = 7460010
+
+
+class KabupatenJobs:
+    """The job consumers of every kecamatan, one per kecamatan in the whole deployment: a
+    process consumes a kecamatan's jobs (OCR, drain, fixity, backups, checkpoints) only while
+    it holds that kecamatan's session advisory lock on a connection of its own, so periodic
+    jobs run once however many nodes and workers run this; when the holder dies, PostgreSQL
+    ends its session and another process takes the kecamatan over at its next look, every
+    TENANT_REFRESH_SECONDS (a kecamatan added meanwhile is found the same way)."""
+
+    def __init__(self, base: Mapping[str, Any], workers: int, overrides: Mapping[str, Any] | None = None,
+                 apps: Callable[[Kecamatan], Any] | None = None) -> None:
+        self.base, self.workers, self.overrides = base, workers, dict(overrides or {})
+        self.refresh_seconds = float(base.get("TENANT_REFRESH_SECONDS", 10))
+        self._engine = _registry_engine(base["SQLALCHEMY_DATABASE_URI"])
+        self._app_of = apps or (lambda kecamatan: tenant_app(self.base, kecamatan, self.overrides))
+        self._own_apps = apps is None  # built here, so closed here
+        self._held: dict[str, tuple[Any, Any]] = {}  # name -> (app, the connection holding the lock)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def take(self) -> list[str]:
+        """Start consuming every kecamatan no other process consumes; returns those taken now."""
+        from records.jobs import jobs_of
+
+        taken = []
+        for kecamatan in registered(self._engine):
+            if kecamatan.nama_singkat in self._held:
+                continue
+            conn = self._engine.connect()
+            if not conn.scalar(text("SELECT pg_try_advisory_lock(:key, hashtext(:schema))"),
+                               {"key": JOBS_LOCK, "schema": kecamatan.schema}):
+                conn.close()
+                continue
+            conn.commit()  # the session lock stays; no transaction stays open
+            app = self._app_of(kecamatan)
+            jobs_of(app).start(self.workers)
+            self._held[kecamatan.nama_singkat] = (app, conn)
+            taken.append(kecamatan.nama_singkat)
+        return taken
+
+    def held(self) -> list[str]:
+        return sorted(self._held)
+
+    def start(self) -> None:
+        """Take kecamatan now and again every refresh_seconds, in a thread of its own."""
+        def run() -> None:
+            while not self._stop.wait(self.refresh_seconds):
+                try:
+                    self.take()
+                except SQLAlchemyError as exc:  # the database is away: try again later
+                    log.warning("taking kecamatan jobs failed: %r", exc)
+        self.take()
+        self._thread = threading.Thread(target=run, name="lemari-kabupaten-jobs", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop every consumer, then let the locks go (another process takes over)."""
+        from records.jobs import jobs_of
+
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        for app, conn in self._held.values():
+            jobs_of(app).stop()
+            conn.close()
+            if self._own_apps:
+                close_app(app)
+        self._held.clear()
+        self._engine.dispose()
 
 
 # --- serving every kecamatan ----------------------------------------------------------------

@@ -235,6 +235,27 @@ def test_the_commands_list_kecamatan_refuse_bad_input_and_work_for_the_one_named
     assert whole.returncode != 0 and "tanpa LEMARI_TENANT" in whole.stderr
 
 
+def test_each_kecamatans_jobs_are_consumed_by_one_process_and_taken_over_when_it_stops(kabupaten):
+    """Two job workers of the deployment (two nodes): the first takes every kecamatan's jobs, the
+    second none (periodic jobs run once); when the first stops, the second takes them all."""
+    from records.jobs import jobs_of
+    from records.tenancy import KabupatenJobs
+
+    base, served = kabupaten
+    everyone = sorted(k.nama_singkat for k in tenancy.registered(served._engine))
+    first = KabupatenJobs(base, 1, OVERRIDES)
+    second = KabupatenJobs(base, 1, OVERRIDES)
+    try:
+        assert sorted(first.take()) == everyone
+        assert all(jobs_of(app).consumer is not None for app, _lock in first._held.values())
+        assert second.take() == []
+        first.stop()
+        assert sorted(second.take()) == everyone
+    finally:
+        first.stop()
+        second.stop()
+
+
 # --- every route, across kecamatan --------------------------------------------------------
 
 def _url(rule) -> str | None:
