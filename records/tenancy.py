@@ -54,6 +54,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
 from records.exceptions import RecordsError
 
@@ -406,6 +407,8 @@ class KabupatenJobs:
         self.base, self.workers, self.overrides = base, workers, dict(overrides or {})
         self.refresh_seconds = float(base.get("TENANT_REFRESH_SECONDS", 10))
         self._engine = _registry_engine(base["SQLALCHEMY_DATABASE_URI"])
+        # a connection per kecamatan held, outside any pool's limit
+        self._locks = create_engine(base["SQLALCHEMY_DATABASE_URI"], poolclass=NullPool)
         self._app_of = apps or (lambda kecamatan: tenant_app(self.base, kecamatan, self.overrides))
         self._own_apps = apps is None  # built here, so closed here
         self._held: dict[str, tuple[Any, Any]] = {}  # name -> (app, the connection holding the lock)
@@ -420,7 +423,7 @@ class KabupatenJobs:
         for kecamatan in registered(self._engine):
             if kecamatan.nama_singkat in self._held:
                 continue
-            conn = self._engine.connect()
+            conn = self._locks.connect()
             if not conn.scalar(text("SELECT pg_try_advisory_lock(:key, hashtext(:schema))"),
                                {"key": JOBS_LOCK, "schema": kecamatan.schema}):
                 conn.close()
@@ -461,6 +464,7 @@ class KabupatenJobs:
                 close_app(app)
         self._held.clear()
         self._engine.dispose()
+        self._locks.dispose()
 
 
 # --- serving every kecamatan ----------------------------------------------------------------
