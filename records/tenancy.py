@@ -289,6 +289,17 @@ def _initialise(app) -> None:
                    menu_permissions=ext.menu_permissions, pm=ext.pm)
 
 
+def run_in(base: Mapping[str, Any], kecamatan: Kecamatan, action: Callable[[Any], Any],
+           overrides: Mapping[str, Any] | None = None) -> Any:
+    """`action(app)` inside the kecamatan's app context, the app built for it and closed after."""
+    app = tenant_app(base, kecamatan, overrides)
+    try:
+        with app.app_context():
+            return action(app)
+    finally:
+        close_app(app)
+
+
 def close_app(app) -> None:
     """Stop the app's workers and close its pool (a command builds and drops many apps)."""
     from records.extensions import db
@@ -374,7 +385,7 @@ def _grant_in(base, kecamatan: Kecamatan, overrides, *, username: str, full_name
                 user.active = True
                 end_sessions(db.session, user.id)
             security_state(db.session, user.id).must_change_password = False
-            record_event(db.session, "lemari-kabupaten", "akun.kabupaten", object_type="akun",
+            record_event(db.session, "kabupaten", "akun.kabupaten", object_type="akun",
                          object_id=username,
                          detail={"peran": role.nama, "peran_kecamatan": role.peran_kecamatan})
             db.session.commit()

@@ -82,4 +82,39 @@ def upgrade_standards_command(username: str) -> None:
     click.echo(f"{len(done)} standar diperbarui.")
 
 
-COMMANDS = (publish_kit_command, expire_command, upgrade_standards_command)
+@click.command("standar-kabupaten")
+@click.option("--dari", "source", required=True,
+              help="Kecamatan contoh tempat standar kabupaten disusun dan ditinjau.")
+@click.option("--layanan", "codes", multiple=True, help="Kode layanan (boleh berulang; bawaan: semua).")
+@with_appcontext
+def kabupaten_standards_command(source: str, codes: tuple[str, ...]) -> None:
+    """Hand the current service standards of one kecamatan (where the kabupaten drafts and
+    reviews them) on to every other kecamatan of the deployment; a kecamatan's own version is
+    kept (a local override) and reported."""
+    from records.cli import run_service
+    from records.publikasi.services.standards import apply_kabupaten_spec, kabupaten_spec, list_current
+    from records.tenancy import find, registered, run_in
+
+    settings = lemari().settings
+    if settings.get("TENANT"):
+        raise click.ClickException("Perintah ini berlaku untuk seluruh kabupaten; jalankan tanpa "
+                                   "LEMARI_TENANT.")
+    model = run_service(lambda: find(settings["SQLALCHEMY_DATABASE_URI"], source))
+    wanted = list(codes) or run_in(settings, model, lambda _app: [s.layanan_code for s in list_current(
+        session=db.session)])
+    specs = run_service(lambda: run_in(settings, model, lambda _app: [
+        kabupaten_spec(code, session=db.session) for code in wanted]))
+    for kecamatan in registered(db.engine):
+        if kecamatan.nama_singkat == model.nama_singkat:
+            continue
+        outcomes = run_service(lambda k=kecamatan: run_in(settings, k, lambda _app: {
+            spec["code"]: apply_kabupaten_spec(spec, source=model.nama, session=db.session)
+            for spec in specs}))
+        local = sorted(code for code, outcome in outcomes.items() if outcome == "lokal")
+        applied = sum(1 for outcome in outcomes.values() if outcome == "diterapkan")
+        click.echo(f"{kecamatan.nama_singkat}: {applied} diterapkan, "
+                   f"{sum(1 for o in outcomes.values() if o == 'sama')} sudah sama"
+                   + (f", versi sendiri dipertahankan: {', '.join(local)}" if local else ""))
+
+
+COMMANDS = (publish_kit_command, expire_command, upgrade_standards_command, kabupaten_standards_command)

@@ -256,6 +256,43 @@ def test_each_kecamatans_jobs_are_consumed_by_one_process_and_taken_over_when_it
         second.stop()
 
 
+def _standard(code: str):
+    from records.publikasi.services.standards import current_standard
+
+    found = current_standard(code, session=db.session)
+    return found.waktu_hari, found.created_by, found.keputusan
+
+
+def _edit_standard(app, username: str, code: str, days: int) -> None:
+    """`username` (an Admin there) saves a new version of the service's standard."""
+    from records.extensions import lemari
+    from records.publikasi.services.standards import kabupaten_spec, save_standard
+    from records.services.accounts import actor_for_username
+
+    who = actor_for_username(username, sm=app.appbuilder.sm, session=db.session, registry=lemari().registry)
+    values = {**kabupaten_spec(code, session=db.session)["values"], "waktu_hari": days,
+              "keputusan": "Keputusan Camat Nomor 1 Tahun 2026", "catatan": "Uji"}
+    save_standard(code, values, actor=who, session=db.session)
+
+
+def test_the_kabupatens_standards_reach_every_kecamatan_and_a_local_version_stays(kabupaten):
+    base, served = kabupaten
+    kb, tg = served.kecamatan()[KB], served.kecamatan()[TG]
+    tenancy.run_in(base, kb, lambda app: _edit_standard(app, "admin", "sk_domisili", 2), OVERRIDES)
+    handed = run_lemari(base["HOME"], "standar-kabupaten", "--dari", KB, "--layanan", "sk_domisili")
+    assert handed.returncode == 0, handed.stderr
+    assert f"{TG}: 1 diterapkan" in handed.stdout
+    # the kecamatan's Camat must decree it: the model kecamatan's decree is not carried
+    assert tenancy.run_in(base, tg, lambda _app: _standard("sk_domisili"), OVERRIDES) == (2, "kabupaten", "")
+
+    tenancy.run_in(base, tg, lambda app: _edit_standard(app, "admin.kab", "sk_domisili", 3), OVERRIDES)
+    tenancy.run_in(base, kb, lambda app: _edit_standard(app, "admin", "sk_domisili", 1), OVERRIDES)
+    again = run_lemari(base["HOME"], "standar-kabupaten", "--dari", KB, "--layanan", "sk_domisili")
+    assert f"{TG}: 0 diterapkan, 0 sudah sama, versi sendiri dipertahankan: sk_domisili" in again.stdout
+    kept = tenancy.run_in(base, tg, lambda _app: _standard("sk_domisili"), OVERRIDES)
+    assert kept[:2] == (3, "admin.kab")
+
+
 # --- every route, across kecamatan --------------------------------------------------------
 
 def _url(rule) -> str | None:

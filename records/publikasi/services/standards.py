@@ -417,3 +417,52 @@ def _add_decision(steps: list[dict], shipped: list[dict]) -> None:
                 "Berkas tidak lengkap: dikembalikan kepada pemohon dengan alasan tertulis")
             step.setdefault("dasar_hukum", (model or {}).get("dasar_hukum", ""))
             return
+
+
+# --- the kabupaten's standards (issue 19) ----------------------------------------------------
+
+#: Who writes a version taken from the kabupaten's standards (docs/deployment.md).
+KABUPATEN = "kabupaten"
+#: Versions a kecamatan did not write itself: the shipped seed and the kabupaten's.
+NOT_LOCAL = ("system", KABUPATEN)
+#: Components handed on from the kabupaten; `keputusan` is not one: a kecamatan's standard is set
+#: by a Keputusan Camat (UU 25/2009, PermenPANRB 15/2014; e.g. Keputusan Camat Kutawaringin
+#: 32/2017), so an applied version waits for its own, and `catatan` says where it came from.
+HANDED_ON = tuple(name for name in (*TEXT_FIELDS, *LIST_FIELDS, "prosedur", "waktu_hari", "biaya",
+                                    "ketentuan") if name not in ("keputusan", "catatan"))
+
+
+def kabupaten_spec(code: str, *, session: Session) -> dict:
+    """A service's current standard as the kabupaten hands it on to every kecamatan."""
+    current = current_standard(code, session=session)
+    layanan = session.get(Layanan, code)
+    return {"code": code, "doctype": layanan.doctype if layanan else "", "versi": current.versi,
+            "values": {name: getattr(current, name) for name in HANDED_ON}}
+
+
+def apply_kabupaten_spec(spec: dict, *, source: str, session: Session) -> str:
+    """Write the kabupaten's version of a service's standard in this kecamatan and commit:
+    "diterapkan"; "sama" when the current version already says the same; "lokal" when the
+    kecamatan wrote its own version (a local override is kept, never replaced)."""
+    code = spec["code"]
+    layanan = session.get(Layanan, code)
+    current = session.scalar(select(StandarPelayanan).where(StandarPelayanan.layanan_code == code)
+                             .order_by(StandarPelayanan.versi.desc()).limit(1))
+    if current is not None and current.created_by not in NOT_LOCAL:
+        return "lokal"
+    values = {**spec["values"], "keputusan": "",
+              "catatan": f"Standar kabupaten, dari Kecamatan {source} versi {spec['versi']}; "
+                         "berlaku setelah ditetapkan dengan Keputusan Camat."}
+    cleaned = clean_standard(values, code=code, previous=current)
+    if current is not None and all(getattr(current, name) == cleaned[name] for name in HANDED_ON):
+        return "sama"
+    if layanan is None:
+        layanan = Layanan(code=code, nama=cleaned["nama"], doctype=spec["doctype"],
+                          waktu_hari=cleaned["waktu_hari"])
+        session.add(layanan)
+        session.flush()
+    version = _new_version(session, layanan, cleaned, KABUPATEN)
+    record_event(session, KABUPATEN, "standar.kabupaten", object_type="layanan", object_id=code,
+                 detail={"versi": version.versi, "dari": source, "versi_asal": spec["versi"]})
+    session.commit()
+    return "diterapkan"
