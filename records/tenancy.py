@@ -480,6 +480,12 @@ class KabupatenJobs:
 
 # --- serving every kecamatan ----------------------------------------------------------------
 
+#: The kabupaten's own pages (no app behind them) carry the headers the app's pages carry.
+PAGE_HEADERS = (("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"),
+                ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
+                ("Referrer-Policy", "same-origin"))
+
+
 class Kabupaten:
     """WSGI app of a kabupaten node: each request goes to its kecamatan's app, chosen by host
     name or by the path ``/k/<name>``; ``/`` lists the kecamatan. The register is read again
@@ -560,14 +566,14 @@ class Kabupaten:
             body = _page("Halaman tidak ditemukan",
                          "<p>Alamat ini bukan milik kecamatan mana pun di pemasangan ini. "
                          '<a href="/">Lihat daftar kecamatan</a>.</p>')
-            start_response("404 Not Found", [("Content-Type", "text/html; charset=utf-8")])
+            start_response("404 Not Found", [("Content-Type", "text/html; charset=utf-8"), *PAGE_HEADERS])
             return [body]
         items = "".join(
             f'<li><a href="{escape(_link(k, environ))}">Kecamatan {escape(k.nama)}</a> '
             f"<small>({escape(k.kode)})</small></li>" for k in known.values())
         body = _page("Lemari — kantor kecamatan",
                      f"<ul>{items}</ul>" if items else "<p>Belum ada kecamatan terdaftar.</p>")
-        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), *PAGE_HEADERS])
         return [body]
 
 

@@ -95,8 +95,11 @@ def logged_in(client, prefix: str, **headers) -> bool:
 def test_the_portal_lists_every_kecamatan_and_an_unknown_address_is_a_404(kabupaten):
     _base, served = kabupaten
     client = Client(served)
-    page = client.get("/").get_data(as_text=True)
+    portal = client.get("/")
+    page = portal.get_data(as_text=True)
     assert 'href="/k/kotabangun/"' in page and "Kecamatan Tenggarong" in page
+    assert portal.headers["X-Frame-Options"] == "DENY" and "default-src 'none'" in portal.headers[
+        "Content-Security-Policy"]
     missing = client.get("/k/loakulu/")
     assert missing.status_code == 404 and "bukan milik kecamatan" in missing.get_data(as_text=True)
     health = client.get("/health")  # the load balancer's check of a node
