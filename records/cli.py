@@ -182,7 +182,9 @@ def _serve_kabupaten(host: str, port: int) -> None:
                 "Jalankan dulu: lemari tenant migrasi")
     kabupaten = Kabupaten(base)
     jobs = KabupatenJobs(base, base["JOB_WORKERS"], apps=kabupaten.app)
-    server = create_server(kabupaten, host=host, port=port, threads=SERVE_THREADS)
+    # a TV per kecamatan long-polls a thread for up to 25 s: the office's threads plus two each
+    threads = SERVE_THREADS + 2 * len(kabupaten.kecamatan())
+    server = create_server(kabupaten, host=host, port=port, threads=threads)
     shutdown = Shutdown(server)
     shutdown.install_sigterm()
     jobs.start()

@@ -83,6 +83,38 @@ def sqlite_url(home: Path) -> str:
     return f"sqlite:///{(home / 'lemari.db').resolve()}"
 
 
+#: What belongs to one office and never comes from a kabupaten's config.py or environment: its
+#: keys, folders and certificate (records.tenancy). Set at kabupaten level they would put every
+#: kecamatan on one archive, one checkpoint folder or one secret key; a kecamatan's own
+#: config.py may still set them.
+PER_OFFICE = ("SECRET_KEY", "ARCHIVE_DIR", "AUDIT_CHECKPOINT_DIR", "PUBLISH_TEMPLATE_DIR",
+              "SEARCH_INDEX_DIR", "UPS_BACKUP_DIR", "SIGNING_CERT", "SIGNING_KEY", "SIGNING_CA",
+              "BACKUP_PASSPHRASE_FILE", "BACKUP_SFTP_KEY_FILE")
+#: Queues shared by every kecamatan safely (each names its own queue); any other JOBS_URL is a
+#: file, which each kecamatan keeps in its own folder.
+SHARED_QUEUES = ("redis://", "rediss://", "unix://")
+
+
+def _kecamatan_layer(settings: dict[str, Any], own: Path, environ: Mapping[str, str],
+                     test_config: Mapping[str, Any]) -> None:
+    """A kecamatan of a kabupaten: the kabupaten's values without what is one office's
+    (PER_OFFICE), then the kecamatan's own config.py, the environment for the rest, and the
+    test mapping (which names the kecamatan)."""
+    defaults = default_settings()
+    for key in PER_OFFICE:
+        if key in defaults:
+            settings[key] = defaults[key]
+        else:
+            settings.pop(key, None)
+    mine = instance_overrides(own)
+    settings.update(mine)
+    settings.update({k: v for k, v in env_overrides(environ, settings).items() if k not in PER_OFFICE})
+    jobs = str(settings.get("JOBS_URL") or "")
+    if not jobs.startswith(SHARED_QUEUES) and jobs != mine.get("JOBS_URL"):
+        settings["JOBS_URL"] = ""  # a queue file of the kabupaten's: each kecamatan keeps its own
+    settings.update(test_config)
+
+
 def load_config(test_config: Mapping[str, Any] | None = None,
                 environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Merge defaults, instance file, environment and test values into one mapping."""
@@ -96,10 +128,7 @@ def load_config(test_config: Mapping[str, Any] | None = None,
     settings.update(test_config or {})
     own = Path(settings["HOME"]).expanduser().resolve()
     if settings.get("TENANT") and own != home.resolve():
-        # a kecamatan of a kabupaten (records.tenancy): its own config.py over the kabupaten's
-        settings.update(instance_overrides(own))
-        settings.update(env_overrides(environ, settings))
-        settings.update(test_config or {})
+        _kecamatan_layer(settings, own, environ, test_config or {})
     home = own
     home.mkdir(parents=True, exist_ok=True)
     settings["HOME"] = str(home)

@@ -179,14 +179,17 @@ def find(database_url: str, nama_singkat: str) -> Kecamatan:
 
 def tenant_config(base: Mapping[str, Any], kecamatan: Kecamatan) -> dict[str, Any]:
     """The settings that make a Lemari app this kecamatan's, over the deployment's `base`."""
-    home = Path(base["HOME"]) / "kecamatan" / kecamatan.nama_singkat
+    home = tenant_home(base, kecamatan)
     by_path = base["PUBLIC_BASE_URL"].rstrip("/") + PATH_PREFIX + kecamatan.nama_singkat
     public = kecamatan.alamat_publik or (f"https://{kecamatan.hosts[0]}" if kecamatan.hosts else by_path)
     return {"HOME": str(home), "DATABASE_URL": tenant_url(base["DATABASE_URL"], kecamatan.schema),
             "TENANT": kecamatan.nama_singkat, "KECAMATAN_CODE": kecamatan.kode,
             "KECAMATAN": kecamatan.nama, "APP_NAME": f"Lemari — Kecamatan {kecamatan.nama}",
             "OFFICE_NAME": f"KECAMATAN {kecamatan.nama.upper()}", "OFFICE_PLACE": kecamatan.nama,
-            "PUBLIC_BASE_URL": public}
+            "PUBLIC_BASE_URL": public,
+            # one pool of PDF render workers per process for every kecamatan (their templates are
+            # the same; kop, logo and signatories travel with each job, signing is in the app)
+            "PDF_POOL_PER_PROCESS": True}
 
 
 def tenant_app(base: Mapping[str, Any], kecamatan: Kecamatan, overrides: Mapping[str, Any] | None = None):
@@ -240,6 +243,20 @@ def add_kecamatan(base: Mapping[str, Any], *, nama_singkat: str, nama: str, kode
     finally:
         engine.dispose()
     return kecamatan
+
+
+def check_new(base: Mapping[str, Any], kecamatan: Kecamatan) -> None:
+    """`_check_new` on the deployment's database, before anything is written (the import)."""
+    engine = _registry_engine(base["SQLALCHEMY_DATABASE_URI"])
+    try:
+        _check_new(engine, kecamatan)
+    finally:
+        engine.dispose()
+
+
+def tenant_home(base: Mapping[str, Any], kecamatan: Kecamatan) -> Path:
+    """The kecamatan's data folder on the shared volume."""
+    return Path(base["HOME"]) / "kecamatan" / kecamatan.nama_singkat
 
 
 def _check_new(engine: Engine, kecamatan: Kecamatan) -> None:
@@ -326,8 +343,10 @@ def grant_account(base: Mapping[str, Any], *, nama_pengguna: str, nama_lengkap: 
                   overrides: Mapping[str, Any] | None = None) -> list[str]:
     """Create or update a kabupaten account in every kecamatan it reaches (all when
     `kecamatan` is empty): same name and password everywhere, the declared role, no forced
-    password change. A name a kecamatan already uses for its own account is refused. The reach
-    is kept in lemari_kabupaten.akun_kabupaten; returns the kecamatan reached."""
+    password change; deactivated where it no longer reaches. The reach (kecamatan by name) is
+    kept in lemari_kabupaten.akun_kabupaten and written first, so a run cut short is finished
+    by running it again. Before anything is written, a kecamatan that uses the name for its own
+    account refuses the whole grant. Returns the kecamatan reached."""
     from records.passwords import PasswordPolicyError, check_password
 
     role = peran_kabupaten(peran)
@@ -343,54 +362,72 @@ def grant_account(base: Mapping[str, Any], *, nama_pengguna: str, nama_lengkap: 
             raise TenancyError(f"Kecamatan tidak terdaftar: {', '.join(unknown)}.")
         reached = [known[name] for name in (wanted or known)]
         with engine.connect() as conn:
-            ours = conn.scalar(select(AKUN.c.nama_pengguna).where(AKUN.c.nama_pengguna == nama_pengguna))
-        for target in reached:
-            _grant_in(base, target, overrides, username=nama_pengguna, full_name=nama_lengkap,
-                      role=role, password=password, ours=ours is not None)
+            before = conn.scalar(select(AKUN.c.kecamatan).where(AKUN.c.nama_pengguna == nama_pengguna))
+        previous = {name for name in (before or "").split(",") if name}
+        if taken := [k.nama for k in reached if k.nama_singkat not in previous
+                     and run_in(base, k, lambda app: app.appbuilder.sm.find_user(username=nama_pengguna)
+                                is not None, overrides)]:
+            raise TenancyError(f"Kecamatan {', '.join(taken)} sudah memakai nama pengguna {nama_pengguna!r} "
+                               "untuk akunnya sendiri; pilih nama lain untuk akun kabupaten.")
         with engine.begin() as conn:
             conn.execute(AKUN.delete().where(AKUN.c.nama_pengguna == nama_pengguna))
-            conn.execute(AKUN.insert().values(nama_pengguna=nama_pengguna, peran=role.nama,
-                                              kecamatan=",".join(wanted),
-                                              diubah=dt.datetime.now(dt.UTC).replace(tzinfo=None)))
+            conn.execute(AKUN.insert().values(
+                nama_pengguna=nama_pengguna, peran=role.nama,
+                kecamatan=",".join(sorted(previous | {k.nama_singkat for k in reached})),
+                diubah=dt.datetime.now(dt.UTC).replace(tzinfo=None)))
+        for target in reached:
+            run_in(base, target, lambda app: _grant_here(app, username=nama_pengguna, full_name=nama_lengkap,
+                                                         role=role, password=password), overrides)
+        for name in sorted(previous - {k.nama_singkat for k in reached}):
+            if name in known:
+                run_in(base, known[name], lambda app: _revoke_here(app, nama_pengguna), overrides)
+        with engine.begin() as conn:
+            conn.execute(AKUN.update().where(AKUN.c.nama_pengguna == nama_pengguna).values(
+                kecamatan=",".join(sorted(k.nama_singkat for k in reached))))
     finally:
         engine.dispose()
     return [k.nama_singkat for k in reached]
 
 
-def _grant_in(base, kecamatan: Kecamatan, overrides, *, username: str, full_name: str,
-              role: PeranKabupaten, password: str, ours: bool) -> None:
-    """The account in one kecamatan, audited there."""
+def _grant_here(app, *, username: str, full_name: str, role: PeranKabupaten, password: str) -> None:
+    """The account in this kecamatan (created, or its role, password and activity set), audited."""
     from records.extensions import db
     from records.services.accounts import end_sessions, security_state
     from records.services.audit import record_event
 
-    app = tenant_app(base, kecamatan, overrides)
-    try:
-        with app.app_context():
-            sm = app.appbuilder.sm
-            user = sm.find_user(username=username)
-            if user is not None and not ours:
-                raise TenancyError(f"Kecamatan {kecamatan.nama} sudah memakai nama pengguna {username!r} "
-                                   "untuk akunnya sendiri; pilih nama lain untuk akun kabupaten.")
-            first, _, last = full_name.strip().partition(" ")
-            if user is None:
-                user = sm.add_user(username, first or username, last or first or username,
-                                   f"{username}@kabupaten.invalid", sm.find_role(role.peran_kecamatan),
-                                   password)
-                if not user:
-                    raise TenancyError(f"Akun {username} gagal dibuat di Kecamatan {kecamatan.nama}.")
-            else:
-                user.roles = [sm.find_role(role.peran_kecamatan)]
-                user.password = _hash(app, password)
-                user.active = True
-                end_sessions(db.session, user.id)
-            security_state(db.session, user.id).must_change_password = False
-            record_event(db.session, "kabupaten", "akun.kabupaten", object_type="akun",
-                         object_id=username,
-                         detail={"peran": role.nama, "peran_kecamatan": role.peran_kecamatan})
-            db.session.commit()
-    finally:
-        close_app(app)
+    sm = app.appbuilder.sm
+    user = sm.find_user(username=username)
+    first, _, last = full_name.strip().partition(" ")
+    if user is None:
+        user = sm.add_user(username, first or username, last or first or username,
+                           f"{username}@kabupaten.invalid", sm.find_role(role.peran_kecamatan), password)
+        if not user:
+            raise TenancyError(f"Akun {username} gagal dibuat.")
+    else:
+        user.roles = [sm.find_role(role.peran_kecamatan)]
+        user.password = _hash(app, password)
+        user.active = True
+        end_sessions(db.session, user.id)
+    security_state(db.session, user.id).must_change_password = False
+    record_event(db.session, "kabupaten", "akun.kabupaten", object_type="akun", object_id=username,
+                 detail={"peran": role.nama, "peran_kecamatan": role.peran_kecamatan})
+    db.session.commit()
+
+
+def _revoke_here(app, username: str) -> None:
+    """The account no longer reaches this kecamatan: deactivated (kept, as every account is,
+    for the records it signed), its sessions ended, audited."""
+    from records.extensions import db
+    from records.services.accounts import end_sessions
+    from records.services.audit import record_event
+
+    user = app.appbuilder.sm.find_user(username=username)
+    if user is None or not user.active:
+        return
+    user.active = False
+    end_sessions(db.session, user.id)
+    record_event(db.session, "kabupaten", "akun.kabupaten.cabut", object_type="akun", object_id=username)
+    db.session.commit()
 
 
 def _hash(app, password: str) -> str:
@@ -440,11 +477,33 @@ class KabupatenJobs:
                 conn.close()
                 continue
             conn.commit()  # the session lock stays; no transaction stays open
-            app = self._app_of(kecamatan)
-            jobs_of(app).start(self.workers)
+            try:
+                app = self._app_of(kecamatan)
+                jobs_of(app).start(self.workers)
+            except Exception:
+                conn.close()  # the lock goes with it: another process may take the kecamatan
+                raise
             self._held[kecamatan.nama_singkat] = (app, conn)
             taken.append(kecamatan.nama_singkat)
         return taken
+
+    def let_go_of_lost(self) -> list[str]:
+        """Stop consuming every kecamatan whose lock's connection died (PostgreSQL restarted or
+        the network broke: the lock is gone, and another process may take the kecamatan)."""
+        from records.jobs import jobs_of
+
+        lost = []
+        for name, (app, conn) in list(self._held.items()):
+            try:
+                conn.exec_driver_sql("SELECT 1")
+                conn.commit()
+            except SQLAlchemyError:
+                jobs_of(app).stop()
+                conn.invalidate()
+                del self._held[name]
+                lost.append(name)
+                log.warning("jobs lock of kecamatan %s lost; its consumer stopped", name)
+        return lost
 
     def held(self) -> list[str]:
         return sorted(self._held)
@@ -454,6 +513,7 @@ class KabupatenJobs:
         def run() -> None:
             while not self._stop.wait(self.refresh_seconds):
                 try:
+                    self.let_go_of_lost()
                     self.take()
                 except SQLAlchemyError as exc:  # the database is away: try again later
                     log.warning("taking kecamatan jobs failed: %r", exc)
@@ -491,18 +551,24 @@ class Kabupaten:
     name or by the path ``/k/<name>``; ``/`` lists the kecamatan. The register is read again
     every TENANT_REFRESH_SECONDS, so a kecamatan added meanwhile is served without a restart."""
 
-    def __init__(self, base: Mapping[str, Any], overrides: Mapping[str, Any] | None = None,
-                 on_build: Callable[[Any], None] | None = None) -> None:
-        self.base, self.overrides, self.on_build = base, dict(overrides or {}), on_build
+    def __init__(self, base: Mapping[str, Any], overrides: Mapping[str, Any] | None = None) -> None:
+        self.base, self.overrides = base, dict(overrides or {})
         self.refresh_seconds = float(base.get("TENANT_REFRESH_SECONDS", 10))
         self._engine = _registry_engine(base["SQLALCHEMY_DATABASE_URI"])
         self._known: dict[str, Kecamatan] = {}
         self._read_at = float("-inf")
         self._apps: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        self._register_lock = threading.Lock()  # one reader of the register at a time
+        self._build_locks: dict[str, threading.Lock] = {}  # one build per kecamatan at a time
+        self._locks_lock = threading.Lock()
 
     def __call__(self, environ, start_response):
-        kecamatan, prefix = self.route(environ)
+        if environ.get("PATH_INFO") == "/health" and not self._by_host(environ):
+            return self._health(start_response)  # the load balancer's check, before any routing
+        try:
+            kecamatan, prefix = self.route(environ)
+        except SQLAlchemyError:  # no register read yet and the database away
+            return self._portal(environ, start_response)
         if kecamatan is None:
             return self._portal(environ, start_response)
         app = self.app(kecamatan)
@@ -512,12 +578,26 @@ class Kabupaten:
         return app(environ, start_response)
 
     def kecamatan(self) -> dict[str, Kecamatan]:
-        """The register, read at most every refresh_seconds."""
-        with self._lock:
+        """The register, read at most every refresh_seconds; while the database cannot be read
+        the last register read serves (the kecamatan's own requests then fail cleanly, 503),
+        and it is tried again after refresh_seconds."""
+        if time.monotonic() - self._read_at <= self.refresh_seconds:
+            return self._known
+        with self._register_lock:
             if time.monotonic() - self._read_at > self.refresh_seconds:
-                self._known = {k.nama_singkat: k for k in registered(self._engine)}
+                try:
+                    self._known = {k.nama_singkat: k for k in registered(self._engine)}
+                except SQLAlchemyError as exc:
+                    if not self._known:
+                        raise
+                    log.warning("the register of kecamatan could not be read: %r", exc)
                 self._read_at = time.monotonic()
             return self._known
+
+    def _by_host(self, environ) -> bool:
+        """Whether the request's host name is a kecamatan's (from the register last read)."""
+        host = (environ.get("HTTP_HOST") or "").split(":")[0].lower()
+        return any(host in k.hosts for k in self._known.values())
 
     def route(self, environ) -> tuple[Kecamatan | None, str]:
         """The kecamatan a request is for and the path prefix that named it ('' by host)."""
@@ -534,16 +614,18 @@ class Kabupaten:
         return None, ""
 
     def app(self, kecamatan: Kecamatan):
-        """The kecamatan's app, built on its first request (one build at a time)."""
+        """The kecamatan's app, built on its first request; a build holds back only the
+        requests of its own kecamatan."""
         found = self._apps.get(kecamatan.nama_singkat)
-        if found is None:
-            with self._lock:
-                found = self._apps.get(kecamatan.nama_singkat)
-                if found is None:
-                    found = tenant_app(self.base, kecamatan, self.overrides)
-                    if self.on_build is not None:
-                        self.on_build(found)
-                    self._apps[kecamatan.nama_singkat] = found
+        if found is not None:
+            return found
+        with self._locks_lock:
+            lock = self._build_locks.setdefault(kecamatan.nama_singkat, threading.Lock())
+        with lock:
+            found = self._apps.get(kecamatan.nama_singkat)
+            if found is None:
+                found = tenant_app(self.base, kecamatan, self.overrides)
+                self._apps[kecamatan.nama_singkat] = found
         return found
 
     def apps(self) -> list:
@@ -561,7 +643,13 @@ class Kabupaten:
         (200 while the register can be read); anything else is a 404."""
         if environ.get("PATH_INFO") == "/health":
             return self._health(start_response)
-        known = self.kecamatan()
+        try:
+            known = self.kecamatan()
+        except SQLAlchemyError:
+            start_response("503 Service Unavailable", [("Content-Type", "text/html; charset=utf-8"),
+                                                       ("Retry-After", "5"), *PAGE_HEADERS])
+            return [_page("Layanan sedang tidak tersedia", "<p>Basis data belum dapat dihubungi; "
+                          "coba lagi sebentar lagi.</p>")]
         if environ.get("PATH_INFO", "/") not in ("", "/"):
             body = _page("Halaman tidak ditemukan",
                          "<p>Alamat ini bukan milik kecamatan mana pun di pemasangan ini. "

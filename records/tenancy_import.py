@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Integer, MetaData, Table, create_engine, func, select, text
+from sqlalchemy import Connection, Engine, MetaData, Sequence, Table, create_engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
@@ -39,11 +39,6 @@ from records import tenancy
 from records.services.backup import MANIFEST
 from records.tenancy import Kecamatan, TenancyError
 
-#: Files of a data folder that are not carried over: the database (copied row by row), the job
-#: queue (per installation), the search index (rebuilt), the secret key (the kecamatan's own)
-#: and the front office's lock flag; config.py is kept beside, as config.py.asal, to be read.
-NOT_COPIED = ("lemari.db", "lemari.db-wal", "lemari.db-shm", "lemari.db-journal", "lemari.db-lemari-loket",
-              "jobs.db", "jobs.db-wal", "jobs.db-shm", "index", "secret_key", "config.py", "kecamatan")
 CHUNK = 1000
 
 
@@ -68,6 +63,9 @@ def import_office(base: Mapping[str, Any], source: Path, *, nama_singkat: str, n
     source = Path(source).expanduser().resolve()
     if not source.is_dir():
         raise TenancyError(f"Folder data kantor asal {source} tidak ditemukan.")
+    wanted = Kecamatan(nama_singkat, nama.strip(), kode.strip(), tuple(h.strip().lower() for h in hosts),
+                       alamat_publik.strip())
+    tenancy.check_new(base, wanted)
     report = ImportReport()
     with tempfile.TemporaryDirectory(prefix="lemari-impor-") as work, ExitStack() as cleanup:
         if (source / MANIFEST).is_file():
@@ -76,14 +74,16 @@ def import_office(base: Mapping[str, Any], source: Path, *, nama_singkat: str, n
         try:
             _check_trail(source_app, report, "asal")
             metadata = _metadata(source_app)
+            _prepare_folder(source_app, tenancy.tenant_home(base, wanted), report)
 
             def prepare(app) -> None:
-                _copy_files(source_app, app, report)
                 _copy_rows(source_app, app, metadata, report)
+                _check_trail(app, report, "tujuan")  # the same trail, before any seed adds to it
 
             def finish(app) -> None:
                 report.indexed = _rebuild_index(app)
-                _check_trail(app, report, "tujuan")
+                _check_trail(app, report, "akhir")
+                _check_archive(app)
                 report.numbers = _last_numbers(app)
 
             report.kecamatan = tenancy.add_kecamatan(
@@ -99,10 +99,13 @@ def _source_app(source: Path, work: Path, overrides: Mapping[str, Any] | None):
     migrated to the newest schema there (the source itself is never written)."""
     from records.app import create_app
     from records.services.schema import current_state, upgrade
-    from records.settings import instance_overrides, load_config
+    from records.settings import default_settings, instance_overrides, load_config
 
-    own = {**dict(overrides or {}), **instance_overrides(source), "HOME": str(source), "TENANT": ""}
-    settings = load_config(own)  # the source's config.py: its database, archive, certificate
+    # the defaults and the source's own config.py (its database, archive, certificate), never
+    # the kabupaten's config.py or environment, which a bare load_config would lay underneath
+    own = {**default_settings(), **instance_overrides(source), **dict(overrides or {}),
+           "HOME": str(source), "TENANT": ""}
+    settings = load_config(own, environ={})
     url = settings["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("sqlite"):
         database = source / "lemari.db" if not settings["DATABASE_URL"] else Path(url.split("///", 1)[1])
@@ -187,7 +190,9 @@ def _metadata(app) -> MetaData:
 
 
 def _check_trail(app, report: ImportReport, where: str) -> None:
-    """The trail's chain and checkpoints must hold; `where` names the side in the message."""
+    """The trail's chain and checkpoints must hold. "asal" records them; "tujuan" (right after
+    the copy) must have the same entries and checkpoints; "akhir" (after the seeds of `lemari
+    init`, which may add entries for what they put back) the same checkpoints and no fewer."""
     from records.audit_desk import checkpoint_folder, checkpoint_signer
     from records.extensions import db, lemari
     from records.models.audit import AuditEvent
@@ -202,33 +207,64 @@ def _check_trail(app, report: ImportReport, where: str) -> None:
         broken = f"rusak mulai entri #{trail.broken.id}" if trail.broken is not None else "tidak cocok"
         raise TenancyError(f"Log audit {where} {broken}: " + "; ".join(trail.problems)
                            + " Impor dibatalkan; tidak ada yang didaftarkan.")
-    if where == "tujuan" and (entries, len(trail.held)) != (report.audit_entries, report.audit_checkpoints):
-        raise TenancyError(f"Log audit tujuan berisi {entries} entri dan {len(trail.held)} titik periksa "
+    if where == "asal":
+        report.audit_entries, report.audit_checkpoints = entries, len(trail.held)
+        return
+    fewer = entries < report.audit_entries if where == "akhir" else entries != report.audit_entries
+    if fewer or len(trail.held) != report.audit_checkpoints:
+        raise TenancyError(f"Log audit {where} berisi {entries} entri dan {len(trail.held)} titik periksa "
                            f"cocok, asal {report.audit_entries} dan {report.audit_checkpoints}; dibatalkan.")
-    report.audit_entries, report.audit_checkpoints = entries, len(trail.held)
 
 
-def _copy_files(source_app, app, report: ImportReport) -> None:
-    """The source's data folder (and its archive, wherever ARCHIVE_DIR put it) into the
-    kecamatan's, without what NOT_COPIED names."""
-    source = Path(source_app.config["HOME"])
-    target = Path(app.config["HOME"])
-    copied = shutil.copytree(source, target, ignore=_ignore_top(source), dirs_exist_ok=True)
-    archive = source_app.config["ARCHIVE_DIR"]
-    if archive and not Path(archive).resolve().is_relative_to(source):
-        shutil.copytree(archive, target / "archive", dirs_exist_ok=True)
+def _check_archive(app) -> None:
+    """Every file the kecamatan's records name is in its archive, whole (the doctor's checks)."""
+    from records.desk import blob_store
+    from records.doctor import archive_checks
+    from records.extensions import db, lemari
+
+    with app.app_context():
+        ext = lemari()
+        failed = [f"{c.name}: {c.summary}" for c in archive_checks(db.session, blob_store(ext.settings),
+                                                                  ext.registry) if not c.ok]
+        db.session.rollback()
+    if failed:
+        raise TenancyError("Arsip kecamatan tujuan tidak lengkap: " + "; ".join(failed))
+
+
+#: Where the signing certificate's files go in the kecamatan's folder, by setting.
+CERTIFICATE_FILES = {"SIGNING_CERT": "sertifikat/cert.pem", "SIGNING_KEY": "sertifikat/key.pem",
+                     "SIGNING_CA": "sertifikat/ca.pem"}
+
+
+def _prepare_folder(source_app, target: Path, report: ImportReport) -> None:
+    """The kecamatan's folder before its app is built: the archive (wherever ARCHIVE_DIR put it),
+    the demo signing key folder, the audit checkpoints (wherever AUDIT_CHECKPOINT_DIR put them),
+    the office's own certificate with a config.py naming it, and the source's config.py kept
+    beside as config.py.asal. Nothing else (backups, job queue, index, keys of the session)."""
+    from records.audit_desk import checkpoint_folder
+
+    settings = source_app.extensions["lemari"].settings
+    source = Path(settings["HOME"])
+    target.mkdir(parents=True, exist_ok=True)
+    folders = {Path(settings["ARCHIVE_DIR"] or source / "archive"): target / "archive",
+               checkpoint_folder(settings): target / "titik_periksa_audit", source / "pki": target / "pki"}
+    for origin, copy in folders.items():
+        if origin.is_dir():
+            shutil.copytree(origin, copy, dirs_exist_ok=True)
+    lines = []
+    for key, name in CERTIFICATE_FILES.items():
+        if settings.get(key):
+            (target / name).parent.mkdir(exist_ok=True)
+            shutil.copy2(settings[key], target / name)
+            lines.append(f"{key} = {str(target / name)!r}\n")
+    if lines:
+        (target / "config.py").write_text("# sertifikat kantor, dibawa oleh `lemari tenant impor`\n"
+                                          + "".join(lines), encoding="utf-8")
     if (source / "config.py").is_file():
         shutil.copy2(source / "config.py", target / "config.py.asal")
-        report.notes.append("config.py kantor asal disimpan sebagai config.py.asal (tidak dipakai): "
-                            "pindahkan pengaturan yang masih perlu, mis. sertifikat BSrE, ke config.py "
-                            "kecamatan.")
-    report.files = sum(1 for p in Path(copied).rglob("*") if p.is_file())
-
-
-def _ignore_top(source: Path):
-    def ignore(folder: str, names: list[str]) -> list[str]:
-        return [n for n in names if n in NOT_COPIED] if Path(folder) == source else []
-    return ignore
+        report.notes.append("config.py kantor asal disimpan sebagai config.py.asal (tidak dipakai); "
+                            "sertifikat penandatangan dan titik periksa audit sudah dibawa.")
+    report.files = sum(1 for p in target.rglob("*") if p.is_file())
 
 
 def _copy_rows(source_app, app, metadata: MetaData, report: ImportReport) -> None:
@@ -263,24 +299,48 @@ def _copy_rows(source_app, app, metadata: MetaData, report: ImportReport) -> Non
 
 
 def _copy_table(src: Connection, dst: Connection, table: Table) -> None:
-    """One table in primary-key order (a row's parent in the same table comes first)."""
-    rows = src.execution_options(yield_per=CHUNK).execute(select(table).order_by(*table.primary_key.columns))
+    """One table in primary-key order. A column naming a row of the same table (an account
+    that edited an account made before it) is written after every row is in."""
+    own = [fk.parent for fk in table.foreign_keys if fk.column.table is table]
+    key = list(table.primary_key.columns)
+    if own and len(key) != 1:
+        raise TenancyError(f"Tabel {table.name}: rujukan ke dirinya sendiri tanpa kunci tunggal.")
+    later: list[dict] = []
+    rows = src.execution_options(yield_per=CHUNK).execute(select(table).order_by(*key))
     for chunk in rows.mappings().partitions(CHUNK):
-        try:
-            dst.execute(table.insert(), [dict(row) for row in chunk])
-        except DBAPIError as exc:
-            raise TenancyError(f"Baris tabel {table.name} tidak dapat disalin ({type(exc.orig).__name__}: "
-                               f"{str(exc.orig).splitlines()[0]}); tidak ada yang disalin.") from exc
+        batch = [dict(row) for row in chunk]
+        for row in batch:
+            refs = {c.name: row[c.name] for c in own if row[c.name] is not None}
+            if refs:
+                later.append({"_key": row[key[0].name], **refs})
+                row.update(dict.fromkeys(refs))
+        _write(dst, table, table.insert(), batch)
+    for refs in later:
+        values = {name: value for name, value in refs.items() if name != "_key"}
+        _write(dst, table, table.update().where(key[0] == refs["_key"]).values(**values), None)
+
+
+def _write(dst: Connection, table: Table, statement, rows: list[dict] | None) -> None:
+    try:
+        dst.execute(statement, rows) if rows is not None else dst.execute(statement)
+    except DBAPIError as exc:
+        raise TenancyError(f"Baris tabel {table.name} tidak dapat disalin ({type(exc.orig).__name__}: "
+                           f"{str(exc.orig).splitlines()[0]}); tidak ada yang disalin.") from exc
 
 
 def _move_sequence(dst: Connection, table: Table) -> None:
-    """The id sequence past the highest copied id, so the next record does not collide."""
-    for column in table.primary_key.columns:
-        if isinstance(column.type, Integer) and column.autoincrement in (True, "auto"):
-            name = column.name
-            dst.execute(text(f'SELECT setval(pg_get_serial_sequence(:t, :c), COALESCE(MAX("{name}"), 1), '
-                             f'MAX("{name}") IS NOT NULL) FROM "{table.name}"'),
-                        {"t": table.name, "c": column.name})
+    """The id sequence past the highest copied id, so the next record does not collide: the
+    named Sequence a model declares (Flask-AppBuilder's ab_* tables), else the column's own."""
+    column = table.autoincrement_column
+    if column is None:
+        return
+    name = column.default.name if isinstance(column.default, Sequence) else dst.scalar(
+        text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": table.name, "c": column.name})
+    if name is None:
+        raise TenancyError(f"Urutan nomor id tabel {table.name} tidak ditemukan; impor dibatalkan.")
+    highest = f'MAX("{column.name}")'
+    dst.execute(text(f'SELECT setval(:s, COALESCE({highest}, 1), {highest} IS NOT NULL) FROM "{table.name}"'),
+                {"s": name})
 
 
 def _rebuild_index(app) -> int:

@@ -31,7 +31,8 @@ The tables are the adapter's own (created on first use, ``SCHEMA_VERSION`` in th
 table), not Alembic's: tables of another version read as damaged and the app rebuilds them.
 ``rebuild`` fills fresh tables inside one transaction and swaps them in by renaming, in that
 same transaction: a failure or SIGKILL rolls everything back and the old tables stay live.
-Writers serialise on a transaction-scoped advisory lock.
+Writers serialise on a transaction-scoped advisory lock, keyed by the schema and the tables'
+prefix: each kecamatan of a kabupaten deployment (a schema each) has its own.
 """
 
 from __future__ import annotations
@@ -113,6 +114,8 @@ TOO_BROAD = ("Pencarian ini terlalu lama dijalankan. Persempit dengan kata yang 
              "atau filter desa:, tahun: atau jenis:.")
 UNREACHABLE = "Server pencarian PostgreSQL tidak dapat dihubungi; coba lagi sebentar lagi."
 BUSY = "Indeks pencarian sedang dipakai proses lain; coba lagi sebentar lagi."
+_WRITE_LOCK = "SELECT pg_advisory_xact_lock(hashtext(current_schema() || %s), 1)"
+_TRY_REBUILD_LOCK = "SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || %s), 2)"
 
 
 class PgSearchIndex:
@@ -201,7 +204,7 @@ class PgSearchIndex:
         build = f"{self.prefix}_build"
         with self._errors(), self._connect() as conn, conn.begin():
             self._settings(conn, statement_timeout=0)
-            if not conn.exec_driver_sql("SELECT pg_try_advisory_xact_lock(hashtext(%s), 2)",
+            if not conn.exec_driver_sql(_TRY_REBUILD_LOCK,
                                         (self.prefix,)).scalar():
                 raise IndexBusyError(BUSY)
             self._create_extension(conn)
@@ -223,7 +226,7 @@ class PgSearchIndex:
             # Statistics now, not when autovacuum gets round to it: the planner must know that
             # "office" is on every row and not intersect with its posting list.
             conn.exec_driver_sql(f"ANALYZE {build}_doc, {build}_term")
-            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%s), 1)", (self.prefix,))
+            conn.exec_driver_sql(_WRITE_LOCK, (self.prefix,))
             self._swap(conn, build)
         self._ready = True
         if progress is not None:
@@ -285,7 +288,7 @@ class PgSearchIndex:
             with self._connect() as conn, conn.begin():
                 self._settings(conn, statement_timeout=0)
                 conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(self.lock_timeout_ms)}")
-                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%s), 1)",
+                conn.exec_driver_sql(_WRITE_LOCK,
                                      (self.prefix,))
                 self._check_version(conn)
                 yield conn
@@ -358,7 +361,7 @@ class PgSearchIndex:
         if self._ready:
             return
         with self._connect() as conn, conn.begin():
-            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%s), 1)", (self.prefix,))
+            conn.exec_driver_sql(_WRITE_LOCK, (self.prefix,))
             exists = conn.exec_driver_sql("SELECT to_regclass(%s) IS NOT NULL",
                                           (self.meta,)).scalar()
             if not exists:

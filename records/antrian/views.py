@@ -190,7 +190,7 @@ def display_data():
 #: office's CPU under load). A state read after a TV saw its version answers that TV; it is
 #: kept briefly, so a counter renamed in the settings (which moves no version) shows within
 #: seconds on a freshly loaded TV.
-_SHARED: dict[tuple, dict] = {}  # (database URL, time zone) -> {"at", "state"}
+_SHARED: dict[tuple, dict] = {}  # (database URL, time zone) -> {"at", "state", "lock"}
 _SHARED_LOCK = threading.Lock()
 SHARED_STATE_SECONDS = 2.0
 #: Shortest time between two reads of the display's data in one process. In a burst (the
@@ -205,9 +205,11 @@ def _shared_state(version: str, read_at: float, since: int) -> dict:
     after `since` (the state's last calls filtered here: the newest ones after `since` are the
     newest ones, filtered). One slot per office: a kabupaten process serves every kecamatan's
     TVs, each kecamatan's database URL names its own schema (records.tenancy)."""
-    with _SHARED_LOCK:  # a second TV waits for the first's read instead of repeating it
+    with _SHARED_LOCK:
+        slot = _SHARED.setdefault((str(db.engine.url), tz()),
+                                  {"at": float("-inf"), "state": None, "lock": threading.Lock()})
+    with slot["lock"]:  # a second TV of the office waits for the first's read instead of repeating it
         now = time.monotonic()
-        slot = _SHARED.setdefault((str(db.engine.url), tz()), {"at": float("-inf"), "state": None})
         kept = slot["state"]
         current = kept is not None and (kept["version"] == version or slot["at"] >= read_at)
         if not current or now - slot["at"] > SHARED_STATE_SECONDS:

@@ -630,7 +630,7 @@ def test_pg_a_held_write_lock_raises_index_busy(pg, pg_url):
 
     engine = sqlalchemy.create_engine(pg_url)
     with engine.connect() as conn, conn.begin():
-        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('search_index'), 1)")
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(current_schema() || 'search_index'), 1)")
         with pytest.raises(IndexBusyError):
             pg.add_or_update(CORPUS[:1])
     engine.dispose()
