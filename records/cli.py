@@ -6,6 +6,7 @@ a non-zero exit code in one place (`run_service`).
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from dataclasses import asdict
@@ -572,10 +573,37 @@ def _office_paper() -> str:
     return "A4" if _office_settings().get("PAPER_SIZE") == "A4" else "F4"
 
 
+#: Commands that work on a kabupaten's database as a whole; every other command works on one
+#: kecamatan (LEMARI_TENANT) and is refused without it, since it would act on the database's
+#: `public` schema, which belongs to no kecamatan (records.tenancy).
+KABUPATEN_COMMANDS = frozenset({"tenant", "serve", "jobs", "standar-kabupaten", "bench", "nik", "routes"})
+
+
 def register(app, pm) -> None:
-    """Attach core commands, then let plugins add theirs."""
+    """Attach core commands, then let plugins add theirs; guard them on a kabupaten's database."""
     from records.setup_cli import setup_group
 
     for command in (*COMMANDS, setup_group):
         app.cli.add_command(command)
     pm.hook.register_commands(cli=app.cli)
+    for name, command in list(app.cli.commands.items()):
+        if name not in KABUPATEN_COMMANDS and command.callback is not None:
+            command.callback = _for_one_office(command.callback)
+
+
+def _for_one_office(callback):
+    """`callback`, refused on a kabupaten's database unless LEMARI_TENANT names a kecamatan."""
+    @functools.wraps(callback)
+    def guarded(*args, **kwargs):
+        from flask.cli import ScriptInfo
+
+        from records.tenancy import registered
+
+        app = click.get_current_context().ensure_object(ScriptInfo).load_app()
+        with app.app_context():
+            if not app.config.get("TENANT") and registered(db.engine):
+                raise click.ClickException(
+                    "Basis data ini milik kabupaten: jalankan perintah ini untuk satu kecamatan dengan "
+                    "LEMARI_TENANT=<nama> (daftarnya: `lemari tenant daftar`).")
+        return callback(*args, **kwargs)
+    return guarded

@@ -270,6 +270,9 @@ def test_the_commands_list_kecamatan_refuse_bad_input_and_work_for_the_one_named
     assert verified.returncode == 0 and "Log audit utuh" in verified.stdout, verified.stderr
     whole = run_lemari(home, "tenant", "daftar", env={"LEMARI_TENANT": TG})
     assert whole.returncode != 0 and "tanpa LEMARI_TENANT" in whole.stderr
+    for command in (("init",), ("doctor",), ("db", "upgrade")):  # would act on no kecamatan's tables
+        refused = run_lemari(home, *command)
+        assert refused.returncode == 1 and "LEMARI_TENANT=<nama>" in refused.stderr, command
 
 
 def test_each_kecamatans_jobs_are_consumed_by_one_process_and_taken_over_when_it_stops(kabupaten):
