@@ -61,6 +61,8 @@ from records.exceptions import RecordsError
 log = logging.getLogger(__name__)
 
 REGISTRY_SCHEMA = "lemari_kabupaten"
+#: Advisory lock held while the register's schema and a kecamatan's schema are created.
+REGISTRY_LOCK = 7460011
 SCHEMA_PREFIX = "kec_"
 PATH_PREFIX = "/k/"
 NAME_RE = re.compile(r"^[a-z][a-z0-9]{1,29}$")
@@ -288,6 +290,9 @@ def _create_schema(engine: Engine, schema: str) -> None:
     """The register, pg_trgm in public (search in every kecamatan finds it there) and the
     kecamatan's empty schema."""
     with engine.begin() as conn:
+        # two kecamatan added at once would race on IF NOT EXISTS (PostgreSQL's catalog says
+        # "duplicate key" to the second): one at a time
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REGISTRY_LOCK})
         conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{REGISTRY_SCHEMA}"'))
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
         _metadata.create_all(conn)
