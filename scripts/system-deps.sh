@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Check the Debian/Ubuntu packages Lemari needs; install them with apt when run as root,
-# otherwise print the exact command to run. Usage: scripts/system-deps.sh runtime|test
+# otherwise print the exact command to run. Usage: scripts/system-deps.sh runtime|test|bench
 set -euo pipefail
 
 runtime=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig tesseract-ocr tesseract-ocr-ind tesseract-ocr-eng ghostscript)
@@ -9,9 +9,12 @@ runtime=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig tessera
 # openssh-server: the sshd the SFTP backup tests start (tests/sshd_rig.py); postgresql: initdb,
 # pg_ctl and pg_basebackup for the point-in-time recovery test's own throwaway cluster
 test_only=(chromium postgresql-client nodejs nut-server nut-client openssh-server postgresql)
+# haproxy: the load balancer in front of the app processes of `lemari bench kabupaten`
+bench_only=(haproxy)
 
 wanted=("${runtime[@]}")
 [ "${1:-runtime}" = "test" ] && wanted+=("${test_only[@]}")
+[ "${1:-runtime}" = "bench" ] && wanted+=("${test_only[@]}" "${bench_only[@]}")
 
 missing=()
 for pkg in "${wanted[@]}"; do
