@@ -775,7 +775,7 @@ def _realistic_result(per_tenant: dict[str, Stats], seconds: float) -> dict:
             "search_classes": {k[7:]: merged.summary(k) for k in sorted(merged.samples)
                                if k.startswith("search:")},
             "search_found": _found(merged),
-            "search_p95_by_kecamatan": {"min": p95s[0], "median": statistics.median(p95s), "max": p95s[-1],
+            "search_p95_by_kecamatan": {"min": p95s[0], "median": round(statistics.median(p95s), 1), "max": p95s[-1],
                                         "worst": max(by_kec, key=lambda n: by_kec[n].get("p95", 0))}
             if p95s else {},
             "counts": {k: merged.counts.get(k, 0) for k in ("tickets", "called", "calls_not_shown")},
