@@ -630,6 +630,14 @@ def display(browser, stats, stop, poll_s: float = 1.0) -> None:
             stop.wait(poll_s)
 
 
+def staggered_counter(browser, stats, stop, loket_id, speed, rng) -> None:
+    """queue_bench.counter, started at a random moment of its idle re-call interval (30 s
+    simulated): started together, the 3 × `tenants` counters would call next in one burst at
+    once and again every interval while the queue is empty, which no office does."""
+    if not stop.wait(rng.uniform(0, 30) / speed):
+        counter(browser, stats, stop, loket_id, speed, rng)
+
+
 # ----------------------------------------------------------------------------- the phases
 
 def warm_up(ports: list[int], names: list[str]) -> dict:
@@ -681,7 +689,7 @@ def realistic(port: int, ctx: dict, settings: dict, meter_args, log) -> dict:
         threads.append(threading.Thread(target=kiosk, args=(
             TenantBrowser(port, s, name), s, stop, interval, random.Random(rng.random()))))
         threads.append(threading.Thread(target=display, args=(TenantBrowser(port, s, name), s, stop)))
-        threads += [threading.Thread(target=counter, args=(
+        threads += [threading.Thread(target=staggered_counter, args=(
             b, s, stop, i + 1, speed, random.Random(rng.random()))) for i, b in enumerate(own[CLERKS:])]
         threads += [threading.Thread(target=clerk, args=(
             b, s, stop, speed, random.Random(rng.random()), ctx["queries"][name])) for b in own[:CLERKS]]
@@ -775,7 +783,8 @@ def _realistic_result(per_tenant: dict[str, Stats], seconds: float) -> dict:
             "search_classes": {k[7:]: merged.summary(k) for k in sorted(merged.samples)
                                if k.startswith("search:")},
             "search_found": _found(merged),
-            "search_p95_by_kecamatan": {"min": p95s[0], "median": round(statistics.median(p95s), 1), "max": p95s[-1],
+            "search_p95_by_kecamatan": {"min": p95s[0], "median": round(statistics.median(p95s), 1),
+                                        "max": p95s[-1],
                                         "worst": max(by_kec, key=lambda n: by_kec[n].get("p95", 0))}
             if p95s else {},
             "counts": {k: merged.counts.get(k, 0) for k in ("tickets", "called", "calls_not_shown")},
