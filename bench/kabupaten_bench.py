@@ -51,7 +51,6 @@ from pathlib import Path
 from bench.queue_bench import (
     BENCH_CONFIG,
     DEFAULT_PG,
-    LONG_POLL_S,
     SERVICES,
     Browser,
     Stats,
@@ -63,6 +62,7 @@ from bench.queue_bench import (
     machine_busy,
     stop_server,
     tree_cpu_seconds,
+    watch_display,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -609,25 +609,8 @@ def kiosk(browser, stats, stop, interval, rng) -> None:
 
 
 def display(browser, stats, stop, poll_s: float = 1.0) -> None:
-    """queue_bench.display (the TV page's long poll) for one kecamatan's browser."""
-    etag, since = "", 0
-    while not stop.is_set():
-        headers = {"If-None-Match": etag} if etag else {}
-        status, reply, body, elapsed = browser.request(
-            "GET", f"/antrian/layar/data?sejak={since}&tunggu={LONG_POLL_S}", headers=headers,
-            expect=(200, 304))
-        stats.add("display_poll", elapsed)
-        if status == 200:
-            etag, received = reply.get("etag", ""), time.perf_counter()
-            for call in json.loads(body)["panggilan"]:
-                since = max(since, call["id"])
-                key = (call["tiket"], call["loket"])
-                with stats.lock:
-                    if key in stats.calls and key not in stats.shown:
-                        stats.shown[key] = received
-            stop.wait(0.05)
-        elif elapsed < poll_s / 2:
-            stop.wait(poll_s)
+    """queue_bench's TV (its long poll) for one kecamatan's browser."""
+    watch_display(browser, stats, stop, poll_s)
 
 
 def staggered_counter(browser, stats, stop, loket_id, speed, rng) -> None:

@@ -330,7 +330,11 @@ def counter(browser, stats, stop, loket_id, speed, rng):
 
 def display(port, stats, stop, poll_s):
     """The TV page's script: a long poll (`tunggu`), asked again at once after news."""
-    browser = Browser(port, stats)
+    watch_display(Browser(port, stats), stats, stop, poll_s)
+
+
+def watch_display(browser, stats, stop, poll_s):
+    """`display` on a given browser (the kabupaten bench's carries its kecamatan's prefix)."""
     etag, since = "", 0
     while not stop.is_set():
         headers = {"If-None-Match": etag} if etag else {}
