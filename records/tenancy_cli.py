@@ -6,11 +6,13 @@ set; every other command works on the kecamatan LEMARI_TENANT names.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
+from records.exceptions import RecordsError
 from records.extensions import lemari
 
 
@@ -24,10 +26,11 @@ def _base() -> dict:
 
 
 def _run(action):
-    """records.cli.run_service (imported here: records.cli imports this module)."""
-    from records.cli import run_service
-
-    return run_service(action)
+    try:
+        return action()
+    except RecordsError as exc:
+        click.echo(f"Gagal: {exc}", err=True)
+        sys.exit(1)
 
 
 @click.group("tenant")
