@@ -14,7 +14,21 @@ from flask_appbuilder.utils.legacy import get_sqla_class
 
 from records.declarations import Registry
 
-db = get_sqla_class()()
+
+class _Database(get_sqla_class()):  # type: ignore[misc]
+    """FAB's SQLAlchemy extension whose engines for a kecamatan's URL share the process's
+    pool (records.pg_pool). `_make_engine` is Flask-SQLAlchemy 3's one place engines are made
+    (private: tests/unit/test_pg_pool.py fails if it is no longer called)."""
+
+    def _make_engine(self, bind_key, options, app):
+        from records.pg_pool import engine_for, shares_pool
+
+        if not shares_pool(options["url"]):
+            return super()._make_engine(bind_key, options, app)
+        return engine_for(options["url"], app.config)
+
+
+db = _Database()
 
 
 @dataclass

@@ -331,9 +331,12 @@ def _whoosh(settings: dict) -> SearchIndex:
 def _postgres(settings: dict) -> SearchIndex:
     """The shared-server backend: PostgreSQL full text in the app's own database (so the
     index and the records share one server and one backup); same contract as Whoosh."""
+    from records.pg_pool import engine_for, shares_pool
     from search.pg_index import PgSearchIndex
 
-    return PgSearchIndex(settings["SQLALCHEMY_DATABASE_URI"])
+    url = settings["SQLALCHEMY_DATABASE_URI"]
+    # a kecamatan's index reads through the process's pool for every kecamatan (records.pg_pool)
+    return PgSearchIndex(url, engine=engine_for(url, settings) if shares_pool(url) else None)
 
 
 def _sqlite(settings: dict) -> SearchIndex:

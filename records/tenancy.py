@@ -323,13 +323,16 @@ def run_in(base: Mapping[str, Any], kecamatan: Kecamatan, action: Callable[[Any]
 
 
 def close_app(app) -> None:
-    """Stop the app's workers and close its pool (a command builds and drops many apps)."""
+    """Stop the app's workers and close its pool (a command builds and drops many apps); the
+    pool every kecamatan of the process shares stays (records.pg_pool.dispose_shared)."""
     from records.extensions import db
+    from records.pg_pool import is_shared
 
     with app.app_context():
         app.extensions["lemari"].close()
         db.session.remove()
-        db.engine.dispose()
+        if not is_shared(db.engine):
+            db.engine.dispose()
 
 
 # --- kabupaten-wide accounts ---------------------------------------------------------------
@@ -445,69 +448,122 @@ def _hash(app, password: str) -> str:
 
 #: Advisory lock (with the schema's hash) held by the process that consumes a kecamatan's jobs.
 JOBS_LOCK = 7460010
+#: Advisory lock every job-consuming process holds in shared mode: how many share the work.
+JOBS_MEMBERS = (7460012, 0)
+
+_HOLDERS = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND classid = :key AND objid = :sub AND objsubid = 2 AND database = "
+                "(SELECT oid FROM pg_database WHERE datname = current_database())")
 
 
 class KabupatenJobs:
-    """The job consumers of every kecamatan, one per kecamatan in the whole deployment: a
-    process consumes a kecamatan's jobs (OCR, drain, fixity, backups, checkpoints) only while
-    it holds that kecamatan's session advisory lock on a connection of its own, so periodic
-    jobs run once however many nodes and workers run this; when the holder dies, PostgreSQL
-    ends its session and another process takes the kecamatan over at its next look, every
-    TENANT_REFRESH_SECONDS (a kecamatan added meanwhile is found the same way)."""
+    """The job consumers of every kecamatan, one per kecamatan in the whole deployment, spread
+    over the processes that consume jobs: a process consumes a kecamatan's jobs (OCR, drain,
+    fixity, backups, checkpoints) only while its lock connection holds that kecamatan's
+    session advisory lock, so periodic jobs run once however many nodes and workers run this.
+    Every TENANT_REFRESH_SECONDS each process counts the consuming processes (each holds a
+    shared "member" lock), takes free kecamatan up to its fair share and lets go of what it
+    holds beyond it, so the work spreads as nodes start and is taken over when one dies
+    (PostgreSQL ends its session, and with it its locks). One connection per process holds
+    every lock (not one per kecamatan), and a kecamatan added meanwhile is found the same way."""
 
     def __init__(self, base: Mapping[str, Any], workers: int, overrides: Mapping[str, Any] | None = None,
                  apps: Callable[[Kecamatan], Any] | None = None) -> None:
         self.base, self.workers, self.overrides = base, workers, dict(overrides or {})
         self.refresh_seconds = float(base.get("TENANT_REFRESH_SECONDS", 10))
         self._engine = _registry_engine(base["SQLALCHEMY_DATABASE_URI"])
-        # a connection per kecamatan held, outside any pool's limit
+        # the one connection holding this process's locks, outside any pool's limit
         self._locks = create_engine(base["SQLALCHEMY_DATABASE_URI"], poolclass=NullPool)
+        self._conn: Any = None
         self._app_of = apps or (lambda kecamatan: tenant_app(self.base, kecamatan, self.overrides))
         self._own_apps = apps is None  # built here, so closed here
-        self._held: dict[str, tuple[Any, Any]] = {}  # name -> (app, the connection holding the lock)
+        self._held: dict[str, tuple[Any, str]] = {}  # name -> (app, schema)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    def _lock_connection(self):
+        """The lock connection, opened (and made a member) when there is none."""
+        if self._conn is None:
+            conn = self._locks.connect()
+            conn.execute(text("SELECT pg_advisory_lock_shared(:key, :sub)"),
+                         {"key": JOBS_MEMBERS[0], "sub": JOBS_MEMBERS[1]})
+            conn.commit()  # session locks stay; no transaction stays open
+            self._conn = conn
+        return self._conn
+
+    def _fair_share(self, conn, kecamatan: int) -> int:
+        members = conn.scalar(_HOLDERS, {"key": JOBS_MEMBERS[0], "sub": JOBS_MEMBERS[1]}) or 1
+        conn.commit()
+        return -(-kecamatan // members)
+
     def take(self) -> list[str]:
-        """Start consuming every kecamatan no other process consumes; returns those taken now."""
+        """Take free kecamatan up to this process's fair share and let go of those beyond it;
+        returns those taken now."""
         from records.jobs import jobs_of
 
+        everyone = registered(self._engine)
+        conn = self._lock_connection()
+        share = self._fair_share(conn, len(everyone))
+        self._let_go(max(0, len(self._held) - share))
         taken = []
-        for kecamatan in registered(self._engine):
+        for kecamatan in everyone:
+            if len(self._held) >= share:
+                break
             if kecamatan.nama_singkat in self._held:
                 continue
-            conn = self._locks.connect()
-            if not conn.scalar(text("SELECT pg_try_advisory_lock(:key, hashtext(:schema))"),
-                               {"key": JOBS_LOCK, "schema": kecamatan.schema}):
-                conn.close()
+            lock = {"key": JOBS_LOCK, "schema": kecamatan.schema}
+            got = conn.scalar(text("SELECT pg_try_advisory_lock(:key, hashtext(:schema))"), lock)
+            conn.commit()
+            if not got:
                 continue
-            conn.commit()  # the session lock stays; no transaction stays open
             try:
                 app = self._app_of(kecamatan)
                 jobs_of(app).start(self.workers)
             except Exception:
-                conn.close()  # the lock goes with it: another process may take the kecamatan
+                self._unlock(kecamatan.schema)  # another process may take the kecamatan
                 raise
-            self._held[kecamatan.nama_singkat] = (app, conn)
+            self._held[kecamatan.nama_singkat] = (app, kecamatan.schema)
             taken.append(kecamatan.nama_singkat)
         return taken
 
-    def let_go_of_lost(self) -> list[str]:
-        """Stop consuming every kecamatan whose lock's connection died (PostgreSQL restarted or
-        the network broke: the lock is gone, and another process may take the kecamatan)."""
+    def _let_go(self, count: int) -> None:
+        """Stop consuming `count` kecamatan (the last taken), then release their locks."""
         from records.jobs import jobs_of
 
-        lost = []
-        for name, (app, conn) in list(self._held.items()):
-            try:
-                conn.exec_driver_sql("SELECT 1")
-                conn.commit()
-            except SQLAlchemyError:
-                jobs_of(app).stop()
-                conn.invalidate()
-                del self._held[name]
-                lost.append(name)
-                log.warning("jobs lock of kecamatan %s lost; its consumer stopped", name)
+        for name in list(self._held)[len(self._held) - count:] if count else []:
+            app, schema = self._held.pop(name)
+            jobs_of(app).stop()
+            self._unlock(schema)
+            if self._own_apps:
+                close_app(app)
+            log.info("kecamatan %s's jobs left to another process", name)
+
+    def _unlock(self, schema: str) -> None:
+        self._conn.scalar(text("SELECT pg_advisory_unlock(:key, hashtext(:schema))"),
+                          {"key": JOBS_LOCK, "schema": schema})
+        self._conn.commit()
+
+    def let_go_of_lost(self) -> list[str]:
+        """Stop consuming every kecamatan when the lock connection died (PostgreSQL restarted
+        or the network broke: the locks are gone, and other processes may take them)."""
+        from records.jobs import jobs_of
+
+        if self._conn is None:
+            return []
+        try:
+            self._conn.exec_driver_sql("SELECT 1")
+            self._conn.commit()
+            return []
+        except SQLAlchemyError:
+            self._conn.invalidate()
+            self._conn = None
+        lost = sorted(self._held)
+        for app, _schema in self._held.values():
+            jobs_of(app).stop()
+            if self._own_apps:
+                close_app(app)
+        self._held.clear()
+        log.warning("jobs locks of kecamatan %s lost; their consumers stopped", ", ".join(lost))
         return lost
 
     def held(self) -> list[str]:
@@ -527,18 +583,20 @@ class KabupatenJobs:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop every consumer, then let the locks go (another process takes over)."""
+        """Stop every consumer, then let the locks go (other processes take over)."""
         from records.jobs import jobs_of
 
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
-        for app, conn in self._held.values():
+        for app, _schema in self._held.values():
             jobs_of(app).stop()
-            conn.close()
             if self._own_apps:
                 close_app(app)
         self._held.clear()
+        if self._conn is not None:
+            self._conn.close()  # its session, and so every lock it held, ends
+            self._conn = None
         self._engine.dispose()
         self._locks.dispose()
 
@@ -638,10 +696,13 @@ class Kabupaten:
         return list(self._apps.values())
 
     def close(self) -> None:
+        from records.pg_pool import dispose_shared
+
         for app in self.apps():
             close_app(app)
         self._apps.clear()
         self._engine.dispose()
+        dispose_shared()
 
     def _portal(self, environ, start_response):
         """The kabupaten's page: every kecamatan and its address; /health for the load balancer

@@ -125,7 +125,10 @@ class PgSearchIndex:
 
     def __init__(self, url: str, *, prefix: str = "search_index",
                  statement_timeout_ms: int = STATEMENT_TIMEOUT_MS,
-                 lock_timeout_ms: int = LOCK_TIMEOUT_MS, count_limit: int = COUNT_LIMIT) -> None:
+                 lock_timeout_ms: int = LOCK_TIMEOUT_MS, count_limit: int = COUNT_LIMIT,
+                 engine: sqlalchemy.Engine | None = None) -> None:
+        """`engine`: the caller's (a pool shared with the app, which the caller closes);
+        without it the index opens a pool of its own on `url`."""
         if not prefix.isidentifier() or not prefix.islower():
             raise ValueError(f"table prefix must be a lower-case identifier: {prefix!r}")
         self.url = _driver_url(url)
@@ -134,7 +137,8 @@ class PgSearchIndex:
         self.statement_timeout_ms = statement_timeout_ms
         self.lock_timeout_ms = lock_timeout_ms
         self.count_limit = count_limit
-        self._engine: sqlalchemy.Engine | None = None
+        self._given = engine
+        self._engine: sqlalchemy.Engine | None = engine
         self._ready = False
 
     # -- the port --------------------------------------------------------------------------
@@ -256,8 +260,8 @@ class PgSearchIndex:
             return list(conn.exec_driver_sql(f"SELECT id FROM {self.doc}").scalars().all())
 
     def close(self) -> None:
-        """Close pooled connections (a later call reconnects)."""
-        if self._engine is not None:
+        """Close pooled connections (a later call reconnects); a given engine is its owner's."""
+        if self._engine is not None and self._given is None:
             self._engine.dispose()
             self._engine = None
 

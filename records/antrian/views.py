@@ -14,6 +14,7 @@ import time
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     make_response,
@@ -204,9 +205,10 @@ def _shared_state(version: str, read_at: float, since: int) -> dict:
     """The display's data at `version` or read after it was seen (`read_at`), with the calls
     after `since` (the state's last calls filtered here: the newest ones after `since` are the
     newest ones, filtered). One slot per office: a kabupaten process serves every kecamatan's
-    TVs, each kecamatan's database URL names its own schema (records.tenancy)."""
+    TVs, each kecamatan's database URL names its own schema (records.tenancy; not the
+    engine's URL, which every kecamatan of a process shares, records.pg_pool)."""
     with _SHARED_LOCK:
-        slot = _SHARED.setdefault((str(db.engine.url), tz()),
+        slot = _SHARED.setdefault((current_app.config["SQLALCHEMY_DATABASE_URI"], tz()),
                                   {"at": float("-inf"), "state": None, "lock": threading.Lock()})
     with slot["lock"]:  # a second TV of the office waits for the first's read instead of repeating it
         now = time.monotonic()

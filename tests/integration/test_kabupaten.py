@@ -275,9 +275,11 @@ def test_the_commands_list_kecamatan_refuse_bad_input_and_work_for_the_one_named
         assert refused.returncode == 1 and "LEMARI_TENANT=<nama>" in refused.stderr, command
 
 
-def test_each_kecamatans_jobs_are_consumed_by_one_process_and_taken_over_when_it_stops(kabupaten):
-    """Two job workers of the deployment (two nodes): the first takes every kecamatan's jobs, the
-    second none (periodic jobs run once); when the first stops, the second takes them all."""
+def test_each_kecamatans_jobs_are_consumed_by_one_process_spread_and_taken_over(kabupaten):
+    """Two job workers of the deployment (two nodes): the first takes every kecamatan's jobs;
+    once the second is counted it takes what the first lets go beyond its fair share (periodic
+    jobs still run once: no kecamatan is held twice); when the first stops, the second takes
+    them all. Each process holds every lock on one connection."""
     from records.jobs import jobs_of
     from records.tenancy import KabupatenJobs
 
@@ -287,10 +289,19 @@ def test_each_kecamatans_jobs_are_consumed_by_one_process_and_taken_over_when_it
     second = KabupatenJobs(base, 1, OVERRIDES)
     try:
         assert sorted(first.take()) == everyone
-        assert all(jobs_of(app).consumer is not None for app, _lock in first._held.values())
-        assert second.take() == []
+        assert all(jobs_of(app).consumer is not None for app, _schema in first._held.values())
+        assert second.take() == []  # all held; the second is now counted
+        first.take()  # ... so the first keeps its fair share only
+        assert len(first.held()) == len(everyone) // 2
+        assert len(second.take()) == len(everyone) - len(everyone) // 2
+        assert sorted(first.held() + second.held()) == everyone
+        assert first._conn.scalar(sqlalchemy.text(
+            "SELECT count(DISTINCT pid) FROM pg_locks WHERE locktype = 'advisory' "
+            "AND classid = 7460010 AND database = (SELECT oid FROM pg_database "
+            "WHERE datname = current_database())")) == 2  # one connection per process
         first.stop()
-        assert sorted(second.take()) == everyone
+        second.take()
+        assert second.held() == everyone
     finally:
         first.stop()
         second.stop()

@@ -1,0 +1,127 @@
+"""One PostgreSQL connection pool per process for every kecamatan of a kabupaten node.
+
+A kecamatan's database URL names its schema in the connection options
+(``options=-csearch_path=kec_<name>,public``, records.tenancy). Given to SQLAlchemy as it is,
+every kecamatan's app and search index would keep a pool of its own: about seven connections
+per kecamatan per process, 140 for 20 kecamatan, past a stock PostgreSQL's
+``max_connections = 100`` with one process (the kabupaten benchmark needed 600). Here every
+such URL of one server and database shares one engine and one pool per process, and each
+kecamatan's engine is that engine with an execution option naming its ``search_path``:
+
+- at every checkout (``engine_connect``) the connection is put in the kecamatan's
+  ``search_path`` unless it is already there, with a session-level ``set_config`` sent in
+  autocommit (the same dance as SQLAlchemy's own pre-ping), so no transaction's ROLLBACK can
+  take it back and no statement of the checkout runs before it;
+- what the connection was put in is remembered in the pool's ``info`` of that DBAPI
+  connection, which SQLAlchemy clears when it replaces the connection (invalidation, recycle);
+  a connection in a transaction at checkout, which the pool's reset makes impossible, is
+  refused rather than used in an unknown schema;
+- PostgreSQL re-parses a prepared statement whose ``search_path`` changed since it was
+  prepared (PREPARE, since 9.3), so psycopg's prepared statements stay each schema's.
+
+URLs without a ``search_path`` (a single office) get an ordinary engine of their own; SQLite
+is untouched. Engines are per process id: a forked child never shares its parent's sockets.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
+
+#: The execution option naming a kecamatan engine's search_path.
+SEARCH_PATH = "lemari_search_path"
+#: What the pool remembers per DBAPI connection: (its id, the search_path it was put in).
+_PUT_IN = "lemari_search_path_set"
+#: A connection of the shared engine used without a kecamatan (never by Lemari's code).
+_DEFAULT_PATH = '"$user", public'
+#: Pool sizes of a process serving every kecamatan: connections kept open, and the extra ones
+#: opened in a burst and closed after (settings DATABASE_POOL_SIZE / DATABASE_POOL_OVERFLOW).
+POOL_SIZE, POOL_OVERFLOW = 12, 24
+
+_SHARED: dict[tuple[int, str], Engine] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def search_path_of(url: str | URL) -> str | None:
+    """The search_path the URL's connection options set, or None."""
+    options = make_url(url).query.get("options")
+    for option in ([options] if isinstance(options, str) else list(options or ())):
+        for part in option.split():
+            if part.startswith("-csearch_path="):
+                return part.removeprefix("-csearch_path=")
+    return None
+
+
+def shares_pool(url: str | URL) -> bool:
+    """Whether `url` is a kecamatan's (PostgreSQL, a search_path in its options)."""
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "postgresql" and search_path_of(parsed) is not None
+
+
+def engine_for(url: str | URL, settings: Mapping[str, Any] | None = None, **options: Any) -> Engine:
+    """The engine for `url`: a kecamatan's view of the process's shared engine when the URL
+    is a kecamatan's, else a new engine of its own (with `options`)."""
+    if not shares_pool(url):
+        return create_engine(url, **options)
+    return shared_engine(url, settings).execution_options(**{SEARCH_PATH: search_path_of(url)})
+
+
+def is_shared(engine: Engine) -> bool:
+    """Whether `engine` is a kecamatan's view of a shared engine (disposing it would close the
+    pool every kecamatan of the process uses)."""
+    return SEARCH_PATH in engine.get_execution_options()
+
+
+def shared_engine(url: str | URL, settings: Mapping[str, Any] | None = None) -> Engine:
+    """The process's engine for the server and database of `url` (its options dropped)."""
+    settings = settings or {}
+    base = make_url(url).difference_update_query(["options"])
+    key = (os.getpid(), base.render_as_string(hide_password=False))
+    with _SHARED_LOCK:
+        engine = _SHARED.get(key)
+        if engine is None:
+            engine = create_engine(
+                base, pool_pre_ping=True, pool_use_lifo=True,
+                pool_size=int(settings.get("DATABASE_POOL_SIZE") or POOL_SIZE),
+                max_overflow=int(settings.get("DATABASE_POOL_OVERFLOW") or POOL_OVERFLOW))
+            event.listen(engine, "engine_connect", _enter_search_path)
+            _SHARED[key] = engine
+    return engine
+
+
+def dispose_shared() -> None:
+    """Close this process's shared pools (tests, and a process that ends)."""
+    with _SHARED_LOCK:
+        mine = [key for key in _SHARED if key[0] == os.getpid()]
+        for key in mine:
+            _SHARED.pop(key).dispose()
+
+
+def _enter_search_path(conn) -> None:
+    """Put the checked-out connection in its kecamatan's search_path, unless it is there."""
+    path = conn.get_execution_options().get(SEARCH_PATH, _DEFAULT_PATH)
+    proxied = conn.connection
+    dbapi = proxied.dbapi_connection
+    if proxied.info.get(_PUT_IN) == (id(dbapi), path):
+        return
+    if dbapi.info.transaction_status != 0:  # psycopg's IDLE: the pool's reset ended every transaction
+        raise RuntimeError("a pooled connection in a transaction at checkout; its search_path is unknown")
+    statement = "SELECT pg_catalog.set_config('search_path', %s, false)"
+    try:
+        dbapi.autocommit = True
+        try:
+            with dbapi.cursor() as cursor:
+                cursor.execute(statement, (path,))
+        finally:
+            dbapi.autocommit = False
+    except conn.dialect.loaded_dbapi.Error as exc:  # the server went away: as any statement's error
+        proxied.invalidate(exc)
+        proxied.close()
+        raise DBAPIError.instance(statement, (path,), exc, conn.dialect.loaded_dbapi.Error) from exc
+    proxied.info[_PUT_IN] = (id(dbapi), path)

@@ -1,0 +1,103 @@
+"""Every kecamatan of a process shares one PostgreSQL pool (records.pg_pool): each checkout
+works in its own kecamatan's schema, whatever the connection did before, on real PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy
+from sqlalchemy import text
+
+from records import pg_pool
+from records.tenancy import tenant_url
+
+pytestmark = pytest.mark.postgres
+
+ONE_CONNECTION = {"DATABASE_POOL_SIZE": 1, "DATABASE_POOL_OVERFLOW": 0}
+
+
+@pytest.fixture
+def two_schemas(pg_url):
+    """A database with schemas kec_a and kec_b, each holding table `surat` with its own row."""
+    admin = sqlalchemy.create_engine(pg_url)
+    with admin.begin() as conn:
+        for schema in ("kec_a", "kec_b"):
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+            conn.execute(text(f"CREATE TABLE {schema}.surat (nomor text)"))
+            conn.execute(text(f"INSERT INTO {schema}.surat VALUES ('{schema}/001')"))
+    admin.dispose()
+    yield pg_url
+    pg_pool.dispose_shared()
+
+
+def _engines(url: str):
+    return [pg_pool.engine_for(tenant_url(url, schema), ONE_CONNECTION) for schema in ("kec_a", "kec_b")]
+
+
+def _backend(conn) -> int:
+    return conn.scalar(text("SELECT pg_backend_pid()"))
+
+
+def test_one_connection_serves_both_kecamatan_each_in_its_own_schema(two_schemas):
+    a, b = _engines(two_schemas)
+    assert a.pool is b.pool and pg_pool.is_shared(a)
+    backends = set()
+    for _ in range(8):  # past psycopg's prepare threshold: the prepared statement is re-parsed per schema
+        for engine, mine in ((a, "kec_a/001"), (b, "kec_b/001")):
+            with engine.connect() as conn:
+                assert conn.scalar(text("SELECT nomor FROM surat")) == mine
+                backends.add(_backend(conn))
+    assert len(backends) == 1  # the same connection, switched every time
+
+
+def test_a_rolled_back_transaction_does_not_take_the_schema_back(two_schemas):
+    a, b = _engines(two_schemas)
+    with a.connect() as conn:
+        conn.scalar(text("SELECT 1"))
+        conn.rollback()
+        assert conn.scalar(text("SELECT current_schema()")) == "kec_a"
+    with b.connect() as conn, conn.begin():
+        assert conn.scalar(text("SELECT nomor FROM surat")) == "kec_b/001"
+        conn.execute(text("INSERT INTO surat VALUES ('kec_b/002')"))
+        conn.rollback()
+    with a.connect() as conn:
+        assert conn.scalars(text("SELECT nomor FROM surat")).all() == ["kec_a/001"]
+    with b.connect() as conn:
+        assert conn.scalars(text("SELECT nomor FROM surat")).all() == ["kec_b/001"]
+
+
+def test_a_connection_killed_under_the_pool_comes_back_in_the_right_schema(two_schemas):
+    a, b = _engines(two_schemas)
+    with a.connect() as conn:
+        killed = _backend(conn)
+    admin = sqlalchemy.create_engine(two_schemas)
+    with admin.begin() as conn:
+        assert conn.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": killed})
+    admin.dispose()
+    with b.connect() as conn:  # the pre-ping finds it dead; the new connection is put in kec_b
+        assert conn.scalar(text("SELECT nomor FROM surat")) == "kec_b/001"
+        assert _backend(conn) != killed
+
+
+def test_a_single_offices_url_keeps_an_engine_of_its_own(pg_url):
+    engine = pg_pool.engine_for(pg_url)
+    try:
+        assert not pg_pool.is_shared(engine) and not pg_pool.shares_pool(pg_url)
+    finally:
+        engine.dispose()
+
+
+def test_flask_sqlalchemy_still_makes_engines_through_the_hook(two_schemas, tmp_path):
+    """records.extensions overrides Flask-SQLAlchemy's private `_make_engine`: if a release
+    stopped calling it, a kecamatan's app would silently open a pool of its own."""
+    from flask import Flask
+
+    from records.extensions import db
+
+    app = Flask(__name__)
+    app.config["SQLALCHEMY_DATABASE_URI"] = tenant_url(two_schemas, "kec_b")
+    app.config.update(ONE_CONNECTION)
+    db.init_app(app)
+    with app.app_context():
+        assert pg_pool.is_shared(db.engine)
+        assert db.session.scalar(text("SELECT nomor FROM surat")) == "kec_b/001"
+        db.session.remove()
