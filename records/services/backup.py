@@ -32,6 +32,7 @@ from sqlalchemy import select
 
 from archive.blobstore.atomic import atomic_write_text, ensure_dir, fsync_dir
 from archive.blobstore.base import CHUNK_SIZE
+from records.pg_pool import is_shared, search_path_of
 from records.ports import BlobStore
 
 MANIFEST = "manifest-sha256.txt"
@@ -78,6 +79,8 @@ def backup(dest: Path, *, database_url: str, engine, blobs: BlobStore, home: Pat
     _copy_keys(home, dest)
     info = {"format": FORMAT_VERSION, "database": kind, "files": len(copied),
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    if kecamatan_schema(database_url):
+        info["schema"] = kecamatan_schema(database_url)
     if audit_checkpoint is not None:
         info["audit"] = audit_checkpoint["head"]
         atomic_write_text(dest / AUDIT_CHECKPOINT, json.dumps(audit_checkpoint, indent=1))
@@ -97,10 +100,21 @@ def _dump_database(dest: Path, database_url: str, engine) -> str:
             source.close()
         return "sqlite"
     if engine.dialect.name == "postgresql":
+        # a kecamatan of a kabupaten database: its own schema only, never its neighbours' rows
+        schema = kecamatan_schema(database_url)
         _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
+              *([f"--schema={schema}"] if schema else []),
               "--file", str(dest / PG_FILE), _libpq_url(database_url)])
         return "postgresql"
     raise BackupError(f"Basis data {engine.dialect.name} belum didukung untuk cadangan.")
+
+
+def kecamatan_schema(database_url: str) -> str:
+    """The kecamatan's schema when the URL is a kecamatan's of a kabupaten database (its
+    search_path, records.tenancy), else "" (a single office: the whole database is its own)."""
+    if not database_url.startswith("postgresql"):
+        return ""
+    return (search_path_of(database_url) or "").split(",")[0].strip()
 
 
 def _libpq_url(url: str) -> str:
@@ -202,14 +216,31 @@ def restore(src: Path, *, database_url: str, engine, blobs: BlobStore, home: Pat
     if info["database"] != engine.dialect.name:
         raise BackupError(f"Cadangan berisi basis data {info['database']}, instalasi ini memakai "
                           f"{engine.dialect.name}.")
+    _check_same_office(info.get("schema", ""), kecamatan_schema(database_url))
     _restore_files(src / FILES_DIR, blobs, progress)
-    engine.dispose()
+    if not is_shared(engine):  # every kecamatan of the process shares it (records.pg_pool)
+        engine.dispose()
     if info["database"] == "sqlite":
         _restore_sqlite(src / SQLITE_FILE, Path(engine.url.database))
     else:
         _restore_postgres(src / PG_FILE, database_url, engine)
     _restore_keys(src, home)
     return info
+
+
+def _check_same_office(theirs: str, ours: str) -> None:
+    """A kecamatan's backup goes back into that kecamatan only (its dump recreates its own
+    schema), and a single office's never into a kecamatan of a kabupaten database."""
+    if theirs == ours:
+        return
+    if not ours:
+        raise BackupError(f"Cadangan ini milik satu kecamatan dari basis data kabupaten ({theirs}); "
+                          "pulihkan dengan LEMARI_TENANT=<nama> di pemasangan kabupaten.")
+    if not theirs:
+        raise BackupError("Cadangan ini milik kantor tunggal; pindahkan ke kabupaten dengan "
+                          "`lemari tenant impor`, bukan dipulihkan ke kecamatan lain.")
+    raise BackupError(f"Cadangan ini milik {theirs}, bukan {ours}; cadangan satu kecamatan tidak "
+                      "dipulihkan ke kecamatan lain.")
 
 
 def _restore_files(folder: Path, blobs: BlobStore, progress) -> None:
@@ -236,13 +267,19 @@ def _restore_sqlite(snapshot: Path, target: Path) -> None:
 
 
 def _restore_postgres(dump: Path, database_url: str, engine) -> None:
-    """Empty the database's public schema, then load the dump into it."""
+    """Empty the database's public schema (a kecamatan's: drop its own schema, which the dump
+    recreates), then load the dump into it."""
     from sqlalchemy import text
 
+    schema = kecamatan_schema(database_url)
     with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+        if schema:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        else:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    if not is_shared(engine):
+        engine.dispose()
     _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
           "--dbname", _libpq_url(database_url), str(dump)])
 

@@ -516,3 +516,45 @@ def test_an_office_moved_in_from_its_backup_keeps_its_numbers_and_trail(kabupate
         assert conn.scalar(sqlalchemy.text(
             "SELECT count(*) FROM pg_database WHERE datname LIKE 'lemari_impor_%'")) == 0
     leftovers.dispose()
+
+
+def _usernames(base, kecamatan) -> list[str]:
+    from flask_appbuilder.security.sqla.models import User
+
+    return tenancy.run_in(base, kecamatan, lambda _app: sorted(db.session.scalars(select(User.username))),
+                          OVERRIDES)
+
+
+def test_a_kecamatans_backup_holds_its_own_schema_only_and_goes_back_only_there(kabupaten, tmp_path):
+    """`LEMARI_TENANT=<name> lemari backup` dumps that kecamatan's schema, never its
+    neighbours' residents; its restore replaces that kecamatan only and is refused elsewhere."""
+    import json
+    import subprocess
+
+    base, served = kabupaten
+    kb, tg = served.kecamatan()[KB], served.kecamatan()[TG]
+    dest = tmp_path / "cadangan-tg"
+    made = run_lemari(base["HOME"], "backup", str(dest), env={"LEMARI_TENANT": TG})
+    assert made.returncode == 0, made.stderr
+    assert json.loads((dest / "lemari-backup.json").read_text())["schema"] == "kec_tenggarong"
+    listing = subprocess.run(["pg_restore", "--list", str(dest / "database.pgdump")],
+                             capture_output=True, text=True, check=True).stdout
+    assert "kec_tenggarong" in listing and "kec_kotabangun" not in listing
+    assert "penduduk" in listing  # the table, empty in Tenggarong: Kota Bangun's residents stay out
+
+    kb_users, tg_users = _usernames(base, kb), _usernames(base, tg)
+    tenancy.run_in(base, tg, lambda app: ensure_user(app.appbuilder.sm, username="petugas.baru",
+                                                     role="Petugas Pelayanan", password=DEMO_PASSWORD,
+                                                     first_name="Baru", session=db.session), OVERRIDES)
+    assert "petugas.baru" in _usernames(base, tg)
+    refused = run_lemari(base["HOME"], "restore", str(dest), "--yes", env={"LEMARI_TENANT": KB})
+    assert refused.returncode != 0 and "bukan kec_kotabangun" in refused.stderr, refused.stderr
+    assert _usernames(base, kb) == kb_users
+
+    restored = run_lemari(base["HOME"], "restore", str(dest), "--yes", env={"LEMARI_TENANT": TG})
+    assert restored.returncode == 0, restored.stderr
+    assert _usernames(base, tg) == tg_users  # the account made after the backup is gone
+    assert _usernames(base, kb) == kb_users  # and the neighbour is untouched
+    client = Client(served)
+    assert login(client, f"/k/{TG}", "petugas.tg").status_code == 302
+    assert logged_in(client, f"/k/{TG}")
