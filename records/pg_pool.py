@@ -95,10 +95,13 @@ def shared_engine(url: str | URL, settings: Mapping[str, Any] | None = None) -> 
     return engine
 
 
-def dispose_shared() -> None:
-    """Close this process's shared pools (tests, and a process that ends)."""
+def dispose_shared(url: str | URL | None = None) -> None:
+    """Close this process's shared pools, or only the one for `url`'s server and database (a
+    temporary database about to be dropped); the next use opens a new one."""
+    only = None if url is None else make_url(url).difference_update_query(["options"]).render_as_string(
+        hide_password=False)
     with _SHARED_LOCK:
-        mine = [key for key in _SHARED if key[0] == os.getpid()]
+        mine = [key for key in _SHARED if key[0] == os.getpid() and only in (None, key[1])]
         for key in mine:
             _SHARED.pop(key).dispose()
 

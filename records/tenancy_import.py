@@ -35,7 +35,7 @@ from sqlalchemy import Connection, Engine, MetaData, Sequence, Table, create_eng
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from records import tenancy
+from records import pg_pool, tenancy
 from records.services.backup import MANIFEST
 from records.tenancy import Kecamatan, TenancyError
 
@@ -91,6 +91,7 @@ def import_office(base: Mapping[str, Any], source: Path, *, nama_singkat: str, n
                 alamat_publik=alamat_publik, overrides=overrides, prepare=prepare, finish=finish)
         finally:
             tenancy.close_app(source_app)
+            pg_pool.dispose_shared(source_app.config["SQLALCHEMY_DATABASE_URI"])
     return report
 
 

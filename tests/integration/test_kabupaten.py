@@ -558,3 +558,10 @@ def test_a_kecamatans_backup_holds_its_own_schema_only_and_goes_back_only_there(
     client = Client(served)
     assert login(client, f"/k/{TG}", "petugas.tg").status_code == 302
     assert logged_in(client, f"/k/{TG}")
+
+    # the same backup moves the kecamatan into another kabupaten deployment (here: this one)
+    report = import_office(base, dest, nama_singkat="salinantg", nama="Salinan Tenggarong",
+                           kode="64.02.12", overrides=OVERRIDES)
+    assert report.audit_entries > 0
+    moved = tenancy.find(base["SQLALCHEMY_DATABASE_URI"], "salinantg")
+    assert "petugas.tg" in _usernames(base, moved) and "camat" not in _usernames(base, moved)
