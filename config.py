@@ -279,6 +279,10 @@ TENANT = ""
 # Seconds a kabupaten server keeps its list of kecamatan before reading it again, so a kecamatan
 # added on one node is served by every node without a restart.
 TENANT_REFRESH_SECONDS = 10
+# PostgreSQL connections a kabupaten process keeps open for all its kecamatan together (one
+# pool, records/pg_pool), and how many more it may open in a burst (closed after).
+DATABASE_POOL_SIZE = 12
+DATABASE_POOL_OVERFLOW = 24
 
 # --- power (records/daya): the office UPS watched through NUT's upsd ------------------------
 # Host of NUT's upsd that serves the office UPS (e.g. 127.0.0.1). Empty: the UPS is not watched
