@@ -37,3 +37,6 @@ def configure_logging(level: str) -> None:
     # context (lemari prints the revisions it applied) at INFO; only their warnings matter.
     for noisy in ("flask_appbuilder", "weasyprint", "fontTools", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # FAB has no list filter for a time-of-day column (the appointment slots' jam_mulai and
+    # jam_selesai) and warns at every start of every command; the lists simply offer none.
+    logging.getLogger("flask_appbuilder.models.filters").setLevel(max(logging.ERROR, root.level))

@@ -113,3 +113,11 @@ def test_fab_commands_are_included(home):
     result = lemari(home, "fab", "--help")
     assert result.returncode == 0
     assert "create-admin" in result.stdout and "reset-password" in result.stdout
+
+
+def test_a_command_that_builds_the_app_prints_no_library_warnings(home):
+    """A clerk's terminal shows the command's answer, not Flask-AppBuilder's start-up noise
+    (it warned twice per time-of-day column at every command)."""
+    result = lemari(home, "db", "current")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == "", result.stderr
