@@ -280,8 +280,9 @@ TENANT = ""
 # added on one node is served by every node without a restart.
 TENANT_REFRESH_SECONDS = 10
 # PostgreSQL connections a kabupaten process keeps open for all its kecamatan together (one
-# pool, records/pg_pool), and how many more it may open in a burst (closed after).
+# pool, records/pg_pool).
 DATABASE_POOL_SIZE = 12
+# How many more it may open in a burst (closed after it).
 DATABASE_POOL_OVERFLOW = 24
 
 # --- power (records/daya): the office UPS watched through NUT's upsd ------------------------
