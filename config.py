@@ -284,6 +284,12 @@ TENANT_REFRESH_SECONDS = 10
 DATABASE_POOL_SIZE = 12
 # How many more it may open in a burst (closed after it).
 DATABASE_POOL_OVERFLOW = 24
+# A PostgreSQL streaming replica of DATABASE_URL (postgresql+psycopg://…) where searches read
+# while it is fresh (records/replica). Empty: every read goes to DATABASE_URL.
+DATABASE_REPLICA_URL = ""
+# Seconds a search may lag behind the primary: the replica is used only while it has replayed
+# everything the primary had written this long ago.
+REPLICA_MAX_LAG_SECONDS = 10
 
 # --- power (records/daya): the office UPS watched through NUT's upsd ------------------------
 # Host of NUT's upsd that serves the office UPS (e.g. 127.0.0.1). Empty: the UPS is not watched

@@ -332,11 +332,14 @@ def _postgres(settings: dict) -> SearchIndex:
     """The shared-server backend: PostgreSQL full text in the app's own database (so the
     index and the records share one server and one backup); same contract as Whoosh."""
     from records.pg_pool import engine_for, shares_pool
+    from records.replica import read_replica
     from search.pg_index import PgSearchIndex
 
     url = settings["SQLALCHEMY_DATABASE_URI"]
-    # a kecamatan's index reads through the process's pool for every kecamatan (records.pg_pool)
-    return PgSearchIndex(url, engine=engine_for(url, settings) if shares_pool(url) else None)
+    # a kecamatan's index reads through the process's pool for every kecamatan (records.pg_pool),
+    # and its searches on the read replica while it is fresh (records.replica)
+    return PgSearchIndex(url, engine=engine_for(url, settings) if shares_pool(url) else None,
+                         replica=read_replica(settings))
 
 
 def _sqlite(settings: dict) -> SearchIndex:

@@ -697,11 +697,13 @@ class Kabupaten:
 
     def close(self) -> None:
         from records.pg_pool import dispose_shared
+        from records.replica import close_watches
 
         for app in self.apps():
             close_app(app)
         self._apps.clear()
         self._engine.dispose()
+        close_watches()
         dispose_shared()
 
     def _portal(self, environ, start_response):

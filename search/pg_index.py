@@ -38,11 +38,13 @@ prefix: each kecamatan of a kabupaten deployment (a schema each) has its own.
 from __future__ import annotations
 
 import json
+import logging
 import queue
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Protocol, TypeVar
 
 import psycopg.errors
 import sqlalchemy
@@ -99,6 +101,16 @@ _NEAR_SCAN = 2_000
 # pg_trgm's threshold for the whole transaction: below every bound a lookup uses it for (see
 # ``_similarity_floor``); each lookup then checks its own bound.
 _TRGM_FLOOR = 0.1
+_T = TypeVar("_T")
+log = logging.getLogger(__name__)
+
+
+class ReadReplica(Protocol):
+    """Where searches may read (records.replica): the replica's engine while it is fresh."""
+
+    def fresh(self) -> sqlalchemy.Engine | None: ...
+
+    def failed(self) -> None: ...
 
 # Relevance weights, in the spirit of the memory adapter's.
 _EXACT, _NAME, _FUZZY, _TITLE, _MATCHED, _PHRASE = 10, 3, 1, 2, 1, 5
@@ -126,9 +138,10 @@ class PgSearchIndex:
     def __init__(self, url: str, *, prefix: str = "search_index",
                  statement_timeout_ms: int = STATEMENT_TIMEOUT_MS,
                  lock_timeout_ms: int = LOCK_TIMEOUT_MS, count_limit: int = COUNT_LIMIT,
-                 engine: sqlalchemy.Engine | None = None) -> None:
+                 engine: sqlalchemy.Engine | None = None, replica: ReadReplica | None = None) -> None:
         """`engine`: the caller's (a pool shared with the app, which the caller closes);
-        without it the index opens a pool of its own on `url`."""
+        without it the index opens a pool of its own on `url`. `replica`: where searches
+        may read while it is fresh enough (the caller's; writes and checks stay here)."""
         if not prefix.isidentifier() or not prefix.islower():
             raise ValueError(f"table prefix must be a lower-case identifier: {prefix!r}")
         self.url = _driver_url(url)
@@ -138,6 +151,7 @@ class PgSearchIndex:
         self.lock_timeout_ms = lock_timeout_ms
         self.count_limit = count_limit
         self._given = engine
+        self._replica = replica
         self._engine: sqlalchemy.Engine | None = engine
         self._ready = False
 
@@ -165,17 +179,21 @@ class PgSearchIndex:
         plan = plan_query(query)
         if not query.principals:
             return Page((), 0, {key: {} for key in FACET_KEYS}, None, plan.notes)
-        with self._reading() as conn:
-            compiled = _Compiled(self, conn, plan, query.principals)
-            total, ranked, facets, newest, more = self._run(conn, compiled, query)
-            hits = self._hits(conn, plan, ranked, "date" if newest else query.sort)
-            suggestion = None
-            if total < SUGGEST_BELOW:
-                suggestion = did_you_mean(query.text, plan, _Vocabulary(self, conn, query.principals))
+        total, hits, facets, suggestion, more, newest = self._read(
+            lambda conn: self._page(conn, query, plan))
         notes = plan.notes
         if more or newest:
             notes = (*notes, NOTE_COUNT_LIMIT if more else NOTE_NEWEST_FIRST)
         return Page(tuple(hits), total, facets, suggestion, notes, more=more)
+
+    def _page(self, conn: Connection, query: Query, plan: QueryPlan):
+        compiled = _Compiled(self, conn, plan, query.principals)
+        total, ranked, facets, newest, more = self._run(conn, compiled, query)
+        hits = self._hits(conn, plan, ranked, "date" if newest else query.sort)
+        suggestion = None
+        if total < SUGGEST_BELOW:
+            suggestion = did_you_mean(query.text, plan, _Vocabulary(self, conn, query.principals))
+        return total, hits, facets, suggestion, more, newest
 
     def suggest(self, prefix: str, limit: int = 10, *, principals: frozenset[str]) -> list[str]:
         """Most common words starting with prefix that occur in a document the principals see."""
@@ -183,20 +201,39 @@ class PgSearchIndex:
         limit = max(0, min(limit, _SUGGEST_MAX))
         if len(start) < 2 or not principals or not limit:
             return []
+        return self._read(lambda conn: self._suggestions(conn, start, limit, principals))
+
+    def _suggestions(self, conn: Connection, start: str, limit: int, principals: frozenset[str]) -> list[str]:
+        terms = conn.exec_driver_sql(
+            f"SELECT term FROM (SELECT term, df FROM {self.term} WHERE field = %(f)s"
+            f" AND term >= %(lo)s AND term < %(hi)s ORDER BY term LIMIT {_SUGGEST_SCAN}) s"
+            f" ORDER BY df DESC, term LIMIT {_SUGGEST_RANK}",
+            {"f": _WORDS, "lo": start, "hi": start + "\U0010ffff"}).scalars().all()
+        vocabulary = _Vocabulary(self, conn, principals)
+        found = []
+        for term in terms:
+            if vocabulary.has("words", [term]):
+                found.append(term)
+                if len(found) == limit:
+                    break
+        return found
+
+    def _read(self, work: Callable[[Connection], _T]) -> _T:
+        """`work` in a read transaction: on the replica while it is fresh, else on the
+        primary; a failure there (down, promoted, a query cancelled by recovery) is read
+        again on the primary at once. A too-broad query is not: it would time out here too."""
+        replica = self._replica.fresh() if self._replica is not None else None
+        if replica is not None:
+            try:
+                with self._reading(replica) as conn:
+                    return work(conn)
+            except QueryError:
+                raise
+            except SearchError as exc:
+                log.warning("search on the read replica failed, read on the primary: %s", exc)
+                self._replica.failed()  # type: ignore[union-attr]
         with self._reading() as conn:
-            terms = conn.exec_driver_sql(
-                f"SELECT term FROM (SELECT term, df FROM {self.term} WHERE field = %(f)s"
-                f" AND term >= %(lo)s AND term < %(hi)s ORDER BY term LIMIT {_SUGGEST_SCAN}) s"
-                f" ORDER BY df DESC, term LIMIT {_SUGGEST_RANK}",
-                {"f": _WORDS, "lo": start, "hi": start + "\U0010ffff"}).scalars().all()
-            vocabulary = _Vocabulary(self, conn, principals)
-            found = []
-            for term in terms:
-                if vocabulary.has("words", [term]):
-                    found.append(term)
-                    if len(found) == limit:
-                        break
-            return found
+            return work(conn)
 
     def rebuild(
         self, docs: Iterable[IndexDoc], progress: Callable[[int], None] | None = None
@@ -247,7 +284,11 @@ class PgSearchIndex:
                 count = conn.exec_driver_sql(f"SELECT count(*) FROM {self.doc}").scalar()
         except SearchError as exc:
             return {"ok": False, "doc_count": 0, "detail": str(exc)}
-        return {"ok": True, "doc_count": count, "detail": f"postgresql {self._where()}"}
+        detail = f"postgresql {self._where()}"
+        if self._replica is not None:
+            detail += "; replika baca: " + ("segar" if self._replica.fresh() is not None
+                                            else "tertinggal atau tak terjangkau, dibaca di primer")
+        return {"ok": True, "doc_count": count, "detail": detail}
 
     def clear(self) -> None:
         """Remove every document and the vocabulary."""
@@ -274,11 +315,12 @@ class PgSearchIndex:
         return self._engine.connect()
 
     @contextmanager
-    def _reading(self) -> Iterator[Connection]:
-        """A read transaction on checked tables, with the search bounds set."""
+    def _reading(self, engine: sqlalchemy.Engine | None = None) -> Iterator[Connection]:
+        """A read transaction on checked tables, with the search bounds set (on `engine`, a
+        read replica, when given; the tables are made on the primary)."""
         with self._errors():
             self._ensure_schema()
-            with self._connect() as conn, conn.begin():
+            with (engine.connect() if engine is not None else self._connect()) as conn, conn.begin():
                 self._settings(conn, statement_timeout=self.statement_timeout_ms,
                                meta=self.meta)
                 yield conn

@@ -1,0 +1,158 @@
+"""Reads that tolerate lag go to a PostgreSQL streaming replica (DATABASE_REPLICA_URL).
+
+Today that is the search: the heaviest read of a staff day, and one whose index already
+follows the records through the outbox. A search goes to the replica only while the replica
+is *fresh*: it has replayed everything the primary had written REPLICA_MAX_LAG_SECONDS ago.
+Freshness is measured, not assumed from a timestamp (an idle primary writes nothing, and
+``pg_last_xact_replay_timestamp()`` then ages though nothing is missing): a thread of each
+process reads the primary's WAL position every CHECK_SECONDS, keeps those samples for the
+lag window, and asks the replica how far it has replayed; the replica is fresh when it has
+replayed a sample taken within the window. One watch per process and replica serves every
+kecamatan (the WAL is the cluster's).
+
+A replica that is down, promoted, lagging or cancelling a query (a conflict with recovery)
+costs nothing but a read on the primary: the search adapter falls back at once and the watch
+marks it stale until its next good look.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from records.pg_pool import engine_for
+
+log = logging.getLogger(__name__)
+
+#: Seconds between two looks at the primary's and the replica's WAL positions.
+CHECK_SECONDS = 1.0
+_PRIMARY_LSN = text("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")
+_REPLAYED_LSN = text("SELECT pg_last_wal_replay_lsn() - '0/0'::pg_lsn")
+
+_WATCHES: dict[tuple[int, str, str], LagWatch] = {}
+_WATCHES_LOCK = threading.Lock()
+
+
+class LagWatch:
+    """Whether a replica has replayed what its primary had written `max_lag` seconds ago."""
+
+    def __init__(self, primary_url: str, replica_url: str, max_lag: float,
+                 every: float = CHECK_SECONDS) -> None:
+        # one connection each, kept: a look every second must not open one
+        self._primary = create_engine(primary_url, pool_size=1, max_overflow=0, pool_pre_ping=True)
+        self._replica = create_engine(replica_url, pool_size=1, max_overflow=0, pool_pre_ping=True,
+                                      connect_args={"connect_timeout": 3})
+        self.max_lag, self.every = max_lag, every
+        self._samples: deque[tuple[float, int]] = deque()  # (monotonic time, primary WAL position)
+        self._fresh = False
+        self._said: str | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def fresh(self) -> bool:
+        """The last look's answer (the watch starts on the first question)."""
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self.look()
+                    self._thread = threading.Thread(target=self._run, name="lemari-replica-lag",
+                                                    daemon=True)
+                    self._thread.start()
+        return self._fresh
+
+    def failed(self) -> None:
+        """A read on the replica failed: stale until the next good look."""
+        self._fresh = False
+
+    def look(self) -> bool:
+        """Sample the primary, ask the replica, and decide."""
+        now = time.monotonic()
+        try:
+            with self._primary.connect() as conn:
+                self._samples.append((now, int(conn.scalar(_PRIMARY_LSN))))
+            while self._samples and self._samples[0][0] < now - self.max_lag - 2 * self.every:
+                self._samples.popleft()
+            with self._replica.connect() as conn:
+                replayed = conn.scalar(_REPLAYED_LSN)
+        except SQLAlchemyError as exc:
+            self._decide(False, f"replika tidak terjangkau ({exc.__class__.__name__})")
+            return False
+        if replayed is None:  # not (or no longer) a standby: its data may have gone another way
+            self._decide(False, "basis data replika bukan standby (pg_last_wal_replay_lsn kosong)")
+            return False
+        caught_up = [at for at, position in self._samples if position <= replayed]
+        fresh = bool(caught_up) and max(caught_up) >= now - self.max_lag
+        self._decide(fresh, "" if fresh else f"replika tertinggal lebih dari {self.max_lag:g} detik")
+        return fresh
+
+    def _decide(self, fresh: bool, why: str) -> None:
+        self._fresh = fresh
+        if why != self._said:  # log changes only, not every second
+            say = log.info if fresh else log.warning
+            say("read replica %s", why or "segar; pencarian dibaca di replika")
+            self._said = why
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self.look()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._primary.dispose()
+        self._replica.dispose()
+
+
+class ReadReplica:
+    """A kecamatan's (or an office's) way to its replica: the engine to read on while fresh."""
+
+    def __init__(self, engine: Engine, watch: LagWatch) -> None:
+        self.engine, self.watch = engine, watch
+
+    def fresh(self) -> Engine | None:
+        return self.engine if self.watch.fresh() else None
+
+    def failed(self) -> None:
+        self.watch.failed()
+
+
+def read_replica(settings: Mapping[str, Any]) -> ReadReplica | None:
+    """The replica for the app's database, or None when DATABASE_REPLICA_URL is empty. A
+    kecamatan reads its own schema there (the primary URL's options are carried over)."""
+    replica_url = str(settings.get("DATABASE_REPLICA_URL") or "")
+    if not replica_url:
+        return None
+    primary = make_url(settings["SQLALCHEMY_DATABASE_URI"])
+    replica = make_url(replica_url)
+    if "options" in primary.query:
+        replica = replica.update_query_dict({"options": primary.query["options"]})
+    key = (os.getpid(), _plain(primary), _plain(replica))
+    with _WATCHES_LOCK:
+        watch = _WATCHES.get(key)
+        if watch is None:
+            max_lag = float(settings.get("REPLICA_MAX_LAG_SECONDS") or 10)
+            watch = _WATCHES[key] = LagWatch(key[1], key[2], max_lag)
+    return ReadReplica(engine_for(replica, settings, pool_pre_ping=True), watch)
+
+
+def close_watches() -> None:
+    """Stop this process's watches (tests, and a process that ends)."""
+    with _WATCHES_LOCK:
+        for key in [key for key in _WATCHES if key[0] == os.getpid()]:
+            _WATCHES.pop(key).close()
+
+
+def _plain(url) -> str:
+    """The URL without connection options: the server and database a watch looks at."""
+    return url.difference_update_query(["options"]).render_as_string(hide_password=False)
