@@ -207,6 +207,9 @@ def _prove_postgres(ext, opened) -> tuple[bool, str]:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     engine = create_engine(drill_url)
     try:
+        if opened.contents.get("skema"):  # a kecamatan's dump: its search index needs public's pg_trgm
+            with engine.begin() as conn:
+                conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
         _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--dbname",
               _libpq_url(drill_url.render_as_string(hide_password=False)),
               str(opened.folder / "database.pgdump")])

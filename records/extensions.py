@@ -18,7 +18,7 @@ from records.declarations import Registry
 class _Database(get_sqla_class()):  # type: ignore[misc]
     """FAB's SQLAlchemy extension whose engines for a kecamatan's URL share the process's
     pool (records.pg_pool). `_make_engine` is Flask-SQLAlchemy 3's one place engines are made
-    (private: tests/unit/test_pg_pool.py fails if it is no longer called)."""
+    (private: tests/integration/test_pg_pool.py, on PostgreSQL, fails if it is no longer called)."""
 
     def _make_engine(self, bind_key, options, app):
         from records.pg_pool import engine_for, shares_pool

@@ -187,10 +187,11 @@ class Jobs:
         self.consumer.start()
         log.info("job consumer started", extra={"workers": workers, "requeued": requeued})
 
-    def stop(self) -> None:
-        """Stop the consumer threads (a running OCR child finishes or is cut off)."""
+    def stop(self, *, graceful: bool = False) -> None:
+        """Stop the consumer threads (a running OCR child finishes or is cut off); `graceful`:
+        wait until the jobs running now have finished (before another process may start them)."""
         if self.consumer is not None:
-            self.consumer.stop(graceful=False)
+            self.consumer.stop(graceful=graceful)
             self.consumer = None
 
 

@@ -91,6 +91,7 @@ class Shutdown:
         """Steps 3 of the module docstring; each step is tried even when one before failed."""
         from records.extensions import db
         from records.jobs import EXTENSION_KEY
+        from records.pg_pool import is_shared
 
         for stop in self.stoppers:
             _try(stop, "watcher stop")
@@ -103,7 +104,8 @@ class Shutdown:
                 _try(lambda: checkpoint_sqlite_file(getattr(jobs.huey.storage, "filename", None)),
                      "job queue WAL checkpoint")
             _try(db.session.remove, "session close")
-            _try(db.engine.dispose, "engine dispose")
+            if not is_shared(db.engine):  # every kecamatan of the process shares it
+                _try(db.engine.dispose, "engine dispose")
         _try(app.extensions["lemari"].close, "app close")
         log.warning("clean shutdown done: %s", self.reason or "server stopped")
 

@@ -8,10 +8,11 @@ per kecamatan per process, 140 for 20 kecamatan, past a stock PostgreSQL's
 such URL of one server and database shares one engine and one pool per process, and each
 kecamatan's engine is that engine with an execution option naming its ``search_path``:
 
-- at every checkout (``engine_connect``) the connection is put in the kecamatan's
-  ``search_path`` unless it is already there, with a session-level ``set_config`` sent in
-  autocommit (the same dance as SQLAlchemy's own pre-ping), so no transaction's ROLLBACK can
-  take it back and no statement of the checkout runs before it;
+- at every checkout (``engine_connect``) and every transaction's start (``begin``: a
+  Connection that reconnects takes a pooled connection without a checkout event) the
+  connection is put in the kecamatan's ``search_path`` unless it is already there, with a
+  session-level ``set_config`` sent in autocommit (the same dance as SQLAlchemy's own
+  pre-ping), so no transaction's ROLLBACK can take it back and no statement runs before it;
 - what the connection was put in is remembered in the pool's ``info`` of that DBAPI
   connection, which SQLAlchemy clears when it replaces the connection (invalidation, recycle);
   a connection in a transaction at checkout, which the pool's reset makes impossible, is
@@ -52,7 +53,8 @@ def search_path_of(url: str | URL) -> str | None:
     """The search_path the URL's connection options set, or None."""
     options = make_url(url).query.get("options")
     for option in ([options] if isinstance(options, str) else list(options or ())):
-        for part in option.split():
+        # libpq takes "-csearch_path=…" and "-c search_path=…" alike
+        for part in option.replace("-c ", "-c").split():
             if part.startswith("-csearch_path="):
                 return part.removeprefix("-csearch_path=")
     return None
@@ -64,12 +66,13 @@ def shares_pool(url: str | URL) -> bool:
     return parsed.get_backend_name() == "postgresql" and search_path_of(parsed) is not None
 
 
-def engine_for(url: str | URL, settings: Mapping[str, Any] | None = None, **options: Any) -> Engine:
+def engine_for(url: str | URL, settings: Mapping[str, Any] | None = None, *,
+               connect_args: Mapping[str, Any] | None = None, **options: Any) -> Engine:
     """The engine for `url`: a kecamatan's view of the process's shared engine when the URL
     is a kecamatan's, else a new engine of its own (with `options`)."""
     if not shares_pool(url):
-        return create_engine(url, **options)
-    return shared_engine(url, settings).execution_options(**{SEARCH_PATH: search_path_of(url)})
+        return create_engine(url, connect_args=dict(connect_args or {}), **options)
+    return shared_engine(url, settings, connect_args).execution_options(**{SEARCH_PATH: search_path_of(url)})
 
 
 def is_shared(engine: Engine) -> bool:
@@ -78,8 +81,10 @@ def is_shared(engine: Engine) -> bool:
     return SEARCH_PATH in engine.get_execution_options()
 
 
-def shared_engine(url: str | URL, settings: Mapping[str, Any] | None = None) -> Engine:
-    """The process's engine for the server and database of `url` (its options dropped)."""
+def shared_engine(url: str | URL, settings: Mapping[str, Any] | None = None,
+                  connect_args: Mapping[str, Any] | None = None) -> Engine:
+    """The process's engine for the server and database of `url` (its options dropped);
+    the first caller's pool sizes and `connect_args` make it."""
     settings = settings or {}
     base = make_url(url).difference_update_query(["options"])
     key = (os.getpid(), base.render_as_string(hide_password=False))
@@ -87,10 +92,13 @@ def shared_engine(url: str | URL, settings: Mapping[str, Any] | None = None) -> 
         engine = _SHARED.get(key)
         if engine is None:
             engine = create_engine(
-                base, pool_pre_ping=True, pool_use_lifo=True,
+                base, pool_pre_ping=True, pool_use_lifo=True, connect_args=dict(connect_args or {}),
                 pool_size=int(settings.get("DATABASE_POOL_SIZE") or POOL_SIZE),
                 max_overflow=int(settings.get("DATABASE_POOL_OVERFLOW") or POOL_OVERFLOW))
             event.listen(engine, "engine_connect", _enter_search_path)
+            # and again at every transaction's start: a Connection that reconnects after a
+            # disconnect takes a pooled connection without a new engine_connect
+            event.listen(engine, "begin", _enter_search_path)
             _SHARED[key] = engine
     return engine
 
@@ -114,15 +122,17 @@ def _enter_search_path(conn) -> None:
     if proxied.info.get(_PUT_IN) == (id(dbapi), path):
         return
     if dbapi.info.transaction_status != 0:  # psycopg's IDLE: the pool's reset ended every transaction
+        proxied.invalidate()
         raise RuntimeError("a pooled connection in a transaction at checkout; its search_path is unknown")
     statement = "SELECT pg_catalog.set_config('search_path', %s, false)"
     try:
+        before = dbapi.autocommit
         dbapi.autocommit = True
         try:
             with dbapi.cursor() as cursor:
                 cursor.execute(statement, (path,))
         finally:
-            dbapi.autocommit = False
+            dbapi.autocommit = before
     except conn.dialect.loaded_dbapi.Error as exc:  # the server went away: as any statement's error
         proxied.invalidate(exc)
         proxied.close()

@@ -519,9 +519,10 @@ class KabupatenJobs:
             try:
                 app = self._app_of(kecamatan)
                 jobs_of(app).start(self.workers)
-            except Exception:
+            except Exception:  # one kecamatan that cannot start holds back none of the others
+                log.exception("jobs of kecamatan %s could not start", kecamatan.nama_singkat)
                 self._unlock(kecamatan.schema)  # another process may take the kecamatan
-                raise
+                continue
             self._held[kecamatan.nama_singkat] = (app, kecamatan.schema)
             taken.append(kecamatan.nama_singkat)
         return taken
@@ -532,7 +533,7 @@ class KabupatenJobs:
 
         for name in list(self._held)[len(self._held) - count:] if count else []:
             app, schema = self._held.pop(name)
-            jobs_of(app).stop()
+            jobs_of(app).stop(graceful=True)  # a job running now finishes before the lock goes
             self._unlock(schema)
             if self._own_apps:
                 close_app(app)
@@ -578,6 +579,8 @@ class KabupatenJobs:
                     self.take()
                 except SQLAlchemyError as exc:  # the database is away: try again later
                     log.warning("taking kecamatan jobs failed: %r", exc)
+                except Exception:  # the thread must live: a dead one would still count as a member
+                    log.exception("taking kecamatan jobs failed")
         self.take()
         self._thread = threading.Thread(target=run, name="lemari-kabupaten-jobs", daemon=True)
         self._thread.start()

@@ -224,6 +224,8 @@ class PgSearchIndex:
         again on the primary at once. A too-broad query is not: it would time out here too."""
         replica = self._replica.fresh() if self._replica is not None else None
         if replica is not None:
+            with self._errors():
+                self._ensure_schema()  # on the primary: its failure is not the replica's
             try:
                 with self._reading(replica) as conn:
                     return work(conn)
@@ -408,8 +410,12 @@ class PgSearchIndex:
             return
         with self._connect() as conn, conn.begin():
             conn.exec_driver_sql(_WRITE_LOCK, (self.prefix,))
-            exists = conn.exec_driver_sql("SELECT to_regclass(%s) IS NOT NULL",
-                                          (self.meta,)).scalar()
+            exists, schema = conn.exec_driver_sql("SELECT to_regclass(%s) IS NOT NULL, current_schema()",
+                                                  (self.meta,)).one()
+            named = _named_schema(self.url)
+            if named and schema != named:  # e.g. a kecamatan's schema dropped for a restore
+                raise SearchError(f"Skema {named} tidak ada di basis data ini; indeks pencarian "
+                                  f"tidak dibuat di skema {schema}.")
             if not exists:
                 self._create_extension(conn)
                 for statement in (*_tables(self.doc, self.term, self.meta),
@@ -942,6 +948,16 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+
+
+def _named_schema(url: str) -> str:
+    """The first schema of the search_path the URL's connection options set (a kecamatan's
+    URL, records.tenancy), or ""."""
+    options = sqlalchemy.engine.make_url(url).query.get("options") or ""
+    for part in " ".join([options] if isinstance(options, str) else options).replace("-c ", "-c").split():
+        if part.startswith("-csearch_path="):
+            return part.removeprefix("-csearch_path=").split(",")[0].strip()
+    return ""
 
 
 def _driver_url(url: str) -> str:

@@ -493,6 +493,7 @@ class Snapshot:
     shas: list[str]
     revision: str | None
     checkpoint: dict | None
+    schema: str = ""  # a kecamatan's schema of a kabupaten database (its dump holds it alone)
 
 
 def take_snapshot(work: Path, *, engine, database_url: str, home: Path,
@@ -513,7 +514,7 @@ def take_snapshot(work: Path, *, engine, database_url: str, home: Path,
         revision = None
     database_file = work / (plain.SQLITE_FILE if kind == "sqlite" else plain.PG_FILE)
     return Snapshot(work, kind, database_file, keys, plain._referenced_files(engine), revision,
-                    checkpoint)
+                    checkpoint, plain.kecamatan_schema(database_url))
 
 
 # --- one backup to one target ----------------------------------------------------------------
@@ -590,6 +591,8 @@ def write_generation(target: Target, snapshot: Snapshot, *, blobs: BlobStore, ke
                 "nama_kantor": settings.get("OFFICE_NAME", ""), "dibuat": now.isoformat(),
                 "revisi": snapshot.revision, "database": snapshot.database, "berkas": plain_sha,
                 "objek": {sha: names[sha] for sha in sorted(names)}, "audit": snapshot.checkpoint}
+    if snapshot.schema:  # restored into that kecamatan only (records.services.backup)
+        contents["skema"] = snapshot.schema
     payload = io.BytesIO(json.dumps(contents).encode("utf-8"))
     files[CONTENTS_ENC] = target.write_stream(f"{gen}/{CONTENTS_ENC}",
                                               lambda fh: encrypt_stream(payload, fh, recipients))
@@ -804,6 +807,8 @@ def _decrypt_into(target: Target, gen: Generation, private, staging: Path) -> Op
             "files": len(contents["objek"]), "created": contents["dibuat"]}
     if contents.get("audit"):
         info["audit"] = contents["audit"]["head"]
+    if contents.get("skema"):
+        info["schema"] = contents["skema"]
     atomic_write_text(staging / plain.INFO, json.dumps(info, indent=1))
     plain.write_manifest(staging)
     return Opened(staging, contents, gen.name)

@@ -78,6 +78,24 @@ def test_a_connection_killed_under_the_pool_comes_back_in_the_right_schema(two_s
         assert _backend(conn) != killed
 
 
+def test_a_connection_that_reconnects_is_put_back_in_its_own_schema(two_schemas):
+    """A Connection invalidated mid-use takes another pooled connection without a new
+    checkout event; the one it gets was last Tenggarong's... it must still read its own."""
+    a, b = (pg_pool.engine_for(tenant_url(two_schemas, schema), {"DATABASE_POOL_SIZE": 2,
+                                                                  "DATABASE_POOL_OVERFLOW": 0})
+            for schema in ("kec_a", "kec_b"))
+    with a.connect() as first, b.connect() as second:  # two connections, the second left in kec_b
+        first.scalar(text("SELECT 1"))
+        second.scalar(text("SELECT 1"))
+        first.rollback()
+    with a.connect() as conn:
+        assert conn.scalar(text("SELECT nomor FROM surat")) == "kec_a/001"
+        conn.rollback()
+        conn.invalidate()  # e.g. a dropped connection; the next statement revalidates
+        assert conn.scalar(text("SELECT nomor FROM surat")) == "kec_a/001"
+        assert conn.scalar(text("SELECT current_schema()")) == "kec_a"
+
+
 def test_a_single_offices_url_keeps_an_engine_of_its_own(pg_url):
     engine = pg_pool.engine_for(pg_url)
     try:
@@ -101,3 +119,21 @@ def test_flask_sqlalchemy_still_makes_engines_through_the_hook(two_schemas, tmp_
         assert pg_pool.is_shared(db.engine)
         assert db.session.scalar(text("SELECT nomor FROM surat")) == "kec_b/001"
         db.session.remove()
+
+
+def test_a_kecamatans_search_index_is_never_made_in_public(pg_url):
+    """While a kecamatan's schema is missing (dropped for a restore), its connections resolve
+    names in `public`: the search index refuses to make its tables there."""
+    from search import SearchError
+    from search.pg_index import PgSearchIndex
+
+    index = PgSearchIndex(tenant_url(pg_url, "kec_hilang"))
+    try:
+        with pytest.raises(SearchError, match="Skema kec_hilang tidak ada"):
+            index.clear()
+    finally:
+        index.close()
+    admin = sqlalchemy.create_engine(pg_url)
+    with admin.connect() as conn:
+        assert conn.scalar(text("SELECT to_regclass('public.search_index_doc')")) is None
+    admin.dispose()

@@ -34,7 +34,7 @@ def primary_and_standby():
                              autocommit=True) as conn:
             conn.execute("CREATE EXTENSION pg_trgm")
         cluster.run("pg_basebackup", "-D", str(standby), "-h", "127.0.0.1", "-p", str(p1),
-                    "-U", "postgres", "-R", "-X", "stream")
+                    "-U", "postgres", "-R", "-X", "stream", "-c", "fast")
         with open(standby / "postgresql.conf", "a") as conf:
             conf.write(f"\nport = {p2}\n")
         cluster.start(standby)
@@ -131,5 +131,13 @@ def test_searches_read_on_the_replica_within_the_lag_and_on_the_primary_beyond_i
         assert replica.fresh() is None
         assert not replica.watch.look()
         assert "dibaca di primer" in index.health()["detail"]
+
+        cluster.start(standby)  # back: it catches up and is read again
+        _until(replica.watch.look)
+
+        # promoted (a failover that went its own way): never read again as a replica
+        _standby(standby_url, "SELECT pg_promote()")
+        assert not replica.watch.look() and replica.fresh() is None
+        assert _found(index, "kebakaran")
     finally:
         index.close()
