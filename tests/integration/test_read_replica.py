@@ -93,7 +93,7 @@ def test_a_kecamatan_reads_its_own_schema_on_the_replica(primary_and_standby):
 
 
 def test_searches_read_on_the_replica_within_the_lag_and_on_the_primary_beyond_it(primary_and_standby):
-    """Last in the module: it stops the standby."""
+    """Last in the module: it stops the standby, then promotes it."""
     primary, standby_url, cluster, standby = primary_and_standby
     replica = replicas.read_replica({"SQLALCHEMY_DATABASE_URI": primary, "DATABASE_REPLICA_URL": standby_url,
                                      "REPLICA_MAX_LAG_SECONDS": 60})
