@@ -281,9 +281,9 @@ TENANT = ""
 TENANT_REFRESH_SECONDS = 10
 # PostgreSQL connections a kabupaten process keeps open for all its kecamatan together (one
 # pool, records/pg_pool).
-DATABASE_POOL_SIZE = 12
+DATABASE_POOL_SIZE = 32
 # How many more it may open in a burst (closed after it).
-DATABASE_POOL_OVERFLOW = 24
+DATABASE_POOL_OVERFLOW = 8
 # A PostgreSQL streaming replica of DATABASE_URL (postgresql+psycopg://…) where searches read
 # while it is fresh (records/replica). Empty: every read goes to DATABASE_URL.
 DATABASE_REPLICA_URL = ""

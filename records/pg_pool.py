@@ -43,7 +43,7 @@ _PUT_IN = "lemari_search_path_set"
 _DEFAULT_PATH = '"$user", public'
 #: Pool sizes of a process serving every kecamatan: connections kept open, and the extra ones
 #: opened in a burst and closed after (settings DATABASE_POOL_SIZE / DATABASE_POOL_OVERFLOW).
-POOL_SIZE, POOL_OVERFLOW = 12, 24
+POOL_SIZE, POOL_OVERFLOW = 32, 8
 
 _SHARED: dict[tuple[int, str], Engine] = {}
 _SHARED_LOCK = threading.Lock()
