@@ -565,3 +565,39 @@ def test_a_kecamatans_backup_holds_its_own_schema_only_and_goes_back_only_there(
     assert report.audit_entries > 0
     moved = tenancy.find(base["SQLALCHEMY_DATABASE_URI"], "salinantg")
     assert "petugas.tg" in _usernames(base, moved) and "camat" not in _usernames(base, moved)
+
+
+def test_a_kecamatans_encrypted_backups_hold_its_schema_pass_the_drill_and_restore_there(kabupaten, tmp_path):
+    """The nightly encrypted backup of a kecamatan (its own passphrase and target) dumps its
+    schema, names it, passes the restore drill on PostgreSQL, goes back into that kecamatan
+    and is refused by another one even when asked to take another office's backup."""
+    from records.models.backup import BackupRun
+
+    passphrase = "lemari besi kantor tenggarong 2026"
+    base, served = kabupaten
+    kb, tg = served.kecamatan()[KB], served.kecamatan()[TG]
+    share = tmp_path / "pc-arsip-tg"
+    share.mkdir()
+
+    def back_up(app):
+        runner = app.test_cli_runner()
+        env = {"LEMARI_BACKUP_PASSPHRASE": passphrase}
+        assert runner.invoke(args=["backup", "passphrase"], env=env).exit_code == 0
+        assert runner.invoke(args=["backup", "target", "add", "share", str(share)]).exit_code == 0
+        made = runner.invoke(args=["backup", "run"])
+        assert made.exit_code == 0 and "[OK]" in made.output, made.output
+        drill = runner.invoke(args=["backup", "drill"], env=env)
+        assert drill.exit_code == 0, drill.output
+        return [run.status for run in db.session.scalars(select(BackupRun))]
+
+    assert tenancy.run_in(base, tg, back_up, OVERRIDES)[-1] == "berhasil"
+    phrase = tmp_path / "frasa"
+    phrase.write_text(passphrase)
+    refused = run_lemari(base["HOME"], "restore", str(share), "--yes", "--other-office",
+                         "--passphrase-file", str(phrase), env={"LEMARI_TENANT": KB})
+    assert refused.returncode != 0 and "bukan kec_kotabangun" in refused.stderr, refused.stderr
+    kb_users, tg_users = _usernames(base, kb), _usernames(base, tg)
+    restored = run_lemari(base["HOME"], "restore", str(share), "--yes", "--passphrase-file", str(phrase),
+                          env={"LEMARI_TENANT": TG})
+    assert restored.returncode == 0, restored.stderr
+    assert _usernames(base, tg) == tg_users and _usernames(base, kb) == kb_users
