@@ -75,6 +75,11 @@ def engine_for(url: str | URL, settings: Mapping[str, Any] | None = None, *,
     return shared_engine(url, settings, connect_args).execution_options(**{SEARCH_PATH: search_path_of(url)})
 
 
+def without_options(url: str | URL) -> str:
+    """The URL of the server and database alone (its connection options, the schema, dropped)."""
+    return make_url(url).difference_update_query(["options"]).render_as_string(hide_password=False)
+
+
 def is_shared(engine: Engine) -> bool:
     """Whether `engine` is a kecamatan's view of a shared engine (disposing it would close the
     pool every kecamatan of the process uses)."""
@@ -86,8 +91,8 @@ def shared_engine(url: str | URL, settings: Mapping[str, Any] | None = None,
     """The process's engine for the server and database of `url` (its options dropped);
     the first caller's pool sizes and `connect_args` make it."""
     settings = settings or {}
-    base = make_url(url).difference_update_query(["options"])
-    key = (os.getpid(), base.render_as_string(hide_password=False))
+    base = without_options(url)
+    key = (os.getpid(), base)
     with _SHARED_LOCK:
         engine = _SHARED.get(key)
         if engine is None:
@@ -106,8 +111,7 @@ def shared_engine(url: str | URL, settings: Mapping[str, Any] | None = None,
 def dispose_shared(url: str | URL | None = None) -> None:
     """Close this process's shared pools, or only the one for `url`'s server and database (a
     temporary database about to be dropped); the next use opens a new one."""
-    only = None if url is None else make_url(url).difference_update_query(["options"]).render_as_string(
-        hide_password=False)
+    only = None if url is None else without_options(url)
     with _SHARED_LOCK:
         mine = [key for key in _SHARED if key[0] == os.getpid() and only in (None, key[1])]
         for key in mine:

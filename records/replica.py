@@ -31,7 +31,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from records.pg_pool import engine_for
+from records.pg_pool import engine_for, without_options
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +70,11 @@ class LagWatch:
     def fresh(self) -> bool:
         """The last look's answer, if that look is recent: a watch that stopped looking (its
         thread stuck on a dead network) does not keep saying fresh. The watch starts on the
-        first question."""
+        first question, in its own thread: the search that asks reads on the primary rather
+        than wait for a look (a replica gone silent takes seconds to give up on)."""
         if self._thread is None:
             with self._lock:
                 if self._thread is None:
-                    self.look()
                     self._thread = threading.Thread(target=self._run, name="lemari-replica-lag",
                                                     daemon=True)
                     self._thread.start()
@@ -134,11 +134,13 @@ class LagWatch:
             self._said = why
 
     def _run(self) -> None:
-        while not self._stop.wait(self.every):
+        while True:
             try:
                 self.look()
             except Exception:  # the watch must go on looking; meanwhile fresh() turns false
                 log.exception("read replica watch failed")
+            if self._stop.wait(self.every):
+                return
 
     def close(self) -> None:
         self._stop.set()
@@ -171,7 +173,7 @@ def read_replica(settings: Mapping[str, Any]) -> ReadReplica | None:
     replica = make_url(replica_url)
     if "options" in primary.query:
         replica = replica.update_query_dict({"options": primary.query["options"]})
-    key = (os.getpid(), _plain(primary), _plain(replica))
+    key = (os.getpid(), without_options(primary), without_options(replica))
     with _WATCHES_LOCK:
         watch = _WATCHES.get(key)
         if watch is None:
@@ -185,8 +187,3 @@ def close_watches() -> None:
     with _WATCHES_LOCK:
         for key in [key for key in _WATCHES if key[0] == os.getpid()]:
             _WATCHES.pop(key).close()
-
-
-def _plain(url) -> str:
-    """The URL without connection options: the server and database a watch looks at."""
-    return url.difference_update_query(["options"]).render_as_string(hide_password=False)
