@@ -197,7 +197,7 @@ def _prove_postgres(ext, opened) -> tuple[bool, str]:
     from records.audit_desk import checkpoint_signer
     from records.doctor import schema_checks
     from records.services.audit_checkpoint import verify_trail
-    from records.services.backup import _libpq_url, _run
+    from records.services.backup import load_dump
 
     url = ext.settings["SQLALCHEMY_DATABASE_URI"]
     name = f"lemari_latihan_{clock.utc_now():%Y%m%d%H%M%S}"
@@ -207,12 +207,8 @@ def _prove_postgres(ext, opened) -> tuple[bool, str]:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     engine = create_engine(drill_url)
     try:
-        if opened.contents.get("skema"):  # a kecamatan's dump: its search index needs public's pg_trgm
-            with engine.begin() as conn:
-                conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
-        _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--dbname",
-              _libpq_url(drill_url.render_as_string(hide_password=False)),
-              str(opened.folder / "database.pgdump")])
+        load_dump(opened.folder / "database.pgdump", drill_url.render_as_string(hide_password=False),
+                  opened.contents.get("skema", ""))
         checks = schema_checks(engine)
         with Session(engine) as session:
             trail = verify_trail(session, checkpoint_signer(ext.settings), folder=None,

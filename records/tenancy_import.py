@@ -161,13 +161,8 @@ def _staged_backup(backup: Path, work: Path, base: Mapping[str, Any], cleanup: E
         shutil.copy2(backup / backups.SQLITE_FILE, home / "lemari.db")
     else:
         url = _temporary_database(base["SQLALCHEMY_DATABASE_URI"], cleanup)
-        if info.get("schema"):  # a kecamatan of another kabupaten database: its schema alone
-            admin = create_engine(url, poolclass=NullPool)
-            with admin.begin() as conn:  # its search index's trigram operators are public's
-                conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
-            admin.dispose()
-        backups._run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
-                      "--dbname", backups._libpq_url(url), str(backup / backups.PG_FILE)])
+        # a kecamatan's backup (of another kabupaten database) holds its schema alone
+        backups.load_dump(backup / backups.PG_FILE, url, info.get("schema", ""))
         if info.get("schema"):
             url = tenancy.tenant_url(url, info["schema"])
         (home / "config.py").write_text(f"DATABASE_URL = {url!r}\n", encoding="utf-8")

@@ -79,8 +79,9 @@ def backup(dest: Path, *, database_url: str, engine, blobs: BlobStore, home: Pat
     _copy_keys(home, dest)
     info = {"format": FORMAT_VERSION, "database": kind, "files": len(copied),
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
-    if kecamatan_schema(database_url):
-        info["schema"] = kecamatan_schema(database_url)
+    schema = kecamatan_schema(database_url)
+    if schema:
+        info["schema"] = schema
     if audit_checkpoint is not None:
         info["audit"] = audit_checkpoint["head"]
         atomic_write_text(dest / AUDIT_CHECKPOINT, json.dumps(audit_checkpoint, indent=1))
@@ -273,14 +274,32 @@ def _restore_postgres(dump: Path, database_url: str, engine) -> None:
 
     schema = kecamatan_schema(database_url)
     with engine.begin() as conn:
-        if schema:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        if schema:  # IF EXISTS: a restore cut short (a power cut) is simply run again
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         else:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
     if not is_shared(engine):
         engine.dispose()
-    _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
+    load_dump(dump, database_url, schema)
+
+
+def load_dump(dump: Path, database_url: str, schema: str = "") -> None:
+    """Load a pg_dump into the database in one transaction (a failure leaves nothing half
+    loaded). A kecamatan's dump (`schema`) holds its schema alone, without the pg_trgm its
+    search index's operators come from: made in public first where it is missing (a drill's or
+    an import's new database). Used by restore, the restore drill and `lemari tenant impor`."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    if schema:
+        engine = create_engine(database_url, poolclass=NullPool)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
+        finally:
+            engine.dispose()
+    _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
           "--dbname", _libpq_url(database_url), str(dump)])
 
 
