@@ -879,8 +879,6 @@ def setup(ctx: dict, settings: dict, log) -> dict:
     timings["index_s"] = round(time.perf_counter() - began, 1)
     docs = sum(r["docs"] for r in timings["indexes"])
     log(f"setup: {docs} documents indexed in {timings['index_s']:.0f} s")
-    per, total = settings["docs_per_tenant"], settings["docs_per_tenant"] * len(ctx["names"])
-    ctx["queries"] = {name: tenant_queries(k, per, total) for k, name in enumerate(ctx["names"])}
     timings["documents_indexed"] = docs
     return timings
 
@@ -895,29 +893,90 @@ def _check_postgres(admin_url: str):
 
 
 def run(tenants: int = 20, docs_per_tenant: int = 50_000, minutes: float = 10, speed: float = 2,
-        pg_url: str = DEFAULT_PG, seed: int = 7, log: Callable[[str], None] = lambda line: None) -> dict:
-    """The whole benchmark; a JSON-able dict. Everything it creates is removed at the end."""
+        pg_url: str = DEFAULT_PG, seed: int = 7, log: Callable[[str], None] = lambda line: None,
+        keep: Path | None = None, processes: tuple[int, ...] = (1, 2)) -> dict:
+    """The whole benchmark; a JSON-able dict. Everything it creates is removed at the end,
+    unless `keep` names a folder: the kabupaten (its database and home) is then kept there
+    and a later run with the same folder measures it again without the 15-minute setup, so
+    two versions of the code can be compared on the very same data (`discard` removes it)."""
     haproxy_binary()
     settings = {"tenants": tenants, "docs_per_tenant": docs_per_tenant, "minutes": minutes, "speed": speed,
                 "seed": seed, "clerks": CLERKS, "counters": COUNTERS, "tickets_per_hour": TICKETS_PER_HOUR,
                 "saturation_clients": SATURATION_CLIENTS, "saturation_s": SATURATION_S}
     started, redis_db = time.perf_counter(), pick_redis_db()
-    url, drop = _check_postgres(pg_url)
-    home = Path(tempfile.mkdtemp(prefix="lemari-kabupaten-"))
-    ctx = {"home": home, "url": url, "names": tenant_names(tenants), "logs": []}
-    results = {"settings": settings, "machine": {**_machine(), **_pg_settings(url)}, "redis_db": redis_db}
+    kept = _kept(keep)
+    if kept:
+        settings.update(tenants=kept["tenants"], docs_per_tenant=kept["docs_per_tenant"])
+        url, home, drop = kept["url"], Path(kept["home"]), (lambda: None)
+        log(f"setup: the kabupaten kept in {keep} ({kept['tenants']} kecamatan, "
+            f"{kept['url'].rsplit('/', 1)[-1]})")
+    else:
+        url, drop = _check_postgres(pg_url)
+        home = Path(tempfile.mkdtemp(prefix="lemari-kabupaten-"))
+    ctx = {"home": home, "url": url, "names": tenant_names(settings["tenants"]), "logs": []}
+    results = {"settings": settings, "machine": {**_machine(), **_pg_settings(url)}, "redis_db": redis_db,
+               "commit": _commit()}
     try:
         (home / "config.py").write_text(bench_config(redis_db), encoding="utf-8")
-        results["setup"] = setup(ctx, settings, log)
-        results["layouts"] = {str(n): run_layout(n, ctx, settings, log) for n in (1, 2)}
+        results["setup"] = kept["setup"] if kept else setup(ctx, settings, log)
+        if keep is not None and not kept:
+            _keep(keep, url, home, settings, results["setup"])
+            drop = lambda: None  # noqa: E731 — kept for the next run
+        per, total = settings["docs_per_tenant"], settings["docs_per_tenant"] * settings["tenants"]
+        ctx["queries"] = {name: tenant_queries(k, per, total) for k, name in enumerate(ctx["names"])}
+        results["layouts"] = {str(n): run_layout(n, ctx, settings, log) for n in processes}
     finally:
         drop()
         results["redis_keys_removed"] = clean_redis(redis_db, ctx["names"])
-        shutil.rmtree(home, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(home, ignore_errors=True)
     results["scaling_ratio"] = _ratio(results["layouts"])
     results["targets"] = targets(results)
     results["elapsed_s"] = round(time.perf_counter() - started, 1)
     return results
+
+
+KEPT = "kabupaten.json"
+
+
+def _kept(folder: Path | None) -> dict | None:
+    """What an earlier run kept in `folder`, or None (nothing kept there yet)."""
+    if folder is None or not (folder / KEPT).exists():
+        return None
+    return json.loads((folder / KEPT).read_text(encoding="utf-8"))
+
+
+def _keep(folder: Path, url: str, home: Path, settings: dict, setup_result: dict) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    kept = {"url": url, "home": str(home), "tenants": settings["tenants"],
+            "docs_per_tenant": settings["docs_per_tenant"], "setup": setup_result}
+    (folder / KEPT).write_text(json.dumps(kept), encoding="utf-8")
+
+
+def discard(folder: Path) -> bool:
+    """Drop the kabupaten kept in `folder` (its database, its home, the folder's note)."""
+    kept = _kept(folder)
+    if kept is None:
+        return False
+    import sqlalchemy
+
+    admin, name = kept["url"].rsplit("/", 1)
+    engine = sqlalchemy.create_engine(admin + "/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+    shutil.rmtree(kept["home"], ignore_errors=True)
+    (folder / KEPT).unlink()
+    return True
+
+
+def _commit() -> str | None:
+    """The commit of the code measured (the server processes run this checkout)."""
+    try:
+        return subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=10).stdout.strip() or None
+    except OSError:
+        return None
 
 
 def _pg_settings(url: str) -> dict:
@@ -933,6 +992,8 @@ def _pg_settings(url: str) -> dict:
 
 
 def _ratio(layouts: dict) -> float | None:
+    if not {"1", "2"} <= set(layouts):
+        return None
     one, two = (layouts[k]["saturation"]["throughput_rps"] for k in ("1", "2"))
     return round(two / one, 2) if one else None
 
@@ -1031,7 +1092,7 @@ def format_table(results: dict) -> str:
     ratio = results["targets"]["scaling"]["scaling_ratio"]
     lines.append(f"| 2 / 1 proc | Scaling ratio (saturation throughput) | {ratio['value']} | ≥ 1.7 "
                  f"| {_yes(ratio['met'])} |")
-    lines += ["", *_footer(results)]
+    lines += ["", *_footer(results), f"Code measured: commit {results.get('commit')}."]
     return "\n".join(lines)
 
 

@@ -159,16 +159,30 @@ def bench_cli_command(n: int, as_json: bool) -> None:
               help="How many times faster than real time.")
 @click.option("--pg-url", default=None, help="PostgreSQL admin URL (a throw-away database is "
               "created and dropped); default LEMARI_TEST_PG_URL or the local server.")
+@click.option("--processes", "processes", multiple=True, type=click.IntRange(1, 8),
+              help="Layouts to run (repeatable); default 1 and then 2 app processes.")
+@click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Keep the kabupaten (database, data) in this folder; a later run with the same "
+              "folder measures it again without the setup (compare two versions of the code).")
+@click.option("--discard", is_flag=True, help="Only remove the kabupaten kept in --keep's folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
 def bench_kabupaten_command(tenants: int, docs_per_tenant: int, minutes: float, speed: float,
-                            pg_url: str | None, as_json: bool) -> None:
+                            pg_url: str | None, processes: tuple[int, ...], keep: Path | None,
+                            discard: bool, as_json: bool) -> None:
     """Many kecamatan on 1 and then 2 `lemari serve` processes behind HAProxy, with PostgreSQL
     and Redis: p50/p95 per endpoint class, errors, throughput and the 2/1 scaling ratio."""
     kabupaten_bench = _bench_module("kabupaten_bench")
+    if discard:
+        if keep is None or not kabupaten_bench.discard(keep):
+            click.echo("Gagal: tidak ada kabupaten yang disimpan di folder --keep itu.", err=True)
+            sys.exit(1)
+        click.echo(f"Kabupaten yang disimpan di {keep} sudah dihapus.")
+        return
     try:
         results = kabupaten_bench.run(tenants=tenants, docs_per_tenant=docs_per_tenant, minutes=minutes,
                                       speed=speed, pg_url=pg_url or kabupaten_bench.DEFAULT_PG,
-                                      log=lambda line: click.echo(line, err=True))
+                                      log=lambda line: click.echo(line, err=True), keep=keep,
+                                      processes=processes or (1, 2))
     except kabupaten_bench.MissingTool as exc:
         click.echo(f"Gagal: {exc}", err=True)
         sys.exit(1)

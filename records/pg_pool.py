@@ -18,7 +18,10 @@ kecamatan's engine is that engine with an execution option naming its ``search_p
   a connection in a transaction at checkout, which the pool's reset makes impossible, is
   refused rather than used in an unknown schema;
 - PostgreSQL re-parses a prepared statement whose ``search_path`` changed since it was
-  prepared (PREPARE, since 9.3), so psycopg's prepared statements stay each schema's.
+  prepared (PREPARE, since 9.3), so psycopg's prepared statements stay each schema's;
+- a checkout prefers an idle connection already in the kecamatan's schema (`AffinityPool`):
+  no switch, and no re-parse of its prepared statements; with none idle it opens a new one
+  while the pool is below its size, and only then moves the connection idle the longest.
 
 URLs without a ``search_path`` (a single office) get an ordinary engine of their own; SQLite
 is untouched. Engines are per process id: a forked child never shares its parent's sockets.
@@ -26,6 +29,7 @@ is untouched. Engines are per process id: a forked child never shares its parent
 
 from __future__ import annotations
 
+import contextvars
 import os
 import threading
 from collections.abc import Mapping
@@ -33,7 +37,10 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine.base import OptionEngine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import QueuePool
+from sqlalchemy.util.queue import Queue
 
 #: The execution option naming a kecamatan engine's search_path.
 SEARCH_PATH = "lemari_search_path"
@@ -47,6 +54,12 @@ POOL_SIZE, POOL_OVERFLOW = 32, 8
 
 _SHARED: dict[tuple[int, str], Engine] = {}
 _SHARED_LOCK = threading.Lock()
+#: The search_path the checkout under way wants (set by a kecamatan engine around its checkout).
+_WANTED: contextvars.ContextVar[str | None] = contextvars.ContextVar("lemari_wanted_search_path",
+                                                                    default=None)
+#: How many times this process put a connection in another search_path (`switches`).
+_SWITCHES = [0]
+_SWITCHES_LOCK = threading.Lock()
 
 
 def search_path_of(url: str | URL) -> str | None:
@@ -72,7 +85,7 @@ def engine_for(url: str | URL, settings: Mapping[str, Any] | None = None, *,
     is a kecamatan's, else a new engine of its own (with `options`)."""
     if not shares_pool(url):
         return create_engine(url, connect_args=dict(connect_args or {}), **options)
-    return shared_engine(url, settings, connect_args).execution_options(**{SEARCH_PATH: search_path_of(url)})
+    return KecamatanEngine(shared_engine(url, settings, connect_args), {SEARCH_PATH: search_path_of(url)})
 
 
 def without_options(url: str | URL) -> str:
@@ -97,7 +110,7 @@ def shared_engine(url: str | URL, settings: Mapping[str, Any] | None = None,
         engine = _SHARED.get(key)
         if engine is None:
             engine = create_engine(
-                base, pool_pre_ping=True, pool_use_lifo=True, connect_args=dict(connect_args or {}),
+                base, poolclass=AffinityPool, pool_pre_ping=True, connect_args=dict(connect_args or {}),
                 pool_size=int(settings.get("DATABASE_POOL_SIZE") or POOL_SIZE),
                 max_overflow=int(settings.get("DATABASE_POOL_OVERFLOW") or POOL_OVERFLOW))
             event.listen(engine, "engine_connect", _enter_search_path)
@@ -116,6 +129,82 @@ def dispose_shared(url: str | URL | None = None) -> None:
         mine = [key for key in _SHARED if key[0] == os.getpid() and only in (None, key[1])]
         for key in mine:
             _SHARED.pop(key).dispose()
+
+
+class KecamatanEngine(OptionEngine):
+    """A kecamatan's view of the shared engine (`execution_options` naming its search_path)
+    that tells the pool which schema its checkouts want."""
+
+    def raw_connection(self):
+        """The pool's connection, preferably one already in this kecamatan's schema."""
+        token = _WANTED.set(self._execution_options.get(SEARCH_PATH))
+        try:
+            return super().raw_connection()
+        finally:
+            _WANTED.reset(token)
+
+
+KecamatanEngine._option_cls = KecamatanEngine  # its own further options keep the preference
+
+
+class _AffinityQueue(Queue):
+    """The idle connections, newest last; a get takes the newest one already in the wanted
+    search_path, else the oldest (its schema the least recently wanted)."""
+
+    def take(self, wanted: str):
+        """The newest idle connection already in `wanted`, or None; never waits."""
+        with self.mutex:
+            record = self._matching(wanted)
+            if record is not None:
+                self.not_full.notify()
+            return record
+
+    def _matching(self, wanted: str):
+        for i in range(len(self.queue) - 1, -1, -1):
+            record = self.queue[i]
+            if record.info.get(_PUT_IN) == (id(record.dbapi_connection), wanted):
+                del self.queue[i]
+                return record
+        return None
+
+    def _get(self):
+        wanted = _WANTED.get()
+        record = None if wanted is None else self._matching(wanted)
+        return record if record is not None else self.queue.popleft()
+
+
+class AffinityPool(QueuePool):
+    """SQLAlchemy's QueuePool whose idle connections are taken by schema: a kecamatan takes
+    one already in its schema; with none idle, a new connection while the pool is below its
+    size (so a warm process keeps a connection per busy kecamatan and rarely switches); only
+    then one idle in another schema, the one idle the longest. (It uses QueuePool's private
+    overflow counter and connection factory, as QueuePool's own `_do_get` does; the pool's
+    tests fail if a SQLAlchemy release changes them.)"""
+
+    _queue_class = _AffinityQueue
+    _pool: _AffinityQueue
+
+    def _do_get(self):
+        wanted = _WANTED.get()
+        if wanted is not None:
+            record = self._pool.take(wanted)
+            if record is not None:
+                return record
+            if self._grow_below_size():
+                try:
+                    return self._create_connection()
+                except BaseException:
+                    self._dec_overflow()
+                    raise
+        return super()._do_get()
+
+    def _grow_below_size(self) -> bool:
+        """Count one more connection if the pool has not yet opened `pool_size` of them."""
+        with self._overflow_lock:
+            if self._overflow < 0:
+                self._overflow += 1
+                return True
+            return False
 
 
 def _enter_search_path(conn) -> None:
@@ -142,3 +231,11 @@ def _enter_search_path(conn) -> None:
         proxied.close()
         raise DBAPIError.instance(statement, (path,), exc, conn.dialect.loaded_dbapi.Error) from exc
     proxied.info[_PUT_IN] = (id(dbapi), path)
+    with _SWITCHES_LOCK:
+        _SWITCHES[0] += 1
+
+
+def switches() -> int:
+    """How many times this process put a pooled connection in a search_path (each a round trip
+    and, for the statements it prepared, a re-parse): the pool's affinity is judged by it."""
+    return _SWITCHES[0]

@@ -49,6 +49,66 @@ def test_one_connection_serves_both_kecamatan_each_in_its_own_schema(two_schemas
     assert len(backends) == 1  # the same connection, switched every time
 
 
+def _two_connections(url: str, schemas=("kec_a", "kec_b"), size: int = 2):
+    """Engines of `schemas` on a pool of `size`, two connections open, each left in the schema
+    that opened it."""
+    sizes = {"DATABASE_POOL_SIZE": size, "DATABASE_POOL_OVERFLOW": 0}
+    engines = [pg_pool.engine_for(tenant_url(url, schema), sizes) for schema in schemas]
+    with engines[0].connect() as first, engines[1].connect() as second:
+        opened = {"kec_a": _backend(first), "kec_b": _backend(second)}
+    return engines, opened
+
+
+def test_a_checkout_takes_a_connection_already_in_its_kecamatans_schema(two_schemas):
+    """Without the preference, the pool's newest idle connection (the other kecamatan's) would
+    be switched at every alternating checkout."""
+    (a, b), opened = _two_connections(two_schemas)
+    switches = pg_pool.switches()
+    for _ in range(6):
+        for engine, schema in ((a, "kec_a"), (b, "kec_b")):
+            with engine.connect() as conn:
+                assert _backend(conn) == opened[schema]
+                assert conn.scalar(text("SELECT nomor FROM surat")) == f"{schema}/001"
+    assert pg_pool.switches() == switches
+
+
+def test_a_kecamatan_with_no_connection_of_its_own_takes_the_one_idle_longest(two_schemas):
+    admin = sqlalchemy.create_engine(two_schemas)
+    with admin.begin() as conn:
+        conn.execute(text("CREATE SCHEMA kec_c"))
+        conn.execute(text("CREATE TABLE kec_c.surat (nomor text)"))
+        conn.execute(text("INSERT INTO kec_c.surat VALUES ('kec_c/001')"))
+    admin.dispose()
+    (a, b), opened = _two_connections(two_schemas)
+    with b.connect() as conn:  # kec_b's connection is now the newest idle one; kec_a's the oldest
+        conn.scalar(text("SELECT 1"))
+    c = pg_pool.engine_for(tenant_url(two_schemas, "kec_c"), {"DATABASE_POOL_SIZE": 2})
+    switches = pg_pool.switches()
+    with c.connect() as conn:
+        assert _backend(conn) == opened["kec_a"]
+        assert conn.scalar(text("SELECT nomor FROM surat")) == "kec_c/001"
+    assert pg_pool.switches() == switches + 1
+    with b.execution_options(isolation_level="REPEATABLE READ").connect() as conn:  # kec_b kept its own
+        assert _backend(conn) == opened["kec_b"]
+        assert conn.scalar(text("SELECT nomor FROM surat")) == "kec_b/001"
+    assert pg_pool.switches() == switches + 1
+
+
+def test_below_its_size_the_pool_opens_a_connection_rather_than_move_one(two_schemas):
+    (a, b), opened = _two_connections(two_schemas, size=3)
+    with b.connect() as conn:  # both idle again
+        conn.scalar(text("SELECT 1"))
+    a_again = pg_pool.engine_for(tenant_url(two_schemas, "public"))
+    with a_again.connect() as conn:
+        third = _backend(conn)
+    assert third not in opened.values()
+    with a_again.connect() as conn:  # and it is kept: the pool is at its size now
+        assert _backend(conn) == third
+    for engine, schema in ((a, "kec_a"), (b, "kec_b")):
+        with engine.connect() as conn:
+            assert _backend(conn) == opened[schema]
+
+
 def test_a_rolled_back_transaction_does_not_take_the_schema_back(two_schemas):
     a, b = _engines(two_schemas)
     with a.connect() as conn:
