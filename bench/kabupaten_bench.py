@@ -896,9 +896,10 @@ def run(tenants: int = 20, docs_per_tenant: int = 50_000, minutes: float = 10, s
         pg_url: str = DEFAULT_PG, seed: int = 7, log: Callable[[str], None] = lambda line: None,
         keep: Path | None = None, processes: tuple[int, ...] = (1, 2)) -> dict:
     """The whole benchmark; a JSON-able dict. Everything it creates is removed at the end,
-    unless `keep` names a folder: the kabupaten (its database and home) is then kept there
-    and a later run with the same folder measures it again without the 15-minute setup, so
-    two versions of the code can be compared on the very same data (`discard` removes it)."""
+    unless `keep` names a folder: the kabupaten just set up (its database and home) is then
+    kept there, and this run and every later one with the same folder measure a fresh copy of
+    it (`CREATE DATABASE … TEMPLATE`), skipping the setup, so two versions of the code can be
+    compared on the same data (`discard` removes it)."""
     haproxy_binary()
     settings = {"tenants": tenants, "docs_per_tenant": docs_per_tenant, "minutes": minutes, "speed": speed,
                 "seed": seed, "clerks": CLERKS, "counters": COUNTERS, "tickets_per_hour": TICKETS_PER_HOUR,
@@ -907,33 +908,68 @@ def run(tenants: int = 20, docs_per_tenant: int = 50_000, minutes: float = 10, s
     kept = _kept(keep)
     if kept:
         settings.update(tenants=kept["tenants"], docs_per_tenant=kept["docs_per_tenant"])
-        url, home, drop = kept["url"], Path(kept["home"]), (lambda: None)
-        log(f"setup: the kabupaten kept in {keep} ({kept['tenants']} kecamatan, "
-            f"{kept['url'].rsplit('/', 1)[-1]})")
+        url, home = kept["url"], Path(kept["home"])
+        log(f"setup: the kabupaten kept in {keep} ({kept['tenants']} kecamatan)")
     else:
-        url, drop = _check_postgres(pg_url)
+        url, drop_setup = _check_postgres(pg_url)
         home = Path(tempfile.mkdtemp(prefix="lemari-kabupaten-"))
     ctx = {"home": home, "url": url, "names": tenant_names(settings["tenants"]), "logs": []}
     results = {"settings": settings, "machine": {**_machine(), **_pg_settings(url)}, "redis_db": redis_db,
                "commit": _commit()}
+    copy = None
     try:
-        (home / "config.py").write_text(bench_config(redis_db), encoding="utf-8")
-        results["setup"] = kept["setup"] if kept else setup(ctx, settings, log)
-        if keep is not None and not kept:
-            _keep(keep, url, home, settings, results["setup"])
-            drop = lambda: None  # noqa: E731 — kept for the next run
+        if kept:
+            results["setup"] = kept["setup"]
+        else:
+            results["setup"] = setup(ctx, settings, log)
+            if keep is not None:
+                _keep(keep, url, home, settings, results["setup"])
+        if keep is not None:  # the kept one stays as it is: the run takes tickets and issues letters
+            copy = _copy_of(url, home, log)
+            ctx["url"], ctx["home"] = copy
+        (ctx["home"] / "config.py").write_text(bench_config(redis_db), encoding="utf-8")
         per, total = settings["docs_per_tenant"], settings["docs_per_tenant"] * settings["tenants"]
         ctx["queries"] = {name: tenant_queries(k, per, total) for k, name in enumerate(ctx["names"])}
-        results["layouts"] = {str(n): run_layout(n, ctx, settings, log) for n in processes}
+        results["layouts"] = {str(n): run_layout(n, ctx, settings, log) for n in dict.fromkeys(processes)}
     finally:
-        drop()
-        results["redis_keys_removed"] = clean_redis(redis_db, ctx["names"])
-        if keep is None:
+        if copy is not None:
+            _drop_copy(*copy)
+        if not kept and _kept(keep) is None:  # nothing kept: this run's kabupaten goes
+            drop_setup()
             shutil.rmtree(home, ignore_errors=True)
+        results["redis_keys_removed"] = clean_redis(redis_db, ctx["names"])
     results["scaling_ratio"] = _ratio(results["layouts"])
     results["targets"] = targets(results)
     results["elapsed_s"] = round(time.perf_counter() - started, 1)
     return results
+
+
+def _copy_of(url: str, home: Path, log) -> tuple[str, Path]:
+    """A copy of the kept kabupaten for one run: its database (a template copy) and home."""
+    import sqlalchemy
+
+    began = time.perf_counter()
+    admin, name = url.rsplit("/", 1)
+    copy_name = f"{name}_run_{os.getpid()}"
+    engine = sqlalchemy.create_engine(admin + "/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sqlalchemy.text(f'CREATE DATABASE "{copy_name}" TEMPLATE "{name}" STRATEGY FILE_COPY'))
+    engine.dispose()
+    copy_home = Path(tempfile.mkdtemp(prefix="lemari-kabupaten-run-"))
+    shutil.copytree(home, copy_home, dirs_exist_ok=True)
+    log(f"setup: a copy of the kept kabupaten for this run in {time.perf_counter() - began:.0f} s")
+    return f"{admin}/{copy_name}", copy_home
+
+
+def _drop_copy(url: str, home: Path) -> None:
+    import sqlalchemy
+
+    admin, name = url.rsplit("/", 1)
+    engine = sqlalchemy.create_engine(admin + "/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+    shutil.rmtree(home, ignore_errors=True)
 
 
 KEPT = "kabupaten.json"
@@ -973,8 +1009,8 @@ def discard(folder: Path) -> bool:
 def _commit() -> str | None:
     """The commit of the code measured (the server processes run this checkout)."""
     try:
-        return subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, timeout=10).stdout.strip() or None
+        return subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"],
+                              capture_output=True, text=True, timeout=10).stdout.strip() or None
     except OSError:
         return None
 

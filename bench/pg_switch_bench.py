@@ -11,8 +11,10 @@ p95), the client's CPU time and the host's load average beside.
 Then the pool itself (records.pg_pool, SQLAlchemy as the app uses it): THREADS threads, each
 transaction in a kecamatan drawn at random, through a shared pool that prefers a connection
 already in the kecamatan's schema (now) and through the same pool taking its newest idle
-connection whatever its schema (before); switches per transaction, wall time per transaction,
-the client's CPU and the PostgreSQL server's CPU (its processes' /proc counters) beside.
+connection whatever its schema (before), each after an untimed warm-up of half as many
+transactions; switches per transaction, wall time per transaction, the client's CPU and the
+PostgreSQL server's CPU beside (its processes' /proc counters: the server must run on this
+host, and everything it serves meanwhile is counted, so run it on a quiet server).
 
     python -m bench.pg_switch_bench [ADMIN_URL] [TRANSACTIONS]
 
@@ -103,29 +105,33 @@ def run_pool(url: str, affinity: bool, pool_size: int, transactions: int) -> dic
         pool = engines[0].pool
         pool._pool = Queue(pool_size, use_lifo=True)
         pool._do_get = types.MethodType(QueuePool._do_get, pool)
-    times: list[float] = []
     rng = random.Random(7)
-    plan = [rng.randrange(SCHEMAS) for _ in range(transactions)]
 
-    def work(mine: list[int]) -> None:
-        for schema in mine:
-            start = time.perf_counter()
-            with engines[schema].begin() as conn:
-                for statement in STATEMENTS:
-                    conn.exec_driver_sql(statement, ("d3", 500)).fetchall()
-            times.append((time.perf_counter() - start) * 1000)
+    def drive(count: int) -> list[float]:
+        """`count` transactions over THREADS threads, each in a random schema; their times."""
+        times: list[float] = []
+        plan = [rng.randrange(SCHEMAS) for _ in range(count)]
 
-    for schema in range(SCHEMAS):  # every connection opened and warm before the clock
-        with engines[schema].begin() as conn:
-            conn.exec_driver_sql("SELECT 1")
+        def work(mine: list[int]) -> None:
+            for schema in mine:
+                start = time.perf_counter()
+                with engines[schema].begin() as conn:
+                    for statement in STATEMENTS:
+                        conn.exec_driver_sql(statement, ("d3", 500)).fetchall()
+                times.append((time.perf_counter() - start) * 1000)
+
+        threads = [threading.Thread(target=work, args=(plan[t::THREADS],)) for t in range(THREADS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return times
+
+    drive(transactions // 2)  # untimed: each pool opens what it opens and prepares its statements
     server = _postmaster(url)
     switches, cpu, server_cpu = pg_pool.switches(), time.process_time(), tree_cpu_seconds(server)
     began = time.perf_counter()
-    threads = [threading.Thread(target=work, args=(plan[t::THREADS],)) for t in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    times = drive(transactions)
     wall = time.perf_counter() - began
     times.sort()
     result = {"median_ms": round(statistics.median(times), 3),

@@ -57,7 +57,7 @@ _SHARED_LOCK = threading.Lock()
 #: The search_path the checkout under way wants (set by a kecamatan engine around its checkout).
 _WANTED: contextvars.ContextVar[str | None] = contextvars.ContextVar("lemari_wanted_search_path",
                                                                     default=None)
-#: How many times this process put a connection in another search_path (`switches`).
+#: How many times this process put a connection in a search_path, a new one's first included.
 _SWITCHES = [0]
 _SWITCHES_LOCK = threading.Lock()
 
@@ -111,14 +111,20 @@ def shared_engine(url: str | URL, settings: Mapping[str, Any] | None = None,
         if engine is None:
             engine = create_engine(
                 base, poolclass=AffinityPool, pool_pre_ping=True, connect_args=dict(connect_args or {}),
-                pool_size=int(settings.get("DATABASE_POOL_SIZE") or POOL_SIZE),
-                max_overflow=int(settings.get("DATABASE_POOL_OVERFLOW") or POOL_OVERFLOW))
+                pool_size=_setting(settings, "DATABASE_POOL_SIZE", POOL_SIZE),
+                max_overflow=_setting(settings, "DATABASE_POOL_OVERFLOW", POOL_OVERFLOW))
             event.listen(engine, "engine_connect", _enter_search_path)
             # and again at every transaction's start: a Connection that reconnects after a
             # disconnect takes a pooled connection without a new engine_connect
             event.listen(engine, "begin", _enter_search_path)
             _SHARED[key] = engine
     return engine
+
+
+def _setting(settings: Mapping[str, Any], key: str, default: int) -> int:
+    """An integer setting; 0 is a value (no overflow), only a missing one takes the default."""
+    value = settings.get(key)
+    return default if value is None or value == "" else int(value)
 
 
 def dispose_shared(url: str | URL | None = None) -> None:
@@ -148,29 +154,24 @@ KecamatanEngine._option_cls = KecamatanEngine  # its own further options keep th
 
 
 class _AffinityQueue(Queue):
-    """The idle connections, newest last; a get takes the newest one already in the wanted
-    search_path, else the oldest (its schema the least recently wanted)."""
+    """The idle connections, newest last: `take` finds the newest one already in a search_path,
+    a get takes the oldest (its schema the least recently wanted)."""
 
     def take(self, wanted: str):
         """The newest idle connection already in `wanted`, or None; never waits."""
         with self.mutex:
-            record = self._matching(wanted)
-            if record is not None:
-                self.not_full.notify()
-            return record
-
-    def _matching(self, wanted: str):
-        for i in range(len(self.queue) - 1, -1, -1):
-            record = self.queue[i]
-            if record.info.get(_PUT_IN) == (id(record.dbapi_connection), wanted):
-                del self.queue[i]
-                return record
-        return None
+            for i in range(len(self.queue) - 1, -1, -1):
+                record = self.queue[i]
+                if record.info.get(_PUT_IN) == (id(record.dbapi_connection), wanted):
+                    del self.queue[i]
+                    self.not_full.notify()
+                    return record
+            return None
 
     def _get(self):
-        wanted = _WANTED.get()
-        record = None if wanted is None else self._matching(wanted)
-        return record if record is not None else self.queue.popleft()
+        """What `take` found none of: the connection idle the longest (a checkout that waited
+        for a full pool takes the first one given back, whatever its schema)."""
+        return self.queue.popleft()
 
 
 class AffinityPool(QueuePool):
@@ -193,9 +194,8 @@ class AffinityPool(QueuePool):
             if self._grow_below_size():
                 try:
                     return self._create_connection()
-                except BaseException:
+                except Exception:  # e.g. the server's max_connections: an idle one will do
                     self._dec_overflow()
-                    raise
         return super()._do_get()
 
     def _grow_below_size(self) -> bool:

@@ -268,20 +268,61 @@ def _restore_sqlite(snapshot: Path, target: Path) -> None:
 
 
 def _restore_postgres(dump: Path, database_url: str, engine) -> None:
-    """Empty the database's public schema (a kecamatan's: drop its own schema, which the dump
-    recreates), then load the dump into it."""
+    """Empty the database's public schema, then load the dump into it; a kecamatan's restore
+    puts its schema aside instead (`_restore_kecamatan`)."""
     from sqlalchemy import text
 
     schema = kecamatan_schema(database_url)
+    if schema:
+        _restore_kecamatan(dump, database_url, engine, schema)
+        return
     with engine.begin() as conn:
-        if schema:  # IF EXISTS: a restore cut short (a power cut) is simply run again
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        else:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    if not is_shared(engine):
-        engine.dispose()
-    load_dump(dump, database_url, schema)
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    load_dump(dump, database_url)
+
+
+#: Where a kecamatan's schema waits while its backup loads (`_restore_kecamatan`).
+ASIDE = "{}_sebelum_pulih"
+
+
+def _restore_kecamatan(dump: Path, database_url: str, engine, schema: str) -> None:
+    """Load a kecamatan's dump (which recreates its schema) with the schema it replaces put
+    aside under another name: a load that fails (another PostgreSQL's dump, a full disk) puts
+    it back, so the kecamatan keeps what it had; a successful one drops it.
+
+    A crash (power cut) at any point leaves either the schema or its aside copy, never
+    neither: the next run of the restore first undoes what an interrupted one left (the
+    aside copy back in place if the schema is missing; dropped if the load had committed).
+    The kecamatan's pooled connections name the schema in their search_path, so they read
+    the restored one at once. Names are identifiers of our own (`kec_` + letters and digits).
+    """
+    from sqlalchemy import text
+
+    aside = ASIDE.format(schema)
+
+    def exists(conn, name: str) -> bool:
+        return bool(conn.scalar(text("SELECT count(*) FROM pg_namespace WHERE nspname = :n"), {"n": name}))
+
+    with engine.begin() as conn:
+        if exists(conn, aside):  # left by an interrupted restore
+            if exists(conn, schema):  # its load had committed: the aside copy is the old data
+                conn.execute(text(f'DROP SCHEMA "{aside}" CASCADE'))
+            else:
+                conn.execute(text(f'ALTER SCHEMA "{aside}" RENAME TO "{schema}"'))
+        if exists(conn, schema):
+            conn.execute(text(f'ALTER SCHEMA "{schema}" RENAME TO "{aside}"'))
+    try:
+        load_dump(dump, database_url, schema)
+    except BaseException:
+        with engine.begin() as conn:
+            if exists(conn, aside):
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+                conn.execute(text(f'ALTER SCHEMA "{aside}" RENAME TO "{schema}"'))
+        raise
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{aside}" CASCADE'))
 
 
 def load_dump(dump: Path, database_url: str, schema: str = "") -> None:

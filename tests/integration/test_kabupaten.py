@@ -601,3 +601,41 @@ def test_a_kecamatans_encrypted_backups_hold_its_schema_pass_the_drill_and_resto
                           env={"LEMARI_TENANT": TG})
     assert restored.returncode == 0, restored.stderr
     assert _usernames(base, tg) == tg_users and _usernames(base, kb) == kb_users
+
+
+def test_a_kecamatans_restore_that_fails_to_load_leaves_it_as_it_was(kabupaten, tmp_path):
+    """The schema waits aside while the dump loads: a load that fails puts it back, and a
+    restore interrupted after putting it aside is undone by the next run."""
+    from sqlalchemy import text
+
+    from records import pg_pool
+    from records.services import backup
+
+    base, served = kabupaten
+    tg = served.kecamatan()[TG]
+    users = _usernames(base, tg)
+    url = tenancy.tenant_url(base["SQLALCHEMY_DATABASE_URI"], tg.schema)
+    engine = pg_pool.engine_for(url)
+    broken = tmp_path / "database.pgdump"
+    broken.write_bytes(b"PGDMP" + b"\0" * 64)  # not a dump pg_restore can read
+    with pytest.raises(backup.BackupError, match="pg_restore gagal"):
+        backup._restore_postgres(broken, url, engine)
+    assert _usernames(base, tg) == users
+
+    aside = backup.ASIDE.format(tg.schema)
+    with engine.begin() as conn:  # as a power cut right after the schema was put aside leaves it
+        conn.execute(text(f'ALTER SCHEMA "{tg.schema}" RENAME TO "{aside}"'))
+    with pytest.raises(backup.BackupError):
+        backup._restore_postgres(broken, url, engine)
+    assert _usernames(base, tg) == users
+    with engine.connect() as conn:
+        assert not conn.scalar(text("SELECT count(*) FROM pg_namespace WHERE nspname = :n"), {"n": aside})
+
+    with engine.begin() as conn:  # as a power cut after a load had committed leaves it: the old copy aside
+        conn.execute(text(f'CREATE SCHEMA "{aside}"'))
+        conn.execute(text(f'CREATE TABLE "{aside}".ab_user (id int)'))
+    with pytest.raises(backup.BackupError):
+        backup._restore_postgres(broken, url, engine)
+    assert _usernames(base, tg) == users  # the schema in place was kept; the old copy dropped
+    with engine.connect() as conn:
+        assert not conn.scalar(text("SELECT count(*) FROM pg_namespace WHERE nspname = :n"), {"n": aside})

@@ -88,10 +88,40 @@ def test_a_kecamatan_with_no_connection_of_its_own_takes_the_one_idle_longest(tw
         assert _backend(conn) == opened["kec_a"]
         assert conn.scalar(text("SELECT nomor FROM surat")) == "kec_c/001"
     assert pg_pool.switches() == switches + 1
-    with b.execution_options(isolation_level="REPEATABLE READ").connect() as conn:  # kec_b kept its own
+    with b.connect() as conn:  # kec_b kept its own, now the newest idle one again
+        assert _backend(conn) == opened["kec_b"]
+    further = b.execution_options(isolation_level="REPEATABLE READ")
+    assert isinstance(further, pg_pool.KecamatanEngine)  # further options keep the preference:
+    with further.connect() as conn:  # without it, the oldest idle one (kec_c's) would be moved
         assert _backend(conn) == opened["kec_b"]
         assert conn.scalar(text("SELECT nomor FROM surat")) == "kec_b/001"
     assert pg_pool.switches() == switches + 1
+
+
+def test_the_preference_survives_a_disposed_pool_and_a_full_one(two_schemas):
+    """Engine.dispose recreates the pool (it must stay an AffinityPool); a checkout waiting for
+    a full pool takes the connection given back, whatever its schema, in its own."""
+    import threading
+
+    (a, b), opened = _two_connections(two_schemas)
+    a.dispose()
+    assert isinstance(a.pool, pg_pool.AffinityPool) and a.pool is b.pool
+    (a, b), opened = _two_connections(two_schemas)
+    held = [a.connect(), b.connect()]
+    got = []
+
+    def wait_for_one() -> None:
+        with b.connect() as conn:
+            got.append((_backend(conn), conn.scalar(text("SELECT nomor FROM surat"))))
+
+    waiter = threading.Thread(target=wait_for_one)
+    waiter.start()
+    waiter.join(0.3)
+    assert waiter.is_alive()  # the pool is full (no overflow): it waits
+    held[0].close()  # kec_a's connection comes back
+    waiter.join(10)
+    held[1].close()
+    assert got == [(opened["kec_a"], "kec_b/001")]
 
 
 def test_below_its_size_the_pool_opens_a_connection_rather_than_move_one(two_schemas):
