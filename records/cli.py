@@ -168,11 +168,16 @@ def _serve_kabupaten(host: str, port: int) -> None:
 
     from records.lifecycle import Shutdown
     from records.services.schema import current_state
-    from records.tenancy import Kabupaten, KabupatenJobs, create_engine, registered, tenant_url
+    from records.tenancy import Kabupaten, KabupatenJobs, TenancyError, ready_schema, registered
 
     base = lemari().settings
     for kecamatan in registered(db.engine):
-        engine = create_engine(tenant_url(base["SQLALCHEMY_DATABASE_URI"], kecamatan.schema))
+        try:
+            engine, said = ready_schema(base, kecamatan)
+        except TenancyError as exc:
+            raise click.ClickException(str(exc)) from None
+        if said:
+            click.echo(f"Kecamatan {kecamatan.nama}: {said}.", err=True)
         try:
             state = current_state(engine)
         finally:

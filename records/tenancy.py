@@ -286,6 +286,31 @@ def _check_new(engine: Engine, kecamatan: Kecamatan) -> None:
             raise TenancyError(f"Nama host {', '.join(sorted(taken))} sudah dipakai Kecamatan {other.nama}.")
 
 
+def ready_schema(base: Mapping[str, Any], kecamatan: Kecamatan) -> tuple[Engine, str]:
+    """An engine on the kecamatan's schema, once it is safe to use: what a restore cut short
+    left is undone or finished first (said in the second value), and a schema that is missing
+    is refused. Its connections would otherwise resolve names in public, where a migration
+    would build a second set of tables. For commands that start (serve, migrasi), never per
+    request: a restore may be loading meanwhile. The caller disposes the engine."""
+    from records.services.backup import settle_restore
+
+    engine = create_engine(tenant_url(base["SQLALCHEMY_DATABASE_URI"], kecamatan.schema))
+    try:
+        said = settle_restore(engine, kecamatan.schema)
+        with engine.connect() as conn:
+            present = conn.scalar(text("SELECT count(*) FROM pg_namespace WHERE nspname = :n"),
+                                  {"n": kecamatan.schema})
+    except BaseException:
+        engine.dispose()
+        raise
+    if not present:
+        engine.dispose()
+        raise TenancyError(f"Skema {kecamatan.schema} milik Kecamatan {kecamatan.nama} tidak ada di basis "
+                           "data ini (terhapus di luar Lemari?). Pulihkan dari cadangannya: "
+                           f"LEMARI_TENANT={kecamatan.nama_singkat} lemari restore <cadangan>.")
+    return engine, said
+
+
 def _create_schema(engine: Engine, schema: str) -> None:
     """The register, pg_trgm in public (search in every kecamatan finds it there) and the
     kecamatan's empty schema."""

@@ -136,7 +136,9 @@ def migrasi_command() -> None:
 
     base = _base()
     for kecamatan in tenancy.registered(db.engine):
-        engine = tenancy.create_engine(tenancy.tenant_url(base["SQLALCHEMY_DATABASE_URI"], kecamatan.schema))
+        engine, said = _run(lambda k=kecamatan: tenancy.ready_schema(base, k))
+        if said:
+            click.echo(f"{kecamatan.nama_singkat}: {said}.")
         try:
             before, after = _run(lambda e=engine: upgrade(e))
         finally:

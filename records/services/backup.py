@@ -293,36 +293,52 @@ def _restore_kecamatan(dump: Path, database_url: str, engine, schema: str) -> No
     it back, so the kecamatan keeps what it had; a successful one drops it.
 
     A crash (power cut) at any point leaves either the schema or its aside copy, never
-    neither: the next run of the restore first undoes what an interrupted one left (the
-    aside copy back in place if the schema is missing; dropped if the load had committed).
-    The kecamatan's pooled connections name the schema in their search_path, so they read
-    the restored one at once. Names are identifiers of our own (`kec_` + letters and digits).
+    neither; `settle_restore` (run first here, and by `lemari serve` and `lemari tenant
+    migrasi` on a kabupaten) undoes or finishes what an interrupted restore left. The
+    kecamatan's pooled connections name the schema in their search_path, so they read the
+    restored one at once. Names are identifiers of our own (`kec_` + letters and digits).
     """
     from sqlalchemy import text
 
     aside = ASIDE.format(schema)
-
-    def exists(conn, name: str) -> bool:
-        return bool(conn.scalar(text("SELECT count(*) FROM pg_namespace WHERE nspname = :n"), {"n": name}))
-
+    settle_restore(engine, schema)
     with engine.begin() as conn:
-        if exists(conn, aside):  # left by an interrupted restore
-            if exists(conn, schema):  # its load had committed: the aside copy is the old data
-                conn.execute(text(f'DROP SCHEMA "{aside}" CASCADE'))
-            else:
-                conn.execute(text(f'ALTER SCHEMA "{aside}" RENAME TO "{schema}"'))
-        if exists(conn, schema):
+        if _schema_exists(conn, schema):
             conn.execute(text(f'ALTER SCHEMA "{schema}" RENAME TO "{aside}"'))
     try:
         load_dump(dump, database_url, schema)
     except BaseException:
         with engine.begin() as conn:
-            if exists(conn, aside):
+            if _schema_exists(conn, aside):
                 conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
                 conn.execute(text(f'ALTER SCHEMA "{aside}" RENAME TO "{schema}"'))
         raise
     with engine.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{aside}" CASCADE'))
+
+
+def settle_restore(engine, schema: str) -> str:
+    """Undo or finish what a kecamatan's restore cut short (a power cut) left: its schema
+    aside with none in its place means the load never committed, so the old data goes back;
+    both means it had, so the old copy goes. Says what it did ("" when nothing was left).
+    Run it only where no restore of that kecamatan can be running (at start, not per request)."""
+    from sqlalchemy import text
+
+    aside = ASIDE.format(schema)
+    with engine.begin() as conn:
+        if not _schema_exists(conn, aside):
+            return ""
+        if _schema_exists(conn, schema):
+            conn.execute(text(f'DROP SCHEMA "{aside}" CASCADE'))
+            return f"pemulihan {schema} yang terputus sudah dimuat; salinan lamanya dihapus"
+        conn.execute(text(f'ALTER SCHEMA "{aside}" RENAME TO "{schema}"'))
+        return f"pemulihan {schema} yang terputus dibatalkan; datanya kembali seperti sebelum pemulihan"
+
+
+def _schema_exists(conn, name: str) -> bool:
+    from sqlalchemy import text
+
+    return bool(conn.scalar(text("SELECT count(*) FROM pg_namespace WHERE nspname = :n"), {"n": name}))
 
 
 def load_dump(dump: Path, database_url: str, schema: str = "") -> None:

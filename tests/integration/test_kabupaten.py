@@ -639,3 +639,25 @@ def test_a_kecamatans_restore_that_fails_to_load_leaves_it_as_it_was(kabupaten, 
     assert _usernames(base, tg) == users  # the schema in place was kept; the old copy dropped
     with engine.connect() as conn:
         assert not conn.scalar(text("SELECT count(*) FROM pg_namespace WHERE nspname = :n"), {"n": aside})
+
+    # the node restarted before anyone ran the restore again: serving and migrating settle it
+    with engine.begin() as conn:
+        conn.execute(text(f'ALTER SCHEMA "{tg.schema}" RENAME TO "{aside}"'))
+    migrated = run_lemari(base["HOME"], "tenant", "migrasi")
+    assert migrated.returncode == 0, migrated.stderr
+    assert f"pemulihan {tg.schema} yang terputus dibatalkan" in migrated.stdout
+    assert _usernames(base, tg) == users
+
+    # a schema gone without a trace is refused, and no table is built in public instead
+    with engine.begin() as conn:
+        conn.execute(text(f'ALTER SCHEMA "{tg.schema}" RENAME TO "hilang_sementara"'))
+    try:
+        refused = run_lemari(base["HOME"], "tenant", "migrasi")
+        assert refused.returncode != 0, refused.stdout
+        assert f"Skema {tg.schema} milik Kecamatan Tenggarong tidak ada" in refused.stderr
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT to_regclass('public.alembic_version')")) is None
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f'ALTER SCHEMA "hilang_sementara" RENAME TO "{tg.schema}"'))
+    assert _usernames(base, tg) == users
