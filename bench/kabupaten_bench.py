@@ -952,9 +952,16 @@ def _copy_of(url: str, home: Path, log) -> tuple[str, Path]:
     admin, name = url.rsplit("/", 1)
     copy_name = f"{name}_run_{os.getpid()}"
     engine = sqlalchemy.create_engine(admin + "/postgres", isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sqlalchemy.text(f'CREATE DATABASE "{copy_name}" TEMPLATE "{name}" STRATEGY FILE_COPY'))
-    engine.dispose()
+    try:
+        with engine.connect() as conn:
+            conn.execute(sqlalchemy.text(
+                f'CREATE DATABASE "{copy_name}" TEMPLATE "{name}" STRATEGY FILE_COPY'))
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        raise MissingTool(f"Kabupaten yang disimpan ({name}) tidak dapat disalin ({type(exc).__name__}): "
+                          "basis datanya hilang atau sedang dipakai; hapus catatannya dengan --discard "
+                          "dan siapkan lagi.") from None
+    finally:
+        engine.dispose()
     copy_home = Path(tempfile.mkdtemp(prefix="lemari-kabupaten-run-"))
     shutil.copytree(home, copy_home, dirs_exist_ok=True)
     log(f"setup: a copy of the kept kabupaten for this run in {time.perf_counter() - began:.0f} s")
@@ -962,6 +969,7 @@ def _copy_of(url: str, home: Path, log) -> tuple[str, Path]:
 
 
 def _drop_copy(url: str, home: Path) -> None:
+    """Drop a kabupaten's database and home (a run's copy, or the kept one itself)."""
     import sqlalchemy
 
     admin, name = url.rsplit("/", 1)
@@ -986,7 +994,9 @@ def _keep(folder: Path, url: str, home: Path, settings: dict, setup_result: dict
     folder.mkdir(parents=True, exist_ok=True)
     kept = {"url": url, "home": str(home), "tenants": settings["tenants"],
             "docs_per_tenant": settings["docs_per_tenant"], "setup": setup_result}
-    (folder / KEPT).write_text(json.dumps(kept), encoding="utf-8")
+    note = folder / (KEPT + ".tmp")  # a run killed while writing leaves no half note behind
+    note.write_text(json.dumps(kept), encoding="utf-8")
+    note.replace(folder / KEPT)
 
 
 def discard(folder: Path) -> bool:
@@ -994,14 +1004,7 @@ def discard(folder: Path) -> bool:
     kept = _kept(folder)
     if kept is None:
         return False
-    import sqlalchemy
-
-    admin, name = kept["url"].rsplit("/", 1)
-    engine = sqlalchemy.create_engine(admin + "/postgres", isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
-    shutil.rmtree(kept["home"], ignore_errors=True)
+    _drop_copy(kept["url"], Path(kept["home"]))
     (folder / KEPT).unlink()
     return True
 
@@ -1019,11 +1022,17 @@ def _pg_settings(url: str) -> dict:
     import sqlalchemy
 
     engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)
-    with engine.connect() as conn:
-        row = conn.execute(sqlalchemy.text("SELECT current_setting('server_version'), "
-                                           "current_setting('max_connections'), "
-                                           "current_setting('shared_buffers')")).one()
-    engine.dispose()
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(sqlalchemy.text("SELECT current_setting('server_version'), "
+                                               "current_setting('max_connections'), "
+                                               "current_setting('shared_buffers')")).one()
+    except sqlalchemy.exc.SQLAlchemyError as exc:  # a kept kabupaten whose database is gone
+        raise MissingTool(f"Basis data {url.rsplit('/', 1)[-1]} tidak dapat dibuka ({type(exc).__name__}); "
+                          "kabupaten yang disimpan? hapus catatannya dengan --discard dan siapkan "
+                          "lagi.") from None
+    finally:
+        engine.dispose()
     return {"postgresql": row[0], "max_connections": int(row[1]), "shared_buffers": row[2]}
 
 
