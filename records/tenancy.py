@@ -297,9 +297,7 @@ def ready_schema(base: Mapping[str, Any], kecamatan: Kecamatan) -> tuple[Engine,
     engine = create_engine(tenant_url(base["SQLALCHEMY_DATABASE_URI"], kecamatan.schema))
     try:
         said = settle_restore(engine, kecamatan.schema)
-        with engine.connect() as conn:
-            present = conn.scalar(text("SELECT count(*) FROM pg_namespace WHERE nspname = :n"),
-                                  {"n": kecamatan.schema})
+        present = inspect(engine).has_schema(kecamatan.schema)
     except BaseException:
         engine.dispose()
         raise

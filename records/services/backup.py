@@ -336,9 +336,9 @@ def settle_restore(engine, schema: str) -> str:
 
 
 def _schema_exists(conn, name: str) -> bool:
-    from sqlalchemy import text
+    from sqlalchemy import inspect
 
-    return bool(conn.scalar(text("SELECT count(*) FROM pg_namespace WHERE nspname = :n"), {"n": name}))
+    return inspect(conn).has_schema(name)
 
 
 def load_dump(dump: Path, database_url: str, schema: str = "") -> None:
