@@ -234,13 +234,19 @@ def _serve_prefork(app, host: str, port: int, workers: int) -> None:
 
     from records import sqlite_gate
     from records.lifecycle import Shutdown
-    from records.serving import FRONT_THREADS, Children, FrontOffice, front_office_pattern, warn_shared_limits
+    from records.serving import (
+        Children,
+        FrontDispatcher,
+        FrontOffice,
+        front_office_pattern,
+        warn_shared_limits,
+    )
 
     sqlite_gate.give_priority(db.engine)  # the counters' writes go before the clerks'
     children = Children(workers, current_app.config["HOME"])
-    front = FrontOffice(app, front_office_pattern(lemari().registry.front_office_paths),
-                        children.socket_path)
-    server = create_server(front, host=host, port=port, threads=FRONT_THREADS)
+    pattern = front_office_pattern(lemari().registry.front_office_paths)
+    front = FrontOffice(app, pattern, children.socket_path)
+    server = create_server(front, host=host, port=port, _dispatcher=FrontDispatcher(pattern))
     shutdown = Shutdown(server)
     shutdown.install_sigterm()
     try:

@@ -6,7 +6,10 @@ and signatures (issue 17: p95 2.4 s under a morning's load). Here:
 * the **front-office process** (this one: waitress, the full app) owns the public port. It
   answers itself the requests the features declare cheap and urgent (`register_front_office_paths`:
   the kiosk, the counters, the TV display), and forwards every other request over a private
-  Unix socket to the main workers. It runs at normal priority;
+  Unix socket to the main workers. It runs at normal priority. Its own requests and the
+  forwarded ones have a pool of threads each (`FrontDispatcher`): a forwarded request holds
+  its thread until a main worker answers, so with one pool the clerks' searches and letters,
+  queued behind busy workers, took every thread and a counter's call waited for one;
 * the **main workers**: a gunicorn arbiter with `workers` processes (gthread), started with a
   lower CPU priority (`POOL_NICE`), so when the clerks' searches, renders and signatures keep
   every core busy the front office still gets a core at once. Each worker builds its own app
@@ -53,9 +56,10 @@ log = logging.getLogger(__name__)
 #: job consumer: the front office at 0 gets the CPU first when everything is busy.
 POOL_NICE = 5
 JOBS_NICE = 10
-#: Request threads of the front office (counters, kiosk, long-polling TVs, forwarded requests
-#: waiting for a main worker) and of each main worker.
+#: Request threads of the front office for its own paths (counters, kiosk, long-polling TVs),
+#: for the requests it forwards (each waits there for a main worker), and of each main worker.
 FRONT_THREADS = 24
+FORWARD_THREADS = 24
 POOL_THREADS = 4
 #: Seconds a forwarded request may take (a big export, a rebuild page) before the front gives up.
 FORWARD_TIMEOUT = 600
@@ -142,6 +146,55 @@ class FrontOffice:
         start_response(f"{response.status} {response.reason}",
                        [(k, v) for k, v in response.getheaders() if k.lower() not in _HOP_BY_HOP])
         return _stream(response, conn)
+
+
+class FrontDispatcher:
+    """waitress's task dispatcher for the front office: the front-office paths and the
+    forwarded requests each have their own pool of threads.
+
+    A forwarded request keeps its thread while it waits for a main worker, and when the
+    clerks keep the workers busy dozens wait at once. In one shared pool they took every
+    thread, and a counter's "Panggil" waited in waitress's queue behind them: with 40
+    clerks on 2 saturated cores, call-next p95 405–466 ms, of which the call itself took at
+    most 250 ms (issue 17). Here a counter, the kiosk or a TV only ever waits for another of
+    their own, and a flood of forwarded requests queues in the forwarding pool instead.
+    waitress hands over a channel whose next request is parsed (`channel.requests[0]`), under
+    the channel's request lock, so its path is read as the app will see it."""
+
+    def __init__(self, pattern: re.Pattern[str], own: int = FRONT_THREADS,
+                 forwarded: int = FORWARD_THREADS) -> None:
+        from waitress.task import ThreadedTaskDispatcher
+
+        self.pattern = pattern
+        self.own, self.forwarded = ThreadedTaskDispatcher(), ThreadedTaskDispatcher()
+        self.own.set_thread_count(own)
+        self.forwarded.set_thread_count(forwarded)
+
+    def add_task(self, channel) -> None:
+        """Queue the channel's next request in the pool its path belongs to."""
+        request = channel.requests[0] if channel.requests else None
+        own = request is not None and self.pattern.match(request.path or "")
+        (self.own if own else self.forwarded).add_task(channel)
+
+    @property
+    def active_count(self) -> int:
+        """Threads serving a request, in both pools (a clean stop waits for them to end)."""
+        return self.own.active_count + self.forwarded.active_count
+
+    @property
+    def queue(self) -> tuple:
+        """Requests waiting for a thread, in both pools."""
+        return (*self.own.queue, *self.forwarded.queue)
+
+    def set_thread_count(self, count: int) -> None:
+        """waitress stops a dispatcher by setting its threads to 0: both pools."""
+        self.own.set_thread_count(count)
+        self.forwarded.set_thread_count(count)
+
+    def shutdown(self, cancel_pending: bool = True, timeout: float = 5) -> bool:
+        """Stop both pools (each waits up to `timeout` for its threads)."""
+        own = self.own.shutdown(cancel_pending, timeout)
+        return self.forwarded.shutdown(cancel_pending, timeout) and own
 
 
 def _target(environ) -> str:

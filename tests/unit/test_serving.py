@@ -1,11 +1,13 @@
 """records.serving's front office: what it answers itself, what it forwards and how, and that a
 client cannot claim another address (the main workers trust the front's header only)."""
 
+import http.client
 import io
 import socket
 import threading
+import time
 
-from records.serving import CLIENT_HEADER, FromFront, FrontOffice, front_office_pattern
+from records.serving import CLIENT_HEADER, FromFront, FrontDispatcher, FrontOffice, front_office_pattern
 
 QUEUE = front_office_pattern([r"/antrian/(?!.*/(cetak|permohonan)$)"])
 
@@ -94,3 +96,67 @@ def test_the_main_workers_take_the_address_the_front_office_saw():
                                    HTTP_X_LEMARI_SCHEME="https"))
     assert seen["REMOTE_ADDR"] == "192.168.1.20" and seen["wsgi.url_scheme"] == "https"
     assert "HTTP_X_LEMARI_CLIENT" not in seen
+
+
+def _get(port: int, path: str, timeout: float) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def test_a_counter_is_answered_while_every_forwarded_request_waits_for_a_main_worker(tmp_path):
+    """Main workers that take requests and never answer (all busy), more forwarded requests
+    than the forwarding pool has threads: the counter's and the TV's requests still get an
+    own thread at once. With one pool for both they waited for a forwarded request to end."""
+    from waitress.server import create_server
+
+    busy = socket.socket(socket.AF_UNIX)
+    busy.bind(str(tmp_path / "main.sock"))
+    busy.listen(64)
+    busy.settimeout(0.05)
+    taken: list[socket.socket] = []
+    done = threading.Event()
+
+    def main_workers():  # take every request, answer none
+        while not done.is_set():
+            try:
+                taken.append(busy.accept()[0])
+            except TimeoutError:
+                continue
+
+    threading.Thread(target=main_workers, daemon=True).start()
+    front = FrontOffice(_local, QUEUE, str(tmp_path / "main.sock"), timeout=60)
+    server = create_server(front, host="127.0.0.1", port=0,
+                           _dispatcher=FrontDispatcher(QUEUE, own=2, forwarded=3))
+    threading.Thread(target=server.run, daemon=True).start()
+    port = server.effective_port
+    forwarded = [threading.Thread(target=_get, args=(port, f"/cari/?q={n}", 60), daemon=True)
+                 for n in range(6)]
+    try:
+        for thread in forwarded:
+            thread.start()
+        deadline = time.monotonic() + 10
+        while len(taken) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.2)
+        assert len(taken) == 3  # every forwarding thread waits for a worker; three more queue
+        assert _get(port, "/antrian/loket/3/panggil", timeout=5) == 200
+        assert _get(port, "/antrian/layar/data", timeout=5) == 200
+        assert all(thread.is_alive() for thread in forwarded)
+    finally:
+        done.set()
+        time.sleep(0.1)
+        busy.close()
+        for conn in taken:
+            conn.close()  # the waiting requests end (503), the queued ones are refused
+        for thread in forwarded:
+            thread.join(10)
+        dispatcher, deadline = server.task_dispatcher, time.monotonic() + 5
+        while (dispatcher.active_count or dispatcher.queue) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not dispatcher.active_count and not dispatcher.queue  # what a clean stop waits for
+        server.task_dispatcher.shutdown(timeout=5)
+        server.close()
