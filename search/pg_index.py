@@ -82,6 +82,10 @@ from search.spelling import SUGGEST_BELOW, did_you_mean
 # Bumped whenever what is stored changes; a table of another version reads as damaged, and the
 # app's self-repair rebuilds it.
 SCHEMA_VERSION = "2"
+#: The planner's cost of reading a page in a search, in order or not (PostgreSQL's defaults
+#: are 1 and 4): the search tables are read from memory, where a row's tsvector check costs
+#: more than its page (``_settings``).
+READ_PAGE_COST = "0.1"
 CONFIG = "indonesian"
 
 # Body characters handed to to_tsvector: a tsvector holds at most 1 MB of lexemes, and a
@@ -357,6 +361,14 @@ class PgSearchIndex:
         a "did you mean" on a word in no document it bet on an early match and read every row
         (0.4-0.6 s per word, the 1.3 s name p95 of issue 17).
 
+        Reads also cost a page at 0.1, in order or not (``READ_PAGE_COST``), as PostgreSQL's
+        manual advises for data that fits in memory. With the defaults (1 in order, 4 at
+        random), walking the date index backwards past every other desa's rows looked as
+        cheap as fetching one desa's matches through the GIN index, while each row walked
+        costs a tsvector check the planner does not count. Which of the two it chose for
+        "domisili" in one desa of 1M documents changed with ANALYZE's sample: 720 ms or
+        100 ms, a keyword+desa p95 of 392 or 117 ms (issue 17, docs/benchmarks.md).
+
         The trigram threshold is a floor for every lookup of the transaction; each lookup
         checks its own bound with ``similarity()``, so none needs a ``SET`` of its own."""
         settings = ("SELECT set_config('statement_timeout', %s, true),"
@@ -368,6 +380,8 @@ class PgSearchIndex:
             return
         found = conn.exec_driver_sql(
             settings + ", set_config('enable_seqscan', 'off', true),"
+            f" set_config('seq_page_cost', '{READ_PAGE_COST}', true),"
+            f" set_config('random_page_cost', '{READ_PAGE_COST}', true),"
             f" (SELECT value FROM {meta} WHERE key = 'schema')",
             (str(statement_timeout), WORK_MEM)).one()[-1]
         _check_version(found)
