@@ -182,9 +182,14 @@ class FrontDispatcher:
         return self.own.active_count + self.forwarded.active_count
 
     @property
-    def queue(self) -> tuple:
-        """Requests waiting for a thread, in both pools."""
-        return (*self.own.queue, *self.forwarded.queue)
+    def queue(self) -> list:
+        """Requests waiting for a thread, in both pools (each read under its pool's lock:
+        a clean stop reads this while requests still arrive)."""
+        waiting = []
+        for pool in (self.own, self.forwarded):
+            with pool.lock:
+                waiting.extend(pool.queue)
+        return waiting
 
     def set_thread_count(self, count: int) -> None:
         """waitress stops a dispatcher by setting its threads to 0: both pools."""
