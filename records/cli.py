@@ -231,6 +231,7 @@ def _serve_single(app, host: str, port: int) -> None:
 def _serve_prefork(app, host: str, port: int, workers: int) -> None:
     """The front office here, `workers` gunicorn workers and the job consumer as children."""
     from waitress import create_server
+    from waitress.task import ThreadedTaskDispatcher
 
     from records import sqlite_gate
     from records.lifecycle import Shutdown
@@ -246,7 +247,8 @@ def _serve_prefork(app, host: str, port: int, workers: int) -> None:
     children = Children(workers, current_app.config["HOME"])
     pattern = front_office_pattern(lemari().registry.front_office_paths)
     front = FrontOffice(app, pattern, children.socket_path)
-    server = create_server(front, host=host, port=port, _dispatcher=FrontDispatcher(pattern))
+    dispatcher = FrontDispatcher(pattern, ThreadedTaskDispatcher)
+    server = create_server(front, host=host, port=port, _dispatcher=dispatcher)
     shutdown = Shutdown(server)
     shutdown.install_sigterm()
     try:

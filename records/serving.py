@@ -49,6 +49,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -161,12 +162,12 @@ class FrontDispatcher:
     waitress hands over a channel whose next request is parsed (`channel.requests[0]`), under
     the channel's request lock, so its path is read as the app will see it."""
 
-    def __init__(self, pattern: re.Pattern[str], own: int = FRONT_THREADS,
+    def __init__(self, pattern: re.Pattern[str], pool: Callable[[], Any], own: int = FRONT_THREADS,
                  forwarded: int = FORWARD_THREADS) -> None:
-        from waitress.task import ThreadedTaskDispatcher
-
+        """`pool` makes one of waitress's thread pools (its `ThreadedTaskDispatcher`, given by
+        records.cli, the one module that imports waitress)."""
         self.pattern = pattern
-        self.own, self.forwarded = ThreadedTaskDispatcher(), ThreadedTaskDispatcher()
+        self.own, self.forwarded = pool(), pool()
         self.own.set_thread_count(own)
         self.forwarded.set_thread_count(forwarded)
 

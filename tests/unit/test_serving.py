@@ -112,6 +112,7 @@ def test_a_counter_is_answered_while_every_forwarded_request_waits_for_a_main_wo
     than the forwarding pool has threads: the counter's and the TV's requests still get an
     own thread at once. With one pool for both they waited for a forwarded request to end."""
     from waitress.server import create_server
+    from waitress.task import ThreadedTaskDispatcher
 
     busy = socket.socket(socket.AF_UNIX)
     busy.bind(str(tmp_path / "main.sock"))
@@ -130,7 +131,7 @@ def test_a_counter_is_answered_while_every_forwarded_request_waits_for_a_main_wo
     threading.Thread(target=main_workers, daemon=True).start()
     front = FrontOffice(_local, QUEUE, str(tmp_path / "main.sock"), timeout=60)
     server = create_server(front, host="127.0.0.1", port=0,
-                           _dispatcher=FrontDispatcher(QUEUE, own=2, forwarded=3))
+                           _dispatcher=FrontDispatcher(QUEUE, ThreadedTaskDispatcher, own=2, forwarded=3))
     threading.Thread(target=server.run, daemon=True).start()
     port = server.effective_port
     forwarded = [threading.Thread(target=_get, args=(port, f"/cari/?q={n}", 60), daemon=True)
