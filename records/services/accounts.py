@@ -11,7 +11,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, insert, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from records.actor import Actor
@@ -140,12 +141,20 @@ KEEP_THROTTLES = dt.timedelta(days=1)
 
 
 def security_state(session: Session, user_id: int) -> AccountSecurity:
-    """The account's login state row, created on first need (not yet committed)."""
+    """The account's login state row, created on first need. Created in a savepoint: two
+    first logins of one account at once (two browsers, two main workers) both found no
+    row, and the second INSERT failed on the key and answered 500; now it reads the row the
+    other made."""
     state = session.get(AccountSecurity, user_id)
-    if state is None:
-        state = AccountSecurity(user_id=user_id, failed_logins=0, must_change_password=False)
-        session.add(state)
-    return state
+    if state is not None:
+        return state
+    try:
+        with session.begin_nested():
+            session.execute(insert(AccountSecurity).values(
+                user_id=user_id, failed_logins=0, must_change_password=False))
+    except IntegrityError:
+        pass  # another login made it first
+    return session.get_one(AccountSecurity, user_id, populate_existing=True)
 
 
 def _throttle(session: Session, user_id: int, source: str) -> LoginThrottle | None:

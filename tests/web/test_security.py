@@ -270,3 +270,41 @@ def test_every_service_api_ignores_the_browser_session(client, url):
     assert client.get(url).status_code == 401
     token = api_login(client, "admin").get_json()["access_token"]
     assert client.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_two_first_logins_of_one_account_at_once_share_its_login_state(app):
+    """Both found no login state row; the second INSERT failed on its key and the login
+    answered 500 (seen under `lemari serve --workers 2`). The later one reads the row the
+    other made. Here the other login's row is committed, from another session, between this
+    one's read and its INSERT."""
+    from sqlalchemy import delete, event, select
+    from sqlalchemy.orm import Session
+
+    from records.extensions import db
+    from records.models import AccountSecurity
+    from records.services.accounts import security_state
+
+    with app.app_context():
+        user_id = db.session.scalar(select(app.appbuilder.sm.user_model.id)
+                                    .where(app.appbuilder.sm.user_model.username == "petugas"))
+        db.session.execute(delete(AccountSecurity).where(AccountSecurity.user_id == user_id))
+        db.session.commit()
+        engine, raced = db.engine, []
+
+        def other_login_first(conn, cursor, statement, *_):
+            if statement.startswith("INSERT INTO lemari_account_security") and not raced:
+                raced.append(True)
+                with Session(engine) as other:
+                    other.add(AccountSecurity(user_id=user_id, failed_logins=3, must_change_password=False))
+                    other.commit()
+
+        event.listen(engine, "before_cursor_execute", other_login_first)
+        try:
+            with Session(engine) as this:
+                state = security_state(this, user_id)
+                assert raced and state.failed_logins == 3  # the other's row, not a 500
+                state.failed_logins = 0
+                this.commit()
+        finally:
+            event.remove(engine, "before_cursor_execute", other_login_first)
+        assert db.session.get(AccountSecurity, user_id, populate_existing=True).failed_logins == 0
