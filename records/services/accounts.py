@@ -157,6 +157,21 @@ def security_state(session: Session, user_id: int) -> AccountSecurity:
     return session.get_one(AccountSecurity, user_id, populate_existing=True)
 
 
+def failure_throttle(session: Session, user_id: int, source: str, now: dt.datetime) -> LoginThrottle:
+    """The address's throttle row for this account, created for its first failure in a
+    savepoint, as `security_state` is: two failed logins from one address at once no longer
+    fail the second on the (account, address) key."""
+    try:
+        with session.begin_nested():
+            session.execute(insert(LoginThrottle).values(user_id=user_id, source=source,
+                                                          failures=0, last_failure=now))
+    except IntegrityError:
+        pass  # the other attempt made it first
+    return session.scalars(select(LoginThrottle).where(LoginThrottle.user_id == user_id,
+                                                       LoginThrottle.source == source)
+                           .execution_options(populate_existing=True)).one()
+
+
 def _throttle(session: Session, user_id: int, source: str) -> LoginThrottle | None:
     return session.scalar(select(LoginThrottle).where(LoginThrottle.user_id == user_id,
                                                       LoginThrottle.source == source))
@@ -195,8 +210,7 @@ def note_login(session: Session, user, *, success: bool, now: dt.datetime, sourc
         session.commit()
         return
     if throttle is None:
-        throttle = LoginThrottle(user_id=user.id, source=source, failures=0, last_failure=now)
-        session.add(throttle)
+        throttle = failure_throttle(session, user.id, source, now)
     throttle.failures = (throttle.failures or 0) + 1
     throttle.last_failure = now
     wait = policy.wait(throttle.failures)

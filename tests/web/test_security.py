@@ -308,3 +308,41 @@ def test_two_first_logins_of_one_account_at_once_share_its_login_state(app):
         finally:
             event.remove(engine, "before_cursor_execute", other_login_first)
         assert db.session.get(AccountSecurity, user_id, populate_existing=True).failed_logins == 0
+
+
+def test_two_first_failures_from_one_address_at_once_share_its_throttle(app):
+    """The same race for an address's first failed login: the later one counts on the row
+    the other made instead of failing on the (account, address) key."""
+    import datetime as dt
+
+    from sqlalchemy import event, select
+    from sqlalchemy.orm import Session
+
+    from records.extensions import db
+    from records.models import LoginThrottle
+    from records.services.accounts import failure_throttle
+
+    now = dt.datetime(2026, 12, 7, 6, 0)
+    with app.app_context():
+        user_id = db.session.scalar(select(app.appbuilder.sm.user_model.id)
+                                    .where(app.appbuilder.sm.user_model.username == "petugas"))
+        engine, raced = db.engine, []
+
+        def other_failure_first(conn, cursor, statement, *_):
+            if statement.startswith("INSERT INTO lemari_login_throttle") and not raced:
+                raced.append(True)
+                with Session(engine) as other:
+                    other.add(LoginThrottle(user_id=user_id, source="alamat", failures=1, last_failure=now))
+                    other.commit()
+
+        event.listen(engine, "before_cursor_execute", other_failure_first)
+        try:
+            with Session(engine) as this:
+                throttle = failure_throttle(this, user_id, "alamat", now)
+                assert raced and throttle.failures == 1  # the other's row, not a 500
+                throttle.failures += 1
+                this.commit()
+        finally:
+            event.remove(engine, "before_cursor_execute", other_failure_first)
+        assert db.session.scalar(select(LoginThrottle.failures).where(
+            LoginThrottle.user_id == user_id, LoginThrottle.source == "alamat")) == 2
