@@ -154,7 +154,7 @@ def security_state(session: Session, user_id: int) -> AccountSecurity:
                 user_id=user_id, failed_logins=0, must_change_password=False))
     except IntegrityError:
         pass  # another login made it first
-    return session.get_one(AccountSecurity, user_id, populate_existing=True)
+    return session.get_one(AccountSecurity, user_id)
 
 
 def failure_throttle(session: Session, user_id: int, source: str, now: dt.datetime) -> LoginThrottle:
@@ -167,14 +167,15 @@ def failure_throttle(session: Session, user_id: int, source: str, now: dt.dateti
                                                           failures=0, last_failure=now))
     except IntegrityError:
         pass  # the other attempt made it first
-    return session.scalars(select(LoginThrottle).where(LoginThrottle.user_id == user_id,
-                                                       LoginThrottle.source == source)
-                           .execution_options(populate_existing=True)).one()
+    return session.scalars(_throttle_of(user_id, source)).one()
 
 
 def _throttle(session: Session, user_id: int, source: str) -> LoginThrottle | None:
-    return session.scalar(select(LoginThrottle).where(LoginThrottle.user_id == user_id,
-                                                      LoginThrottle.source == source))
+    return session.scalar(_throttle_of(user_id, source))
+
+
+def _throttle_of(user_id: int, source: str):
+    return select(LoginThrottle).where(LoginThrottle.user_id == user_id, LoginThrottle.source == source)
 
 
 def login_allowed(session: Session, user_id: int, source: str, now: dt.datetime, *,

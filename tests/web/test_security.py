@@ -3,6 +3,7 @@ forced password change, password policy, security headers, cookies, JWT-only API
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 
@@ -272,41 +273,55 @@ def test_every_service_api_ignores_the_browser_session(client, url):
     assert client.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
 
+@contextlib.contextmanager
+def committed_first(engine, table: str, row):
+    """Another session commits `row` just before this session's first INSERT into `table`
+    (after this one looked and found none: the race of two simultaneous first logins);
+    fails if that INSERT never came."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    raced = []
+
+    def other_first(conn, cursor, statement, *_):
+        if statement.startswith(f"INSERT INTO {table}") and not raced:
+            raced.append(True)
+            with Session(engine) as other:
+                other.add(row)
+                other.commit()
+
+    event.listen(engine, "before_cursor_execute", other_first)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", other_first)
+    assert raced, f"no INSERT INTO {table}"
+
+
+def _user_id(app, username: str) -> int:
+    user = app.appbuilder.sm.user_model
+    return db.session.scalar(select(user.id).where(user.username == username))
+
+
 def test_two_first_logins_of_one_account_at_once_share_its_login_state(app):
     """Both found no login state row; the second INSERT failed on its key and the login
     answered 500 (seen under `lemari serve --workers 2`). The later one reads the row the
-    other made. Here the other login's row is committed, from another session, between this
-    one's read and its INSERT."""
-    from sqlalchemy import delete, event, select
+    other made."""
+    from sqlalchemy import delete
     from sqlalchemy.orm import Session
 
-    from records.extensions import db
-    from records.models import AccountSecurity
     from records.services.accounts import security_state
 
     with app.app_context():
-        user_id = db.session.scalar(select(app.appbuilder.sm.user_model.id)
-                                    .where(app.appbuilder.sm.user_model.username == "petugas"))
+        user_id = _user_id(app, "petugas")
         db.session.execute(delete(AccountSecurity).where(AccountSecurity.user_id == user_id))
         db.session.commit()
-        engine, raced = db.engine, []
-
-        def other_login_first(conn, cursor, statement, *_):
-            if statement.startswith("INSERT INTO lemari_account_security") and not raced:
-                raced.append(True)
-                with Session(engine) as other:
-                    other.add(AccountSecurity(user_id=user_id, failed_logins=3, must_change_password=False))
-                    other.commit()
-
-        event.listen(engine, "before_cursor_execute", other_login_first)
-        try:
-            with Session(engine) as this:
-                state = security_state(this, user_id)
-                assert raced and state.failed_logins == 3  # the other's row, not a 500
-                state.failed_logins = 0
-                this.commit()
-        finally:
-            event.remove(engine, "before_cursor_execute", other_login_first)
+        other = AccountSecurity(user_id=user_id, failed_logins=3, must_change_password=False)
+        with committed_first(db.engine, "lemari_account_security", other), Session(db.engine) as this:
+            state = security_state(this, user_id)
+            assert state.failed_logins == 3  # the other's row, not a 500
+            state.failed_logins = 0
+            this.commit()
         assert db.session.get(AccountSecurity, user_id, populate_existing=True).failed_logins == 0
 
 
@@ -315,34 +330,19 @@ def test_two_first_failures_from_one_address_at_once_share_its_throttle(app):
     the other made instead of failing on the (account, address) key."""
     import datetime as dt
 
-    from sqlalchemy import event, select
     from sqlalchemy.orm import Session
 
-    from records.extensions import db
     from records.models import LoginThrottle
     from records.services.accounts import failure_throttle
 
     now = dt.datetime(2026, 12, 7, 6, 0)
     with app.app_context():
-        user_id = db.session.scalar(select(app.appbuilder.sm.user_model.id)
-                                    .where(app.appbuilder.sm.user_model.username == "petugas"))
-        engine, raced = db.engine, []
-
-        def other_failure_first(conn, cursor, statement, *_):
-            if statement.startswith("INSERT INTO lemari_login_throttle") and not raced:
-                raced.append(True)
-                with Session(engine) as other:
-                    other.add(LoginThrottle(user_id=user_id, source="alamat", failures=1, last_failure=now))
-                    other.commit()
-
-        event.listen(engine, "before_cursor_execute", other_failure_first)
-        try:
-            with Session(engine) as this:
-                throttle = failure_throttle(this, user_id, "alamat", now)
-                assert raced and throttle.failures == 1  # the other's row, not a 500
-                throttle.failures += 1
-                this.commit()
-        finally:
-            event.remove(engine, "before_cursor_execute", other_failure_first)
+        user_id = _user_id(app, "petugas")
+        other = LoginThrottle(user_id=user_id, source="alamat", failures=1, last_failure=now)
+        with committed_first(db.engine, "lemari_login_throttle", other), Session(db.engine) as this:
+            throttle = failure_throttle(this, user_id, "alamat", now)
+            assert throttle.failures == 1  # the other's row, not a 500
+            throttle.failures += 1
+            this.commit()
         assert db.session.scalar(select(LoginThrottle.failures).where(
             LoginThrottle.user_id == user_id, LoginThrottle.source == "alamat")) == 2
